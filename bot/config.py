@@ -1,0 +1,76 @@
+"""Settings read from the environment (prefix ``APPEALBOT_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SmtpSecurity(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="APPEALBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = "sqlite+aiosqlite:///appealbot.db"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
+    mail_from: str = ""
+
+    public_url: str = "http://127.0.0.1:8080"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+
+    telegram_rate: float = Field(default=30.0, gt=0)
+    telegram_paid_broadcast: bool = False
+    telegram_paid_rate: float = Field(default=1000.0, gt=0)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            return frozenset(int(part) for part in parts if part)
+        return value
+
+    @field_validator("telegram_api_url", "public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def email_enabled(self) -> bool:
+        """Tell whether alert emails can be sent."""
+        return bool(self.smtp_host)
+
+    @property
+    def bot_base_url(self) -> str:
+        """Return the Bot API base in the form PTB expects (the token is inserted)."""
+        return f"{self.telegram_api_url}/bot{{token}}"
+
+    @property
+    def broadcast_rate(self) -> float:
+        """Return the global rate the broadcaster keeps to, in messages per second."""
+        return self.telegram_paid_rate if self.telegram_paid_broadcast else self.telegram_rate

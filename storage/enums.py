@@ -1,0 +1,70 @@
+"""The states and kinds the data model knows."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    RELEASED = "released"
+    CHARGES_DROPPED = "charges_dropped"
+    ACQUITTED = "acquitted"
+    FINED = "fined"
+    SENTENCED = "sentenced"
+    CLOSED = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the case still needs action."""
+        return self is CaseStatus.OPEN
+
+
+class Urgency(StrEnum):
+    URGENT = "urgent"
+    NORMAL = "normal"
+
+
+class AppealKind(StrEnum):
+    APPEAL = "appeal"
+    UPDATE = "update"
+    OUTCOME = "outcome"
+
+
+class AppealStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class DatePrecision(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class TargetKind(StrEnum):
+    PROTEST = "protest"
+    COPY_TO = "copy_to"
+    EMBASSY = "embassy"
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+
+
+class SubscriberState(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+    BLOCKED = "blocked"
+    BOUNCED = "bounced"
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"

@@ -1,0 +1,58 @@
+"""Apply Alembic migrations from inside the running program."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.engine import create_engine
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    """Build an Alembic config pointing at our migrations, without an ini file."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+async def upgrade(url: str, *, revision: str = "head") -> None:
+    """Bring the database at ``url`` up to the given revision."""
+    config = alembic_config()
+
+    def _upgrade(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    engine = create_engine(url, for_migrations=True)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade)
+            if connection.dialect.name == "sqlite":
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+    finally:
+        await engine.dispose()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """Return the revision the database is at, or None when it was never migrated."""
+
+    def _current(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current)
+
+
+def head_revision() -> str | None:
+    """Return the newest revision this code knows."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

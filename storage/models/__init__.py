@@ -1,0 +1,27 @@
+"""The data model."""
+
+from storage.models.action import Action
+from storage.models.appeal import Appeal, AppealEvent, AppealTarget, Demand, appeal_cases
+from storage.models.audit import AuditEntry
+from storage.models.base import Base
+from storage.models.case import Case, CaseName
+from storage.models.delivery import Delivery
+from storage.models.subscriber import Subscriber, subscriber_cases
+from storage.models.target import Target
+
+__all__ = [
+    "Action",
+    "Appeal",
+    "AppealEvent",
+    "AppealTarget",
+    "AuditEntry",
+    "Base",
+    "Case",
+    "CaseName",
+    "Delivery",
+    "Demand",
+    "Subscriber",
+    "Target",
+    "appeal_cases",
+    "subscriber_cases",
+]

@@ -1,0 +1,110 @@
+"""Appeals: dated calls to action, with their demands, events and targets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.enums import AppealKind, AppealStatus, DatePrecision, TargetKind, Urgency
+from storage.models.base import Base, Timestamps
+from storage.types import str_enum
+
+if TYPE_CHECKING:
+    from storage.models.case import Case
+    from storage.models.target import Target
+
+appeal_cases = Table(
+    "appeal_cases",
+    Base.metadata,
+    Column("appeal_id", ForeignKey("appeals.id", ondelete="CASCADE"), primary_key=True),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Appeal(Timestamps, Base):
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    kind: Mapped[AppealKind] = mapped_column(str_enum(AppealKind), default=AppealKind.APPEAL)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id", ondelete="SET NULL"))
+    urgency: Mapped[Urgency] = mapped_column(str_enum(Urgency), default=Urgency.NORMAL)
+    status: Mapped[AppealStatus] = mapped_column(
+        str_enum(AppealStatus), default=AppealStatus.DRAFT, index=True
+    )
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    issued_on: Mapped[date | None]
+    issued_precision: Mapped[DatePrecision] = mapped_column(
+        str_enum(DatePrecision), default=DatePrecision.DAY
+    )
+    deadline: Mapped[date | None]
+    source_name: Mapped[str | None] = mapped_column(String(200))
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+
+    cases: Mapped[list[Case]] = relationship(
+        secondary=appeal_cases, back_populates="appeals", order_by="Case.id", lazy="raise"
+    )
+    demands: Mapped[list[Demand]] = relationship(
+        cascade="all, delete-orphan", order_by="Demand.position", lazy="raise"
+    )
+    events: Mapped[list[AppealEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="AppealEvent.on_date", lazy="raise"
+    )
+    targets: Mapped[list[AppealTarget]] = relationship(
+        cascade="all, delete-orphan", order_by="AppealTarget.position", lazy="raise"
+    )
+
+
+class Demand(Base):
+    __tablename__ = "demands"
+    __table_args__ = (UniqueConstraint("appeal_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class AppealEvent(Base):
+    """A dated event named in an appeal: a trial, a hearing, an arrest."""
+
+    __tablename__ = "appeal_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"), index=True)
+    on_date: Mapped[date]
+    label: Mapped[str] = mapped_column(String(300))
+
+
+class AppealTarget(Base):
+    """Whom an appeal asks to write to, and in what role (protest, copy, embassy)."""
+
+    __tablename__ = "appeal_targets"
+
+    appeal_id: Mapped[int] = mapped_column(
+        ForeignKey("appeals.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    kind: Mapped[TargetKind] = mapped_column(str_enum(TargetKind))
+    position: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    target: Mapped[Target] = relationship(lazy="raise")

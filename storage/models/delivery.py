@@ -1,0 +1,37 @@
+"""The outbox: one row per appeal, subscriber and channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.enums import Channel, DeliveryState
+from storage.models.base import Base
+from storage.types import BigIntPK, str_enum, utcnow
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("appeal_id", "subscriber_id", "channel"),
+        Index("ix_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_deliveries_appeal_state", "appeal_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    state: Mapped[DeliveryState] = mapped_column(
+        str_enum(DeliveryState), default=DeliveryState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,50 @@
+"""Subscribers: a Telegram chat or an email address that receives appeals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.enums import Channel, SubscriberState
+from storage.models.base import Base, Timestamps
+from storage.types import BigIntPK, str_enum
+
+subscriber_cases = Table(
+    "subscriber_cases",
+    Base.metadata,
+    Column("subscriber_id", ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Subscriber(Timestamps, Base):
+    """Holds only what delivery needs: no names, no usernames."""
+
+    __tablename__ = "subscribers"
+    __table_args__ = (Index("ix_subscribers_channel_state", "channel", "state"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    chat_type: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    state: Mapped[SubscriberState] = mapped_column(
+        str_enum(SubscriberState), default=SubscriberState.PENDING
+    )
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    urgent_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    countries: Mapped[list[str]] = mapped_column(default=list)
+    confirm_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True)
+    confirmed_at: Mapped[datetime | None]

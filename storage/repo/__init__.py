@@ -1,0 +1,1 @@
+"""Repositories: plain async functions that take a session. All SQL lives here."""

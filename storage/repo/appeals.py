@@ -1,0 +1,123 @@
+"""Queries and changes for appeals, their demands, events and targets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
+
+from storage.enums import AppealKind, AppealStatus, DatePrecision, TargetKind, Urgency
+from storage.models import Appeal, AppealEvent, AppealTarget, Case, Demand, Target
+
+
+@dataclass(frozen=True, slots=True)
+class TargetLink:
+    """A target as one appeal names it."""
+
+    target: Target
+    kind: TargetKind
+    note: str | None = None
+
+
+def full_appeal() -> list[ExecutableOption]:
+    """Load everything an appeal is shown with, in a fixed number of queries."""
+    return [
+        selectinload(Appeal.cases).selectinload(Case.names),
+        selectinload(Appeal.demands),
+        selectinload(Appeal.events),
+        selectinload(Appeal.targets).selectinload(AppealTarget.target),
+    ]
+
+
+async def get_appeal(session: AsyncSession, appeal_id: int) -> Appeal | None:
+    """Return the appeal with everything it is shown with."""
+    statement = select(Appeal).where(Appeal.id == appeal_id).options(*full_appeal())
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def get_appeal_by_slug(session: AsyncSession, slug: str) -> Appeal | None:
+    """Return the appeal with this slug, with everything it is shown with."""
+    statement = select(Appeal).where(Appeal.slug == slug).options(*full_appeal())
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def count_appeals(session: AsyncSession) -> int:
+    """Return how many appeals exist, in any state."""
+    return (await session.scalar(select(func.count()).select_from(Appeal))) or 0
+
+
+async def list_appeals(
+    session: AsyncSession,
+    *,
+    statuses: Sequence[AppealStatus] = (AppealStatus.PUBLISHED,),
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Appeal]:
+    """Return appeals newest first, with everything they are shown with."""
+    statement = (
+        select(Appeal)
+        .where(Appeal.status.in_(statuses))
+        .order_by(Appeal.issued_on.desc(), Appeal.id.desc())
+        .offset(offset)
+        .limit(limit)
+        .options(*full_appeal())
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def create_appeal(
+    session: AsyncSession,
+    *,
+    slug: str,
+    title: str,
+    summary: str,
+    urgency: Urgency,
+    issued_on: date | None,
+    cases: Sequence[Case],
+    kind: AppealKind = AppealKind.APPEAL,
+    status: AppealStatus = AppealStatus.DRAFT,
+    language: str = "en",
+    issued_precision: DatePrecision = DatePrecision.DAY,
+    deadline: date | None = None,
+    source_name: str | None = None,
+    source_url: str | None = None,
+    parent_id: int | None = None,
+    published_at: datetime | None = None,
+    created_by: int | None = None,
+    demands: Sequence[str] = (),
+    events: Sequence[tuple[date, str]] = (),
+    targets: Sequence[TargetLink] = (),
+) -> Appeal:
+    """Create an appeal with its demands, events and targets."""
+    appeal = Appeal(
+        slug=slug,
+        title=title,
+        summary=summary,
+        kind=kind,
+        urgency=urgency,
+        status=status,
+        language=language,
+        issued_on=issued_on,
+        issued_precision=issued_precision,
+        deadline=deadline,
+        source_name=source_name,
+        source_url=source_url,
+        parent_id=parent_id,
+        published_at=published_at,
+        created_by=created_by,
+        cases=list(cases),
+        demands=[Demand(position=n, text=text) for n, text in enumerate(demands, start=1)],
+        events=[AppealEvent(on_date=on_date, label=label) for on_date, label in events],
+        targets=[
+            AppealTarget(target=link.target, kind=link.kind, position=n, note=link.note)
+            for n, link in enumerate(targets, start=1)
+        ],
+    )
+    session.add(appeal)
+    await session.flush()
+    return appeal

@@ -1,0 +1,1 @@
+"""Jinja2 templates and the environments that render them."""
