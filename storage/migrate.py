@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_engine
+from storage.errors import BadInputError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -56,3 +57,11 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 def head_revision() -> str | None:
     """Return the newest revision this code knows."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def require_current(engine: AsyncEngine) -> None:
+    """Raise BadInputError unless the database is migrated to the newest revision."""
+    current = await current_revision(engine)
+    if current != head_revision():
+        state = "empty" if current is None else f"at revision {current}"
+        raise BadInputError(f"the database is {state}: run `appealbot db upgrade` first")

@@ -21,6 +21,17 @@ from storage.repo.targets import upsert_target
 from storage.seed_schema import SeedAppeal, SeedFile
 
 SEED_SUFFIXES = (".yaml", ".yml")
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _SeedLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so that a bad date is reported by its field."""
+
+
+_SeedLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +90,7 @@ def read_seed_file(path: Path) -> SeedFile:
     """Parse and validate one seed file, or raise SeedError naming the field and reason."""
     name = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SeedLoader)
     except OSError as exc:
         raise SeedError(path=name, problems=[("(file)", exc.strerror or str(exc))]) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

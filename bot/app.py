@@ -1,0 +1,107 @@
+"""The composition root: settings -> engine -> services -> Application, wired in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken
+from telegram.ext import Application, JobQueue
+
+from bot import handlers
+from bot.commands import PUBLIC_COMMANDS
+from bot.config import Settings
+from bot.context import CONTEXT_TYPES, AppType, BotData, Context, Services
+from bot.errors import ConfigError
+from bot.web import start_web
+from storage.engine import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+from storage.repo.appeals import count_appeals
+from storage.repo.cases import count_cases
+from storage.seeding import default_seed_dir, load_seed_files
+from templates import Templates
+
+log = logging.getLogger(__name__)
+
+
+async def seed_if_empty(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Load the shipped seeds into a database without cases or appeals."""
+    async with sessions() as session:
+        empty = await count_cases(session) == 0 and await count_appeals(session) == 0
+    if empty:
+        report = await load_seed_files(sessions, [default_seed_dir()])
+        log.info("seeded an empty database with %d appeals", report.created)
+    return empty
+
+
+@asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    """Create the engine and services; dispose of the engine on the way out."""
+    engine = create_engine(settings.database_url)
+    try:
+        yield Services(
+            settings=settings,
+            sessions=create_sessionmaker(engine),
+            templates=Templates(),
+        )
+    finally:
+        await engine.dispose()
+
+
+async def register_commands(application: AppType) -> None:
+    """Publish the command menu Telegram shows next to the text field."""
+    await application.bot.set_my_commands(
+        [BotCommand(command.name, command.description) for command in PUBLIC_COMMANDS]
+    )
+
+
+def build_application(services: Services) -> AppType:
+    """Build the PTB application with its handlers and typed bot_data."""
+    settings = services.settings
+    if settings.telegram_token is None:
+        raise ConfigError("APPEALBOT_TELEGRAM_TOKEN is not set")
+    job_queue: JobQueue[Context] = JobQueue()
+    application = (
+        Application.builder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(settings.bot_base_url)
+        .context_types(CONTEXT_TYPES)
+        .job_queue(job_queue)
+        .build()
+    )
+    bot_data: BotData = application.bot_data
+    bot_data.wire(services)
+    handlers.register(application)
+    return application
+
+
+async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
+    """Migrate, seed an empty database, then run the bot and HTTP endpoints until ``stop``."""
+    await upgrade(settings.database_url)
+    async with open_services(settings) as services:
+        await seed_if_empty(services.sessions)
+        application = build_application(services)
+        try:
+            await application.initialize()
+        except InvalidToken:
+            raise ConfigError(
+                "Telegram refused APPEALBOT_TELEGRAM_TOKEN: copy the token again from @BotFather"
+            ) from None
+        try:
+            await register_commands(application)
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            web_runner = await start_web(services)
+            log.info("appealbot is running")
+            await stop.wait()
+            log.info("stopping")
+            await web_runner.cleanup()
+            await application.updater.stop()
+            await application.stop()
+        finally:
+            await application.shutdown()

@@ -1,0 +1,60 @@
+"""Argument parsing; errors become one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import NoReturn
+
+from bot.cli import appeals, database, run
+
+
+class UsageError(Exception):
+    """The command line itself is wrong."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe every command."""
+    parser = _Parser(
+        prog="appealbot",
+        description="Urgent appeals for solidarity networks: store, broadcast, answer.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run_parser = commands.add_parser(
+        "run", help="run the bot, delivery, scheduler and HTTP endpoints"
+    )
+    run_parser.set_defaults(handler=run.run)
+
+    db_parser = commands.add_parser("db", help="database maintenance")
+    db_commands = db_parser.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    db_commands.add_parser("upgrade", help="apply every migration").set_defaults(
+        handler=database.db_upgrade
+    )
+
+    seed_parser = commands.add_parser("seed", help="load seed appeals (again: changes nothing)")
+    seed_parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="seed files or folders (default: shipped seeds)",
+    )
+    seed_parser.set_defaults(handler=database.seed)
+
+    appeals_parser = commands.add_parser("appeals", help="appeals")
+    appeals_commands = appeals_parser.add_subparsers(
+        dest="appeals_command", required=True, parser_class=_Parser
+    )
+    list_parser = appeals_commands.add_parser("list", help="list appeals, newest first")
+    list_parser.add_argument("--json", action="store_true", help="print JSON")
+    list_parser.add_argument(
+        "--all", action="store_true", help="include drafts and withdrawn appeals"
+    )
+    list_parser.set_defaults(handler=appeals.list_appeals)
+    return parser

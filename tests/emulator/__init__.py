@@ -1,0 +1,7 @@
+"""A Bot API server for tests: speaks HTTP like api.telegram.org and lets tests act as users."""
+
+from tests.emulator.limits import Limits
+from tests.emulator.server import BotApiEmulator, Faults
+from tests.emulator.state import BOT_USER_ID, Sent
+
+__all__ = ["BOT_USER_ID", "BotApiEmulator", "Faults", "Limits", "Sent"]

@@ -1,0 +1,541 @@
+"""The emulator's HTTP side: ``{root}/bot{token}/{method}`` as the Bot API answers it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from tests.emulator.limits import FloodControl, Limits
+from tests.emulator.state import (
+    BOT_USER_ID,
+    Sent,
+    World,
+    bot_user,
+    chat_object,
+    user_object,
+)
+from tests.emulator.telegram_html import check_text
+
+DEFAULT_TOKEN = "123456:TEST-emulator-token"
+_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
+_JSON_FIELDS = {"reply_markup", "entities", "commands", "allowed_updates", "link_preview_options"}
+_SEND_METHODS = {"sendmessage", "editmessagetext", "editmessagereplymarkup"}
+
+Params = dict[str, Any]
+Handler = Callable[[Params], Awaitable[Any]]
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status, description and optional parameters."""
+
+    def __init__(self, code: int, description: str, parameters: Params | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+@dataclass
+class Faults:
+    """Failures to inject into send-like calls, as shares of all such calls."""
+
+    error_rate: float = 0.0
+    timeout_rate: float = 0.0
+    timeout_seconds: float = 30.0
+    seed: int | None = None
+
+
+def _error_body(error: ApiError) -> Params:
+    body: Params = {"ok": False, "error_code": error.code, "description": error.description}
+    if error.parameters:
+        body["parameters"] = error.parameters
+    return body
+
+
+async def _read_params(request: web.Request) -> Params:
+    if request.content_type == "application/json":
+        body = await request.read()
+        loaded = json.loads(body) if body else {}
+        return dict(loaded) if isinstance(loaded, dict) else {}
+    if request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        form = await request.post()
+        params: Params = {}
+        for key, value in form.items():
+            if not isinstance(value, str):
+                continue
+            params[key] = json.loads(value) if key in _JSON_FIELDS else value
+        return params
+    params = dict(request.query)
+    for key in _JSON_FIELDS & params.keys():
+        params[key] = json.loads(params[key])
+    return params
+
+
+def _int(params: Params, name: str) -> int:
+    try:
+        return int(params[name])
+    except KeyError:
+        raise ApiError(400, f"Bad Request: {name} is empty") from None
+    except (TypeError, ValueError):
+        raise ApiError(400, f"Bad Request: {name} is invalid") from None
+
+
+def _check_reply_markup(markup: Any) -> Params | None:
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    rows = markup.get("inline_keyboard")
+    if rows is None:
+        return markup
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise ApiError(400, 'Bad Request: field "inline_keyboard" must be an Array of Arrays')
+    for row in rows:
+        for button in row:
+            if not button.get("text"):
+                raise ApiError(
+                    400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                )
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode("utf-8")) <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            if data is None and not any(key in button for key in ("url", "switch_inline_query")):
+                raise ApiError(400, 'Bad Request: can\'t find field "callback_data" in the button')
+    return markup
+
+
+class BotApiEmulator:
+    """A Bot API server on 127.0.0.1 that a real bot talks to and tests drive."""
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        limits: Limits | None = None,
+        faults: Faults | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.token = token
+        self.host = host
+        self.port = port
+        self.world = World()
+        self.flood = FloodControl(limits or Limits())
+        self.faults = faults or Faults()
+        self._random = random.Random(self.faults.seed)
+        self._runner: web.AppRunner | None = None
+        self._methods: dict[str, Handler] = {
+            "getme": self._get_me,
+            "getupdates": self._get_updates,
+            "deletewebhook": self._delete_webhook,
+            "setmycommands": self._set_my_commands,
+            "getmycommands": self._get_my_commands,
+            "sendmessage": self._send_message,
+            "editmessagetext": self._edit_message_text,
+            "editmessagereplymarkup": self._edit_message_reply_markup,
+            "answercallbackquery": self._answer_callback_query,
+            "getchatmember": self._get_chat_member,
+            "getchatadministrators": self._get_chat_administrators,
+        }
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    def build_app(self) -> web.Application:
+        """Return the aiohttp application serving the Bot API paths."""
+        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        return app
+
+    async def start(self) -> None:
+        """Listen on host:port (port 0 picks a free one)."""
+        self._runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Stop listening; hanging requests are dropped."""
+        if self._runner is not None:
+            self.world.new_update.set()
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> BotApiEmulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
+    @property
+    def api_root(self) -> str:
+        """Return the URL to give the bot as APPEALBOT_TELEGRAM_API_URL."""
+        return f"http://{self.host}:{self.port}"
+
+    def set_limits(self, limits: Limits) -> None:
+        """Enforce new flood limits from now on."""
+        self.flood.reconfigure(limits)
+
+    def set_faults(self, faults: Faults) -> None:
+        """Inject new failures from now on."""
+        self.faults = faults
+        self._random = random.Random(faults.seed)
+
+    # ---- acting as users -------------------------------------------------------------------
+
+    def send_text(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        language_code: str | None = "en",
+        chat_type: str | None = None,
+    ) -> int:
+        """Make a user write ``text`` in a chat; return the update id."""
+        if chat_type is not None:
+            self.world.chat_types[chat_id] = chat_type
+        kind = self.world.chat_type(chat_id)
+        sender = user_id if user_id is not None else chat_id
+        message: Params = {
+            "message_id": next(self.world.message_ids),
+            "from": user_object(sender, language_code=language_code),
+            "chat": chat_object(chat_id, kind),
+            "date": int(time.time()),
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self.world.push_update({"message": message})
+
+    def tap(self, message: Sent, label: str, *, user_id: int | None = None) -> str:
+        """Make a user tap the inline button whose label contains ``label``."""
+        button = message.button(label)
+        if "callback_data" not in button:
+            raise LookupError(f"button {button['text']!r} is a link, not a callback button")
+        return self.tap_data(message, button["callback_data"], user_id=user_id)
+
+    def tap_data(self, message: Sent, data: str, *, user_id: int | None = None) -> str:
+        """Make a user send a callback query with ``data`` from a message."""
+        kind = self.world.chat_type(message.chat_id)
+        sender = user_id if user_id is not None else message.chat_id
+        query_id = str(next(self.world.callback_ids))
+        self.world.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user_object(sender),
+                    "message": message.as_message(kind),
+                    "chat_instance": str(message.chat_id),
+                    "data": data,
+                }
+            }
+        )
+        return query_id
+
+    def change_membership(self, chat_id: int, *, status: str, user_id: int | None = None) -> int:
+        """Emit my_chat_member: the bot became ``member``, ``left`` or ``kicked``."""
+        kind = self.world.chat_type(chat_id)
+        old = "kicked" if status == "member" else "member"
+        bot = {"user": bot_user()}
+        return self.world.push_update(
+            {
+                "my_chat_member": {
+                    "chat": chat_object(chat_id, kind),
+                    "from": user_object(user_id if user_id is not None else abs(chat_id)),
+                    "date": int(time.time()),
+                    "old_chat_member": {**bot, "status": old},
+                    "new_chat_member": {**bot, "status": status},
+                }
+            }
+        )
+
+    def block(self, chat_id: int, *, reason: str = "bot was blocked by the user") -> None:
+        """Make every later send to this chat fail with 403 (no update is sent)."""
+        self.world.blocked[chat_id] = f"Forbidden: {reason}"
+
+    def migrate(self, chat_id: int, new_chat_id: int) -> None:
+        """Turn a group into a supergroup with a new id."""
+        self.world.migrated[chat_id] = new_chat_id
+        self.world.chat_types[new_chat_id] = "supergroup"
+
+    def make_admin(self, chat_id: int, user_id: int) -> None:
+        """Make a user an administrator of a group."""
+        self.world.admins[chat_id].add(user_id)
+
+    # ---- reading what the bot did ------------------------------------------------------------
+
+    def sent(self, chat_id: int) -> list[Sent]:
+        """Return every message the bot sent to a chat, oldest first."""
+        return list(self.world.messages.get(chat_id, []))
+
+    async def wait_for_messages(
+        self, chat_id: int, count: int, *, timeout: float = 5.0, settle: float = 0.15
+    ) -> list[Sent]:
+        """Wait until the chat holds ``count`` bot messages and no more arrive for ``settle`` s."""
+        deadline = time.monotonic() + timeout
+        last = -1
+        quiet_since = time.monotonic()
+        while True:
+            now = time.monotonic()
+            current = len(self.world.messages.get(chat_id, []))
+            if current != last:
+                last, quiet_since = current, now
+            if current >= count and now - quiet_since >= settle:
+                return self.sent(chat_id)
+            if now > deadline:
+                raise TimeoutError(
+                    f"chat {chat_id}: expected {count} bot messages, got {current}: "
+                    f"{[sent.text[:80] for sent in self.sent(chat_id)]}"
+                )
+            await asyncio.sleep(0.01)
+
+    async def converse(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        timeout: float = 5.0,
+        user_id: int | None = None,
+        language_code: str | None = "en",
+        chat_type: str | None = None,
+    ) -> list[Sent]:
+        """Write ``text`` as a user and return the bot's answer (all the messages it sent)."""
+        before = len(self.world.messages.get(chat_id, []))
+        self.send_text(
+            chat_id, text, user_id=user_id, language_code=language_code, chat_type=chat_type
+        )
+        messages = await self.wait_for_messages(chat_id, before + 1, timeout=timeout)
+        return messages[before:]
+
+    async def wait_for_answer(self, query_id: str, *, timeout: float = 5.0) -> Params:
+        """Wait until the bot answered a callback query; return the answer."""
+        deadline = time.monotonic() + timeout
+        while query_id not in self.world.callback_answers:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"callback query {query_id} was not answered")
+            await asyncio.sleep(0.01)
+        return self.world.callback_answers[query_id]
+
+    @property
+    def commands(self) -> list[dict[str, str]]:
+        """Return the command list the bot registered."""
+        return list(self.world.commands)
+
+    @property
+    def stats(self) -> Params:
+        """Return the counters as plain JSON."""
+        return self.world.counters.as_dict()
+
+    # ---- HTTP ------------------------------------------------------------------------------
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(_error_body(ApiError(401, "Unauthorized")), status=401)
+        method = request.match_info["method"].lower()
+        self.world.counters.calls[method] += 1
+        handler = self._methods.get(method)
+        try:
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            params = await _read_params(request)
+            if method in _SEND_METHODS:
+                await self._inject_faults()
+            result = await handler(params)
+        except ApiError as error:
+            self._count_error(error.code)
+            return web.json_response(_error_body(error), status=error.code)
+        except (ValueError, json.JSONDecodeError) as exc:
+            self._count_error(400)
+            bad = ApiError(400, f"Bad Request: {exc}")
+            return web.json_response(_error_body(bad), status=400)
+        return web.json_response({"ok": True, "result": result})
+
+    def _count_error(self, code: int) -> None:
+        counters = self.world.counters
+        if code == 429:
+            counters.http_429 += 1
+        elif code >= 500:
+            counters.http_5xx += 1
+        elif code == 403:
+            counters.forbidden += 1
+        elif code == 400:
+            counters.bad_requests += 1
+
+    async def _inject_faults(self) -> None:
+        faults = self.faults
+        if faults.timeout_rate and self._random.random() < faults.timeout_rate:
+            self.world.counters.timeouts += 1
+            await asyncio.sleep(faults.timeout_seconds)
+            raise ApiError(504, "Gateway Timeout")
+        if faults.error_rate and self._random.random() < faults.error_rate:
+            raise ApiError(502, "Bad Gateway")
+
+    def _target_chat(self, params: Params) -> int:
+        chat_id = _int(params, "chat_id")
+        if chat_id in self.world.blocked:
+            raise ApiError(403, self.world.blocked[chat_id])
+        if chat_id in self.world.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.world.migrated[chat_id]},
+            )
+        return chat_id
+
+    def _flood_check(self, chat_id: int) -> None:
+        is_group = self.world.chat_type(chat_id) != "private"
+        wait = self.flood.retry_after(chat_id, is_group=is_group)
+        if wait:
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+
+    # ---- methods ---------------------------------------------------------------------------
+
+    async def _get_me(self, _params: Params) -> Params:
+        return bot_user()
+
+    async def _delete_webhook(self, _params: Params) -> bool:
+        if _params.get("drop_pending_updates") in (True, "true", "True"):
+            self.world.updates.clear()
+        return True
+
+    async def _get_updates(self, params: Params) -> list[Params]:
+        world = self.world
+        offset = int(params.get("offset", 0) or 0)
+        limit = int(params.get("limit", 100) or 100)
+        timeout = float(params.get("timeout", 0) or 0)
+        if offset:
+            world.updates = [update for update in world.updates if update["update_id"] >= offset]
+        if not world.updates and timeout > 0:
+            world.new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(world.new_update.wait(), timeout=timeout)
+        return world.updates[:limit]
+
+    async def _set_my_commands(self, params: Params) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise ApiError(400, "Bad Request: commands must be an array of at most 100 items")
+        for command in commands:
+            if not _COMMAND.match(str(command.get("command", ""))):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self.world.commands = [
+            {"command": str(c["command"]), "description": str(c["description"])} for c in commands
+        ]
+        return True
+
+    async def _get_my_commands(self, _params: Params) -> list[dict[str, str]]:
+        return self.world.commands
+
+    async def _send_message(self, params: Params) -> Params:
+        chat_id = self._target_chat(params)
+        html = str(params.get("text", ""))
+        plain, entities = self._check_text(html, params.get("parse_mode"))
+        markup = _check_reply_markup(params.get("reply_markup"))
+        self._flood_check(chat_id)
+        sent = self.world.record(
+            chat_id=chat_id, text=plain, html=html, entities=entities, reply_markup=markup
+        )
+        return sent.as_message(self.world.chat_type(chat_id))
+
+    def _check_text(self, html: str, parse_mode: Any) -> tuple[str, list[Params]]:
+        try:
+            return check_text(html, parse_mode=str(parse_mode) if parse_mode else None)
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+
+    def _message(self, params: Params) -> Sent:
+        chat_id = self._target_chat(params)
+        message_id = _int(params, "message_id")
+        sent = self.world.by_id.get((chat_id, message_id))
+        if sent is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return sent
+
+    async def _edit_message_text(self, params: Params) -> Params:
+        sent = self._message(params)
+        html = str(params.get("text", ""))
+        plain, entities = self._check_text(html, params.get("parse_mode"))
+        markup = _check_reply_markup(params.get("reply_markup"))
+        if plain == sent.text and entities == sent.entities and markup == sent.reply_markup:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        self._flood_check(sent.chat_id)
+        sent.text, sent.html, sent.entities, sent.reply_markup = plain, html, entities, markup
+        sent.edits += 1
+        return sent.as_message(self.world.chat_type(sent.chat_id))
+
+    async def _edit_message_reply_markup(self, params: Params) -> Params:
+        sent = self._message(params)
+        markup = _check_reply_markup(params.get("reply_markup"))
+        if markup == sent.reply_markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        self._flood_check(sent.chat_id)
+        sent.reply_markup = markup
+        sent.edits += 1
+        return sent.as_message(self.world.chat_type(sent.chat_id))
+
+    async def _answer_callback_query(self, params: Params) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        if not query_id:
+            raise ApiError(400, "Bad Request: query_id is empty")
+        text = params.get("text")
+        if text is not None and len(str(text)) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self.world.callback_answers[query_id] = {
+            "text": text,
+            "show_alert": params.get("show_alert") in (True, "true", "True"),
+        }
+        return True
+
+    async def _get_chat_member(self, params: Params) -> Params:
+        chat_id = _int(params, "chat_id")
+        user_id = _int(params, "user_id")
+        if user_id == BOT_USER_ID:
+            return {"user": bot_user(), "status": "member"}
+        status = "administrator" if user_id in self.world.admins.get(chat_id, set()) else "member"
+        member: Params = {"user": user_object(user_id), "status": status}
+        if status == "administrator":
+            member.update(
+                {
+                    "can_be_edited": False,
+                    "is_anonymous": False,
+                    "can_manage_chat": True,
+                    "can_delete_messages": True,
+                    "can_manage_video_chats": True,
+                    "can_restrict_members": True,
+                    "can_promote_members": False,
+                    "can_change_info": True,
+                    "can_invite_users": True,
+                    "can_post_stories": False,
+                    "can_edit_stories": False,
+                    "can_delete_stories": False,
+                }
+            )
+        return member
+
+    async def _get_chat_administrators(self, params: Params) -> list[Params]:
+        chat_id = _int(params, "chat_id")
+        return [
+            await self._get_chat_member({"chat_id": chat_id, "user_id": user_id})
+            for user_id in sorted(self.world.admins.get(chat_id, set()))
+        ]

@@ -1,0 +1,99 @@
+"""The command line contract: commands, output and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from storage.seeding import default_seed_dir
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.db"
+    for name in ("APPEALBOT_TELEGRAM_TOKEN", "APPEALBOT_ADMIN_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("APPEALBOT_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    monkeypatch.chdir(tmp_path)
+    return path
+
+
+def test_db_upgrade_then_seed_twice_then_list(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade"]) == 0
+    assert "revision 0001" in capsys.readouterr().out
+    assert main(["seed"]) == 0
+    first = capsys.readouterr().out
+    assert first.count(": added") == 5
+    assert main(["seed"]) == 0
+    assert capsys.readouterr().out.count(": already there") == 5
+    assert main(["appeals", "list"]) == 0
+    table = capsys.readouterr().out
+    assert "URGENT" in table
+    assert "2 May 2011" in table
+    assert main(["appeals", "list", "--json"]) == 0
+    appeals = json.loads(capsys.readouterr().out)
+    assert [appeal["slug"] for appeal in appeals] == [
+        "2012-01-new-wave-of-arrests",
+        "2011-05-02-may-day-attack",
+        "2011-05-socialist-action-statement",
+        "2010-03-taraz-arrests",
+        "2008-06-kurmanov-shanyrak",
+    ]
+    may_day = appeals[1]
+    assert may_day["events"][-1] == {
+        "date": "2011-05-02",
+        "label": 'Trial of Dmitry Tikhonov for organising an "unsanctioned protest"',
+    }
+    court = next(t for t in may_day["targets"] if t["key"] == "almaty-court-tikhonov")
+    assert court["faxes"] == ["+77272715802"]
+    assert "Aimur" in next(c for c in appeals[4]["cases"] if c["slug"] == "ainur-kurmanov")["names"]
+
+
+def test_listing_an_unmigrated_database_says_what_to_do(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["appeals", "list"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["appealbot: the database is empty: run `appealbot db upgrade` first"]
+
+
+def test_a_malformed_seed_exits_2_naming_file_field_and_reason(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = (default_seed_dir() / "2012-01-new-wave-of-arrests.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(source.replace("emails: [mid@mid.kz]", "emails: [mid-at-mid.kz]"), "utf-8")
+    assert main(["seed", str(bad)]) == 2
+    captured = capsys.readouterr()
+    [line] = captured.err.strip().splitlines()
+    assert str(bad) in line
+    assert "targets[1].emails[0]" in line
+    assert "not a valid email address" in line
+    assert captured.out == ""
+    assert main(["appeals", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["fly"], ["appeals"], ["appeals", "list", "--colour"], ["db", "downgrade"]]
+)
+def test_bad_usage_exits_2_with_one_line(
+    database: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("appealbot: ")
+
+
+def test_bad_settings_exit_2(
+    database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("APPEALBOT_ADMIN_IDS", "12,abc")
+    assert main(["appeals", "list"]) == 2
+    assert "APPEALBOT_ADMIN_IDS" in capsys.readouterr().err

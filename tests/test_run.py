@@ -1,0 +1,104 @@
+"""``appealbot run``: refuses to start without a token, otherwise migrates, seeds and serves."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from storage.engine import create_engine, create_sessionmaker
+from storage.models import Appeal, Case
+from tests.emulator import BotApiEmulator
+from tests.support.bot import running_bot
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """Return the environment without any APPEALBOT_ setting, plus ``extra``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("APPEALBOT_")}
+    env.update(extra)
+    return env
+
+
+async def test_run_without_token_says_how_to_get_one(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=clean_env(APPEALBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1
+    assert "APPEALBOT_TELEGRAM_TOKEN" in lines[0]
+    assert "@BotFather" in lines[0]
+    assert ".env" in lines[0]
+    assert stdout == b""
+    assert not (tmp_path / "a.db").exists(), "nothing is created before the token is checked"
+
+
+async def test_run_serves_a_fresh_database_and_stops_on_sigterm(
+    tmp_path: Path, emulator: BotApiEmulator
+) -> None:
+    database = tmp_path / "fresh.db"
+    env = clean_env(
+        APPEALBOT_TELEGRAM_TOKEN=emulator.token,
+        APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
+        APPEALBOT_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        APPEALBOT_HTTP_PORT="0",
+        PYTHONPATH=str(REPO),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while emulator.world.counters.calls["getupdates"] < 1:
+            assert process.returncode is None, "the service exited early"
+            assert time.monotonic() < deadline, "the service did not start polling"
+            await asyncio.sleep(0.05)
+        [welcome] = await emulator.converse(501, "/start", timeout=10)
+        assert "urgent appeals" in welcome.text
+        assert {command["command"] for command in emulator.commands} >= {"start", "help"}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()
+    assert emulator.token not in stderr.decode()
+    assert emulator.token.split(":")[1] not in stderr.decode()
+
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        async with create_sessionmaker(engine)() as session:
+            appeals = await session.scalar(select(func.count()).select_from(Appeal))
+            cases = await session.scalar(select(func.count()).select_from(Case))
+    finally:
+        await engine.dispose()
+    assert (appeals, cases) == (5, 7)
+
+
+async def test_start_and_help_in_process(tmp_path: Path, emulator: BotApiEmulator) -> None:
+    async with running_bot(emulator, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"):
+        [welcome] = await emulator.converse(7, "/start")
+        [help_text] = await emulator.converse(7, "/help")
+    assert "model letter" in welcome.text
+    assert "/start" in help_text.text
+    assert "/help" in help_text.text

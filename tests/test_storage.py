@@ -1,0 +1,102 @@
+"""Migrations, the engine and the repositories, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from storage.enums import Channel, SubscriberState
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.models import Base, Subscriber
+from storage.repo.cases import get_case_by_slug, upsert_case
+from storage.repo.targets import upsert_target
+from tests.support.databases import MigratedDatabase
+
+
+async def test_migrations_reach_head_and_match_the_models(db: MigratedDatabase) -> None:
+    assert await current_revision(db.engine) == head_revision()
+
+    def differences(connection: Connection) -> list[object]:
+        return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+
+    async with db.engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
+
+
+async def test_upgrading_twice_changes_nothing(db: MigratedDatabase) -> None:
+    await upgrade(db.url)
+    assert await current_revision(db.engine) == head_revision()
+
+
+async def test_sqlite_runs_with_wal_and_foreign_keys(sqlite_db: MigratedDatabase) -> None:
+    async with sqlite_db.engine.connect() as connection:
+        mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+        foreign_keys = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+    assert (mode, foreign_keys) == ("wal", 1)
+
+
+async def test_foreign_keys_are_enforced(db: MigratedDatabase) -> None:
+    with pytest.raises(IntegrityError):
+        async with db.sessions.begin() as session:
+            await session.execute(
+                text("INSERT INTO case_names (case_id, name, search_key) VALUES (999, 'x', 'x')")
+            )
+
+
+async def test_upsert_case_fills_gaps_and_never_overwrites(db: MigratedDatabase) -> None:
+    async with db.sessions.begin() as session:
+        case, created = await upsert_case(
+            session, slug="ainur-kurmanov", name="Ainur Kurmanov", country="KZ", aliases=["Aimur"]
+        )
+        assert created
+        case.summary = "Written by an admin."
+    async with db.sessions.begin() as session:
+        _, created = await upsert_case(
+            session,
+            slug="ainur-kurmanov",
+            name="Ainur Kurmanov",
+            country="KZ",
+            place="Almaty",
+            summary="From a seed.",
+            aliases=["Aimur", "Айнур Курманов"],
+        )
+        assert not created
+    async with db.sessions() as session:
+        stored = await get_case_by_slug(session, "ainur-kurmanov")
+    assert stored is not None
+    assert stored.summary == "Written by an admin."
+    assert stored.place == "Almaty"
+    assert [name.name for name in stored.names] == ["Ainur Kurmanov", "Aimur", "Айнур Курманов"]
+    assert [name.search_key for name in stored.names][-1] == "aynur kurmanov"
+
+
+async def test_upsert_target_merges_contacts(db: MigratedDatabase) -> None:
+    async with db.sessions.begin() as session:
+        await upsert_target(session, key="knb", name="Press office of the KNB")
+    async with db.sessions.begin() as session:
+        target = await upsert_target(
+            session, key="knb", name="Press office of the KNB", emails=["press@knb.kz"]
+        )
+    assert target.emails == ["press@knb.kz"]
+
+
+async def test_subscribers_are_unique_per_chat(db: MigratedDatabase) -> None:
+    async with db.sessions.begin() as session:
+        session.add(
+            Subscriber(channel=Channel.TELEGRAM, chat_id=-1001234567890, unsubscribe_token="a" * 32)
+        )
+    with pytest.raises(IntegrityError):
+        async with db.sessions.begin() as session:
+            session.add(
+                Subscriber(
+                    channel=Channel.TELEGRAM, chat_id=-1001234567890, unsubscribe_token="b" * 32
+                )
+            )
+    async with db.sessions() as session:
+        stored = (await session.scalars(select(Subscriber))).one()
+    assert stored.state is SubscriberState.PENDING
+    assert stored.created_at.tzinfo is not None
