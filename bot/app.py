@@ -16,7 +16,10 @@ from bot import handlers
 from bot.commands import PUBLIC_COMMANDS
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, AppType, BotData, Context, Services
+from bot.delivery.ratelimit import Limits, RateLimiter
 from bot.errors import ConfigError
+from bot.services.lookup import CaseIndex
+from bot.telegram.ratelimiter import InteractiveRateLimiter
 from bot.web import start_web
 from storage.engine import create_engine, create_sessionmaker
 from storage.migrate import upgrade
@@ -47,6 +50,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             settings=settings,
             sessions=create_sessionmaker(engine),
             templates=Templates(),
+            case_index=CaseIndex(),
+            limiter=RateLimiter(Limits(global_rate=settings.broadcast_rate)),
         )
     finally:
         await engine.dispose()
@@ -71,6 +76,7 @@ def build_application(services: Services) -> AppType:
         .base_url(settings.bot_base_url)
         .context_types(CONTEXT_TYPES)
         .job_queue(job_queue)
+        .rate_limiter(InteractiveRateLimiter(services.limiter))
         .build()
     )
     bot_data: BotData = application.bot_data

@@ -13,6 +13,13 @@ class Command:
 
 
 PUBLIC_COMMANDS: tuple[Command, ...] = (
+    Command("appeals", "/appeals", "The latest appeals, urgent ones marked"),
+    Command("case", "/case <name>", "A case: what happened, status, timeline"),
+    Command("contacts", "/contacts <case or appeal>", "Whom to protest to"),
+    Command("letter", "/letter <case or appeal>", "A model protest letter"),
+    Command("subscribe", "/subscribe", "Get new appeals in this chat"),
+    Command("settings", "/settings", "Choose which appeals you get"),
+    Command("unsubscribe", "/unsubscribe", "Stop getting appeals"),
     Command("start", "/start", "What this bot does"),
     Command("help", "/help", "Every command, one line each"),
 )

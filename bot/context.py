@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.config import Settings
+from bot.delivery.ratelimit import Priority, RateLimiter
+from bot.services.lookup import CaseIndex
 from templates import Templates
 
 
@@ -19,6 +21,8 @@ class Services:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     templates: Templates
+    case_index: CaseIndex
+    limiter: RateLimiter
 
 
 class BotData:
@@ -41,10 +45,10 @@ class BotData:
         return self._services
 
 
-Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+Context = CallbackContext[ExtBot[Priority], dict[Any, Any], dict[Any, Any], BotData]
 CONTEXT_TYPES: ContextTypes[Context, dict[Any, Any], dict[Any, Any], BotData] = ContextTypes(
     context=CallbackContext, bot_data=BotData
 )
 AppType = Application[
-    ExtBot[None], Context, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Context]
+    ExtBot[Priority], Context, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Context]
 ]

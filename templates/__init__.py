@@ -25,6 +25,31 @@ CASE_STATUS_LABELS = {
 }
 
 
+COUNTRY_NAMES = {
+    "KZ": "Kazakhstan",
+    "KG": "Kyrgyzstan",
+    "RU": "Russia",
+    "UZ": "Uzbekistan",
+    "TJ": "Tajikistan",
+    "TM": "Turkmenistan",
+    "BY": "Belarus",
+    "UA": "Ukraine",
+    "AZ": "Azerbaijan",
+    "AM": "Armenia",
+    "GE": "Georgia",
+    "TR": "Turkey",
+    "GB": "United Kingdom",
+    "US": "United States",
+}
+
+
+def country_name(code: str | None) -> str:
+    """Return a country's English name for its ISO code (the code itself if unknown)."""
+    if not code:
+        return ""
+    return COUNTRY_NAMES.get(code.upper(), code.upper())
+
+
 def format_date(value: date | None, precision: DatePrecision | str = DatePrecision.DAY) -> str:
     """Return a date as people write it: 2 May 2011, May 2011 or 2011."""
     if value is None:
@@ -56,10 +81,16 @@ class Templates:
         self.env.filters["phone"] = format_phone
         self.env.filters["day"] = format_date
         self.env.filters["case_status"] = case_status_label
+        self.env.filters["country"] = country_name
 
     def render(self, name: str, **context: Any) -> str:
         """Render one template by its path under templates/."""
         return self.env.get_template(name).render(**context).strip()
+
+    def letter(self, name: str, *, language: str, **context: Any) -> str:
+        """Render ``letters/<language>/<name>.txt.j2``, falling back to English."""
+        candidates = [f"letters/{language}/{name}.txt.j2", f"letters/en/{name}.txt.j2"]
+        return self.env.select_template(candidates).render(**context).strip()
 
     def telegram(self, name: str, **context: Any) -> list[str]:
         """Render ``telegram/<name>.html.j2`` and split it into sendable messages."""

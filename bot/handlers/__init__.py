@@ -2,13 +2,64 @@
 
 from __future__ import annotations
 
-from telegram.ext import CommandHandler
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
+from bot.callbacks import Action, pattern
 from bot.context import AppType
-from bot.handlers import info
+from bot.handlers import appeals, cases, contacts, errors, fallback, info, subscriptions
+
+_BUTTONS = {
+    Action.CASE: cases.case_button,
+    Action.FOLLOW: cases.follow_button,
+    Action.APPEAL: appeals.appeal_button,
+    Action.APPEALS_PAGE: appeals.page_button,
+    Action.PROTEST: appeals.protest_button,
+    Action.CONTACTS_CASE: contacts.contacts_or_letter_button,
+    Action.CONTACTS_APPEAL: contacts.contacts_or_letter_button,
+    Action.LETTER_CASE: contacts.contacts_or_letter_button,
+    Action.LETTER_APPEAL: contacts.contacts_or_letter_button,
+    Action.SUBSCRIBE: subscriptions.subscribe_button,
+    Action.HELP: info.help_button,
+    Action.SET_URGENT: subscriptions.settings_button,
+    Action.SET_COUNTRY: subscriptions.settings_button,
+    Action.UNFOLLOW: subscriptions.settings_button,
+}
 
 
 def register(application: AppType) -> None:
     """Attach every handler to the application."""
-    application.add_handler(CommandHandler("start", info.start))
-    application.add_handler(CommandHandler("help", info.help_command))
+    commands = {
+        "start": info.start,
+        "help": info.help_command,
+        "case": cases.case_command,
+        "appeals": appeals.appeals_command,
+        "contacts": contacts.contacts_command,
+        "letter": contacts.letter_command,
+        "subscribe": subscriptions.subscribe_command,
+        "unsubscribe": subscriptions.unsubscribe_command,
+        "settings": subscriptions.settings_command,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(
+        MessageHandler(filters.Regex(appeals.APPEAL_COMMAND), appeals.appeal_command)
+    )
+    application.add_handler(
+        MessageHandler(filters.Regex(contacts.LETTER_COMMAND), contacts.letter_shortcut)
+    )
+    for action, callback in _BUTTONS.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern(action)))
+    application.add_handler(
+        ChatMemberHandler(subscriptions.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command))
+    application.add_handler(
+        MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, fallback.plain_text)
+    )
+    application.add_error_handler(errors.on_error)

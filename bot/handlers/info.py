@@ -1,4 +1,4 @@
-"""/start and /help."""
+"""/start (with deep links), /help and the welcome buttons."""
 
 from __future__ import annotations
 
@@ -6,14 +6,31 @@ from telegram import Update
 
 from bot.commands import PUBLIC_COMMANDS
 from bot.context import Context
-from bot.handlers.replies import reply
+from bot.handlers import appeals, cases
+from bot.handlers.keyboards import start_keyboard
+from bot.handlers.replies import answer, reply
+
+CASE_PREFIX, APPEAL_PREFIX = "case_", "appeal_"
 
 
 async def start(update: Update, context: Context) -> None:
-    """Welcome a new reader."""
-    await reply(update, context, "start")
+    """Welcome a reader, or open the case or appeal a deep link points to."""
+    payload = context.args[0] if context.args else ""
+    if payload.startswith(CASE_PREFIX):
+        await cases.show_case_by_reference(update, context, payload.removeprefix(CASE_PREFIX))
+        return
+    if payload.startswith(APPEAL_PREFIX) and payload.removeprefix(APPEAL_PREFIX).isdigit():
+        await appeals.show_appeal(update, context, int(payload.removeprefix(APPEAL_PREFIX)))
+        return
+    await reply(update, context, "start", keyboard=start_keyboard())
 
 
 async def help_command(update: Update, context: Context) -> None:
     """List every command."""
     await reply(update, context, "help", commands=PUBLIC_COMMANDS)
+
+
+async def help_button(update: Update, context: Context) -> None:
+    """The Help button under the welcome message."""
+    await answer(update)
+    await help_command(update, context)

@@ -1,13 +1,27 @@
-"""Send rendered templates as replies."""
+"""Send, edit and answer: rendered templates out to Telegram."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.context import Context
+
+log = logging.getLogger(__name__)
+
+
+def command_argument(update: Update) -> str:
+    """Return what follows the command (/case <this>), keeping spaces inside it."""
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    _, _, rest = text.partition(" ")
+    if not rest and "\n" in text:
+        _, _, rest = text.partition("\n")
+    return rest.strip()
 
 
 async def reply(
@@ -35,7 +49,61 @@ async def reply(
                 part,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard if last else None,
-                link_preview_options=None,
+                disable_web_page_preview=True,
             )
         )
     return sent
+
+
+async def edit(
+    update: Update,
+    context: Context,
+    template: str,
+    *,
+    keyboard: InlineKeyboardMarkup | None = None,
+    **values: Any,
+) -> bool:
+    """Replace the text of the message whose button was tapped; False if it cannot be."""
+    query = update.callback_query
+    message = query.message if query else None
+    if not isinstance(message, Message):
+        return False
+    parts = context.bot_data.services.templates.telegram(template, **values)
+    if len(parts) != 1:
+        return False
+    try:
+        await message.edit_text(
+            parts[0],
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard,
+            disable_web_page_preview=True,
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+    return True
+
+
+async def edit_keyboard(update: Update, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Replace the buttons of the message whose button was tapped."""
+    query = update.callback_query
+    message = query.message if query else None
+    if not isinstance(message, Message):
+        return
+    try:
+        await message.edit_reply_markup(reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the tapped button (stops the spinner), with an optional short notice."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        # Answering too late ("query is too old") must not hide what was done.
+        log.info("could not answer a callback query: %s", exc)

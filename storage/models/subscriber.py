@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -13,11 +14,14 @@ from sqlalchemy import (
     String,
     Table,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.enums import Channel, SubscriberState
 from storage.models.base import Base, Timestamps
 from storage.types import BigIntPK, str_enum
+
+if TYPE_CHECKING:
+    from storage.models.case import Case
 
 subscriber_cases = Table(
     "subscriber_cases",
@@ -48,3 +52,7 @@ class Subscriber(Timestamps, Base):
     confirm_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True)
     confirmed_at: Mapped[datetime | None]
+
+    followed: Mapped[list[Case]] = relationship(
+        secondary=subscriber_cases, order_by="Case.name", lazy="raise"
+    )

@@ -12,7 +12,15 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from storage.enums import AppealKind, AppealStatus, DatePrecision, TargetKind, Urgency
-from storage.models import Appeal, AppealEvent, AppealTarget, Case, Demand, Target
+from storage.models import (
+    Appeal,
+    AppealEvent,
+    AppealTarget,
+    Case,
+    Demand,
+    Target,
+    appeal_cases,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +129,28 @@ async def create_appeal(
     session.add(appeal)
     await session.flush()
     return appeal
+
+
+async def appeals_for_case(
+    session: AsyncSession,
+    case_id: int,
+    *,
+    statuses: Sequence[AppealStatus] = (AppealStatus.PUBLISHED,),
+) -> list[Appeal]:
+    """Return the appeals about a case, oldest first, with everything they are shown with."""
+    statement = (
+        select(Appeal)
+        .join(appeal_cases, appeal_cases.c.appeal_id == Appeal.id)
+        .where(appeal_cases.c.case_id == case_id, Appeal.status.in_(statuses))
+        .order_by(Appeal.issued_on, Appeal.id)
+        .options(*full_appeal())
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def count_published(session: AsyncSession) -> int:
+    """Return how many appeals are published."""
+    statement = (
+        select(func.count()).select_from(Appeal).where(Appeal.status == AppealStatus.PUBLISHED)
+    )
+    return (await session.scalar(statement)) or 0

@@ -309,17 +309,18 @@ class BotApiEmulator:
         chat_id: int,
         text: str,
         *,
+        expect: int = 1,
         timeout: float = 5.0,
         user_id: int | None = None,
         language_code: str | None = "en",
         chat_type: str | None = None,
     ) -> list[Sent]:
-        """Write ``text`` as a user and return the bot's answer (all the messages it sent)."""
+        """Write ``text`` as a user; return the bot's answer once ``expect`` messages came."""
         before = len(self.world.messages.get(chat_id, []))
         self.send_text(
             chat_id, text, user_id=user_id, language_code=language_code, chat_type=chat_type
         )
-        messages = await self.wait_for_messages(chat_id, before + 1, timeout=timeout)
+        messages = await self.wait_for_messages(chat_id, before + expect, timeout=timeout)
         return messages[before:]
 
     async def wait_for_answer(self, query_id: str, *, timeout: float = 5.0) -> Params:

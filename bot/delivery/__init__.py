@@ -1,0 +1,1 @@
+"""Delivery: rate limits, channels, the outbox workers and broadcast progress."""

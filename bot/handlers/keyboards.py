@@ -1,0 +1,117 @@
+"""Inline keyboards; every button's data is built by bot.callbacks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import Action, make
+from bot.services.appeals import AppealsPage
+from bot.services.cases import CaseView, NamedHit
+from storage.models import Appeal, Case, Subscriber
+
+LABEL_LIMIT = 40
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1] + "…"
+
+
+def _button(text: str, action: Action, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(_label(text), callback_data=make(action, *args))
+
+
+def start_keyboard() -> InlineKeyboardMarkup:
+    """Buttons under the welcome message."""
+    return InlineKeyboardMarkup(
+        [
+            [_button("🔴 Latest urgent appeals", Action.APPEALS_PAGE, 0)],
+            [_button("🔔 Subscribe", Action.SUBSCRIBE), _button("❓ Help", Action.HELP)],
+        ]
+    )
+
+
+def case_keyboard(view: CaseView) -> InlineKeyboardMarkup:
+    """Buttons under a case summary."""
+    case_id = view.case.id
+    rows = [
+        [
+            _button("📬 Contacts", Action.CONTACTS_CASE, case_id),
+            _button("✍️ Model letter", Action.LETTER_CASE, case_id),
+        ]
+    ]
+    if view.latest is not None:
+        rows.append([_button("✊ I sent a protest", Action.PROTEST, view.latest.id, case_id)])
+    if view.following is not None:
+        label = "🔕 Stop following" if view.following else "🔔 Follow this case"
+        rows.append([_button(label, Action.FOLLOW, case_id)])
+    return InlineKeyboardMarkup(rows)
+
+
+def pick_keyboard(hits: Sequence[NamedHit]) -> InlineKeyboardMarkup:
+    """One button per case to choose from."""
+    return InlineKeyboardMarkup(
+        [[_button(hit.case_name, Action.CASE, hit.case_id)] for hit in hits]
+    )
+
+
+def cases_keyboard(cases: Sequence[Case]) -> InlineKeyboardMarkup | None:
+    """One button per case, for the list of open cases."""
+    if not cases:
+        return None
+    return InlineKeyboardMarkup([[_button(case.name, Action.CASE, case.id)] for case in cases[:10]])
+
+
+def appeals_keyboard(page: AppealsPage) -> InlineKeyboardMarkup | None:
+    """Buttons to open each appeal on the page and to move between pages."""
+    if not page.appeals:
+        return None
+    numbers = [
+        _button(str(page.offset + n), Action.APPEAL, appeal.id)
+        for n, appeal in enumerate(page.appeals, start=1)
+    ]
+    paging = []
+    if page.has_newer:
+        paging.append(_button("« Newer", Action.APPEALS_PAGE, max(0, page.offset - len(numbers))))
+    if page.has_older:
+        paging.append(_button("Older »", Action.APPEALS_PAGE, page.offset + len(page.appeals)))
+    return InlineKeyboardMarkup([numbers, paging] if paging else [numbers])
+
+
+def appeal_keyboard(appeal: Appeal) -> InlineKeyboardMarkup:
+    """Buttons under an appeal."""
+    rows = [
+        [
+            _button("📬 Contacts", Action.CONTACTS_APPEAL, appeal.id),
+            _button("✍️ Model letter", Action.LETTER_APPEAL, appeal.id),
+        ],
+        [_button("✊ I sent a protest", Action.PROTEST, appeal.id, 0)],
+    ]
+    rows += [[_button(f"📁 {case.name}", Action.CASE, case.id)] for case in appeal.cases[:3]]
+    return InlineKeyboardMarkup(rows)
+
+
+def settings_keyboard(
+    subscriber: Subscriber | None, countries: Sequence[str]
+) -> InlineKeyboardMarkup | None:
+    """Buttons that change a chat's subscription settings."""
+    if subscriber is None or subscriber.state.value != "active":
+        return InlineKeyboardMarkup([[_button("🔔 Subscribe", Action.SUBSCRIBE)]])
+    urgent = "✅ Urgent only" if subscriber.urgent_only else "Urgent only"
+    every = "All appeals" if subscriber.urgent_only else "✅ All appeals"
+    rows = [[_button(urgent, Action.SET_URGENT, 1), _button(every, Action.SET_URGENT, 0)]]
+    if countries:
+        rows.append(
+            [
+                _button(
+                    ("✅ " if code in subscriber.countries else "") + code, Action.SET_COUNTRY, code
+                )
+                for code in countries[:8]
+            ]
+        )
+    rows += [
+        [_button(f"🔕 Unfollow {case.name}", Action.UNFOLLOW, case.id)]
+        for case in subscriber.followed
+    ]
+    return InlineKeyboardMarkup(rows)

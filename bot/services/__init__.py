@@ -1,0 +1,1 @@
+"""Services: what handlers, jobs and the command line ask for, in plain async functions."""

@@ -1,0 +1,80 @@
+"""Case summaries: the case, its appeals as a timeline, the protests counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.lookup import CaseIndex, Hit, Lookup
+from storage.models import Appeal, Case
+from storage.repo.actions import count_for_case
+from storage.repo.appeals import appeals_for_case
+from storage.repo.cases import count_open_cases, get_case, get_cases, list_open_cases
+from storage.repo.subscribers import get_by_chat
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    case: Case
+    appeals: list[Appeal]
+    protests: int
+    following: bool | None
+
+    @property
+    def aliases(self) -> list[str]:
+        """Return the other ways the name is written."""
+        return [name.name for name in self.case.names if name.name != self.case.name]
+
+    @property
+    def latest(self) -> Appeal | None:
+        """Return the newest published appeal about the case."""
+        return self.appeals[-1] if self.appeals else None
+
+
+@dataclass(frozen=True, slots=True)
+class NamedHit:
+    """A lookup hit with the case's main name, for pick lists."""
+
+    case_id: int
+    case_name: str
+    name: str
+
+
+async def case_view(session: AsyncSession, case_id: int, *, chat_id: int | None) -> CaseView | None:
+    """Load everything the case summary shows."""
+    case = await get_case(session, case_id)
+    if case is None:
+        return None
+    following: bool | None = None
+    if chat_id is not None:
+        subscriber = await get_by_chat(session, chat_id)
+        if subscriber is not None and subscriber.state.value == "active":
+            following = any(followed.id == case_id for followed in subscriber.followed)
+    return CaseView(
+        case=case,
+        appeals=await appeals_for_case(session, case_id),
+        protests=await count_for_case(session, case_id),
+        following=following,
+    )
+
+
+async def find_cases(session: AsyncSession, index: CaseIndex, query: str) -> Lookup:
+    """Look a case up by what someone typed."""
+    await index.refresh(session)
+    return index.find(query)
+
+
+async def named_hits(session: AsyncSession, hits: tuple[Hit, ...]) -> list[NamedHit]:
+    """Attach each hit's main case name."""
+    cases = {case.id: case for case in await get_cases(session, [hit.case_id for hit in hits])}
+    return [
+        NamedHit(case_id=hit.case_id, case_name=cases[hit.case_id].name, name=hit.name)
+        for hit in hits
+        if hit.case_id in cases
+    ]
+
+
+async def open_cases(session: AsyncSession, *, limit: int = 20) -> tuple[list[Case], int]:
+    """Return the most recent open cases and how many are open in all."""
+    return await list_open_cases(session, limit=limit), await count_open_cases(session)

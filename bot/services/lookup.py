@@ -1,0 +1,133 @@
+"""Find cases by what people type: any spelling, either alphabet, partial names, small typos."""
+
+from __future__ import annotations
+
+import asyncio
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.names import search_key
+from storage.repo.cases import all_case_names, name_signature
+
+MAX_QUERY_LENGTH = 100
+ACCEPT_SCORE = 72.0
+SURE_SCORE = 80.0
+CLEAR_LEAD = 8.0
+EXACT_TOKEN, PREFIX_TOKEN = 100.0, 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A case that matches a query, through one of its names."""
+
+    case_id: int
+    name: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a query found: one clear case, a short list to pick from, or nothing."""
+
+    best: Hit | None
+    candidates: tuple[Hit, ...]
+
+
+def _fuzzy_cutoff(token: str) -> float:
+    if len(token) <= 3:
+        return 101.0  # too short to guess at
+    if len(token) <= 5:
+        return 80.0
+    return 79.0
+
+
+class CaseIndex:
+    """An in-memory index of every case name, reloaded when names change in the database."""
+
+    def __init__(self) -> None:
+        self._signature: tuple[int, int] | None = None
+        self._lock = asyncio.Lock()
+        self._case_of: list[int] = []
+        self._names: list[str] = []
+        self._by_key: dict[str, list[int]] = defaultdict(list)
+        self._by_token: dict[str, list[int]] = defaultdict(list)
+        self._tokens: list[str] = []
+
+    def load(self, rows: list[tuple[int, str, str]]) -> None:
+        """Replace the index with these (case id, name, search key) rows."""
+        case_of: list[int] = []
+        names: list[str] = []
+        by_key: dict[str, list[int]] = defaultdict(list)
+        by_token: dict[str, list[int]] = defaultdict(list)
+        for position, (case_id, name, key) in enumerate(rows):
+            case_of.append(case_id)
+            names.append(name)
+            by_key[key].append(position)
+            for token in set(key.split()):
+                by_token[token].append(position)
+        self._case_of, self._names, self._by_key, self._by_token = case_of, names, by_key, by_token
+        self._tokens = sorted(by_token)
+
+    async def refresh(self, session: AsyncSession) -> None:
+        """Reload from the database if any case name was added or removed since last time."""
+        signature = await name_signature(session)
+        if signature == self._signature:
+            return
+        async with self._lock:
+            if signature != self._signature:
+                self.load(await all_case_names(session))
+                self._signature = signature
+
+    def _token_scores(self, token: str) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        if token in self._by_token:
+            scores[token] = EXACT_TOKEN
+        if len(token) >= 3:
+            start = bisect_left(self._tokens, token)
+            for candidate in self._tokens[start : start + 200]:
+                if not candidate.startswith(token):
+                    break
+                scores.setdefault(candidate, PREFIX_TOKEN)
+        cutoff = _fuzzy_cutoff(token)
+        if cutoff <= 100:
+            for candidate, score, _ in process.extract(
+                token, self._tokens, scorer=fuzz.ratio, score_cutoff=cutoff, limit=30
+            ):
+                scores[candidate] = max(scores.get(candidate, 0.0), float(score))
+        return scores
+
+    def find(self, query: str, *, limit: int = 8) -> Lookup:
+        """Return the case the query means, or the cases it might mean."""
+        key = search_key(query[:MAX_QUERY_LENGTH])
+        query_tokens = key.split()
+        if not query_tokens:
+            return Lookup(best=None, candidates=())
+        per_name: dict[int, list[float]] = defaultdict(lambda: [0.0] * len(query_tokens))
+        for index, token in enumerate(query_tokens):
+            for candidate, score in self._token_scores(token).items():
+                for position in self._by_token[candidate]:
+                    best = per_name[position]
+                    best[index] = max(best[index], score)
+        for position in self._by_key.get(key, ()):
+            per_name[position] = [EXACT_TOKEN + 1] * len(query_tokens)
+        best_per_case: dict[int, Hit] = {}
+        for position, scores in per_name.items():
+            score = sum(scores) / len(scores)
+            if score < ACCEPT_SCORE:
+                continue
+            case_id = self._case_of[position]
+            known = best_per_case.get(case_id)
+            if known is None or score > known.score:
+                best_per_case[case_id] = Hit(case_id, self._names[position], score)
+        ranked = sorted(best_per_case.values(), key=lambda hit: (-hit.score, hit.case_id))
+        if not ranked:
+            return Lookup(best=None, candidates=())
+        top = ranked[0]
+        clear = len(ranked) == 1 or ranked[1].score <= top.score - CLEAR_LEAD
+        if clear and top.score >= SURE_SCORE:
+            return Lookup(best=top, candidates=(top,))
+        return Lookup(best=None, candidates=tuple(ranked[:limit]))

@@ -1,0 +1,1 @@
+"""Talking to the Bot API: the HTTP client and the rate limiter PTB calls through."""

@@ -1,0 +1,74 @@
+"""Queries and changes for subscribers."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.enums import Channel, SubscriberState
+from storage.models import Case, Subscriber
+
+
+def new_token() -> str:
+    """Return a random, unguessable token for confirm and unsubscribe links."""
+    return secrets.token_urlsafe(24)
+
+
+async def get_by_chat(session: AsyncSession, chat_id: int) -> Subscriber | None:
+    """Return the Telegram subscriber for a chat, with the cases it follows."""
+    statement = (
+        select(Subscriber)
+        .where(Subscriber.chat_id == chat_id)
+        .options(selectinload(Subscriber.followed))
+    )
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def subscribe_chat(
+    session: AsyncSession, *, chat_id: int, chat_type: str, language: str
+) -> tuple[Subscriber, bool]:
+    """Make a chat an active subscriber; return it and whether it was not active before."""
+    subscriber = await get_by_chat(session, chat_id)
+    if subscriber is None:
+        subscriber = Subscriber(
+            channel=Channel.TELEGRAM,
+            chat_id=chat_id,
+            chat_type=chat_type,
+            language=language,
+            state=SubscriberState.ACTIVE,
+            unsubscribe_token=new_token(),
+            followed=[],
+        )
+        session.add(subscriber)
+        await session.flush()
+        return subscriber, True
+    was_active = subscriber.state is SubscriberState.ACTIVE
+    subscriber.state = SubscriberState.ACTIVE
+    subscriber.chat_type = chat_type
+    await session.flush()
+    return subscriber, not was_active
+
+
+async def set_state(session: AsyncSession, chat_id: int, state: SubscriberState) -> bool:
+    """Change a chat's subscription state; return False if the chat never subscribed."""
+    subscriber = await get_by_chat(session, chat_id)
+    if subscriber is None:
+        return False
+    subscriber.state = state
+    await session.flush()
+    return True
+
+
+async def toggle_followed(session: AsyncSession, subscriber: Subscriber, case: Case) -> bool:
+    """Follow a case, or stop following it; return whether it is followed now."""
+    if any(followed.id == case.id for followed in subscriber.followed):
+        subscriber.followed = [c for c in subscriber.followed if c.id != case.id]
+        following = False
+    else:
+        subscriber.followed = [*subscriber.followed, case]
+        following = True
+    await session.flush()
+    return following
