@@ -21,7 +21,7 @@ from bot.errors import ConfigError
 from bot.services.lookup import CaseIndex
 from bot.telegram.ratelimiter import InteractiveRateLimiter
 from bot.web import start_web
-from storage.engine import create_engine, create_sessionmaker
+from storage.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from storage.migrate import upgrade
 from storage.repo.appeals import count_appeals
 from storage.repo.cases import count_cases
@@ -49,6 +49,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         yield Services(
             settings=settings,
             sessions=create_sessionmaker(engine),
+            reads=create_read_sessionmaker(engine),
             templates=Templates(),
             case_index=CaseIndex(),
             limiter=RateLimiter(Limits(global_rate=settings.broadcast_rate)),

@@ -20,6 +20,7 @@ class Services:
 
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
+    reads: async_sessionmaker[AsyncSession]
     templates: Templates
     case_index: CaseIndex
     limiter: RateLimiter

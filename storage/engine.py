@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "appealbot_read_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -21,7 +22,11 @@ def create_engine(url: str, *, echo: bool = False, for_migrations: bool = False)
     """Create an async engine; SQLite gets WAL, foreign keys and immediate transactions."""
     if not is_sqlite(url):
         return _create_async_engine(url, echo=echo, pool_pre_ping=True)
-    engine = _create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    # Every session ends its own transaction, so the pool's extra rollback on return is
+    # only another trip to the driver's thread.
+    engine = _create_async_engine(
+        url, echo=echo, connect_args={"timeout": 30}, pool_reset_on_return=None
+    )
     # Batch migrations copy and drop whole tables; with foreign keys enforced, dropping a
     # parent table would cascade-delete its children.
     _configure_sqlite(engine, foreign_keys=not for_migrations)
@@ -38,16 +43,26 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Read through the OS page cache, shared by every connection.
+        cursor.execute("PRAGMA mmap_size=268435456")
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY
         # when another connection wrote in between; taking the write lock up front makes
-        # it wait for busy_timeout instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # it wait for busy_timeout instead. Read-only sessions stay deferred, so that with
+        # WAL they never wait for a writer.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Create the session factory every service uses."""
+    """Create the session factory for work that writes."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Create a session factory for work that only reads (never blocked by writers on SQLite)."""
+    return async_sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)

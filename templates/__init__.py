@@ -83,15 +83,15 @@ class Templates:
         self.env.filters["case_status"] = case_status_label
         self.env.filters["country"] = country_name
 
-    def render(self, name: str, **context: Any) -> str:
+    def render(self, name: str, /, **context: Any) -> str:
         """Render one template by its path under templates/."""
         return self.env.get_template(name).render(**context).strip()
 
-    def letter(self, name: str, *, language: str, **context: Any) -> str:
+    def letter(self, name: str, /, *, language: str, **context: Any) -> str:
         """Render ``letters/<language>/<name>.txt.j2``, falling back to English."""
         candidates = [f"letters/{language}/{name}.txt.j2", f"letters/en/{name}.txt.j2"]
         return self.env.select_template(candidates).render(**context).strip()
 
-    def telegram(self, name: str, **context: Any) -> list[str]:
+    def telegram(self, name: str, /, **context: Any) -> list[str]:
         """Render ``telegram/<name>.html.j2`` and split it into sendable messages."""
         return split_message(self.render(f"telegram/{name}.html.j2", **context))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from tests.emulator import BotApiEmulator
+from tests.support.bot import running_bot, seeded_sqlite_template
 from tests.support.databases import DATABASE_KINDS, MigratedDatabase, database
 
 # Opt in to the coming PTB behaviour: RetryAfter.retry_after as a timedelta.
@@ -35,3 +38,24 @@ async def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[M
     """Give an empty, migrated SQLite database file."""
     async with database("sqlite", tmp_path_factory.mktemp("db")) as test_db:
         yield test_db
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build, once per run, a SQLite file migrated and loaded with the shipped seeds."""
+    return seeded_sqlite_template(tmp_path_factory.mktemp("template") / "seeded.db")
+
+
+@pytest.fixture
+def seeded_url(seeded_template: Path, tmp_path: Path) -> str:
+    """Give a fresh copy of the seeded database."""
+    copy = tmp_path / "seeded.db"
+    shutil.copyfile(seeded_template, copy)
+    return f"sqlite+aiosqlite:///{copy}"
+
+
+@pytest.fixture
+async def bot(emulator: BotApiEmulator, seeded_url: str) -> AsyncIterator[BotApiEmulator]:
+    """Run the real service on a seeded database; the test talks to it through the emulator."""
+    async with running_bot(emulator, seeded_url):
+        yield emulator

@@ -18,7 +18,7 @@ APPEAL_COMMAND = re.compile(r"^/appeal_(\d{1,9})(?:@\w+)?$")
 
 async def appeals_command(update: Update, context: Context) -> None:
     """/appeals: the newest published appeals, five per page."""
-    async with context.bot_data.services.sessions() as session:
+    async with context.bot_data.services.reads() as session:
         page = await appeal_service.appeals_page(session, offset=0)
     await reply(
         update,
@@ -36,7 +36,7 @@ async def page_button(update: Update, context: Context) -> None:
     await answer(update)
     callback = parse(update.callback_query.data if update.callback_query else None)
     offset = callback.int_arg() if callback and callback.args else 0
-    async with context.bot_data.services.sessions() as session:
+    async with context.bot_data.services.reads() as session:
         page = await appeal_service.appeals_page(session, offset=offset)
     values = {"appeals": page.appeals, "offset": page.offset, "total": page.total}
     keyboard = appeals_keyboard(page)
@@ -48,7 +48,7 @@ async def page_button(update: Update, context: Context) -> None:
 
 async def show_appeal(update: Update, context: Context, appeal_id: int) -> None:
     """Send one appeal in full."""
-    async with context.bot_data.services.sessions() as session:
+    async with context.bot_data.services.reads() as session:
         appeal = await appeal_service.published_appeal(session, appeal_id)
         protests = await appeal_service.protest_count(session, appeal_id) if appeal else 0
     if appeal is None:

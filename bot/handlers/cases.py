@@ -18,7 +18,7 @@ from storage.repo.cases import get_case_by_slug
 async def show_case(update: Update, context: Context, case_id: int) -> bool:
     """Send the summary of one case; False if there is no such case."""
     chat = update.effective_chat
-    async with context.bot_data.services.sessions() as session:
+    async with context.bot_data.services.reads() as session:
         view = await case_service.case_view(session, case_id, chat_id=chat.id if chat else None)
     if view is None:
         return False
@@ -28,7 +28,7 @@ async def show_case(update: Update, context: Context, case_id: int) -> bool:
 
 async def show_case_by_reference(update: Update, context: Context, reference: str) -> None:
     """Open a case from a deep link: its slug or its number."""
-    async with context.bot_data.services.sessions() as session:
+    async with context.bot_data.services.reads() as session:
         case = await get_case_by_slug(session, reference)
     case_id = case.id if case else (int(reference) if reference.isdigit() else None)
     if case_id is None or not await show_case(update, context, case_id):
@@ -38,10 +38,17 @@ async def show_case_by_reference(update: Update, context: Context, reference: st
 async def look_up(update: Update, context: Context, query: str) -> None:
     """Answer a lookup: the case, a list to pick from, or nothing found."""
     services = context.bot_data.services
-    async with services.sessions() as session:
+    chat = update.effective_chat
+    view, hits = None, []
+    async with services.reads() as session:
         lookup = await case_service.find_cases(session, services.case_index, query)
-        hits = await case_service.named_hits(session, lookup.candidates)
-    if lookup.best is not None and await show_case(update, context, lookup.best.case_id):
+        if lookup.best is not None:
+            chat_id = chat.id if chat else None
+            view = await case_service.case_view(session, lookup.best.case_id, chat_id=chat_id)
+        else:
+            hits = await case_service.named_hits(session, lookup.candidates)
+    if view is not None:
+        await reply(update, context, "case", view=view, keyboard=case_keyboard(view))
         return
     if hits:
         await reply(
@@ -60,7 +67,7 @@ async def case_command(update: Update, context: Context) -> None:
     if query:
         await look_up(update, context, query)
         return
-    async with context.bot_data.services.sessions() as session:
+    async with context.bot_data.services.reads() as session:
         cases, total = await case_service.open_cases(session)
     example = min((case.name for case in cases), key=len, default="")
     await reply(
@@ -101,7 +108,7 @@ async def follow_button(update: Update, context: Context) -> None:
         return
     notice = "Following: updates on this case will reach you." if following else "Unfollowed."
     await answer(update, notice)
-    async with services.sessions() as session:
+    async with services.reads() as session:
         view = await case_service.case_view(session, case_id, chat_id=chat.id)
     if view is not None:
         await edit_keyboard(update, case_keyboard(view))

@@ -49,7 +49,7 @@ async def _resolve_and_send(update: Update, context: Context, command: str) -> N
         await reply(update, context, "too_long", limit=MAX_QUERY_LENGTH, command=command)
         return
     services = context.bot_data.services
-    async with services.sessions() as session:
+    async with services.reads() as session:
         resolved = await appeal_service.resolve(session, services.case_index, text)
         hits = await named_hits(session, resolved.lookup.candidates) if resolved.lookup else []
     if resolved.appeal is not None and command == "contacts":
@@ -82,7 +82,7 @@ async def letter_shortcut(update: Update, context: Context) -> None:
     match = LETTER_COMMAND.match(message.text or "") if message else None
     if match is None:
         return
-    async with context.bot_data.services.sessions() as session:
+    async with context.bot_data.services.reads() as session:
         appeal = await appeal_service.published_appeal(session, int(match.group(1)))
     if appeal is None:
         await reply(update, context, "appeal_missing", appeal_id=match.group(1))
@@ -97,7 +97,7 @@ async def contacts_or_letter_button(update: Update, context: Context) -> None:
     if callback is None:
         return
     target_id = callback.int_arg()
-    async with context.bot_data.services.sessions() as session:
+    async with context.bot_data.services.reads() as session:
         if callback.action in (Action.CONTACTS_CASE, Action.LETTER_CASE):
             appeal = await appeal_service.latest_appeal_for_case(session, target_id)
         else:

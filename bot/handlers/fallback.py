@@ -30,7 +30,7 @@ async def plain_text(update: Update, context: Context) -> None:
     hits = []
     if 0 < len(text) <= MAX_QUERY_LENGTH:
         services = context.bot_data.services
-        async with services.sessions() as session:
+        async with services.reads() as session:
             lookup = await find_cases(session, services.case_index, text)
             hits = await named_hits(session, lookup.candidates[:3])
     await reply(update, context, "hint", hits=hits, keyboard=pick_keyboard(hits) if hits else None)

@@ -21,7 +21,7 @@ async def _show_settings(
     chat = update.effective_chat
     if chat is None:
         return
-    async with context.bot_data.services.sessions() as session:
+    async with context.bot_data.services.reads() as session:
         subscriber = await subscriptions.settings_of(session, chat.id)
         countries = await subscriptions.available_countries(session)
     keyboard = settings_keyboard(subscriber, countries)

@@ -8,10 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.lookup import CaseIndex, Hit, Lookup
 from storage.models import Appeal, Case
-from storage.repo.actions import count_for_case
-from storage.repo.appeals import appeals_for_case
-from storage.repo.cases import count_open_cases, get_case, get_cases, list_open_cases
-from storage.repo.subscribers import get_by_chat
+from storage.repo.appeals import timeline_for_case
+from storage.repo.cases import count_open_cases, get_case_figures, get_cases, list_open_cases
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,20 +40,15 @@ class NamedHit:
 
 
 async def case_view(session: AsyncSession, case_id: int, *, chat_id: int | None) -> CaseView | None:
-    """Load everything the case summary shows."""
-    case = await get_case(session, case_id)
-    if case is None:
+    """Load everything the case summary shows, in two queries."""
+    figures = await get_case_figures(session, case_id, chat_id=chat_id)
+    if figures is None:
         return None
-    following: bool | None = None
-    if chat_id is not None:
-        subscriber = await get_by_chat(session, chat_id)
-        if subscriber is not None and subscriber.state.value == "active":
-            following = any(followed.id == case_id for followed in subscriber.followed)
     return CaseView(
-        case=case,
-        appeals=await appeals_for_case(session, case_id),
-        protests=await count_for_case(session, case_id),
-        following=following,
+        case=figures.case,
+        appeals=await timeline_for_case(session, case_id),
+        protests=figures.protests,
+        following=figures.following,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
@@ -48,7 +49,9 @@ def _fuzzy_cutoff(token: str) -> float:
 class CaseIndex:
     """An in-memory index of every case name, reloaded when names change in the database."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_age: float = 1.0) -> None:
+        self.max_age = max_age
+        self._checked_at = float("-inf")
         self._signature: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
         self._case_of: list[int] = []
@@ -72,9 +75,21 @@ class CaseIndex:
         self._case_of, self._names, self._by_key, self._by_token = case_of, names, by_key, by_token
         self._tokens = sorted(by_token)
 
+    def invalidate(self) -> None:
+        """Make the next lookup check the database (after this process changed case names)."""
+        self._checked_at = float("-inf")
+
     async def refresh(self, session: AsyncSession) -> None:
-        """Reload from the database if any case name was added or removed since last time."""
+        """Reload if case names changed in the database (checked at most every second).
+
+        Names added by another process (``appealbot import``) show up within a second;
+        this process calls ``invalidate`` after its own changes.
+        """
+        now = time.monotonic()
+        if now - self._checked_at < self.max_age:
+            return
         signature = await name_signature(session)
+        self._checked_at = now
         if signature == self._signature:
             return
         async with self._lock:
@@ -82,7 +97,7 @@ class CaseIndex:
                 self.load(await all_case_names(session))
                 self._signature = signature
 
-    def _token_scores(self, token: str) -> dict[str, float]:
+    def _token_scores(self, token: str, *, fuzzy: bool) -> dict[str, float]:
         scores: dict[str, float] = {}
         if token in self._by_token:
             scores[token] = EXACT_TOKEN
@@ -93,30 +108,26 @@ class CaseIndex:
                     break
                 scores.setdefault(candidate, PREFIX_TOKEN)
         cutoff = _fuzzy_cutoff(token)
-        if cutoff <= 100:
+        if fuzzy and cutoff <= 100:
             for candidate, score, _ in process.extract(
                 token, self._tokens, scorer=fuzz.ratio, score_cutoff=cutoff, limit=30
             ):
                 scores[candidate] = max(scores.get(candidate, 0.0), float(score))
         return scores
 
-    def find(self, query: str, *, limit: int = 8) -> Lookup:
-        """Return the case the query means, or the cases it might mean."""
-        key = search_key(query[:MAX_QUERY_LENGTH])
-        query_tokens = key.split()
-        if not query_tokens:
-            return Lookup(best=None, candidates=())
-        per_name: dict[int, list[float]] = defaultdict(lambda: [0.0] * len(query_tokens))
-        for index, token in enumerate(query_tokens):
-            for candidate, score in self._token_scores(token).items():
+    def _score_names(self, tokens: list[str], *, fuzzy: bool) -> dict[int, float]:
+        """Score every name that shares a (similar) token with the query, 0 to 100."""
+        per_name: dict[int, list[float]] = defaultdict(lambda: [0.0] * len(tokens))
+        for index, token in enumerate(tokens):
+            for candidate, score in self._token_scores(token, fuzzy=fuzzy).items():
                 for position in self._by_token[candidate]:
                     best = per_name[position]
                     best[index] = max(best[index], score)
-        for position in self._by_key.get(key, ()):
-            per_name[position] = [EXACT_TOKEN + 1] * len(query_tokens)
+        return {position: sum(scores) / len(scores) for position, scores in per_name.items()}
+
+    def _decide(self, scored: dict[int, float], limit: int) -> Lookup:
         best_per_case: dict[int, Hit] = {}
-        for position, scores in per_name.items():
-            score = sum(scores) / len(scores)
+        for position, score in scored.items():
             if score < ACCEPT_SCORE:
                 continue
             case_id = self._case_of[position]
@@ -131,3 +142,21 @@ class CaseIndex:
         if clear and top.score >= SURE_SCORE:
             return Lookup(best=top, candidates=(top,))
         return Lookup(best=None, candidates=tuple(ranked[:limit]))
+
+    def find(self, query: str, *, limit: int = 8) -> Lookup:
+        """Return the case the query means, or the cases it might mean.
+
+        A name written exactly as stored wins outright; then whole words and beginnings of
+        words; only when those leave doubt are similar spellings (typos) considered.
+        """
+        key = search_key(query[:MAX_QUERY_LENGTH])
+        tokens = key.split()
+        if not tokens:
+            return Lookup(best=None, candidates=())
+        exact = self._by_key.get(key)
+        if exact:
+            return self._decide(dict.fromkeys(exact, EXACT_TOKEN + 1), limit)
+        quick = self._decide(self._score_names(tokens, fuzzy=False), limit)
+        if quick.best is not None:
+            return quick
+        return self._decide(self._score_names(tokens, fuzzy=True), limit)

@@ -154,3 +154,14 @@ async def count_published(session: AsyncSession) -> int:
         select(func.count()).select_from(Appeal).where(Appeal.status == AppealStatus.PUBLISHED)
     )
     return (await session.scalar(statement)) or 0
+
+
+async def timeline_for_case(session: AsyncSession, case_id: int) -> list[Appeal]:
+    """Return the published appeals about a case, oldest first, without their details."""
+    statement = (
+        select(Appeal)
+        .join(appeal_cases, appeal_cases.c.appeal_id == Appeal.id)
+        .where(appeal_cases.c.case_id == case_id, Appeal.status == AppealStatus.PUBLISHED)
+        .order_by(Appeal.issued_on, Appeal.id)
+    )
+    return list((await session.scalars(statement)).all())

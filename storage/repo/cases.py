@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from storage.enums import CaseStatus
-from storage.models import Case, CaseName
+from storage.enums import CaseStatus, SubscriberState
+from storage.models import (
+    Action,
+    Case,
+    CaseName,
+    Subscriber,
+    appeal_cases,
+    subscriber_cases,
+)
 from storage.names import search_key
 
 
@@ -82,8 +90,8 @@ async def all_case_names(session: AsyncSession) -> list[tuple[int, str, str]]:
 
 async def get_case(session: AsyncSession, case_id: int) -> Case | None:
     """Return the case with this id, its names loaded."""
-    statement = select(Case).where(Case.id == case_id).options(selectinload(Case.names))
-    return (await session.scalars(statement)).one_or_none()
+    statement = select(Case).where(Case.id == case_id).options(joinedload(Case.names))
+    return (await session.scalars(statement)).unique().one_or_none()
 
 
 async def get_cases(session: AsyncSession, case_ids: Sequence[int]) -> list[Case]:
@@ -115,3 +123,43 @@ async def list_countries(session: AsyncSession) -> list[str]:
     return list(
         (await session.scalars(select(Case.country).distinct().order_by(Case.country))).all()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFigures:
+    """A case with what its summary counts: protests, and whether a chat follows it."""
+
+    case: Case
+    protests: int
+    following: bool | None
+
+
+async def get_case_figures(
+    session: AsyncSession, case_id: int, *, chat_id: int | None
+) -> CaseFigures | None:
+    """Load a case, its names, its protest count and the chat's follow state in one query."""
+    protests = (
+        select(func.count())
+        .select_from(Action)
+        .join(appeal_cases, appeal_cases.c.appeal_id == Action.appeal_id)
+        .where(appeal_cases.c.case_id == case_id)
+        .scalar_subquery()
+    )
+    active = (Subscriber.chat_id == chat_id) & (Subscriber.state == SubscriberState.ACTIVE)
+    subscribed = exists(select(Subscriber.id).where(active))
+    follows = exists(
+        select(subscriber_cases.c.case_id)
+        .join(Subscriber, Subscriber.id == subscriber_cases.c.subscriber_id)
+        .where(active, subscriber_cases.c.case_id == case_id)
+    )
+    statement = (
+        select(Case, protests, subscribed, follows)
+        .where(Case.id == case_id)
+        .options(joinedload(Case.names))
+    )
+    row = (await session.execute(statement)).unique().first()
+    if row is None:
+        return None
+    case, count, is_subscribed, is_following = row
+    following = bool(is_following) if chat_id is not None and is_subscribed else None
+    return CaseFigures(case=case, protests=int(count or 0), following=following)

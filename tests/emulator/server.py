@@ -113,6 +113,13 @@ def _check_reply_markup(markup: Any) -> Params | None:
     return markup
 
 
+def _member(status: str) -> Params:
+    member: Params = {"user": bot_user(), "status": status}
+    if status == "kicked":
+        member["until_date"] = 0
+    return member
+
+
 class BotApiEmulator:
     """A Bot API server on 127.0.0.1 that a real bot talks to and tests drive."""
 
@@ -251,15 +258,14 @@ class BotApiEmulator:
         """Emit my_chat_member: the bot became ``member``, ``left`` or ``kicked``."""
         kind = self.world.chat_type(chat_id)
         old = "kicked" if status == "member" else "member"
-        bot = {"user": bot_user()}
         return self.world.push_update(
             {
                 "my_chat_member": {
                     "chat": chat_object(chat_id, kind),
                     "from": user_object(user_id if user_id is not None else abs(chat_id)),
                     "date": int(time.time()),
-                    "old_chat_member": {**bot, "status": old},
-                    "new_chat_member": {**bot, "status": status},
+                    "old_chat_member": _member(old),
+                    "new_chat_member": _member(status),
                 }
             }
         )
@@ -322,6 +328,15 @@ class BotApiEmulator:
         )
         messages = await self.wait_for_messages(chat_id, before + expect, timeout=timeout)
         return messages[before:]
+
+    async def wait_for_edit(self, message: Sent, edits: int = 1, *, timeout: float = 5.0) -> Sent:
+        """Wait until the bot edited a message ``edits`` times in all; return it."""
+        deadline = time.monotonic() + timeout
+        while message.edits < edits:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"message {message.message_id} was edited {message.edits} times")
+            await asyncio.sleep(0.01)
+        return message
 
     async def wait_for_answer(self, query_id: str, *, timeout: float = 5.0) -> Params:
         """Wait until the bot answered a callback query; return the answer."""

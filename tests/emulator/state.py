@@ -64,6 +64,7 @@ class Sent:
     entities: list[dict[str, Any]]
     reply_markup: dict[str, Any] | None
     at: float
+    monotonic: float = 0.0
     edits: int = 0
 
     @property
@@ -176,6 +177,7 @@ class World:
             entities=entities,
             reply_markup=reply_markup,
             at=time.time(),
+            monotonic=time.monotonic(),
         )
         self.messages[chat_id].append(sent)
         self.by_id[(chat_id, sent.message_id)] = sent

@@ -6,11 +6,34 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import serve
 from bot.config import Settings
+from storage.engine import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+from storage.seeding import default_seed_dir, load_seed_files
 from tests.emulator import BotApiEmulator
+
+
+def seeded_sqlite_template(path: Path) -> Path:
+    """Create a migrated SQLite file holding the shipped seeds."""
+
+    async def build() -> None:
+        url = f"sqlite+aiosqlite:///{path}"
+        await upgrade(url)
+        engine = create_engine(url)
+        try:
+            report = await load_seed_files(create_sessionmaker(engine), [default_seed_dir()])
+            assert not report.refused, report.refused
+        finally:
+            await engine.dispose()
+
+    asyncio.run(build())
+    return path
 
 
 def bot_settings(emulator: BotApiEmulator, database_url: str, **overrides: Any) -> Settings:
@@ -60,3 +83,13 @@ async def running_bot(
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=20)
+
+
+@asynccontextmanager
+async def sessions_for(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Open a session factory on a test database (for arranging data and checking rows)."""
+    engine = create_engine(url)
+    try:
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()

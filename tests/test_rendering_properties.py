@@ -1,0 +1,224 @@
+"""Whatever the data and whatever people type, replies are valid Telegram HTML within limits."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.commands import PUBLIC_COMMANDS
+from bot.services.appeals import group_targets, model_letter
+from bot.services.cases import CaseView
+from storage.enums import AppealKind, AppealStatus, CaseStatus, DatePrecision, TargetKind, Urgency
+from storage.models import Appeal, AppealEvent, AppealTarget, Case, CaseName, Demand, Target
+from templates import Templates
+from templates.telegram_html import split_message
+from tests.emulator.telegram_html import MAX_TEXT_LENGTH, check_text, parse_html
+from tests.support.background import BackgroundBot
+
+TEMPLATES = Templates()
+TRICKY = st.sampled_from(
+    ["<", ">", "&", '"', "'", "&amp;", "<b>", "</i>", "😀", "👩‍👩‍👧", "\n", "  "]
+)
+TEXT = st.lists(
+    st.one_of(st.text(st.characters(exclude_categories=["Cs"]), max_size=12), TRICKY),
+    min_size=1,
+    max_size=30,
+).map("".join)
+NAME = TEXT.filter(lambda text: text.strip()).map(lambda text: text[:200])
+LONG = st.one_of(TEXT, st.builds(lambda text, n: (text + " ") * n, TEXT, st.integers(1, 400)))
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def visible(parts: list[str]) -> str:
+    texts = []
+    for part in parts:
+        text, _ = check_text(part, parse_mode="HTML")
+        assert len(text) <= MAX_TEXT_LENGTH
+        texts.append(text)
+    return "".join(texts)
+
+
+@st.composite
+def appeals(draw: st.DrawFn) -> Appeal:
+    cases = [
+        Case(
+            id=n,
+            slug=f"case-{n}",
+            name=draw(NAME),
+            country="KZ",
+            place=draw(st.none() | NAME),
+            status=draw(st.sampled_from(CaseStatus)),
+            summary=draw(st.none() | LONG),
+            outcome=draw(st.none() | TEXT),
+            names=[CaseName(name=draw(NAME), search_key="x")],
+        )
+        for n in range(1, draw(st.integers(1, 3)) + 1)
+    ]
+    targets = [
+        AppealTarget(
+            kind=draw(st.sampled_from(TargetKind)),
+            position=n,
+            note=draw(st.none() | TEXT),
+            target=Target(
+                key=f"t{n}",
+                name=draw(NAME),
+                role=draw(st.none() | TEXT),
+                organisation=draw(st.none() | TEXT),
+                emails=["press@knb.kz"],
+                faxes=["+77272715802"],
+                phones=[],
+                postal_address=draw(st.none() | TEXT),
+                salutation=draw(st.none() | TEXT),
+                notes=draw(st.none() | TEXT),
+            ),
+        )
+        for n in range(draw(st.integers(0, 4)))
+    ]
+    return Appeal(
+        id=draw(st.integers(1, 10**6)),
+        slug="a",
+        title=draw(NAME),
+        summary=draw(LONG),
+        kind=draw(st.sampled_from(AppealKind)),
+        urgency=draw(st.sampled_from(Urgency)),
+        status=AppealStatus.PUBLISHED,
+        language="en",
+        issued_on=date(2011, 5, 2),
+        issued_precision=draw(st.sampled_from(DatePrecision)),
+        deadline=draw(st.none() | st.just(date(2011, 5, 9))),
+        source_name=draw(st.none() | TEXT),
+        source_url=draw(st.none() | st.just("https://example.org/a?b=1&c=<2>")),
+        cases=cases,
+        demands=[Demand(position=n, text=draw(TEXT)) for n in range(1, draw(st.integers(0, 8)))],
+        events=[AppealEvent(on_date=date(2011, 5, 1), label=draw(NAME))],
+        targets=targets,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(appeal=appeals(), protests=st.integers(0, 10**6))
+def test_any_appeal_renders_as_valid_telegram_html(appeal: Appeal, protests: int) -> None:
+    shown = visible(TEMPLATES.telegram("appeal", appeal=appeal, protests=protests))
+    assert squash(appeal.title) in squash(shown)
+    assert squash(appeal.summary) in squash(shown)
+    visible(TEMPLATES.telegram("contacts", appeal=appeal, groups=group_targets(appeal)))
+    letter = model_letter(TEMPLATES, appeal)
+    shown_letter = visible(
+        TEMPLATES.telegram(
+            "letter",
+            appeal=appeal,
+            letter=letter.text,
+            recipients=letter.recipients,
+            copies=letter.copies,
+        )
+    )
+    assert squash(appeal.summary) in squash(shown_letter)
+    visible(TEMPLATES.telegram("appeals", appeals=[appeal] * 5, offset=0, total=9))
+
+
+@settings(max_examples=100, deadline=None)
+@given(appeal=appeals(), protests=st.integers(0, 10**6))
+def test_any_case_renders_as_valid_telegram_html(appeal: Appeal, protests: int) -> None:
+    case = appeal.cases[0]
+    view = CaseView(case=case, appeals=[appeal], protests=protests, following=None)
+    shown = visible(TEMPLATES.telegram("case", view=view))
+    assert squash(case.name) in squash(shown)
+    if case.summary:
+        assert squash(case.summary) in squash(shown)
+
+
+@settings(max_examples=100, deadline=None)
+@given(query=TEXT)
+def test_any_query_renders_in_every_reply_that_quotes_it(query: str) -> None:
+    quoting: list[tuple[str, dict[str, object]]] = [
+        ("case_none", {"query": query}),
+        ("case_pick", {"query": query, "hits": []}),
+        ("case_without_appeal", {"name": query}),
+        ("needs_argument", {"command": "letter", "example": query}),
+    ]
+    for name, values in quoting:
+        assert squash(query) in squash(visible(TEMPLATES.telegram(name, **values)))
+
+
+HTML_PIECES = st.lists(
+    st.one_of(
+        TEXT.map(lambda text: text.replace("&", "&amp;").replace("<", "&lt;")),
+        st.sampled_from(["\n\n", "\n", " "]),
+        st.sampled_from(["b", "i", "code", "blockquote"]).flatmap(
+            lambda tag: TEXT.map(
+                lambda text: f"<{tag}>{text.replace('&', '&amp;').replace('<', '&lt;')}</{tag}>"
+            )
+        ),
+    ),
+    max_size=400,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(html=HTML_PIECES, limit=st.integers(20, 4096))
+def test_splitting_keeps_every_character_and_every_tag_balanced(html: str, limit: int) -> None:
+    original, _ = parse_html(html)
+    total = ""
+    for part in split_message(html, limit=limit):
+        text, _ = parse_html(part)
+        assert len(text) <= limit
+        total += text
+    assert squash(total) == squash(original)
+
+
+# ---- the running bot, whatever people type --------------------------------------------------
+
+COMMANDS = [command.name for command in PUBLIC_COMMANDS] + ["appeal_4", "letter_2", "nothing"]
+USER_TEXT = st.one_of(
+    TEXT,
+    st.builds(lambda name, rest: f"/{name} {rest}", st.sampled_from(COMMANDS), TEXT),
+    st.builds(
+        lambda rest: f"/start {rest}",
+        st.sampled_from(["case_", "appeal_", ""])
+        .map(lambda prefix: prefix)
+        .flatmap(lambda prefix: TEXT.map(lambda text: prefix + text)),
+    ),
+).filter(lambda text: text.strip() and len(text) <= 4096)
+
+
+@pytest.fixture(scope="module")
+def background_bot(
+    seeded_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BackgroundBot]:
+    copy = tmp_path_factory.mktemp("background") / "seeded.db"
+    shutil.copyfile(seeded_template, copy)
+    runner = BackgroundBot(f"sqlite+aiosqlite:///{copy}")
+    runner.start()
+    yield runner
+    runner.stop()
+
+
+CHATS = itertools.count(900_000)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=USER_TEXT)
+def test_the_bot_always_answers_politely(background_bot: BackgroundBot, text: str) -> None:
+    replies = background_bot.converse(next(CHATS), text)
+    assert replies, f"no answer to {text!r}"
+    for message in replies:
+        assert "went wrong" not in message.text
+        assert len(message.text) <= MAX_TEXT_LENGTH
+    stats = background_bot.emulator.stats
+    assert stats["bad_requests"] == 0
+    assert stats["http_429"] == 0
