@@ -6,10 +6,9 @@ import re
 
 from telegram import Update
 
-from bot.callbacks import parse
 from bot.context import Context
 from bot.handlers.keyboards import appeal_keyboard, appeals_keyboard
-from bot.handlers.replies import answer, edit, reply
+from bot.handlers.replies import answer, edit, reply, tapped
 from bot.services import appeals as appeal_service
 from storage.repo.actions import record_action
 
@@ -34,7 +33,7 @@ async def appeals_command(update: Update, context: Context) -> None:
 async def page_button(update: Update, context: Context) -> None:
     """Move to a newer or older page (the first page when it came from /start)."""
     await answer(update)
-    callback = parse(update.callback_query.data if update.callback_query else None)
+    callback = tapped(update)
     offset = callback.int_arg() if callback and callback.args else 0
     async with context.bot_data.services.reads() as session:
         page = await appeal_service.appeals_page(session, offset=offset)
@@ -67,7 +66,7 @@ async def show_appeal(update: Update, context: Context, appeal_id: int) -> None:
 async def appeal_button(update: Update, context: Context) -> None:
     """A button that opens an appeal."""
     await answer(update)
-    callback = parse(update.callback_query.data if update.callback_query else None)
+    callback = tapped(update)
     if callback is not None:
         await show_appeal(update, context, callback.int_arg())
 
@@ -82,7 +81,7 @@ async def appeal_command(update: Update, context: Context) -> None:
 
 async def protest_button(update: Update, context: Context) -> None:
     """Count "I sent a protest" once per person and appeal."""
-    callback = parse(update.callback_query.data if update.callback_query else None)
+    callback = tapped(update)
     user = update.effective_user
     if callback is None or user is None:
         await answer(update)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callbacks import parse
 from bot.context import Context
 from bot.handlers.keyboards import case_keyboard, cases_keyboard, pick_keyboard
-from bot.handlers.permissions import may_manage_chat
-from bot.handlers.replies import answer, command_argument, edit_keyboard, reply
+from bot.handlers.permissions import ensure_manager
+from bot.handlers.replies import answer, command_argument, edit_keyboard, reply, tapped
 from bot.services import cases as case_service
 from bot.services import subscriptions
 from bot.services.lookup import MAX_QUERY_LENGTH
@@ -84,20 +83,19 @@ async def case_command(update: Update, context: Context) -> None:
 async def case_button(update: Update, context: Context) -> None:
     """A button that opens a case."""
     await answer(update)
-    callback = parse(update.callback_query.data if update.callback_query else None)
+    callback = tapped(update)
     if callback is None or not await show_case(update, context, callback.int_arg()):
         await reply(update, context, "case_none", query="this case")
 
 
 async def follow_button(update: Update, context: Context) -> None:
     """Follow a case, or stop following it, from its summary."""
-    callback = parse(update.callback_query.data if update.callback_query else None)
+    callback = tapped(update)
     chat = update.effective_chat
     if callback is None or chat is None:
         await answer(update)
         return
-    if not await may_manage_chat(update, context):
-        await answer(update, "Only group admins can change what this group follows.", alert=True)
+    if not await ensure_manager(update, context):
         return
     case_id = callback.int_arg()
     services = context.bot_data.services

@@ -6,10 +6,10 @@ import re
 
 from telegram import Update
 
-from bot.callbacks import Action, parse
+from bot.callbacks import Action
 from bot.context import Context
 from bot.handlers.keyboards import pick_keyboard
-from bot.handlers.replies import answer, command_argument, reply
+from bot.handlers.replies import answer, command_argument, reply, tapped
 from bot.services import appeals as appeal_service
 from bot.services.cases import named_hits
 from bot.services.lookup import MAX_QUERY_LENGTH
@@ -93,7 +93,7 @@ async def letter_shortcut(update: Update, context: Context) -> None:
 async def contacts_or_letter_button(update: Update, context: Context) -> None:
     """Contacts and Model letter buttons under a case or an appeal."""
     await answer(update)
-    callback = parse(update.callback_query.data if update.callback_query else None)
+    callback = tapped(update)
     if callback is None:
         return
     target_id = callback.int_arg()

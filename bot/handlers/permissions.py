@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.context import Context
+from bot.handlers.replies import answer, reply
 
 _ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 
@@ -25,3 +26,14 @@ async def may_manage_chat(update: Update, context: Context) -> bool:
         return False
     member = await context.bot.get_chat_member(chat.id, user.id)
     return member.status in _ADMIN_STATUSES
+
+
+async def ensure_manager(update: Update, context: Context) -> bool:
+    """Tell whether the sender may manage the chat; if not, say so (as an alert for buttons)."""
+    if await may_manage_chat(update, context):
+        return True
+    if update.callback_query is not None:
+        await answer(update, "Only group admins can change this group's subscription.", alert=True)
+    else:
+        await reply(update, context, "group_admins_only")
+    return False

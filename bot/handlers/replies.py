@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.callbacks import Callback, parse
 from bot.context import Context
 
 log = logging.getLogger(__name__)
@@ -107,3 +108,9 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
     except BadRequest as exc:
         # Answering too late ("query is too old") must not hide what was done.
         log.info("could not answer a callback query: %s", exc)
+
+
+def tapped(update: Update) -> Callback | None:
+    """Return the decoded data of the button that was tapped."""
+    query = update.callback_query
+    return parse(query.data if query else None)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.callbacks import Action, parse
+from bot.callbacks import Action
 from bot.context import Context
 from bot.handlers.keyboards import settings_keyboard
-from bot.handlers.permissions import may_manage_chat
-from bot.handlers.replies import answer, edit, reply
+from bot.handlers.permissions import ensure_manager
+from bot.handlers.replies import answer, edit, reply, tapped
 from bot.services import subscriptions
 from storage.models import Subscriber
 
@@ -35,8 +35,7 @@ async def _subscribe(update: Update, context: Context) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return
-    if not await may_manage_chat(update, context):
-        await reply(update, context, "group_admins_only")
+    if not await ensure_manager(update, context):
         return
     async with context.bot_data.services.sessions.begin() as session:
         _, changed = await subscriptions.subscribe(
@@ -64,8 +63,7 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    if not await may_manage_chat(update, context):
-        await reply(update, context, "group_admins_only")
+    if not await ensure_manager(update, context):
         return
     async with context.bot_data.services.sessions.begin() as session:
         changed = await subscriptions.unsubscribe(session, chat.id)
@@ -79,13 +77,12 @@ async def settings_command(update: Update, context: Context) -> None:
 
 async def settings_button(update: Update, context: Context) -> None:
     """Urgent-only, country and unfollow buttons under the settings."""
-    callback = parse(update.callback_query.data if update.callback_query else None)
+    callback = tapped(update)
     chat = update.effective_chat
     if callback is None or chat is None:
         await answer(update)
         return
-    if not await may_manage_chat(update, context):
-        await answer(update, "Only group admins can change this group's settings.", alert=True)
+    if not await ensure_manager(update, context):
         return
     async with context.bot_data.services.sessions.begin() as session:
         changed: Subscriber | bool | None
