@@ -16,12 +16,19 @@ from bot import handlers
 from bot.commands import PUBLIC_COMMANDS
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, AppType, BotData, Context, Services
+from bot.delivery.channels import DeliveryChannel
+from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.delivery.ratelimit import Limits, RateLimiter
+from bot.delivery.render import MessageCache
+from bot.delivery.reporter import ProgressReporter
+from bot.delivery.telegram_channel import TelegramChannel
 from bot.errors import ConfigError
 from bot.services.lookup import CaseIndex
+from bot.telegram.client import BotApiClient
 from bot.telegram.ratelimiter import InteractiveRateLimiter
 from bot.web import start_web
 from storage.engine import create_engine, create_read_sessionmaker, create_sessionmaker
+from storage.enums import Channel
 from storage.migrate import upgrade
 from storage.repo.appeals import count_appeals
 from storage.repo.cases import count_cases
@@ -41,21 +48,63 @@ async def seed_if_empty(sessions: async_sessionmaker[AsyncSession]) -> bool:
     return empty
 
 
+def build_delivery(
+    settings: Settings,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    reads: async_sessionmaker[AsyncSession],
+    templates: Templates,
+    limiter: RateLimiter,
+) -> DeliveryEngine | None:
+    """Build the delivery engine with every channel that is configured."""
+    channels: dict[Channel, DeliveryChannel] = {}
+    if settings.telegram_token is not None:
+        client = BotApiClient(
+            api_root=settings.telegram_api_url, token=settings.telegram_token.get_secret_value()
+        )
+        channels[Channel.TELEGRAM] = TelegramChannel(
+            client=client, limiter=limiter, paid=settings.telegram_paid_broadcast
+        )
+    if not channels:
+        return None
+    return DeliveryEngine(
+        sessions=sessions,
+        channels=channels,
+        messages=MessageCache(templates, reads),
+        config=EngineConfig.for_rate(
+            settings.broadcast_rate, lease=settings.delivery_lease_seconds
+        ),
+    )
+
+
 @asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
-    """Create the engine and services; dispose of the engine on the way out."""
+    """Create the database engine and every service; dispose of the engine on the way out."""
     engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
+    reads = create_read_sessionmaker(engine)
+    templates = Templates()
+    limiter = RateLimiter(Limits(global_rate=settings.broadcast_rate))
     try:
         yield Services(
             settings=settings,
-            sessions=create_sessionmaker(engine),
-            reads=create_read_sessionmaker(engine),
-            templates=Templates(),
+            sessions=sessions,
+            reads=reads,
+            templates=templates,
             case_index=CaseIndex(),
-            limiter=RateLimiter(Limits(global_rate=settings.broadcast_rate)),
+            limiter=limiter,
+            delivery=build_delivery(
+                settings, sessions=sessions, reads=reads, templates=templates, limiter=limiter
+            ),
+            reporter=ProgressReporter(sessions=sessions, reads=reads, templates=templates),
         )
     finally:
         await engine.dispose()
+
+
+async def report_progress(context: Context) -> None:
+    """Job: update the progress messages of running broadcasts."""
+    await context.bot_data.services.reporter.tick(context.bot)
 
 
 async def register_commands(application: AppType) -> None:
@@ -86,8 +135,12 @@ def build_application(services: Services) -> AppType:
     return application
 
 
+PROGRESS_EVERY = 3.0
+
+
 async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
-    """Migrate, seed an empty database, then run the bot and HTTP endpoints until ``stop``."""
+    """Migrate, seed an empty database, then run the bot, delivery, scheduler and HTTP
+    endpoints until ``stop`` is set."""
     await upgrade(settings.database_url)
     async with open_services(settings) as services:
         await seed_if_empty(services.sessions)
@@ -98,17 +151,26 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
             raise ConfigError(
                 "Telegram refused APPEALBOT_TELEGRAM_TOKEN: copy the token again from @BotFather"
             ) from None
+        delivery = services.delivery
         try:
             await register_commands(application)
             await application.start()
             assert application.updater is not None
+            assert application.job_queue is not None
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            if delivery is not None:
+                await delivery.start()
+            application.job_queue.run_repeating(
+                report_progress, interval=PROGRESS_EVERY, first=1.0, name="broadcast-progress"
+            )
             web_runner = await start_web(services)
             log.info("appealbot is running")
             await stop.wait()
             log.info("stopping")
             await web_runner.cleanup()
             await application.updater.stop()
+            if delivery is not None:
+                await delivery.stop()
             await application.stop()
         finally:
             await application.shutdown()

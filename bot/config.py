@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     telegram_rate: float = Field(default=30.0, gt=0)
     telegram_paid_broadcast: bool = False
     telegram_paid_rate: float = Field(default=1000.0, gt=0)
+    delivery_lease_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.config import Settings
+from bot.delivery.engine import DeliveryEngine
 from bot.delivery.ratelimit import Priority, RateLimiter
+from bot.delivery.reporter import ProgressReporter
 from bot.services.lookup import CaseIndex
 from templates import Templates
 
@@ -24,6 +26,8 @@ class Services:
     templates: Templates
     case_index: CaseIndex
     limiter: RateLimiter
+    delivery: DeliveryEngine | None
+    reporter: ProgressReporter
 
 
 class BotData:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import NoReturn
 
-from bot.cli import appeals, database, run
+from bot.cli import appeals, broadcast, database, run
 
 
 class UsageError(Exception):
@@ -57,4 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="include drafts and withdrawn appeals"
     )
     list_parser.set_defaults(handler=appeals.list_appeals)
+
+    broadcast_parser = commands.add_parser(
+        "broadcast", help="publish an appeal and queue it for every subscriber"
+    )
+    broadcast_parser.add_argument("appeal", metavar="APPEAL", help="appeal number or slug")
+    broadcast_parser.add_argument(
+        "--wait", action="store_true", help="send from here and show progress until done"
+    )
+    broadcast_parser.set_defaults(handler=broadcast.broadcast)
     return parser

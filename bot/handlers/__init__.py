@@ -50,9 +50,8 @@ def register(application: AppType) -> None:
     application.add_handler(
         MessageHandler(filters.Regex(appeals.APPEAL_COMMAND), appeals.appeal_command)
     )
-    application.add_handler(
-        MessageHandler(filters.Regex(contacts.LETTER_COMMAND), contacts.letter_shortcut)
-    )
+    shortcuts = filters.Regex(contacts.LETTER_COMMAND) | filters.Regex(contacts.CONTACTS_COMMAND)
+    application.add_handler(MessageHandler(shortcuts, contacts.shortcut))
     for action, callback in _BUTTONS.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern(action)))
     application.add_handler(

@@ -7,8 +7,8 @@ import re
 from telegram import Update
 
 from bot.context import Context
-from bot.handlers.keyboards import appeal_keyboard, appeals_keyboard
 from bot.handlers.replies import answer, edit, reply, tapped
+from bot.keyboards import appeal_keyboard, appeals_keyboard
 from bot.services import appeals as appeal_service
 from storage.repo.actions import record_action
 

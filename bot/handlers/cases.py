@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Context
-from bot.handlers.keyboards import case_keyboard, cases_keyboard, pick_keyboard
 from bot.handlers.permissions import ensure_manager
 from bot.handlers.replies import answer, command_argument, edit_keyboard, reply, tapped
+from bot.keyboards import case_keyboard, cases_keyboard, pick_keyboard
 from bot.services import cases as case_service
 from bot.services import subscriptions
 from bot.services.lookup import MAX_QUERY_LENGTH

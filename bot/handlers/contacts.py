@@ -8,14 +8,15 @@ from telegram import Update
 
 from bot.callbacks import Action
 from bot.context import Context
-from bot.handlers.keyboards import pick_keyboard
 from bot.handlers.replies import answer, command_argument, reply, tapped
+from bot.keyboards import pick_keyboard
 from bot.services import appeals as appeal_service
 from bot.services.cases import named_hits
 from bot.services.lookup import MAX_QUERY_LENGTH
 from storage.models import Appeal
 
 LETTER_COMMAND = re.compile(r"^/letter_(\d{1,9})(?:@\w+)?$")
+CONTACTS_COMMAND = re.compile(r"^/contacts_(\d{1,9})(?:@\w+)?$")
 EXAMPLE = "Kurmanov"
 
 
@@ -76,16 +77,19 @@ async def letter_command(update: Update, context: Context) -> None:
     await _resolve_and_send(update, context, "letter")
 
 
-async def letter_shortcut(update: Update, context: Context) -> None:
-    """/letter_<n>, as linked from the contacts list."""
+async def shortcut(update: Update, context: Context) -> None:
+    """/contacts_<n> and /letter_<n>, as linked from appeals and broadcasts."""
     message = update.effective_message
-    match = LETTER_COMMAND.match(message.text or "") if message else None
+    text = (message.text or "") if message else ""
+    match = LETTER_COMMAND.match(text) or CONTACTS_COMMAND.match(text)
     if match is None:
         return
     async with context.bot_data.services.reads() as session:
         appeal = await appeal_service.published_appeal(session, int(match.group(1)))
     if appeal is None:
         await reply(update, context, "appeal_missing", appeal_id=match.group(1))
+    elif match.re is CONTACTS_COMMAND:
+        await _send_contacts(update, context, appeal)
     else:
         await _send_letter(update, context, appeal)
 

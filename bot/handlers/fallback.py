@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.context import Context
-from bot.handlers.keyboards import pick_keyboard
 from bot.handlers.replies import reply
+from bot.keyboards import pick_keyboard
 from bot.services.cases import find_cases, named_hits
 from bot.services.lookup import MAX_QUERY_LENGTH
 

@@ -7,8 +7,8 @@ from telegram import Update
 from bot.commands import PUBLIC_COMMANDS
 from bot.context import Context
 from bot.handlers import appeals, cases
-from bot.handlers.keyboards import start_keyboard
 from bot.handlers.replies import answer, reply
+from bot.keyboards import start_keyboard
 
 CASE_PREFIX, APPEAL_PREFIX = "case_", "appeal_"
 

@@ -7,9 +7,9 @@ from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.callbacks import Action
 from bot.context import Context
-from bot.handlers.keyboards import settings_keyboard
 from bot.handlers.permissions import ensure_manager
 from bot.handlers.replies import answer, edit, reply, tapped
+from bot.keyboards import settings_keyboard
 from bot.services import subscriptions
 from storage.models import Subscriber
 

@@ -7,7 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.enums import SubscriberState
 from storage.models import Subscriber
 from storage.repo.cases import get_case, list_countries
-from storage.repo.subscribers import get_by_chat, set_state, subscribe_chat, toggle_followed
+from storage.repo.subscribers import (
+    get_by_chat,
+    set_state,
+    subscribe_chat,
+    toggle_followed,
+)
+from storage.repo.subscribers import toggle_country as repo_toggle_country
 
 SUPPORTED_LANGUAGES = ("en", "ru")
 
@@ -68,11 +74,8 @@ async def toggle_country(session: AsyncSession, chat_id: int, country: str) -> S
     subscriber = await get_by_chat(session, chat_id)
     if subscriber is None or subscriber.state is not SubscriberState.ACTIVE:
         return None
-    if country in subscriber.countries:
-        subscriber.countries = [c for c in subscriber.countries if c != country]
-    elif country in await list_countries(session):
-        subscriber.countries = sorted([*subscriber.countries, country])
-    await session.flush()
+    if country in subscriber.countries or country in await list_countries(session):
+        await repo_toggle_country(session, subscriber, country)
     return subscriber
 
 

@@ -4,9 +4,10 @@ from storage.models.action import Action
 from storage.models.appeal import Appeal, AppealEvent, AppealTarget, Demand, appeal_cases
 from storage.models.audit import AuditEntry
 from storage.models.base import Base
+from storage.models.broadcast import Broadcast
 from storage.models.case import Case, CaseName
 from storage.models.delivery import Delivery
-from storage.models.subscriber import Subscriber, subscriber_cases
+from storage.models.subscriber import Subscriber, SubscriberCountry, subscriber_cases
 from storage.models.target import Target
 
 __all__ = [
@@ -16,11 +17,13 @@ __all__ = [
     "AppealTarget",
     "AuditEntry",
     "Base",
+    "Broadcast",
     "Case",
     "CaseName",
     "Delivery",
     "Demand",
     "Subscriber",
+    "SubscriberCountry",
     "Target",
     "appeal_cases",
     "subscriber_cases",

@@ -48,7 +48,6 @@ class Subscriber(Timestamps, Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     urgent_only: Mapped[bool] = mapped_column(Boolean, default=False)
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
-    countries: Mapped[list[str]] = mapped_column(default=list)
     confirm_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True)
     confirmed_at: Mapped[datetime | None]
@@ -56,3 +55,22 @@ class Subscriber(Timestamps, Base):
     followed: Mapped[list[Case]] = relationship(
         secondary=subscriber_cases, order_by="Case.name", lazy="raise"
     )
+    country_filter: Mapped[list[SubscriberCountry]] = relationship(
+        cascade="all, delete-orphan", order_by="SubscriberCountry.country", lazy="raise"
+    )
+
+    @property
+    def countries(self) -> list[str]:
+        """Return the countries this subscriber limits appeals to (empty: every country)."""
+        return sorted(row.country for row in self.country_filter)
+
+
+class SubscriberCountry(Base):
+    """One country a subscriber wants appeals about."""
+
+    __tablename__ = "subscriber_countries"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    country: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)

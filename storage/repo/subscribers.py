@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.enums import Channel, SubscriberState
-from storage.models import Case, Subscriber, subscriber_cases
+from storage.models import Case, Subscriber, SubscriberCountry, subscriber_cases
 
 
 def new_token() -> str:
@@ -22,7 +22,7 @@ async def get_by_chat(session: AsyncSession, chat_id: int) -> Subscriber | None:
     statement = (
         select(Subscriber)
         .where(Subscriber.chat_id == chat_id)
-        .options(selectinload(Subscriber.followed))
+        .options(selectinload(Subscriber.followed), selectinload(Subscriber.country_filter))
     )
     return (await session.scalars(statement)).one_or_none()
 
@@ -41,6 +41,7 @@ async def subscribe_chat(
             state=SubscriberState.ACTIVE,
             unsubscribe_token=new_token(),
             followed=[],
+            country_filter=[],
         )
         session.add(subscriber)
         await session.flush()
@@ -88,3 +89,14 @@ async def follows_case(session: AsyncSession, chat_id: int, case_id: int) -> boo
     )
     row = (await session.execute(statement)).first()
     return None if row is None else bool(row[0])
+
+
+async def toggle_country(session: AsyncSession, subscriber: Subscriber, country: str) -> bool:
+    """Add a country to the subscriber's filter, or remove it; return whether it is in now."""
+    kept = [row for row in subscriber.country_filter if row.country != country]
+    chosen = len(kept) == len(subscriber.country_filter)
+    if chosen:
+        kept.append(SubscriberCountry(country=country))
+    subscriber.country_filter = kept
+    await session.flush()
+    return chosen

@@ -329,6 +329,21 @@ class BotApiEmulator:
         messages = await self.wait_for_messages(chat_id, before + expect, timeout=timeout)
         return messages[before:]
 
+    async def wait_until(
+        self, condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "it"
+    ) -> None:
+        """Wait until ``condition()`` holds, checking whenever the bot sends or edits."""
+        activity = self.world.activity
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"timed out waiting for {what}")
+            activity.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(activity.wait(), timeout=min(remaining, 0.2))
+
     async def wait_for_edit(self, message: Sent, edits: int = 1, *, timeout: float = 5.0) -> Sent:
         """Wait until the bot edited a message ``edits`` times in all; return it."""
         deadline = time.monotonic() + timeout
@@ -496,8 +511,10 @@ class BotApiEmulator:
                 "markup are exactly the same as a current content and reply markup of the message",
             )
         self._flood_check(sent.chat_id)
+        sent.history.append(sent.text)
         sent.text, sent.html, sent.entities, sent.reply_markup = plain, html, entities, markup
         sent.edits += 1
+        self.world.activity.set()
         return sent.as_message(self.world.chat_type(sent.chat_id))
 
     async def _edit_message_reply_markup(self, params: Params) -> Params:

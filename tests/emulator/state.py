@@ -66,6 +66,7 @@ class Sent:
     at: float
     monotonic: float = 0.0
     edits: int = 0
+    history: list[str] = field(default_factory=list)
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -145,7 +146,7 @@ class World:
         self.commands: list[dict[str, str]] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.counters = Counters()
-        self.changed = asyncio.Condition()
+        self.activity = asyncio.Event()
 
     def chat_type(self, chat_id: int) -> str:
         """Return the type of a chat, registering it on first sight."""
@@ -187,4 +188,5 @@ class World:
         else:
             self.seen_texts.add(fingerprint)
         self.counters.delivered += 1
+        self.activity.set()
         return sent

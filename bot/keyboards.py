@@ -79,8 +79,8 @@ def appeals_keyboard(page: AppealsPage) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([numbers, paging] if paging else [numbers])
 
 
-def appeal_keyboard(appeal: Appeal) -> InlineKeyboardMarkup:
-    """Buttons under an appeal."""
+def appeal_keyboard(appeal: Appeal, *, with_cases: bool = True) -> InlineKeyboardMarkup:
+    """Buttons under an appeal (and, in the bot, one per case it is about)."""
     rows = [
         [
             _button("📬 Contacts", Action.CONTACTS_APPEAL, appeal.id),
@@ -88,7 +88,8 @@ def appeal_keyboard(appeal: Appeal) -> InlineKeyboardMarkup:
         ],
         [_button("✊ I sent a protest", Action.PROTEST, appeal.id, 0)],
     ]
-    rows += [[_button(f"📁 {case.name}", Action.CASE, case.id)] for case in appeal.cases[:3]]
+    if with_cases:
+        rows += [[_button(f"📁 {case.name}", Action.CASE, case.id)] for case in appeal.cases[:3]]
     return InlineKeyboardMarkup(rows)
 
 

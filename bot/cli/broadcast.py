@@ -1,0 +1,70 @@
+"""``appealbot broadcast APPEAL [--wait]``: queue an appeal for every subscriber."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.app import open_services
+from bot.config import Settings
+from bot.delivery.progress import Progress, bar, duration, follow
+from bot.errors import BadInputError, ConfigError, NotFoundError
+from bot.services.publishing import publish
+from storage.migrate import upgrade
+from storage.repo.appeals import get_appeal_by_slug
+
+PROGRESS_EVERY = 0.5
+
+
+async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
+    """Publish the appeal if it is a draft, queue it, and with --wait send it from here."""
+    if args.wait and settings.telegram_token is None:
+        raise ConfigError("--wait sends from this process and needs APPEALBOT_TELEGRAM_TOKEN")
+    await upgrade(settings.database_url)
+    async with open_services(settings) as services:
+        reference = str(args.appeal)
+        async with services.sessions.begin() as session:
+            if reference.isdigit():
+                appeal_id = int(reference)
+            else:
+                found = await get_appeal_by_slug(session, reference)
+                if found is None:
+                    raise NotFoundError(f"there is no appeal {reference!r}")
+                appeal_id = found.id
+            published = await publish(
+                session, appeal_id, actor="cli", paid=settings.telegram_paid_broadcast
+            )
+        print(
+            f"appeal {published.appeal_id}: {published.queued} newly queued, "
+            f"{published.total} in all"
+        )
+        if not args.wait:
+            print("the running service sends them (or run again with --wait)")
+            return 0
+        delivery = services.delivery
+        if delivery is None:
+            raise BadInputError("no delivery channel is configured")
+        terminal = sys.stderr.isatty()
+
+        def show(progress: Progress) -> None:
+            line = bar(progress)
+            if terminal:
+                print(f"\r{line}", end="", file=sys.stderr, flush=True)
+            else:
+                print(line, file=sys.stderr, flush=True)
+
+        await delivery.start()
+        try:
+            delivery.wake()
+            final = await follow(
+                services.reads, published.appeal_id, report=show, every=PROGRESS_EVERY
+            )
+        finally:
+            await delivery.stop()
+        if terminal:
+            print(file=sys.stderr)
+        print(
+            f"done: sent {final.sent}, failed {final.failed}, gone {final.gone} of {final.total} "
+            f"in {duration(final.elapsed)}"
+        )
+        return 0

@@ -1,0 +1,60 @@
+"""The channel interface: the engine hands a message to a channel and gets an outcome back.
+
+Like a messenger in a mailing-list manager, the engine does not know whether it is
+talking to Telegram or to an SMTP server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from storage.enums import Channel
+from storage.repo.deliveries import Recipient
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # a temporary failure: try again later
+    WAIT = "wait"  # told to slow down (429): try again after retry_after, no attempt used
+    FAILED = "failed"  # will not work however often we try
+    GONE = "gone"  # the subscriber blocked us or no longer exists
+    MOVED = "moved"  # the chat has a new id: send there
+    SKIP = "skip"  # the subscriber left before the message went out
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    outcome: Outcome
+    error: str | None = None
+    retry_after: float | None = None
+    new_chat_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What one appeal looks like on one channel."""
+
+    text: str
+    html: str | None = None
+    subject: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class DeliveryChannel(Protocol):
+    """Sends one message to one recipient and says how it went."""
+
+    channel: Channel
+
+    async def start(self) -> None:
+        """Open connections."""
+
+    async def close(self) -> None:
+        """Close connections."""
+
+    def delay_for(self, recipient: Recipient) -> float:
+        """Return how long this recipient must wait before the next message (0: now)."""
+
+    async def send(self, recipient: Recipient, message: Message) -> Result:
+        """Send, after waiting for the channel's rate limit."""

@@ -1,0 +1,353 @@
+"""The delivery engine: claim due rows, send them through their channel, record each outcome.
+
+Three kinds of task share the work: a dispatcher claims rows in batches (with a lease), a pool
+of senders sends them under the rate limits, and a recorder writes outcomes in small, frequent
+transactions. Rows claimed but not yet recorded are "in flight"; their number is capped, and
+it is the most that can be sent twice if the process is killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery.channels import DeliveryChannel, Message, Outcome, Result
+from bot.delivery.render import MessageCache
+from storage.enums import Channel, DeliveryState
+from storage.repo.deliveries import (
+    Claimed,
+    Recipient,
+    claim_due,
+    extend_lease,
+    move_chat,
+    recipients,
+    record_outcomes,
+    release,
+    subscribers_gone,
+)
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """How hard the engine works; ``for_rate`` picks values that fit a send rate."""
+
+    max_in_flight: int = 200
+    claim_size: int = 100
+    senders: int = 100
+    flush_every: float = 0.05
+    flush_size: int = 200
+    idle_poll: float = 1.0
+    lease: float = 60.0
+    max_attempts: int = 5
+    backoff_base: float = 2.0
+    backoff_cap: float = 300.0
+
+    @classmethod
+    def for_rate(cls, rate: float, **overrides: Any) -> EngineConfig:
+        """Keep about half a second of sends in flight (at least 10, at most 1,000)."""
+        in_flight = int(min(1_000, max(10, rate / 2)))
+        values: dict[str, Any] = {
+            "max_in_flight": in_flight,
+            "claim_size": max(5, in_flight // 2),
+            "senders": min(in_flight, 200),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+@dataclass(slots=True)
+class _Job:
+    claimed: Claimed
+    recipient: Recipient | None
+    message: Message | None
+
+
+@dataclass(slots=True)
+class EngineStats:
+    """What this engine did since it started."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    claimed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the counters as plain JSON."""
+        return {"claimed": self.claimed, **dict(self.outcomes)}
+
+
+class DeliveryEngine:
+    """Send every due delivery exactly once, surviving crashes, 429s and gone subscribers."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        channels: Mapping[Channel, DeliveryChannel],
+        messages: MessageCache,
+        config: EngineConfig | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._channels = dict(channels)
+        self._messages = messages
+        self.config = config or EngineConfig()
+        self._clock = clock
+        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
+        self._results: asyncio.Queue[tuple[_Job, Result]] = asyncio.Queue()
+        self._in_flight: dict[int, _Job] = {}
+        self._capacity = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._active: set[int] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._closing = False
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._recorder: asyncio.Task[None] | None = None
+        self._senders: list[asyncio.Task[None]] = []
+        self.stats = EngineStats()
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the channels and start the tasks."""
+        for channel in self._channels.values():
+            await channel.start()
+        self._recorder = asyncio.create_task(self._record_loop(), name="delivery-recorder")
+        self._senders = [
+            asyncio.create_task(self._send_loop(), name=f"delivery-sender-{n}")
+            for n in range(self.config.senders)
+        ]
+        self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="delivery-dispatcher")
+
+    async def stop(self, *, grace: float = 10.0) -> None:
+        """Stop claiming, let messages on the wire finish, give back what was never sent.
+
+        Rows whose send was cut short stay claimed: nobody knows whether Telegram got them,
+        so they go out again only when their lease runs out.
+        """
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+            self._dispatcher = None
+        unsent: list[int] = []
+        while not self._queue.empty():
+            unsent.append(self._queue.get_nowait().claimed.id)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout=grace)
+        for task in self._senders:
+            task.cancel()
+        await asyncio.gather(*self._senders, return_exceptions=True)
+        self._senders = []
+        if self._recorder is not None:
+            self._closing = True
+            await self._recorder
+            self._recorder = None
+        async with self._sessions.begin() as session:
+            await release(session, unsent)
+        self._in_flight.clear()
+        for channel in self._channels.values():
+            await channel.close()
+
+    def wake(self) -> None:
+        """Look for due deliveries now (something was just queued)."""
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        """Return how many rows are claimed and not yet recorded."""
+        return len(self._in_flight)
+
+    # ---- dispatcher ----------------------------------------------------------------------------
+
+    async def _dispatch_loop(self) -> None:
+        config = self.config
+        while True:
+            free = config.max_in_flight - len(self._in_flight)
+            if free < max(1, min(config.claim_size, config.max_in_flight) // 2):
+                self._capacity.clear()
+                await self._capacity.wait()
+                continue
+            try:
+                claimed = await self._claim(min(free, config.claim_size))
+            except Exception:
+                log.exception("claiming deliveries failed; retrying")
+                await asyncio.sleep(config.idle_poll)
+                continue
+            if not claimed:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=config.idle_poll)
+                continue
+
+    async def _claim(self, limit: int) -> int:
+        now = self._clock()
+        lease_until = now + timedelta(seconds=self.config.lease)
+        async with self._sessions.begin() as session:
+            claimed = await claim_due(session, now=now, lease_until=lease_until, limit=limit)
+            found = await recipients(session, {c.subscriber_id for c in claimed}) if claimed else {}
+        for item in claimed:
+            message = await self._messages.get(item.appeal_id, item.channel)
+            job = _Job(item, found.get(item.subscriber_id), message)
+            self._in_flight[item.id] = job
+            self._queue.put_nowait(job)
+        self.stats.claimed += len(claimed)
+        return len(claimed)
+
+    # ---- senders ---------------------------------------------------------------------------------
+
+    async def _send_loop(self) -> None:
+        while True:
+            job = await self._queue.get()
+            self._active.add(job.claimed.id)
+            self._idle.clear()
+            try:
+                result = await self._deliver(job)
+            except Exception as exc:
+                log.exception("sending delivery %d failed unexpectedly", job.claimed.id)
+                result = Result(Outcome.RETRY, f"internal error: {type(exc).__name__}")
+            finally:
+                self._active.discard(job.claimed.id)
+                if not self._active:
+                    self._idle.set()
+            self._results.put_nowait((job, result))
+
+    async def _deliver(self, job: _Job) -> Result:
+        if job.message is None:
+            return Result(Outcome.FAILED, "the appeal no longer exists")
+        recipient = job.recipient
+        if recipient is None or not recipient.active:
+            return Result(Outcome.SKIP, "the subscriber left before it went out")
+        channel = self._channels.get(job.claimed.channel)
+        if channel is None:
+            return Result(Outcome.FAILED, f"the {job.claimed.channel.value} channel is not set up")
+        delay = channel.delay_for(recipient)
+        if delay > 0:
+            # This chat is busy (someone is talking to the bot): come back to it later
+            # rather than hold up everyone behind it.
+            return Result(Outcome.WAIT, "chat busy", retry_after=delay)
+        return await channel.send(recipient, job.message)
+
+    # ---- recorder --------------------------------------------------------------------------------
+
+    def _drain_results(self) -> list[tuple[_Job, Result]]:
+        done = []
+        while not self._results.empty():
+            done.append(self._results.get_nowait())
+        return done
+
+    async def _record_loop(self) -> None:
+        """Write outcomes every few milliseconds; on closing, write the last ones and end."""
+        config = self.config
+        loop = asyncio.get_running_loop()
+        batch: list[tuple[_Job, Result]] = []
+        renew_at = loop.time() + config.lease / 3
+        while True:
+            deadline = loop.time() + config.flush_every
+            while len(batch) < config.flush_size and not self._closing:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    batch.append(await asyncio.wait_for(self._results.get(), timeout=remaining))
+                batch.extend(self._drain_results())
+            batch.extend(self._drain_results())
+            if batch:
+                try:
+                    await self._flush(batch)
+                except Exception:
+                    log.exception("recording delivery outcomes failed; retrying")
+                    await asyncio.sleep(config.flush_every)
+                    continue
+                batch = []
+            if self._closing:
+                return
+            if loop.time() >= renew_at:
+                renew_at = loop.time() + config.lease / 3
+                await self._renew_leases()
+
+    async def _renew_leases(self) -> None:
+        ids = list(self._in_flight)
+        if not ids:
+            return
+        lease_until = self._clock() + timedelta(seconds=self.config.lease)
+        try:
+            async with self._sessions.begin() as session:
+                await extend_lease(session, ids, lease_until)
+        except Exception:
+            log.exception("renewing delivery leases failed")
+
+    def _backoff(self, attempts: int) -> float:
+        config = self.config
+        return min(config.backoff_cap, config.backoff_base**attempts) * random.uniform(0.8, 1.2)
+
+    async def _flush(self, batch: list[tuple[_Job, Result]]) -> None:
+        if not batch:
+            return
+        now = self._clock()
+        changes: list[dict[str, Any]] = []
+        gone: list[int] = []
+        moved: list[tuple[int, int, dict[str, Any]]] = []
+        for job, result in batch:
+            claimed = job.claimed
+            change: dict[str, Any] = {"id": claimed.id, "lease_until": None}
+            outcome = result.outcome
+            if outcome is Outcome.SENT:
+                change.update(state=DeliveryState.SENT, sent_at=now, last_error=None)
+            elif outcome is Outcome.WAIT:
+                wait = timedelta(seconds=result.retry_after or 1.0)
+                change.update(
+                    state=DeliveryState.PENDING,
+                    next_attempt_at=now + wait,
+                    attempts=claimed.attempts - 1,
+                    last_error=result.error,
+                )
+            elif outcome is Outcome.RETRY and claimed.attempts < self.config.max_attempts:
+                wait = timedelta(seconds=self._backoff(claimed.attempts))
+                change.update(
+                    state=DeliveryState.PENDING, next_attempt_at=now + wait, last_error=result.error
+                )
+            elif outcome in (Outcome.RETRY, Outcome.FAILED):
+                change.update(state=DeliveryState.FAILED, last_error=result.error)
+            elif outcome is Outcome.GONE:
+                change.update(state=DeliveryState.SKIPPED, last_error=result.error)
+                gone.append(claimed.subscriber_id)
+            elif outcome is Outcome.SKIP:
+                change.update(state=DeliveryState.SKIPPED, last_error=result.error)
+            elif outcome is Outcome.MOVED and result.new_chat_id is not None:
+                change.update(
+                    state=DeliveryState.PENDING,
+                    next_attempt_at=now,
+                    attempts=claimed.attempts - 1,
+                    last_error=result.error,
+                )
+                moved.append((claimed.subscriber_id, result.new_chat_id, change))
+            else:
+                change.update(state=DeliveryState.FAILED, last_error=result.error)
+            changes.append(change)
+        async with self._sessions.begin() as session:
+            for subscriber_id, new_chat_id, change in moved:
+                if not await move_chat(session, subscriber_id, new_chat_id):
+                    change.update(
+                        state=DeliveryState.SKIPPED,
+                        last_error="moved to a chat that is already subscribed",
+                    )
+            await record_outcomes(session, changes)
+            await subscribers_gone(session, sorted(set(gone)), reason="subscriber gone")
+        for job, result in batch:
+            self._in_flight.pop(job.claimed.id, None)
+            self.stats.outcomes[result.outcome.value] += 1
+        if moved:
+            self.wake()
+        self._capacity.set()

@@ -1,0 +1,49 @@
+"""Broadcasts: one per published appeal, with where its progress is shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Broadcast
+
+
+async def get_for_appeal(session: AsyncSession, appeal_id: int) -> Broadcast | None:
+    """Return the broadcast of an appeal."""
+    statement = select(Broadcast).where(Broadcast.appeal_id == appeal_id)
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def ensure_broadcast(
+    session: AsyncSession,
+    *,
+    appeal_id: int,
+    started_by: int | None,
+    progress_chat_id: int | None,
+    paid: bool,
+    now: datetime,
+) -> Broadcast:
+    """Return the appeal's broadcast, creating it on first publication."""
+    broadcast = await get_for_appeal(session, appeal_id)
+    if broadcast is None:
+        broadcast = Broadcast(
+            appeal_id=appeal_id,
+            started_by=started_by,
+            progress_chat_id=progress_chat_id,
+            paid=paid,
+            started_at=now,
+            total=0,
+        )
+        session.add(broadcast)
+        await session.flush()
+    return broadcast
+
+
+async def unfinished(session: AsyncSession) -> list[Broadcast]:
+    """Return broadcasts still going out, oldest first."""
+    statement = (
+        select(Broadcast).where(Broadcast.finished_at.is_(None)).order_by(Broadcast.started_at)
+    )
+    return list((await session.scalars(statement)).all())

@@ -1,0 +1,275 @@
+"""The outbox: fan-out, claiming due rows, recording outcomes, progress counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, false, func, literal, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import Channel, DeliveryState, SubscriberState
+from storage.models import Delivery, Subscriber, SubscriberCountry, subscriber_cases
+from storage.types import UTCDateTime
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery taken by a worker, with what it needs to send it."""
+
+    id: int
+    appeal_id: int
+    subscriber_id: int
+    channel: Channel
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Where a subscriber receives messages (and whether it still does)."""
+
+    subscriber_id: int
+    channel: Channel
+    chat_id: int | None
+    chat_type: str | None
+    email: str | None
+    language: str
+    active: bool
+
+
+def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(Delivery)
+
+
+async def fan_out(
+    session: AsyncSession,
+    *,
+    appeal_id: int,
+    case_ids: Sequence[int],
+    countries: Sequence[str],
+    urgent: bool,
+    now: datetime,
+    channels: Sequence[Channel] = (Channel.TELEGRAM,),
+) -> int:
+    """Queue the appeal for every matching active subscriber; return how many rows were new.
+
+    A subscriber matches if it follows one of the appeal's cases, or if the appeal passes
+    its urgency choice and its country filter. Existing rows are left alone, so publishing
+    twice queues nothing twice.
+    """
+    follows = exists().where(
+        subscriber_cases.c.subscriber_id == Subscriber.id,
+        subscriber_cases.c.case_id.in_(case_ids),
+    )
+    filtered = exists().where(SubscriberCountry.subscriber_id == Subscriber.id)
+    in_country = exists().where(
+        SubscriberCountry.subscriber_id == Subscriber.id,
+        SubscriberCountry.country.in_(countries),
+    )
+    urgency_ok = true() if urgent else Subscriber.urgent_only.is_(false())
+    wanted = and_(urgency_ok, or_(~filtered, in_country))
+    rows = select(
+        literal(appeal_id),
+        Subscriber.id,
+        Subscriber.channel,
+        literal(DeliveryState.PENDING.value),
+        literal(0),
+        literal(now, UTCDateTime()),
+        literal(now, UTCDateTime()),
+    ).where(
+        Subscriber.state == SubscriberState.ACTIVE,
+        Subscriber.channel.in_(channels),
+        or_(follows, wanted),
+    )
+    statement = (
+        _insert_ignoring_duplicates(session)
+        .from_select(
+            [
+                "appeal_id",
+                "subscriber_id",
+                "channel",
+                "state",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+            ],
+            rows,
+        )
+        .on_conflict_do_nothing(index_elements=["appeal_id", "subscriber_id", "channel"])
+    )
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
+) -> list[Claimed]:
+    """Take up to ``limit`` due rows (or rows whose worker's lease ran out) for sending.
+
+    On PostgreSQL concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED); SQLite
+    has one writer at a time, so the UPDATE itself is the lock.
+    """
+    due = or_(
+        and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now),
+        and_(Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now),
+    )
+    chosen = (
+        select(Delivery.id)
+        .where(due)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(chosen))
+        .values(
+            state=DeliveryState.SENDING,
+            lease_until=lease_until,
+            attempts=Delivery.attempts + 1,
+        )
+        .returning(
+            Delivery.id,
+            Delivery.appeal_id,
+            Delivery.subscriber_id,
+            Delivery.channel,
+            Delivery.attempts,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = (await session.execute(statement)).all()
+    return sorted(
+        (Claimed(row[0], row[1], row[2], Channel(row[3]), row[4]) for row in rows),
+        key=lambda claimed: claimed.id,
+    )
+
+
+async def recipients(session: AsyncSession, subscriber_ids: Iterable[int]) -> dict[int, Recipient]:
+    """Return where each subscriber receives messages."""
+    statement = select(
+        Subscriber.id,
+        Subscriber.channel,
+        Subscriber.chat_id,
+        Subscriber.chat_type,
+        Subscriber.email,
+        Subscriber.language,
+        Subscriber.state,
+    ).where(Subscriber.id.in_(set(subscriber_ids)))
+    found = {}
+    for row in await session.execute(statement):
+        found[row[0]] = Recipient(
+            subscriber_id=row[0],
+            channel=Channel(row[1]),
+            chat_id=row[2],
+            chat_type=row[3],
+            email=row[4],
+            language=row[5],
+            active=row[6] == SubscriberState.ACTIVE,
+        )
+    return found
+
+
+async def record_outcomes(session: AsyncSession, changes: Sequence[dict[str, Any]]) -> None:
+    """Write many deliveries' new state at once (each dict carries its ``id``)."""
+    if changes:
+        await session.execute(update(Delivery), list(changes))
+
+
+async def extend_lease(session: AsyncSession, ids: Sequence[int], lease_until: datetime) -> None:
+    """Keep rows this worker still holds from being taken by another."""
+    if ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.SENDING)
+            .values(lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def release(session: AsyncSession, ids: Sequence[int]) -> None:
+    """Give claimed rows back unsent (on shutdown), without counting an attempt."""
+    if ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.SENDING)
+            .values(
+                state=DeliveryState.PENDING,
+                lease_until=None,
+                attempts=Delivery.attempts - 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def subscribers_gone(
+    session: AsyncSession, subscriber_ids: Sequence[int], *, reason: str
+) -> None:
+    """Mark subscribers as blocked and drop what was still queued for them."""
+    if not subscriber_ids:
+        return
+    await session.execute(
+        update(Subscriber)
+        .where(Subscriber.id.in_(subscriber_ids))
+        .values(state=SubscriberState.BLOCKED)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.subscriber_id.in_(subscriber_ids), Delivery.state == DeliveryState.PENDING)
+        .values(state=DeliveryState.SKIPPED, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def move_chat(session: AsyncSession, subscriber_id: int, new_chat_id: int) -> bool:
+    """Point a subscriber at the supergroup its group became; False if that chat is taken."""
+    taken = await session.scalar(select(Subscriber.id).where(Subscriber.chat_id == new_chat_id))
+    if taken is not None and taken != subscriber_id:
+        return False
+    await session.execute(
+        update(Subscriber)
+        .where(Subscriber.id == subscriber_id)
+        .values(chat_id=new_chat_id, chat_type="supergroup")
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+async def state_counts(session: AsyncSession, appeal_id: int) -> dict[DeliveryState, int]:
+    """Count an appeal's deliveries by state."""
+    statement = (
+        select(Delivery.state, func.count())
+        .where(Delivery.appeal_id == appeal_id)
+        .group_by(Delivery.state)
+    )
+    return {DeliveryState(row[0]): int(row[1]) for row in await session.execute(statement)}
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """Return when the next pending delivery is due (None when nothing is pending)."""
+    return await session.scalar(
+        select(func.min(Delivery.next_attempt_at)).where(Delivery.state == DeliveryState.PENDING)
+    )
+
+
+async def cancel_pending(session: AsyncSession, appeal_id: int, *, reason: str) -> int:
+    """Skip every delivery of an appeal that has not gone out yet; return how many."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.appeal_id == appeal_id, Delivery.state == DeliveryState.PENDING)
+        .values(state=DeliveryState.SKIPPED, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def count_for_appeal(session: AsyncSession, appeal_id: int) -> int:
+    """Return how many deliveries an appeal has, in any state."""
+    statement = select(func.count()).select_from(Delivery).where(Delivery.appeal_id == appeal_id)
+    return (await session.scalar(statement)) or 0

@@ -1,0 +1,130 @@
+"""Broadcasting from the running service and from the command line, crashes included."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.delivery.engine import EngineConfig
+from storage.enums import DeliveryState
+from storage.models import Delivery
+from tests.emulator import BotApiEmulator, Limits
+from tests.support.bot import running_bot, sessions_for
+from tests.support.delivery import add_subscribers, publish_appeal
+
+REPO = Path(__file__).resolve().parent.parent
+MAY_DAY = 4
+ADMIN = 99
+
+
+async def test_the_admin_sees_live_progress_then_a_summary(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    chats = list(range(1_001, 1_151))
+    async with sessions_for(seeded_url) as sessions:
+        await add_subscribers(sessions, chats)
+    async with running_bot(emulator, seeded_url):
+        async with sessions_for(seeded_url) as sessions:
+            await publish_appeal(sessions, MAY_DAY, progress_chat_id=ADMIN)
+        [progress] = await emulator.wait_for_messages(ADMIN, 1, timeout=10)
+        assert progress.text.startswith("📤 Broadcasting: Almaty: police attack")
+        assert "of 150" in progress.text
+        await emulator.wait_until(
+            lambda: progress.text.startswith("✅ Broadcast finished"), timeout=30
+        )
+    assert progress.text.startswith("✅ Broadcast finished")
+    assert "Sent 150 of 150 · failed 0 · gone 0" in progress.text
+    during = [text for text in progress.history if text.startswith("📤")]
+    assert len(during) >= 2, progress.history
+    assert "/s ·" in during[-1]
+    assert "left" in during[-1]
+    assert len(emulator.sent(ADMIN)) == 1
+    assert all(len(emulator.sent(chat)) == 1 for chat in chats)
+
+
+async def test_a_case_lookup_is_answered_at_once_during_a_broadcast(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    chats = list(range(2_001, 2_301))
+    async with sessions_for(seeded_url) as sessions:
+        await add_subscribers(sessions, chats)
+    async with running_bot(emulator, seeded_url):
+        async with sessions_for(seeded_url) as sessions:
+            await publish_appeal(sessions, MAY_DAY)
+        await emulator.wait_until(lambda: emulator.stats["delivered"] >= 30)
+        delays = []
+        for n in range(5):
+            started = time.monotonic()
+            [answer] = await emulator.converse(3_000 + n, "/case Kuramshin", timeout=5)
+            delays.append(answer.monotonic - started)
+            assert answer.text.startswith("Vadim Kuramshin")
+            await asyncio.sleep(0.3)
+        in_progress = emulator.stats["delivered"]
+    assert in_progress < 300, "the broadcast was still going while people asked"
+    assert max(delays) < 0.5, delays
+    assert emulator.stats["http_429"] == 0
+
+
+async def test_kill_9_mid_broadcast_then_restart_loses_nobody(
+    emulator: BotApiEmulator, seeded_url: str, tmp_path: Path
+) -> None:
+    rate = 100
+    emulator.set_limits(Limits(enabled=False))
+    chats = list(range(5_001, 5_301))
+    async with sessions_for(seeded_url) as sessions:
+        await add_subscribers(sessions, chats)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("APPEALBOT_")}
+    env.update(
+        APPEALBOT_TELEGRAM_TOKEN=emulator.token,
+        APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
+        APPEALBOT_DATABASE_URL=seeded_url,
+        APPEALBOT_TELEGRAM_RATE=str(rate),
+        APPEALBOT_DELIVERY_LEASE_SECONDS="1.5",
+        PYTHONPATH=str(REPO),
+    )
+
+    async def start() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "broadcast",
+            str(MAY_DAY),
+            "--wait",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    first = await start()
+    deadline = time.monotonic() + 60
+    while emulator.stats["delivered"] < 80:
+        assert first.returncode is None, (await first.communicate())[1].decode()
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    first.kill()
+    await first.wait()
+    assert first.returncode == -9
+    killed_at = emulator.stats["delivered"]
+    assert killed_at < len(chats), "the broadcast finished before the kill"
+
+    second = await start()
+    stdout, stderr = await asyncio.wait_for(second.communicate(), timeout=120)
+    assert second.returncode == 0, stderr.decode()
+    assert "0 newly queued, 300 in all" in stdout.decode()
+    assert "done: sent 300, failed 0, gone 0 of 300" in stdout.decode()
+
+    counts = Counter({chat: len(emulator.sent(chat)) for chat in chats})
+    assert min(counts.values()) == 1, "somebody was skipped"
+    repeats = sum(count - 1 for count in counts.values())
+    assert repeats <= EngineConfig.for_rate(rate).max_in_flight
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        rows = Counter(state for state in await session.scalars(select(Delivery.state)))
+    assert rows == Counter({DeliveryState.SENT: 300})

@@ -1,0 +1,256 @@
+"""The delivery engine against the emulator: exactly once, within the limits, whatever happens."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from storage.engine import create_read_sessionmaker
+from storage.enums import DeliveryState, SubscriberState
+from storage.models import Delivery, Subscriber
+from storage.seeding import default_seed_dir, load_seed_files
+from tests.emulator import BotApiEmulator, Faults, Limits
+from tests.support.databases import MigratedDatabase
+from tests.support.delivery import add_subscribers, publish_appeal, running_engine, until_done
+
+MAY_DAY = 4  # urgent, about Kurmanov, Tikhonov, Kuramshin and the May Day attack
+
+
+@pytest.fixture
+async def seeded(db: MigratedDatabase) -> MigratedDatabase:
+    """A seeded database: SQLite, and PostgreSQL too."""
+    report = await load_seed_files(db.sessions, [default_seed_dir()])
+    assert report.created == 5
+    return db
+
+
+@pytest.fixture
+async def seeded_sqlite(sqlite_db: MigratedDatabase) -> MigratedDatabase:
+    """A seeded SQLite database, for the slow tests of network behaviour."""
+    report = await load_seed_files(sqlite_db.sessions, [default_seed_dir()])
+    assert report.created == 5
+    return sqlite_db
+
+
+def per_chat(emulator: BotApiEmulator) -> Counter[int]:
+    return Counter({chat: len(messages) for chat, messages in emulator.world.messages.items()})
+
+
+async def states(db: MigratedDatabase) -> Counter[str]:
+    async with db.sessions() as session:
+        rows = await session.scalars(select(Delivery.state))
+        return Counter(state.value for state in rows)
+
+
+async def test_every_subscriber_gets_the_appeal_once_within_the_limits(
+    emulator: BotApiEmulator, seeded: MigratedDatabase
+) -> None:
+    chats = list(range(10_001, 10_091))
+    await add_subscribers(seeded.sessions, chats)
+    published = await publish_appeal(seeded.sessions, MAY_DAY)
+    assert (published.queued, published.total) == (90, 90)
+    reads = create_read_sessionmaker(seeded.engine)
+    async with running_engine(emulator, seeded.sessions, reads, rate=30) as engine:
+        engine.wake()
+        progress = await asyncio.wait_for(until_done(reads, MAY_DAY), timeout=30)
+    assert (progress.sent, progress.failed, progress.gone, progress.left) == (90, 0, 0, 0)
+    assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
+    assert emulator.stats["http_429"] == 0
+    message = emulator.sent(chats[0])[0]
+    assert message.text.startswith("🔴 URGENT APPEAL")
+    assert "Almaty: police attack socialists at May Day" in message.text
+    assert "/contacts_4" in message.text
+    assert [b["text"] for b in message.buttons] == [
+        "📬 Contacts",
+        "✍️ Model letter",
+        "✊ I sent a protest",
+    ]
+
+
+async def subscriber_rows(db: MigratedDatabase) -> dict[int, Subscriber]:
+    async with db.sessions() as session:
+        return {row.id: row for row in await session.scalars(select(Subscriber))}
+
+
+async def deliver(
+    emulator: BotApiEmulator, db: MigratedDatabase, appeal_id: int, **options: object
+) -> None:
+    reads = create_read_sessionmaker(db.engine)
+    async with running_engine(emulator, db.sessions, reads, **options) as engine:  # type: ignore[arg-type]
+        engine.wake()
+        await asyncio.wait_for(until_done(reads, appeal_id), timeout=60)
+
+
+async def test_a_429_storm_slows_down_and_loses_nothing(
+    emulator: BotApiEmulator, seeded_sqlite: MigratedDatabase
+) -> None:
+    emulator.set_limits(Limits(global_rate=15, global_burst=5))
+    chats = list(range(20_001, 20_061))
+    await add_subscribers(seeded_sqlite.sessions, chats)
+    await publish_appeal(seeded_sqlite.sessions, MAY_DAY)
+    await deliver(emulator, seeded_sqlite, MAY_DAY, rate=60)
+    assert emulator.stats["http_429"] > 0
+    assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
+    assert await states(seeded_sqlite) == Counter({"sent": 60})
+
+
+async def test_server_errors_and_timeouts_are_retried_until_delivered(
+    emulator: BotApiEmulator, seeded_sqlite: MigratedDatabase
+) -> None:
+    emulator.set_limits(Limits(enabled=False))
+    emulator.set_faults(Faults(error_rate=0.3, timeout_rate=0.1, timeout_seconds=3, seed=3))
+    chats = list(range(30_001, 30_081))
+    await add_subscribers(seeded_sqlite.sessions, chats)
+    await publish_appeal(seeded_sqlite.sessions, MAY_DAY)
+    await deliver(
+        emulator, seeded_sqlite, MAY_DAY, rate=200, timeout=0.3, backoff_base=0.05, max_attempts=12
+    )
+    assert emulator.stats["http_5xx"] > 0
+    assert emulator.stats["timeouts"] > 0
+    assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
+    async with seeded_sqlite.sessions() as session:
+        rows = (await session.scalars(select(Delivery))).all()
+    assert {row.state for row in rows} == {DeliveryState.SENT}
+    assert max(row.attempts for row in rows) > 1
+
+
+async def test_attempts_are_capped_and_the_reason_kept(
+    emulator: BotApiEmulator, seeded: MigratedDatabase
+) -> None:
+    emulator.set_faults(Faults(error_rate=1.0))
+    chats = [40_001, 40_002, 40_003]
+    await add_subscribers(seeded.sessions, chats)
+    await publish_appeal(seeded.sessions, MAY_DAY)
+    await deliver(emulator, seeded, MAY_DAY, backoff_base=0.01, max_attempts=3)
+    async with seeded.sessions() as session:
+        rows = (await session.scalars(select(Delivery))).all()
+    assert {(row.state, row.attempts, row.last_error) for row in rows} == {
+        (DeliveryState.FAILED, 3, "Bad Gateway")
+    }
+    assert emulator.stats["http_5xx"] == 9
+    assert emulator.sent(40_001) == []
+
+
+async def test_blocked_users_are_marked_gone_and_never_retried(
+    emulator: BotApiEmulator, seeded: MigratedDatabase
+) -> None:
+    chats = list(range(50_001, 50_011))
+    ids = await add_subscribers(seeded.sessions, chats)
+    emulator.block(50_001)
+    emulator.block(50_002, reason="user is deactivated")
+    await publish_appeal(seeded.sessions, MAY_DAY)
+    await deliver(emulator, seeded, MAY_DAY)
+    assert emulator.stats["forbidden"] == 2
+    subscribers = await subscriber_rows(seeded)
+    blocked = {row.chat_id for row in subscribers.values() if row.state is SubscriberState.BLOCKED}
+    assert blocked == {50_001, 50_002}
+    assert await states(seeded) == Counter({"sent": 8, "skipped": 2})
+    # The next appeal is not even queued for them.
+    published = await publish_appeal(seeded.sessions, 5)
+    assert published.queued == 8
+    assert len(ids) == 10
+
+
+async def test_a_migrated_group_gets_the_message_at_its_new_id(
+    emulator: BotApiEmulator, seeded: MigratedDatabase
+) -> None:
+    await add_subscribers(seeded.sessions, [-555, 60_001])
+    emulator.migrate(-555, -1_000_000_000_555)
+    await publish_appeal(seeded.sessions, MAY_DAY)
+    await deliver(emulator, seeded, MAY_DAY)
+    assert emulator.sent(-555) == []
+    assert len(emulator.sent(-1_000_000_000_555)) == 1
+    chats = {row.chat_id for row in (await subscriber_rows(seeded)).values()}
+    assert chats == {-1_000_000_000_555, 60_001}
+    assert await states(seeded) == Counter({"sent": 2})
+
+
+async def test_publishing_twice_sends_nothing_twice(
+    emulator: BotApiEmulator, seeded: MigratedDatabase
+) -> None:
+    chats = list(range(70_001, 70_021))
+    await add_subscribers(seeded.sessions, chats)
+    first = await publish_appeal(seeded.sessions, MAY_DAY)
+    second = await publish_appeal(seeded.sessions, MAY_DAY)
+    assert (first.queued, second.queued, second.total) == (20, 0, 20)
+    await deliver(emulator, seeded, MAY_DAY)
+    third = await publish_appeal(seeded.sessions, MAY_DAY)
+    assert third.queued == 0
+    await deliver(emulator, seeded, MAY_DAY)
+    assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
+
+
+async def test_filters_choose_who_gets_what(seeded: MigratedDatabase) -> None:
+    everything = await add_subscribers(seeded.sessions, [80_001])
+    urgent_only = await add_subscribers(seeded.sessions, [80_002], urgent_only=True)
+    await add_subscribers(seeded.sessions, [80_003], countries=["RU"])
+    kazakhstan = await add_subscribers(seeded.sessions, [80_004], countries=["KZ"])
+    await add_subscribers(seeded.sessions, [80_005], state=SubscriberState.UNSUBSCRIBED)
+    follower = await add_subscribers(seeded.sessions, [80_006], urgent_only=True, countries=["RU"])
+    async with seeded.sessions.begin() as session:
+        from storage.models import subscriber_cases
+        from storage.repo.cases import get_case_by_slug
+
+        case = await get_case_by_slug(session, "ainur-kurmanov")
+        assert case is not None
+        await session.execute(
+            subscriber_cases.insert().values(subscriber_id=follower[0], case_id=case.id)
+        )
+        # Make the Taraz appeal a non-urgent one for this test.
+        from storage.models import Appeal
+
+        taraz = await session.get(Appeal, 2)
+        assert taraz is not None
+        taraz.urgency = type(taraz.urgency)("normal")
+    urgent = await publish_appeal(seeded.sessions, MAY_DAY)
+    normal = await publish_appeal(seeded.sessions, 2)
+    async with seeded.sessions() as session:
+        queued = {
+            (row.appeal_id, row.subscriber_id) for row in await session.scalars(select(Delivery))
+        }
+    assert urgent.queued == 4
+    assert normal.queued == 2
+    assert queued == {
+        (MAY_DAY, everything[0]),
+        (MAY_DAY, urgent_only[0]),
+        (MAY_DAY, kazakhstan[0]),
+        (MAY_DAY, follower[0]),
+        (2, everything[0]),
+        (2, kazakhstan[0]),
+    }
+
+
+async def test_a_subscriber_who_leaves_before_sending_is_skipped(
+    emulator: BotApiEmulator, seeded: MigratedDatabase
+) -> None:
+    ids = await add_subscribers(seeded.sessions, [90_001, 90_002])
+    await publish_appeal(seeded.sessions, MAY_DAY)
+    async with seeded.sessions.begin() as session:
+        leaver = await session.get(Subscriber, ids[0])
+        assert leaver is not None
+        leaver.state = SubscriberState.UNSUBSCRIBED
+    await deliver(emulator, seeded, MAY_DAY)
+    assert emulator.sent(90_001) == []
+    assert len(emulator.sent(90_002)) == 1
+    assert await states(seeded) == Counter({"sent": 1, "skipped": 1})
+
+
+async def test_stopping_gives_back_what_was_not_sent(
+    emulator: BotApiEmulator, seeded_sqlite: MigratedDatabase
+) -> None:
+    chats = list(range(95_001, 95_061))
+    await add_subscribers(seeded_sqlite.sessions, chats)
+    await publish_appeal(seeded_sqlite.sessions, MAY_DAY)
+    reads = create_read_sessionmaker(seeded_sqlite.engine)
+    async with running_engine(emulator, seeded_sqlite.sessions, reads, rate=20) as engine:
+        engine.wake()
+        await asyncio.sleep(1.0)
+    middle = await states(seeded_sqlite)
+    assert "sending" not in middle
+    assert 0 < middle["sent"] < 60
+    assert middle["pending"] == 60 - middle["sent"]
+    await deliver(emulator, seeded_sqlite, MAY_DAY, rate=60)
+    assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
