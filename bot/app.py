@@ -26,6 +26,7 @@ from bot.errors import ConfigError
 from bot.services.lookup import CaseIndex
 from bot.telegram.client import BotApiClient
 from bot.telegram.ratelimiter import InteractiveRateLimiter
+from bot.telegram.request import AiohttpRequest
 from bot.web import start_web
 from storage.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from storage.enums import Channel
@@ -127,6 +128,8 @@ def build_application(services: Services) -> AppType:
         .context_types(CONTEXT_TYPES)
         .job_queue(job_queue)
         .rate_limiter(InteractiveRateLimiter(services.limiter))
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
         .build()
     )
     bot_data: BotData = application.bot_data

@@ -43,8 +43,9 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        # Read through the OS page cache, shared by every connection.
-        cursor.execute("PRAGMA mmap_size=268435456")
+        # No memory-mapped reads: mapped pages count as the process's memory and would grow
+        # with the database; the OS page cache serves the same reads without that.
+        cursor.execute("PRAGMA mmap_size=0")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, literal, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -109,26 +109,40 @@ async def fan_out(
 async def claim_due(
     session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[Claimed]:
-    """Take up to ``limit`` due rows (or rows whose worker's lease ran out) for sending.
+    """Take up to ``limit`` due rows (first those whose worker's lease ran out) for sending.
 
     On PostgreSQL concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED); SQLite
-    has one writer at a time, so the UPDATE itself is the lock.
+    has one writer at a time, so the UPDATE itself is the lock. Each of the two queries walks
+    the (state, next_attempt_at) index, so a claim costs the same with 100 or 100,000 rows due.
     """
-    due = or_(
-        and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now),
-        and_(Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now),
-    )
-    chosen = (
-        select(Delivery.id)
-        .where(due)
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
+    abandoned = and_(Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now)
+    claimed = await _claim(session, abandoned, None, lease_until=lease_until, limit=limit)
+    if len(claimed) < limit:
+        due = and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now)
+        claimed += await _claim(
+            session,
+            due,
+            Delivery.next_attempt_at,
+            lease_until=lease_until,
+            limit=limit - len(claimed),
+        )
+    return claimed
+
+
+async def _claim(
+    session: AsyncSession,
+    condition: ColumnElement[bool],
+    order: Any,
+    *,
+    lease_until: datetime,
+    limit: int,
+) -> list[Claimed]:
+    chosen = select(Delivery.id).where(condition).limit(limit).with_for_update(skip_locked=True)
+    if order is not None:
+        chosen = chosen.order_by(order)
     statement = (
         update(Delivery)
-        .where(Delivery.id.in_(chosen))
+        .where(Delivery.id.in_(chosen.scalar_subquery()))
         .values(
             state=DeliveryState.SENDING,
             lease_until=lease_until,

@@ -1,0 +1,345 @@
+"""Broadcast benchmarks against the Bot API emulator, each case printing one JSON object.
+
+    python -m benchmarks.broadcast                  # every case; the last line sums them up
+    python -m benchmarks.broadcast --case ceiling   # one case; its JSON is the last line
+
+Cases (targets from the delivery issue, on a 2-core machine):
+  ceiling      emulator limits off, 20,000 subscribers: >= 1,000 delivered/s end to end with
+               every outcome persisted; plus a naive PTB send_message loop and the ratio
+  free         emulator enforcing 30/s, 3,000 subscribers: >= 29/s sustained, zero 429
+  fanout       queueing 100,000 subscribers (seconds); peak RSS of a whole broadcast to
+               10,000 and to 100,000 subscribers (<= 200 MB, no growth with subscribers)
+  interactive  /case p95 while a 30/s broadcast to 10,000 runs: <= 300 ms
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from telegram import Bot
+
+from benchmarks.common import peak_rss_mb, percentile, report
+from benchmarks.remote import RemoteEmulator
+from bot.delivery.engine import DeliveryEngine, EngineConfig
+from bot.delivery.progress import follow
+from bot.delivery.ratelimit import Limits as OurLimits
+from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.render import MessageCache
+from bot.delivery.telegram_channel import TelegramChannel
+from bot.services.publishing import publish
+from bot.telegram.client import BotApiClient
+from storage.engine import create_engine, create_read_sessionmaker, create_sessionmaker
+from storage.enums import Channel, DeliveryState, SubscriberState
+from storage.migrate import upgrade
+from storage.models import Delivery, Subscriber
+from storage.repo.subscribers import new_token
+from storage.seeding import default_seed_dir, load_seed_files
+from storage.types import utcnow
+from templates import Templates
+
+APPEAL = 4
+UNLIMITED = 100_000.0
+
+
+async def build_database(folder: Path, subscribers: int) -> str:
+    """Return the URL of a migrated, seeded SQLite file with ``subscribers`` active chats."""
+    url = f"sqlite+aiosqlite:///{folder / 'broadcast.db'}"
+    await upgrade(url)
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
+    await load_seed_files(sessions, [default_seed_dir()])
+    now = utcnow()
+    for start in range(0, subscribers, 10_000):
+        rows = [
+            {
+                "channel": Channel.TELEGRAM,
+                "chat_id": 1_000_000 + n,
+                "chat_type": "private",
+                "state": SubscriberState.ACTIVE,
+                "language": "en",
+                "urgent_only": False,
+                "digest": False,
+                "unsubscribe_token": new_token(),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(start, min(subscribers, start + 10_000))
+        ]
+        async with sessions.begin() as session:
+            await session.execute(insert(Subscriber), rows)
+    await engine.dispose()
+    return url
+
+
+async def broadcast_once(url: str, api_root: str, token: str, *, rate: float) -> dict[str, Any]:
+    """Publish the appeal and deliver it to every subscriber; return timings and counts."""
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
+    reads = create_read_sessionmaker(engine)
+    limiter = RateLimiter(OurLimits(global_rate=rate))
+    delivery = DeliveryEngine(
+        sessions=sessions,
+        channels={
+            Channel.TELEGRAM: TelegramChannel(
+                client=BotApiClient(api_root=api_root, token=token), limiter=limiter
+            )
+        },
+        messages=MessageCache(Templates(), reads),
+        config=EngineConfig.for_rate(rate),
+    )
+    await delivery.start()
+    started = time.perf_counter()
+    async with sessions.begin() as session:
+        published = await publish(session, APPEAL, actor="benchmark")
+    queued_in = time.perf_counter() - started
+    delivery.wake()
+    final = await follow(reads, APPEAL, report=lambda _p: None, every=0.2)
+    seconds = time.perf_counter() - started
+    await delivery.stop()
+    async with reads() as session:
+        persisted = await session.scalar(
+            select(func.count()).where(
+                Delivery.appeal_id == APPEAL, Delivery.state == DeliveryState.SENT
+            )
+        )
+    await engine.dispose()
+    return {
+        "queued": published.queued,
+        "enqueue_seconds": round(queued_in, 3),
+        "seconds": round(seconds, 3),
+        "sent": final.sent,
+        "failed": final.failed,
+        "gone": final.gone,
+        "persisted_sent": persisted,
+    }
+
+
+async def naive_baseline(api_root: str, token: str, *, messages: int) -> float:
+    """Send with a plain PTB loop (default request, no rate limiter); return messages/s."""
+    text = "Naive baseline: one message after the other."
+    async with Bot(token, base_url=f"{api_root}/bot") as bot:
+        started = time.perf_counter()
+        for n in range(messages):
+            await bot.send_message(2_000_000 + n, text)
+        return messages / (time.perf_counter() - started)
+
+
+async def case_ceiling(subscribers: int) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="appealbot-ceiling-"))
+    url = await build_database(folder, subscribers)
+    async with RemoteEmulator(no_limits=True) as emulator:
+        result = await broadcast_once(url, emulator.api_root, emulator.token, rate=UNLIMITED)
+        stats = await emulator.stats()
+        await emulator.reset()
+        naive = await naive_baseline(emulator.api_root, emulator.token, messages=2_000)
+    per_s = subscribers / result["seconds"]
+    return {
+        "name": "broadcast.ceiling",
+        "subscribers": subscribers,
+        **result,
+        "per_s": round(per_s, 1),
+        "naive_ptb_per_s": round(naive, 1),
+        "ratio_to_naive": round(per_s / naive, 2),
+        "target_per_s": 1_000,
+        "meets_target": per_s >= 1_000 and result["persisted_sent"] == subscribers,
+        "peak_rss_mb": peak_rss_mb(),
+        "lost": subscribers - stats["chats"],
+        "duplicates": stats["duplicates"],
+        "http_429": stats["http_429"],
+    }
+
+
+async def case_free(subscribers: int) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="appealbot-free-"))
+    url = await build_database(folder, subscribers)
+    async with RemoteEmulator(rate=30.0) as emulator:
+        result = await broadcast_once(url, emulator.api_root, emulator.token, rate=30.0)
+        stats = await emulator.stats()
+    per_s = subscribers / result["seconds"]
+    return {
+        "name": "broadcast.free",
+        "subscribers": subscribers,
+        **result,
+        "per_s": round(per_s, 2),
+        "target_per_s": 29,
+        "meets_target": per_s >= 29 and stats["http_429"] == 0,
+        "peak_rss_mb": peak_rss_mb(),
+        "lost": subscribers - stats["chats"],
+        "duplicates": stats["duplicates"],
+        "http_429": stats["http_429"],
+    }
+
+
+async def fanout_worker(url: str, subscribers: int) -> dict[str, Any]:
+    """One whole broadcast in a fresh process, so that its peak memory is its own."""
+    async with RemoteEmulator(no_limits=True) as emulator:
+        result = await broadcast_once(url, emulator.api_root, emulator.token, rate=UNLIMITED)
+        stats = await emulator.stats()
+    return {
+        **result,
+        "subscribers": subscribers,
+        "peak_rss_mb": peak_rss_mb(),
+        "lost": subscribers - stats["chats"],
+        "duplicates": stats["duplicates"],
+        "http_429": stats["http_429"],
+    }
+
+
+def _run_worker(subscribers: int) -> dict[str, Any]:
+    # The database is filled here, not in the worker: the worker's peak memory is then that
+    # of the broadcast alone.
+    folder = Path(tempfile.mkdtemp(prefix="appealbot-fanout-"))
+    url = asyncio.run(build_database(folder, subscribers))
+    output = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.broadcast",
+            "--fanout-worker",
+            str(subscribers),
+            "--database",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ},
+    ).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+async def case_fanout(small: int, large: int) -> dict[str, Any]:
+    runs = [await asyncio.to_thread(_run_worker, size) for size in (small, large)]
+    growth = runs[1]["peak_rss_mb"] - runs[0]["peak_rss_mb"]
+    return {
+        "name": "broadcast.fanout",
+        "subscribers": large,
+        "enqueue_seconds": runs[1]["enqueue_seconds"],
+        "enqueue_per_s": round(large / runs[1]["enqueue_seconds"], 1),
+        "seconds": runs[1]["seconds"],
+        "per_s": round(large / runs[1]["seconds"], 1),
+        "peak_rss_mb_small": runs[0]["peak_rss_mb"],
+        "peak_rss_mb_large": runs[1]["peak_rss_mb"],
+        "subscribers_small": small,
+        "rss_growth_mb": round(growth, 1),
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
+        "target_enqueue_seconds": 2.0,
+        "target_peak_rss_mb": 200,
+        "meets_target": runs[1]["enqueue_seconds"] <= 2.0
+        and max(run["peak_rss_mb"] for run in runs) <= 200,
+        "lost": sum(run["lost"] for run in runs),
+        "duplicates": sum(run["duplicates"] for run in runs),
+        "http_429": sum(run["http_429"] for run in runs),
+    }
+
+
+async def case_interactive(subscribers: int, seconds: float) -> dict[str, Any]:
+    from tests.emulator import BotApiEmulator
+    from tests.support.bot import running_bot
+
+    folder = Path(tempfile.mkdtemp(prefix="appealbot-interactive-"))
+    url = await build_database(folder, subscribers)
+    latencies: list[float] = []
+    lost = 0
+    async with BotApiEmulator() as emulator, running_bot(emulator, url):
+        engine = create_engine(url)
+        async with create_sessionmaker(engine).begin() as session:
+            await publish(session, APPEAL, actor="benchmark")
+        await engine.dispose()
+        await emulator.wait_until(lambda: emulator.stats["delivered"] >= 30, timeout=30)
+        started = time.monotonic()
+        broadcast_start = emulator.stats["delivered"]
+        n = 0
+        while time.monotonic() - started < seconds:
+            chat = 500 + n
+            n += 1
+            asked = time.monotonic()
+            emulator.send_text(chat, "/case Kuramshin")
+            try:
+                [answer, *_] = await emulator.wait_for_messages(chat, 1, timeout=5, settle=0)
+            except TimeoutError:
+                lost += 1
+                continue
+            latencies.append((answer.monotonic - asked) * 1000)
+            await asyncio.sleep(0.5)
+        elapsed = time.monotonic() - started
+        sent_during = emulator.stats["delivered"] - broadcast_start - len(latencies)
+        stats = emulator.stats
+    p95 = percentile(latencies, 0.95)
+    return {
+        "name": "broadcast.interactive",
+        "subscribers": subscribers,
+        "queries": len(latencies) + lost,
+        "seconds": round(elapsed, 1),
+        "per_s": round(sent_during / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.5), 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(max(latencies), 1) if latencies else None,
+        "target_p95_ms": 300,
+        "meets_target": p95 <= 300 and lost == 0,
+        "peak_rss_mb": peak_rss_mb(),
+        "lost": lost,
+        "duplicates": stats["duplicates"],
+        "http_429": stats["http_429"],
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    if args.fanout_worker:
+        return await fanout_worker(args.database, args.fanout_worker)
+    quick = args.quick
+    cases = {
+        "ceiling": lambda: case_ceiling(2_000 if quick else 20_000),
+        "free": lambda: case_free(300 if quick else 3_000),
+        "fanout": lambda: case_fanout(1_000 if quick else 10_000, 10_000 if quick else 100_000),
+        "interactive": lambda: case_interactive(
+            1_000 if quick else 10_000, 10.0 if quick else 60.0
+        ),
+    }
+    chosen = list(cases) if args.case == "all" else [args.case]
+    results = {}
+    for name in chosen:
+        results[name] = await cases[name]()
+        if len(chosen) > 1:
+            report(results[name])
+    if len(chosen) == 1:
+        return results[chosen[0]]
+    return {
+        "name": "broadcast",
+        "subscribers": results.get("ceiling", {}).get("subscribers"),
+        "seconds": round(sum(r["seconds"] for r in results.values()), 1),
+        "per_s": results.get("ceiling", {}).get("per_s"),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in results.values()),
+        "lost": sum(r["lost"] for r in results.values()),
+        "duplicates": sum(r["duplicates"] for r in results.values()),
+        "http_429": sum(r["http_429"] for r in results.values()),
+        "meets_targets": all(r["meets_target"] for r in results.values()),
+        "cases": results,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--case", choices=["all", "ceiling", "free", "fanout", "interactive"], default="all"
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--fanout-worker", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--database", default="", help=argparse.SUPPRESS)
+    report(asyncio.run(run(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
