@@ -254,3 +254,19 @@ async def test_stopping_gives_back_what_was_not_sent(
     assert middle["pending"] == 60 - middle["sent"]
     await deliver(emulator, seeded_sqlite, MAY_DAY, rate=60)
     assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
+
+
+async def test_paid_broadcast_goes_far_beyond_the_free_rate(
+    emulator: BotApiEmulator, seeded_sqlite: MigratedDatabase
+) -> None:
+    chats = list(range(96_001, 96_601))
+    await add_subscribers(seeded_sqlite.sessions, chats)
+    await publish_appeal(seeded_sqlite.sessions, MAY_DAY, paid=True)
+    started = asyncio.get_running_loop().time()
+    await deliver(emulator, seeded_sqlite, MAY_DAY, rate=1000, paid=True)
+    seconds = asyncio.get_running_loop().time() - started
+    assert emulator.stats["paid"] == 600
+    assert emulator.stats["http_429"] == 0
+    assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
+    # 600 messages at the free 30/s would take 20 s.
+    assert seconds < 10

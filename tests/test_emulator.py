@@ -303,3 +303,17 @@ async def test_bot_removed_from_group_emits_my_chat_member(emulator: BotApiEmula
     assert update.my_chat_member is not None
     assert update.my_chat_member.new_chat_member.status == "left"
     assert update.my_chat_member.chat.id == -88
+
+
+async def test_paid_broadcasts_have_their_own_budget(emulator: BotApiEmulator) -> None:
+    emulator.set_limits(Limits(global_rate=2, global_burst=2))
+    free = [(await call(emulator, "sendMessage", chat_id=300 + n, text="x"))[0] for n in range(3)]
+    paid = [
+        (await call(emulator, "sendMessage", chat_id=400 + n, text="x", allow_paid_broadcast=True))[
+            0
+        ]
+        for n in range(50)
+    ]
+    assert free == [200, 200, 429]
+    assert paid == [200] * 50
+    assert emulator.stats["paid"] == 50

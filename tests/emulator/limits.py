@@ -47,6 +47,7 @@ class Limits:
     chat_rate: float = 1.0
     chat_burst: float = 3.0
     group_per_minute: float = 20.0
+    paid_rate: float = 1000.0
 
 
 class FloodControl:
@@ -55,6 +56,7 @@ class FloodControl:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self._global = Bucket(rate=limits.global_rate, capacity=limits.global_burst)
+        self._paid = Bucket(rate=limits.paid_rate, capacity=limits.paid_rate)
         self._chats: dict[int, Bucket] = {}
         self._groups: dict[int, Bucket] = {}
 
@@ -62,11 +64,15 @@ class FloodControl:
         """Apply new limits; every bucket starts full."""
         self.limits = limits
         self._global = Bucket(rate=limits.global_rate, capacity=limits.global_burst)
+        self._paid = Bucket(rate=limits.paid_rate, capacity=limits.paid_rate)
         self._chats.clear()
         self._groups.clear()
 
-    def retry_after(self, chat_id: int, *, is_group: bool) -> int:
-        """Return 0 and count the message if it may go, else whole seconds to wait."""
+    def retry_after(self, chat_id: int, *, is_group: bool, paid: bool = False) -> int:
+        """Return 0 and count the message if it may go, else whole seconds to wait.
+
+        Paid broadcasts (allow_paid_broadcast) have their own, much larger, global budget.
+        """
         if not self.limits.enabled:
             return 0
         now = time.monotonic()
@@ -75,7 +81,7 @@ class FloodControl:
             chat = self._chats[chat_id] = Bucket(
                 rate=self.limits.chat_rate, capacity=self.limits.chat_burst
             )
-        buckets = [self._global, chat]
+        buckets = [self._paid if paid else self._global, chat]
         if is_group:
             group = self._groups.get(chat_id)
             if group is None:

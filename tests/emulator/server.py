@@ -428,9 +428,9 @@ class BotApiEmulator:
             )
         return chat_id
 
-    def _flood_check(self, chat_id: int) -> None:
+    def _flood_check(self, chat_id: int, *, paid: bool = False) -> None:
         is_group = self.world.chat_type(chat_id) != "private"
-        wait = self.flood.retry_after(chat_id, is_group=is_group)
+        wait = self.flood.retry_after(chat_id, is_group=is_group, paid=paid)
         if wait:
             raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
 
@@ -479,7 +479,10 @@ class BotApiEmulator:
         html = str(params.get("text", ""))
         plain, entities = self._check_text(html, params.get("parse_mode"))
         markup = _check_reply_markup(params.get("reply_markup"))
-        self._flood_check(chat_id)
+        paid = params.get("allow_paid_broadcast") in (True, "true", "True")
+        self._flood_check(chat_id, paid=paid)
+        if paid:
+            self.world.counters.paid += 1
         sent = self.world.record(
             chat_id=chat_id, text=plain, html=html, entities=entities, reply_markup=markup
         )

@@ -112,6 +112,7 @@ class Counters:
     timeouts: int = 0
     forbidden: int = 0
     bad_requests: int = 0
+    paid: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Return the counters as plain JSON."""
@@ -124,6 +125,7 @@ class Counters:
             "timeouts": self.timeouts,
             "forbidden": self.forbidden,
             "bad_requests": self.bad_requests,
+            "paid": self.paid,
         }
 
 

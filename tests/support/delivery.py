@@ -83,6 +83,7 @@ async def running_engine(
     rate: float = 30.0,
     limits: OurLimits | None = None,
     timeout: float = 5.0,
+    paid: bool = False,
     **config: Any,
 ) -> AsyncIterator[DeliveryEngine]:
     """Run a delivery engine that sends to the emulator."""
@@ -92,7 +93,7 @@ async def running_engine(
     )
     engine = DeliveryEngine(
         sessions=sessions,
-        channels={Channel.TELEGRAM: TelegramChannel(client=client, limiter=limiter)},
+        channels={Channel.TELEGRAM: TelegramChannel(client=client, limiter=limiter, paid=paid)},
         messages=MessageCache(Templates(), reads),
         config=EngineConfig.for_rate(rate, **config),
     )
