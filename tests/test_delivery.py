@@ -270,3 +270,24 @@ async def test_paid_broadcast_goes_far_beyond_the_free_rate(
     assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
     # 600 messages at the free 30/s would take 20 s.
     assert seconds < 10
+
+
+async def test_two_workers_share_a_broadcast_without_sending_twice(
+    emulator: BotApiEmulator, seeded: MigratedDatabase
+) -> None:
+    emulator.set_limits(Limits(enabled=False))
+    chats = list(range(97_001, 97_401))
+    await add_subscribers(seeded.sessions, chats)
+    await publish_appeal(seeded.sessions, MAY_DAY)
+    reads = create_read_sessionmaker(seeded.engine)
+    async with (
+        running_engine(emulator, seeded.sessions, reads, rate=400) as first,
+        running_engine(emulator, seeded.sessions, reads, rate=400) as second,
+    ):
+        first.wake()
+        second.wake()
+        await asyncio.wait_for(until_done(reads, MAY_DAY), timeout=60)
+        claimed = (first.stats.claimed, second.stats.claimed)
+    assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
+    assert sum(claimed) == 400
+    assert min(claimed) > 0, claimed
