@@ -109,6 +109,7 @@ class DeliveryEngine:
         self._capacity = asyncio.Event()
         self._wake = asyncio.Event()
         self._active: set[int] = set()
+        self._stopping = False
         self._idle = asyncio.Event()
         self._idle.set()
         self._closing = False
@@ -137,9 +138,11 @@ class DeliveryEngine:
         so they go out again only when their lease runs out.
         """
         if self._dispatcher is not None:
-            self._dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._dispatcher
+            # Not cancelled: a claim cut short after its commit would strand its rows.
+            self._stopping = True
+            self._wake.set()
+            self._capacity.set()
+            await self._dispatcher
             self._dispatcher = None
         unsent: list[int] = []
         while not self._queue.empty():
@@ -173,7 +176,7 @@ class DeliveryEngine:
 
     async def _dispatch_loop(self) -> None:
         config = self.config
-        while True:
+        while not self._stopping:
             free = config.max_in_flight - len(self._in_flight)
             if free < max(1, min(config.claim_size, config.max_in_flight) // 2):
                 self._capacity.clear()
@@ -185,11 +188,10 @@ class DeliveryEngine:
                 log.exception("claiming deliveries failed; retrying")
                 await asyncio.sleep(config.idle_poll)
                 continue
-            if not claimed:
+            if not claimed and not self._stopping:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=config.idle_poll)
-                continue
 
     async def _claim(self, limit: int) -> int:
         now = self._clock()
