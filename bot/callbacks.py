@@ -23,6 +23,11 @@ class Action(StrEnum):
     SET_URGENT = "surg"
     SET_COUNTRY = "sctr"
     UNFOLLOW = "sunf"
+    DRAFT_PUBLISH = "dpub"
+    DRAFT_EDIT = "dedt"
+    DRAFT_FIELD = "dfld"
+    DRAFT_BACK = "dbck"
+    DRAFT_CANCEL = "dcan"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,3 +23,13 @@ PUBLIC_COMMANDS: tuple[Command, ...] = (
     Command("start", "/start", "What this bot does"),
     Command("help", "/help", "Every command, one line each"),
 )
+
+ADMIN_COMMANDS: tuple[Command, ...] = (
+    Command("newappeal", "/newappeal", "Paste an appeal, review the draft, publish it"),
+    Command("update", "/update <case>", "A follow-up on a case"),
+    Command("outcome", "/outcome <case> <status> [text]", "Record an outcome, thank protesters"),
+    Command("withdraw", "/withdraw <appeal>", "Unpublish an appeal, cancel its deliveries"),
+    Command("stats", "/stats", "Subscribers, appeals, protests, broadcasts"),
+    Command("admins", "/admins [add|remove <id>]", "Who may use these commands"),
+    Command("cancel", "/cancel", "Throw away the draft you are writing"),
+)

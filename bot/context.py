@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.config import Settings
@@ -57,3 +59,4 @@ CONTEXT_TYPES: ContextTypes[Context, dict[Any, Any], dict[Any, Any], BotData] = 
 AppType = Application[
     ExtBot[Priority], Context, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Context]
 ]
+HandlerCallback = Callable[[Update, Context], Coroutine[Any, Any, None]]

@@ -116,3 +116,27 @@ def settings_keyboard(
         for case in subscriber.followed
     ]
     return InlineKeyboardMarkup(rows)
+
+
+def draft_keyboard() -> InlineKeyboardMarkup:
+    """Buttons under a draft under review."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button("🔴 Publish as urgent", Action.DRAFT_PUBLISH, 1),
+                _button("📣 Publish", Action.DRAFT_PUBLISH, 0),
+            ],
+            [
+                _button("✏️ Edit a field", Action.DRAFT_EDIT),
+                _button("✖️ Cancel", Action.DRAFT_CANCEL),
+            ],
+        ]
+    )
+
+
+def draft_fields_keyboard(fields: dict[str, str]) -> InlineKeyboardMarkup:
+    """One button per field of a draft, three to a row."""
+    buttons = [_button(label, Action.DRAFT_FIELD, name) for name, label in fields.items()]
+    rows = [buttons[start : start + 3] for start in range(0, len(buttons), 3)]
+    rows.append([_button("« Back to the draft", Action.DRAFT_BACK)])
+    return InlineKeyboardMarkup(rows)

@@ -68,3 +68,8 @@ class DeliveryState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+class DeliveryPurpose(StrEnum):
+    APPEAL = "appeal"  # the appeal itself, to a subscriber
+    THANKS = "thanks"  # a thank-you with the outcome, to someone who protested

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import NoReturn
 
-from bot.cli import appeals, broadcast, database, run
+from bot.cli import appeals, broadcast, database, figures, importing, run
 
 
 class UsageError(Exception):
@@ -66,4 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait", action="store_true", help="send from here and show progress until done"
     )
     broadcast_parser.set_defaults(handler=broadcast.broadcast)
+
+    import_parser = commands.add_parser(
+        "import", help="read appeals from text files into draft appeals"
+    )
+    import_parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    import_parser.add_argument("--dry-run", action="store_true", help="store nothing")
+    import_parser.add_argument("--json", action="store_true", help="print the drafts as JSON")
+    import_parser.set_defaults(handler=importing.import_files)
+
+    stats_parser = commands.add_parser("stats", help="subscribers, appeals, protests, broadcasts")
+    stats_parser.add_argument("--json", action="store_true", help="print JSON")
+    stats_parser.set_defaults(handler=figures.stats)
     return parser

@@ -27,6 +27,7 @@ from storage.repo.deliveries import (
     Claimed,
     Recipient,
     claim_due,
+    direct_recipient,
     extend_lease,
     move_chat,
     recipients,
@@ -163,9 +164,18 @@ class DeliveryEngine:
         for channel in self._channels.values():
             await channel.close()
 
+    def forget(self, appeal_id: int) -> None:
+        """Drop an appeal's rendered messages (it was withdrawn or changed)."""
+        self._messages.forget(appeal_id)
+
     def wake(self) -> None:
         """Look for due deliveries now (something was just queued)."""
         self._wake.set()
+
+    @property
+    def channels(self) -> list[Channel]:
+        """Return the channels this engine can send through."""
+        return list(self._channels)
 
     @property
     def in_flight(self) -> int:
@@ -198,10 +208,15 @@ class DeliveryEngine:
         lease_until = now + timedelta(seconds=self.config.lease)
         async with self._sessions.begin() as session:
             claimed = await claim_due(session, now=now, lease_until=lease_until, limit=limit)
-            found = await recipients(session, {c.subscriber_id for c in claimed}) if claimed else {}
+            subscriber_ids = {c.subscriber_id for c in claimed if c.subscriber_id is not None}
+            found = await recipients(session, subscriber_ids) if subscriber_ids else {}
         for item in claimed:
-            message = await self._messages.get(item.appeal_id, item.channel)
-            job = _Job(item, found.get(item.subscriber_id), message)
+            message = await self._messages.get(item.appeal_id, item.channel, item.purpose)
+            if item.subscriber_id is None:
+                recipient: Recipient | None = direct_recipient(item)
+            else:
+                recipient = found.get(item.subscriber_id)
+            job = _Job(item, recipient, message)
             self._in_flight[item.id] = job
             self._queue.put_nowait(job)
         self.stats.claimed += len(claimed)
@@ -324,10 +339,15 @@ class DeliveryEngine:
                 change.update(state=DeliveryState.FAILED, last_error=result.error)
             elif outcome is Outcome.GONE:
                 change.update(state=DeliveryState.SKIPPED, last_error=result.error)
-                gone.append(claimed.subscriber_id)
+                if claimed.subscriber_id is not None:
+                    gone.append(claimed.subscriber_id)
             elif outcome is Outcome.SKIP:
                 change.update(state=DeliveryState.SKIPPED, last_error=result.error)
-            elif outcome is Outcome.MOVED and result.new_chat_id is not None:
+            elif (
+                outcome is Outcome.MOVED
+                and result.new_chat_id is not None
+                and claimed.subscriber_id is not None
+            ):
                 change.update(
                     state=DeliveryState.PENDING,
                     next_attempt_at=now,

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.channels import Message
 from bot.keyboards import appeal_keyboard
-from storage.enums import Channel
+from storage.enums import Channel, DeliveryPurpose
 from storage.models import Appeal
 from storage.repo.appeals import get_appeal
 from templates import Templates
@@ -41,15 +41,17 @@ class MessageCache:
     def __init__(self, templates: Templates, reads: async_sessionmaker[AsyncSession]) -> None:
         self._templates = templates
         self._reads = reads
-        self._cache: dict[tuple[int, Channel], Message | None] = {}
+        self._cache: dict[tuple[int, Channel, DeliveryPurpose], Message | None] = {}
 
-    async def get(self, appeal_id: int, channel: Channel) -> Message | None:
+    async def get(
+        self, appeal_id: int, channel: Channel, purpose: DeliveryPurpose = DeliveryPurpose.APPEAL
+    ) -> Message | None:
         """Return the message for an appeal on a channel (None if the appeal is gone)."""
-        key = (appeal_id, channel)
+        key = (appeal_id, channel, purpose)
         if key not in self._cache:
             async with self._reads() as session:
                 appeal = await get_appeal(session, appeal_id)
-            self._cache[key] = None if appeal is None else self._render(appeal, channel)
+            self._cache[key] = None if appeal is None else self._render(appeal, channel, purpose)
         return self._cache[key]
 
     def forget(self, appeal_id: int) -> None:
@@ -57,7 +59,10 @@ class MessageCache:
         for key in [key for key in self._cache if key[0] == appeal_id]:
             del self._cache[key]
 
-    def _render(self, appeal: Appeal, channel: Channel) -> Message:
-        if channel is Channel.TELEGRAM:
-            return telegram_message(self._templates, appeal)
-        raise ValueError(f"no renderer for channel {channel}")
+    def _render(self, appeal: Appeal, channel: Channel, purpose: DeliveryPurpose) -> Message:
+        if channel is not Channel.TELEGRAM:
+            raise ValueError(f"no renderer for channel {channel}")
+        if purpose is DeliveryPurpose.THANKS:
+            [text] = self._templates.telegram("thanks", appeal=appeal)
+            return Message(text=text, html=text)
+        return telegram_message(self._templates, appeal)

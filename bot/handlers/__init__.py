@@ -11,10 +11,11 @@ from telegram.ext import (
 )
 
 from bot.callbacks import Action, pattern
-from bot.context import AppType
+from bot.context import AppType, HandlerCallback
 from bot.handlers import appeals, cases, contacts, errors, fallback, info, subscriptions
+from bot.handlers.admin import drafting, managing
 
-_BUTTONS = {
+_BUTTONS: dict[Action, HandlerCallback] = {
     Action.CASE: cases.case_button,
     Action.FOLLOW: cases.follow_button,
     Action.APPEAL: appeals.appeal_button,
@@ -29,12 +30,13 @@ _BUTTONS = {
     Action.SET_URGENT: subscriptions.settings_button,
     Action.SET_COUNTRY: subscriptions.settings_button,
     Action.UNFOLLOW: subscriptions.settings_button,
+    **drafting.DRAFT_BUTTONS,
 }
 
 
 def register(application: AppType) -> None:
     """Attach every handler to the application."""
-    commands = {
+    commands: dict[str, HandlerCallback] = {
         "start": info.start,
         "help": info.help_command,
         "case": cases.case_command,
@@ -45,8 +47,26 @@ def register(application: AppType) -> None:
         "unsubscribe": subscriptions.unsubscribe_command,
         "settings": subscriptions.settings_command,
     }
+    commands.update(
+        {
+            "newappeal": drafting.new_appeal,
+            "update": drafting.update_case,
+            "cancel": drafting.cancel,
+            "outcome": managing.outcome,
+            "withdraw": managing.withdraw_appeal,
+            "stats": managing.stats,
+            "admins": managing.manage_admins,
+        }
+    )
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
+    # An admin's text goes to their open draft first; other text falls through to the hint.
+    application.add_handler(
+        MessageHandler(
+            (filters.TEXT | filters.CAPTION) & filters.ChatType.PRIVATE, drafting.draft_input
+        ),
+        group=-1,
+    )
     application.add_handler(
         MessageHandler(filters.Regex(appeals.APPEAL_COMMAND), appeals.appeal_command)
     )

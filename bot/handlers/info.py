@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.commands import PUBLIC_COMMANDS
+from bot.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.context import Context
 from bot.handlers import appeals, cases
 from bot.handlers.replies import answer, reply
 from bot.keyboards import start_keyboard
+from bot.services.admins import is_admin
 
 CASE_PREFIX, APPEAL_PREFIX = "case_", "appeal_"
 
@@ -26,8 +27,18 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def help_command(update: Update, context: Context) -> None:
-    """List every command."""
-    await reply(update, context, "help", commands=PUBLIC_COMMANDS)
+    """List every command (and, for admins, theirs)."""
+    user = update.effective_user
+    services = context.bot_data.services
+    async with services.reads() as session:
+        admin = await is_admin(session, services.settings, user.id if user else None)
+    await reply(
+        update,
+        context,
+        "help",
+        commands=PUBLIC_COMMANDS,
+        admin_commands=ADMIN_COMMANDS if admin else (),
+    )
 
 
 async def help_button(update: Update, context: Context) -> None:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import BadInputError, NotFoundError
-from storage.enums import AppealStatus, Channel, Urgency
+from storage.enums import AppealStatus, Channel, DeliveryState, Urgency
 from storage.repo.appeals import get_appeal
 from storage.repo.audit import log_action
 from storage.repo.broadcasts import ensure_broadcast
-from storage.repo.deliveries import count_for_appeal, fan_out
+from storage.repo.deliveries import cancel_pending, count_for_appeal, fan_out, state_counts
 from storage.types import utcnow
 
 
@@ -79,3 +79,37 @@ async def publish(
         detail={"queued": queued, "total": total},
     )
     return Published(appeal_id=appeal.id, broadcast_id=broadcast.id, queued=queued, total=total)
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    appeal_id: int
+    title: str
+    cancelled: int
+    already_sent: int
+
+
+async def withdraw(
+    session: AsyncSession, appeal_id: int, *, actor: str, actor_id: int | None = None
+) -> Withdrawn:
+    """Unpublish an appeal and cancel every delivery of it that has not gone out."""
+    appeal = await get_appeal(session, appeal_id)
+    if appeal is None:
+        raise NotFoundError(f"there is no appeal {appeal_id}")
+    appeal.status = AppealStatus.WITHDRAWN
+    cancelled = await cancel_pending(session, appeal.id, reason="appeal withdrawn")
+    counts = await state_counts(session, appeal.id)
+    await log_action(
+        session,
+        actor=actor,
+        actor_id=actor_id,
+        action="withdraw",
+        subject=f"appeal:{appeal.id}",
+        detail={"cancelled": cancelled},
+    )
+    return Withdrawn(
+        appeal_id=appeal.id,
+        title=appeal.title,
+        cancelled=cancelled,
+        already_sent=counts.get(DeliveryState.SENT, 0),
+    )

@@ -1,17 +1,20 @@
 """The data model."""
 
 from storage.models.action import Action
+from storage.models.admin import Admin
 from storage.models.appeal import Appeal, AppealEvent, AppealTarget, Demand, appeal_cases
 from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.broadcast import Broadcast
 from storage.models.case import Case, CaseName
 from storage.models.delivery import Delivery
+from storage.models.draft import Draft
 from storage.models.subscriber import Subscriber, SubscriberCountry, subscriber_cases
 from storage.models.target import Target
 
 __all__ = [
     "Action",
+    "Admin",
     "Appeal",
     "AppealEvent",
     "AppealTarget",
@@ -22,6 +25,7 @@ __all__ = [
     "CaseName",
     "Delivery",
     "Demand",
+    "Draft",
     "Subscriber",
     "SubscriberCountry",
     "Target",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.enums import Channel, DeliveryState
+from storage.enums import Channel, DeliveryPurpose, DeliveryState
 from storage.models.base import Base
 from storage.types import BigIntPK, str_enum, utcnow
 
@@ -16,14 +16,20 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("appeal_id", "subscriber_id", "channel"),
+        UniqueConstraint("appeal_id", "purpose", "chat_id"),
         Index("ix_deliveries_due", "state", "next_attempt_at"),
         Index("ix_deliveries_appeal_state", "appeal_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"))
-    subscriber_id: Mapped[int] = mapped_column(
+    # Empty for a message to a chat that is not a subscriber (a thank-you to a protester).
+    subscriber_id: Mapped[int | None] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    purpose: Mapped[DeliveryPurpose] = mapped_column(
+        str_enum(DeliveryPurpose), default=DeliveryPurpose.APPEAL
     )
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
     state: Mapped[DeliveryState] = mapped_column(

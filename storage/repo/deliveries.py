@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import Channel, DeliveryState, SubscriberState
+from storage.enums import Channel, DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber, SubscriberCountry, subscriber_cases
 from storage.types import UTCDateTime
 
@@ -22,16 +22,18 @@ class Claimed:
 
     id: int
     appeal_id: int
-    subscriber_id: int
+    subscriber_id: int | None
     channel: Channel
     attempts: int
+    purpose: DeliveryPurpose = DeliveryPurpose.APPEAL
+    chat_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
     """Where a subscriber receives messages (and whether it still does)."""
 
-    subscriber_id: int
+    subscriber_id: int | None
     channel: Channel
     chat_id: int | None
     chat_type: str | None
@@ -154,12 +156,19 @@ async def _claim(
             Delivery.subscriber_id,
             Delivery.channel,
             Delivery.attempts,
+            Delivery.purpose,
+            Delivery.chat_id,
         )
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
     return sorted(
-        (Claimed(row[0], row[1], row[2], Channel(row[3]), row[4]) for row in rows),
+        (
+            Claimed(
+                row[0], row[1], row[2], Channel(row[3]), row[4], DeliveryPurpose(row[5]), row[6]
+            )
+            for row in rows
+        ),
         key=lambda claimed: claimed.id,
     )
 
@@ -287,3 +296,44 @@ async def count_for_appeal(session: AsyncSession, appeal_id: int) -> int:
     """Return how many deliveries an appeal has, in any state."""
     statement = select(func.count()).select_from(Delivery).where(Delivery.appeal_id == appeal_id)
     return (await session.scalar(statement)) or 0
+
+
+def direct_recipient(claimed: Claimed) -> Recipient:
+    """Return where a delivery to a chat that is not a subscriber goes."""
+    return Recipient(
+        subscriber_id=None,
+        channel=claimed.channel,
+        chat_id=claimed.chat_id,
+        chat_type="private",
+        email=None,
+        language="en",
+        active=True,
+    )
+
+
+async def queue_thanks(
+    session: AsyncSession, *, appeal_id: int, chat_ids: Sequence[int], now: datetime
+) -> int:
+    """Queue a thank-you (with the outcome) for each chat; return how many rows were new."""
+    if not chat_ids:
+        return 0
+    rows = [
+        {
+            "appeal_id": appeal_id,
+            "subscriber_id": None,
+            "chat_id": chat_id,
+            "channel": Channel.TELEGRAM,
+            "purpose": DeliveryPurpose.THANKS,
+            "state": DeliveryState.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for chat_id in sorted(set(chat_ids))
+    ]
+    statement = _insert_ignoring_duplicates(session).on_conflict_do_nothing(
+        index_elements=["appeal_id", "purpose", "chat_id"]
+    )
+    before = await count_for_appeal(session, appeal_id)
+    await session.execute(statement, rows)
+    return await count_for_appeal(session, appeal_id) - before

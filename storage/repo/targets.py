@@ -66,3 +66,16 @@ async def upsert_target(
         target.faxes = _union(target.faxes, faxes)
     await session.flush()
     return target
+
+
+async def find_by_contact(
+    session: AsyncSession, *, emails: Sequence[str], phones: Sequence[str], faxes: Sequence[str]
+) -> Target | None:
+    """Return a stored target sharing any email, phone or fax number (None if none does)."""
+    wanted = set(emails) | set(phones) | set(faxes)
+    if not wanted:
+        return None
+    for target in await session.scalars(select(Target).order_by(Target.id)):
+        if wanted & (set(target.emails) | set(target.phones) | set(target.faxes)):
+            return target
+    return None

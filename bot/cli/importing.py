@@ -1,0 +1,85 @@
+"""``appealbot import FILE... [--dry-run] [--json]``: free text to draft appeals."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.errors import BadInputError
+from bot.extract.draft import extract_draft
+from bot.services.drafts import save_as_appeal
+from bot.services.lookup import CaseIndex
+from storage.engine import create_engine, create_sessionmaker
+from storage.enums import AppealKind, AppealStatus
+from storage.migrate import upgrade
+from storage.types import utcnow
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BadInputError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise BadInputError(f"{path}: {exc.strerror or exc}") from None
+
+
+async def import_files(settings: Settings, args: argparse.Namespace) -> int:
+    """Read each file as an appeal; store it as a draft unless --dry-run."""
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
+    index = CaseIndex()
+    drafts: list[dict[str, Any]] = []
+    failed = 0
+    try:
+        for path in args.files:
+            try:
+                text = _read(path)
+                async with sessions.begin() as session:
+                    await index.refresh(session)
+                    data = extract_draft(text, today=utcnow().date(), index=index)
+                    appeal_id = None
+                    if not args.dry_run:
+                        appeal = await save_as_appeal(
+                            session,
+                            data,
+                            kind=AppealKind.APPEAL,
+                            status=AppealStatus.DRAFT,
+                            urgency=data.urgency,
+                            created_by=None,
+                        )
+                        appeal_id = appeal.id
+                        index.invalidate()
+            except BadInputError as problem:
+                failed += 1
+                print(f"appealbot: {path}: {problem}", file=sys.stderr)
+                continue
+            entry = {"file": str(path), "appeal_id": appeal_id, **data.model_dump(mode="json")}
+            entry.pop("text")
+            entry["warnings"] = data.warnings()
+            drafts.append(entry)
+            if not args.json:
+                contacts = sum(
+                    len(t.emails) + len(t.phones) + len(t.faxes) + bool(t.postal_address)
+                    for t in data.targets
+                )
+                saved = f"draft appeal {appeal_id}" if appeal_id else "not saved (--dry-run)"
+                print(
+                    f"{path}: {saved}: {data.title} · {len(data.cases)} case(s), "
+                    f"{len(data.events)} date(s), {len(data.demands)} demand(s), "
+                    f"{contacts} contact(s)"
+                )
+                for warning in data.warnings():
+                    print(f"  ! {warning}")
+    finally:
+        await engine.dispose()
+    if args.json:
+        print(json.dumps(drafts, ensure_ascii=False, indent=2))
+    elif drafts and not args.dry_run:
+        print("publish one with: appealbot broadcast <number>")
+    return 2 if failed else 0

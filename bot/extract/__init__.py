@@ -1,0 +1,1 @@
+"""Read an appeal from free text: title, dates, demands, whom to write to, and how."""

@@ -1,0 +1,95 @@
+"""Free text as appeals arrive: drop web-page furniture, keep the appeal."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_TEXT = 30_000
+
+_BOILERPLATE = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"^special financial appeal",
+        r"\bdonat(e|ion)\b.*\b(paypal|via|patreon|help us)\b|^donate\b",
+        r"\bbecome a patron\b|\bpatreon\b",
+        r"^liked this article",
+        r"^support (building|our|independent)\b",
+        r"provides a unique analysis",
+        r"plays a crucial role in building",
+        r"capitalism has failed",
+        r"please make a donation",
+        r"^be the first to comment",
+        r"^leave a (reply|comment)",
+        r"your email address will not be published",
+        r"^(share|tweet|print|email)( (this|on|via)\b.*)?$",
+        r"^share on (facebook|twitter|telegram|whatsapp)",
+        r"^(page \d+)(,\s*page \d+)*",
+        r"\(opens in (a )?new window\)",
+        r"^(subscribe|sign up) to (our|the) newsletter",
+        r"^(read more|continue reading)\b",
+        r"^tags?:",
+        r"^(cookies?|we use cookies)\b",
+    )
+]
+# Calendar widgets: "M | T | W | T | F | S | S |", "2 | 3 | 4 | 5 |", "---|---|", "30 |".
+_CALENDAR_CELL = re.compile(r"^(\d{1,2}|[MTWFS]|Mo|Tu|We|Th|Fr|Sa|Su|-+)$")
+_TAIL = re.compile(
+    r"^(related (articles|posts|stories)|more (news|articles)|comments?)\s*:?$", re.I
+)
+_ARTEFACT = re.compile(r"⟨=\d+|\ufeff|[\u200b-\u200f\u2060]")
+_TRAILING_PIPE = re.compile(r"\s*\|\s*$")
+_MONTH_YEAR_LINE = re.compile(
+    r"^(january|february|march|april|may|june|july|august|september|october|november|december)"
+    r"\s+(19|20)\d\d$",
+    re.IGNORECASE,
+)
+
+
+def normalise(text: str) -> str:
+    """Unify line ends, spaces and look-alike characters."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    return _ARTEFACT.sub("", text)
+
+
+def is_boilerplate(line: str) -> bool:
+    """Tell whether a line belongs to the web page, not the appeal."""
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if "|" in stripped:
+        cells = [cell.strip() for cell in stripped.split("|") if cell.strip()]
+        if all(_CALENDAR_CELL.match(cell) for cell in cells):
+            return True
+    return any(pattern.search(stripped) for pattern in _BOILERPLATE)
+
+
+def clean_lines(text: str) -> tuple[list[str], str | None]:
+    """Return the appeal's lines (blank lines kept as "") and a trailing dateline, if any."""
+    lines: list[str] = []
+    dateline = None
+    for raw in normalise(text).split("\n"):
+        line = _TRAILING_PIPE.sub("", raw).strip()
+        if _TAIL.match(line):
+            break
+        if is_boilerplate(raw) or is_boilerplate(line):
+            continue
+        if _MONTH_YEAR_LINE.match(line):
+            dateline = line
+            continue
+        lines.append(re.sub(r"[ \t]+", " ", line))
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    squeezed: list[str] = []
+    for line in lines:
+        if line or (squeezed and squeezed[-1]):
+            squeezed.append(line)
+    return squeezed, dateline
+
+
+def has_words(text: str, *, minimum: int = 8) -> bool:
+    """Tell whether the text has at least a few real words (not noise)."""
+    return len(re.findall(r"[^\W\d_]{2,}", text)) >= minimum

@@ -1,0 +1,89 @@
+"""Emails, phone and fax numbers, postal addresses, in the forms real appeals use."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+import phonenumbers
+
+from storage.contacts import DEFAULT_REGION, normalize_email
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PLUSES = re.compile(r"\+{2,}")
+_FAX_WORDS = re.compile(r"\bfax(ed|es|ing)?\b|факс", re.IGNORECASE)
+_PHONE_WORDS = re.compile(
+    r"\b(tel|telephone|phone|phoned|call|ring|mobile)\b|тел|телефон", re.IGNORECASE
+)
+_POSTAL = re.compile(
+    r"\b\d{6}\b|\b(ul\.?|ulitsa|street|str\.|prospekt|prosp\.|avenue|ave\.|road|square)\s+\S+"
+    r"|\bP\.?O\.? Box\b|\bул\.|\bпр\.",
+    re.IGNORECASE,
+)
+
+
+class NumberKind(StrEnum):
+    PHONE = "phone"
+    FAX = "fax"
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    e164: str
+    kind: NumberKind
+    start: int
+    end: int
+
+
+def find_emails(text: str) -> list[str]:
+    """Return the valid email addresses in a text, in order, without repeats."""
+    found: list[str] = []
+    for match in _EMAIL.finditer(text):
+        try:
+            email = normalize_email(match.group(0).rstrip("."))
+        except ValueError:
+            continue
+        if email not in found:
+            found.append(email)
+    return found
+
+
+def find_numbers(text: str, *, region: str = DEFAULT_REGION) -> list[Number]:
+    """Return the phone and fax numbers in a text; the words before each say which it is.
+
+    ``++7727 2715802`` (a doubled plus, common in appeals) is read as ``+7 727 271 5802``.
+    """
+    # Same length in and out, so that positions stay valid for the context search.
+    prepared = _PLUSES.sub(lambda match: " " * (len(match.group(0)) - 1) + "+", text)
+    numbers: list[Number] = []
+    previous_end = 0
+    matcher = phonenumbers.PhoneNumberMatcher(
+        prepared, region, leniency=phonenumbers.Leniency.VALID
+    )
+    for match in matcher:
+        context = prepared[previous_end : match.start]
+        fax = [m.end() for m in _FAX_WORDS.finditer(context)]
+        phone = [m.end() for m in _PHONE_WORDS.finditer(context)]
+        if fax and (not phone or fax[-1] > phone[-1]):
+            kind = NumberKind.FAX
+        elif not fax and not phone and numbers:
+            kind = numbers[-1].kind
+        else:
+            kind = NumberKind.PHONE
+        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        numbers.append(Number(e164=e164, kind=kind, start=match.start, end=match.end))
+        previous_end = match.end
+    return numbers
+
+
+def is_postal_address(line: str) -> bool:
+    """Tell whether a line looks like a postal address."""
+    return bool(_POSTAL.search(line)) and bool(re.search(r"\d", line)) and len(line) <= 200
+
+
+def first_contact_at(line: str) -> int | None:
+    """Return where the first email or number in a line starts."""
+    positions = [m.start() for m in _EMAIL.finditer(line)]
+    positions += [number.start for number in find_numbers(line)]
+    return min(positions) if positions else None

@@ -1,0 +1,145 @@
+"""Dates in appeals: "On 7 March", "Today, May 2nd", "on the 23 January", "2 мая 2011"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6, "июля": 7,
+    "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
+}  # fmt: skip
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DAY_MONTH = re.compile(
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})\.?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
+    re.IGNORECASE,
+)
+_MONTH_DAY = re.compile(
+    rf"\b(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
+    re.IGNORECASE,
+)
+_NUMERIC = re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d\d)\b")
+_ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")
+_MAY_DAY = re.compile(r"\bMay Day\b")
+_DEADLINE = re.compile(
+    r"(\b(by|before|until|no later than)\s+(the\s+)?|\bdeadline\b[^.]{0,15})$", re.IGNORECASE
+)
+_URL = re.compile(r"https?://\S+|www\.\S+")
+LABEL_LIMIT = 140
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    on: date
+    label: str
+    deadline: bool
+    position: int
+    end: int = 0
+
+
+AHEAD = timedelta(days=60)
+
+
+def _closest_year(month: int, day: int, today: date) -> date | None:
+    """Pick the year: the latest date no more than two months after ``today``.
+
+    Appeals speak of what just happened and of what comes soon (a trial next week).
+    """
+    candidates = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    fitting = [candidate for candidate in candidates if candidate <= today + AHEAD]
+    return max(fitting) if fitting else None
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start), text.rfind("! ", 0, start))
+    right_candidates = [i for i in (text.find(". ", end), text.find("\n", end)) if i != -1]
+    right = min(right_candidates) if right_candidates else len(text)
+    sentence = text[left + 1 : right].strip(" .\n")
+    sentence = re.sub(r"^(on|today,?|on the)\s+", "", sentence, flags=re.IGNORECASE)
+    if len(sentence) > LABEL_LIMIT:
+        sentence = sentence[:LABEL_LIMIT].rsplit(" ", 1)[0] + "…"
+    return sentence[:1].upper() + sentence[1:] if sentence else ""
+
+
+def find_dates(text: str, *, today: date) -> list[Found]:
+    """Return every date the text names, each with the sentence it is in.
+
+    A day and month without a year take the year that puts them closest to ``today`` (the day
+    the appeal is posted): "16 December" in a January appeal is last December, "2 May" in an
+    April appeal is this May.
+    """
+    # Dates inside links (".../news/2012-01-24-2156") are not events.
+    text = _URL.sub(lambda match: " " * len(match.group(0)), text)
+    found: list[Found] = []
+    spans: list[tuple[int, int]] = []
+    for pattern in (_ISO, _NUMERIC, _DAY_MONTH, _MONTH_DAY):
+        for match in pattern.finditer(text):
+            if any(start <= match.start() < end for start, end in spans):
+                continue
+            month_text = match.group("month")
+            month = int(month_text) if month_text.isdigit() else MONTHS[month_text.lower()]
+            day = int(match.group("day"))
+            year = match.group("year")
+            if not 1 <= month <= 12 or not 1 <= day <= 31:
+                continue
+            try:
+                on = date(int(year), month, day) if year else _closest_year(month, day, today)
+            except ValueError:
+                continue
+            if on is None:
+                continue
+            spans.append((match.start(), match.end()))
+            before = text[max(0, match.start() - 40) : match.start()]
+            found.append(
+                Found(
+                    on=on,
+                    label=_sentence(text, match.start(), match.end()),
+                    deadline=bool(_DEADLINE.search(before)),
+                    position=match.start(),
+                    end=match.end(),
+                )
+            )
+    for match in _MAY_DAY.finditer(text):
+        on = _closest_year(5, 1, today)
+        if on is not None:
+            label = _sentence(text, match.start(), match.end())
+            found.append(Found(on=on, label=label, deadline=False, position=match.start()))
+    found.sort(key=lambda item: item.position)
+    return found
+
+
+def events_and_deadline(text: str, *, today: date) -> tuple[list[tuple[date, str]], date | None]:
+    """Return dated events (one per day, first mention wins) and the action deadline."""
+    events: dict[date, str] = {}
+    deadline: date | None = None
+    for item in find_dates(text, today=today):
+        if not within(item.on, today):
+            continue
+        if item.deadline:
+            deadline = deadline or item.on
+        elif item.on not in events:
+            events[item.on] = item.label
+    return sorted(events.items()), deadline
+
+
+def month_year(text: str) -> date | None:
+    """Read a dateline such as "March 2010" (the first of that month)."""
+    match = re.fullmatch(rf"\s*({_MONTH})\s+((?:19|20)\d\d)\s*", text, re.IGNORECASE)
+    if match is None:
+        return None
+    return date(int(match.group(2)), MONTHS[match.group(1).lower()], 1)
+
+
+def within(on: date, today: date, *, days: int = 400) -> bool:
+    """Tell whether a date is plausibly about this appeal (not a historical reference)."""
+    return abs(on - today) <= timedelta(days=days)

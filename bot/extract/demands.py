@@ -1,0 +1,65 @@
+"""Demands: a numbered list ("1. An end to ..."), or failing that the sentences that demand."""
+
+from __future__ import annotations
+
+import re
+
+_NUMBERED = re.compile(r"^\s*(?P<number>\d{1,2})\s*[.)]\s+(?P<text>\S.*)$")
+_INTRO = re.compile(r"\b(demand|demanding|call(ing)? for|we want|we ask|urge)\b", re.IGNORECASE)
+_DEMANDING = re.compile(
+    r"^(we (call|demand|urge|insist|oppose)\b|\S+(\s\S+){0,4}\s+demands\b|hands off\b"
+    r"|release\b|free\b|drop (the|all) charges\b|stop\b|end\b)",
+    re.IGNORECASE,
+)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"'])")
+MAX_DEMANDS = 12
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip().rstrip(";,")
+    return text[:1].upper() + text[1:]
+
+
+def numbered_demands(lines: list[str]) -> list[str]:
+    """Return the longest numbered list (1. 2. 3.), preferring one introduced as demands."""
+    lists: list[tuple[bool, list[str]]] = []
+    current: list[str] = []
+    introduced = False
+    previous = ""
+    for line in lines:
+        if not line:
+            continue
+        match = _NUMBERED.match(line)
+        if match and (int(match.group("number")) == len(current) + 1):
+            if not current:
+                introduced = bool(_INTRO.search(previous))
+            current.append(_tidy(match.group("text")))
+        else:
+            if len(current) >= 2:
+                lists.append((introduced, current))
+            current = []
+            previous = line
+    if len(current) >= 2:
+        lists.append((introduced, current))
+    if not lists:
+        return []
+    lists.sort(key=lambda item: (item[0], len(item[1])), reverse=True)
+    return lists[0][1][:MAX_DEMANDS]
+
+
+def demanding_sentences(paragraphs: list[str]) -> list[str]:
+    """Return sentences that make a demand ("We call for ...", "... demands the release ...")."""
+    found: list[str] = []
+    for paragraph in paragraphs:
+        for sentence in _SENTENCES.split(paragraph):
+            sentence = sentence.strip()
+            if 12 <= len(sentence) <= 400 and _DEMANDING.match(sentence):
+                tidy = _tidy(sentence)
+                if tidy not in found:
+                    found.append(tidy)
+    return found[:5]
+
+
+def extract_demands(lines: list[str], paragraphs: list[str]) -> list[str]:
+    """Return the appeal's demands, one per item."""
+    return numbered_demands(lines) or demanding_sentences(paragraphs)

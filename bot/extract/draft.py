@@ -1,0 +1,177 @@
+"""Put a draft appeal together from free text; every field stays editable before publishing."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from pydantic import BaseModel, Field
+
+from bot.extract.clean import MAX_TEXT, clean_lines, has_words
+from bot.extract.dates import events_and_deadline, month_year
+from bot.extract.demands import extract_demands
+from bot.extract.places import find_country, find_place
+from bot.extract.targets import GENERIC_EMBASSY, extract_targets
+from bot.services.lookup import CaseIndex
+from storage.enums import TargetKind, Urgency
+from storage.errors import BadInputError
+from templates import country_name
+
+TITLE_LIMIT = 200
+SUMMARY_LIMIT = 1_500
+_URGENT = re.compile(r"\burgent", re.IGNORECASE)
+_CONTACTS_START = re.compile(
+    r"\b(please (send|protest|fax|write)|protests? (should|can|must) be|send (urgent )?protests"
+    r"|we call for urgent protests|send messages)\b",
+    re.IGNORECASE,
+)
+_NUMBERED = re.compile(r"^\s*\d{1,2}\s*[.):]\s+")
+
+
+class ExtractionError(BadInputError):
+    """The text cannot be read as an appeal; the message says why and what to send."""
+
+
+class TargetData(BaseModel):
+    name: str
+    kind: TargetKind = TargetKind.PROTEST
+    emails: list[str] = []
+    phones: list[str] = []
+    faxes: list[str] = []
+    postal_address: str | None = None
+    note: str | None = None
+
+
+class EventData(BaseModel):
+    on: date
+    label: str
+
+
+class CaseRef(BaseModel):
+    """A case the appeal is about: an existing one (id) or a new one (name only)."""
+
+    id: int | None = None
+    name: str
+
+
+class DraftData(BaseModel):
+    title: str
+    summary: str
+    urgency: Urgency = Urgency.NORMAL
+    language: str = "en"
+    country: str | None = None
+    place: str | None = None
+    cases: list[CaseRef] = []
+    events: list[EventData] = []
+    deadline: date | None = None
+    demands: list[str] = []
+    targets: list[TargetData] = []
+    source_url: str | None = None
+    text: str = Field(default="", description="the cleaned source text")
+
+    @property
+    def reachable_targets(self) -> list[TargetData]:
+        """Return the targets with an email, number or address."""
+        return [t for t in self.targets if t.emails or t.phones or t.faxes or t.postal_address]
+
+    def warnings(self) -> list[str]:
+        """Say what the admin should look at before publishing."""
+        notes = []
+        if not self.reachable_targets:
+            notes.append(
+                "No contacts found: nobody to write to. Tap “Edit a field” → Targets and send "
+                "them (for example: “Procurator General, Email: office@example.org, "
+                "Fax: +7 727 000 0000”)."
+            )
+        if any(case.id is None for case in self.cases):
+            names = ", ".join(case.name for case in self.cases if case.id is None)
+            notes.append(f"New case to be created: {names}.")
+        if not self.events and self.deadline is None:
+            notes.append("No dates found.")
+        return notes
+
+
+def _month_end(first: date) -> date:
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _title(lines: list[str]) -> str:
+    title = lines[0]
+    if len(title) > TITLE_LIMIT:
+        cut = title[:TITLE_LIMIT].rsplit(" ", 1)[0]
+        title = cut + "…"
+    return title
+
+
+def _summary(lines: list[str]) -> str:
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if not line:
+            continue
+        if _CONTACTS_START.search(line) or _NUMBERED.match(line):
+            break
+        kept.append(line)
+        size += len(line)
+        if size >= SUMMARY_LIMIT:
+            break
+    summary = "\n\n".join(kept)
+    if len(summary) > SUMMARY_LIMIT + 200:
+        summary = summary[:SUMMARY_LIMIT].rsplit(" ", 1)[0] + "…"
+    return summary
+
+
+def _language(text: str) -> str:
+    letters = re.findall(r"[^\W\d_]", text)
+    cyrillic = sum(1 for letter in letters if "\u0400" <= letter <= "\u04ff")
+    return "ru" if letters and cyrillic / len(letters) > 0.3 else "en"
+
+
+def extract_draft(
+    text: str, *, today: date, index: CaseIndex, source_url: str | None = None
+) -> DraftData:
+    """Read a draft appeal from pasted or fetched text."""
+    if len(text) > MAX_TEXT:
+        raise ExtractionError(
+            f"That text is {len(text):,} characters long; an appeal can be at most "
+            f"{MAX_TEXT:,}. Please send just the appeal itself."
+        )
+    lines, dateline = clean_lines(text)
+    body = "\n".join(lines)
+    # A copied web page carries its date ("March 2010"); dates without a year are read
+    # against it rather than against today.
+    page_month = month_year(dateline) if dateline else None
+    if page_month is not None:
+        today = min(today, _month_end(page_month))
+    if not lines or not has_words(body):
+        raise ExtractionError(
+            "I could not find an appeal in that text. Paste the appeal itself, forward it, "
+            "or send a link to its page."
+        )
+    paragraphs = [line for line in lines[1:] if len(line) > 60]
+    country = find_country(body)
+    targets = [TargetData(**vars(target)) for target in extract_targets(lines)]
+    for target in targets:
+        if target.kind is TargetKind.EMBASSY and target.name == GENERIC_EMBASSY and country:
+            target.name = f"Embassy of {country_name(country)} in your country"
+    events, deadline = events_and_deadline(body, today=today)
+    mentioned = index.mentioned_in(body)
+    cases = [CaseRef(id=hit.case_id, name=hit.name) for hit in mentioned]
+    if not cases:
+        cases = [CaseRef(id=None, name=_title(lines)[:120])]
+    return DraftData(
+        title=_title(lines),
+        summary=_summary(lines[1:]) or _title(lines),
+        urgency=Urgency.URGENT if _URGENT.search(body) else Urgency.NORMAL,
+        language=_language(body),
+        country=country,
+        place=find_place(body),
+        cases=cases,
+        events=[EventData(on=on, label=label) for on, label in events],
+        deadline=deadline,
+        demands=extract_demands(lines, paragraphs),
+        targets=targets,
+        source_url=source_url,
+        text=body,
+    )

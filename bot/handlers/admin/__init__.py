@@ -1,0 +1,1 @@
+"""Admin commands: drafting and publishing appeals, outcomes, withdrawals, figures, admins."""

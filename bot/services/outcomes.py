@@ -1,0 +1,122 @@
+"""Outcomes: a case is resolved (or not); subscribers hear of it, protesters are thanked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.publishing import Published, publish
+from storage.enums import AppealKind, AppealStatus, CaseStatus, Channel, Urgency
+from storage.models import Appeal, Case
+from storage.repo.actions import protesters_for_case
+from storage.repo.appeals import create_appeal, timeline_for_case
+from storage.repo.deliveries import queue_thanks
+from storage.repo.slugs import slugify, unique_slug
+from storage.types import utcnow
+from templates import case_status_label
+
+STATUS_WORDS: dict[str, CaseStatus] = {
+    "released": CaseStatus.RELEASED,
+    "freed": CaseStatus.RELEASED,
+    "charges dropped": CaseStatus.CHARGES_DROPPED,
+    "charges_dropped": CaseStatus.CHARGES_DROPPED,
+    "dropped": CaseStatus.CHARGES_DROPPED,
+    "acquitted": CaseStatus.ACQUITTED,
+    "fined": CaseStatus.FINED,
+    "sentenced": CaseStatus.SENTENCED,
+    "convicted": CaseStatus.SENTENCED,
+    "closed": CaseStatus.CLOSED,
+    "open": CaseStatus.OPEN,
+    "reopened": CaseStatus.OPEN,
+}
+USAGE = (
+    "/outcome <case> <status> [what happened], for example:\n"
+    "/outcome Kuramshin released He was freed on 3 March.\n"
+    "Statuses: released, charges dropped, acquitted, fined, sentenced, closed, open"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRequest:
+    case_query: str
+    status: CaseStatus
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeResult:
+    published: Published
+    thanked: int
+    case_name: str
+    status: CaseStatus
+
+
+def parse_outcome(argument: str) -> OutcomeRequest | None:
+    """Split "<case> <status> [text]" at the first status word (None when there is none)."""
+    words = argument.split()
+    for index in range(1, len(words)):
+        pair = " ".join(words[index : index + 2]).lower().strip(".,:;")
+        single = words[index].lower().strip(".,:;")
+        for phrase, width in ((pair, 2), (single, 1)):
+            status = STATUS_WORDS.get(phrase)
+            if status is not None:
+                return OutcomeRequest(
+                    case_query=" ".join(words[:index]),
+                    status=status,
+                    text=" ".join(words[index + width :]).strip(),
+                )
+    return None
+
+
+async def record_outcome(
+    session: AsyncSession,
+    case: Case,
+    request: OutcomeRequest,
+    *,
+    admin_id: int | None,
+    progress_chat_id: int | None,
+    channels: Sequence[Channel],
+    paid: bool,
+) -> OutcomeResult:
+    """Record the outcome, announce it, and thank everyone who protested about the case."""
+    label = case_status_label(request.status)
+    case.status = request.status
+    case.outcome = request.text or f"{label[:1].upper()}{label[1:]}."
+    earlier = await timeline_for_case(session, case.id)
+    now = utcnow()
+    slug = await unique_slug(
+        session, Appeal.slug, f"{now:%Y-%m-%d}-outcome-{slugify(case.name)}", limit=120
+    )
+    appeal = await create_appeal(
+        session,
+        slug=slug,
+        title=f"{case.name}: {label}",
+        summary=case.outcome,
+        urgency=Urgency.NORMAL,
+        issued_on=now.date(),
+        cases=[case],
+        kind=AppealKind.OUTCOME,
+        status=AppealStatus.DRAFT,
+        parent_id=earlier[-1].id if earlier else None,
+        created_by=admin_id,
+    )
+    thanked = await queue_thanks(
+        session,
+        appeal_id=appeal.id,
+        chat_ids=await protesters_for_case(session, case.id),
+        now=now,
+    )
+    published = await publish(
+        session,
+        appeal.id,
+        actor=f"telegram:{admin_id}" if admin_id is not None else "cli",
+        actor_id=admin_id,
+        progress_chat_id=progress_chat_id,
+        channels=channels,
+        paid=paid,
+    )
+    return OutcomeResult(
+        published=published, thanked=thanked, case_name=case.name, status=request.status
+    )

@@ -1,0 +1,59 @@
+"""The figures admins look at: subscribers, appeals, protests, recent broadcasts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.repo.stats import (
+    BroadcastFigures,
+    appeal_counts,
+    protests_per_appeal,
+    recent_broadcasts,
+    subscriber_counts,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    subscribers: dict[str, dict[str, int]]
+    appeals: dict[str, int]
+    protests: list[tuple[int, str, int]]
+    broadcasts: list[BroadcastFigures]
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the figures as plain JSON."""
+        return {
+            "subscribers": self.subscribers,
+            "appeals": self.appeals,
+            "protests": [
+                {"appeal_id": appeal_id, "title": title, "protests": count}
+                for appeal_id, title, count in self.protests
+            ],
+            "broadcasts": [
+                {
+                    **asdict(item),
+                    "started_at": item.started_at.isoformat(),
+                    "finished_at": item.finished_at.isoformat() if item.finished_at else None,
+                }
+                for item in self.broadcasts
+            ],
+        }
+
+
+async def collect(session: AsyncSession) -> Stats:
+    """Gather every figure."""
+    subscribers: dict[str, dict[str, int]] = {}
+    for (channel, state), count in sorted((await subscriber_counts(session)).items()):
+        subscribers.setdefault(channel.value, {})[state.value] = count
+    appeals = {
+        status.value: count for status, count in sorted((await appeal_counts(session)).items())
+    }
+    return Stats(
+        subscribers=subscribers,
+        appeals=appeals,
+        protests=await protests_per_appeal(session),
+        broadcasts=await recent_broadcasts(session),
+    )
