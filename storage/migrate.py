@@ -25,12 +25,15 @@ def alembic_config() -> Config:
 
 
 async def upgrade(url: str, *, revision: str = "head") -> None:
-    """Bring the database at ``url`` up to the given revision."""
+    """Bring the database at ``url`` to the given revision (down, if it is further along)."""
     config = alembic_config()
 
     def _upgrade(connection: Connection) -> None:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        if revision == "base" or (current_of(connection) or "") > revision:
+            command.downgrade(config, revision)
+        else:
+            command.upgrade(config, revision)
 
     engine = create_engine(url, for_migrations=True)
     try:
@@ -42,6 +45,11 @@ async def upgrade(url: str, *, revision: str = "head") -> None:
                     raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
     finally:
         await engine.dispose()
+
+
+def current_of(connection: Connection) -> str | None:
+    """Return the revision a connected database is at."""
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

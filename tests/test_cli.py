@@ -98,3 +98,69 @@ def test_bad_settings_exit_2(
     monkeypatch.setenv("APPEALBOT_ADMIN_IDS", "12,abc")
     assert main(["appeals", "list"]) == 2
     assert "APPEALBOT_ADMIN_IDS" in capsys.readouterr().err
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "appeals"
+
+
+def test_import_makes_draft_appeals_and_dry_run_writes_nothing(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["seed"]) == 0
+    capsys.readouterr()
+    files = [
+        str(FIXTURES / "2011-05-02-may-day-attack.txt"),
+        str(FIXTURES / "2010-03-taraz-arrests.txt"),
+    ]
+    assert main(["import", *files, "--dry-run", "--json"]) == 0
+    drafts = json.loads(capsys.readouterr().out)
+    assert [draft["appeal_id"] for draft in drafts] == [None, None]
+    may_day = drafts[0]
+    emails = {email for target in may_day["targets"] for email in target["emails"]}
+    assert emails == {
+        "press@knb.kz",
+        "delta@police.kz",
+        "mid@mid.kz",
+        "robert.cwi@gmail.com",
+        "ainur1917@gmail.com",
+    }
+    assert len(may_day["demands"]) == 8
+    assert main(["appeals", "list", "--all", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 5
+
+    assert main(["import", *files]) == 0
+    out = capsys.readouterr().out
+    assert "draft appeal 6: Kazakhstan: police attack socialists" in out
+    assert "8 demand(s)" in out
+    assert main(["appeals", "list", "--all", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    drafts_only = [appeal for appeal in listed if appeal["status"] == "draft"]
+    assert len(drafts_only) == 2
+    assert main(["appeals", "list", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 5
+
+
+def test_import_refuses_unreadable_files(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    noise = tmp_path / "noise.txt"
+    noise.write_text("!!!! 1234 ----", encoding="utf-8")
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\xff\xfe\x00\x81")
+    assert main(["import", str(noise), str(binary), str(tmp_path / "missing.txt")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3
+    assert "could not find an appeal" in err[0]
+    assert "not UTF-8" in err[1]
+    assert "missing.txt" in err[2]
+
+
+def test_stats_prints_figures(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["seed"]) == 0
+    capsys.readouterr()
+    assert main(["stats", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["appeals"] == {"published": 5}
+    assert figures["subscribers"] == {}
+    assert main(["stats"]) == 0
+    assert "appeals: published 5" in capsys.readouterr().out

@@ -100,3 +100,28 @@ async def test_subscribers_are_unique_per_chat(db: MigratedDatabase) -> None:
         stored = (await session.scalars(select(Subscriber))).one()
     assert stored.state is SubscriberState.PENDING
     assert stored.created_at.tzinfo is not None
+
+
+async def test_migrations_go_down_and_up_again(db: MigratedDatabase) -> None:
+    await upgrade(db.url, revision="base")
+    assert await current_revision(db.engine) is None
+    await upgrade(db.url)
+    assert await current_revision(db.engine) == head_revision()
+
+
+async def test_country_lists_move_into_rows(db: MigratedDatabase) -> None:
+    await upgrade(db.url, revision="base")
+    await upgrade(db.url, revision="0001")
+    async with db.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO subscribers (channel, chat_id, state, language, urgent_only, digest,"
+                " countries, unsubscribe_token, created_at, updated_at) VALUES ('telegram', 5,"
+                " 'active', 'en', false, false, '[\"KZ\", \"RU\"]', 'token-5',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+    await upgrade(db.url)
+    async with db.sessions() as session:
+        rows = (await session.execute(text("SELECT country FROM subscriber_countries"))).all()
+    assert sorted(row[0] for row in rows) == ["KZ", "RU"]

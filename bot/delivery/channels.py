@@ -56,5 +56,8 @@ class DeliveryChannel(Protocol):
     def delay_for(self, recipient: Recipient) -> float:
         """Return how long this recipient must wait before the next message (0: now)."""
 
+    async def wait_turn(self, recipient: Recipient) -> None:
+        """Wait until the channel's rate limits let a message to this recipient go."""
+
     async def send(self, recipient: Recipient, message: Message) -> Result:
-        """Send, after waiting for the channel's rate limit."""
+        """Send now (call ``wait_turn`` first)."""

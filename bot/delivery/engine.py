@@ -110,6 +110,7 @@ class DeliveryEngine:
         self._capacity = asyncio.Event()
         self._wake = asyncio.Event()
         self._active: set[int] = set()
+        self._withdrawn: set[int] = set()
         self._stopping = False
         self._idle = asyncio.Event()
         self._idle.set()
@@ -164,8 +165,9 @@ class DeliveryEngine:
         for channel in self._channels.values():
             await channel.close()
 
-    def forget(self, appeal_id: int) -> None:
-        """Drop an appeal's rendered messages (it was withdrawn or changed)."""
+    def withdraw(self, appeal_id: int) -> None:
+        """Stop sending an appeal: what this engine holds for it is skipped, not sent."""
+        self._withdrawn.add(appeal_id)
         self._messages.forget(appeal_id)
 
     def wake(self) -> None:
@@ -243,6 +245,8 @@ class DeliveryEngine:
     async def _deliver(self, job: _Job) -> Result:
         if job.message is None:
             return Result(Outcome.FAILED, "the appeal no longer exists")
+        if job.claimed.appeal_id in self._withdrawn:
+            return Result(Outcome.SKIP, "appeal withdrawn")
         recipient = job.recipient
         if recipient is None or not recipient.active:
             return Result(Outcome.SKIP, "the subscriber left before it went out")
@@ -254,6 +258,10 @@ class DeliveryEngine:
             # This chat is busy (someone is talking to the bot): come back to it later
             # rather than hold up everyone behind it.
             return Result(Outcome.WAIT, "chat busy", retry_after=delay)
+        await channel.wait_turn(recipient)
+        # Withdrawn while this waited for its turn: it must not go out now.
+        if job.claimed.appeal_id in self._withdrawn:
+            return Result(Outcome.SKIP, "appeal withdrawn")
         return await channel.send(recipient, job.message)
 
     # ---- recorder --------------------------------------------------------------------------------

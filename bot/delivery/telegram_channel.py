@@ -57,11 +57,15 @@ class TelegramChannel:
             return 0.0
         return self._limiter.chat_delay(chat_id, is_group=chat_id < 0)
 
+    async def wait_turn(self, recipient: Recipient) -> None:
+        chat_id = recipient.chat_id
+        if chat_id is not None:
+            await self._limiter.acquire(chat_id, is_group=chat_id < 0, priority=Priority.BULK)
+
     async def send(self, recipient: Recipient, message: Message) -> Result:
         chat_id = recipient.chat_id
         if chat_id is None:
             return Result(Outcome.GONE, "no chat id")
-        await self._limiter.acquire(chat_id, is_group=chat_id < 0, priority=Priority.BULK)
         payload: dict[str, Any] = {
             "chat_id": chat_id,
             "text": message.html or message.text,

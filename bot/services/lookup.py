@@ -162,28 +162,25 @@ class CaseIndex:
         return self._decide(self._score_names(tokens, fuzzy=True), limit)
 
     def mentioned_in(self, text: str) -> list[Hit]:
-        """Return the cases whose names (any spelling, either alphabet) appear in a text.
+        """Return the cases whose names (any spelling, either alphabet) appear in a text,
+        in the order they are first mentioned.
 
         One-word names count only from four letters on, to keep "Ali" out of "Alibek".
         """
         text_key = f" {search_key(text)} "
         words = set(text_key.split())
-        seen: dict[int, Hit] = {}
-        order: list[tuple[int, int]] = []
+        first: dict[int, tuple[int, str]] = {}
         for word in words & self._by_token.keys():
             for position in self._by_token[word]:
-                case_id = self._case_of[position]
-                if case_id in seen:
-                    continue
                 key = search_key(self._names[position])
                 tokens = key.split()
-                if len(tokens) == 1 and len(key) < 4:
-                    continue
-                if not set(tokens) <= words:
+                if (len(tokens) == 1 and len(key) < 4) or not set(tokens) <= words:
                     continue
                 at = text_key.find(f" {key} ")
                 if at == -1:
                     continue
-                seen[case_id] = Hit(case_id, self._names[position], 100.0)
-                order.append((at, case_id))
-        return [seen[case_id] for _, case_id in sorted(order)]
+                case_id = self._case_of[position]
+                if case_id not in first or at < first[case_id][0]:
+                    first[case_id] = (at, self._names[position])
+        ranked = sorted(first.items(), key=lambda item: item[1][0])
+        return [Hit(case_id, name, 100.0) for case_id, (_, name) in ranked]

@@ -344,6 +344,15 @@ class BotApiEmulator:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(activity.wait(), timeout=min(remaining, 0.2))
 
+    async def find(self, chat_id: int, prefix: str, *, timeout: float = 10.0) -> Sent:
+        """Wait for the bot's message in a chat whose text starts with ``prefix``; return it."""
+
+        def matching() -> list[Sent]:
+            return [m for m in self.world.messages.get(chat_id, []) if m.text.startswith(prefix)]
+
+        await self.wait_until(lambda: bool(matching()), timeout=timeout, what=repr(prefix))
+        return matching()[-1]
+
     async def wait_for_edit(self, message: Sent, edits: int = 1, *, timeout: float = 5.0) -> Sent:
         """Wait until the bot edited a message ``edits`` times in all; return it."""
         deadline = time.monotonic() + timeout

@@ -88,7 +88,7 @@ async def withdraw_appeal(update: Update, context: Context) -> None:
         await reply(update, context, "draft_problem", problem=str(problem))
         return
     if services.delivery is not None:
-        services.delivery.forget(done.appeal_id)
+        services.delivery.withdraw(done.appeal_id)
     await reply(update, context, "withdrawn", withdrawn=done)
 
 

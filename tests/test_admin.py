@@ -1,0 +1,339 @@
+"""Admins in Telegram: draft from pasted text, review, edit, publish, update, outcome, withdraw."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from sqlalchemy import func, select
+
+from storage.enums import AppealKind, AppealStatus, CaseStatus, DeliveryPurpose, DeliveryState
+from storage.models import Action, Appeal, AuditEntry, Delivery, Draft
+from storage.repo.cases import get_case_by_slug
+from tests.emulator import BotApiEmulator, Sent
+from tests.support.bot import running_bot, sessions_for
+from tests.support.delivery import add_subscribers
+
+FIXTURES = Path(__file__).parent / "fixtures" / "appeals"
+ADMIN, STRANGER = 4001, 4002
+
+
+def fixture(slug: str) -> str:
+    return (FIXTURES / f"{slug}.txt").read_text("utf-8")
+
+
+@pytest.fixture
+async def admin_bot(emulator: BotApiEmulator, seeded_url: str) -> AsyncIterator[BotApiEmulator]:
+    async with running_bot(emulator, seeded_url, admin_ids=[ADMIN]):
+        yield emulator
+
+
+async def count(url: str, model: type) -> int:
+    async with sessions_for(url) as sessions, sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def paste(bot: BotApiEmulator, text: str) -> tuple[Sent, Sent]:
+    """Start a new appeal and paste its text; return the preview and the review card."""
+    [ask] = await bot.converse(ADMIN, "/newappeal")
+    assert "Paste or forward the appeal text" in ask.text
+    preview, review = await bot.converse(ADMIN, text, expect=2, timeout=10)
+    return preview, review
+
+
+async def test_a_pasted_appeal_becomes_a_reviewed_draft(admin_bot: BotApiEmulator) -> None:
+    preview, review = await paste(admin_bot, fixture("2011-05-02-may-day-attack"))
+    assert preview.text.startswith("🔴 URGENT APPEAL\nKazakhstan: police attack socialists")
+    assert "1. An end to police harassment" in preview.text
+    assert "paypal" not in preview.text.lower()
+    text = review.text
+    assert "Cases: Ainur Kurmanov, May Day 2011 attack in Almaty, Vadim Kuramshin" in text
+    assert "27 April 2011" in text
+    assert "2 May 2011: May 2nd, Dmitry Tikhonov stands trial" in text
+    assert "Demands: 8" in text
+    assert "Court · fax +7 727 271 5802 · tel +7 727 271 5807" in text
+    assert "Press office of the KNB · press@knb.kz" in text
+    assert "Press office of the Almaty Police · delta@police.kz" in text
+    assert "tel +7 7172 74 55 24" in text
+    assert "Copies (copies) · robert.cwi@gmail.com · ainur1917@gmail.com" in text
+    assert "Embassy of Kazakhstan in your country (embassy advice)" in text
+    assert [b["text"] for b in review.buttons] == [
+        "🔴 Publish as urgent",
+        "📣 Publish",
+        "✏️ Edit a field",
+        "✖️ Cancel",
+    ]
+
+
+async def test_edit_a_field_then_cancel_writes_nothing(
+    admin_bot: BotApiEmulator, seeded_url: str
+) -> None:
+    appeals = await count(seeded_url, Appeal)
+    _, review = await paste(admin_bot, fixture("2008-06-kurmanov-shanyrak"))
+    assert "No contacts found" in review.text
+    admin_bot.tap(review, "Edit a field")
+    await admin_bot.wait_for_edit(review)
+    before = len(admin_bot.sent(ADMIN))
+    admin_bot.tap(review, "Targets")
+    [ask] = (await admin_bot.wait_for_messages(ADMIN, before + 1))[before:]
+    assert ask.text.startswith("✏️ Targets")
+    _, edited = await admin_bot.converse(
+        ADMIN, "Procurator of Almaty\nEmail: almaty@prokuror.kz\nFax: ++7727 2715800", expect=2
+    )
+    assert "Procurator of Almaty · almaty@prokuror.kz · fax +7 727 271 5800" in edited.text
+    assert "No contacts found" not in edited.text
+    _, titled = await admin_bot.converse(ADMIN, "Edit", expect=2)
+    assert "Send more text" in titled.text
+    [done] = await admin_bot.converse(ADMIN, "/cancel")
+    assert done.text == "Cancelled. Nothing was saved."
+    assert await count(seeded_url, Appeal) == appeals
+    assert await count(seeded_url, Draft) == 0
+    [again] = await admin_bot.converse(ADMIN, "/cancel")
+    assert again.text == "There is nothing to cancel."
+
+
+async def test_publish_starts_the_broadcast(admin_bot: BotApiEmulator, seeded_url: str) -> None:
+    chats = list(range(8_001, 8_011))
+    async with sessions_for(seeded_url) as sessions:
+        await add_subscribers(sessions, chats)
+    _, review = await paste(admin_bot, fixture("2012-01-new-wave-of-arrests"))
+    await admin_bot.wait_for_answer(admin_bot.tap(review, "Publish as urgent"))
+    await admin_bot.wait_until(lambda: all(admin_bot.sent(chat) for chat in chats), timeout=20)
+    message = admin_bot.sent(chats[0])[0]
+    assert message.text.startswith("🔴 URGENT APPEAL\nKazakhstan: a new wave of arrests")
+    await admin_bot.wait_for_edit(review)
+    assert review.buttons == []
+    confirmation = await admin_bot.find(ADMIN, "✅ Published")
+    assert "Queued for 10 subscribers" in confirmation.text
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        appeal = (await session.scalars(select(Appeal).order_by(Appeal.id.desc()).limit(1))).one()
+        audit = (await session.scalars(select(AuditEntry.action))).all()
+    assert (appeal.status, appeal.urgency.value, appeal.created_by) == (
+        AppealStatus.PUBLISHED,
+        "urgent",
+        ADMIN,
+    )
+    assert "broadcast" in audit
+    [contacts] = await admin_bot.converse(9_999, f"/contacts_{appeal.id}")
+    assert "mid@mid.kz" in contacts.text
+
+
+async def test_a_draft_survives_a_restart(emulator: BotApiEmulator, seeded_url: str) -> None:
+    async with running_bot(emulator, seeded_url, admin_ids=[ADMIN]):
+        _, review = await paste(emulator, fixture("2010-03-taraz-arrests"))
+    emulator.world.counters.calls.clear()
+    async with running_bot(emulator, seeded_url, admin_ids=[ADMIN]):
+        answer = await emulator.wait_for_answer(emulator.tap(review, "📣 Publish"))
+        assert answer["text"] == "Published."
+        await emulator.find(ADMIN, "✅ Published")
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        appeal = (await session.scalars(select(Appeal).order_by(Appeal.id.desc()).limit(1))).one()
+    assert appeal.title.startswith("Solidarity call – Kazakhstan")
+    assert appeal.urgency.value == "normal"
+
+
+async def test_update_outcome_and_thanks(admin_bot: BotApiEmulator, seeded_url: str) -> None:
+    subscribers = [8_101, 8_102]
+    async with sessions_for(seeded_url) as sessions:
+        await add_subscribers(sessions, subscribers)
+    [summary] = await admin_bot.converse(7_001, "/case Kuramshin")
+    await admin_bot.wait_for_answer(admin_bot.tap(summary, "I sent a protest"))
+    await admin_bot.wait_for_answer(admin_bot.tap(summary, "I sent a protest", user_id=7_002))
+
+    [ask] = await admin_bot.converse(ADMIN, "/update Karamshin")
+    assert ask.text.startswith("📝 Update on Vadim Kuramshin")
+    _, review = await admin_bot.converse(
+        ADMIN,
+        "Vadim Kuramshin moved to another prison\n\nOn 3 February he was moved far from his "
+        "family. Please write to the prison service: Email: prisons@example.kz",
+        expect=2,
+    )
+    assert review.text.startswith("📝 Update: check it")
+    await admin_bot.wait_for_answer(admin_bot.tap(review, "📣 Publish"))
+    await admin_bot.wait_until(lambda: all(admin_bot.sent(c) for c in subscribers), timeout=20)
+    assert admin_bot.sent(8_101)[0].text.startswith("🔄 UPDATE")
+
+    await admin_bot.find(ADMIN, "✅ Published")
+    admin_bot.send_text(ADMIN, "/outcome Kuramshin released He was freed on 20 February.")
+    done = await admin_bot.find(ADMIN, "✅ Outcome recorded")
+    assert done.text.startswith("✅ Outcome recorded: Vadim Kuramshin – released")
+    assert "thank-you to 2 protesters" in done.text
+    await admin_bot.wait_until(
+        lambda: len(admin_bot.sent(7_001)) >= 2 and len(admin_bot.sent(7_002)) >= 1, timeout=20
+    )
+    thanks = admin_bot.sent(7_002)[-1]
+    assert thanks.text.startswith("🙏 Thank you for protesting.")
+    assert "He was freed on 20 February." in thanks.text
+    await admin_bot.wait_until(lambda: len(admin_bot.sent(8_101)) >= 2, timeout=20)
+    assert admin_bot.sent(8_101)[1].text.startswith("✅ OUTCOME")
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        case = await get_case_by_slug(session, "vadim-kuramshin")
+        kinds = (await session.scalars(select(Appeal.kind).order_by(Appeal.id))).all()
+        thanked = await session.scalar(
+            select(func.count()).where(Delivery.purpose == DeliveryPurpose.THANKS)
+        )
+    assert case is not None
+    assert (case.status, case.outcome) == (CaseStatus.RELEASED, "He was freed on 20 February.")
+    assert kinds[-2:] == [AppealKind.UPDATE, AppealKind.OUTCOME]
+    assert thanked == 2
+    [closed] = await admin_bot.converse(7_003, "/case Kuramshin")
+    assert "Status: released" in closed.text
+    assert "Outcome: He was freed on 20 February." in closed.text
+
+
+async def test_withdraw_cancels_what_has_not_gone_out(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    chats = list(range(8_201, 8_261))
+    async with sessions_for(seeded_url) as sessions:
+        await add_subscribers(sessions, chats)
+    async with running_bot(emulator, seeded_url, admin_ids=[ADMIN], telegram_rate=5):
+        _, review = await paste(emulator, fixture("2011-05-socialist-action-statement"))
+        await emulator.wait_for_answer(emulator.tap(review, "Publish as urgent"))
+        await emulator.wait_until(lambda: emulator.stats["delivered"] >= 5, timeout=20)
+        async with sessions_for(seeded_url) as sessions, sessions() as session:
+            appeal_id = await session.scalar(select(func.max(Appeal.id)))
+        emulator.send_text(ADMIN, f"/withdraw {appeal_id}")
+        done = await emulator.find(ADMIN, "🗑 Withdrawn")
+        assert done.text.startswith("🗑 Withdrawn: Stop the police repression")
+        sent_then = sum(len(emulator.sent(chat)) for chat in chats)
+        await asyncio.sleep(1.5)
+        [shown] = await emulator.converse(9_998, f"/appeal_{appeal_id}")
+        assert "withdrawn" in shown.text
+    sent_later = sum(len(emulator.sent(chat)) for chat in chats)
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        states = dict(
+            (
+                await session.execute(
+                    select(Delivery.state, func.count())
+                    .where(Delivery.appeal_id == appeal_id)
+                    .group_by(Delivery.state)
+                )
+            ).all()
+        )
+        status = await session.scalar(select(Appeal.status).where(Appeal.id == appeal_id))
+    assert status is AppealStatus.WITHDRAWN
+    assert states.get(DeliveryState.SKIPPED, 0) > 30
+    assert states.get(DeliveryState.PENDING, 0) == 0
+    assert sent_later <= sent_then + 2  # only what was already on the wire
+
+
+ADMIN_COMMANDS = [
+    "/newappeal",
+    "/update Kuramshin",
+    "/outcome Kuramshin released",
+    "/withdraw 1",
+    "/stats",
+    "/admins add 5",
+]
+
+
+async def test_non_admins_are_told_and_audited(admin_bot: BotApiEmulator, seeded_url: str) -> None:
+    before = await count(seeded_url, Appeal)
+    for command in ADMIN_COMMANDS:
+        [refusal] = await admin_bot.converse(STRANGER, command)
+        assert refusal.text == "This command is for admins.", command
+    assert await count(seeded_url, Appeal) == before
+    assert await count(seeded_url, Draft) == 0
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        refused = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.allowed.is_(False)))
+        ).all()
+        case = await get_case_by_slug(session, "vadim-kuramshin")
+    assert [entry.action for entry in refused] == [
+        "newappeal",
+        "update",
+        "outcome",
+        "withdraw",
+        "stats",
+        "admins",
+    ]
+    assert {entry.actor_id for entry in refused} == {STRANGER}
+    assert case is not None
+    assert case.status is CaseStatus.OPEN
+
+
+async def test_bad_input_gets_a_clear_answer(admin_bot: BotApiEmulator, seeded_url: str) -> None:
+    await admin_bot.converse(ADMIN, "/newappeal")
+    [noise] = await admin_bot.converse(ADMIN, "%$#@! 1234 ???? ----")
+    assert "could not find an appeal" in noise.text
+    [huge] = await admin_bot.converse(ADMIN, "blah " * 10_000)
+    assert "50,000 characters long" in huge.text
+    preview, review = await admin_bot.converse(
+        ADMIN,
+        "<b>Free</b> the <script>alert(1)</script> strikers & co\n\n"
+        "On 16 December police fired at striking oil workers in Zhanaozen <i>again</i>.",
+        expect=2,
+    )
+    assert "<script>alert(1)</script>" in preview.text
+    assert "<b>Free</b>" in preview.text
+    assert "No contacts found" in review.text
+    assert admin_bot.stats["bad_requests"] == 0
+    assert await count(seeded_url, Appeal) == 5
+    [usage] = await admin_bot.converse(ADMIN, "/outcome Kuramshin")
+    assert "Statuses: released" in usage.text
+    [unknown] = await admin_bot.converse(ADMIN, "/withdraw nothing-like-this")
+    assert "There is no appeal" in unknown.text
+
+
+async def test_a_link_is_fetched_and_read(admin_bot: BotApiEmulator) -> None:
+    page = (
+        "<html><head><title>Kazakhstan: strikers on trial</title></head><body>"
+        "<nav><a href='/'>Home</a> | <a href='/news'>News</a></nav>"
+        "<article><h1>Kazakhstan: strikers on trial</h1>"
+        "<p>On 27 March the trial of twelve striking oil workers opens in Aktau. They face up "
+        "to ten years for taking part in mass disorder after police shot at their rally.</p>"
+        "<p>Please send protests to the Procurator General of Kazakhstan, Email: "
+        "gp@prokuror.example.kz, Fax: ++7 7172 71 28 16</p></article>"
+        "<div id='comments'><h3>Leave a Reply</h3>Your email address will not be published."
+        "</div><footer>Donate via Paypal</footer></body></html>"
+    )
+
+    async def serve(_request: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/appeal", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        await admin_bot.converse(ADMIN, "/newappeal")
+        preview, review = await admin_bot.converse(
+            ADMIN, f"http://127.0.0.1:{port}/appeal", expect=2, timeout=10
+        )
+    finally:
+        await runner.cleanup()
+    assert "Kazakhstan: strikers on trial" in preview.text
+    assert "Home" not in preview.text
+    assert "Leave a Reply" not in preview.text
+    assert "gp@prokuror.example.kz · fax +7 7172 71 28 16" in review.text
+    assert f"Source: http://127.0.0.1:{port}/appeal" in review.text
+
+
+async def test_admins_add_and_stats(admin_bot: BotApiEmulator, seeded_url: str) -> None:
+    [refused] = await admin_bot.converse(STRANGER, "/stats")
+    assert refused.text == "This command is for admins."
+    [added] = await admin_bot.converse(ADMIN, f"/admins add {STRANGER}")
+    assert f"{STRANGER} is now an admin." in added.text
+    assert f"{ADMIN}" in added.text
+    [figures] = await admin_bot.converse(STRANGER, "/stats")
+    assert figures.text.startswith("📊 Figures")
+    assert "published 5" in figures.text
+    [help_text] = await admin_bot.converse(STRANGER, "/help")
+    assert "For admins" in help_text.text
+    [removed] = await admin_bot.converse(ADMIN, f"/admins remove {STRANGER}")
+    assert f"{STRANGER} is no longer an admin." in removed.text
+    [refused_again] = await admin_bot.converse(STRANGER, "/stats")
+    assert refused_again.text == "This command is for admins."
+    [config] = await admin_bot.converse(ADMIN, f"/admins remove {ADMIN}")
+    assert "change it there" in config.text
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.allowed))).all()
+    assert {"admins add", "admins remove"} <= set(actions)
+    assert await count(seeded_url, Action) == 0
