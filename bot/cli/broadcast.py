@@ -8,10 +8,10 @@ import sys
 from bot.app import open_services
 from bot.config import Settings
 from bot.delivery.progress import Progress, bar, duration, follow
-from bot.errors import BadInputError, ConfigError, NotFoundError
+from bot.errors import BadInputError, ConfigError
+from bot.services.appeals import appeal_id_for
 from bot.services.publishing import publish
 from storage.migrate import upgrade
-from storage.repo.appeals import get_appeal_by_slug
 
 PROGRESS_EVERY = 0.5
 
@@ -22,15 +22,8 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("--wait sends from this process and needs APPEALBOT_TELEGRAM_TOKEN")
     await upgrade(settings.database_url)
     async with open_services(settings) as services:
-        reference = str(args.appeal)
         async with services.sessions.begin() as session:
-            if reference.isdigit():
-                appeal_id = int(reference)
-            else:
-                found = await get_appeal_by_slug(session, reference)
-                if found is None:
-                    raise NotFoundError(f"there is no appeal {reference!r}")
-                appeal_id = found.id
+            appeal_id = await appeal_id_for(session, str(args.appeal))
             published = await publish(
                 session, appeal_id, actor="cli", paid=settings.telegram_paid_broadcast
             )

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.lookup import CaseIndex, Lookup
 from storage.contacts import format_phone
 from storage.enums import AppealStatus, TargetKind
+from storage.errors import NotFoundError
 from storage.models import Appeal, AppealTarget
 from storage.repo.actions import count_for_appeal
 from storage.repo.appeals import (
@@ -170,3 +171,15 @@ def model_letter(templates: Templates, appeal: Appeal, *, focus: str | None = No
     recipients += [link.note or link.target.notes or link.target.name for link in groups.embassy]
     copies = [email for link in groups.copy_to for email in link.target.emails]
     return Letter(text=text, recipients=recipients, copies=copies)
+
+
+async def appeal_id_for(session: AsyncSession, reference: str) -> int:
+    """Read an appeal reference (12, #12, appeal_12 or a slug); raise NotFoundError if unknown."""
+    reference = reference.strip()
+    number = _APPEAL_REFERENCE.match(reference)
+    if number:
+        return int(number.group(1))
+    found = await get_appeal_by_slug(session, reference.lower()) if len(reference) <= 120 else None
+    if found is None:
+        raise NotFoundError(f"There is no appeal “{reference[:80]}”.")
+    return found.id

@@ -10,11 +10,11 @@ from bot.handlers.admin.guard import admin_only
 from bot.handlers.replies import command_argument, reply
 from bot.services import admins as admin_service
 from bot.services import stats as stats_service
+from bot.services.appeals import appeal_id_for
 from bot.services.cases import find_cases, named_hits
 from bot.services.outcomes import USAGE, parse_outcome, record_outcome
 from bot.services.publishing import withdraw
 from storage.repo import admins as admin_repo
-from storage.repo.appeals import get_appeal_by_slug
 from storage.repo.audit import log_action
 from storage.repo.cases import get_case
 
@@ -64,20 +64,14 @@ async def outcome(update: Update, context: Context) -> None:
 async def withdraw_appeal(update: Update, context: Context) -> None:
     """/withdraw <appeal>: unpublish it and cancel what has not gone out."""
     user = update.effective_user
-    reference = command_argument(update).removeprefix("#").removeprefix("appeal_")
+    reference = command_argument(update)
     if not reference:
         await reply(update, context, "usage", text=WITHDRAW_USAGE)
         return
     services = context.bot_data.services
     try:
         async with services.sessions.begin() as session:
-            if reference.isdigit():
-                appeal_id = int(reference)
-            else:
-                found = await get_appeal_by_slug(session, reference)
-                if found is None:
-                    raise BadInputError(f"There is no appeal “{reference[:80]}”. {WITHDRAW_USAGE}")
-                appeal_id = found.id
+            appeal_id = await appeal_id_for(session, reference)
             done = await withdraw(
                 session,
                 appeal_id,
