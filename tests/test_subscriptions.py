@@ -142,3 +142,21 @@ async def test_other_text_gets_a_hint(bot: BotApiEmulator) -> None:
     [addressed] = await bot.converse(GROUP, "/frobnicate@appeal_test_bot", user_id=MEMBER)
     assert "/help" in addressed.text
     assert len(bot.sent(GROUP)) == 1
+
+
+async def test_a_group_that_becomes_a_supergroup_stays_subscribed(
+    bot: BotApiEmulator, seeded_url: str
+) -> None:
+    bot.make_admin(GROUP, ADMIN)
+    await bot.converse(GROUP, "/subscribe", user_id=ADMIN, chat_type="group")
+    bot.migrate(GROUP, -100_7171, announce=True)
+    async with sessions_for(seeded_url) as sessions:
+        for _ in range(200):
+            async with sessions() as session:
+                moved = await get_by_chat(session, -100_7171)
+            if moved is not None:
+                break
+            await asyncio.sleep(0.02)
+    assert moved is not None
+    assert moved.chat_type == "supergroup"
+    assert moved.state is SubscriberState.ACTIVE

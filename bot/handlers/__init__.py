@@ -77,6 +77,9 @@ def register(application: AppType) -> None:
     application.add_handler(
         ChatMemberHandler(subscriptions.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE, subscriptions.chat_migrated)
+    )
     application.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command))
     application.add_handler(
         MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, fallback.plain_text)

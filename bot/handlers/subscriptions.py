@@ -109,3 +109,12 @@ async def membership_changed(update: Update, context: Context) -> None:
     blocked = change.chat.type == ChatType.PRIVATE
     async with context.bot_data.services.sessions.begin() as session:
         await subscriptions.chat_gone(session, change.chat.id, blocked=blocked)
+
+
+async def chat_migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup: its subscription moves to the new chat id."""
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    async with context.bot_data.services.sessions.begin() as session:
+        await subscriptions.move(session, message.chat.id, message.migrate_to_chat_id)

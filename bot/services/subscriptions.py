@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.enums import SubscriberState
 from storage.models import Subscriber
 from storage.repo.cases import get_case, list_countries
+from storage.repo.deliveries import move_chat
 from storage.repo.subscribers import (
     get_by_chat,
     set_state,
@@ -86,3 +87,11 @@ async def toggle_follow(session: AsyncSession, chat_id: int, case_id: int) -> bo
     if subscriber is None or subscriber.state is not SubscriberState.ACTIVE or case is None:
         return None
     return await toggle_followed(session, subscriber, case)
+
+
+async def move(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
+    """Follow a group to its new supergroup id; False if it was not subscribed."""
+    subscriber = await get_by_chat(session, old_chat_id)
+    if subscriber is None:
+        return False
+    return await move_chat(session, subscriber.id, new_chat_id)

@@ -274,10 +274,22 @@ class BotApiEmulator:
         """Make every later send to this chat fail with 403 (no update is sent)."""
         self.world.blocked[chat_id] = f"Forbidden: {reason}"
 
-    def migrate(self, chat_id: int, new_chat_id: int) -> None:
-        """Turn a group into a supergroup with a new id."""
+    def migrate(self, chat_id: int, new_chat_id: int, *, announce: bool = False) -> None:
+        """Turn a group into a supergroup with a new id (``announce``: tell the bot, too)."""
         self.world.migrated[chat_id] = new_chat_id
         self.world.chat_types[new_chat_id] = "supergroup"
+        if announce:
+            self.world.push_update(
+                {
+                    "message": {
+                        "message_id": next(self.world.message_ids),
+                        "from": user_object(abs(chat_id)),
+                        "chat": chat_object(chat_id, "group"),
+                        "date": int(time.time()),
+                        "migrate_to_chat_id": new_chat_id,
+                    }
+                }
+            )
 
     def make_admin(self, chat_id: int, user_id: int) -> None:
         """Make a user an administrator of a group."""
