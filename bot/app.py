@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, Update
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
+from telegram.request import BaseRequest
 from telegram.ext import Application, JobQueue
 
 from bot import handlers
@@ -22,7 +23,7 @@ from bot.delivery.ratelimit import Limits, RateLimiter
 from bot.delivery.render import MessageCache
 from bot.delivery.reporter import ProgressReporter
 from bot.delivery.telegram_channel import TelegramChannel
-from bot.errors import ConfigError
+from bot.errors import AppealbotError, ConfigError
 from bot.services.lookup import CaseIndex
 from bot.telegram.client import BotApiClient
 from bot.telegram.ratelimiter import InteractiveRateLimiter
@@ -115,9 +116,15 @@ async def register_commands(application: AppType) -> None:
     )
 
 
-def build_application(services: Services) -> AppType:
-    """Build the PTB application with its handlers and typed bot_data."""
+def build_application(
+    services: Services, *, requests: tuple[BaseRequest, BaseRequest] | None = None
+) -> AppType:
+    """Build the PTB application with its handlers and typed bot_data.
+
+    ``requests`` (for API calls, for getUpdates) default to aiohttp ones.
+    """
     settings = services.settings
+    request, updates_request = requests or (AiohttpRequest(), AiohttpRequest(connections=1))
     if settings.telegram_token is None:
         raise ConfigError("APPEALBOT_TELEGRAM_TOKEN is not set")
     job_queue: JobQueue[Context] = JobQueue()
@@ -128,8 +135,8 @@ def build_application(services: Services) -> AppType:
         .context_types(CONTEXT_TYPES)
         .job_queue(job_queue)
         .rate_limiter(InteractiveRateLimiter(services.limiter))
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connections=1))
+        .request(request)
+        .get_updates_request(updates_request)
         .build()
     )
     bot_data: BotData = application.bot_data
@@ -147,12 +154,21 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
     await upgrade(settings.database_url)
     async with open_services(settings) as services:
         await seed_if_empty(services.sessions)
-        application = build_application(services)
+        requests = (AiohttpRequest(), AiohttpRequest(connections=1))
+        application = build_application(services, requests=requests)
         try:
             await application.initialize()
-        except InvalidToken:
-            raise ConfigError(
-                "Telegram refused APPEALBOT_TELEGRAM_TOKEN: copy the token again from @BotFather"
+        except (InvalidToken, NetworkError) as exc:
+            for request in requests:
+                await request.shutdown()
+            if isinstance(exc, InvalidToken):
+                raise ConfigError(
+                    "Telegram refused APPEALBOT_TELEGRAM_TOKEN: copy the token again from "
+                    "@BotFather"
+                ) from None
+            raise AppealbotError(
+                f"could not reach the Bot API at {settings.telegram_api_url} ({exc.message}); "
+                "check the network or APPEALBOT_TELEGRAM_API_URL"
             ) from None
         delivery = services.delivery
         try:

@@ -102,3 +102,49 @@ async def test_start_and_help_in_process(tmp_path: Path, emulator: BotApiEmulato
     assert "model letter" in welcome.text
     assert "/start" in help_text.text
     assert "/help" in help_text.text
+
+
+async def run_and_wait(tmp_path: Path, **env: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=clean_env(
+            APPEALBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+            PYTHONPATH=str(REPO),
+            **env,
+        ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
+async def test_a_wrong_token_is_reported_as_such(tmp_path: Path, emulator: BotApiEmulator) -> None:
+    code, stderr = await run_and_wait(
+        tmp_path,
+        APPEALBOT_TELEGRAM_TOKEN="999999:not-the-token",
+        APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
+    )
+    assert code == 2
+    assert "Telegram refused APPEALBOT_TELEGRAM_TOKEN" in stderr
+    assert "not-the-token" not in stderr
+    assert "Unclosed" not in stderr
+
+
+async def test_an_unreachable_api_is_reported_in_one_line(tmp_path: Path) -> None:
+    code, stderr = await run_and_wait(
+        tmp_path,
+        APPEALBOT_TELEGRAM_TOKEN="123456:secret-token-value",
+        APPEALBOT_TELEGRAM_API_URL="http://127.0.0.1:9",
+    )
+    assert code == 1
+    lines = [line for line in stderr.splitlines() if line.startswith("appealbot:")]
+    assert lines == [lines[0]]
+    assert "could not reach the Bot API at http://127.0.0.1:9" in lines[0]
+    assert "secret-token-value" not in stderr
+    assert "Unclosed" not in stderr

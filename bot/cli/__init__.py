@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from bot.cli.parser import UsageError, build_parser
 from bot.config import Settings
-from bot.errors import BadInputError
+from bot.errors import AppealbotError, BadInputError
 from bot.logs import configure_logging
 
 EXIT_OK = 0
@@ -47,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BadInputError as exc:
         print(f"appealbot: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except AppealbotError as exc:
+        print(f"appealbot: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_FAILURE
     except Exception as exc:
