@@ -10,8 +10,8 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError
-from telegram.request import BaseRequest
 from telegram.ext import Application, JobQueue
+from telegram.request import BaseRequest
 
 from bot import handlers
 from bot.commands import PUBLIC_COMMANDS
