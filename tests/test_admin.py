@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.extract.draft import DraftData, TargetData
 from storage.enums import AppealKind, AppealStatus, CaseStatus, DeliveryPurpose, DeliveryState
 from storage.models import Action, Appeal, AuditEntry, Delivery, Draft
 from storage.repo.cases import get_case_by_slug
+from storage.seed_schema import SeedTarget
+from storage.seeding import default_seed_dir, read_seed_file
 from tests.emulator import BotApiEmulator, Sent
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers
@@ -337,3 +340,34 @@ async def test_admins_add_and_stats(admin_bot: BotApiEmulator, seeded_url: str) 
         actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.allowed))).all()
     assert {"admins add", "admins remove"} <= set(actions)
     assert await count(seeded_url, Action) == 0
+
+
+SLUGS = sorted(path.stem for path in FIXTURES.glob("*.txt"))
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+async def test_each_source_appeal_drafts_as_the_seed_records_it(
+    admin_bot: BotApiEmulator, seeded_url: str, slug: str
+) -> None:
+    seed = read_seed_file(default_seed_dir() / f"{slug}.yaml")
+    _, review = await paste(admin_bot, fixture(slug))
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        draft = (await session.scalars(select(Draft))).one()
+    data = DraftData.model_validate(draft.data)
+
+    def gathered(targets: Sequence[TargetData | SeedTarget], attribute: str) -> set[str]:
+        values: set[str] = set()
+        for target in targets:
+            value = getattr(target, attribute)
+            values |= set(value) if isinstance(value, list) else ({value} if value else set())
+        return values
+
+    for attribute in ("emails", "phones", "faxes", "postal_address"):
+        assert gathered(data.targets, attribute) == gathered(seed.targets, attribute), attribute
+    assert [event.on for event in data.events] == [event.on_date for event in seed.appeal.events]
+    recorded_cases = {case.name for case in seed.cases}
+    assert {case.name for case in data.cases} == recorded_cases
+    if any(target.emails or target.faxes or target.phones for target in seed.targets):
+        assert "No contacts found" not in review.text
+    for email in gathered(seed.targets, "emails"):
+        assert email in review.text
