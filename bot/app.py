@@ -28,6 +28,7 @@ from bot.services.lookup import CaseIndex
 from bot.telegram.client import BotApiClient
 from bot.telegram.ratelimiter import InteractiveRateLimiter
 from bot.telegram.request import AiohttpRequest
+from bot.telegram.updates import PerChatUpdateProcessor
 from bot.web import start_web
 from storage.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from storage.enums import Channel
@@ -135,6 +136,7 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .job_queue(job_queue)
         .rate_limiter(InteractiveRateLimiter(services.limiter))
+        .concurrent_updates(PerChatUpdateProcessor())
         .request(request)
         .get_updates_request(updates_request)
         .build()

@@ -371,3 +371,28 @@ async def test_each_source_appeal_drafts_as_the_seed_records_it(
         assert "No contacts found" not in review.text
     for email in gathered(seed.targets, "emails"):
         assert email in review.text
+
+
+async def test_a_slow_page_does_not_hold_up_other_people(admin_bot: BotApiEmulator) -> None:
+    async def slow(_request: web.Request) -> web.Response:
+        await asyncio.sleep(3)
+        return web.Response(text="<html><body><p>late</p></body></html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/slow", slow)
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        await admin_bot.converse(ADMIN, "/newappeal")
+        admin_bot.send_text(ADMIN, f"http://127.0.0.1:{port}/slow")
+        await asyncio.sleep(0.3)
+        started = asyncio.get_running_loop().time()
+        [answer] = await admin_bot.converse(7_777, "/case Kurmanov")
+        waited = asyncio.get_running_loop().time() - started
+        assert answer.text.startswith("Ainur Kurmanov")
+        assert waited < 1.5
+    finally:
+        await runner.cleanup()
