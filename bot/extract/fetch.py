@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 import aiohttp
-import trafilatura
 
 from bot.extract.draft import ExtractionError
 
@@ -31,6 +30,10 @@ def single_link(text: str) -> str | None:
 
 def main_text(html: str) -> tuple[str, str | None]:
     """Return the main text and title of an HTML page."""
+    # Imported here: the HTML stack it brings (lxml and friends) costs memory on a small
+    # server, and only an admin sending a link needs it.
+    import trafilatura
+
     text = trafilatura.extract(html, include_comments=False, favor_recall=True) or ""
     metadata = trafilatura.extract_metadata(html)
     title = metadata.title if metadata is not None else None
