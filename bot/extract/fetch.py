@@ -11,6 +11,7 @@ import aiohttp
 from bot.extract.draft import ExtractionError
 
 MAX_PAGE_BYTES = 3_000_000
+MAX_URL = 500
 TIMEOUT = 20.0
 _URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
 
@@ -25,7 +26,7 @@ class Page:
 def single_link(text: str) -> str | None:
     """Return the link if the message is just a link (and nothing else)."""
     candidate = text.strip()
-    return candidate if _URL.match(candidate) and len(candidate) <= 2_000 else None
+    return candidate if _URL.match(candidate) and len(candidate) <= MAX_URL else None
 
 
 def main_text(html: str) -> tuple[str, str | None]:

@@ -154,7 +154,7 @@ def _events(value: str, today: date) -> list[EventData]:
             raise BadInputError(f"I could not read a date in “{line[:60]}”.")
         first = found[0]
         label = (line[: first.position] + line[first.end :]).strip(" :-–,.")
-        events.append(EventData(on=first.on, label=label or "Event"))
+        events.append(EventData(on=first.on, label=(label or "Event")[:300]))
     return sorted(events, key=lambda event: event.on)
 
 
