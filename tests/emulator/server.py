@@ -7,7 +7,6 @@ import contextlib
 import json
 import random
 import re
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +19,10 @@ from tests.emulator.state import (
     Sent,
     World,
     bot_user,
-    chat_object,
     user_object,
 )
 from tests.emulator.telegram_html import check_text
+from tests.emulator.watching import Watching
 
 DEFAULT_TOKEN = "123456:TEST-emulator-token"
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -113,14 +112,7 @@ def _check_reply_markup(markup: Any) -> Params | None:
     return markup
 
 
-def _member(status: str) -> Params:
-    member: Params = {"user": bot_user(), "status": status}
-    if status == "kicked":
-        member["until_date"] = 0
-    return member
-
-
-class BotApiEmulator:
+class BotApiEmulator(Watching):
     """A Bot API server on 127.0.0.1 that a real bot talks to and tests drive."""
 
     def __init__(
@@ -200,198 +192,6 @@ class BotApiEmulator:
         """Inject new failures from now on."""
         self.faults = faults
         self._random = random.Random(faults.seed)
-
-    # ---- acting as users -------------------------------------------------------------------
-
-    def send_text(
-        self,
-        chat_id: int,
-        text: str,
-        *,
-        user_id: int | None = None,
-        language_code: str | None = "en",
-        chat_type: str | None = None,
-    ) -> int:
-        """Make a user write ``text`` in a chat; return the update id."""
-        if chat_type is not None:
-            self.world.chat_types[chat_id] = chat_type
-        kind = self.world.chat_type(chat_id)
-        sender = user_id if user_id is not None else chat_id
-        message: Params = {
-            "message_id": next(self.world.message_ids),
-            "from": user_object(sender, language_code=language_code),
-            "chat": chat_object(chat_id, kind),
-            "date": int(time.time()),
-            "text": text,
-        }
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return self.world.push_update({"message": message})
-
-    def tap(self, message: Sent, label: str, *, user_id: int | None = None) -> str:
-        """Make a user tap the inline button whose label contains ``label``."""
-        button = message.button(label)
-        if "callback_data" not in button:
-            raise LookupError(f"button {button['text']!r} is a link, not a callback button")
-        return self.tap_data(message, button["callback_data"], user_id=user_id)
-
-    def tap_data(self, message: Sent, data: str, *, user_id: int | None = None) -> str:
-        """Make a user send a callback query with ``data`` from a message."""
-        kind = self.world.chat_type(message.chat_id)
-        sender = user_id if user_id is not None else message.chat_id
-        query_id = str(next(self.world.callback_ids))
-        self.world.push_update(
-            {
-                "callback_query": {
-                    "id": query_id,
-                    "from": user_object(sender),
-                    "message": message.as_message(kind),
-                    "chat_instance": str(message.chat_id),
-                    "data": data,
-                }
-            }
-        )
-        return query_id
-
-    def change_membership(self, chat_id: int, *, status: str, user_id: int | None = None) -> int:
-        """Emit my_chat_member: the bot became ``member``, ``left`` or ``kicked``."""
-        kind = self.world.chat_type(chat_id)
-        old = "kicked" if status == "member" else "member"
-        return self.world.push_update(
-            {
-                "my_chat_member": {
-                    "chat": chat_object(chat_id, kind),
-                    "from": user_object(user_id if user_id is not None else abs(chat_id)),
-                    "date": int(time.time()),
-                    "old_chat_member": _member(old),
-                    "new_chat_member": _member(status),
-                }
-            }
-        )
-
-    def block(self, chat_id: int, *, reason: str = "bot was blocked by the user") -> None:
-        """Make every later send to this chat fail with 403 (no update is sent)."""
-        self.world.blocked[chat_id] = f"Forbidden: {reason}"
-
-    def migrate(self, chat_id: int, new_chat_id: int, *, announce: bool = False) -> None:
-        """Turn a group into a supergroup with a new id (``announce``: tell the bot, too)."""
-        self.world.migrated[chat_id] = new_chat_id
-        self.world.chat_types[new_chat_id] = "supergroup"
-        if announce:
-            self.world.push_update(
-                {
-                    "message": {
-                        "message_id": next(self.world.message_ids),
-                        "from": user_object(abs(chat_id)),
-                        "chat": chat_object(chat_id, "group"),
-                        "date": int(time.time()),
-                        "migrate_to_chat_id": new_chat_id,
-                    }
-                }
-            )
-
-    def make_admin(self, chat_id: int, user_id: int) -> None:
-        """Make a user an administrator of a group."""
-        self.world.admins[chat_id].add(user_id)
-
-    # ---- reading what the bot did ------------------------------------------------------------
-
-    def sent(self, chat_id: int) -> list[Sent]:
-        """Return every message the bot sent to a chat, oldest first."""
-        return list(self.world.messages.get(chat_id, []))
-
-    async def wait_for_messages(
-        self, chat_id: int, count: int, *, timeout: float = 5.0, settle: float = 0.15
-    ) -> list[Sent]:
-        """Wait until the chat holds ``count`` bot messages and no more arrive for ``settle`` s."""
-        deadline = time.monotonic() + timeout
-        last = -1
-        quiet_since = time.monotonic()
-        while True:
-            now = time.monotonic()
-            current = len(self.world.messages.get(chat_id, []))
-            if current != last:
-                last, quiet_since = current, now
-            if current >= count and now - quiet_since >= settle:
-                return self.sent(chat_id)
-            if now > deadline:
-                raise TimeoutError(
-                    f"chat {chat_id}: expected {count} bot messages, got {current}: "
-                    f"{[sent.text[:80] for sent in self.sent(chat_id)]}"
-                )
-            await asyncio.sleep(0.01)
-
-    async def converse(
-        self,
-        chat_id: int,
-        text: str,
-        *,
-        expect: int = 1,
-        timeout: float = 5.0,
-        user_id: int | None = None,
-        language_code: str | None = "en",
-        chat_type: str | None = None,
-    ) -> list[Sent]:
-        """Write ``text`` as a user; return the bot's answer once ``expect`` messages came."""
-        before = len(self.world.messages.get(chat_id, []))
-        self.send_text(
-            chat_id, text, user_id=user_id, language_code=language_code, chat_type=chat_type
-        )
-        messages = await self.wait_for_messages(chat_id, before + expect, timeout=timeout)
-        return messages[before:]
-
-    async def wait_until(
-        self, condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "it"
-    ) -> None:
-        """Wait until ``condition()`` holds, checking whenever the bot sends or edits."""
-        activity = self.world.activity
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not condition():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"timed out waiting for {what}")
-            activity.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(activity.wait(), timeout=min(remaining, 0.2))
-
-    async def find(self, chat_id: int, prefix: str, *, timeout: float = 10.0) -> Sent:
-        """Wait for the bot's message in a chat whose text starts with ``prefix``; return it."""
-
-        def matching() -> list[Sent]:
-            return [m for m in self.world.messages.get(chat_id, []) if m.text.startswith(prefix)]
-
-        await self.wait_until(lambda: bool(matching()), timeout=timeout, what=repr(prefix))
-        return matching()[-1]
-
-    async def wait_for_edit(self, message: Sent, edits: int = 1, *, timeout: float = 5.0) -> Sent:
-        """Wait until the bot edited a message ``edits`` times in all; return it."""
-        deadline = time.monotonic() + timeout
-        while message.edits < edits:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"message {message.message_id} was edited {message.edits} times")
-            await asyncio.sleep(0.01)
-        return message
-
-    async def wait_for_answer(self, query_id: str, *, timeout: float = 5.0) -> Params:
-        """Wait until the bot answered a callback query; return the answer."""
-        deadline = time.monotonic() + timeout
-        while query_id not in self.world.callback_answers:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"callback query {query_id} was not answered")
-            await asyncio.sleep(0.01)
-        return self.world.callback_answers[query_id]
-
-    @property
-    def commands(self) -> list[dict[str, str]]:
-        """Return the command list the bot registered."""
-        return list(self.world.commands)
-
-    @property
-    def stats(self) -> Params:
-        """Return the counters as plain JSON."""
-        return self.world.counters.as_dict()
 
     # ---- HTTP ------------------------------------------------------------------------------
 

@@ -1,0 +1,116 @@
+"""The emulator's test side: read what the bot sent, and wait for it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.emulator.state import Sent, World
+from tests.emulator.users import UserActions
+
+Params = dict[str, Any]
+
+
+class Watching(UserActions):
+    """What a test can read and wait for (and, through UserActions, do)."""
+
+    world: World
+
+    def sent(self, chat_id: int) -> list[Sent]:
+        """Return every message the bot sent to a chat, oldest first."""
+        return list(self.world.messages.get(chat_id, []))
+
+    async def wait_for_messages(
+        self, chat_id: int, count: int, *, timeout: float = 5.0, settle: float = 0.15
+    ) -> list[Sent]:
+        """Wait until the chat holds ``count`` bot messages and no more arrive for ``settle`` s."""
+        deadline = time.monotonic() + timeout
+        last = -1
+        quiet_since = time.monotonic()
+        while True:
+            now = time.monotonic()
+            current = len(self.world.messages.get(chat_id, []))
+            if current != last:
+                last, quiet_since = current, now
+            if current >= count and now - quiet_since >= settle:
+                return self.sent(chat_id)
+            if now > deadline:
+                raise TimeoutError(
+                    f"chat {chat_id}: expected {count} bot messages, got {current}: "
+                    f"{[sent.text[:80] for sent in self.sent(chat_id)]}"
+                )
+            await asyncio.sleep(0.01)
+
+    async def converse(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        expect: int = 1,
+        timeout: float = 5.0,
+        user_id: int | None = None,
+        language_code: str | None = "en",
+        chat_type: str | None = None,
+    ) -> list[Sent]:
+        """Write ``text`` as a user; return the bot's answer once ``expect`` messages came."""
+        before = len(self.world.messages.get(chat_id, []))
+        self.send_text(
+            chat_id, text, user_id=user_id, language_code=language_code, chat_type=chat_type
+        )
+        messages = await self.wait_for_messages(chat_id, before + expect, timeout=timeout)
+        return messages[before:]
+
+    async def wait_until(
+        self, condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "it"
+    ) -> None:
+        """Wait until ``condition()`` holds, checking whenever the bot sends or edits."""
+        activity = self.world.activity
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"timed out waiting for {what}")
+            activity.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(activity.wait(), timeout=min(remaining, 0.2))
+
+    async def find(self, chat_id: int, prefix: str, *, timeout: float = 10.0) -> Sent:
+        """Wait for the bot's message in a chat whose text starts with ``prefix``; return it."""
+
+        def matching() -> list[Sent]:
+            return [m for m in self.world.messages.get(chat_id, []) if m.text.startswith(prefix)]
+
+        await self.wait_until(lambda: bool(matching()), timeout=timeout, what=repr(prefix))
+        return matching()[-1]
+
+    async def wait_for_edit(self, message: Sent, edits: int = 1, *, timeout: float = 5.0) -> Sent:
+        """Wait until the bot edited a message ``edits`` times in all; return it."""
+        deadline = time.monotonic() + timeout
+        while message.edits < edits:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"message {message.message_id} was edited {message.edits} times")
+            await asyncio.sleep(0.01)
+        return message
+
+    async def wait_for_answer(self, query_id: str, *, timeout: float = 5.0) -> Params:
+        """Wait until the bot answered a callback query; return the answer."""
+        deadline = time.monotonic() + timeout
+        while query_id not in self.world.callback_answers:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"callback query {query_id} was not answered")
+            await asyncio.sleep(0.01)
+        return self.world.callback_answers[query_id]
+
+    @property
+    def commands(self) -> list[dict[str, str]]:
+        """Return the command list the bot registered."""
+        return list(self.world.commands)
+
+    @property
+    def stats(self) -> Params:
+        """Return the counters as plain JSON."""
+        return self.world.counters.as_dict()
