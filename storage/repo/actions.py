@@ -32,17 +32,6 @@ async def count_for_appeal(session: AsyncSession, appeal_id: int) -> int:
     return (await session.scalar(statement)) or 0
 
 
-async def count_for_case(session: AsyncSession, case_id: int) -> int:
-    """Return how many protests were counted on all appeals about a case."""
-    statement = (
-        select(func.count())
-        .select_from(Action)
-        .join(appeal_cases, appeal_cases.c.appeal_id == Action.appeal_id)
-        .where(appeal_cases.c.case_id == case_id)
-    )
-    return (await session.scalar(statement)) or 0
-
-
 async def protesters_for_case(session: AsyncSession, case_id: int) -> list[int]:
     """Return the users who tapped "I sent a protest" on any appeal about a case."""
     statement = (

@@ -274,13 +274,6 @@ async def state_counts(session: AsyncSession, appeal_id: int) -> dict[DeliverySt
     return {DeliveryState(row[0]): int(row[1]) for row in await session.execute(statement)}
 
 
-async def next_due(session: AsyncSession) -> datetime | None:
-    """Return when the next pending delivery is due (None when nothing is pending)."""
-    return await session.scalar(
-        select(func.min(Delivery.next_attempt_at)).where(Delivery.state == DeliveryState.PENDING)
-    )
-
-
 async def cancel_pending(session: AsyncSession, appeal_id: int, *, reason: str) -> int:
     """Skip every delivery of an appeal that has not gone out yet; return how many."""
     result = await session.execute(

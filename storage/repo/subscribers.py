@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.enums import Channel, SubscriberState
-from storage.models import Case, Subscriber, SubscriberCountry, subscriber_cases
+from storage.models import Case, Subscriber, SubscriberCountry
 
 
 def new_token() -> str:
@@ -73,22 +73,6 @@ async def toggle_followed(session: AsyncSession, subscriber: Subscriber, case: C
         following = True
     await session.flush()
     return following
-
-
-async def follows_case(session: AsyncSession, chat_id: int, case_id: int) -> bool | None:
-    """Tell whether an active subscriber follows a case; None when the chat is not subscribed."""
-    statement = (
-        select(subscriber_cases.c.case_id.is_not(None))
-        .select_from(Subscriber)
-        .outerjoin(
-            subscriber_cases,
-            (subscriber_cases.c.subscriber_id == Subscriber.id)
-            & (subscriber_cases.c.case_id == case_id),
-        )
-        .where(Subscriber.chat_id == chat_id, Subscriber.state == SubscriberState.ACTIVE)
-    )
-    row = (await session.execute(statement)).first()
-    return None if row is None else bool(row[0])
 
 
 async def toggle_country(session: AsyncSession, subscriber: Subscriber, country: str) -> bool:
