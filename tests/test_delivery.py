@@ -291,3 +291,23 @@ async def test_two_workers_share_a_broadcast_without_sending_twice(
     assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
     assert sum(claimed) == 400
     assert min(claimed) > 0, claimed
+
+
+async def test_stopping_while_told_to_wait_gives_those_rows_back(
+    emulator: BotApiEmulator, seeded_sqlite: MigratedDatabase
+) -> None:
+    emulator.set_limits(Limits(global_rate=0.05, global_burst=1))
+    chats = list(range(98_001, 98_011))
+    await add_subscribers(seeded_sqlite.sessions, chats)
+    await publish_appeal(seeded_sqlite.sessions, MAY_DAY)
+    reads = create_read_sessionmaker(seeded_sqlite.engine)
+    async with running_engine(
+        emulator, seeded_sqlite.sessions, reads, rate=30, grace=0.5
+    ) as engine:
+        engine.wake()
+        await emulator.wait_until(lambda: emulator.stats["http_429"] >= 1)
+        await asyncio.sleep(0.3)
+    after = await states(seeded_sqlite)
+    assert "sending" not in after
+    assert after["sent"] == 1
+    assert after["pending"] == 9

@@ -110,6 +110,8 @@ class DeliveryEngine:
         self._capacity = asyncio.Event()
         self._wake = asyncio.Event()
         self._active: set[int] = set()
+        self._on_wire: set[int] = set()
+        self._abandoned: list[int] = []
         self._withdrawn: set[int] = set()
         self._stopping = False
         self._idle = asyncio.Event()
@@ -124,6 +126,7 @@ class DeliveryEngine:
 
     async def start(self) -> None:
         """Open the channels and start the tasks."""
+        self._stopping = self._closing = False
         for channel in self._channels.values():
             await channel.start()
         self._recorder = asyncio.create_task(self._record_loop(), name="delivery-recorder")
@@ -159,8 +162,10 @@ class DeliveryEngine:
             self._closing = True
             await self._recorder
             self._recorder = None
+        # Never sent: queued, or still waiting for their turn when the senders stopped.
         async with self._sessions.begin() as session:
-            await release(session, unsent)
+            await release(session, [*unsent, *self._abandoned])
+        self._abandoned.clear()
         self._in_flight.clear()
         for channel in self._channels.values():
             await channel.close()
@@ -233,11 +238,16 @@ class DeliveryEngine:
             self._idle.clear()
             try:
                 result = await self._deliver(job)
+            except asyncio.CancelledError:
+                if job.claimed.id not in self._on_wire:
+                    self._abandoned.append(job.claimed.id)
+                raise
             except Exception as exc:
                 log.exception("sending delivery %d failed unexpectedly", job.claimed.id)
                 result = Result(Outcome.RETRY, f"internal error: {type(exc).__name__}")
             finally:
                 self._active.discard(job.claimed.id)
+                self._on_wire.discard(job.claimed.id)
                 if not self._active:
                     self._idle.set()
             self._results.put_nowait((job, result))
@@ -262,6 +272,7 @@ class DeliveryEngine:
         # Withdrawn while this waited for its turn: it must not go out now.
         if job.claimed.appeal_id in self._withdrawn:
             return Result(Outcome.SKIP, "appeal withdrawn")
+        self._on_wire.add(job.claimed.id)
         return await channel.send(recipient, job.message)
 
     # ---- recorder --------------------------------------------------------------------------------

@@ -84,6 +84,7 @@ async def running_engine(
     limits: OurLimits | None = None,
     timeout: float = 5.0,
     paid: bool = False,
+    grace: float = 10.0,
     **config: Any,
 ) -> AsyncIterator[DeliveryEngine]:
     """Run a delivery engine that sends to the emulator."""
@@ -101,7 +102,7 @@ async def running_engine(
     try:
         yield engine
     finally:
-        await engine.stop()
+        await engine.stop(grace=grace)
 
 
 async def until_done(
