@@ -7,16 +7,22 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from bot.delivery.render import telegram_message
 from bot.extract.clean import clean_lines
 from bot.extract.contacts import find_numbers
 from bot.extract.dates import events_and_deadline
 from bot.extract.draft import DraftData, ExtractionError, TargetData, extract_draft
+from bot.services import drafts
 from bot.services.lookup import CaseIndex
-from storage.enums import TargetKind
+from storage.enums import AppealKind, TargetKind
 from storage.names import search_key
 from storage.seed_schema import SeedFile, SeedTarget
 from storage.seeding import default_seed_dir, read_seed_file
+from templates import Templates
+from tests.emulator.telegram_html import check_text
 from tests.support.bot import sessions_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "appeals"
@@ -181,3 +187,56 @@ def test_a_text_without_contacts_says_so(index: CaseIndex) -> None:
     assert any("No contacts found" in warning for warning in draft.warnings())
     assert draft.place == "Zhanaozen"
     assert [event.on for event in draft.events] == [date(2011, 12, 16)]
+
+
+PIECES = st.one_of(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=40),
+    st.sampled_from(
+        [
+            "\n",
+            "\n\n",
+            "1: Press office ",
+            "2. Release him ",
+            "Email: x@y.kz ",
+            "Tel: ++7 (7172) 74 55 24 ",
+            "fax ++7727 2715802 ",
+            "on 7 March ",
+            "May Day ",
+            "31 February ",
+            "Please send protests to",
+            "copies to a@b.org",
+            "Embassy of Kazakhstan",
+            "<b>",
+            "&amp;",
+            "010000, Almaty, ul Seifullina 73",
+            "M | T | W |",
+            "Donate via Paypal",
+        ]
+    ),
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.lists(PIECES, max_size=60).map("".join))
+def test_any_text_gives_a_draft_or_a_clear_refusal(text: str, index: CaseIndex) -> None:
+    try:
+        draft = extract_draft(text, today=TODAY, index=index)
+    except ExtractionError as refusal:
+        refused = str(refusal)
+    else:
+        refused = ""
+    if refused:
+        assert "appeal" in refused
+        return
+    assert draft.title
+    assert len(draft.title) <= 201
+    preview = drafts.preview(draft, kind=AppealKind.APPEAL)
+    rendered = telegram_message(Templates(), preview)
+    plain, _ = check_text(rendered.text, parse_mode="HTML")
+    assert plain
+    for part in Templates().telegram(
+        "draft_review", data=draft, kind=AppealKind.APPEAL, warnings=draft.warnings()
+    ):
+        check_text(part, parse_mode="HTML")
