@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,24 @@ def fixture(slug: str) -> str:
 async def admin_bot(emulator: BotApiEmulator, seeded_url: str) -> AsyncIterator[BotApiEmulator]:
     async with running_bot(emulator, seeded_url, admin_ids=[ADMIN]):
         yield emulator
+
+
+@asynccontextmanager
+async def web_page(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> AsyncIterator[str]:
+    """Serve one page on 127.0.0.1 while the block runs; yield its URL."""
+    app = web.Application()
+    app.router.add_get("/appeal", handler)
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}/appeal"
+    finally:
+        await runner.cleanup()
 
 
 async def count(url: str, model: type) -> int:
@@ -298,25 +317,14 @@ async def test_a_link_is_fetched_and_read(admin_bot: BotApiEmulator) -> None:
     async def serve(_request: web.Request) -> web.Response:
         return web.Response(text=page, content_type="text/html")
 
-    app = web.Application()
-    app.router.add_get("/appeal", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
+    async with web_page(serve) as url:
         await admin_bot.converse(ADMIN, "/newappeal")
-        preview, review = await admin_bot.converse(
-            ADMIN, f"http://127.0.0.1:{port}/appeal", expect=2, timeout=10
-        )
-    finally:
-        await runner.cleanup()
+        preview, review = await admin_bot.converse(ADMIN, url, expect=2, timeout=10)
     assert "Kazakhstan: strikers on trial" in preview.text
     assert "Home" not in preview.text
     assert "Leave a Reply" not in preview.text
     assert "gp@prokuror.example.kz · fax +7 7172 71 28 16" in review.text
-    assert f"Source: http://127.0.0.1:{port}/appeal" in review.text
+    assert f"Source: {url}" in review.text
 
 
 async def test_admins_add_and_stats(admin_bot: BotApiEmulator, seeded_url: str) -> None:
@@ -378,21 +386,12 @@ async def test_a_slow_page_does_not_hold_up_other_people(admin_bot: BotApiEmulat
         await asyncio.sleep(3)
         return web.Response(text="<html><body><p>late</p></body></html>", content_type="text/html")
 
-    app = web.Application()
-    app.router.add_get("/slow", slow)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
+    async with web_page(slow) as url:
         await admin_bot.converse(ADMIN, "/newappeal")
-        admin_bot.send_text(ADMIN, f"http://127.0.0.1:{port}/slow")
+        admin_bot.send_text(ADMIN, url)
         await asyncio.sleep(0.3)
         started = asyncio.get_running_loop().time()
         [answer] = await admin_bot.converse(7_777, "/case Kurmanov")
         waited = asyncio.get_running_loop().time() - started
         assert answer.text.startswith("Ainur Kurmanov")
         assert waited < 1.5
-    finally:
-        await runner.cleanup()
