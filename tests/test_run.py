@@ -26,26 +26,37 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-async def test_run_without_token_says_how_to_get_one(tmp_path: Path) -> None:
+async def run_and_wait(tmp_path: Path, **env: str) -> tuple[int, str, str]:
+    """Run `appealbot run` until it exits; return its exit code, stdout and stderr."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         "run",
         cwd=tmp_path,
-        env=clean_env(APPEALBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"),
+        env=clean_env(
+            APPEALBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+            PYTHONPATH=str(REPO),
+            **env,
+        ),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 2
-    lines = stderr.decode().strip().splitlines()
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_run_without_token_says_how_to_get_one(tmp_path: Path) -> None:
+    code, stdout, stderr = await run_and_wait(tmp_path)
+    assert code == 2
+    lines = stderr.strip().splitlines()
     assert len(lines) == 1
     assert "APPEALBOT_TELEGRAM_TOKEN" in lines[0]
     assert "@BotFather" in lines[0]
     assert ".env" in lines[0]
-    assert stdout == b""
-    assert not (tmp_path / "a.db").exists(), "nothing is created before the token is checked"
+    assert stdout == ""
+    assert not (tmp_path / "c.db").exists(), "nothing is created before the token is checked"
 
 
 async def test_run_serves_a_fresh_database_and_stops_on_sigterm(
@@ -104,28 +115,8 @@ async def test_start_and_help_in_process(tmp_path: Path, emulator: BotApiEmulato
     assert "/help" in help_text.text
 
 
-async def run_and_wait(tmp_path: Path, **env: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=clean_env(
-            APPEALBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
-            PYTHONPATH=str(REPO),
-            **env,
-        ),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, stderr.decode()
-
-
 async def test_a_wrong_token_is_reported_as_such(tmp_path: Path, emulator: BotApiEmulator) -> None:
-    code, stderr = await run_and_wait(
+    code, _, stderr = await run_and_wait(
         tmp_path,
         APPEALBOT_TELEGRAM_TOKEN="999999:not-the-token",
         APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
@@ -137,7 +128,7 @@ async def test_a_wrong_token_is_reported_as_such(tmp_path: Path, emulator: BotAp
 
 
 async def test_an_unreachable_api_is_reported_in_one_line(tmp_path: Path) -> None:
-    code, stderr = await run_and_wait(
+    code, _, stderr = await run_and_wait(
         tmp_path,
         APPEALBOT_TELEGRAM_TOKEN="123456:secret-token-value",
         APPEALBOT_TELEGRAM_API_URL="http://127.0.0.1:9",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Context
-from bot.handlers.permissions import ensure_manager
+from bot.handlers.permissions import managing_tap
 from bot.handlers.replies import answer, command_argument, edit_keyboard, reply, tapped
 from bot.keyboards import case_keyboard, cases_keyboard, pick_keyboard
 from bot.services import cases as case_service
@@ -90,13 +90,10 @@ async def case_button(update: Update, context: Context) -> None:
 
 async def follow_button(update: Update, context: Context) -> None:
     """Follow a case, or stop following it, from its summary."""
-    callback = tapped(update)
-    chat = update.effective_chat
-    if callback is None or chat is None:
-        await answer(update)
+    tap = await managing_tap(update, context)
+    if tap is None:
         return
-    if not await ensure_manager(update, context):
-        return
+    callback, chat = tap
     case_id = callback.int_arg()
     services = context.bot_data.services
     async with services.sessions.begin() as session:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
+from bot.callbacks import Callback
 from bot.context import Context
-from bot.handlers.replies import answer, reply
+from bot.handlers.replies import answer, reply, tapped
 
 _ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 
@@ -37,3 +38,17 @@ async def ensure_manager(update: Update, context: Context) -> bool:
     else:
         await reply(update, context, "group_admins_only")
     return False
+
+
+async def managing_tap(update: Update, context: Context) -> tuple[Callback, Chat] | None:
+    """Return the tapped button and its chat if the tapper may change the chat's settings.
+
+    Otherwise the tap is answered (with why, for a group member) and None is returned.
+    """
+    callback, chat = tapped(update), update.effective_chat
+    if callback is None or chat is None:
+        await answer(update)
+        return None
+    if not await ensure_manager(update, context):
+        return None
+    return callback, chat

@@ -7,8 +7,8 @@ from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.callbacks import Action
 from bot.context import Context
-from bot.handlers.permissions import ensure_manager
-from bot.handlers.replies import answer, edit, reply, tapped
+from bot.handlers.permissions import ensure_manager, managing_tap
+from bot.handlers.replies import answer, edit, reply
 from bot.keyboards import settings_keyboard
 from bot.services import subscriptions
 from storage.models import Subscriber
@@ -77,13 +77,10 @@ async def settings_command(update: Update, context: Context) -> None:
 
 async def settings_button(update: Update, context: Context) -> None:
     """Urgent-only, country and unfollow buttons under the settings."""
-    callback = tapped(update)
-    chat = update.effective_chat
-    if callback is None or chat is None:
-        await answer(update)
+    tap = await managing_tap(update, context)
+    if tap is None:
         return
-    if not await ensure_manager(update, context):
-        return
+    callback, chat = tap
     async with context.bot_data.services.sessions.begin() as session:
         changed: Subscriber | bool | None
         if callback.action is Action.SET_URGENT:
