@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The pip this Python ships, not the newest: what an operator's plain install uses.
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 

@@ -11,8 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.errors import BadInputError
 from storage.engine import create_engine
-from storage.errors import BadInputError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

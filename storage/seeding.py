@@ -13,8 +13,8 @@ import yaml
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.errors import SeedError
 from storage.enums import AppealStatus
-from storage.errors import SeedError
 from storage.repo.appeals import TargetLink, create_appeal, get_appeal_by_slug
 from storage.repo.cases import upsert_case
 from storage.repo.targets import upsert_target

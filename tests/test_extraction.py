@@ -14,9 +14,10 @@ from bot.delivery.render import telegram_message
 from bot.extract.clean import clean_lines
 from bot.extract.contacts import find_numbers
 from bot.extract.dates import events_and_deadline
-from bot.extract.draft import DraftData, ExtractionError, TargetData, extract_draft
+from bot.extract.draft import DraftData, TargetData, extract_draft
 from bot.services import drafts
 from bot.services.lookup import CaseIndex
+from core.errors import ExtractionError
 from storage.enums import AppealKind, TargetKind
 from storage.names import search_key
 from storage.seed_schema import SeedFile, SeedTarget

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from bot.cli.parser import UsageError, build_parser
+from bot.cli.parser import build_parser
 from bot.config import Settings
-from bot.errors import AppealbotError, BadInputError
 from bot.logs import configure_logging
+from core.errors import AppealbotError, BadInputError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -41,9 +41,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings()
         configure_logging(secrets=_secrets(settings), level=logging.WARNING)
         return int(asyncio.run(args.handler(settings, args)) or EXIT_OK)
-    except UsageError as exc:
-        print(f"appealbot: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except BadInputError as exc:
         print(f"appealbot: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.errors import BadInputError
 from bot.extract.draft import extract_draft
 from bot.services.drafts import save_as_appeal
 from bot.services.lookup import CaseIndex
+from core.errors import BadInputError
 from storage.engine import create_engine, create_sessionmaker
 from storage.enums import AppealKind, AppealStatus
 from storage.migrate import upgrade

@@ -9,7 +9,7 @@ import signal
 
 from bot.app import serve
 from bot.config import Settings
-from bot.errors import ConfigError
+from core.errors import ConfigError
 
 NO_TOKEN = (
     "APPEALBOT_TELEGRAM_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), "

@@ -13,8 +13,8 @@ from bot.extract.demands import extract_demands
 from bot.extract.places import find_country, find_place
 from bot.extract.targets import GENERIC_EMBASSY, extract_targets
 from bot.services.lookup import CaseIndex
+from core.errors import ExtractionError
 from storage.enums import TargetKind, Urgency
-from storage.errors import BadInputError
 from templates import country_name
 
 TITLE_LIMIT = 200
@@ -26,10 +26,6 @@ _CONTACTS_START = re.compile(
     re.IGNORECASE,
 )
 _NUMBERED = re.compile(r"^\s*\d{1,2}\s*[.):]\s+")
-
-
-class ExtractionError(BadInputError):
-    """The text cannot be read as an appeal; the message says why and what to send."""
 
 
 class TargetData(BaseModel):

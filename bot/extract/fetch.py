@@ -1,19 +1,74 @@
-"""Fetch an appeal's web page and keep its main text (navigation, comments and ads dropped)."""
+"""Fetch an appeal's web page and keep its main text (navigation, comments and ads dropped).
+
+An admin sends a link; the bot fetches it from the server it runs on. That server may sit next
+to services the public must not reach (the Bot API with its token in the path, a metadata
+endpoint, a database), so every address is checked after DNS resolution, at every redirect,
+and nothing but http(s) on public addresses is fetched unless the operator allows it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import codecs
+import ipaddress
 import re
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+from yarl import URL
 
-from bot.extract.draft import ExtractionError
+from core.errors import FetchError
 
-MAX_PAGE_BYTES = 3_000_000
 MAX_URL = 500
-TIMEOUT = 20.0
 _URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+USER_AGENT = "appealbot (solidarity appeals)"
+
+
+AddressCheck = Callable[[str, int], bool]
+"""Whether the fetcher may connect to an IP address and port."""
+
+
+def is_public_address(address: str) -> bool:
+    """Tell whether an IP address is on the public internet (not private, loopback, ...)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def public_only(address: str, _port: int) -> bool:
+    """Allow public addresses only (the default)."""
+    return is_public_address(address)
+
+
+def anywhere(_address: str, _port: int) -> bool:
+    """Allow every address (APPEALBOT_FETCH_ALLOW_PRIVATE)."""
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOptions:
+    """Limits for fetching a page; the defaults suit an appeal's article page."""
+
+    max_bytes: int = 3_000_000
+    timeout: float = 20.0
+    max_redirects: int = 4
+    allowed: AddressCheck = public_only
+
+    @classmethod
+    def for_settings(cls, *, allow_private: bool) -> FetchOptions:
+        """Return the options an operator chose."""
+        return cls(allowed=anywhere if allow_private else public_only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +84,54 @@ def single_link(text: str) -> str | None:
     return candidate if _URL.match(candidate) and len(candidate) <= MAX_URL else None
 
 
+class CheckingResolver(AbstractResolver):
+    """Resolve names as usual, then refuse any that leads to an address not allowed."""
+
+    def __init__(self, allowed: AddressCheck) -> None:
+        self._resolver = DefaultResolver()
+        self._allowed = allowed
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._resolver.resolve(host, port, family)
+        if not found or not all(self._allowed(item["host"], item["port"]) for item in found):
+            raise FetchError(_PRIVATE)
+        return found
+
+    async def close(self) -> None:
+        await self._resolver.close()
+
+
+_PRIVATE = (
+    "That link points to a private or local address, which I do not fetch. "
+    "Paste the appeal text instead."
+)
+
+
+def _check_url(url: URL, options: FetchOptions) -> None:
+    if url.scheme not in ("http", "https") or not url.host:
+        raise FetchError("I can only fetch http:// and https:// links. Paste the text instead.")
+    host = url.host.strip("[]")
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return  # a name: the resolver checks every address it stands for
+    if not options.allowed(host, url.port or 0):
+        raise FetchError(_PRIVATE)
+
+
+def decode(body: bytes, charset: str | None) -> str:
+    """Decode a page with its declared charset, or UTF-8 when that is unknown or wrong."""
+    encoding = "utf-8"
+    if charset:
+        try:
+            encoding = codecs.lookup(charset).name
+        except LookupError:
+            encoding = "utf-8"
+    return body.decode(encoding, errors="replace")
+
+
 def main_text(html: str) -> tuple[str, str | None]:
     """Return the main text and title of an HTML page."""
     # Imported here: the HTML stack it brings (lxml and friends) costs memory on a small
@@ -41,32 +144,74 @@ def main_text(html: str) -> tuple[str, str | None]:
     return text, title
 
 
-async def fetch_page(url: str) -> Page:
-    """Download a page and return its main text, or raise ExtractionError saying why not."""
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    declared = response.content_length
+    if declared is not None and declared > limit:
+        raise FetchError(_too_large(limit))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise FetchError(_too_large(limit))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> str:
+    return (
+        f"That page is larger than {limit // 1_000_000} MB, more than an appeal needs. "
+        "Paste the appeal text instead."
+    )
+
+
+async def _download(url: str, options: FetchOptions) -> tuple[str, bytes, str | None, str]:
+    """Follow at most a few redirects, checking each address; return the final page."""
+    connector = aiohttp.TCPConnector(resolver=CheckingResolver(options.allowed), limit=4)
+    async with aiohttp.ClientSession(
+        connector=connector, headers={"User-Agent": USER_AGENT}
+    ) as session:
+        current = URL(url)
+        for _ in range(options.max_redirects + 1):
+            _check_url(current, options)
+            async with session.get(current, allow_redirects=False) as response:
+                if response.status in _REDIRECTS and "Location" in response.headers:
+                    current = URL(urljoin(str(current), response.headers["Location"]))
+                    continue
+                if response.status != 200:
+                    raise FetchError(
+                        f"The page answered with HTTP {response.status}. Paste the text instead."
+                    )
+                body = await _read_capped(response, options.max_bytes)
+                return str(current), body, response.charset, response.content_type
+        raise FetchError("That link redirects too many times. Paste the text instead.")
+
+
+async def fetch_page(url: str, options: FetchOptions | None = None) -> Page:
+    """Download a page and return its main text, or raise FetchError saying why not."""
+    options = options or FetchOptions()
     try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT)) as session,
-            session.get(url, headers={"User-Agent": "appealbot (solidarity appeals)"}) as response,
-        ):
-            if response.status != 200:
-                raise ExtractionError(
-                    f"The page answered with HTTP {response.status}. Paste the text instead."
-                )
-            body = await response.content.read(MAX_PAGE_BYTES + 1)
-            if len(body) > MAX_PAGE_BYTES:
-                raise ExtractionError("That page is too large. Paste the appeal text instead.")
-            charset = response.charset or "utf-8"
-            kind = response.content_type
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        raise ExtractionError(
+        async with asyncio.timeout(options.timeout):
+            final_url, body, charset, kind = await _download(url, options)
+    except FetchError:
+        raise
+    except TimeoutError:
+        raise FetchError(
+            f"That page took longer than {options.timeout:.0f} seconds. Paste the text instead."
+        ) from None
+    except (aiohttp.ClientError, OSError, ValueError) as exc:
+        cause: Any = exc.__cause__ or exc
+        if isinstance(cause, FetchError):
+            raise cause from None
+        raise FetchError(
             f"I could not fetch that page ({type(exc).__name__}). Paste the text instead."
         ) from None
-    page = body.decode(charset, errors="replace")
+    page = decode(body, charset)
     if "html" not in kind:
-        return Page(url=url, text=page, title=None)
+        return Page(url=final_url, text=page, title=None)
     text, title = await asyncio.to_thread(main_text, page)
     if not text.strip():
-        raise ExtractionError("I found no article text on that page. Paste the text instead.")
+        raise FetchError("I found no article text on that page. Paste the text instead.")
     if title and not text.startswith(title):
         text = f"{title}\n\n{text}"
-    return Page(url=url, text=text, title=title)
+    return Page(url=final_url, text=text, title=title)

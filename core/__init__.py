@@ -1,0 +1,1 @@
+"""What every layer may use: the error hierarchy and other small shared pieces."""
