@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Action, make
+from bot.delivery.progress import Progress
 from bot.services.appeals import AppealsPage
 from bot.services.cases import CaseView, NamedHit
 from storage.models import Appeal, Case, Subscriber
@@ -140,3 +141,11 @@ def draft_fields_keyboard(fields: dict[str, str]) -> InlineKeyboardMarkup:
     rows = [buttons[start : start + 3] for start in range(0, len(buttons), 3)]
     rows.append([_button("« Back to the draft", Action.DRAFT_BACK)])
     return InlineKeyboardMarkup(rows)
+
+
+def progress_keyboard(progress: Progress) -> InlineKeyboardMarkup | None:
+    """A button under a finished broadcast's summary to send the failed deliveries again."""
+    if not progress.finished or not progress.failed:
+        return None
+    label = f"🔁 Retry {progress.failed} failed"
+    return InlineKeyboardMarkup([[_button(label, Action.RETRY_FAILED, progress.appeal_id)]])

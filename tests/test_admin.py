@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.extract.draft import DraftData, TargetData
+from bot.services.publishing import publish
 from storage.enums import AppealKind, AppealStatus, CaseStatus, DeliveryPurpose, DeliveryState
 from storage.models import Action, Appeal, AuditEntry, Delivery, Draft
 from storage.repo.cases import get_case_by_slug
@@ -20,6 +20,7 @@ from storage.seeding import default_seed_dir, read_seed_file
 from tests.emulator import BotApiEmulator, Sent
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers
+from tests.support.pages import web_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "appeals"
 ADMIN, STRANGER = 4001, 4002
@@ -35,22 +36,11 @@ async def admin_bot(emulator: BotApiEmulator, seeded_url: str) -> AsyncIterator[
         yield emulator
 
 
-@asynccontextmanager
-async def web_page(
-    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
-) -> AsyncIterator[str]:
-    """Serve one page on 127.0.0.1 while the block runs; yield its URL."""
-    app = web.Application()
-    app.router.add_get("/appeal", handler)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}/appeal"
-    finally:
-        await runner.cleanup()
+@pytest.fixture
+async def link_bot(emulator: BotApiEmulator, seeded_url: str) -> AsyncIterator[BotApiEmulator]:
+    """An admin's bot that may fetch pages from this machine's test servers."""
+    async with running_bot(emulator, seeded_url, admin_ids=[ADMIN], fetch_allow_private=True):
+        yield emulator
 
 
 async def count(url: str, model: type) -> int:
@@ -301,7 +291,7 @@ async def test_bad_input_gets_a_clear_answer(admin_bot: BotApiEmulator, seeded_u
     assert "There is no appeal" in unknown.text
 
 
-async def test_a_link_is_fetched_and_read(admin_bot: BotApiEmulator) -> None:
+async def test_a_link_is_fetched_and_read(link_bot: BotApiEmulator) -> None:
     page = (
         "<html><head><title>Kazakhstan: strikers on trial</title></head><body>"
         "<nav><a href='/'>Home</a> | <a href='/news'>News</a></nav>"
@@ -318,8 +308,8 @@ async def test_a_link_is_fetched_and_read(admin_bot: BotApiEmulator) -> None:
         return web.Response(text=page, content_type="text/html")
 
     async with web_page(serve) as url:
-        await admin_bot.converse(ADMIN, "/newappeal")
-        preview, review = await admin_bot.converse(ADMIN, url, expect=2, timeout=10)
+        await link_bot.converse(ADMIN, "/newappeal")
+        preview, review = await link_bot.converse(ADMIN, url, expect=2, timeout=10)
     assert "Kazakhstan: strikers on trial" in preview.text
     assert "Home" not in preview.text
     assert "Leave a Reply" not in preview.text
@@ -381,17 +371,45 @@ async def test_each_source_appeal_drafts_as_the_seed_records_it(
         assert email in review.text
 
 
-async def test_a_slow_page_does_not_hold_up_other_people(admin_bot: BotApiEmulator) -> None:
+async def test_a_slow_page_does_not_hold_up_other_people(link_bot: BotApiEmulator) -> None:
     async def slow(_request: web.Request) -> web.Response:
         await asyncio.sleep(3)
         return web.Response(text="<html><body><p>late</p></body></html>", content_type="text/html")
 
     async with web_page(slow) as url:
-        await admin_bot.converse(ADMIN, "/newappeal")
-        admin_bot.send_text(ADMIN, url)
+        await link_bot.converse(ADMIN, "/newappeal")
+        link_bot.send_text(ADMIN, url)
         await asyncio.sleep(0.3)
         started = asyncio.get_running_loop().time()
-        [answer] = await admin_bot.converse(7_777, "/case Kurmanov")
+        [answer] = await link_bot.converse(7_777, "/case Kurmanov")
         waited = asyncio.get_running_loop().time() - started
         assert answer.text.startswith("Ainur Kurmanov")
         assert waited < 1.5
+
+
+async def test_a_finished_broadcast_offers_to_retry_what_failed(
+    admin_bot: BotApiEmulator, seeded_url: str
+) -> None:
+    chats = list(range(8_301, 8_311))
+    async with sessions_for(seeded_url) as sessions:
+        await add_subscribers(sessions, chats)
+        async with sessions.begin() as session:
+            published = await publish(session, 3, actor="test", progress_chat_id=ADMIN)
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.appeal_id == 3, Delivery.subscriber_id.is_not(None))
+                .values(state=DeliveryState.FAILED, attempts=8, last_error="Bad Gateway")
+            )
+    assert published.queued == 10
+    summary = await admin_bot.find(ADMIN, "✅ Broadcast finished")
+    assert "Sent 0 of 10 · failed 10" in summary.text
+    [button] = summary.buttons
+    assert button["text"] == "🔁 Retry 10 failed"
+    query = admin_bot.tap(summary, "Retry", user_id=STRANGER)
+    assert (await admin_bot.wait_for_answer(query))["text"] == "This is for admins."
+    answer = await admin_bot.wait_for_answer(admin_bot.tap(summary, "Retry"))
+    assert answer["text"] == "10 queued again."
+    await admin_bot.wait_until(lambda: all(admin_bot.sent(chat) for chat in chats), timeout=30)
+    await admin_bot.wait_until(lambda: "Sent 10 of 10 · failed 0" in summary.text, timeout=15)
+    assert summary.buttons == []
+    assert all(len(admin_bot.sent(chat)) == 1 for chat in chats)

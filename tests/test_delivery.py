@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +15,7 @@ from storage.engine import create_read_sessionmaker
 from storage.enums import DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
 from storage.seeding import default_seed_dir, load_seed_files
-from tests.emulator import BotApiEmulator, Faults, Limits
+from tests.emulator import PROXY_PAGE, TRUNCATED_JSON, BotApiEmulator, Faults, Limits
 from tests.support.databases import MigratedDatabase
 from tests.support.delivery import add_subscribers, publish_appeal, running_engine, until_done
 
@@ -311,3 +314,87 @@ async def test_stopping_while_told_to_wait_gives_those_rows_back(
     assert "sending" not in after
     assert after["sent"] == 1
     assert after["pending"] == 9
+
+
+@pytest.mark.parametrize("body", [TRUNCATED_JSON, PROXY_PAGE])
+async def test_five_seconds_of_garbled_answers_lose_nothing(
+    emulator: BotApiEmulator, seeded_sqlite: MigratedDatabase, body: str
+) -> None:
+    chats = list(range(99_001, 99_151))
+    await add_subscribers(seeded_sqlite.sessions, chats)
+    await publish_appeal(seeded_sqlite.sessions, MAY_DAY)
+    emulator.set_faults(Faults(garbled_rate=1.0, garbled_body=body))
+    reads = create_read_sessionmaker(seeded_sqlite.engine)
+    async with running_engine(emulator, seeded_sqlite.sessions, reads, rate=30) as engine:
+        engine.wake()
+        await asyncio.sleep(5.0)
+        emulator.set_faults(Faults())
+        progress = await asyncio.wait_for(until_done(reads, MAY_DAY), timeout=90)
+    assert emulator.stats["garbled"] > 100
+    assert (progress.sent, progress.failed, progress.gone) == (150, 0, 0)
+    assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
+
+
+async def test_unknown_answers_are_retried_and_only_telegrams_own_end_a_delivery() -> None:
+    from bot.delivery.channels import Outcome
+    from bot.delivery.telegram_channel import classify
+    from core.errors import BotApiGarbledError, BotApiRefusedError, BotApiUnreachableError
+
+    def refused(code: int, description: str = "x", **extra: object) -> BotApiRefusedError:
+        return BotApiRefusedError(code=code, description=description, **extra)  # type: ignore[arg-type]
+
+    cases = [
+        (BotApiUnreachableError("sendMessage: ClientOSError"), Outcome.RETRY),
+        (BotApiGarbledError(status=200, description="not JSON"), Outcome.RETRY),
+        (BotApiGarbledError(status=400, description="not JSON"), Outcome.RETRY),
+        (refused(502, "Bad Gateway"), Outcome.RETRY),
+        (refused(418, "I'm a teapot"), Outcome.RETRY),
+        (refused(401, "Unauthorized"), Outcome.RETRY),
+        (refused(409, "Conflict"), Outcome.RETRY),
+        (refused(429, "Too Many Requests", retry_after=3), Outcome.WAIT),
+        (refused(403, "Forbidden: bot was blocked by the user"), Outcome.GONE),
+        (refused(400, "Bad Request: chat not found"), Outcome.GONE),
+        (refused(400, "Bad Request: message is too long"), Outcome.FAILED),
+        (refused(400, "Bad Request: upgraded", migrate_to_chat_id=-100123), Outcome.MOVED),
+    ]
+    for error, outcome in cases:
+        assert classify(error).outcome is outcome, error
+
+
+async def test_failed_deliveries_can_be_queued_again_without_resending_the_sent(
+    emulator: BotApiEmulator, seeded_sqlite: MigratedDatabase, tmp_path: Path
+) -> None:
+    chats = list(range(99_201, 99_221))
+    await add_subscribers(seeded_sqlite.sessions, chats[:5])
+    await publish_appeal(seeded_sqlite.sessions, MAY_DAY)
+    await deliver(emulator, seeded_sqlite, MAY_DAY)
+    await add_subscribers(seeded_sqlite.sessions, chats[5:])
+    await publish_appeal(seeded_sqlite.sessions, MAY_DAY)
+    emulator.set_faults(Faults(error_rate=1.0))
+    await deliver(emulator, seeded_sqlite, MAY_DAY, backoff_base=0.01, max_attempts=2)
+    assert await states(seeded_sqlite) == Counter({"sent": 5, "failed": 15})
+    emulator.set_faults(Faults())
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "broadcast",
+        str(MAY_DAY),
+        "--retry-failed",
+        "--wait",
+        env={
+            **os.environ,
+            "APPEALBOT_DATABASE_URL": seeded_sqlite.url,
+            "APPEALBOT_TELEGRAM_TOKEN": emulator.token,
+            "APPEALBOT_TELEGRAM_API_URL": emulator.api_root,
+        },
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, stderr.decode()
+    assert "15 failed queued again" in stdout.decode()
+    assert "done: sent 20, failed 0" in stdout.decode()
+    assert await states(seeded_sqlite) == Counter({"sent": 20})
+    assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))

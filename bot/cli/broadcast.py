@@ -8,9 +8,9 @@ import sys
 from bot.app import open_services
 from bot.config import Settings
 from bot.delivery.progress import Progress, bar, duration, follow
-from bot.errors import BadInputError, ConfigError
 from bot.services.appeals import appeal_id_for
-from bot.services.publishing import publish
+from bot.services.publishing import publish, retry_failed
+from core.errors import BadInputError, ConfigError
 from storage.migrate import upgrade
 
 PROGRESS_EVERY = 0.5
@@ -27,9 +27,13 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
             published = await publish(
                 session, appeal_id, actor="cli", paid=settings.telegram_paid_broadcast
             )
+            requeued = (
+                await retry_failed(session, appeal_id, actor="cli") if args.retry_failed else 0
+            )
         print(
             f"appeal {published.appeal_id}: {published.queued} newly queued, "
             f"{published.total} in all"
+            + (f", {requeued} failed queued again" if args.retry_failed else "")
         )
         if not args.wait:
             print("the running service sends them (or run again with --wait)")

@@ -7,10 +7,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from bot.cli import appeals, broadcast, database, figures, importing, run
-
-
-class UsageError(Exception):
-    """The command line itself is wrong."""
+from core.errors import UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     broadcast_parser.add_argument("appeal", metavar="APPEAL", help="appeal number or slug")
     broadcast_parser.add_argument(
         "--wait", action="store_true", help="send from here and show progress until done"
+    )
+    broadcast_parser.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="queue the deliveries that failed again (those that went out stay sent)",
     )
     broadcast_parser.set_defaults(handler=broadcast.broadcast)
 

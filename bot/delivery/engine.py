@@ -51,7 +51,7 @@ class EngineConfig:
     flush_size: int = 200
     idle_poll: float = 1.0
     lease: float = 60.0
-    max_attempts: int = 5
+    max_attempts: int = 8
     backoff_base: float = 2.0
     backoff_cap: float = 300.0
 

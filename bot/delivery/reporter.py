@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
@@ -27,6 +28,13 @@ class _Shown:
     text: str = ""
 
 
+Buttons = Callable[[Progress], InlineKeyboardMarkup | None]
+
+
+def no_buttons(_progress: Progress) -> None:
+    """Show a progress message without buttons."""
+
+
 class ProgressReporter:
     """Send, then edit every few seconds, one progress message per broadcast."""
 
@@ -36,10 +44,12 @@ class ProgressReporter:
         sessions: async_sessionmaker[AsyncSession],
         reads: async_sessionmaker[AsyncSession],
         templates: Templates,
+        buttons: Buttons = no_buttons,
     ) -> None:
         self._sessions = sessions
         self._reads = reads
         self._templates = templates
+        self._buttons = buttons
         self._shown: dict[int, _Shown] = {}
 
     async def tick(self, bot: Bot) -> list[Progress]:
@@ -78,9 +88,12 @@ class ProgressReporter:
             return
         chat_id = broadcast.progress_chat_id
         assert chat_id is not None
+        keyboard = self._buttons(progress)
         try:
             if broadcast.progress_message_id is None:
-                message = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+                message = await bot.send_message(
+                    chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+                )
                 async with self._sessions.begin() as session:
                     stored = await session.get(Broadcast, broadcast.id)
                     if stored is not None:
@@ -91,6 +104,7 @@ class ProgressReporter:
                     chat_id=chat_id,
                     message_id=broadcast.progress_message_id,
                     parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
                 )
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():

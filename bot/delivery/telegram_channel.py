@@ -7,7 +7,8 @@ from typing import Any
 
 from bot.delivery.channels import Message, Outcome, Result
 from bot.delivery.ratelimit import Priority, RateLimiter
-from bot.telegram.client import BotApiClient, BotApiError, BotApiUnreachableError
+from bot.telegram.client import BotApiClient
+from core.errors import BotApiError, BotApiRefusedError
 from storage.enums import Channel
 from storage.repo.deliveries import Recipient
 
@@ -17,7 +18,15 @@ _GONE_400 = ("chat not found", "user not found", "peer_id_invalid", "group chat 
 
 
 def classify(error: BotApiError) -> Result:
-    """Map a Bot API error to what the engine should do about it."""
+    """Map a failed Bot API call to what the engine should do about the message.
+
+    Only Telegram's own final answers end a delivery: 400 for this message (it failed) or
+    for a chat that no longer exists, 403 (the subscriber is gone). Everything else, from a
+    reset connection to a proxy's HTML page, an unknown code or a revoked token, is
+    temporary: the message goes out once the API answers properly again.
+    """
+    if not isinstance(error, BotApiRefusedError):
+        return Result(Outcome.RETRY, str(error))
     description = error.description
     lowered = description.lower()
     if error.code == 429:
@@ -27,12 +36,9 @@ def classify(error: BotApiError) -> Result:
     # 403: blocked, deactivated, kicked out of the group; 400: the chat no longer exists.
     if error.code == 403 or (error.code == 400 and any(m in lowered for m in _GONE_400)):
         return Result(Outcome.GONE, description)
-    if error.code >= 500:
-        return Result(Outcome.RETRY, description)
-    if error.code in (401, 404):
-        # The token is wrong or revoked: nothing will go through until an operator acts.
-        return Result(Outcome.RETRY, description)
-    return Result(Outcome.FAILED, description)
+    if error.code == 400:
+        return Result(Outcome.FAILED, description)
+    return Result(Outcome.RETRY, description)
 
 
 class TelegramChannel:
@@ -77,8 +83,6 @@ class TelegramChannel:
             payload["allow_paid_broadcast"] = True
         try:
             await self._client.call("sendMessage", payload)
-        except BotApiUnreachableError as exc:
-            return Result(Outcome.RETRY, str(exc))
         except BotApiError as exc:
             result = classify(exc)
             if result.outcome is Outcome.WAIT:

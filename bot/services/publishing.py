@@ -7,12 +7,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import BadInputError, NotFoundError
+from core.errors import BadInputError, NotFoundError
 from storage.enums import AppealStatus, Channel, DeliveryState, Urgency
 from storage.repo.appeals import get_appeal
 from storage.repo.audit import log_action
-from storage.repo.broadcasts import ensure_broadcast
-from storage.repo.deliveries import cancel_pending, count_for_appeal, fan_out, state_counts
+from storage.repo.broadcasts import ensure_broadcast, reopen
+from storage.repo.deliveries import (
+    cancel_pending,
+    count_for_appeal,
+    fan_out,
+    requeue_failed,
+    state_counts,
+)
 from storage.types import utcnow
 
 
@@ -79,6 +85,29 @@ async def publish(
         detail={"queued": queued, "total": total},
     )
     return Published(appeal_id=appeal.id, broadcast_id=broadcast.id, queued=queued, total=total)
+
+
+async def retry_failed(
+    session: AsyncSession, appeal_id: int, *, actor: str, actor_id: int | None = None
+) -> int:
+    """Queue the failed deliveries of a published appeal again; return how many."""
+    appeal = await get_appeal(session, appeal_id)
+    if appeal is None:
+        raise NotFoundError(f"there is no appeal {appeal_id}")
+    if appeal.status is not AppealStatus.PUBLISHED:
+        raise BadInputError(f"appeal {appeal_id} is not published; nothing to retry")
+    requeued = await requeue_failed(session, appeal_id, now=utcnow())
+    if requeued:
+        await reopen(session, appeal_id)
+    await log_action(
+        session,
+        actor=actor,
+        actor_id=actor_id,
+        action="retry failed",
+        subject=f"appeal:{appeal_id}",
+        detail={"requeued": requeued},
+    )
+    return requeued
 
 
 @dataclass(frozen=True, slots=True)

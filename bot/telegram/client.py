@@ -12,27 +12,7 @@ from typing import Any
 
 import aiohttp
 
-
-class BotApiError(Exception):
-    """Telegram answered with an error."""
-
-    def __init__(
-        self,
-        *,
-        code: int,
-        description: str,
-        retry_after: float | None = None,
-        migrate_to_chat_id: int | None = None,
-    ) -> None:
-        super().__init__(f"{code} {description}")
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
-        self.migrate_to_chat_id = migrate_to_chat_id
-
-
-class BotApiUnreachableError(Exception):
-    """No answer: the connection failed or timed out."""
+from core.errors import BotApiGarbledError, BotApiRefusedError, BotApiUnreachableError
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +45,11 @@ class BotApiClient:
             self._session = None
 
     async def call(self, method: str, payload: dict[str, Any]) -> Any:
-        """Call a Bot API method and return its result, or raise BotApiError/Unreachable."""
+        """Call a Bot API method and return its result.
+
+        Raises BotApiUnreachableError (no answer), BotApiGarbledError (an answer that is not
+        the Bot API's) or BotApiRefusedError (Telegram's own error answer).
+        """
         if self._session is None:
             await self.start()
         assert self._session is not None
@@ -77,16 +61,31 @@ class BotApiClient:
             raise BotApiUnreachableError(f"{method}: timed out") from exc
         except aiohttp.ClientError as exc:
             raise BotApiUnreachableError(f"{method}: {type(exc).__name__}") from exc
-        try:
-            answer = json.loads(body)
-        except ValueError:
-            raise BotApiError(code=status, description=f"HTTP {status}, not JSON") from None
-        if answer.get("ok"):
-            return answer.get("result")
-        parameters = answer.get("parameters") or {}
-        raise BotApiError(
-            code=int(answer.get("error_code") or status),
-            description=str(answer.get("description") or f"HTTP {status}"),
-            retry_after=parameters.get("retry_after"),
-            migrate_to_chat_id=parameters.get("migrate_to_chat_id"),
-        )
+        return read_answer(status, body)
+
+
+def read_answer(status: int, body: bytes) -> Any:
+    """Return the result of a Bot API answer, or raise what it means."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        raise BotApiGarbledError(status=status, description="not JSON") from None
+    if not isinstance(answer, dict) or not isinstance(answer.get("ok"), bool):
+        raise BotApiGarbledError(status=status, description="not a Bot API answer")
+    if answer["ok"]:
+        if "result" not in answer:
+            raise BotApiGarbledError(status=status, description="an answer without a result")
+        return answer["result"]
+    code = answer.get("error_code")
+    if not isinstance(code, int) or isinstance(code, bool) or not 400 <= code <= 599:
+        raise BotApiGarbledError(status=status, description="an error without a code")
+    parameters = answer.get("parameters")
+    parameters = parameters if isinstance(parameters, dict) else {}
+    retry_after = parameters.get("retry_after")
+    migrate_to = parameters.get("migrate_to_chat_id")
+    raise BotApiRefusedError(
+        code=code,
+        description=str(answer.get("description") or f"HTTP {status}"),
+        retry_after=float(retry_after) if isinstance(retry_after, int | float) else None,
+        migrate_to_chat_id=migrate_to if isinstance(migrate_to, int) else None,
+    )

@@ -47,3 +47,12 @@ async def unfinished(session: AsyncSession) -> list[Broadcast]:
         select(Broadcast).where(Broadcast.finished_at.is_(None)).order_by(Broadcast.started_at)
     )
     return list((await session.scalars(statement)).all())
+
+
+async def reopen(session: AsyncSession, appeal_id: int) -> Broadcast | None:
+    """Mark an appeal's broadcast as going out again (its progress is shown again)."""
+    broadcast = await get_for_appeal(session, appeal_id)
+    if broadcast is not None:
+        broadcast.finished_at = None
+        await session.flush()
+    return broadcast

@@ -285,6 +285,20 @@ async def cancel_pending(session: AsyncSession, appeal_id: int, *, reason: str) 
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def requeue_failed(session: AsyncSession, appeal_id: int, *, now: datetime) -> int:
+    """Queue an appeal's failed deliveries again, with fresh attempts; return how many.
+
+    Only failed rows change: a delivery that went out is never queued twice.
+    """
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.appeal_id == appeal_id, Delivery.state == DeliveryState.FAILED)
+        .values(state=DeliveryState.PENDING, attempts=0, next_attempt_at=now, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def count_for_appeal(session: AsyncSession, appeal_id: int) -> int:
     """Return how many deliveries an appeal has, in any state."""
     statement = select(func.count()).select_from(Delivery).where(Delivery.appeal_id == appeal_id)

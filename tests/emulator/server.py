@@ -43,13 +43,25 @@ class ApiError(Exception):
         self.parameters = parameters
 
 
+TRUNCATED_JSON = '{"ok": tru'
+PROXY_PAGE = "<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>"
+
+
 @dataclass
 class Faults:
-    """Failures to inject into send-like calls, as shares of all such calls."""
+    """Failures to inject into send-like calls, as shares of all such calls.
+
+    ``garbled_rate``: answer with ``garbled_body`` (HTTP ``garbled_status``, not delivered),
+    as a proxy or a cut connection does. ``updates_body``: answer every getUpdates with it.
+    """
 
     error_rate: float = 0.0
     timeout_rate: float = 0.0
     timeout_seconds: float = 30.0
+    garbled_rate: float = 0.0
+    garbled_body: str = TRUNCATED_JSON
+    garbled_status: int = 200
+    updates_body: str | None = None
     seed: int | None = None
 
 
@@ -205,6 +217,9 @@ class BotApiEmulator(Watching):
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             params = await _read_params(request)
+            garbled = self._garbled(method)
+            if garbled is not None:
+                return garbled
             if method in _SEND_METHODS:
                 await self._inject_faults()
             result = await handler(params)
@@ -227,6 +242,21 @@ class BotApiEmulator(Watching):
             counters.forbidden += 1
         elif code == 400:
             counters.bad_requests += 1
+
+    def _garbled(self, method: str) -> web.Response | None:
+        faults = self.faults
+        if method == "getupdates" and faults.updates_body is not None:
+            self.world.counters.garbled += 1
+            return web.Response(text=faults.updates_body, content_type="application/json")
+        if method not in _SEND_METHODS or not faults.garbled_rate:
+            return None
+        if self._random.random() >= faults.garbled_rate:
+            return None
+        self.world.counters.garbled += 1
+        kind = "text/html" if faults.garbled_body.lstrip().startswith("<") else "application/json"
+        return web.Response(
+            text=faults.garbled_body, status=faults.garbled_status, content_type=kind
+        )
 
     async def _inject_faults(self) -> None:
         faults = self.faults

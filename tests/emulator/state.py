@@ -113,6 +113,7 @@ class Counters:
     forbidden: int = 0
     bad_requests: int = 0
     paid: int = 0
+    garbled: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Return the counters as plain JSON."""
@@ -126,6 +127,7 @@ class Counters:
             "forbidden": self.forbidden,
             "bad_requests": self.bad_requests,
             "paid": self.paid,
+            "garbled": self.garbled,
         }
 
 
