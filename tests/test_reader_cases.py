@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from storage.enums import AppealStatus, Urgency
+from storage.repo.appeals import create_appeal
 from storage.repo.cases import upsert_case
 from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, sessions_for
@@ -113,7 +117,17 @@ async def test_latin_input_finds_a_name_written_only_in_cyrillic(
     emulator: BotApiEmulator, seeded_url: str
 ) -> None:
     async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
-        await upsert_case(session, slug="zhanna-b", name="Жанна Баймашева", country="KZ")
+        case, _ = await upsert_case(session, slug="zhanna-b", name="Жанна Баймашева", country="KZ")
+        await create_appeal(
+            session,
+            slug="zhanna-b-appeal",
+            title="Жанна Баймашева задержана",
+            summary="Её задержали после собрания.",
+            urgency=Urgency.NORMAL,
+            issued_on=date(2012, 2, 1),
+            cases=[case],
+            status=AppealStatus.PUBLISHED,
+        )
     async with running_bot(emulator, seeded_url):
         [summary] = await emulator.converse(CHAT, "/case Zhanna Baimasheva")
     assert summary.text.startswith("Жанна Баймашева")

@@ -48,10 +48,13 @@ async def page_button(update: Update, context: Context) -> None:
 async def show_appeal(update: Update, context: Context, appeal_id: int) -> None:
     """Send one appeal in full."""
     async with context.bot_data.services.reads() as session:
-        appeal = await appeal_service.published_appeal(session, appeal_id)
+        found = await appeal_service.public_appeal(session, appeal_id)
+        appeal = found.appeal
         protests = await appeal_service.protest_count(session, appeal_id) if appeal else 0
     if appeal is None:
-        await reply(update, context, "appeal_missing", appeal_id=appeal_id)
+        await reply(
+            update, context, "appeal_missing", appeal_id=appeal_id, withdrawn=found.withdrawn
+        )
         return
     await reply(
         update,
@@ -89,7 +92,7 @@ async def protest_button(update: Update, context: Context) -> None:
     appeal_id, case_id = callback.int_arg(0), callback.int_arg(1)
     services = context.bot_data.services
     async with services.sessions.begin() as session:
-        appeal = await appeal_service.published_appeal(session, appeal_id)
+        appeal = (await appeal_service.public_appeal(session, appeal_id)).appeal
         if appeal is None:
             counted = None
         else:

@@ -53,7 +53,9 @@ async def _resolve_and_send(update: Update, context: Context, command: str) -> N
     async with services.reads() as session:
         resolved = await appeal_service.resolve(session, services.case_index, text)
         hits = await named_hits(session, resolved.lookup.candidates) if resolved.lookup else []
-    if resolved.appeal is not None and command == "contacts":
+    if resolved.withdrawn:
+        await reply(update, context, "appeal_missing", appeal_id=text, withdrawn=True)
+    elif resolved.appeal is not None and command == "contacts":
         await _send_contacts(update, context, resolved.appeal)
     elif resolved.appeal is not None:
         await _send_letter(update, context, resolved.appeal, resolved.case_name)
@@ -85,9 +87,12 @@ async def shortcut(update: Update, context: Context) -> None:
     if match is None:
         return
     async with context.bot_data.services.reads() as session:
-        appeal = await appeal_service.published_appeal(session, int(match.group(1)))
+        found = await appeal_service.public_appeal(session, int(match.group(1)))
+    appeal = found.appeal
     if appeal is None:
-        await reply(update, context, "appeal_missing", appeal_id=match.group(1))
+        await reply(
+            update, context, "appeal_missing", appeal_id=match.group(1), withdrawn=found.withdrawn
+        )
     elif match.re is CONTACTS_COMMAND:
         await _send_contacts(update, context, appeal)
     else:
@@ -101,13 +106,15 @@ async def contacts_or_letter_button(update: Update, context: Context) -> None:
     if callback is None:
         return
     target_id = callback.int_arg()
+    withdrawn = False
     async with context.bot_data.services.reads() as session:
         if callback.action in (Action.CONTACTS_CASE, Action.LETTER_CASE):
             appeal = await appeal_service.latest_appeal_for_case(session, target_id)
         else:
-            appeal = await appeal_service.published_appeal(session, target_id)
+            found = await appeal_service.public_appeal(session, target_id)
+            appeal, withdrawn = found.appeal, found.withdrawn
     if appeal is None:
-        await reply(update, context, "appeal_missing", appeal_id=target_id)
+        await reply(update, context, "appeal_missing", appeal_id=target_id, withdrawn=withdrawn)
     elif callback.action in (Action.CONTACTS_CASE, Action.CONTACTS_APPEAL):
         await _send_contacts(update, context, appeal)
     elif callback.action is Action.LETTER_CASE:

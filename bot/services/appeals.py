@@ -8,18 +8,19 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.lookup import CaseIndex, Lookup
+from core.errors import NotFoundError
 from storage.contacts import format_phone
 from storage.enums import AppealStatus, TargetKind
-from storage.errors import NotFoundError
 from storage.models import Appeal, AppealTarget
 from storage.repo.actions import count_for_appeal
 from storage.repo.appeals import (
     appeals_for_case,
-    count_published,
+    count_public,
     get_appeal,
     get_appeal_by_slug,
     list_appeals,
 )
+from storage.repo.visibility import is_public_appeal
 from templates import Templates
 
 PAGE_SIZE = 5
@@ -57,22 +58,35 @@ class Resolved:
     appeal: Appeal | None
     lookup: Lookup | None = None
     case_name: str | None = None
+    withdrawn: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AppealLookup:
+    """A public appeal, or why there is none to show (it was withdrawn, or never was)."""
+
+    appeal: Appeal | None
+    withdrawn: bool = False
 
 
 async def appeals_page(session: AsyncSession, *, offset: int) -> AppealsPage:
     """Return one page of published appeals, newest first."""
-    total = await count_published(session)
+    total = await count_public(session)
     offset = max(0, min(offset, max(0, total - 1) // PAGE_SIZE * PAGE_SIZE))
     appeals = await list_appeals(session, limit=PAGE_SIZE, offset=offset)
     return AppealsPage(appeals=appeals, offset=offset, total=total)
 
 
-async def published_appeal(session: AsyncSession, appeal_id: int) -> Appeal | None:
-    """Return a published (or withdrawn) appeal; drafts stay hidden."""
-    appeal = await get_appeal(session, appeal_id)
-    if appeal is None or appeal.status is AppealStatus.DRAFT:
-        return None
-    return appeal
+def _public(appeal: Appeal | None) -> AppealLookup:
+    if appeal is None or is_public_appeal(appeal):
+        return AppealLookup(appeal)
+    # A draft is as good as absent; a withdrawn appeal says so, and shows nothing of itself.
+    return AppealLookup(None, withdrawn=appeal.status is AppealStatus.WITHDRAWN)
+
+
+async def public_appeal(session: AsyncSession, appeal_id: int) -> AppealLookup:
+    """Return an appeal the public may see, or say why there is none."""
+    return _public(await get_appeal(session, appeal_id))
 
 
 async def protest_count(session: AsyncSession, appeal_id: int) -> int:
@@ -94,10 +108,13 @@ async def resolve(session: AsyncSession, index: CaseIndex, text: str) -> Resolve
     text = text.strip()
     reference = _APPEAL_REFERENCE.match(text)
     if reference:
-        return Resolved(appeal=await published_appeal(session, int(reference.group(1))))
+        found = await public_appeal(session, int(reference.group(1)))
+        return Resolved(appeal=found.appeal, withdrawn=found.withdrawn)
     by_slug = await get_appeal_by_slug(session, text.lower()) if len(text) <= 120 else None
-    if by_slug is not None and by_slug.status is not AppealStatus.DRAFT:
-        return Resolved(appeal=by_slug)
+    if by_slug is not None:
+        found = _public(by_slug)
+        if found.appeal is not None or found.withdrawn:
+            return Resolved(appeal=found.appeal, withdrawn=found.withdrawn)
     await index.refresh(session)
     lookup = index.find(text)
     if lookup.best is None:

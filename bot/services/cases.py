@@ -20,6 +20,13 @@ class CaseView:
     following: bool | None
 
     @property
+    def summary(self) -> str | None:
+        """Return the case's own summary, else that of its newest public appeal."""
+        if self.case.summary:
+            return self.case.summary
+        return self.appeals[-1].summary if self.appeals else None
+
+    @property
     def aliases(self) -> list[str]:
         """Return the other ways the name is written."""
         return [name.name for name in self.case.names if name.name != self.case.name]
@@ -40,7 +47,7 @@ class NamedHit:
 
 
 async def case_view(session: AsyncSession, case_id: int, *, chat_id: int | None) -> CaseView | None:
-    """Load everything the case summary shows, in two queries."""
+    """Load everything the case summary shows, in two queries (None if it is not public)."""
     figures = await get_case_figures(session, case_id, chat_id=chat_id)
     if figures is None:
         return None
@@ -52,10 +59,12 @@ async def case_view(session: AsyncSession, case_id: int, *, chat_id: int | None)
     )
 
 
-async def find_cases(session: AsyncSession, index: CaseIndex, query: str) -> Lookup:
-    """Look a case up by what someone typed."""
+async def find_cases(
+    session: AsyncSession, index: CaseIndex, query: str, *, public: bool = True
+) -> Lookup:
+    """Look a case up by what someone typed (``public``: among the cases the public sees)."""
     await index.refresh(session)
-    return index.find(query)
+    return index.find(query, public=public)
 
 
 async def named_hits(session: AsyncSession, hits: tuple[Hit, ...]) -> list[NamedHit]:

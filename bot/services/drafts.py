@@ -13,8 +13,8 @@ from bot.extract.draft import CaseRef, DraftData, EventData, TargetData, extract
 from bot.extract.targets import extract_targets
 from bot.services.lookup import CaseIndex
 from bot.services.publishing import Published, publish
+from core.errors import BadInputError
 from storage.enums import AppealKind, AppealStatus, Channel, DatePrecision, Urgency
-from storage.errors import BadInputError
 from storage.models import Appeal, AppealEvent, AppealTarget, Case, Demand, Draft, Target
 from storage.repo import drafts as repo
 from storage.repo.appeals import TargetLink, create_appeal, timeline_for_case
@@ -198,7 +198,7 @@ async def apply_edit(
             name = name.strip()
             if not name:
                 continue
-            lookup = index.find(name)
+            lookup = index.find(name, public=False)
             refs.append(
                 CaseRef(id=lookup.best.case_id, name=name)
                 if lookup.best
@@ -261,13 +261,9 @@ async def _case_rows(session: AsyncSession, data: DraftData) -> list[Case]:
                 cases.append(case)
                 continue
         slug = await unique_slug(session, Case.slug, slugify(ref.name))
+        # No summary of its own: the public reads the summaries of its published appeals.
         case, _ = await upsert_case(
-            session,
-            slug=slug,
-            name=ref.name,
-            country=data.country or "ZZ",
-            place=data.place,
-            summary=data.summary[:2_000],
+            session, slug=slug, name=ref.name, country=data.country or "ZZ", place=data.place
         )
         cases.append(case)
     return cases

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.names import search_key
-from storage.repo.cases import all_case_names, name_signature
+from storage.repo.cases import all_case_names, name_signature, public_case_id_set
 
 MAX_QUERY_LENGTH = 100
 ACCEPT_SCORE = 72.0
@@ -52,16 +52,22 @@ class CaseIndex:
     def __init__(self, *, max_age: float = 1.0) -> None:
         self.max_age = max_age
         self._checked_at = float("-inf")
-        self._signature: tuple[int, int] | None = None
+        self._signature: tuple[int, int, int] | None = None
         self._lock = asyncio.Lock()
         self._case_of: list[int] = []
         self._names: list[str] = []
         self._by_key: dict[str, list[int]] = defaultdict(list)
         self._by_token: dict[str, list[int]] = defaultdict(list)
         self._tokens: list[str] = []
+        self._public: frozenset[int] = frozenset()
 
-    def load(self, rows: list[tuple[int, str, str]]) -> None:
-        """Replace the index with these (case id, name, search key) rows."""
+    def load(
+        self, rows: list[tuple[int, str, str]], *, public: frozenset[int] | None = None
+    ) -> None:
+        """Replace the index with these (case id, name, search key) rows.
+
+        ``public``: the cases the public may find (None: all of them).
+        """
         case_of: list[int] = []
         names: list[str] = []
         by_key: dict[str, list[int]] = defaultdict(list)
@@ -74,6 +80,7 @@ class CaseIndex:
                 by_token[token].append(position)
         self._case_of, self._names, self._by_key, self._by_token = case_of, names, by_key, by_token
         self._tokens = sorted(by_token)
+        self._public = frozenset(case_of) if public is None else public
 
     def invalidate(self) -> None:
         """Make the next lookup check the database (after this process changed case names)."""
@@ -94,7 +101,8 @@ class CaseIndex:
             return
         async with self._lock:
             if signature != self._signature:
-                self.load(await all_case_names(session))
+                public = frozenset(await public_case_id_set(session))
+                self.load(await all_case_names(session), public=public)
                 self._signature = signature
 
     def _token_scores(self, token: str, *, fuzzy: bool) -> dict[str, float]:
@@ -125,12 +133,14 @@ class CaseIndex:
                     best[index] = max(best[index], score)
         return {position: sum(scores) / len(scores) for position, scores in per_name.items()}
 
-    def _decide(self, scored: dict[int, float], limit: int) -> Lookup:
+    def _decide(self, scored: dict[int, float], limit: int, *, public: bool) -> Lookup:
         best_per_case: dict[int, Hit] = {}
         for position, score in scored.items():
             if score < ACCEPT_SCORE:
                 continue
             case_id = self._case_of[position]
+            if public and case_id not in self._public:
+                continue
             known = best_per_case.get(case_id)
             if known is None or score > known.score:
                 best_per_case[case_id] = Hit(case_id, self._names[position], score)
@@ -143,11 +153,12 @@ class CaseIndex:
             return Lookup(best=top, candidates=(top,))
         return Lookup(best=None, candidates=tuple(ranked[:limit]))
 
-    def find(self, query: str, *, limit: int = 8) -> Lookup:
+    def find(self, query: str, *, limit: int = 8, public: bool = True) -> Lookup:
         """Return the case the query means, or the cases it might mean.
 
         A name written exactly as stored wins outright; then whole words and beginnings of
         words; only when those leave doubt are similar spellings (typos) considered.
+        ``public``: only cases the public may see (admins' tools pass False).
         """
         key = search_key(query[:MAX_QUERY_LENGTH])
         tokens = key.split()
@@ -155,11 +166,13 @@ class CaseIndex:
             return Lookup(best=None, candidates=())
         exact = self._by_key.get(key)
         if exact:
-            return self._decide(dict.fromkeys(exact, EXACT_TOKEN + 1), limit)
-        quick = self._decide(self._score_names(tokens, fuzzy=False), limit)
+            found = self._decide(dict.fromkeys(exact, EXACT_TOKEN + 1), limit, public=public)
+            if found.candidates:
+                return found
+        quick = self._decide(self._score_names(tokens, fuzzy=False), limit, public=public)
         if quick.best is not None:
             return quick
-        return self._decide(self._score_names(tokens, fuzzy=True), limit)
+        return self._decide(self._score_names(tokens, fuzzy=True), limit, public=public)
 
     def mentioned_in(self, text: str) -> list[Hit]:
         """Return the cases whose names (any spelling, either alphabet) appear in a text,

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import SubscriberState
 from storage.models import Subscriber
-from storage.repo.cases import get_case, list_countries
+from storage.repo.cases import get_case, is_public_case, list_countries
 from storage.repo.deliveries import move_chat
 from storage.repo.subscribers import (
     get_by_chat,
@@ -81,10 +81,16 @@ async def toggle_country(session: AsyncSession, chat_id: int, country: str) -> S
 
 
 async def toggle_follow(session: AsyncSession, chat_id: int, case_id: int) -> bool | None:
-    """Follow a case or stop following it; None when the chat is not subscribed."""
+    """Follow a case or stop following it; None when the chat is not subscribed.
+
+    A case nobody may see cannot be followed (only left, if it was followed before).
+    """
     subscriber = await get_by_chat(session, chat_id)
     case = await get_case(session, case_id)
     if subscriber is None or subscriber.state is not SubscriberState.ACTIVE or case is None:
+        return None
+    following = any(followed.id == case.id for followed in subscriber.followed)
+    if not following and not await is_public_case(session, case.id):
         return None
     return await toggle_followed(session, subscriber, case)
 

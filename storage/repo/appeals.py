@@ -21,6 +21,7 @@ from storage.models import (
     Target,
     appeal_cases,
 )
+from storage.repo.visibility import public_appeal
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +63,18 @@ async def count_appeals(session: AsyncSession) -> int:
 async def list_appeals(
     session: AsyncSession,
     *,
-    statuses: Sequence[AppealStatus] = (AppealStatus.PUBLISHED,),
+    statuses: Sequence[AppealStatus] | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Appeal]:
-    """Return appeals newest first, with everything they are shown with."""
+    """Return appeals newest first, with everything they are shown with.
+
+    Without ``statuses``, the public ones; admins' tools ask for others by name.
+    """
+    condition = public_appeal() if statuses is None else Appeal.status.in_(statuses)
     statement = (
         select(Appeal)
-        .where(Appeal.status.in_(statuses))
+        .where(condition)
         .order_by(Appeal.issued_on.desc(), Appeal.id.desc())
         .offset(offset)
         .limit(limit)
@@ -131,37 +136,30 @@ async def create_appeal(
     return appeal
 
 
-async def appeals_for_case(
-    session: AsyncSession,
-    case_id: int,
-    *,
-    statuses: Sequence[AppealStatus] = (AppealStatus.PUBLISHED,),
-) -> list[Appeal]:
-    """Return the appeals about a case, oldest first, with everything they are shown with."""
+async def appeals_for_case(session: AsyncSession, case_id: int) -> list[Appeal]:
+    """Return the public appeals about a case, oldest first, with everything they show."""
     statement = (
         select(Appeal)
         .join(appeal_cases, appeal_cases.c.appeal_id == Appeal.id)
-        .where(appeal_cases.c.case_id == case_id, Appeal.status.in_(statuses))
+        .where(appeal_cases.c.case_id == case_id, public_appeal())
         .order_by(Appeal.issued_on, Appeal.id)
         .options(*full_appeal())
     )
     return list((await session.scalars(statement)).all())
 
 
-async def count_published(session: AsyncSession) -> int:
-    """Return how many appeals are published."""
-    statement = (
-        select(func.count()).select_from(Appeal).where(Appeal.status == AppealStatus.PUBLISHED)
-    )
+async def count_public(session: AsyncSession) -> int:
+    """Return how many appeals the public can see."""
+    statement = select(func.count()).select_from(Appeal).where(public_appeal())
     return (await session.scalar(statement)) or 0
 
 
 async def timeline_for_case(session: AsyncSession, case_id: int) -> list[Appeal]:
-    """Return the published appeals about a case, oldest first, without their details."""
+    """Return the public appeals about a case, oldest first, without their details."""
     statement = (
         select(Appeal)
         .join(appeal_cases, appeal_cases.c.appeal_id == Appeal.id)
-        .where(appeal_cases.c.case_id == case_id, Appeal.status == AppealStatus.PUBLISHED)
+        .where(appeal_cases.c.case_id == case_id, public_appeal())
         .order_by(Appeal.issued_on, Appeal.id)
     )
     return list((await session.scalars(statement)).all())

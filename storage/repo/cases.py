@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,6 +19,7 @@ from storage.models import (
     subscriber_cases,
 )
 from storage.names import search_key
+from storage.repo.visibility import public_appeal_ids, public_case, public_case_ids
 
 
 async def get_case_by_slug(session: AsyncSession, slug: str) -> Case | None:
@@ -76,10 +77,26 @@ async def upsert_case(
     return case, created
 
 
-async def name_signature(session: AsyncSession) -> tuple[int, int]:
-    """Return (count, highest id) of case names: changes whenever a name is added or removed."""
-    row = (await session.execute(select(func.count(), func.max(CaseName.id)))).one()
-    return int(row[0] or 0), int(row[1] or 0)
+async def name_signature(session: AsyncSession) -> tuple[int, int, int]:
+    """Return (count, highest id) of case names and how many cases are public.
+
+    It changes whenever a name is added or removed, and whenever a case becomes public (an
+    appeal about it is published) or hidden again (its last appeal is withdrawn).
+    """
+    names = select(func.count(), func.max(CaseName.id)).subquery()
+    public = select(func.count()).select_from(public_case_ids().subquery()).scalar_subquery()
+    row = (await session.execute(select(names, public))).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+async def is_public_case(session: AsyncSession, case_id: int) -> bool:
+    """Tell whether the public can see a case."""
+    return bool(await session.scalar(select(public_case(literal(case_id)))))
+
+
+async def public_case_id_set(session: AsyncSession) -> set[int]:
+    """Return the ids of every case the public can see."""
+    return set((await session.scalars(public_case_ids())).all())
 
 
 async def all_case_names(session: AsyncSession) -> list[tuple[int, str, str]]:
@@ -102,10 +119,10 @@ async def get_cases(session: AsyncSession, case_ids: Sequence[int]) -> list[Case
 
 
 async def list_open_cases(session: AsyncSession, *, limit: int = 50) -> list[Case]:
-    """Return open cases, most recently changed first."""
+    """Return the public open cases, most recently changed first."""
     statement = (
         select(Case)
-        .where(Case.status == CaseStatus.OPEN)
+        .where(Case.status == CaseStatus.OPEN, public_case(Case.id))
         .order_by(Case.updated_at.desc(), Case.id.desc())
         .limit(limit)
     )
@@ -113,16 +130,19 @@ async def list_open_cases(session: AsyncSession, *, limit: int = 50) -> list[Cas
 
 
 async def count_open_cases(session: AsyncSession) -> int:
-    """Return how many cases are open."""
-    statement = select(func.count()).select_from(Case).where(Case.status == CaseStatus.OPEN)
+    """Return how many public cases are open."""
+    statement = (
+        select(func.count())
+        .select_from(Case)
+        .where(Case.status == CaseStatus.OPEN, public_case(Case.id))
+    )
     return (await session.scalar(statement)) or 0
 
 
 async def list_countries(session: AsyncSession) -> list[str]:
-    """Return the country codes cases are in, sorted."""
-    return list(
-        (await session.scalars(select(Case.country).distinct().order_by(Case.country))).all()
-    )
+    """Return the country codes public cases are in, sorted."""
+    statement = select(Case.country).where(public_case(Case.id)).distinct().order_by(Case.country)
+    return list((await session.scalars(statement)).all())
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +157,18 @@ class CaseFigures:
 async def get_case_figures(
     session: AsyncSession, case_id: int, *, chat_id: int | None
 ) -> CaseFigures | None:
-    """Load a case, its names, its protest count and the chat's follow state in one query."""
+    """Load a public case, its names, its protest count and the chat's follow state at once.
+
+    None when there is no such case, or the public cannot see it.
+    """
     protests = (
         select(func.count())
         .select_from(Action)
         .join(appeal_cases, appeal_cases.c.appeal_id == Action.appeal_id)
-        .where(appeal_cases.c.case_id == case_id)
+        .where(
+            appeal_cases.c.case_id == case_id,
+            Action.appeal_id.in_(public_appeal_ids().scalar_subquery()),
+        )
         .scalar_subquery()
     )
     active = (Subscriber.chat_id == chat_id) & (Subscriber.state == SubscriberState.ACTIVE)
@@ -154,7 +180,7 @@ async def get_case_figures(
     )
     statement = (
         select(Case, protests, subscribed, follows)
-        .where(Case.id == case_id)
+        .where(Case.id == case_id, public_case(Case.id))
         .options(joinedload(Case.names))
     )
     row = (await session.execute(statement)).unique().first()
