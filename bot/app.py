@@ -23,13 +23,14 @@ from bot.delivery.ratelimit import Limits, RateLimiter
 from bot.delivery.render import MessageCache
 from bot.delivery.reporter import ProgressReporter
 from bot.delivery.telegram_channel import TelegramChannel
-from bot.errors import AppealbotError, ConfigError
+from bot.keyboards import progress_keyboard
 from bot.services.lookup import CaseIndex
 from bot.telegram.client import BotApiClient
 from bot.telegram.ratelimiter import InteractiveRateLimiter
-from bot.telegram.request import AiohttpRequest
+from bot.telegram.request import AiohttpRequest, PollingHealth
 from bot.telegram.updates import PerChatUpdateProcessor
 from bot.web import start_web
+from core.errors import AppealbotError, ConfigError
 from storage.engine import create_engine, create_read_sessionmaker, create_sessionmaker
 from storage.enums import Channel
 from storage.migrate import upgrade
@@ -99,7 +100,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             delivery=build_delivery(
                 settings, sessions=sessions, reads=reads, templates=templates, limiter=limiter
             ),
-            reporter=ProgressReporter(sessions=sessions, reads=reads, templates=templates),
+            reporter=ProgressReporter(
+                sessions=sessions, reads=reads, templates=templates, buttons=progress_keyboard
+            ),
         )
     finally:
         await engine.dispose()
@@ -156,7 +159,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
     await upgrade(settings.database_url)
     async with open_services(settings) as services:
         await seed_if_empty(services.sessions)
-        requests = (AiohttpRequest(), AiohttpRequest(connections=1))
+        health = PollingHealth()
+        requests = (AiohttpRequest(), AiohttpRequest(connections=1, health=health))
         application = build_application(services, requests=requests)
         try:
             await application.initialize()
@@ -178,7 +182,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
             await application.start()
             assert application.updater is not None
             assert application.job_queue is not None
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await application.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, error_callback=health.failed
+            )
             if delivery is not None:
                 await delivery.start()
             application.job_queue.run_repeating(
@@ -188,6 +194,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
             log.info("appealbot is running")
             await stop.wait()
             log.info("stopping")
+            rate_limiter = application.bot.rate_limiter
+            if isinstance(rate_limiter, InteractiveRateLimiter):
+                rate_limiter.stop_retrying()
             await web_runner.cleanup()
             await application.updater.stop()
             if delivery is not None:

@@ -1,11 +1,22 @@
-"""Callback data for inline buttons: short, typed, at most 64 bytes."""
+"""Callback data for inline buttons: short, typed, at most 64 bytes, checked on the way in.
+
+Anyone can send any callback data (an old button, a forged one), so every argument is read
+by its kind and range; data that does not fit is "a button that has expired".
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.ids import parse_row_id
+
 MAX_CALLBACK_BYTES = 64
+MAX_OFFSET = 1_000_000
+_DIGITS = re.compile(r"^[0-9]{1,7}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_NAME = re.compile(r"^[a-z][a-z_]{0,19}$")
 
 
 class Action(StrEnum):
@@ -28,6 +39,56 @@ class Action(StrEnum):
     DRAFT_FIELD = "dfld"
     DRAFT_BACK = "dbck"
     DRAFT_CANCEL = "dcan"
+    RETRY_FAILED = "rtry"
+
+
+class Arg(StrEnum):
+    ID = "id"  # a row id
+    ID_OR_ZERO = "id0"  # a row id, or 0 for none
+    FLAG = "flag"  # 0 or 1
+    OFFSET = "offset"  # 0 to MAX_OFFSET
+    COUNTRY = "country"  # an ISO code
+    NAME = "name"  # a lower-case identifier (a draft field)
+
+
+ARGS: dict[Action, tuple[Arg, ...]] = {
+    Action.CASE: (Arg.ID,),
+    Action.APPEAL: (Arg.ID,),
+    Action.APPEALS_PAGE: (Arg.OFFSET,),
+    Action.CONTACTS_CASE: (Arg.ID,),
+    Action.CONTACTS_APPEAL: (Arg.ID,),
+    Action.LETTER_CASE: (Arg.ID,),
+    Action.LETTER_APPEAL: (Arg.ID,),
+    Action.PROTEST: (Arg.ID, Arg.ID_OR_ZERO),
+    Action.FOLLOW: (Arg.ID,),
+    Action.SUBSCRIBE: (),
+    Action.HELP: (),
+    Action.SET_URGENT: (Arg.FLAG,),
+    Action.SET_COUNTRY: (Arg.COUNTRY,),
+    Action.UNFOLLOW: (Arg.ID,),
+    Action.DRAFT_PUBLISH: (Arg.FLAG,),
+    Action.DRAFT_EDIT: (),
+    Action.DRAFT_FIELD: (Arg.NAME,),
+    Action.DRAFT_BACK: (),
+    Action.DRAFT_CANCEL: (),
+    Action.RETRY_FAILED: (Arg.ID,),
+}
+# Buttons sent before an argument was added still work: it is optional at the end.
+OPTIONAL_LAST = frozenset({Action.APPEALS_PAGE})
+
+
+def _valid(kind: Arg, value: str) -> bool:
+    if kind is Arg.ID:
+        return parse_row_id(value) is not None
+    if kind is Arg.ID_OR_ZERO:
+        return parse_row_id(value, zero=True) is not None
+    if kind is Arg.FLAG:
+        return value in ("0", "1")
+    if kind is Arg.OFFSET:
+        return bool(_DIGITS.match(value)) and int(value) <= MAX_OFFSET
+    if kind is Arg.COUNTRY:
+        return bool(_COUNTRY.match(value))
+    return bool(_NAME.match(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +104,12 @@ class Callback:
         return data
 
     def int_arg(self, position: int = 0) -> int:
-        """Return an argument as a number (ValueError when it is not one)."""
+        """Return an argument as a number (checked by ``parse``)."""
         return int(self.args[position])
+
+    def flag(self, position: int = 0) -> bool:
+        """Return a 0/1 argument as a truth value."""
+        return self.args[position] == "1"
 
 
 def make(action: Action, *args: object) -> str:
@@ -53,14 +118,20 @@ def make(action: Action, *args: object) -> str:
 
 
 def parse(data: str | None) -> Callback | None:
-    """Decode callback data, or None when it is not ours."""
-    if not data:
+    """Decode and check callback data, or None when it is not a button of ours as it is now."""
+    if not data or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
         return None
     head, *args = data.split(":")
     try:
-        return Callback(Action(head), tuple(args))
+        action = Action(head)
     except ValueError:
         return None
+    kinds = ARGS[action]
+    if action in OPTIONAL_LAST and len(args) == len(kinds) - 1:
+        kinds = kinds[:-1]
+    if len(args) != len(kinds) or not all(map(_valid, kinds, args)):
+        return None
+    return Callback(action, tuple(args))
 
 
 def pattern(action: Action) -> str:

@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.ids import parse_user_id
+
 
 class SmtpSecurity(StrEnum):
     NONE = "none"
@@ -47,13 +49,18 @@ class Settings(BaseSettings):
     telegram_paid_broadcast: bool = False
     telegram_paid_rate: float = Field(default=1000.0, gt=0)
     delivery_lease_seconds: float = Field(default=60.0, gt=0)
+    fetch_allow_private: bool = False
 
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [part.strip() for part in value.replace(";", ",").split(",")]
-            return frozenset(int(part) for part in parts if part)
+            ids = [(part, parse_user_id(part)) for part in parts if part]
+            wrong = [part for part, user_id in ids if user_id is None]
+            if wrong:
+                raise ValueError(f"{wrong[0]!r} is not a Telegram user id (a positive number)")
+            return frozenset(user_id for _, user_id in ids)
         return value
 
     @field_validator("telegram_api_url", "public_url")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -11,9 +14,12 @@ from telegram.ext import (
 )
 
 from bot.callbacks import Action, pattern
-from bot.context import AppType, HandlerCallback
+from bot.context import AppType, Context, HandlerCallback
 from bot.handlers import appeals, cases, contacts, errors, fallback, info, subscriptions
 from bot.handlers.admin import drafting, managing
+from bot.handlers.replies import answer, tapped
+
+EXPIRED = "This button has expired."
 
 _BUTTONS: dict[Action, HandlerCallback] = {
     Action.CASE: cases.case_button,
@@ -30,8 +36,27 @@ _BUTTONS: dict[Action, HandlerCallback] = {
     Action.SET_URGENT: subscriptions.settings_button,
     Action.SET_COUNTRY: subscriptions.settings_button,
     Action.UNFOLLOW: subscriptions.settings_button,
+    Action.RETRY_FAILED: managing.retry_button,
     **drafting.DRAFT_BUTTONS,
 }
+
+
+def checked_button(callback: HandlerCallback) -> HandlerCallback:
+    """Run a button's handler only for data that is well formed; say it expired otherwise."""
+
+    @functools.wraps(callback)
+    async def checked(update: Update, context: Context) -> None:
+        if tapped(update) is None:
+            await answer(update, EXPIRED)
+            return
+        await callback(update, context)
+
+    return checked
+
+
+async def expired_button(update: Update, _context: Context) -> None:
+    """Any other button: one of ours from an older version, or not ours at all."""
+    await answer(update, EXPIRED)
 
 
 def register(application: AppType) -> None:
@@ -58,30 +83,36 @@ def register(application: AppType) -> None:
             "admins": managing.manage_admins,
         }
     )
+    # Only new messages: an edited earlier message is not run (or added to a draft) again.
+    new = filters.UpdateType.MESSAGE
     for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback))
+        application.add_handler(CommandHandler(name, callback, filters=new))
     # An admin's text goes to their open draft first; other text falls through to the hint.
     application.add_handler(
         MessageHandler(
-            (filters.TEXT | filters.CAPTION) & filters.ChatType.PRIVATE, drafting.draft_input
+            new & (filters.TEXT | filters.CAPTION) & filters.ChatType.PRIVATE,
+            drafting.draft_input,
         ),
         group=-1,
     )
     application.add_handler(
-        MessageHandler(filters.Regex(appeals.APPEAL_COMMAND), appeals.appeal_command)
+        MessageHandler(new & filters.Regex(appeals.APPEAL_COMMAND), appeals.appeal_command)
     )
     shortcuts = filters.Regex(contacts.LETTER_COMMAND) | filters.Regex(contacts.CONTACTS_COMMAND)
-    application.add_handler(MessageHandler(shortcuts, contacts.shortcut))
+    application.add_handler(MessageHandler(new & shortcuts, contacts.shortcut))
     for action, callback in _BUTTONS.items():
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern(action)))
+        application.add_handler(
+            CallbackQueryHandler(checked_button(callback), pattern=pattern(action))
+        )
+    application.add_handler(CallbackQueryHandler(expired_button))
     application.add_handler(
         ChatMemberHandler(subscriptions.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(
         MessageHandler(filters.StatusUpdate.MIGRATE, subscriptions.chat_migrated)
     )
-    application.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command))
+    application.add_handler(MessageHandler(new & filters.COMMAND, fallback.unknown_command))
     application.add_handler(
-        MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, fallback.plain_text)
+        MessageHandler(new & filters.TEXT & filters.ChatType.PRIVATE, fallback.plain_text)
     )
     application.add_error_handler(errors.on_error)

@@ -11,6 +11,7 @@ from bot.keyboards import case_keyboard, cases_keyboard, pick_keyboard
 from bot.services import cases as case_service
 from bot.services import subscriptions
 from bot.services.lookup import MAX_QUERY_LENGTH
+from core.ids import parse_row_id
 from storage.repo.cases import get_case_by_slug
 
 
@@ -29,7 +30,7 @@ async def show_case_by_reference(update: Update, context: Context, reference: st
     """Open a case from a deep link: its slug or its number."""
     async with context.bot_data.services.reads() as session:
         case = await get_case_by_slug(session, reference)
-    case_id = case.id if case else (int(reference) if reference.isdigit() else None)
+    case_id = case.id if case else parse_row_id(reference)
     if case_id is None or not await show_case(update, context, case_id):
         await reply(update, context, "case_none", query=reference)
 

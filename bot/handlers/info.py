@@ -10,6 +10,7 @@ from bot.handlers import appeals, cases
 from bot.handlers.replies import answer, reply
 from bot.keyboards import start_keyboard
 from bot.services.admins import is_admin
+from core.ids import parse_row_id
 
 CASE_PREFIX, APPEAL_PREFIX = "case_", "appeal_"
 
@@ -20,8 +21,12 @@ async def start(update: Update, context: Context) -> None:
     if payload.startswith(CASE_PREFIX):
         await cases.show_case_by_reference(update, context, payload.removeprefix(CASE_PREFIX))
         return
-    if payload.startswith(APPEAL_PREFIX) and payload.removeprefix(APPEAL_PREFIX).isdigit():
-        await appeals.show_appeal(update, context, int(payload.removeprefix(APPEAL_PREFIX)))
+    if payload.startswith(APPEAL_PREFIX):
+        appeal_id = parse_row_id(payload.removeprefix(APPEAL_PREFIX))
+        if appeal_id is None:
+            await reply(update, context, "appeal_missing", appeal_id="?", withdrawn=False)
+        else:
+            await appeals.show_appeal(update, context, appeal_id)
         return
     await reply(update, context, "start", keyboard=start_keyboard())
 

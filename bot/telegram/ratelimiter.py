@@ -1,13 +1,19 @@
-"""PTB's hook into our rate limiter: replies are paced per chat and retried after a 429."""
+"""PTB's hook into our rate limiter: replies are paced per chat and retried after a 429.
+
+A reply that fails for a temporary reason (no answer, a 5xx, a proxy's page) is sent again
+with growing pauses until the Bot API answers properly again, for a few minutes at most.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.delivery.ratelimit import Priority, RateLimiter
@@ -26,6 +32,9 @@ PACED_ENDPOINTS = frozenset(
     }
 )
 MAX_RETRIES = 3
+OUTAGE_SECONDS = 300.0
+OUTAGE_FIRST_PAUSE = 1.0
+OUTAGE_LONGEST_PAUSE = 30.0
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -43,14 +52,27 @@ def _is_group(chat_id: int) -> bool:
 class InteractiveRateLimiter(BaseRateLimiter[Priority]):
     """Pace what the bot sends through PTB; ``rate_limit_args`` may ask for bulk priority."""
 
-    def __init__(self, limiter: RateLimiter) -> None:
+    def __init__(self, limiter: RateLimiter, *, outage_seconds: float = OUTAGE_SECONDS) -> None:
         self._limiter = limiter
+        self._outage_seconds = outage_seconds
+        self._stopping = asyncio.Event()
 
     async def initialize(self) -> None:
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
-        """Nothing to tear down."""
+        """Stop waiting for the API to come back."""
+        self.stop_retrying()
+
+    def stop_retrying(self) -> None:
+        """Give up on replies still waiting out an outage (the service is stopping)."""
+        self._stopping.set()
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep, unless the service stops first; return whether to go on."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        return not self._stopping.is_set()
 
     async def process_request(
         self,
@@ -65,14 +87,28 @@ class InteractiveRateLimiter(BaseRateLimiter[Priority]):
         if endpoint not in PACED_ENDPOINTS or not isinstance(chat, int):
             return await callback(*args, **kwargs)
         priority = rate_limit_args or Priority.INTERACTIVE
-        for attempt in range(MAX_RETRIES + 1):
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + self._outage_seconds
+        pause = OUTAGE_FIRST_PAUSE
+        told = 0
+        while True:
             await self._limiter.acquire(chat, is_group=_is_group(chat), priority=priority)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
-                if attempt == MAX_RETRIES:
+                told += 1
+                if told > MAX_RETRIES:
                     raise
                 wait = retry_seconds(error)
                 log.info("%s got 429; retrying in %.0f s", endpoint, wait)
                 self._limiter.pause_chat(chat, wait)
-        raise AssertionError("unreachable")
+            except BadRequest:
+                raise
+            except NetworkError as error:
+                # Temporary: the message did not go (or we cannot tell); wait for the API.
+                if loop.time() + pause > give_up_at:
+                    raise
+                log.info("%s failed (%s); trying again in %.0f s", endpoint, error, pause)
+                if not await self._pause(pause):
+                    raise
+                pause = min(OUTAGE_LONGEST_PAUSE, pause * 2)

@@ -1,16 +1,64 @@
-"""PTB's requests over aiohttp instead of httpx: the same contract, less work per call."""
+"""PTB's requests over aiohttp instead of httpx: the same contract, less work per call.
+
+Answers are checked before PTB reads them: a body that is not a Bot API answer (a proxy's
+page, cut-off JSON, a list where an object belongs) becomes a NetworkError, which PTB and our
+rate limiter treat as temporary, instead of an exception PTB would loop on.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram._utils.types import JSONDict, ODVInput
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 ODVFloat = ODVInput[float]
+log = logging.getLogger(__name__)
+
+
+def _not_an_answer(what: str) -> NetworkError:
+    return NetworkError(f"the Bot API answered with {what}")
+
+
+def check_success(url: str, body: bytes) -> None:
+    """Raise NetworkError unless a 2xx body is a Bot API answer with a result."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        raise _not_an_answer("something that is not JSON") from None
+    if not isinstance(answer, dict) or answer.get("ok") is not True or "result" not in answer:
+        raise _not_an_answer("JSON that is not a Bot API answer")
+    if url.endswith("/getUpdates"):
+        updates = answer["result"]
+        if not isinstance(updates, list) or not all(
+            isinstance(update, dict) and isinstance(update.get("update_id"), int)
+            for update in updates
+        ):
+            raise _not_an_answer("a getUpdates result that is not a list of updates")
+
+
+class PollingHealth:
+    """Log a failing getUpdates once when it starts failing and once when it recovers."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+
+    def failed(self, error: TelegramError) -> None:
+        """Count a failed poll (PTB then waits longer before the next, up to 30 s)."""
+        if self.failures == 0:
+            log.warning("polling for updates failed (%s); retrying with backoff", error)
+        self.failures += 1
+
+    def succeeded(self) -> None:
+        """Note a good poll; end the episode of failures, if there was one."""
+        if self.failures:
+            log.warning("polling for updates works again after %d failures", self.failures)
+            self.failures = 0
 
 
 class AiohttpRequest(BaseRequest):
@@ -23,8 +71,10 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 10.0,
         connect_timeout: float | None = 10.0,
         write_timeout: float | None = 10.0,
+        health: PollingHealth | None = None,
     ) -> None:
         self._connections = connections
+        self._health = health
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
         self._write_timeout = write_timeout
@@ -45,6 +95,17 @@ class AiohttpRequest(BaseRequest):
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> JSONDict:
+        """Parse an answer's JSON (PTB would log the whole body of a bad one, every time)."""
+        try:
+            answer = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            raise _not_an_answer("something that is not JSON") from None
+        if not isinstance(answer, dict):
+            raise _not_an_answer("JSON that is not a Bot API answer")
+        return answer
 
     def _pick(self, value: ODVFloat, default: float | None) -> float | None:
         return default if isinstance(value, DefaultValue) else value
@@ -80,8 +141,13 @@ class AiohttpRequest(BaseRequest):
                 data = request_data.json_parameters
         try:
             async with self._session.request(method, url, data=data, timeout=timeout) as response:
-                return response.status, await response.read()
+                status, body = response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        if 200 <= status <= 299:
+            check_success(url, body)
+            if self._health is not None:
+                self._health.succeeded()
+        return status, body

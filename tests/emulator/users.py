@@ -48,6 +48,23 @@ class UserActions:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self.world.push_update({"message": message})
 
+    def edit_text(self, chat_id: int, message_id: int, text: str) -> int:
+        """Make the user edit a message they sent earlier; return the update id."""
+        kind = self.world.chat_type(chat_id)
+        now = int(time.time())
+        message: Params = {
+            "message_id": message_id,
+            "from": user_object(chat_id),
+            "chat": chat_object(chat_id, kind),
+            "date": now - 60,
+            "edit_date": now,
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self.world.push_update({"edited_message": message})
+
     def tap(self, message: Sent, label: str, *, user_id: int | None = None) -> str:
         """Make a user tap the inline button whose label contains ``label``."""
         button = message.button(label)

@@ -9,9 +9,8 @@ from telegram.ext import ApplicationHandlerStop
 from bot.callbacks import Action
 from bot.context import Context, Services
 from bot.delivery.render import telegram_message
-from bot.errors import BadInputError
 from bot.extract.draft import DraftData
-from bot.extract.fetch import fetch_page, single_link
+from bot.extract.fetch import FetchOptions, fetch_page, single_link
 from bot.handlers.admin.guard import admin_only
 from bot.handlers.replies import answer, command_argument, edit_keyboard, reply, tapped
 from bot.keyboards import draft_fields_keyboard, draft_keyboard
@@ -19,6 +18,7 @@ from bot.services import drafts
 from bot.services.admins import is_admin
 from bot.services.cases import find_cases, named_hits
 from bot.services.publishing import Published
+from core.errors import BadInputError
 from storage.enums import AppealKind
 from storage.models import Draft
 from storage.repo.cases import get_case
@@ -107,7 +107,7 @@ async def update_case(update: Update, context: Context) -> None:
         return
     services = context.bot_data.services
     async with services.sessions.begin() as session:
-        lookup = await find_cases(session, services.case_index, query)
+        lookup = await find_cases(session, services.case_index, query, public=False)
         if lookup.best is None:
             hits = await named_hits(session, lookup.candidates)
             case = None
@@ -163,7 +163,8 @@ async def draft_input(update: Update, context: Context) -> None:
     try:
         source_url = None
         if not draft.step.startswith(drafts.EDIT) and (link := single_link(text)):
-            page = await fetch_page(link)
+            options = FetchOptions.for_settings(allow_private=services.settings.fetch_allow_private)
+            page = await fetch_page(link, options)
             text, source_url = page.text, link
         async with services.sessions.begin() as session:
             stored = await session.get(Draft, draft.id)
@@ -250,10 +251,13 @@ async def back_button(update: Update, context: Context) -> None:
 async def field_button(update: Update, context: Context) -> None:
     """Ask for a new value of one field."""
     callback = tapped(update)
-    draft = await _tapped_draft(update, context)
-    if draft is None or callback is None or not callback.args:
+    if callback is None or callback.args[0] not in drafts.FIELDS:
+        await answer(update, "This button has expired.")
         return
     field = callback.args[0]
+    draft = await _tapped_draft(update, context)
+    if draft is None:
+        return
     async with context.bot_data.services.sessions.begin() as session:
         stored = await session.get(Draft, draft.id)
         if stored is None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Context
-from bot.errors import BadInputError
 from bot.handlers.admin.guard import admin_only
-from bot.handlers.replies import command_argument, reply
+from bot.handlers.replies import answer, command_argument, reply, tapped
 from bot.services import admins as admin_service
 from bot.services import stats as stats_service
 from bot.services.appeals import appeal_id_for
 from bot.services.cases import find_cases, named_hits
 from bot.services.outcomes import USAGE, parse_outcome, record_outcome
-from bot.services.publishing import withdraw
+from bot.services.publishing import retry_failed, withdraw
+from core.errors import BadInputError
+from core.ids import parse_user_id
 from storage.repo import admins as admin_repo
 from storage.repo.audit import log_action
 from storage.repo.cases import get_case
@@ -32,7 +33,7 @@ async def outcome(update: Update, context: Context) -> None:
     services = context.bot_data.services
     delivery = services.delivery
     async with services.sessions.begin() as session:
-        lookup = await find_cases(session, services.case_index, request.case_query)
+        lookup = await find_cases(session, services.case_index, request.case_query, public=False)
         case = await get_case(session, lookup.best.case_id) if lookup.best else None
         hits = [] if case else await named_hits(session, lookup.candidates)
         result = None
@@ -86,6 +87,30 @@ async def withdraw_appeal(update: Update, context: Context) -> None:
     await reply(update, context, "withdrawn", withdrawn=done)
 
 
+@admin_only("retry failed")
+async def retry_button(update: Update, context: Context) -> None:
+    """Queue a finished broadcast's failed deliveries again (from its summary's button)."""
+    user, callback = update.effective_user, tapped(update)
+    if callback is None:
+        await answer(update)
+        return
+    services = context.bot_data.services
+    try:
+        async with services.sessions.begin() as session:
+            requeued = await retry_failed(
+                session,
+                callback.int_arg(),
+                actor=f"telegram:{user.id if user else ''}",
+                actor_id=user.id if user else None,
+            )
+    except BadInputError as problem:
+        await answer(update, str(problem), alert=True)
+        return
+    if services.delivery is not None:
+        services.delivery.wake()
+    await answer(update, f"{requeued} queued again." if requeued else "Nothing failed any more.")
+
+
 @admin_only("stats")
 async def stats(update: Update, context: Context) -> None:
     """/stats: subscribers, appeals, protests, the last broadcasts."""
@@ -105,21 +130,25 @@ async def manage_admins(update: Update, context: Context) -> None:
         if words:
             verb = words[0].lower()
             target = words[1] if len(words) > 1 else ""
-            if verb not in {"add", "remove"} or not target.lstrip("-").isdigit():
-                message = "Use /admins add <user id> or /admins remove <user id> (a number)."
+            user_id = parse_user_id(target)
+            if verb not in {"add", "remove"} or user_id is None:
+                message = (
+                    "Use /admins add <user id> or /admins remove <user id>: a Telegram user id "
+                    "is a positive number, as @userinfobot shows it."
+                )
             elif verb == "add":
                 added = await admin_repo.add(
-                    session, user_id=int(target), added_by=user.id if user else None
+                    session, user_id=user_id, added_by=user.id if user else None
                 )
                 message = (
                     f"{target} is now an admin." if added else f"{target} already was an admin."
                 )
-            elif int(target) in services.settings.admin_ids:
+            elif user_id in services.settings.admin_ids:
                 message = (
                     f"{target} is an admin by configuration (APPEALBOT_ADMIN_IDS); change it there."
                 )
             else:
-                removed = await admin_repo.remove(session, int(target))
+                removed = await admin_repo.remove(session, user_id)
                 message = (
                     f"{target} is no longer an admin." if removed else f"{target} was not an admin."
                 )

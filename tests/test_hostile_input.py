@@ -1,0 +1,153 @@
+"""Odd and hostile input gets a short, clear answer: no apology, no traceback, nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import Admin, Draft
+from tests.emulator import PROXY_PAGE, TRUNCATED_JSON, BotApiEmulator, Faults
+from tests.support.bot import running_bot, sessions_for
+
+ADMIN, READER = 4301, 4302
+HUGE = "9" * 25
+EXPIRED = "This button has expired."
+APOLOGY = "Sorry, something went wrong"
+
+
+@pytest.fixture
+def errors(caplog: pytest.LogCaptureFixture) -> Iterator[list[logging.LogRecord]]:
+    """Collect what is logged at ERROR and above while the test runs."""
+    caplog.set_level(logging.WARNING)
+    found: list[logging.LogRecord] = []
+    yield found
+    found.extend(record for record in caplog.records if record.levelno >= logging.ERROR)
+
+
+@pytest.fixture
+async def admin_bot(emulator: BotApiEmulator, seeded_url: str) -> AsyncIterator[BotApiEmulator]:
+    async with running_bot(emulator, seeded_url, admin_ids=[ADMIN]):
+        yield emulator
+
+
+def apologies(bot: BotApiEmulator) -> list[str]:
+    return [m.text for chat in bot.world.messages.values() for m in chat if APOLOGY in m.text]
+
+
+async def test_huge_numbers_in_deep_links_get_a_plain_answer(
+    admin_bot: BotApiEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    for payload in (f"case_{HUGE}", f"appeal_{HUGE}", "case_-1", "appeal_0"):
+        [answer] = await admin_bot.converse(READER, f"/start {payload}")
+        assert answer.text.startswith("I found no"), payload
+    assert apologies(admin_bot) == []
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        f"case:{HUGE}",
+        "case:abc",
+        "case:",
+        "case:1:2",
+        "apl:-1",
+        f"prt:4:{HUGE}",
+        "prt:4",
+        "apls:x",
+        "surg:2",
+        "sctr:kz",
+        "sctr:KZ;DROP",
+        "zzz:1",
+        "",
+        "dpub:1",
+        "dfld:nonsense",
+        f"rtry:{HUGE}",
+    ],
+)
+async def test_malformed_buttons_have_expired(
+    admin_bot: BotApiEmulator, caplog: pytest.LogCaptureFixture, data: str
+) -> None:
+    [start] = await admin_bot.converse(ADMIN, "/newappeal")
+    query = admin_bot.tap_data(start, data)
+    answer = await admin_bot.wait_for_answer(query)
+    expected = {
+        "dpub:1": "That draft is no longer open.",  # well formed: no text was sent yet
+    }.get(data, EXPIRED)
+    assert answer["text"] == expected
+    await asyncio.sleep(0.2)
+    assert apologies(admin_bot) == []
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("target", ["0", "-5", HUGE, "12abc", "١٢٣"])
+async def test_admin_ids_must_be_telegram_user_ids(
+    admin_bot: BotApiEmulator, seeded_url: str, target: str
+) -> None:
+    [answer] = await admin_bot.converse(ADMIN, f"/admins add {target}")
+    assert "a Telegram user id is a positive number" in answer.text
+    assert apologies(admin_bot) == []
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Admin)) == 0
+
+
+async def test_an_edited_message_is_not_run_again(admin_bot: BotApiEmulator) -> None:
+    [answer] = await admin_bot.converse(READER, "/case Kurmanov")
+    admin_bot.edit_text(READER, 1, "/case Kuramshin")
+    admin_bot.edit_text(READER, 1, "/appeals")
+    await asyncio.sleep(1.0)
+    assert admin_bot.sent(READER) == [answer]
+
+
+async def test_editing_the_pasted_appeal_does_not_add_it_twice(
+    admin_bot: BotApiEmulator, seeded_url: str
+) -> None:
+    await admin_bot.converse(ADMIN, "/newappeal")
+    text = (
+        "Kazakhstan: trade unionist held in Shymkent\n\n"
+        "On 3 March the police detained the trade unionist Erlan Baltabay in Shymkent. "
+        "Please send protests to the Procurator General, Email: gp@prokuror.example.kz"
+    )
+    await admin_bot.converse(ADMIN, text, expect=2)
+    admin_bot.edit_text(ADMIN, 2, text + " (edited)")
+    await asyncio.sleep(1.0)
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        draft = (await session.scalars(select(Draft))).one()
+    assert draft.data["text"].count("Erlan Baltabay") == 1
+    assert "(edited)" not in draft.data["text"]
+
+
+async def test_a_garbled_get_updates_backs_off_and_recovers(
+    admin_bot: BotApiEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    admin_bot.set_faults(Faults(updates_body='[{"update_id": "x"}]'))
+    admin_bot.world.new_update.set()  # end the long poll in progress
+    calls_before = admin_bot.world.counters.calls["getupdates"]
+    await asyncio.sleep(4.0)
+    calls = admin_bot.world.counters.calls["getupdates"] - calls_before
+    admin_bot.set_faults(Faults())
+    [answer] = await admin_bot.converse(READER, "/case Kuramshin", timeout=40)
+    assert answer.text.startswith("Vadim Kuramshin")
+    assert calls <= 6, calls  # 1 s, 1.5 s, 2.25 s ... not hundreds a second
+    polling = [r.getMessage() for r in caplog.records if r.name == "bot.telegram.request"]
+    assert len([m for m in polling if "polling for updates failed" in m]) == 1
+    assert any("works again" in m for m in polling)
+    assert not [r for r in caplog.records if r.levelno >= logging.CRITICAL]
+
+
+@pytest.mark.parametrize("body", [TRUNCATED_JSON, PROXY_PAGE])
+async def test_a_reply_that_failed_in_an_outage_arrives_when_it_ends(
+    admin_bot: BotApiEmulator, body: str
+) -> None:
+    admin_bot.set_faults(Faults(garbled_rate=1.0, garbled_body=body))
+    admin_bot.send_text(READER, "/case Kuramshin")
+    await admin_bot.wait_until(lambda: admin_bot.stats["garbled"] >= 2, timeout=10)
+    assert admin_bot.sent(READER) == []
+    admin_bot.set_faults(Faults())
+    [answer] = await admin_bot.wait_for_messages(READER, 1, timeout=20)
+    assert answer.text.startswith("Vadim Kuramshin")
