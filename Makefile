@@ -15,11 +15,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@$(BIN)/appealbot run
 
-## test: lint, type-check and run every test
+## test: lint, type-check, check the layers and run every test
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 format: $(STAMP)

@@ -30,22 +30,19 @@ from telegram import Bot
 
 from benchmarks.common import peak_rss_mb, percentile, report
 from benchmarks.remote import RemoteEmulator
-from bot.delivery.engine import DeliveryEngine, EngineConfig
+from bot.app import Overrides, open_app
+from bot.config import Settings
 from bot.delivery.progress import follow
-from bot.delivery.ratelimit import Limits as OurLimits
-from bot.delivery.ratelimit import RateLimiter
-from bot.delivery.render import MessageCache
-from bot.delivery.telegram_channel import TelegramChannel
-from bot.services.publishing import publish
-from bot.telegram.client import BotApiClient
-from storage.engine import create_engine, create_read_sessionmaker, create_sessionmaker
+from bot.services.actors import Actor
+from bot.telegram.flood import FloodLimits
+from storage.database import Database
+from storage.engine import create_engine
 from storage.enums import Channel, DeliveryState, SubscriberState
 from storage.migrate import upgrade
 from storage.models import Delivery, Subscriber
 from storage.repo.subscribers import new_token
 from storage.seeding import default_seed_dir, load_seed_files
 from storage.types import utcnow
-from templates import Templates
 
 APPEAL = 4
 UNLIMITED = 100_000.0
@@ -55,9 +52,8 @@ async def build_database(folder: Path, subscribers: int) -> str:
     """Return the URL of a migrated, seeded SQLite file with ``subscribers`` active chats."""
     url = f"sqlite+aiosqlite:///{folder / 'broadcast.db'}"
     await upgrade(url)
-    engine = create_engine(url)
-    sessions = create_sessionmaker(engine)
-    await load_seed_files(sessions, [default_seed_dir()])
+    db = Database(create_engine(url))
+    await load_seed_files(db, [default_seed_dir()])
     now = utcnow()
     for start in range(0, subscribers, 10_000):
         rows = [
@@ -75,44 +71,43 @@ async def build_database(folder: Path, subscribers: int) -> str:
             }
             for n in range(start, min(subscribers, start + 10_000))
         ]
-        async with sessions.begin() as session:
-            await session.execute(insert(Subscriber), rows)
-    await engine.dispose()
+        async with db.unit() as unit:
+            await unit.session.execute(insert(Subscriber), rows)
+    await db.dispose()
     return url
+
+
+def bench_settings(url: str, api_root: str, token: str, *, rate: float) -> Settings:
+    """Return the service's settings for a benchmark run."""
+    return Settings(
+        _env_file=None,
+        database_url=url,
+        telegram_token=token,
+        telegram_api_url=api_root,
+        telegram_rate=rate,
+    )
 
 
 async def broadcast_once(url: str, api_root: str, token: str, *, rate: float) -> dict[str, Any]:
     """Publish the appeal and deliver it to every subscriber; return timings and counts."""
-    engine = create_engine(url)
-    sessions = create_sessionmaker(engine)
-    reads = create_read_sessionmaker(engine)
-    limiter = RateLimiter(OurLimits(global_rate=rate))
-    delivery = DeliveryEngine(
-        sessions=sessions,
-        channels={
-            Channel.TELEGRAM: TelegramChannel(
-                client=BotApiClient(api_root=api_root, token=token), limiter=limiter
+    settings = bench_settings(url, api_root, token, rate=rate)
+    overrides = Overrides(limits=FloodLimits(global_rate=rate))
+    async with open_app(settings, overrides=overrides) as app:
+        delivery = app.delivery
+        assert delivery is not None
+        await delivery.start()
+        started = time.perf_counter()
+        published = await app.services.publishing.publish(APPEAL, actor=Actor("benchmark"))
+        queued_in = time.perf_counter() - started
+        final = await follow(app.db, APPEAL, report=lambda _p: None, every=0.2)
+        seconds = time.perf_counter() - started
+        await delivery.stop()
+        async with app.db.read() as session:
+            persisted = await session.scalar(
+                select(func.count()).where(
+                    Delivery.appeal_id == APPEAL, Delivery.state == DeliveryState.SENT
+                )
             )
-        },
-        messages=MessageCache(Templates(), reads),
-        config=EngineConfig.for_rate(rate),
-    )
-    await delivery.start()
-    started = time.perf_counter()
-    async with sessions.begin() as session:
-        published = await publish(session, APPEAL, actor="benchmark")
-    queued_in = time.perf_counter() - started
-    delivery.wake()
-    final = await follow(reads, APPEAL, report=lambda _p: None, every=0.2)
-    seconds = time.perf_counter() - started
-    await delivery.stop()
-    async with reads() as session:
-        persisted = await session.scalar(
-            select(func.count()).where(
-                Delivery.appeal_id == APPEAL, Delivery.state == DeliveryState.SENT
-            )
-        )
-    await engine.dispose()
     return {
         "queued": published.queued,
         "enqueue_seconds": round(queued_in, 3),
@@ -254,10 +249,9 @@ async def case_interactive(subscribers: int, seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
     lost = 0
     async with BotApiEmulator() as emulator, running_bot(emulator, url):
-        engine = create_engine(url)
-        async with create_sessionmaker(engine).begin() as session:
-            await publish(session, APPEAL, actor="benchmark")
-        await engine.dispose()
+        settings = bench_settings(url, emulator.api_root, emulator.token, rate=30.0)
+        async with open_app(settings) as app:
+            await app.services.publishing.publish(APPEAL, actor=Actor("benchmark"))
         await emulator.wait_until(lambda: emulator.stats["delivered"] >= 30, timeout=30)
         started = time.monotonic()
         broadcast_start = emulator.stats["delivered"]

@@ -21,7 +21,8 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from benchmarks.common import peak_rss_mb, percentile, report
-from storage.engine import create_engine, create_sessionmaker
+from storage.database import Database
+from storage.engine import create_engine
 from storage.enums import AppealKind, AppealStatus, CaseStatus, DatePrecision, Urgency
 from storage.migrate import upgrade
 from storage.models import Appeal, Case, CaseName, appeal_cases
@@ -66,12 +67,12 @@ def _name(rng: random.Random) -> tuple[str, str]:
 async def build_database(url: str, cases: int, rng: random.Random) -> list[tuple[str, str]]:
     """Migrate, seed, and add ``cases`` cases with two names each and an appeal per ten."""
     await upgrade(url)
-    engine = create_engine(url)
-    sessions = create_sessionmaker(engine)
-    await load_seed_files(sessions, [default_seed_dir()])
+    db = Database(create_engine(url))
+    await load_seed_files(db, [default_seed_dir()])
     names: list[tuple[str, str]] = []
     now = datetime.now(UTC)
-    async with sessions.begin() as session:
+    async with db.unit() as unit:
+        session = unit.session
         case_rows, name_rows = [], []
         for n in range(cases):
             latin, cyrillic = _name(rng)
@@ -122,7 +123,7 @@ async def build_database(url: str, cases: int, rng: random.Random) -> list[tuple
             for n in range(cases // 10)
         ]
         await session.execute(insert(appeal_cases), links)
-    await engine.dispose()
+    await db.dispose()
     return names
 
 

@@ -1,133 +1,217 @@
-"""The composition root: settings -> engine -> services -> Application, wired in one place."""
+"""The composition root: settings -> database -> delivery -> services -> Application.
+
+Everything is wired here and only here. ``appealbot run``, every command-line command, the
+tests and the benchmarks all build what they need with ``open_app`` (tests and benchmarks
+pass explicit ``Overrides``), so what they exercise is what production runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, JobQueue
 from telegram.request import BaseRequest
 
 from bot import handlers
-from bot.commands import PUBLIC_COMMANDS
 from bot.config import Settings
-from bot.context import CONTEXT_TYPES, AppType, BotData, Context, Services
+from bot.context import CONTEXT_TYPES, AppType, BotData, Context
 from bot.delivery.channels import DeliveryChannel
 from bot.delivery.engine import DeliveryEngine, EngineConfig
-from bot.delivery.ratelimit import Limits, RateLimiter
-from bot.delivery.render import MessageCache
-from bot.delivery.reporter import ProgressReporter
+from bot.delivery.messages import MessageCache
 from bot.delivery.telegram_channel import TelegramChannel
-from bot.keyboards import progress_keyboard
+from bot.extract.fetch import FetchOptions
+from bot.handlers import menus
+from bot.handlers.table import COMMANDS
+from bot.jobs.progress import ProgressReporter
+from bot.presentation.labels import case_status_label
+from bot.presentation.render import Presenter
+from bot.services import Services
+from bot.services.admins import AdminService
+from bot.services.appeals import AppealService
+from bot.services.broadcasts import BroadcastService
+from bot.services.cases import CaseService
+from bot.services.drafts import DraftService
 from bot.services.lookup import CaseIndex
-from bot.telegram.client import BotApiClient
-from bot.telegram.ratelimiter import InteractiveRateLimiter
+from bot.services.outcomes import OutcomeService
+from bot.services.publishing import PublishingService
+from bot.services.resolve import Resolver
+from bot.services.signals import DeliverySignals, NoDelivery, configured_channels
+from bot.services.stats import StatsService
+from bot.services.subscriptions import SubscriptionService
+from bot.telegram.client import BotApiClient, ClientOptions
+from bot.telegram.flood import FloodLimiter, FloodLimits
+from bot.telegram.ptb_limiter import PtbRateLimiter
 from bot.telegram.request import AiohttpRequest, PollingHealth
 from bot.telegram.updates import PerChatUpdateProcessor
 from bot.web import start_web
 from core.errors import AppealbotError, ConfigError
-from storage.engine import create_engine, create_read_sessionmaker, create_sessionmaker
+from storage.database import Database
+from storage.engine import create_engine
 from storage.enums import Channel
-from storage.migrate import upgrade
+from storage.migrate import require_current, upgrade
 from storage.repo.appeals import count_appeals
 from storage.repo.cases import count_cases
 from storage.seeding import default_seed_dir, load_seed_files
-from templates import Templates
 
 log = logging.getLogger(__name__)
+PROGRESS_EVERY = 3.0
 
 
-async def seed_if_empty(sessions: async_sessionmaker[AsyncSession]) -> bool:
-    """Load the shipped seeds into a database without cases or appeals."""
-    async with sessions() as session:
-        empty = await count_cases(session) == 0 and await count_appeals(session) == 0
-    if empty:
-        report = await load_seed_files(sessions, [default_seed_dir()])
-        log.info("seeded an empty database with %d appeals", report.created)
-    return empty
+class Migrate(StrEnum):
+    UPGRADE = "upgrade"  # bring the database to the newest revision first
+    REQUIRE = "require"  # refuse to work on a database that is not at the newest revision
+    NONE = "none"
 
 
-def build_delivery(
-    settings: Settings,
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    reads: async_sessionmaker[AsyncSession],
-    templates: Templates,
-    limiter: RateLimiter,
-) -> DeliveryEngine | None:
-    """Build the delivery engine with every channel that is configured."""
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """Explicit replacements, for tests and benchmarks; production uses none."""
+
+    channels: Mapping[Channel, DeliveryChannel] | None = None
+    engine: EngineConfig | None = None
+    limits: FloodLimits | None = None
+    client: ClientOptions | None = None
+    fetch: FetchOptions | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """Everything the service is made of, built once."""
+
+    settings: Settings
+    db: Database
+    presenter: Presenter
+    limiter: FloodLimiter
+    delivery: DeliveryEngine | None
+    services: Services
+    reporter: ProgressReporter
+
+
+def build_channels(
+    settings: Settings, limiter: FloodLimiter, overrides: Overrides
+) -> dict[Channel, DeliveryChannel]:
+    """Return a channel for every way of sending that is configured."""
+    if overrides.channels is not None:
+        return dict(overrides.channels)
     channels: dict[Channel, DeliveryChannel] = {}
     if settings.telegram_token is not None:
         client = BotApiClient(
-            api_root=settings.telegram_api_url, token=settings.telegram_token.get_secret_value()
+            api_root=settings.telegram_api_url,
+            token=settings.telegram_token.get_secret_value(),
+            options=overrides.client,
         )
         channels[Channel.TELEGRAM] = TelegramChannel(
             client=client, limiter=limiter, paid=settings.telegram_paid_broadcast
         )
-    if not channels:
-        return None
-    return DeliveryEngine(
-        sessions=sessions,
-        channels=channels,
-        messages=MessageCache(templates, reads),
-        config=EngineConfig.for_rate(
-            settings.broadcast_rate, lease=settings.delivery_lease_seconds
+    return channels
+
+
+def build_services(
+    settings: Settings,
+    db: Database,
+    *,
+    delivery: DeliverySignals,
+    fetch: FetchOptions,
+) -> Services:
+    """Build every service over one database, telling ``delivery`` what to send."""
+    index = CaseIndex()
+    publishing = PublishingService(
+        db,
+        delivery=delivery,
+        index=index,
+        channels=configured_channels(
+            telegram=settings.telegram_token is not None, email=settings.email_enabled
         ),
+        paid=settings.telegram_paid_broadcast,
+    )
+    return Services(
+        settings=settings,
+        db=db,
+        index=index,
+        resolver=Resolver(db, index),
+        cases=CaseService(db),
+        appeals=AppealService(db),
+        drafts=DraftService(db, index=index, publishing=publishing, fetch_options=fetch),
+        publishing=publishing,
+        broadcasts=BroadcastService(db),
+        outcomes=OutcomeService(db, publishing=publishing, label=case_status_label),
+        subscriptions=SubscriptionService(db),
+        admins=AdminService(db, configured=settings.admin_ids),
+        stats=StatsService(db),
     )
 
 
 @asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
-    """Create the database engine and every service; dispose of the engine on the way out."""
-    engine = create_engine(settings.database_url)
-    sessions = create_sessionmaker(engine)
-    reads = create_read_sessionmaker(engine)
-    templates = Templates()
-    limiter = RateLimiter(Limits(global_rate=settings.broadcast_rate))
+async def open_app(
+    settings: Settings,
+    *,
+    migrate: Migrate = Migrate.REQUIRE,
+    overrides: Overrides | None = None,
+) -> AsyncIterator[App]:
+    """Build the whole service over its database; close the database on the way out."""
+    overrides = overrides or Overrides()
+    if migrate is Migrate.UPGRADE:
+        await upgrade(settings.database_url)
+    db = Database(create_engine(settings.database_url))
     try:
-        yield Services(
+        if migrate is Migrate.REQUIRE:
+            await require_current(db.engine)
+        presenter = Presenter()
+        limiter = FloodLimiter(overrides.limits or FloodLimits(global_rate=settings.broadcast_rate))
+        channels = build_channels(settings, limiter, overrides)
+        delivery = None
+        if channels:
+            delivery = DeliveryEngine(
+                db=db,
+                channels=channels,
+                messages=MessageCache(presenter.for_delivery, db),
+                config=overrides.engine
+                or EngineConfig.for_rate(
+                    settings.broadcast_rate, lease=settings.delivery_lease_seconds
+                ),
+            )
+        fetch = overrides.fetch or FetchOptions.for_settings(
+            allow_private=settings.fetch_allow_private
+        )
+        services = build_services(settings, db, delivery=delivery or NoDelivery(), fetch=fetch)
+        yield App(
             settings=settings,
-            sessions=sessions,
-            reads=reads,
-            templates=templates,
-            case_index=CaseIndex(),
+            db=db,
+            presenter=presenter,
             limiter=limiter,
-            delivery=build_delivery(
-                settings, sessions=sessions, reads=reads, templates=templates, limiter=limiter
-            ),
-            reporter=ProgressReporter(
-                sessions=sessions, reads=reads, templates=templates, buttons=progress_keyboard
-            ),
+            delivery=delivery,
+            services=services,
+            reporter=ProgressReporter(broadcasts=services.broadcasts, presenter=presenter),
         )
     finally:
-        await engine.dispose()
+        await db.dispose()
 
 
-async def report_progress(context: Context) -> None:
-    """Job: update the progress messages of running broadcasts."""
-    await context.bot_data.services.reporter.tick(context.bot)
-
-
-async def register_commands(application: AppType) -> None:
-    """Publish the command menu Telegram shows next to the text field."""
-    await application.bot.set_my_commands(
-        [BotCommand(command.name, command.description) for command in PUBLIC_COMMANDS]
-    )
+async def seed_if_empty(db: Database) -> bool:
+    """Load the shipped seeds into a database without cases or appeals."""
+    async with db.read() as session:
+        empty = await count_cases(session) == 0 and await count_appeals(session) == 0
+    if empty:
+        report = await load_seed_files(db, [default_seed_dir()])
+        log.info("seeded an empty database with %d appeals", report.created)
+    return empty
 
 
 def build_application(
-    services: Services, *, requests: tuple[BaseRequest, BaseRequest] | None = None
+    app: App, *, requests: tuple[BaseRequest, BaseRequest] | None = None
 ) -> AppType:
     """Build the PTB application with its handlers and typed bot_data.
 
     ``requests`` (for API calls, for getUpdates) default to aiohttp ones.
     """
-    settings = services.settings
+    settings = app.settings
     request, updates_request = requests or (AiohttpRequest(), AiohttpRequest(connections=1))
     if settings.telegram_token is None:
         raise ConfigError("APPEALBOT_TELEGRAM_TOKEN is not set")
@@ -138,30 +222,37 @@ def build_application(
         .base_url(settings.bot_base_url)
         .context_types(CONTEXT_TYPES)
         .job_queue(job_queue)
-        .rate_limiter(InteractiveRateLimiter(services.limiter))
+        .rate_limiter(PtbRateLimiter(app.limiter))
         .concurrent_updates(PerChatUpdateProcessor())
         .request(request)
         .get_updates_request(updates_request)
         .build()
     )
     bot_data: BotData = application.bot_data
-    bot_data.wire(services)
+    bot_data.wire(services=app.services, presenter=app.presenter, commands=COMMANDS)
     handlers.register(application)
+
+    def admin_changed(user_id: int, is_admin: bool) -> None:
+        application.create_task(menus.admin_changed(application.bot, user_id, is_admin=is_admin))
+
+    app.services.admins.on_change = admin_changed
     return application
 
 
-PROGRESS_EVERY = 3.0
+async def _report_progress(context: Context) -> None:
+    reporter = context.job.data if context.job else None
+    if isinstance(reporter, ProgressReporter):
+        await reporter.tick(context.bot)
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
     """Migrate, seed an empty database, then run the bot, delivery, scheduler and HTTP
     endpoints until ``stop`` is set."""
-    await upgrade(settings.database_url)
-    async with open_services(settings) as services:
-        await seed_if_empty(services.sessions)
+    async with open_app(settings, migrate=Migrate.UPGRADE) as app:
+        await seed_if_empty(app.db)
         health = PollingHealth()
         requests = (AiohttpRequest(), AiohttpRequest(connections=1, health=health))
-        application = build_application(services, requests=requests)
+        application = build_application(app, requests=requests)
         try:
             await application.initialize()
         except (InvalidToken, NetworkError) as exc:
@@ -176,9 +267,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
                 f"could not reach the Bot API at {settings.telegram_api_url} ({exc.message}); "
                 "check the network or APPEALBOT_TELEGRAM_API_URL"
             ) from None
-        delivery = services.delivery
+        delivery = app.delivery
         try:
-            await register_commands(application)
+            await menus.publish_menu(application.bot)
             await application.start()
             assert application.updater is not None
             assert application.job_queue is not None
@@ -188,14 +279,18 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
             if delivery is not None:
                 await delivery.start()
             application.job_queue.run_repeating(
-                report_progress, interval=PROGRESS_EVERY, first=1.0, name="broadcast-progress"
+                _report_progress,
+                interval=PROGRESS_EVERY,
+                first=1.0,
+                name="broadcast-progress",
+                data=app.reporter,
             )
-            web_runner = await start_web(services)
+            web_runner = await start_web(app.settings, app.services)
             log.info("appealbot is running")
             await stop.wait()
             log.info("stopping")
             rate_limiter = application.bot.rate_limiter
-            if isinstance(rate_limiter, InteractiveRateLimiter):
+            if isinstance(rate_limiter, PtbRateLimiter):
                 rate_limiter.stop_retrying()
             await web_runner.cleanup()
             await application.updater.stop()

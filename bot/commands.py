@@ -1,35 +1,58 @@
-"""The commands the bot answers, with the one line /help and Telegram's menu show."""
+"""The shape of the command table: each command, who may use it, and where it shows.
+
+The table itself, with the handlers, is in bot/handlers/table.py.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from telegram import Update
+
+from bot.presentation.callbacks import Action
+
+Handler = Callable[[Update, Any], Coroutine[Any, Any, None]]
+
+
+class Audience(StrEnum):
+    ANYONE = "anyone"
+    CHAT_ADMINS = "chat admins"  # in a group only its admins; in a private chat its owner
+    BOT_ADMINS = "bot admins"  # APPEALBOT_ADMIN_IDS and those added; private chats only
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
+    """One command: /name args, its line in /help, its handler, who may use it."""
+
     name: str
-    usage: str
-    description: str
+    args: str
+    help: str
+    handler: Handler
+    audience: Audience = Audience.ANYONE
+    menu: bool = True  # in Telegram's menu (bot admins' commands: in their own menu)
+
+    @property
+    def usage(self) -> str:
+        """Return how the command is written: /case <name>."""
+        return f"/{self.name} {self.args}".strip()
 
 
-PUBLIC_COMMANDS: tuple[Command, ...] = (
-    Command("appeals", "/appeals", "The latest appeals, urgent ones marked"),
-    Command("case", "/case <name>", "A case: what happened, status, timeline"),
-    Command("contacts", "/contacts <case or appeal>", "Whom to protest to"),
-    Command("letter", "/letter <case or appeal>", "A model protest letter"),
-    Command("subscribe", "/subscribe", "Get new appeals in this chat"),
-    Command("settings", "/settings", "Choose which appeals you get"),
-    Command("unsubscribe", "/unsubscribe", "Stop getting appeals"),
-    Command("start", "/start", "What this bot does"),
-    Command("help", "/help", "Every command, one line each"),
-)
+@dataclass(frozen=True, slots=True)
+class Button:
+    """One kind of inline button, by its callback action (``name``: for the audit log)."""
 
-ADMIN_COMMANDS: tuple[Command, ...] = (
-    Command("newappeal", "/newappeal", "Paste an appeal, review the draft, publish it"),
-    Command("update", "/update <case>", "A follow-up on a case"),
-    Command("outcome", "/outcome <case> <status> [text]", "Record an outcome, thank protesters"),
-    Command("withdraw", "/withdraw <appeal>", "Unpublish an appeal, cancel its deliveries"),
-    Command("stats", "/stats", "Subscribers, appeals, protests, broadcasts"),
-    Command("admins", "/admins [add|remove <id>]", "Who may use these commands"),
-    Command("cancel", "/cancel", "Throw away the draft you are writing"),
-)
+    action: Action
+    handler: Handler
+    audience: Audience = Audience.ANYONE
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Shortcut:
+    """A command with its argument in its name (/appeal_12), matched by a pattern."""
+
+    pattern: str
+    handler: Handler

@@ -2,54 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
-from bot.config import Settings
-from bot.delivery.engine import DeliveryEngine
-from bot.delivery.ratelimit import Priority, RateLimiter
-from bot.delivery.reporter import ProgressReporter
-from bot.services.lookup import CaseIndex
-from templates import Templates
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """Everything handlers and jobs use, built once by the composition root."""
-
-    settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
-    reads: async_sessionmaker[AsyncSession]
-    templates: Templates
-    case_index: CaseIndex
-    limiter: RateLimiter
-    delivery: DeliveryEngine | None
-    reporter: ProgressReporter
+from bot.commands import Command
+from bot.presentation.render import Presenter
+from bot.services import Services
+from bot.telegram.flood import Priority
 
 
 class BotData:
-    """PTB's bot_data, holding the services once the composition root has wired them."""
+    """PTB's bot_data: what handlers and jobs use, wired once by the composition root."""
 
-    __slots__ = ("_services",)
+    __slots__ = ("_commands", "_presenter", "_services")
 
     def __init__(self) -> None:
         self._services: Services | None = None
+        self._presenter: Presenter | None = None
+        self._commands: tuple[Command, ...] = ()
 
-    def wire(self, services: Services) -> None:
-        """Attach the services; done once, before the bot starts."""
-        self._services = services
+    def wire(
+        self, *, services: Services, presenter: Presenter, commands: Sequence[Command]
+    ) -> None:
+        """Attach what handlers use; done once, before the bot starts."""
+        self._services, self._presenter = services, presenter
+        self._commands = tuple(commands)
 
     @property
     def services(self) -> Services:
-        """Return the services (the composition root wires them before any update)."""
+        """Return the services."""
         if self._services is None:
-            raise RuntimeError("bot_data used before the composition root wired the services")
+            raise RuntimeError("bot_data used before the composition root wired it")
         return self._services
+
+    @property
+    def presenter(self) -> Presenter:
+        """Return the presenter (templates, labels, messages)."""
+        if self._presenter is None:
+            raise RuntimeError("bot_data used before the composition root wired it")
+        return self._presenter
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        """Return the command table."""
+        return self._commands
 
 
 Context = CallbackContext[ExtBot[Priority], dict[Any, Any], dict[Any, Any], BotData]

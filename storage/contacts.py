@@ -1,4 +1,4 @@
-"""Normalise and display the contacts appeals give: emails, phone and fax numbers."""
+"""Normalise the contacts appeals give: emails, phone and fax numbers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from email_validator import EmailNotValidError, validate_email
 
 DEFAULT_REGION = "KZ"
 _LEADING_PLUSES = re.compile(r"^\s*\+{2,}")
-_ALMATY_AREA = "727"
 
 
 def normalize_email(value: str) -> str:
@@ -34,16 +33,3 @@ def normalize_phone(value: str, *, region: str = DEFAULT_REGION) -> str:
     if not phonenumbers.is_possible_number(number):
         raise ValueError(f"{value!r} has the wrong number of digits for a phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def format_phone(e164: str) -> str:
-    """Return a number in readable international form: +7 727 271 5802."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    national = str(number.national_number)
-    # libphonenumber groups Almaty as 7272 71 58 02, an older plan; the city code is 727.
-    if number.country_code == 7 and len(national) == 10 and national.startswith(_ALMATY_AREA):
-        return f"+7 {national[:3]} {national[3:6]} {national[6:]}"
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -11,9 +11,10 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import SeedError
+from storage.database import Database
 from storage.enums import AppealStatus
 from storage.repo.appeals import TargetLink, create_appeal, get_appeal_by_slug
 from storage.repo.cases import upsert_case
@@ -168,9 +169,7 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
     return True
 
 
-async def load_seed_files(
-    sessionmaker: async_sessionmaker[AsyncSession], paths: Iterable[Path]
-) -> SeedReport:
+async def load_seed_files(db: Database, paths: Iterable[Path]) -> SeedReport:
     """Validate every file, then load the valid ones oldest appeal first, one transaction each."""
     report = SeedReport()
     valid: list[tuple[Path, SeedFile]] = []
@@ -182,7 +181,7 @@ async def load_seed_files(
     # Oldest first, so the first appeal to describe a case gives its stored summary.
     valid.sort(key=lambda item: (item[1].appeal.issued_on, item[1].appeal.slug))
     for path, seed in valid:
-        async with sessionmaker.begin() as session:
-            created = await load_seed(session, seed)
+        async with db.unit() as unit:
+            created = await load_seed(unit.session, seed)
         report.loaded.append(LoadedSeed(str(path), seed.appeal.slug, created))
     return report

@@ -1,75 +1,31 @@
-"""Jinja2 templates and the environment that renders them."""
+"""Jinja2 templates and the environment that renders them.
+
+Templates receive plain values; the filters they use (dates, countries, phone numbers) are
+handed in by the presentation layer, so this package depends on nothing of ours.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from storage.contacts import format_phone
-from storage.enums import CaseStatus, DatePrecision
 from templates.telegram_html import split_message
 
 TEMPLATE_DIR = Path(__file__).parent
-
-CASE_STATUS_LABELS = {
-    CaseStatus.OPEN: "open",
-    CaseStatus.RELEASED: "released",
-    CaseStatus.CHARGES_DROPPED: "charges dropped",
-    CaseStatus.ACQUITTED: "acquitted",
-    CaseStatus.FINED: "fined",
-    CaseStatus.SENTENCED: "sentenced",
-    CaseStatus.CLOSED: "closed",
-}
-
-
-COUNTRY_NAMES = {
-    "KZ": "Kazakhstan",
-    "KG": "Kyrgyzstan",
-    "RU": "Russia",
-    "UZ": "Uzbekistan",
-    "TJ": "Tajikistan",
-    "TM": "Turkmenistan",
-    "BY": "Belarus",
-    "UA": "Ukraine",
-    "AZ": "Azerbaijan",
-    "AM": "Armenia",
-    "GE": "Georgia",
-    "TR": "Turkey",
-    "GB": "United Kingdom",
-    "US": "United States",
-}
-
-
-def country_name(code: str | None) -> str:
-    """Return a country's English name for its ISO code (the code itself if unknown)."""
-    if not code:
-        return ""
-    return COUNTRY_NAMES.get(code.upper(), code.upper())
-
-
-def format_date(value: date | None, precision: DatePrecision | str = DatePrecision.DAY) -> str:
-    """Return a date as people write it: 2 May 2011, May 2011 or 2011."""
-    if value is None:
-        return "undated"
-    if precision == DatePrecision.YEAR:
-        return f"{value.year}"
-    if precision == DatePrecision.MONTH:
-        return value.strftime("%B %Y")
-    return f"{value.day} {value.strftime('%B %Y')}"
-
-
-def case_status_label(status: CaseStatus | str) -> str:
-    """Return a case status in words."""
-    return CASE_STATUS_LABELS.get(CaseStatus(status), str(status))
 
 
 class Templates:
     """Render Telegram HTML, email and letter templates from this folder."""
 
-    def __init__(self, folder: Path = TEMPLATE_DIR) -> None:
+    def __init__(
+        self,
+        folder: Path = TEMPLATE_DIR,
+        *,
+        filters: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
         self.env = Environment(
             loader=FileSystemLoader(folder),
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
@@ -78,10 +34,7 @@ class Templates:
             lstrip_blocks=True,
             auto_reload=False,
         )
-        self.env.filters["phone"] = format_phone
-        self.env.filters["day"] = format_date
-        self.env.filters["case_status"] = case_status_label
-        self.env.filters["country"] = country_name
+        self.env.filters.update(filters or {})
 
     def render(self, name: str, /, **context: Any) -> str:
         """Render one template by its path under templates/."""

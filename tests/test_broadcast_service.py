@@ -30,8 +30,7 @@ async def test_the_admin_sees_live_progress_then_a_summary(
     async with sessions_for(seeded_url) as sessions:
         await add_subscribers(sessions, chats)
     async with running_bot(emulator, seeded_url):
-        async with sessions_for(seeded_url) as sessions:
-            await publish_appeal(sessions, MAY_DAY, progress_chat_id=ADMIN)
+        await publish_appeal(seeded_url, MAY_DAY, progress_chat_id=ADMIN)
         [progress] = await emulator.wait_for_messages(ADMIN, 1, timeout=10)
         assert progress.text.startswith("📤 Broadcasting: Almaty: police attack")
         assert "of 150" in progress.text
@@ -55,19 +54,21 @@ async def test_a_case_lookup_is_answered_at_once_during_a_broadcast(
     async with sessions_for(seeded_url) as sessions:
         await add_subscribers(sessions, chats)
     async with running_bot(emulator, seeded_url):
-        async with sessions_for(seeded_url) as sessions:
-            await publish_appeal(sessions, MAY_DAY)
+        await publish_appeal(seeded_url, MAY_DAY)
         await emulator.wait_until(lambda: emulator.stats["delivered"] >= 30)
-        delays = []
+        overtaken = []
         for n in range(5):
-            started = time.monotonic()
+            before = emulator.stats["delivered"]
             [answer] = await emulator.converse(3_000 + n, "/case Kuramshin", timeout=5)
-            delays.append(answer.monotonic - started)
+            # Broadcast messages that went out while the person waited for the answer.
+            overtaken.append(emulator.stats["delivered"] - before - 1)
             assert answer.text.startswith("Vadim Kuramshin")
             await asyncio.sleep(0.3)
         in_progress = emulator.stats["delivered"]
     assert in_progress < 300, "the broadcast was still going while people asked"
-    assert max(delays) < 0.5, delays
+    # The answer does not queue behind the broadcast (at 30/s, a place in the queue would
+    # mean hundreds of messages first); a few go out while the handler reads the database.
+    assert max(overtaken) <= 10, overtaken
     assert emulator.stats["http_429"] == 0
 
 

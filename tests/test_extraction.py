@@ -10,19 +10,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.delivery.render import telegram_message
 from bot.extract.clean import clean_lines
 from bot.extract.contacts import find_numbers
 from bot.extract.dates import events_and_deadline
 from bot.extract.draft import DraftData, TargetData, extract_draft
-from bot.services import drafts
+from bot.presentation.render import Presenter
+from bot.presentation.views import draft_card
 from bot.services.lookup import CaseIndex
 from core.errors import ExtractionError
 from storage.enums import AppealKind, TargetKind
 from storage.names import search_key
 from storage.seed_schema import SeedFile, SeedTarget
 from storage.seeding import default_seed_dir, read_seed_file
-from templates import Templates
 from tests.emulator.telegram_html import check_text
 from tests.support.bot import sessions_for
 
@@ -233,11 +232,10 @@ def test_any_text_gives_a_draft_or_a_clear_refusal(text: str, index: CaseIndex) 
         return
     assert draft.title
     assert len(draft.title) <= 201
-    preview = drafts.preview(draft, kind=AppealKind.APPEAL)
-    rendered = telegram_message(Templates(), preview)
+    rendered = Presenter().broadcast(draft_card(draft, kind=AppealKind.APPEAL))
     plain, _ = check_text(rendered.text, parse_mode="HTML")
     assert plain
-    for part in Templates().telegram(
-        "draft_review", data=draft, kind=AppealKind.APPEAL, warnings=draft.warnings()
+    for part in Presenter().telegram(
+        "draft_review", data=draft, is_update=False, warnings=draft.warnings()
     ):
         check_text(part, parse_mode="HTML")

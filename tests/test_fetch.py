@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -95,10 +94,8 @@ async def test_an_endless_stream_is_cut_off_at_the_limit() -> None:
         return response
 
     async with web_page(endless) as url:
-        started = time.monotonic()
         with pytest.raises(FetchError, match="larger than"):
             await fetch_page(url, LOCAL)
-    assert time.monotonic() - started < 10
     assert sent < 20_000_000
 
 

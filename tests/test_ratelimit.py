@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.delivery.ratelimit import Limits, Priority, RateLimiter
+from bot.telegram.flood import FloodLimiter, FloodLimits, Priority
 
 
 class Clock:
@@ -20,8 +20,8 @@ def clock() -> Clock:
     return Clock()
 
 
-def limiter(clock: Clock, **values: float) -> RateLimiter:
-    return RateLimiter(Limits(**values), clock=clock)
+def limiter(clock: Clock, **values: float) -> FloodLimiter:
+    return FloodLimiter(FloodLimits(**values), clock=clock)
 
 
 def test_bulk_keeps_a_reserve_for_replies(clock: Clock) -> None:

@@ -13,17 +13,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import PUBLIC_COMMANDS
-from bot.services.appeals import group_targets, model_letter
-from bot.services.cases import CaseView
+from bot.commands import Audience
+from bot.handlers.table import COMMANDS as TABLE
+from bot.presentation.render import Presenter
+from bot.presentation.views import appeal_card, case_page, contact_groups
+from bot.services.cases import CaseSummary
 from storage.enums import AppealKind, AppealStatus, CaseStatus, DatePrecision, TargetKind, Urgency
 from storage.models import Appeal, AppealEvent, AppealTarget, Case, CaseName, Demand, Target
-from templates import Templates
 from templates.telegram_html import split_message
 from tests.emulator.telegram_html import MAX_TEXT_LENGTH, check_text, parse_html
 from tests.support.background import BackgroundBot
 
-TEMPLATES = Templates()
+PRESENTER = Presenter()
 TRICKY = st.sampled_from(
     ["<", ">", "&", '"', "'", "&amp;", "<b>", "</i>", "😀", "👩‍👩‍👧", "\n", "  "]
 )
@@ -109,30 +110,32 @@ def appeals(draw: st.DrawFn) -> Appeal:
 @settings(max_examples=150, deadline=None)
 @given(appeal=appeals(), protests=st.integers(0, 10**6))
 def test_any_appeal_renders_as_valid_telegram_html(appeal: Appeal, protests: int) -> None:
-    shown = visible(TEMPLATES.telegram("appeal", appeal=appeal, protests=protests))
+    card = appeal_card(appeal)
+    shown = visible(PRESENTER.telegram("appeal", appeal=card, protests=protests))
     assert squash(appeal.title) in squash(shown)
     assert squash(appeal.summary) in squash(shown)
-    visible(TEMPLATES.telegram("contacts", appeal=appeal, groups=group_targets(appeal)))
-    letter = model_letter(TEMPLATES, appeal)
+    visible(PRESENTER.telegram("contacts", appeal=card, groups=contact_groups(appeal)))
+    letter = PRESENTER.letter(appeal)
     shown_letter = visible(
-        TEMPLATES.telegram(
+        PRESENTER.telegram(
             "letter",
-            appeal=appeal,
+            appeal=card,
             letter=letter.text,
             recipients=letter.recipients,
             copies=letter.copies,
         )
     )
     assert squash(appeal.summary) in squash(shown_letter)
-    visible(TEMPLATES.telegram("appeals", appeals=[appeal] * 5, offset=0, total=9))
+    visible(PRESENTER.telegram("appeals", appeals=[card] * 5, offset=0, total=9))
+    visible([PRESENTER.broadcast(card).text])
 
 
 @settings(max_examples=100, deadline=None)
 @given(appeal=appeals(), protests=st.integers(0, 10**6))
 def test_any_case_renders_as_valid_telegram_html(appeal: Appeal, protests: int) -> None:
     case = appeal.cases[0]
-    view = CaseView(case=case, appeals=[appeal], protests=protests, following=None)
-    shown = visible(TEMPLATES.telegram("case", view=view))
+    found = CaseSummary(case=case, appeals=[appeal], protests=protests, following=None)
+    shown = visible(PRESENTER.telegram("case", case=case_page(found)))
     assert squash(case.name) in squash(shown)
     if case.summary:
         assert squash(case.summary) in squash(shown)
@@ -143,12 +146,12 @@ def test_any_case_renders_as_valid_telegram_html(appeal: Appeal, protests: int) 
 def test_any_query_renders_in_every_reply_that_quotes_it(query: str) -> None:
     quoting: list[tuple[str, dict[str, object]]] = [
         ("case_none", {"query": query}),
-        ("case_pick", {"query": query, "hits": []}),
+        ("case_pick", {"query": query, "choices": []}),
         ("case_without_appeal", {"name": query}),
         ("needs_argument", {"command": "letter", "example": query}),
     ]
     for name, values in quoting:
-        assert squash(query) in squash(visible(TEMPLATES.telegram(name, **values)))
+        assert squash(query) in squash(visible(PRESENTER.telegram(name, **values)))
 
 
 HTML_PIECES = st.lists(
@@ -179,7 +182,11 @@ def test_splitting_keeps_every_character_and_every_tag_balanced(html: str, limit
 
 # ---- the running bot, whatever people type --------------------------------------------------
 
-COMMANDS = [command.name for command in PUBLIC_COMMANDS] + ["appeal_4", "letter_2", "nothing"]
+COMMANDS = [c.name for c in TABLE if c.audience is not Audience.BOT_ADMINS] + [
+    "appeal_4",
+    "letter_2",
+    "nothing",
+]
 USER_TEXT = st.one_of(
     TEXT,
     st.builds(lambda name, rest: f"/{name} {rest}", st.sampled_from(COMMANDS), TEXT),

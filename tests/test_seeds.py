@@ -50,7 +50,7 @@ async def snapshot(session: AsyncSession) -> list[Any]:
 
 @pytest.fixture
 async def seeded(db: MigratedDatabase) -> MigratedDatabase:
-    report = await load_seed_files(db.sessions, [SEED_DIR])
+    report = await load_seed_files(db.database, [SEED_DIR])
     assert report.refused == []
     assert report.created == 5
     return db
@@ -71,7 +71,7 @@ async def test_seeds_load_and_reload_to_the_same_rows(seeded: MigratedDatabase) 
     assert counts["appeals"] == 5
     assert counts["cases"] == 7
     assert counts["subscribers"] == counts["deliveries"] == 0
-    report = await load_seed_files(seeded.sessions, [SEED_DIR])
+    report = await load_seed_files(seeded.database, [SEED_DIR])
     assert report.created == 0
     assert report.refused == []
     async with seeded.sessions() as session:
@@ -194,7 +194,7 @@ async def test_a_malformed_seed_is_refused_whole(
     sqlite_db: MigratedDatabase, tmp_path: Path, old: str, new: str, field: str, reason: str
 ) -> None:
     path = broken_copy(tmp_path, old, new)
-    report = await load_seed_files(sqlite_db.sessions, [path])
+    report = await load_seed_files(sqlite_db.database, [path])
     assert report.loaded == []
     [error] = report.refused
     assert error.path == str(path)
@@ -209,7 +209,7 @@ async def test_good_files_load_when_another_is_refused(
 ) -> None:
     bad = broken_copy(tmp_path, "urgency: urgent", "urgency: very")
     good = SEED_DIR / "2010-03-taraz-arrests.yaml"
-    report = await load_seed_files(sqlite_db.sessions, [bad, good])
+    report = await load_seed_files(sqlite_db.database, [bad, good])
     assert [item.appeal_slug for item in report.loaded] == ["2010-03-taraz-arrests"]
     assert [error.path for error in report.refused] == [str(bad)]
     assert report.refused[0].problems[0][0] == "appeal.urgency"

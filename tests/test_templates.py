@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.presentation.labels import format_date
 from storage.enums import DatePrecision
-from templates import Templates, format_date
+from templates import Templates
 from templates.telegram_html import split_message, visible_length
 from tests.emulator.telegram_html import parse_html
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.services.publishing import withdraw
+from bot.services.actors import Actor
 from storage.models import Action, Appeal, Case
 from storage.repo.cases import get_case_by_slug
 from tests.emulator import BotApiEmulator, Sent
+from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
 
 READER = 6_101
@@ -126,12 +127,13 @@ async def test_an_imported_draft_is_invisible_by_every_path(
 async def test_a_withdrawn_appeal_shows_nothing_actionable(
     bot: BotApiEmulator, seeded_url: str
 ) -> None:
-    async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
         shanyrak = await session.scalar(
             select(Appeal.id).where(Appeal.slug == "2008-06-kurmanov-shanyrak")
         )
-        assert shanyrak is not None
-        await withdraw(session, shanyrak, actor="test")
+    assert shanyrak is not None
+    async with app_for(seeded_url) as app:
+        await app.services.publishing.withdraw(shanyrak, actor=Actor("test"))
     [before] = await bot.converse(READER, "/case Kurmanov")
     assert "procurator demands 15 days" not in before.text
     for command in (

@@ -6,13 +6,10 @@ import argparse
 import json
 from typing import Any
 
+from bot.app import open_app
 from bot.config import Settings
-from storage.engine import create_engine, create_sessionmaker
-from storage.enums import AppealStatus
-from storage.migrate import require_current
+from bot.presentation.labels import format_date
 from storage.models import Appeal
-from storage.repo.appeals import list_appeals as fetch_appeals
-from templates import format_date
 
 
 def appeal_as_json(appeal: Appeal) -> dict[str, Any]:
@@ -62,14 +59,8 @@ def appeal_as_json(appeal: Appeal) -> dict[str, Any]:
 
 async def list_appeals(settings: Settings, args: argparse.Namespace) -> int:
     """Print appeals newest first, as a table or as JSON."""
-    engine = create_engine(settings.database_url)
-    try:
-        await require_current(engine)
-        statuses = tuple(AppealStatus) if args.all else (AppealStatus.PUBLISHED,)
-        async with create_sessionmaker(engine)() as session:
-            appeals = await fetch_appeals(session, statuses=statuses)
-    finally:
-        await engine.dispose()
+    async with open_app(settings) as app:
+        appeals = await app.services.appeals.listing(everything=args.all)
     if args.json:
         print(
             json.dumps([appeal_as_json(appeal) for appeal in appeals], ensure_ascii=False, indent=2)

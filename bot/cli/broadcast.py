@@ -1,17 +1,16 @@
-"""``appealbot broadcast APPEAL [--wait]``: queue an appeal for every subscriber."""
+"""``appealbot broadcast APPEAL [--wait] [--retry-failed]``: queue an appeal for everyone."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bot.app import open_services
+from bot.app import Migrate, open_app
 from bot.config import Settings
 from bot.delivery.progress import Progress, bar, duration, follow
-from bot.services.appeals import appeal_id_for
-from bot.services.publishing import publish, retry_failed
-from core.errors import BadInputError, ConfigError
-from storage.migrate import upgrade
+from bot.services.actors import CLI
+from bot.services.resolve import Found
+from core.errors import BadInputError, ConfigError, NotFoundError
 
 PROGRESS_EVERY = 0.5
 
@@ -20,16 +19,16 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
     """Publish the appeal if it is a draft, queue it, and with --wait send it from here."""
     if args.wait and settings.telegram_token is None:
         raise ConfigError("--wait sends from this process and needs APPEALBOT_TELEGRAM_TOKEN")
-    await upgrade(settings.database_url)
-    async with open_services(settings) as services:
-        async with services.sessions.begin() as session:
-            appeal_id = await appeal_id_for(session, str(args.appeal))
-            published = await publish(
-                session, appeal_id, actor="cli", paid=settings.telegram_paid_broadcast
-            )
-            requeued = (
-                await retry_failed(session, appeal_id, actor="cli") if args.retry_failed else 0
-            )
+    async with open_app(settings, migrate=Migrate.UPGRADE) as app:
+        services = app.services
+        resolution = await services.resolver.appeal(str(args.appeal), public=False)
+        if resolution.found is not Found.APPEAL or resolution.appeal_id is None:
+            raise NotFoundError(f"There is no appeal “{str(args.appeal)[:80]}”.")
+        appeal_id = resolution.appeal_id
+        published = await services.publishing.publish(appeal_id, actor=CLI)
+        requeued = (
+            await services.publishing.retry_failed(appeal_id, actor=CLI) if args.retry_failed else 0
+        )
         print(
             f"appeal {published.appeal_id}: {published.queued} newly queued, "
             f"{published.total} in all"
@@ -38,7 +37,7 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
         if not args.wait:
             print("the running service sends them (or run again with --wait)")
             return 0
-        delivery = services.delivery
+        delivery = app.delivery
         if delivery is None:
             raise BadInputError("no delivery channel is configured")
         terminal = sys.stderr.isatty()
@@ -53,9 +52,7 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
         await delivery.start()
         try:
             delivery.wake()
-            final = await follow(
-                services.reads, published.appeal_id, report=show, every=PROGRESS_EVERY
-            )
+            final = await follow(app.db, published.appeal_id, report=show, every=PROGRESS_EVERY)
         finally:
             await delivery.stop()
         if terminal:

@@ -5,33 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.app import Migrate, open_app
 from bot.config import Settings
-from storage.engine import create_engine, create_sessionmaker
-from storage.migrate import current_revision, upgrade
+from storage.migrate import current_revision
 from storage.seeding import default_seed_dir, load_seed_files
 
 
 async def db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     """Apply every migration."""
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        revision = await current_revision(engine)
-    finally:
-        await engine.dispose()
+    async with open_app(settings, migrate=Migrate.UPGRADE) as app:
+        revision = await current_revision(app.db.engine)
     print(f"database is at revision {revision}")
     return 0
 
 
 async def seed(settings: Settings, args: argparse.Namespace) -> int:
     """Load seed files; print what was added; refuse invalid files whole."""
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        paths = args.paths or [default_seed_dir()]
-        report = await load_seed_files(create_sessionmaker(engine), paths)
-    finally:
-        await engine.dispose()
+    async with open_app(settings, migrate=Migrate.UPGRADE) as app:
+        report = await load_seed_files(app.db, args.paths or [default_seed_dir()])
     for loaded in report.loaded:
         state = "added" if loaded.created else "already there"
         print(f"{loaded.appeal_slug}: {state}")

@@ -8,15 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.app import Migrate, open_app
 from bot.config import Settings
-from bot.extract.draft import extract_draft
-from bot.services.drafts import save_as_appeal
-from bot.services.lookup import CaseIndex
 from core.errors import BadInputError
-from storage.engine import create_engine, create_sessionmaker
-from storage.enums import AppealKind, AppealStatus
-from storage.migrate import upgrade
-from storage.types import utcnow
 
 
 def _read(path: Path) -> str:
@@ -30,31 +24,14 @@ def _read(path: Path) -> str:
 
 async def import_files(settings: Settings, args: argparse.Namespace) -> int:
     """Read each file as an appeal; store it as a draft unless --dry-run."""
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
-    sessions = create_sessionmaker(engine)
-    index = CaseIndex()
     drafts: list[dict[str, Any]] = []
     failed = 0
-    try:
+    async with open_app(settings, migrate=Migrate.UPGRADE) as app:
         for path in args.files:
             try:
-                text = _read(path)
-                async with sessions.begin() as session:
-                    await index.refresh(session)
-                    data = extract_draft(text, today=utcnow().date(), index=index)
-                    appeal_id = None
-                    if not args.dry_run:
-                        appeal = await save_as_appeal(
-                            session,
-                            data,
-                            kind=AppealKind.APPEAL,
-                            status=AppealStatus.DRAFT,
-                            urgency=data.urgency,
-                            created_by=None,
-                        )
-                        appeal_id = appeal.id
-                        index.invalidate()
+                data, appeal_id = await app.services.drafts.import_text(
+                    _read(path), dry_run=args.dry_run
+                )
             except BadInputError as problem:
                 failed += 1
                 print(f"appealbot: {path}: {problem}", file=sys.stderr)
@@ -76,8 +53,6 @@ async def import_files(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 for warning in data.warnings():
                     print(f"  ! {warning}")
-    finally:
-        await engine.dispose()
     if args.json:
         print(json.dumps(drafts, ensure_ascii=False, indent=2))
     elif drafts and not args.dry_run:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import NoReturn
 
-from bot.cli import appeals, broadcast, database, figures, importing, run
+from bot.cli import appeals, broadcast, database, importing, run, stats
 from core.errors import UsageError
 
 
@@ -79,5 +79,5 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats_parser = commands.add_parser("stats", help="subscribers, appeals, protests, broadcasts")
     stats_parser.add_argument("--json", action="store_true", help="print JSON")
-    stats_parser.set_defaults(handler=figures.stats)
+    stats_parser.set_defaults(handler=stats.stats)
     return parser

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.delivery.channels import DeliveryChannel, Message, Outcome, Result
-from bot.delivery.render import MessageCache
+from bot.delivery.messages import MessageCache
+from bot.delivery.policy import RetryPolicy, SubscriberChange, decide
+from storage.database import Database
 from storage.enums import Channel, DeliveryState
 from storage.repo.deliveries import (
     Claimed,
@@ -40,6 +40,9 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 
+_RETRY_FIELDS = frozenset({"max_attempts", "backoff_base", "backoff_cap"})
+
+
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
     """How hard the engine works; ``for_rate`` picks values that fit a send rate."""
@@ -51,9 +54,7 @@ class EngineConfig:
     flush_size: int = 200
     idle_poll: float = 1.0
     lease: float = 60.0
-    max_attempts: int = 8
-    backoff_base: float = 2.0
-    backoff_cap: float = 300.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
     def for_rate(cls, rate: float, **overrides: Any) -> EngineConfig:
@@ -64,6 +65,9 @@ class EngineConfig:
             "claim_size": max(5, in_flight // 2),
             "senders": min(in_flight, 200),
         }
+        retry = {key: overrides.pop(key) for key in _RETRY_FIELDS & overrides.keys()}
+        if retry:
+            values["retry"] = RetryPolicy(**retry)
         values.update(overrides)
         return cls(**values)
 
@@ -93,13 +97,13 @@ class DeliveryEngine:
     def __init__(
         self,
         *,
-        sessions: async_sessionmaker[AsyncSession],
+        db: Database,
         channels: Mapping[Channel, DeliveryChannel],
         messages: MessageCache,
         config: EngineConfig | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self._sessions = sessions
+        self._db = db
         self._channels = dict(channels)
         self._messages = messages
         self.config = config or EngineConfig()
@@ -163,8 +167,8 @@ class DeliveryEngine:
             await self._recorder
             self._recorder = None
         # Never sent: queued, or still waiting for their turn when the senders stopped.
-        async with self._sessions.begin() as session:
-            await release(session, [*unsent, *self._abandoned])
+        async with self._db.unit() as unit:
+            await release(unit.session, [*unsent, *self._abandoned])
         self._abandoned.clear()
         self._in_flight.clear()
         for channel in self._channels.values():
@@ -213,10 +217,10 @@ class DeliveryEngine:
     async def _claim(self, limit: int) -> int:
         now = self._clock()
         lease_until = now + timedelta(seconds=self.config.lease)
-        async with self._sessions.begin() as session:
-            claimed = await claim_due(session, now=now, lease_until=lease_until, limit=limit)
+        async with self._db.unit() as unit:
+            claimed = await claim_due(unit.session, now=now, lease_until=lease_until, limit=limit)
             subscriber_ids = {c.subscriber_id for c in claimed if c.subscriber_id is not None}
-            found = await recipients(session, subscriber_ids) if subscriber_ids else {}
+            found = await recipients(unit.session, subscriber_ids) if subscriber_ids else {}
         for item in claimed:
             message = await self._messages.get(item.appeal_id, item.channel, item.purpose)
             if item.subscriber_id is None:
@@ -319,14 +323,10 @@ class DeliveryEngine:
             return
         lease_until = self._clock() + timedelta(seconds=self.config.lease)
         try:
-            async with self._sessions.begin() as session:
-                await extend_lease(session, ids, lease_until)
+            async with self._db.unit() as unit:
+                await extend_lease(unit.session, ids, lease_until)
         except Exception:
             log.exception("renewing delivery leases failed")
-
-    def _backoff(self, attempts: int) -> float:
-        config = self.config
-        return min(config.backoff_cap, config.backoff_base**attempts) * random.uniform(0.8, 1.2)
 
     async def _flush(self, batch: list[tuple[_Job, Result]]) -> None:
         if not batch:
@@ -337,55 +337,31 @@ class DeliveryEngine:
         moved: list[tuple[int, int, dict[str, Any]]] = []
         for job, result in batch:
             claimed = job.claimed
-            change: dict[str, Any] = {"id": claimed.id, "lease_until": None}
-            outcome = result.outcome
-            if outcome is Outcome.SENT:
-                change.update(state=DeliveryState.SENT, sent_at=now, last_error=None)
-            elif outcome is Outcome.WAIT:
-                wait = timedelta(seconds=result.retry_after or 1.0)
-                change.update(
-                    state=DeliveryState.PENDING,
-                    next_attempt_at=now + wait,
-                    attempts=claimed.attempts - 1,
-                    last_error=result.error,
-                )
-            elif outcome is Outcome.RETRY and claimed.attempts < self.config.max_attempts:
-                wait = timedelta(seconds=self._backoff(claimed.attempts))
-                change.update(
-                    state=DeliveryState.PENDING, next_attempt_at=now + wait, last_error=result.error
-                )
-            elif outcome in (Outcome.RETRY, Outcome.FAILED):
-                change.update(state=DeliveryState.FAILED, last_error=result.error)
-            elif outcome is Outcome.GONE:
-                change.update(state=DeliveryState.SKIPPED, last_error=result.error)
-                if claimed.subscriber_id is not None:
-                    gone.append(claimed.subscriber_id)
-            elif outcome is Outcome.SKIP:
-                change.update(state=DeliveryState.SKIPPED, last_error=result.error)
-            elif (
-                outcome is Outcome.MOVED
-                and result.new_chat_id is not None
-                and claimed.subscriber_id is not None
-            ):
-                change.update(
-                    state=DeliveryState.PENDING,
-                    next_attempt_at=now,
-                    attempts=claimed.attempts - 1,
-                    last_error=result.error,
-                )
-                moved.append((claimed.subscriber_id, result.new_chat_id, change))
-            else:
-                change.update(state=DeliveryState.FAILED, last_error=result.error)
+            decision = decide(
+                result,
+                attempts=claimed.attempts,
+                has_subscriber=claimed.subscriber_id is not None,
+                now=now,
+                policy=self.config.retry,
+                jitter=random.uniform(0.8, 1.2),
+            )
+            change = decision.row(claimed.id)
             changes.append(change)
-        async with self._sessions.begin() as session:
+            if claimed.subscriber_id is None:
+                continue
+            if decision.subscriber is SubscriberChange.GONE:
+                gone.append(claimed.subscriber_id)
+            elif decision.subscriber is SubscriberChange.MOVED and decision.new_chat_id:
+                moved.append((claimed.subscriber_id, decision.new_chat_id, change))
+        async with self._db.unit() as unit:
             for subscriber_id, new_chat_id, change in moved:
-                if not await move_chat(session, subscriber_id, new_chat_id):
+                if not await move_chat(unit.session, subscriber_id, new_chat_id):
                     change.update(
                         state=DeliveryState.SKIPPED,
                         last_error="moved to a chat that is already subscribed",
                     )
-            await record_outcomes(session, changes)
-            await subscribers_gone(session, sorted(set(gone)), reason="subscriber gone")
+            await record_outcomes(unit.session, changes)
+            await subscribers_gone(unit.session, sorted(set(gone)), reason="subscriber gone")
         for job, result in batch:
             self._in_flight.pop(job.claimed.id, None)
             self.stats.outcomes[result.outcome.value] += 1

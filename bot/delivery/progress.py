@@ -8,8 +8,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from storage.database import Database
 from storage.enums import DeliveryState
 from storage.repo.deliveries import state_counts
 
@@ -88,11 +87,9 @@ class RateMeter:
         return max(0.0, (done - first_done) / (now - first_time))
 
 
-async def measure(
-    reads: async_sessionmaker[AsyncSession], appeal_id: int, meter: RateMeter, *, started: float
-) -> Progress:
+async def measure(db: Database, appeal_id: int, meter: RateMeter, *, started: float) -> Progress:
     """Read the counts of an appeal's broadcast and update its rate."""
-    async with reads() as session:
+    async with db.read() as session:
         counts = await state_counts(session, appeal_id)
     partial = from_counts(appeal_id, counts, rate=0.0, elapsed=0.0)
     rate = meter.add(partial.done)
@@ -100,7 +97,7 @@ async def measure(
 
 
 async def follow(
-    reads: async_sessionmaker[AsyncSession],
+    db: Database,
     appeal_id: int,
     *,
     report: Callable[[Progress], Awaitable[None] | None],
@@ -112,7 +109,7 @@ async def follow(
     meter = RateMeter()
     started = time.monotonic()
     while True:
-        progress = await measure(reads, appeal_id, meter, started=started)
+        progress = await measure(db, appeal_id, meter, started=started)
         outcome = report(progress)
         if outcome is not None:
             await outcome

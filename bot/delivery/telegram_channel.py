@@ -6,8 +6,8 @@ import logging
 from typing import Any
 
 from bot.delivery.channels import Message, Outcome, Result
-from bot.delivery.ratelimit import Priority, RateLimiter
 from bot.telegram.client import BotApiClient
+from bot.telegram.flood import FloodLimiter, Priority
 from core.errors import BotApiError, BotApiRefusedError
 from storage.enums import Channel
 from storage.repo.deliveries import Recipient
@@ -46,7 +46,7 @@ class TelegramChannel:
 
     channel = Channel.TELEGRAM
 
-    def __init__(self, *, client: BotApiClient, limiter: RateLimiter, paid: bool = False) -> None:
+    def __init__(self, *, client: BotApiClient, limiter: FloodLimiter, paid: bool = False) -> None:
         self._client = client
         self._limiter = limiter
         self._paid = paid

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
 from bot.extract.clean import MAX_TEXT, clean_lines, has_words
 from bot.extract.dates import events_and_deadline, month_year
 from bot.extract.demands import extract_demands
-from bot.extract.places import find_country, find_place
+from bot.extract.places import country_display_name, find_country, find_place
 from bot.extract.targets import GENERIC_EMBASSY, extract_targets
-from bot.services.lookup import CaseIndex
 from core.errors import ExtractionError
 from storage.enums import TargetKind, Urgency
-from templates import country_name
 
 TITLE_LIMIT = 200
 SUMMARY_LIMIT = 1_500
@@ -26,6 +26,23 @@ _CONTACTS_START = re.compile(
     re.IGNORECASE,
 )
 _NUMBERED = re.compile(r"^\s*\d{1,2}\s*[.):]\s+")
+
+
+class Mention(Protocol):
+    """A known case named in a text, by one of its names."""
+
+    @property
+    def case_id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+class KnownCases(Protocol):
+    """The cases already on record, by every name they are known by."""
+
+    def mentioned_in(self, text: str) -> Sequence[Mention]:
+        """Return the known cases a text names, in the order they are first named."""
 
 
 class TargetData(BaseModel):
@@ -125,7 +142,7 @@ def _language(text: str) -> str:
 
 
 def extract_draft(
-    text: str, *, today: date, index: CaseIndex, source_url: str | None = None
+    text: str, *, today: date, index: KnownCases, source_url: str | None = None
 ) -> DraftData:
     """Read a draft appeal from pasted or fetched text."""
     if len(text) > MAX_TEXT:
@@ -150,7 +167,7 @@ def extract_draft(
     targets = [TargetData(**vars(target)) for target in extract_targets(lines)]
     for target in targets:
         if target.kind is TargetKind.EMBASSY and target.name == GENERIC_EMBASSY and country:
-            target.name = f"Embassy of {country_name(country)} in your country"
+            target.name = f"Embassy of {country_display_name(country)} in your country"
     events, deadline = events_and_deadline(body, today=today)
     mentioned = index.mentioned_in(body)
     cases = [CaseRef(id=hit.case_id, name=hit.name) for hit in mentioned]

@@ -58,6 +58,24 @@ def _country_names() -> dict[str, str]:
     return names
 
 
+# The names people use, where the ISO name is not it.
+_SHORT_NAMES = {"RU": "Russia", "GB": "United Kingdom", "US": "United States", "TR": "Turkey"}
+
+
+@lru_cache(maxsize=512)
+def country_display_name(code: str | None) -> str:
+    """Return a country's English name for its ISO code (the code itself if unknown)."""
+    if not code:
+        return ""
+    code = code.upper()
+    if code in _SHORT_NAMES:
+        return _SHORT_NAMES[code]
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
 def find_country(text: str) -> str | None:
     """Return the ISO code of the country the text names most often."""
     lowered = text.lower()

@@ -2,107 +2,103 @@
 
 from __future__ import annotations
 
-import re
-
-from telegram import Update
+from telegram import Message, Update
 
 from bot.context import Context
-from bot.handlers.replies import answer, edit, reply, tapped
-from bot.keyboards import appeal_keyboard, appeals_keyboard
-from bot.services import appeals as appeal_service
-from storage.repo.actions import record_action
+from bot.handlers.replies import answer, edit, ids, reply, tap
+from bot.presentation.keyboards import appeal_keyboard, appeals_keyboard
+from bot.presentation.views import appeal_card
+from bot.services.resolve import Found
 
-APPEAL_COMMAND = re.compile(r"^/appeal_(\d{1,9})(?:@\w+)?$")
+APPEAL_SHORTCUT = r"^/appeal_([0-9]{1,10})(?:@\w+)?$"
+
+
+async def _send_page(update: Update, context: Context, offset: int, *, in_place: bool) -> None:
+    page = await context.bot_data.services.appeals.page(offset=offset)
+    cards = [appeal_card(appeal) for appeal in page.appeals]
+    values = {"appeals": cards, "offset": page.offset, "total": page.total}
+    keyboard = appeals_keyboard(
+        cards, offset=page.offset, has_newer=page.has_newer, has_older=page.has_older
+    )
+    if in_place and await edit(update, context, "appeals", keyboard=keyboard, **values):
+        return
+    await reply(update, context, "appeals", keyboard=keyboard, **values)
 
 
 async def appeals_command(update: Update, context: Context) -> None:
     """/appeals: the newest published appeals, five per page."""
-    async with context.bot_data.services.reads() as session:
-        page = await appeal_service.appeals_page(session, offset=0)
-    await reply(
-        update,
-        context,
-        "appeals",
-        appeals=page.appeals,
-        offset=page.offset,
-        total=page.total,
-        keyboard=appeals_keyboard(page),
-    )
+    await _send_page(update, context, 0, in_place=False)
 
 
 async def page_button(update: Update, context: Context) -> None:
     """Move to a newer or older page (the first page when it came from /start)."""
     await answer(update)
-    callback = tapped(update)
-    offset = callback.int_arg() if callback and callback.args else 0
-    async with context.bot_data.services.reads() as session:
-        page = await appeal_service.appeals_page(session, offset=offset)
-    values = {"appeals": page.appeals, "offset": page.offset, "total": page.total}
-    keyboard = appeals_keyboard(page)
-    message = update.callback_query.message if update.callback_query else None
-    is_list = message is not None and getattr(message, "text", "").startswith("Latest appeals")
-    if not (is_list and await edit(update, context, "appeals", keyboard=keyboard, **values)):
-        await reply(update, context, "appeals", keyboard=keyboard, **values)
+    callback = tap(update)
+    offset = callback.int_arg() if callback.args else 0
+    query = update.callback_query
+    message = query.message if query else None
+    is_list = isinstance(message, Message) and (message.text or "").startswith("Latest appeals")
+    await _send_page(update, context, offset, in_place=is_list)
 
 
 async def show_appeal(update: Update, context: Context, appeal_id: int) -> None:
-    """Send one appeal in full."""
-    async with context.bot_data.services.reads() as session:
-        found = await appeal_service.public_appeal(session, appeal_id)
-        appeal = found.appeal
-        protests = await appeal_service.protest_count(session, appeal_id) if appeal else 0
-    if appeal is None:
-        await reply(
-            update, context, "appeal_missing", appeal_id=appeal_id, withdrawn=found.withdrawn
-        )
+    """Send one public appeal in full."""
+    shown = await context.bot_data.services.appeals.show(appeal_id)
+    if shown is None:
+        await reply(update, context, "appeal_missing", appeal_id=appeal_id, withdrawn=False)
         return
+    card = appeal_card(shown.appeal)
     await reply(
         update,
         context,
         "appeal",
-        appeal=appeal,
-        protests=protests,
-        keyboard=appeal_keyboard(appeal),
+        appeal=card,
+        protests=shown.protests,
+        keyboard=appeal_keyboard(card),
     )
+
+
+async def open_appeal(update: Update, context: Context, reference: str) -> None:
+    """Open an appeal by its number or slug (a withdrawn one says so)."""
+    resolution = await context.bot_data.services.resolver.appeal(reference)
+    if resolution.found is Found.APPEAL and resolution.appeal_id is not None:
+        await show_appeal(update, context, resolution.appeal_id)
+    else:
+        await reply(
+            update,
+            context,
+            "appeal_missing",
+            appeal_id=reference,
+            withdrawn=resolution.found is Found.WITHDRAWN,
+        )
 
 
 async def appeal_button(update: Update, context: Context) -> None:
     """A button that opens an appeal."""
     await answer(update)
-    callback = tapped(update)
-    if callback is not None:
-        await show_appeal(update, context, callback.int_arg())
+    await open_appeal(update, context, tap(update).args[0])
 
 
-async def appeal_command(update: Update, context: Context) -> None:
+async def appeal_shortcut(update: Update, context: Context) -> None:
     """/appeal_<n>, as linked from a case timeline."""
-    message = update.effective_message
-    match = APPEAL_COMMAND.match(message.text or "") if message else None
-    if match:
-        await show_appeal(update, context, int(match.group(1)))
+    match = context.matches[0] if context.matches else None
+    if match is not None:
+        await open_appeal(update, context, match.group(1))
 
 
 async def protest_button(update: Update, context: Context) -> None:
     """Count "I sent a protest" once per person and appeal."""
-    callback = tapped(update)
-    user = update.effective_user
-    if callback is None or user is None:
+    callback = tap(update)
+    _, user_id = ids(update)
+    if user_id is None:
         await answer(update)
         return
-    appeal_id, case_id = callback.int_arg(0), callback.int_arg(1)
-    services = context.bot_data.services
-    async with services.sessions.begin() as session:
-        appeal = (await appeal_service.public_appeal(session, appeal_id)).appeal
-        if appeal is None:
-            counted = None
-        else:
-            counted = await record_action(
-                session, appeal_id=appeal_id, user_id=user.id, case_id=case_id or None
-            )
-        total = await appeal_service.protest_count(session, appeal_id)
-    if counted is None:
+    protest = await context.bot_data.services.appeals.protest(
+        callback.int_arg(0), user_id=user_id, case_id=callback.int_arg(1) or None
+    )
+    if protest.counted is None:
         await answer(update, "This appeal is no longer available.", alert=True)
-    elif counted:
-        await answer(update, f"Thank you! Your protest is counted ({total} so far).")
+    elif protest.counted:
+        await answer(update, f"Thank you! Your protest is counted ({protest.total} so far).")
     else:
-        await answer(update, f"Already counted – thank you! ({total} so far)")
+        await answer(update, f"Already counted – thank you! ({protest.total} so far)")

@@ -5,106 +5,80 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Context
-from bot.handlers.permissions import managing_tap
-from bot.handlers.replies import answer, command_argument, edit_keyboard, reply, tapped
-from bot.keyboards import case_keyboard, cases_keyboard, pick_keyboard
-from bot.services import cases as case_service
-from bot.services import subscriptions
-from bot.services.lookup import MAX_QUERY_LENGTH
-from core.ids import parse_row_id
-from storage.repo.cases import get_case_by_slug
+from bot.handlers.replies import (
+    answer,
+    command_argument,
+    edit_keyboard,
+    ids,
+    reply,
+    reply_missing,
+    tap,
+)
+from bot.presentation.keyboards import case_keyboard, cases_keyboard
+from bot.presentation.views import case_links, case_page
+from bot.services.resolve import Found
 
 
-async def show_case(update: Update, context: Context, case_id: int) -> bool:
-    """Send the summary of one case; False if there is no such case."""
-    chat = update.effective_chat
-    async with context.bot_data.services.reads() as session:
-        view = await case_service.case_view(session, case_id, chat_id=chat.id if chat else None)
-    if view is None:
-        return False
-    await reply(update, context, "case", view=view, keyboard=case_keyboard(view))
-    return True
-
-
-async def show_case_by_reference(update: Update, context: Context, reference: str) -> None:
-    """Open a case from a deep link: its slug or its number."""
-    async with context.bot_data.services.reads() as session:
-        case = await get_case_by_slug(session, reference)
-    case_id = case.id if case else parse_row_id(reference)
-    if case_id is None or not await show_case(update, context, case_id):
-        await reply(update, context, "case_none", query=reference)
-
-
-async def look_up(update: Update, context: Context, query: str) -> None:
-    """Answer a lookup: the case, a list to pick from, or nothing found."""
-    services = context.bot_data.services
-    chat = update.effective_chat
-    view, hits = None, []
-    async with services.reads() as session:
-        lookup = await case_service.find_cases(session, services.case_index, query)
-        if lookup.best is not None:
-            chat_id = chat.id if chat else None
-            view = await case_service.case_view(session, lookup.best.case_id, chat_id=chat_id)
-        else:
-            hits = await case_service.named_hits(session, lookup.candidates)
-    if view is not None:
-        await reply(update, context, "case", view=view, keyboard=case_keyboard(view))
+async def show_case(update: Update, context: Context, case_id: int) -> None:
+    """Send the summary of one public case (or say there is none)."""
+    chat_id, _ = ids(update)
+    found = await context.bot_data.services.cases.summary(case_id, chat_id=chat_id)
+    if found is None:
+        await reply(update, context, "case_none", query="this case")
         return
-    if hits:
-        await reply(
-            update, context, "case_pick", query=query, hits=hits, keyboard=pick_keyboard(hits)
-        )
-        return
-    await reply(update, context, "case_none", query=query)
+    page = case_page(found)
+    await reply(update, context, "case", case=page, keyboard=case_keyboard(page))
+
+
+async def open_case(update: Update, context: Context, reference: str) -> None:
+    """Open what someone asked for: a case by name, slug or number."""
+    resolution = await context.bot_data.services.resolver.case(reference)
+    if resolution.found is Found.CASE and resolution.case_id is not None:
+        await show_case(update, context, resolution.case_id)
+    else:
+        await reply_missing(update, context, resolution)
 
 
 async def case_command(update: Update, context: Context) -> None:
     """/case <name>: the case summary; /case alone: the open cases."""
     query = command_argument(update)
-    if len(query) > MAX_QUERY_LENGTH:
-        await reply(update, context, "too_long", limit=MAX_QUERY_LENGTH, command="case")
-        return
     if query:
-        await look_up(update, context, query)
+        await open_case(update, context, query)
         return
-    async with context.bot_data.services.reads() as session:
-        cases, total = await case_service.open_cases(session)
-    example = min((case.name for case in cases), key=len, default="")
+    found, total = await context.bot_data.services.cases.open_cases()
+    links = case_links(found)
+    example = min((case.name for case in links), key=len, default="")
     await reply(
         update,
         context,
         "open_cases",
-        cases=cases,
+        cases=links,
         total=total,
         example=example,
-        keyboard=cases_keyboard(cases),
+        keyboard=cases_keyboard(links),
     )
 
 
 async def case_button(update: Update, context: Context) -> None:
     """A button that opens a case."""
     await answer(update)
-    callback = tapped(update)
-    if callback is None or not await show_case(update, context, callback.int_arg()):
-        await reply(update, context, "case_none", query="this case")
+    await show_case(update, context, tap(update).int_arg())
 
 
 async def follow_button(update: Update, context: Context) -> None:
     """Follow a case, or stop following it, from its summary."""
-    tap = await managing_tap(update, context)
-    if tap is None:
+    chat_id, _ = ids(update)
+    case_id = tap(update).int_arg()
+    if chat_id is None:
+        await answer(update)
         return
-    callback, chat = tap
-    case_id = callback.int_arg()
     services = context.bot_data.services
-    async with services.sessions.begin() as session:
-        following = await subscriptions.toggle_follow(session, chat.id, case_id)
+    following = await services.subscriptions.toggle_follow(chat_id, case_id)
     if following is None:
         await answer(update, "Subscribe first with /subscribe, then follow cases.", alert=True)
         return
     notice = "Following: updates on this case will reach you." if following else "Unfollowed."
     await answer(update, notice)
-    async with services.reads() as session:
-        view = await case_service.case_view(session, case_id, chat_id=chat.id)
-    if view is not None:
-        await edit_keyboard(update, case_keyboard(view))
+    found = await services.cases.summary(case_id, chat_id=chat_id)
+    if found is not None:
+        await edit_keyboard(update, case_keyboard(case_page(found)))

@@ -7,9 +7,8 @@ from telegram.constants import ChatType
 
 from bot.context import Context
 from bot.handlers.replies import reply
-from bot.keyboards import pick_keyboard
-from bot.services.cases import find_cases, named_hits
-from bot.services.lookup import MAX_QUERY_LENGTH
+from bot.presentation.keyboards import cases_keyboard
+from bot.presentation.views import CaseLink
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -20,17 +19,13 @@ async def unknown_command(update: Update, context: Context) -> None:
     command = (message.text or "").split(maxsplit=1)[0]
     if chat.type != ChatType.PRIVATE and not command.endswith(f"@{context.bot.username}"):
         return
-    await reply(update, context, "hint", hits=[])
+    await reply(update, context, "hint", choices=[])
 
 
 async def plain_text(update: Update, context: Context) -> None:
     """Text in a private chat: a hint, with buttons for cases it seems to name."""
     message = update.effective_message
     text = (message.text or "").strip() if message else ""
-    hits = []
-    if 0 < len(text) <= MAX_QUERY_LENGTH:
-        services = context.bot_data.services
-        async with services.reads() as session:
-            lookup = await find_cases(session, services.case_index, text)
-            hits = await named_hits(session, lookup.candidates[:3])
-    await reply(update, context, "hint", hits=hits, keyboard=pick_keyboard(hits) if hits else None)
+    choices = await context.bot_data.services.resolver.mentioned(text)
+    links = [CaseLink(choice.case_id, choice.case_name) for choice in choices]
+    await reply(update, context, "hint", choices=choices, keyboard=cases_keyboard(links))

@@ -9,8 +9,11 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.callbacks import Callback, parse
 from bot.context import Context
+from bot.presentation.callbacks import Callback, parse
+from bot.presentation.keyboards import cases_keyboard
+from bot.presentation.views import CaseLink
+from bot.services.resolve import Found, Resolution
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,12 @@ def command_argument(update: Update) -> str:
     if not rest and "\n" in text:
         _, _, rest = text.partition("\n")
     return rest.strip()
+
+
+def ids(update: Update) -> tuple[int | None, int | None]:
+    """Return the ids of the chat and the user of an update."""
+    chat, user = update.effective_chat, update.effective_user
+    return (chat.id if chat else None), (user.id if user else None)
 
 
 async def reply(
@@ -40,7 +49,7 @@ async def reply(
     chat = update.effective_chat
     if chat is None:
         return []
-    parts = context.bot_data.services.templates.telegram(template, **values)
+    parts = context.bot_data.presenter.telegram(template, **values)
     sent = []
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -56,6 +65,36 @@ async def reply(
     return sent
 
 
+async def reply_missing(
+    update: Update, context: Context, resolution: Resolution, *, command: str = "case"
+) -> None:
+    """Answer a reference that found no single case or appeal: why, and what to try."""
+    found = resolution.found
+    if found is Found.TOO_LONG:
+        await reply(update, context, "too_long", command=command)
+    elif found is Found.WITHDRAWN or resolution.as_appeal:
+        await reply(
+            update,
+            context,
+            "appeal_missing",
+            appeal_id=resolution.query,
+            withdrawn=found is Found.WITHDRAWN,
+        )
+    elif found is Found.CHOOSE:
+        choices = resolution.choices
+        links = [CaseLink(choice.case_id, choice.case_name) for choice in choices]
+        await reply(
+            update,
+            context,
+            "case_pick",
+            query=resolution.query,
+            choices=choices,
+            keyboard=cases_keyboard(links),
+        )
+    else:
+        await reply(update, context, "case_none", query=resolution.query)
+
+
 async def edit(
     update: Update,
     context: Context,
@@ -69,7 +108,7 @@ async def edit(
     message = query.message if query else None
     if not isinstance(message, Message):
         return False
-    parts = context.bot_data.services.templates.telegram(template, **values)
+    parts = context.bot_data.presenter.telegram(template, **values)
     if len(parts) != 1:
         return False
     try:
@@ -114,3 +153,11 @@ def tapped(update: Update) -> Callback | None:
     """Return the decoded data of the button that was tapped."""
     query = update.callback_query
     return parse(query.data if query else None)
+
+
+def tap(update: Update) -> Callback:
+    """Return the tapped button's data (registration checked it before the handler ran)."""
+    callback = tapped(update)
+    if callback is None:
+        raise LookupError("a button handler ran without valid callback data")
+    return callback

@@ -1,1 +1,43 @@
-"""Services: what handlers, jobs and the command line ask for, in plain async functions."""
+"""Services: what handlers, jobs, HTTP endpoints and the command line ask for.
+
+Each is an object built once by the composition root (bot/app.py). Each public method is one
+unit of work: it opens its transaction, commits, then fires what must follow (the delivery
+engine woken, the case index refreshed); the audit entry is written inside the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.services.admins import AdminService
+from bot.services.appeals import AppealService
+from bot.services.broadcasts import BroadcastService
+from bot.services.cases import CaseService
+from bot.services.drafts import DraftService
+from bot.services.lookup import CaseIndex
+from bot.services.outcomes import OutcomeService
+from bot.services.publishing import PublishingService
+from bot.services.resolve import Resolver
+from bot.services.stats import StatsService
+from bot.services.subscriptions import SubscriptionService
+from storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Every service, built once."""
+
+    settings: Settings
+    db: Database
+    index: CaseIndex
+    resolver: Resolver
+    cases: CaseService
+    appeals: AppealService
+    drafts: DraftService
+    publishing: PublishingService
+    broadcasts: BroadcastService
+    outcomes: OutcomeService
+    subscriptions: SubscriptionService
+    admins: AdminService
+    stats: StatsService

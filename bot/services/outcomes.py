@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.services.publishing import Published, publish
-from storage.enums import AppealKind, AppealStatus, CaseStatus, Channel, Urgency
-from storage.models import Appeal, Case
+from bot.services.actors import Actor
+from bot.services.publishing import Published, PublishingService
+from core.errors import NotFoundError
+from storage.database import Database
+from storage.enums import AppealKind, AppealStatus, CaseStatus, Urgency
+from storage.models import Appeal
 from storage.repo.actions import protesters_for_case
 from storage.repo.appeals import create_appeal, timeline_for_case
+from storage.repo.cases import get_case
 from storage.repo.deliveries import queue_thanks
 from storage.repo.slugs import slugify, unique_slug
 from storage.types import utcnow
-from templates import case_status_label
 
 STATUS_WORDS: dict[str, CaseStatus] = {
     "released": CaseStatus.RELEASED,
@@ -70,53 +71,64 @@ def parse_outcome(argument: str) -> OutcomeRequest | None:
     return None
 
 
-async def record_outcome(
-    session: AsyncSession,
-    case: Case,
-    request: OutcomeRequest,
-    *,
-    admin_id: int | None,
-    progress_chat_id: int | None,
-    channels: Sequence[Channel],
-    paid: bool,
-) -> OutcomeResult:
-    """Record the outcome, announce it, and thank everyone who protested about the case."""
-    label = case_status_label(request.status)
-    case.status = request.status
-    case.outcome = request.text or f"{label[:1].upper()}{label[1:]}."
-    earlier = await timeline_for_case(session, case.id)
-    now = utcnow()
-    slug = await unique_slug(
-        session, Appeal.slug, f"{now:%Y-%m-%d}-outcome-{slugify(case.name)}", limit=120
-    )
-    appeal = await create_appeal(
-        session,
-        slug=slug,
-        title=f"{case.name}: {label}",
-        summary=case.outcome,
-        urgency=Urgency.NORMAL,
-        issued_on=now.date(),
-        cases=[case],
-        kind=AppealKind.OUTCOME,
-        status=AppealStatus.DRAFT,
-        parent_id=earlier[-1].id if earlier else None,
-        created_by=admin_id,
-    )
-    thanked = await queue_thanks(
-        session,
-        appeal_id=appeal.id,
-        chat_ids=await protesters_for_case(session, case.id),
-        now=now,
-    )
-    published = await publish(
-        session,
-        appeal.id,
-        actor=f"telegram:{admin_id}" if admin_id is not None else "cli",
-        actor_id=admin_id,
-        progress_chat_id=progress_chat_id,
-        channels=channels,
-        paid=paid,
-    )
-    return OutcomeResult(
-        published=published, thanked=thanked, case_name=case.name, status=request.status
-    )
+class OutcomeService:
+    """Record how a case ended (or that it is open again); announce it; thank protesters."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        publishing: PublishingService,
+        label: Callable[[CaseStatus], str] = str,
+    ) -> None:
+        self._db = db
+        self._publishing = publishing
+        self._label = label
+
+    async def record(
+        self,
+        case_id: int,
+        request: OutcomeRequest,
+        *,
+        actor: Actor,
+        progress_chat_id: int | None,
+    ) -> OutcomeResult:
+        """Record the outcome, announce it, and thank everyone who protested about the case."""
+        async with self._db.unit() as unit:
+            session = unit.session
+            case = await get_case(session, case_id)
+            if case is None:
+                raise NotFoundError("There is no such case.")
+            label = self._label(request.status)
+            case.status = request.status
+            case.outcome = request.text or f"{label[:1].upper()}{label[1:]}."
+            earlier = await timeline_for_case(session, case.id)
+            now = utcnow()
+            slug = await unique_slug(
+                session, Appeal.slug, f"{now:%Y-%m-%d}-outcome-{slugify(case.name)}", limit=120
+            )
+            appeal = await create_appeal(
+                session,
+                slug=slug,
+                title=f"{case.name}: {label}",
+                summary=case.outcome,
+                urgency=Urgency.NORMAL,
+                issued_on=now.date(),
+                cases=[case],
+                kind=AppealKind.OUTCOME,
+                status=AppealStatus.DRAFT,
+                parent_id=earlier[-1].id if earlier else None,
+                created_by=actor.user_id,
+            )
+            thanked = await queue_thanks(
+                session,
+                appeal_id=appeal.id,
+                chat_ids=await protesters_for_case(session, case.id),
+                now=now,
+            )
+            published = await self._publishing.publish_in(
+                unit, appeal.id, actor=actor, progress_chat_id=progress_chat_id
+            )
+            return OutcomeResult(
+                published=published, thanked=thanked, case_name=case.name, status=request.status
+            )

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.actors import Actor
+from bot.services.lookup import CaseIndex
+from bot.services.signals import DeliverySignals
 from core.errors import BadInputError, NotFoundError
+from storage.database import Database, Unit
 from storage.enums import AppealStatus, Channel, DeliveryState, Urgency
 from storage.repo.appeals import get_appeal
 from storage.repo.audit import log_action
@@ -30,86 +34,6 @@ class Published:
     total: int
 
 
-async def publish(
-    session: AsyncSession,
-    appeal_id: int,
-    *,
-    actor: str,
-    actor_id: int | None = None,
-    progress_chat_id: int | None = None,
-    channels: Sequence[Channel] = (Channel.TELEGRAM,),
-    paid: bool = False,
-) -> Published:
-    """Publish a draft (or re-queue a published appeal) and fan it out to subscribers.
-
-    Every matching subscriber gets one delivery row per channel; running this again adds
-    rows only for subscribers who joined since, so nobody gets the appeal twice.
-    """
-    appeal = await get_appeal(session, appeal_id)
-    if appeal is None:
-        raise NotFoundError(f"there is no appeal {appeal_id}")
-    if appeal.status is AppealStatus.WITHDRAWN:
-        raise BadInputError(f"appeal {appeal_id} was withdrawn; it cannot be broadcast")
-    now = utcnow()
-    if appeal.status is AppealStatus.DRAFT:
-        appeal.status = AppealStatus.PUBLISHED
-        appeal.published_at = now
-        await session.flush()
-    queued = await fan_out(
-        session,
-        appeal_id=appeal.id,
-        case_ids=[case.id for case in appeal.cases],
-        countries=sorted({case.country for case in appeal.cases}),
-        urgent=appeal.urgency is Urgency.URGENT,
-        now=now,
-        channels=channels,
-    )
-    broadcast = await ensure_broadcast(
-        session,
-        appeal_id=appeal.id,
-        started_by=actor_id,
-        progress_chat_id=progress_chat_id,
-        paid=paid,
-        now=now,
-    )
-    total = await count_for_appeal(session, appeal.id)
-    broadcast.total = total
-    if queued:
-        broadcast.finished_at = None
-    await log_action(
-        session,
-        actor=actor,
-        actor_id=actor_id,
-        action="broadcast",
-        subject=f"appeal:{appeal.id}",
-        detail={"queued": queued, "total": total},
-    )
-    return Published(appeal_id=appeal.id, broadcast_id=broadcast.id, queued=queued, total=total)
-
-
-async def retry_failed(
-    session: AsyncSession, appeal_id: int, *, actor: str, actor_id: int | None = None
-) -> int:
-    """Queue the failed deliveries of a published appeal again; return how many."""
-    appeal = await get_appeal(session, appeal_id)
-    if appeal is None:
-        raise NotFoundError(f"there is no appeal {appeal_id}")
-    if appeal.status is not AppealStatus.PUBLISHED:
-        raise BadInputError(f"appeal {appeal_id} is not published; nothing to retry")
-    requeued = await requeue_failed(session, appeal_id, now=utcnow())
-    if requeued:
-        await reopen(session, appeal_id)
-    await log_action(
-        session,
-        actor=actor,
-        actor_id=actor_id,
-        action="retry failed",
-        subject=f"appeal:{appeal_id}",
-        detail={"requeued": requeued},
-    )
-    return requeued
-
-
 @dataclass(frozen=True, slots=True)
 class Withdrawn:
     appeal_id: int
@@ -118,27 +42,121 @@ class Withdrawn:
     already_sent: int
 
 
-async def withdraw(
-    session: AsyncSession, appeal_id: int, *, actor: str, actor_id: int | None = None
-) -> Withdrawn:
-    """Unpublish an appeal and cancel every delivery of it that has not gone out."""
-    appeal = await get_appeal(session, appeal_id)
-    if appeal is None:
-        raise NotFoundError(f"there is no appeal {appeal_id}")
-    appeal.status = AppealStatus.WITHDRAWN
-    cancelled = await cancel_pending(session, appeal.id, reason="appeal withdrawn")
-    counts = await state_counts(session, appeal.id)
-    await log_action(
-        session,
-        actor=actor,
-        actor_id=actor_id,
-        action="withdraw",
-        subject=f"appeal:{appeal.id}",
-        detail={"cancelled": cancelled},
-    )
-    return Withdrawn(
-        appeal_id=appeal.id,
-        title=appeal.title,
-        cancelled=cancelled,
-        already_sent=counts.get(DeliveryState.SENT, 0),
-    )
+class PublishingService:
+    """Publish, re-queue and withdraw appeals; the delivery engine hears of it after commit."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        delivery: DeliverySignals,
+        index: CaseIndex,
+        channels: Sequence[Channel],
+        paid: bool,
+    ) -> None:
+        self._db = db
+        self._delivery = delivery
+        self._index = index
+        self.channels = tuple(channels)
+        self.paid = paid
+
+    async def publish(
+        self, appeal_id: int, *, actor: Actor, progress_chat_id: int | None = None
+    ) -> Published:
+        """Publish a draft (or re-queue a published appeal) and fan it out to subscribers."""
+        async with self._db.unit() as unit:
+            return await self.publish_in(
+                unit, appeal_id, actor=actor, progress_chat_id=progress_chat_id
+            )
+
+    async def publish_in(
+        self, unit: Unit, appeal_id: int, *, actor: Actor, progress_chat_id: int | None = None
+    ) -> Published:
+        """Publish within another unit of work (a draft saved, an outcome recorded).
+
+        Every matching subscriber gets one delivery row per channel; running this again adds
+        rows only for subscribers who joined since, so nobody gets the appeal twice.
+        """
+        session = unit.session
+        appeal = await get_appeal(session, appeal_id)
+        if appeal is None:
+            raise NotFoundError(f"There is no appeal {appeal_id}.")
+        if appeal.status is AppealStatus.WITHDRAWN:
+            raise BadInputError(f"Appeal {appeal_id} was withdrawn; it cannot be broadcast.")
+        now = utcnow()
+        if appeal.status is AppealStatus.DRAFT:
+            appeal.status = AppealStatus.PUBLISHED
+            appeal.published_at = now
+            await session.flush()
+        queued = await fan_out(
+            session,
+            appeal_id=appeal.id,
+            case_ids=[case.id for case in appeal.cases],
+            countries=sorted({case.country for case in appeal.cases}),
+            urgent=appeal.urgency is Urgency.URGENT,
+            now=now,
+            channels=self.channels,
+        )
+        broadcast = await ensure_broadcast(
+            session,
+            appeal_id=appeal.id,
+            started_by=actor.user_id,
+            progress_chat_id=progress_chat_id,
+            paid=self.paid,
+            now=now,
+        )
+        total = await count_for_appeal(session, appeal.id)
+        broadcast.total = total
+        if queued:
+            broadcast.finished_at = None
+        await self._audit(session, actor, "broadcast", appeal.id, queued=queued, total=total)
+        unit.after_commit(self._delivery.wake)
+        unit.after_commit(self._index.invalidate)
+        return Published(appeal.id, broadcast.id, queued, total)
+
+    async def retry_failed(self, appeal_id: int, *, actor: Actor) -> int:
+        """Queue the failed deliveries of a published appeal again; return how many."""
+        async with self._db.unit() as unit:
+            appeal = await get_appeal(unit.session, appeal_id)
+            if appeal is None:
+                raise NotFoundError(f"There is no appeal {appeal_id}.")
+            if appeal.status is not AppealStatus.PUBLISHED:
+                raise BadInputError(f"Appeal {appeal_id} is not published; nothing to retry.")
+            requeued = await requeue_failed(unit.session, appeal_id, now=utcnow())
+            if requeued:
+                await reopen(unit.session, appeal_id)
+                unit.after_commit(self._delivery.wake)
+            await self._audit(unit.session, actor, "retry failed", appeal_id, requeued=requeued)
+        return requeued
+
+    async def withdraw(self, appeal_id: int, *, actor: Actor) -> Withdrawn:
+        """Unpublish an appeal and cancel every delivery of it that has not gone out."""
+        async with self._db.unit() as unit:
+            session = unit.session
+            appeal = await get_appeal(session, appeal_id)
+            if appeal is None:
+                raise NotFoundError(f"There is no appeal {appeal_id}.")
+            appeal.status = AppealStatus.WITHDRAWN
+            cancelled = await cancel_pending(session, appeal.id, reason="appeal withdrawn")
+            counts = await state_counts(session, appeal.id)
+            await self._audit(session, actor, "withdraw", appeal.id, cancelled=cancelled)
+            unit.after_commit(lambda: self._delivery.withdraw(appeal_id))
+            unit.after_commit(self._index.invalidate)
+            return Withdrawn(
+                appeal_id=appeal.id,
+                title=appeal.title,
+                cancelled=cancelled,
+                already_sent=counts.get(DeliveryState.SENT, 0),
+            )
+
+    async def _audit(
+        self, session: AsyncSession, actor: Actor, action: str, appeal_id: int, **detail: int
+    ) -> None:
+        await log_action(
+            session,
+            actor=actor.label,
+            actor_id=actor.user_id,
+            action=action,
+            subject=f"appeal:{appeal_id}",
+            detail=dict(detail),
+        )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from storage.database import Database
 from storage.repo.stats import (
     BroadcastFigures,
     appeal_counts,
@@ -43,17 +42,25 @@ class Stats:
         }
 
 
-async def collect(session: AsyncSession) -> Stats:
-    """Gather every figure."""
-    subscribers: dict[str, dict[str, int]] = {}
-    for (channel, state), count in sorted((await subscriber_counts(session)).items()):
-        subscribers.setdefault(channel.value, {})[state.value] = count
-    appeals = {
-        status.value: count for status, count in sorted((await appeal_counts(session)).items())
-    }
-    return Stats(
-        subscribers=subscribers,
-        appeals=appeals,
-        protests=await protests_per_appeal(session),
-        broadcasts=await recent_broadcasts(session),
-    )
+class StatsService:
+    """Count what admins and operators watch (counts only, never who)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def collect(self) -> Stats:
+        """Gather every figure."""
+        async with self._db.read() as session:
+            subscribers: dict[str, dict[str, int]] = {}
+            for (channel, state), count in sorted((await subscriber_counts(session)).items()):
+                subscribers.setdefault(channel.value, {})[state.value] = count
+            appeals = {
+                status.value: count
+                for status, count in sorted((await appeal_counts(session)).items())
+            }
+            return Stats(
+                subscribers=subscribers,
+                appeals=appeals,
+                protests=await protests_per_appeal(session),
+                broadcasts=await recent_broadcasts(session),
+            )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.context import Services
+from bot.config import Settings
+from bot.services import Services
 
 SERVICES_KEY = web.AppKey("services", Services)
 
@@ -22,10 +23,9 @@ def build_web_app(services: Services) -> web.Application:
     return app
 
 
-async def start_web(services: Services) -> web.AppRunner:
+async def start_web(settings: Settings, services: Services) -> web.AppRunner:
     """Listen on APPEALBOT_HTTP_HOST:APPEALBOT_HTTP_PORT; return the runner to clean up."""
     runner = web.AppRunner(build_web_app(services), access_log=None, shutdown_timeout=2)
     await runner.setup()
-    settings = services.settings
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()
     return runner

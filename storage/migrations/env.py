@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -11,6 +12,7 @@ from storage.engine import create_engine
 from storage.models import Base
 
 target_metadata = Base.metadata
+DEFAULT_URL = "sqlite+aiosqlite:///appealbot.db"
 
 
 def _run(connection: Connection) -> None:
@@ -39,11 +41,9 @@ def _main() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = context.config.get_main_option("sqlalchemy.url")
-    if not url:
-        from bot.config import Settings
-
-        url = Settings().database_url
+    url = context.config.get_main_option("sqlalchemy.url") or os.environ.get(
+        "APPEALBOT_DATABASE_URL", DEFAULT_URL
+    )
     asyncio.run(_run_standalone(url))
 
 

@@ -55,6 +55,21 @@ async def get_appeal_by_slug(session: AsyncSession, slug: str) -> Appeal | None:
     return (await session.scalars(statement)).one_or_none()
 
 
+async def get_appeal_status(session: AsyncSession, appeal_id: int) -> AppealStatus | None:
+    """Return an appeal's status (None if there is no such appeal)."""
+    return await session.scalar(select(Appeal.status).where(Appeal.id == appeal_id))
+
+
+async def get_appeal_status_by_slug(
+    session: AsyncSession, slug: str
+) -> tuple[int, AppealStatus] | None:
+    """Return the id and status of the appeal with this slug."""
+    row = (
+        await session.execute(select(Appeal.id, Appeal.status).where(Appeal.slug == slug))
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
 async def count_appeals(session: AsyncSession) -> int:
     """Return how many appeals exist, in any state."""
     return (await session.scalar(select(func.count()).select_from(Appeal))) or 0

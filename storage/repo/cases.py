@@ -28,6 +28,12 @@ async def get_case_by_slug(session: AsyncSession, slug: str) -> Case | None:
     return (await session.scalars(statement)).one_or_none()
 
 
+async def get_case_ref_by_slug(session: AsyncSession, slug: str) -> tuple[int, str] | None:
+    """Return the id and main name of the case with this slug."""
+    row = (await session.execute(select(Case.id, Case.name).where(Case.slug == slug))).first()
+    return (row[0], row[1]) if row else None
+
+
 async def count_cases(session: AsyncSession) -> int:
     """Return how many cases exist."""
     return (await session.scalar(select(func.count()).select_from(Case))) or 0

@@ -26,8 +26,24 @@ from tests.emulator.watching import Watching
 
 DEFAULT_TOKEN = "123456:TEST-emulator-token"
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
-_JSON_FIELDS = {"reply_markup", "entities", "commands", "allowed_updates", "link_preview_options"}
+_JSON_FIELDS = {
+    "reply_markup",
+    "entities",
+    "commands",
+    "allowed_updates",
+    "link_preview_options",
+    "scope",
+}
 _SEND_METHODS = {"sendmessage", "editmessagetext", "editmessagereplymarkup"}
+_SCOPES = {
+    "default",
+    "all_private_chats",
+    "all_group_chats",
+    "all_chat_administrators",
+    "chat",
+    "chat_administrators",
+    "chat_member",
+}
 
 Params = dict[str, Any]
 Handler = Callable[[Params], Awaitable[Any]]
@@ -150,6 +166,7 @@ class BotApiEmulator(Watching):
             "deletewebhook": self._delete_webhook,
             "setmycommands": self._set_my_commands,
             "getmycommands": self._get_my_commands,
+            "deletemycommands": self._delete_my_commands,
             "sendmessage": self._send_message,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_message_reply_markup,
@@ -308,6 +325,17 @@ class BotApiEmulator(Watching):
                 await asyncio.wait_for(world.new_update.wait(), timeout=timeout)
         return world.updates[:limit]
 
+    def _scope(self, params: Params) -> str:
+        scope = params.get("scope") or {"type": "default"}
+        if not isinstance(scope, dict) or scope.get("type") not in _SCOPES:
+            raise ApiError(400, "Bad Request: wrong scope")
+        if scope["type"] != "chat":
+            return str(scope["type"])
+        chat_id = _int(scope, "chat_id")
+        if chat_id not in self.world.chat_types:
+            raise ApiError(400, "Bad Request: chat not found")
+        return f"chat:{chat_id}"
+
     async def _set_my_commands(self, params: Params) -> bool:
         commands = params.get("commands")
         if not isinstance(commands, list) or len(commands) > 100:
@@ -317,13 +345,24 @@ class BotApiEmulator(Watching):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not 1 <= len(str(command.get("description", ""))) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
-        self.world.commands = [
+        listed = [
             {"command": str(c["command"]), "description": str(c["description"])} for c in commands
         ]
+        scope = self._scope(params)
+        self.world.scoped_commands[scope] = listed
+        if scope == "default":
+            self.world.commands = listed
         return True
 
-    async def _get_my_commands(self, _params: Params) -> list[dict[str, str]]:
-        return self.world.commands
+    async def _get_my_commands(self, params: Params) -> list[dict[str, str]]:
+        return self.world.scoped_commands.get(self._scope(params), [])
+
+    async def _delete_my_commands(self, params: Params) -> bool:
+        scope = self._scope(params)
+        self.world.scoped_commands.pop(scope, None)
+        if scope == "default":
+            self.world.commands = []
+        return True
 
     async def _send_message(self, params: Params) -> Params:
         chat_id = self._target_chat(params)

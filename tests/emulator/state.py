@@ -148,6 +148,7 @@ class World:
         self.chat_types: dict[int, str] = {}
         self.admins: dict[int, set[int]] = defaultdict(set)
         self.commands: list[dict[str, str]] = []
+        self.scoped_commands: dict[str, list[dict[str, str]]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.counters = Counters()
         self.activity = asyncio.Event()

@@ -107,8 +107,12 @@ class Watching(UserActions):
 
     @property
     def commands(self) -> list[dict[str, str]]:
-        """Return the command list the bot registered."""
+        """Return the command list the bot registered for everyone."""
         return list(self.world.commands)
+
+    def commands_for(self, chat_id: int) -> list[str]:
+        """Return the commands of the menu the bot set for one chat (none: [])."""
+        return [c["command"] for c in self.world.scoped_commands.get(f"chat:{chat_id}", [])]
 
     @property
     def stats(self) -> Params:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import serve
 from bot.config import Settings
+from storage.database import Database
 from storage.engine import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from storage.seeding import default_seed_dir, load_seed_files
@@ -27,7 +28,7 @@ def seeded_sqlite_template(path: Path) -> Path:
         await upgrade(url)
         engine = create_engine(url)
         try:
-            report = await load_seed_files(create_sessionmaker(engine), [default_seed_dir()])
+            report = await load_seed_files(Database(engine), [default_seed_dir()])
             assert not report.refused, report.refused
         finally:
             await engine.dispose()

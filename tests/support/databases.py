@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.database import Database
 from storage.engine import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 
@@ -24,11 +25,12 @@ DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
 @dataclass(frozen=True)
 class MigratedDatabase:
-    """A migrated database with an engine and session factory."""
+    """A migrated database: its URL, and sessions for arranging data and checking rows."""
 
     url: str
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    database: Database
 
 
 def postgres_server_url() -> tuple[str, bool]:
@@ -77,6 +79,8 @@ async def _migrated(url: str) -> AsyncIterator[MigratedDatabase]:
     await upgrade(url)
     engine = create_engine(url)
     try:
-        yield MigratedDatabase(url=url, engine=engine, sessions=create_sessionmaker(engine))
+        yield MigratedDatabase(
+            url=url, engine=engine, sessions=create_sessionmaker(engine), database=Database(engine)
+        )
     finally:
         await engine.dispose()

@@ -9,20 +9,20 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app import Overrides
 from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.delivery.progress import Progress, follow
-from bot.delivery.ratelimit import Limits as OurLimits
-from bot.delivery.ratelimit import RateLimiter
-from bot.delivery.render import MessageCache
-from bot.delivery.telegram_channel import TelegramChannel
-from bot.services.publishing import Published, publish
-from bot.telegram.client import BotApiClient, ClientOptions
+from bot.services.actors import Actor
+from bot.services.publishing import Published
+from bot.telegram.client import ClientOptions
+from bot.telegram.flood import FloodLimits
+from storage.database import Database
 from storage.enums import Channel, SubscriberState
 from storage.models import Subscriber, SubscriberCountry
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
-from templates import Templates
 from tests.emulator import BotApiEmulator
+from tests.support.app import app_for
 
 
 async def add_subscribers(
@@ -67,46 +67,54 @@ async def add_subscribers(
 
 
 async def publish_appeal(
-    sessions: async_sessionmaker[AsyncSession], appeal_id: int, **options: Any
+    database_url: str,
+    appeal_id: int,
+    *,
+    progress_chat_id: int | None = None,
+    paid: bool = False,
 ) -> Published:
     """Publish (fan out) an appeal as the command line would."""
-    async with sessions.begin() as session:
-        return await publish(session, appeal_id, actor="test", **options)
+    async with app_for(database_url, telegram_paid_broadcast=paid) as app:
+        return await app.services.publishing.publish(
+            appeal_id, actor=Actor("test"), progress_chat_id=progress_chat_id
+        )
 
 
 @asynccontextmanager
 async def running_engine(
     emulator: BotApiEmulator,
-    sessions: async_sessionmaker[AsyncSession],
-    reads: async_sessionmaker[AsyncSession],
+    database_url: str,
     *,
     rate: float = 30.0,
-    limits: OurLimits | None = None,
+    limits: FloodLimits | None = None,
     timeout: float = 5.0,
     paid: bool = False,
     grace: float = 10.0,
     **config: Any,
 ) -> AsyncIterator[DeliveryEngine]:
-    """Run a delivery engine that sends to the emulator."""
-    limiter = RateLimiter(limits or OurLimits(global_rate=rate))
-    client = BotApiClient(
-        api_root=emulator.api_root, token=emulator.token, options=ClientOptions(timeout=timeout)
+    """Run the service's delivery engine, sending to the emulator."""
+    overrides = Overrides(
+        engine=EngineConfig.for_rate(rate, **config),
+        limits=limits or FloodLimits(global_rate=rate),
+        client=ClientOptions(timeout=timeout),
     )
-    engine = DeliveryEngine(
-        sessions=sessions,
-        channels={Channel.TELEGRAM: TelegramChannel(client=client, limiter=limiter, paid=paid)},
-        messages=MessageCache(Templates(), reads),
-        config=EngineConfig.for_rate(rate, **config),
-    )
-    await engine.start()
-    try:
-        yield engine
-    finally:
-        await engine.stop(grace=grace)
+    values: dict[str, Any] = {
+        "telegram_token": emulator.token,
+        "telegram_api_url": emulator.api_root,
+        "telegram_rate": rate,
+        "telegram_paid_broadcast": paid,
+        "telegram_paid_rate": rate,
+    }
+    async with app_for(database_url, overrides=overrides, **values) as app:
+        engine = app.delivery
+        assert engine is not None
+        await engine.start()
+        try:
+            yield engine
+        finally:
+            await engine.stop(grace=grace)
 
 
-async def until_done(
-    reads: async_sessionmaker[AsyncSession], appeal_id: int, *, every: float = 0.1
-) -> Progress:
+async def until_done(db: Database, appeal_id: int, *, every: float = 0.1) -> Progress:
     """Wait until an appeal's broadcast has nothing left."""
-    return await follow(reads, appeal_id, report=lambda _progress: None, every=every)
+    return await follow(db, appeal_id, report=lambda _progress: None, every=every)

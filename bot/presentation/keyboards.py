@@ -1,4 +1,4 @@
-"""Inline keyboards; every button's data is built by bot.callbacks."""
+"""Inline keyboards; every button's data is built by bot.presentation.callbacks."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import Action, make
 from bot.delivery.progress import Progress
-from bot.services.appeals import AppealsPage
-from bot.services.cases import CaseView, NamedHit
-from storage.models import Appeal, Case, Subscriber
+from bot.presentation.callbacks import Action, make
+from bot.presentation.views import AppealCard, CaseLink, CasePage, SettingsView
 
 LABEL_LIMIT = 40
 
@@ -33,54 +31,50 @@ def start_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-def case_keyboard(view: CaseView) -> InlineKeyboardMarkup:
+def case_keyboard(page: CasePage) -> InlineKeyboardMarkup:
     """Buttons under a case summary."""
-    case_id = view.case.id
     rows = [
         [
-            _button("📬 Contacts", Action.CONTACTS_CASE, case_id),
-            _button("✍️ Model letter", Action.LETTER_CASE, case_id),
+            _button("📬 Contacts", Action.CONTACTS_CASE, page.id),
+            _button("✍️ Model letter", Action.LETTER_CASE, page.id),
         ]
     ]
-    if view.latest is not None:
-        rows.append([_button("✊ I sent a protest", Action.PROTEST, view.latest.id, case_id)])
-    if view.following is not None:
-        label = "🔕 Stop following" if view.following else "🔔 Follow this case"
-        rows.append([_button(label, Action.FOLLOW, case_id)])
+    if page.latest_appeal_id is not None:
+        rows.append(
+            [_button("✊ I sent a protest", Action.PROTEST, page.latest_appeal_id, page.id)]
+        )
+    if page.following is not None:
+        label = "🔕 Stop following" if page.following else "🔔 Follow this case"
+        rows.append([_button(label, Action.FOLLOW, page.id)])
     return InlineKeyboardMarkup(rows)
 
 
-def pick_keyboard(hits: Sequence[NamedHit]) -> InlineKeyboardMarkup:
-    """One button per case to choose from."""
-    return InlineKeyboardMarkup(
-        [[_button(hit.case_name, Action.CASE, hit.case_id)] for hit in hits]
-    )
-
-
-def cases_keyboard(cases: Sequence[Case]) -> InlineKeyboardMarkup | None:
-    """One button per case, for the list of open cases."""
+def cases_keyboard(cases: Sequence[CaseLink]) -> InlineKeyboardMarkup | None:
+    """One button per case to choose from (at most ten)."""
     if not cases:
         return None
     return InlineKeyboardMarkup([[_button(case.name, Action.CASE, case.id)] for case in cases[:10]])
 
 
-def appeals_keyboard(page: AppealsPage) -> InlineKeyboardMarkup | None:
+def appeals_keyboard(
+    appeals: Sequence[AppealCard], *, offset: int, has_newer: bool, has_older: bool
+) -> InlineKeyboardMarkup | None:
     """Buttons to open each appeal on the page and to move between pages."""
-    if not page.appeals:
+    if not appeals:
         return None
     numbers = [
-        _button(str(page.offset + n), Action.APPEAL, appeal.id)
-        for n, appeal in enumerate(page.appeals, start=1)
+        _button(str(offset + n), Action.APPEAL, appeal.id)
+        for n, appeal in enumerate(appeals, start=1)
     ]
     paging = []
-    if page.has_newer:
-        paging.append(_button("« Newer", Action.APPEALS_PAGE, max(0, page.offset - len(numbers))))
-    if page.has_older:
-        paging.append(_button("Older »", Action.APPEALS_PAGE, page.offset + len(page.appeals)))
+    if has_newer:
+        paging.append(_button("« Newer", Action.APPEALS_PAGE, max(0, offset - len(numbers))))
+    if has_older:
+        paging.append(_button("Older »", Action.APPEALS_PAGE, offset + len(appeals)))
     return InlineKeyboardMarkup([numbers, paging] if paging else [numbers])
 
 
-def appeal_keyboard(appeal: Appeal, *, with_cases: bool = True) -> InlineKeyboardMarkup:
+def appeal_keyboard(appeal: AppealCard, *, with_cases: bool = True) -> InlineKeyboardMarkup:
     """Buttons under an appeal (and, in the bot, one per case it is about)."""
     rows = [
         [
@@ -94,27 +88,22 @@ def appeal_keyboard(appeal: Appeal, *, with_cases: bool = True) -> InlineKeyboar
     return InlineKeyboardMarkup(rows)
 
 
-def settings_keyboard(
-    subscriber: Subscriber | None, countries: Sequence[str]
-) -> InlineKeyboardMarkup | None:
+def settings_keyboard(view: SettingsView, countries: Sequence[str]) -> InlineKeyboardMarkup:
     """Buttons that change a chat's subscription settings."""
-    if subscriber is None or subscriber.state.value != "active":
+    if not view.subscribed:
         return InlineKeyboardMarkup([[_button("🔔 Subscribe", Action.SUBSCRIBE)]])
-    urgent = "✅ Urgent only" if subscriber.urgent_only else "Urgent only"
-    every = "All appeals" if subscriber.urgent_only else "✅ All appeals"
+    urgent = "✅ Urgent only" if view.urgent_only else "Urgent only"
+    every = "All appeals" if view.urgent_only else "✅ All appeals"
     rows = [[_button(urgent, Action.SET_URGENT, 1), _button(every, Action.SET_URGENT, 0)]]
     if countries:
         rows.append(
             [
-                _button(
-                    ("✅ " if code in subscriber.countries else "") + code, Action.SET_COUNTRY, code
-                )
+                _button(("✅ " if code in view.countries else "") + code, Action.SET_COUNTRY, code)
                 for code in countries[:8]
             ]
         )
     rows += [
-        [_button(f"🔕 Unfollow {case.name}", Action.UNFOLLOW, case.id)]
-        for case in subscriber.followed
+        [_button(f"🔕 Unfollow {case.name}", Action.UNFOLLOW, case.id)] for case in view.followed
     ]
     return InlineKeyboardMarkup(rows)
 
@@ -135,9 +124,9 @@ def draft_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-def draft_fields_keyboard(fields: dict[str, str]) -> InlineKeyboardMarkup:
-    """One button per field of a draft, three to a row."""
-    buttons = [_button(label, Action.DRAFT_FIELD, name) for name, label in fields.items()]
+def draft_fields_keyboard(fields: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One button per (name, label) field of a draft, three to a row."""
+    buttons = [_button(label, Action.DRAFT_FIELD, name) for name, label in fields]
     rows = [buttons[start : start + 3] for start in range(0, len(buttons), 3)]
     rows.append([_button("« Back to the draft", Action.DRAFT_BACK)])
     return InlineKeyboardMarkup(rows)

@@ -41,7 +41,7 @@ class _Bucket:
 
 
 @dataclass(frozen=True, slots=True)
-class Limits:
+class FloodLimits:
     """Our side of Telegram's limits, a little under them to absorb network jitter."""
 
     global_rate: float = 30.0
@@ -53,10 +53,10 @@ class Limits:
 
 
 @dataclass
-class RateLimiter:
+class FloodLimiter:
     """Decides when each message may go."""
 
-    limits: Limits = field(default_factory=Limits)
+    limits: FloodLimits = field(default_factory=FloodLimits)
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _global: _Bucket = field(init=False)

@@ -5,21 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from bot.app import open_app
 from bot.config import Settings
-from bot.services.stats import collect
-from storage.engine import create_engine, create_read_sessionmaker
-from storage.migrate import require_current
 
 
 async def stats(settings: Settings, args: argparse.Namespace) -> int:
     """Print subscribers, appeals, protests and recent broadcasts."""
-    engine = create_engine(settings.database_url)
-    try:
-        await require_current(engine)
-        async with create_read_sessionmaker(engine)() as session:
-            figures = await collect(session)
-    finally:
-        await engine.dispose()
+    async with open_app(settings) as app:
+        figures = await app.services.stats.collect()
     if args.json:
         print(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
         return 0

@@ -16,7 +16,7 @@ from typing import Any
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.delivery.ratelimit import Priority, RateLimiter
+from bot.telegram.flood import FloodLimiter, Priority
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,10 @@ def _is_group(chat_id: int) -> bool:
     return chat_id < 0
 
 
-class InteractiveRateLimiter(BaseRateLimiter[Priority]):
+class PtbRateLimiter(BaseRateLimiter[Priority]):
     """Pace what the bot sends through PTB; ``rate_limit_args`` may ask for bulk priority."""
 
-    def __init__(self, limiter: RateLimiter, *, outage_seconds: float = OUTAGE_SECONDS) -> None:
+    def __init__(self, limiter: FloodLimiter, *, outage_seconds: float = OUTAGE_SECONDS) -> None:
         self._limiter = limiter
         self._outage_seconds = outage_seconds
         self._stopping = asyncio.Event()

@@ -1,0 +1,106 @@
+"""What a send's outcome does to its delivery row and its subscriber: one pure function.
+
+outcome   delivery row                                   attempts     subscriber
+SENT      sent, sent_at = now                            kept         -
+WAIT      pending, again after retry_after               given back   -
+RETRY     pending, again after backoff (2 s, 4 s, ...)   kept         -
+          failed, once attempts reach the maximum
+FAILED    failed                                         kept         -
+GONE      skipped                                        kept         gone (blocked)
+SKIP      skipped                                        kept         -
+MOVED     pending, again now (at the new chat id)        given back   moves to new_chat_id
+          failed, when there is no subscriber to move
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.delivery.channels import Outcome, Result
+from storage.enums import DeliveryState
+
+
+class SubscriberChange(StrEnum):
+    NONE = "none"
+    GONE = "gone"  # blocked the bot, deactivated, kicked it out: send nothing more
+    MOVED = "moved"  # a group became a supergroup with a new chat id
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently temporary failures are retried."""
+
+    max_attempts: int = 8
+    backoff_base: float = 2.0
+    backoff_cap: float = 300.0
+
+    def backoff(self, attempts: int) -> float:
+        """Return the pause after the given number of attempts, before jitter."""
+        return float(min(self.backoff_cap, self.backoff_base**attempts))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A delivery's new state, when it is tried next, and what happens to its subscriber."""
+
+    state: DeliveryState
+    attempts: int
+    error: str | None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    subscriber: SubscriberChange = SubscriberChange.NONE
+    new_chat_id: int | None = None
+
+    def row(self, delivery_id: int) -> dict[str, Any]:
+        """Return the change to write to the delivery row (lease released)."""
+        change: dict[str, Any] = {
+            "id": delivery_id,
+            "state": self.state,
+            "attempts": self.attempts,
+            "last_error": self.error,
+            "lease_until": None,
+        }
+        if self.next_attempt_at is not None:
+            change["next_attempt_at"] = self.next_attempt_at
+        if self.sent_at is not None:
+            change["sent_at"] = self.sent_at
+        return change
+
+
+def decide(
+    result: Result,
+    *,
+    attempts: int,
+    has_subscriber: bool,
+    now: datetime,
+    policy: RetryPolicy,
+    jitter: float = 1.0,
+) -> Decision:
+    """Decide what a send's result means for its delivery (``attempts`` counts this one)."""
+    outcome, error = result.outcome, result.error
+    if outcome is Outcome.SENT:
+        return Decision(DeliveryState.SENT, attempts, None, sent_at=now)
+    if outcome is Outcome.WAIT:
+        wait = timedelta(seconds=result.retry_after or 1.0)
+        return Decision(DeliveryState.PENDING, attempts - 1, error, next_attempt_at=now + wait)
+    if outcome is Outcome.RETRY and attempts < policy.max_attempts:
+        wait = timedelta(seconds=policy.backoff(attempts) * jitter)
+        return Decision(DeliveryState.PENDING, attempts, error, next_attempt_at=now + wait)
+    if outcome is Outcome.GONE:
+        gone = SubscriberChange.GONE if has_subscriber else SubscriberChange.NONE
+        return Decision(DeliveryState.SKIPPED, attempts, error, subscriber=gone)
+    if outcome is Outcome.SKIP:
+        return Decision(DeliveryState.SKIPPED, attempts, error)
+    if outcome is Outcome.MOVED and result.new_chat_id is not None and has_subscriber:
+        return Decision(
+            DeliveryState.PENDING,
+            attempts - 1,
+            error,
+            next_attempt_at=now,
+            subscriber=SubscriberChange.MOVED,
+            new_chat_id=result.new_chat_id,
+        )
+    return Decision(DeliveryState.FAILED, attempts, error)

@@ -1,0 +1,94 @@
+"""Every command and button the bot answers: one table.
+
+Registration, Telegram's command menus (one for everyone, one for each bot admin) and /help
+all come from here. To add a command, add a line below and write its handler.
+"""
+
+from __future__ import annotations
+
+from bot.commands import Audience, Button, Command, Shortcut
+from bot.handlers import appeals, cases, contacts, info, subscriptions
+from bot.handlers.admin import drafting, managing
+from bot.presentation.callbacks import Action
+
+ANYONE, CHAT_ADMINS, BOT_ADMINS = Audience.ANYONE, Audience.CHAT_ADMINS, Audience.BOT_ADMINS
+
+COMMANDS: tuple[Command, ...] = (
+    Command("appeals", "", "The latest appeals, urgent ones marked", appeals.appeals_command),
+    Command("case", "<name>", "A case: what happened, status, timeline", cases.case_command),
+    Command("contacts", "<case or appeal>", "Whom to protest to", contacts.contacts_command),
+    Command("letter", "<case or appeal>", "A model protest letter", contacts.letter_command),
+    Command(
+        "subscribe",
+        "",
+        "Get new appeals in this chat",
+        subscriptions.subscribe_command,
+        CHAT_ADMINS,
+    ),
+    Command("settings", "", "Choose which appeals you get", subscriptions.settings_command),
+    Command(
+        "unsubscribe", "", "Stop getting appeals", subscriptions.unsubscribe_command, CHAT_ADMINS
+    ),
+    Command("start", "", "What this bot does", info.start),
+    Command("help", "", "Every command, one line each", info.help_command),
+    Command(
+        "newappeal",
+        "",
+        "Paste an appeal, review the draft, publish it",
+        drafting.new_appeal,
+        BOT_ADMINS,
+    ),
+    Command("update", "<case>", "A follow-up on a case", drafting.update_case, BOT_ADMINS),
+    Command(
+        "outcome",
+        "<case> <status> [text]",
+        "Record an outcome, thank protesters",
+        managing.outcome,
+        BOT_ADMINS,
+    ),
+    Command(
+        "withdraw",
+        "<appeal>",
+        "Unpublish an appeal, cancel its deliveries",
+        managing.withdraw_appeal,
+        BOT_ADMINS,
+    ),
+    Command("stats", "", "Subscribers, appeals, protests, broadcasts", managing.stats, BOT_ADMINS),
+    Command(
+        "admins",
+        "[add|remove <id>]",
+        "Who may use these commands",
+        managing.manage_admins,
+        BOT_ADMINS,
+    ),
+    Command("cancel", "", "Throw away the draft you are writing", drafting.cancel, BOT_ADMINS),
+)
+
+BUTTONS: tuple[Button, ...] = (
+    Button(Action.CASE, cases.case_button),
+    Button(Action.FOLLOW, cases.follow_button, CHAT_ADMINS),
+    Button(Action.APPEAL, appeals.appeal_button),
+    Button(Action.APPEALS_PAGE, appeals.page_button),
+    Button(Action.PROTEST, appeals.protest_button),
+    Button(Action.CONTACTS_CASE, contacts.contacts_or_letter_button),
+    Button(Action.CONTACTS_APPEAL, contacts.contacts_or_letter_button),
+    Button(Action.LETTER_CASE, contacts.contacts_or_letter_button),
+    Button(Action.LETTER_APPEAL, contacts.contacts_or_letter_button),
+    Button(Action.SUBSCRIBE, subscriptions.subscribe_button, CHAT_ADMINS),
+    Button(Action.HELP, info.help_button),
+    Button(Action.SET_URGENT, subscriptions.settings_button, CHAT_ADMINS),
+    Button(Action.SET_COUNTRY, subscriptions.settings_button, CHAT_ADMINS),
+    Button(Action.UNFOLLOW, subscriptions.settings_button, CHAT_ADMINS),
+    Button(Action.DRAFT_PUBLISH, drafting.publish_button, BOT_ADMINS, "publish"),
+    Button(Action.DRAFT_EDIT, drafting.edit_button, BOT_ADMINS, "edit"),
+    Button(Action.DRAFT_FIELD, drafting.field_button, BOT_ADMINS, "edit"),
+    Button(Action.DRAFT_BACK, drafting.back_button, BOT_ADMINS, "edit"),
+    Button(Action.DRAFT_CANCEL, drafting.cancel_button, BOT_ADMINS, "cancel"),
+    Button(Action.RETRY_FAILED, managing.retry_button, BOT_ADMINS, "retry failed"),
+)
+
+SHORTCUTS: tuple[Shortcut, ...] = (
+    Shortcut(appeals.APPEAL_SHORTCUT, appeals.appeal_shortcut),
+    Shortcut(contacts.CONTACTS_SHORTCUT, contacts.contacts_shortcut),
+    Shortcut(contacts.LETTER_SHORTCUT, contacts.letter_shortcut),
+)

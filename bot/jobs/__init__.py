@@ -1,0 +1,1 @@
+"""Scheduled jobs, run by PTB's JobQueue: each calls services and says what it did."""

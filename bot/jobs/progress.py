@@ -1,0 +1,88 @@
+"""The live progress message an admin sees while their broadcast goes out (a repeating job)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from bot.delivery.progress import Progress, RateMeter, duration
+from bot.presentation.keyboards import progress_keyboard
+from bot.presentation.render import Presenter
+from bot.services.broadcasts import BroadcastService, Running
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Shown:
+    meter: RateMeter = field(default_factory=RateMeter)
+    started: float = field(default_factory=time.monotonic)
+    text: str = ""
+
+
+class ProgressReporter:
+    """Send, then edit every few seconds, one progress message per broadcast."""
+
+    def __init__(self, *, broadcasts: BroadcastService, presenter: Presenter) -> None:
+        self._broadcasts = broadcasts
+        self._presenter = presenter
+        self._shown: dict[int, _Shown] = {}
+
+    async def tick(self, bot: Bot) -> list[Progress]:
+        """Update every unfinished broadcast; mark the finished ones; return what was shown."""
+        shown = []
+        for broadcast in await self._broadcasts.running():
+            state = self._shown.setdefault(broadcast.id, _Shown())
+            progress = await self._broadcasts.progress(
+                broadcast.appeal_id, state.meter, started=state.started
+            )
+            shown.append(progress)
+            if broadcast.chat_id is not None:
+                await self._show(bot, broadcast, progress, state)
+            if progress.finished:
+                await self._broadcasts.finished(broadcast.id)
+                self._shown.pop(broadcast.id, None)
+        return shown
+
+    async def _show(self, bot: Bot, broadcast: Running, progress: Progress, state: _Shown) -> None:
+        took = (utcnow() - broadcast.started_at).total_seconds()
+        [text] = self._presenter.telegram(
+            "progress",
+            progress=progress,
+            title=broadcast.title,
+            eta=duration(progress.seconds_left),
+            took=duration(took),
+            average=f"{progress.done / took:.0f}" if took > 1 else "",
+        )
+        if text == state.text:
+            return
+        chat_id = broadcast.chat_id
+        assert chat_id is not None
+        keyboard = progress_keyboard(progress)
+        try:
+            if broadcast.message_id is None:
+                message = await bot.send_message(
+                    chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+                )
+                await self._broadcasts.shown_in(broadcast.id, message.message_id)
+            else:
+                await bot.edit_message_text(
+                    text,
+                    chat_id=chat_id,
+                    message_id=broadcast.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.warning("could not update the progress message: %s", exc)
+        except TelegramError as exc:
+            log.warning("could not update the progress message: %s", exc)
+            return
+        state.text = text

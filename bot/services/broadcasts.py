@@ -1,0 +1,67 @@
+"""Broadcasts under way: which are running, how far each has got, where progress is shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.delivery.progress import Progress, RateMeter, measure
+from storage.database import Database
+from storage.models import Appeal, Broadcast
+from storage.repo.broadcasts import unfinished
+from storage.types import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """A broadcast still going out, and the message its progress is shown in."""
+
+    id: int
+    appeal_id: int
+    title: str
+    chat_id: int | None
+    message_id: int | None
+    started_at: datetime
+
+
+class BroadcastService:
+    """Follow broadcasts for the progress messages admins see."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def running(self) -> list[Running]:
+        """Return the broadcasts not yet finished, oldest first."""
+        async with self._db.read() as session:
+            found = []
+            for broadcast in await unfinished(session):
+                appeal = await session.get(Appeal, broadcast.appeal_id)
+                found.append(
+                    Running(
+                        id=broadcast.id,
+                        appeal_id=broadcast.appeal_id,
+                        title=appeal.title if appeal else "",
+                        chat_id=broadcast.progress_chat_id,
+                        message_id=broadcast.progress_message_id,
+                        started_at=broadcast.started_at,
+                    )
+                )
+            return found
+
+    async def progress(self, appeal_id: int, meter: RateMeter, *, started: float) -> Progress:
+        """Count how far an appeal's broadcast has got."""
+        return await measure(self._db, appeal_id, meter, started=started)
+
+    async def shown_in(self, broadcast_id: int, message_id: int) -> None:
+        """Record the message a broadcast's progress is shown in (edited from now on)."""
+        async with self._db.unit() as unit:
+            broadcast = await unit.session.get(Broadcast, broadcast_id)
+            if broadcast is not None:
+                broadcast.progress_message_id = message_id
+
+    async def finished(self, broadcast_id: int) -> None:
+        """Mark a broadcast as finished."""
+        async with self._db.unit() as unit:
+            broadcast = await unit.session.get(Broadcast, broadcast_id)
+            if broadcast is not None and broadcast.finished_at is None:
+                broadcast.finished_at = utcnow()

@@ -1,0 +1,53 @@
+"""Units of work: a transaction that commits, then fires what must follow it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from storage.engine import create_read_sessionmaker, create_sessionmaker
+
+Effect = Callable[[], None]
+
+
+@dataclass(slots=True)
+class Unit:
+    """One transaction's session, and the effects to fire once it has committed."""
+
+    session: AsyncSession
+    effects: list[Effect] = field(default_factory=list)
+
+    def after_commit(self, effect: Effect) -> None:
+        """Run ``effect`` once the transaction has committed (never if it rolls back)."""
+        self.effects.append(effect)
+
+
+class Database:
+    """Where services get their sessions: units of work that write, and reads."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._writes = create_sessionmaker(engine)
+        self._reads = create_read_sessionmaker(engine)
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Unit]:
+        """Open a transaction; commit when the block ends, then fire the unit's effects."""
+        async with self._writes.begin() as session:
+            unit = Unit(session)
+            yield unit
+        for effect in unit.effects:
+            effect()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """Open a session that only reads (on SQLite it never waits for a writer)."""
+        async with self._reads() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        """Close every connection."""
+        await self.engine.dispose()
