@@ -311,7 +311,8 @@ class DeliveryEngine:
                     await asyncio.sleep(config.flush_every)
                     continue
                 batch = []
-            if self._closing:
+            # Results that came in while the last batch was being written go too.
+            if self._closing and self._results.empty():
                 return
             if loop.time() >= renew_at:
                 renew_at = loop.time() + config.lease / 3
