@@ -1,9 +1,9 @@
 """/case latency through the real handler path, with 10,000 cases in the database.
 
-Runs the service against the Bot API emulator (limits off, so only our code is measured):
-each query is a user message that travels getUpdates -> PTB -> handler -> SQLite -> template
--> sendMessage. Latency is from the moment the update is queued to the moment the reply is
-recorded by the emulator.
+Runs the service against the Bot API emulator in its own process, as Telegram would be
+(limits off, so only our code is measured): each query is a user message that travels
+getUpdates -> PTB -> handler -> SQLite -> template -> sendMessage. Latency is measured by the
+emulator, from the moment the update is queued to the moment the reply arrives.
 
     python -m benchmarks.commands [--cases 10000] [--queries 500]
 """
@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from benchmarks.common import peak_rss_mb, percentile, report
+from benchmarks.remote import RemoteEmulator, running_service
 from storage.database import Database
 from storage.engine import create_engine
 from storage.enums import AppealKind, AppealStatus, CaseStatus, DatePrecision, Urgency
@@ -28,8 +29,6 @@ from storage.migrate import upgrade
 from storage.models import Appeal, Case, CaseName, appeal_cases
 from storage.names import search_key
 from storage.seeding import default_seed_dir, load_seed_files
-from tests.emulator import BotApiEmulator, Limits
-from tests.support.bot import running_bot
 
 SYLLABLES = ["ka", "ra", "mo", "ny", "sh", "te", "li", "zo", "gu", "be", "da", "ve", "ro", "in"]
 CYRILLIC_SYLLABLES = [
@@ -140,26 +139,22 @@ async def measure(cases: int, queries: int, rate: float, seed: int) -> dict[str,
     names = await build_database(url, cases, rng)
     latencies: list[float] = []
     lost = 0
-    async with BotApiEmulator(limits=Limits(enabled=False)) as emulator, running_bot(emulator, url):
+    async with RemoteEmulator(no_limits=True) as emulator, running_service(emulator, url):
         for warm in range(5):
-            await emulator.converse(10 + warm, f"/case {names[warm][0]}")
+            await emulator.ask(10 + warm, f"/case {names[warm][0]}")
         started = time.perf_counter()
         for n in range(queries):
             # One query every 1/rate s: under Telegram's global 30/s, as real users arrive.
             await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
             latin, cyrillic = names[rng.randrange(len(names))]
             query = rng.choice([latin, cyrillic, latin.split()[-1], _typo(latin, rng)])
-            chat = 1_000 + n
-            pushed = time.monotonic()
-            emulator.send_text(chat, f"/case {query}")
-            try:
-                [reply, *_] = await emulator.wait_for_messages(chat, 1, timeout=5, settle=0)
-            except TimeoutError:
+            latency = await emulator.ask(1_000 + n, f"/case {query}")
+            if latency is None:
                 lost += 1
-                continue
-            latencies.append((reply.monotonic - pushed) * 1000)
+            else:
+                latencies.append(latency)
         seconds = time.perf_counter() - started
-        stats = emulator.stats
+        stats = await emulator.stats()
     p95 = percentile(latencies, 0.95)
     return {
         "name": "commands",

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 
+from bot.app import serve
+from bot.config import Settings
 from tests.emulator.server import DEFAULT_TOKEN
 
 
@@ -66,3 +70,37 @@ class RemoteEmulator:
     async def limits(self, **values: Any) -> None:
         """Change the flood limits."""
         await self._call("POST", "limits", values)
+
+    async def ask(self, chat_id: int, text: str, *, timeout: float = 5.0) -> float | None:
+        """Write as a user; return ms until the bot's first answer (None: no answer)."""
+        question = {"chat_id": chat_id, "text": text, "timeout": timeout}
+        answer = await self._call("POST", "ask", question)
+        return float(answer["ms"]) if answer["answered"] else None
+
+    async def wait_until_polling(self, *, timeout: float = 20.0) -> None:
+        """Wait until the bot has started long polling."""
+        async with asyncio.timeout(timeout):
+            while True:  # another process: nothing to wait on but its answers
+                if (await self.stats())["calls"].get("getupdates"):
+                    return
+                await asyncio.sleep(0.05)
+
+
+@asynccontextmanager
+async def running_service(emulator: RemoteEmulator, database_url: str) -> AsyncIterator[None]:
+    """Run the whole service (polling, handlers, delivery) until the block ends."""
+    settings = Settings(
+        _env_file=None,
+        database_url=database_url,
+        telegram_token=emulator.token,
+        telegram_api_url=emulator.api_root,
+        http_port=0,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop))
+    try:
+        await emulator.wait_until_polling()
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=20)

@@ -47,6 +47,7 @@ from bot.services.stats import StatsService
 from bot.services.subscriptions import SubscriptionService
 from bot.telegram.client import BotApiClient, ClientOptions
 from bot.telegram.flood import FloodLimiter, FloodLimits
+from bot.telegram.mirror import ChannelMirror
 from bot.telegram.ptb_limiter import PtbRateLimiter
 from bot.telegram.request import AiohttpRequest, PollingHealth
 from bot.telegram.updates import PerChatUpdateProcessor
@@ -81,7 +82,7 @@ class Overrides:
     fetch: FetchOptions | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class App:
     """Everything the service is made of, built once."""
 
@@ -89,26 +90,41 @@ class App:
     db: Database
     presenter: Presenter
     limiter: FloodLimiter
+    api: BotApiClient | None
     delivery: DeliveryEngine | None
     services: Services
     reporter: ProgressReporter
 
+    async def introduce(self) -> None:
+        """Learn the bot's username and the channel mirror's id from the Bot API."""
+        if self.api is None:
+            return
+        me = await self.api.call("getMe", {})
+        self.presenter.bot_username = me.get("username")
+        await self.services.mirror.resolve(self.api.call)
+
+
+def build_api(settings: Settings, overrides: Overrides) -> BotApiClient | None:
+    """Return the lean Bot API client, if a token is configured."""
+    if settings.telegram_token is None:
+        return None
+    return BotApiClient(
+        api_root=settings.telegram_api_url,
+        token=settings.telegram_token.get_secret_value(),
+        options=overrides.client,
+    )
+
 
 def build_channels(
-    settings: Settings, limiter: FloodLimiter, overrides: Overrides
+    settings: Settings, api: BotApiClient | None, limiter: FloodLimiter, overrides: Overrides
 ) -> dict[Channel, DeliveryChannel]:
     """Return a channel for every way of sending that is configured."""
     if overrides.channels is not None:
         return dict(overrides.channels)
     channels: dict[Channel, DeliveryChannel] = {}
-    if settings.telegram_token is not None:
-        client = BotApiClient(
-            api_root=settings.telegram_api_url,
-            token=settings.telegram_token.get_secret_value(),
-            options=overrides.client,
-        )
+    if api is not None:
         channels[Channel.TELEGRAM] = TelegramChannel(
-            client=client, limiter=limiter, paid=settings.telegram_paid_broadcast
+            client=api, limiter=limiter, paid=settings.telegram_paid_broadcast
         )
     return channels
 
@@ -122,6 +138,7 @@ def build_services(
 ) -> Services:
     """Build every service over one database, telling ``delivery`` what to send."""
     index = CaseIndex()
+    mirror = ChannelMirror(settings.telegram_channel)
     publishing = PublishingService(
         db,
         delivery=delivery,
@@ -130,9 +147,11 @@ def build_services(
             telegram=settings.telegram_token is not None, email=settings.email_enabled
         ),
         paid=settings.telegram_paid_broadcast,
+        mirror=mirror,
     )
     return Services(
         settings=settings,
+        mirror=mirror,
         db=db,
         index=index,
         resolver=Resolver(db, index),
@@ -164,14 +183,22 @@ async def open_app(
         if migrate is Migrate.REQUIRE:
             await require_current(db.engine)
         presenter = Presenter()
-        limiter = FloodLimiter(overrides.limits or FloodLimits(global_rate=settings.broadcast_rate))
-        channels = build_channels(settings, limiter, overrides)
+        limiter = FloodLimiter(
+            overrides.limits
+            or FloodLimits(
+                global_rate=settings.telegram_rate, paid_rate=settings.telegram_paid_rate
+            )
+        )
+        api = build_api(settings, overrides)
+        channels = build_channels(settings, api, limiter, overrides)
         delivery = None
         if channels:
             delivery = DeliveryEngine(
                 db=db,
                 channels=channels,
-                messages=MessageCache(presenter.for_delivery, db),
+                messages=MessageCache(
+                    presenter.for_delivery, db, prepare=presenter.prepare_delivery
+                ),
                 config=overrides.engine
                 or EngineConfig.for_rate(
                     settings.broadcast_rate, lease=settings.delivery_lease_seconds
@@ -186,9 +213,12 @@ async def open_app(
             db=db,
             presenter=presenter,
             limiter=limiter,
+            api=api,
             delivery=delivery,
             services=services,
-            reporter=ProgressReporter(broadcasts=services.broadcasts, presenter=presenter),
+            reporter=ProgressReporter(
+                broadcasts=services.broadcasts, presenter=presenter, limits=limiter.status
+            ),
         )
     finally:
         await db.dispose()
@@ -269,6 +299,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
             ) from None
         delivery = app.delivery
         try:
+            await app.introduce()
             await menus.publish_menu(application.bot)
             await application.start()
             assert application.updater is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
@@ -45,10 +46,11 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
 
+    telegram_channel: str | None = None
     telegram_rate: float = Field(default=30.0, gt=0)
     telegram_paid_broadcast: bool = False
     telegram_paid_rate: float = Field(default=1000.0, gt=0)
-    delivery_lease_seconds: float = Field(default=60.0, gt=0)
+    delivery_lease_seconds: float = Field(default=15.0, gt=0)
     fetch_allow_private: bool = False
 
     @field_validator("admin_ids", mode="before")
@@ -61,6 +63,16 @@ class Settings(BaseSettings):
             if wrong:
                 raise ValueError(f"{wrong[0]!r} is not a Telegram user id (a positive number)")
             return frozenset(user_id for _, user_id in ids)
+        return value
+
+    @field_validator("telegram_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100[0-9]{5,15}", value) is None:
+            raise ValueError("a channel's @username or its id (-100…)")
         return value
 
     @field_validator("telegram_api_url", "public_url")

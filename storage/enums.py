@@ -73,3 +73,4 @@ class DeliveryState(StrEnum):
 class DeliveryPurpose(StrEnum):
     APPEAL = "appeal"  # the appeal itself, to a subscriber
     THANKS = "thanks"  # a thank-you with the outcome, to someone who protested
+    CHANNEL = "channel"  # the post in the Telegram channel mirror

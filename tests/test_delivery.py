@@ -390,3 +390,19 @@ async def test_failed_deliveries_can_be_queued_again_without_resending_the_sent(
     assert "done: sent 20, failed 0" in stdout.decode()
     assert await states(seeded_sqlite) == Counter({"sent": 20})
     assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
+
+
+async def test_600_subscribers_at_the_default_settings_get_no_429(
+    emulator: BotApiEmulator, seeded_sqlite: MigratedDatabase
+) -> None:
+    # The emulator keeps Telegram's limits as sliding windows (its strict default), and the
+    # engine runs as configured out of the box: 30 messages a second.
+    chats = list(range(40_001, 40_601))
+    await add_subscribers(seeded_sqlite.sessions, chats)
+    await publish_appeal(seeded_sqlite.url, MAY_DAY)
+    async with running_engine(emulator, seeded_sqlite.url) as engine:
+        engine.wake()
+        progress = await asyncio.wait_for(until_done(seeded_sqlite.database, MAY_DAY), timeout=60)
+    assert (progress.sent, progress.left) == (600, 0)
+    assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
+    assert emulator.stats["http_429"] == 0

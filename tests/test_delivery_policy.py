@@ -83,6 +83,7 @@ def test_a_decision_becomes_a_row_change_that_releases_the_lease() -> None:
         "attempts": 1,
         "last_error": None,
         "lease_until": None,
+        "claimed_by": None,
         "sent_at": NOW,
     }
     retry = run(Result(Outcome.RETRY, "x"), 1).row(7)

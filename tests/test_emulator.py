@@ -13,6 +13,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.request import HTTPXRequest
 
 from tests.emulator import BotApiEmulator, Faults, Limits
+from tests.emulator.limits import FloodControl
 from tests.emulator.telegram_html import HtmlParseError, parse_html
 
 
@@ -149,13 +150,39 @@ async def test_global_rate_answers_429_with_retry_after(emulator: BotApiEmulator
 
 
 async def test_per_chat_rate_allows_a_short_burst_then_429(emulator: BotApiEmulator) -> None:
-    statuses = [(await call(emulator, "sendMessage", chat_id=7, text=f"m{n}"))[0] for n in range(5)]
-    assert statuses[:3] == [200, 200, 200]
-    assert statuses[3] == 429
+    results = [await call(emulator, "sendMessage", chat_id=7, text=f"m{n}") for n in range(5)]
+    assert [status for status, _ in results] == [200, 200, 200, 429, 429]
+    assert results[3][1]["parameters"]["retry_after"] == 3
     # Other chats are not affected by one chat's limit.
     assert (await call(emulator, "sendMessage", chat_id=8, text="m"))[0] == 200
-    await asyncio.sleep(1.05)
-    assert (await call(emulator, "sendMessage", chat_id=7, text="later"))[0] == 200
+
+
+def test_the_strict_limits_are_sliding_windows() -> None:
+    flood = FloodControl(Limits())
+    at = 100.0
+    sent = [flood.retry_after(1_000 + n, is_group=False, now=at + n / 1000) for n in range(31)]
+    assert sent[:30] == [0] * 30
+    assert sent[30] == 1
+    # Any 1-second window: the 31st fits only once the first has left it.
+    assert flood.retry_after(2_000, is_group=False, now=at + 0.999) == 1
+    assert flood.retry_after(2_000, is_group=False, now=at + 1.0005) == 0
+    # One chat: three within three seconds, then nothing until the first is three seconds old.
+    chat = [flood.retry_after(7, is_group=False, now=at + 10 + n) for n in (0, 0.1, 0.2, 1.5, 2.9)]
+    assert chat == [0, 0, 0, 2, 1]
+    assert flood.retry_after(7, is_group=False, now=at + 13.0) == 0
+
+
+def test_a_token_bucket_lets_more_than_30_into_one_second() -> None:
+    """Why the strict mode is the default: the lenient bucket refills as it spends."""
+    lenient = FloodControl(Limits(strict=False))
+    strict = FloodControl(Limits())
+    stamps = [100.0 + n / 60 for n in range(60)]  # one second's worth, at 60/s
+    let_through = [
+        sum(1 for n, at in enumerate(stamps) if flood.retry_after(n, is_group=False, now=at) == 0)
+        for flood in (lenient, strict)
+    ]
+    assert let_through[0] > 30
+    assert let_through[1] == 30
 
 
 async def test_group_limit_is_20_per_minute(emulator: BotApiEmulator) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
 import sys
 
 from bot.app import Migrate, open_app
@@ -21,6 +23,8 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("--wait sends from this process and needs APPEALBOT_TELEGRAM_TOKEN")
     async with open_app(settings, migrate=Migrate.UPGRADE) as app:
         services = app.services
+        if settings.telegram_channel:
+            await app.introduce()
         resolution = await services.resolver.appeal(str(args.appeal), public=False)
         if resolution.found is not Found.APPEAL or resolution.appeal_id is None:
             raise NotFoundError(f"There is no appeal “{str(args.appeal)[:80]}”.")
@@ -49,14 +53,28 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
             else:
                 print(line, file=sys.stderr, flush=True)
 
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
         await delivery.start()
+        following = asyncio.create_task(
+            follow(app.db, published.appeal_id, report=show, every=PROGRESS_EVERY)
+        )
+        stopping = asyncio.create_task(stop.wait())
         try:
             delivery.wake()
-            final = await follow(app.db, published.appeal_id, report=show, every=PROGRESS_EVERY)
+            await asyncio.wait({following, stopping}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            stopping.cancel()
+            following.cancel()
             await delivery.stop()
         if terminal:
             print(file=sys.stderr)
+        if not following.done() or following.cancelled():
+            print("stopped: what was not sent stays queued for the running service")
+            return 1
+        final = following.result()
         print(
             f"done: sent {final.sent}, failed {final.failed}, gone {final.gone} of {final.total} "
             f"in {duration(final.elapsed)}"

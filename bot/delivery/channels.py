@@ -6,6 +6,7 @@ talking to Telegram or to an SMTP server.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -30,6 +31,7 @@ class Result:
     error: str | None = None
     retry_after: float | None = None
     new_chat_id: int | None = None
+    message_id: int | None = None  # of the message sent, where the channel tells
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,19 @@ class Message:
     html: str | None = None
     subject: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _nothing() -> None:
+    """Nothing to give back."""
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A message's turn on a channel: ``busy`` > 0 if its recipient must wait that long
+    (no turn taken); else ``release`` once the message was answered or dropped."""
+
+    busy: float = 0.0
+    release: Callable[[], None] = _nothing
 
 
 class DeliveryChannel(Protocol):
@@ -53,11 +68,9 @@ class DeliveryChannel(Protocol):
     async def close(self) -> None:
         """Close connections."""
 
-    def delay_for(self, recipient: Recipient) -> float:
-        """Return how long this recipient must wait before the next message (0: now)."""
-
-    async def wait_turn(self, recipient: Recipient) -> None:
-        """Wait until the channel's rate limits let a message to this recipient go."""
+    async def wait_turn(self, recipient: Recipient) -> Turn:
+        """Wait until the channel's limits let a message to this recipient go; or, when this
+        recipient itself must wait, say for how long (others go meanwhile)."""
 
     async def send(self, recipient: Recipient, message: Message) -> Result:
         """Send now (call ``wait_turn`` first)."""

@@ -1,9 +1,13 @@
 """The delivery engine: claim due rows, send them through their channel, record each outcome.
 
-Three kinds of task share the work: a dispatcher claims rows in batches (with a lease), a pool
-of senders sends them under the rate limits, and a recorder writes outcomes in small, frequent
+Three kinds of task share the work: a dispatcher claims rows in batches, a pool of senders
+sends them under the rate limits, and a recorder writes outcomes in small, frequent
 transactions. Rows claimed but not yet recorded are "in flight"; their number is capped, and
 it is the most that can be sent twice if the process is killed.
+
+Each engine is a worker with an identity and a heartbeat. Its claims carry its id and a
+short lease that the heartbeat renews; when a worker stops beating (killed, frozen, cut off),
+another one frees its claims within seconds, and they go out from there.
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
+import socket
+import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,13 +29,14 @@ from bot.delivery.channels import DeliveryChannel, Message, Outcome, Result
 from bot.delivery.messages import MessageCache
 from bot.delivery.policy import RetryPolicy, SubscriberChange, decide
 from storage.database import Database
-from storage.enums import Channel, DeliveryState
+from storage.enums import Channel, DeliveryPurpose, DeliveryState
+from storage.repo import workers
+from storage.repo.appeals import set_channel_posts
 from storage.repo.deliveries import (
     Claimed,
     Recipient,
     claim_due,
     direct_recipient,
-    extend_lease,
     move_chat,
     recipients,
     record_outcomes,
@@ -39,7 +47,6 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-
 _RETRY_FIELDS = frozenset({"max_attempts", "backoff_base", "backoff_cap"})
 
 
@@ -49,11 +56,14 @@ class EngineConfig:
 
     max_in_flight: int = 200
     claim_size: int = 100
+    first_claim: int = 20  # after a quiet spell: small, so the first message leaves at once
     senders: int = 100
     flush_every: float = 0.05
     flush_size: int = 200
     idle_poll: float = 1.0
-    lease: float = 60.0
+    lease: float = 15.0  # how long a claim holds without its worker's heartbeat
+    heartbeat: float = 2.0  # how often a worker says it is alive (and renews its leases)
+    stale_after: float = 6.0  # a worker silent this long is dead: its claims are freed
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
@@ -85,10 +95,16 @@ class EngineStats:
 
     outcomes: Counter[str] = field(default_factory=Counter)
     claimed: int = 0
+    freed: int = 0  # dead workers' claims this engine freed
 
     def as_dict(self) -> dict[str, Any]:
         """Return the counters as plain JSON."""
-        return {"claimed": self.claimed, **dict(self.outcomes)}
+        return {"claimed": self.claimed, "freed": self.freed, **dict(self.outcomes)}
+
+
+def worker_name() -> str:
+    """Name this process in the workers table: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class DeliveryEngine:
@@ -108,40 +124,50 @@ class DeliveryEngine:
         self._messages = messages
         self.config = config or EngineConfig()
         self._clock = clock
+        self.worker_id = ""
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._results: asyncio.Queue[tuple[_Job, Result]] = asyncio.Queue()
         self._in_flight: dict[int, _Job] = {}
         self._capacity = asyncio.Event()
         self._wake = asyncio.Event()
-        self._active: set[int] = set()
+        self._current: dict[asyncio.Task[None], _Job] = {}  # what each sender is doing
         self._on_wire: set[int] = set()
+        self._wire_clear = asyncio.Event()
+        self._wire_clear.set()
         self._abandoned: list[int] = []
         self._withdrawn: set[int] = set()
         self._stopping = False
-        self._idle = asyncio.Event()
-        self._idle.set()
         self._closing = False
         self._dispatcher: asyncio.Task[None] | None = None
         self._recorder: asyncio.Task[None] | None = None
+        self._heart: asyncio.Task[None] | None = None
         self._senders: list[asyncio.Task[None]] = []
         self.stats = EngineStats()
 
     # ---- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the channels and start the tasks."""
+        """Register as a worker, open the channels and start the tasks."""
         self._stopping = self._closing = False
+        self.worker_id = str(uuid.uuid4())
+        async with self._db.unit() as unit:
+            await workers.register(
+                unit.session, worker_id=self.worker_id, name=worker_name(), now=self._clock()
+            )
         for channel in self._channels.values():
             await channel.start()
+        self._messages.prepare()
         self._recorder = asyncio.create_task(self._record_loop(), name="delivery-recorder")
+        self._heart = asyncio.create_task(self._heartbeat_loop(), name="delivery-heartbeat")
         self._senders = [
             asyncio.create_task(self._send_loop(), name=f"delivery-sender-{n}")
             for n in range(self.config.senders)
         ]
         self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="delivery-dispatcher")
 
-    async def stop(self, *, grace: float = 10.0) -> None:
-        """Stop claiming, let messages on the wire finish, give back what was never sent.
+    async def stop(self, *, grace: float = 5.0) -> None:
+        """Stop claiming; give back at once what was not yet sent; let sends on the wire
+        finish (``grace`` seconds at most); record every outcome; leave the workers table.
 
         Rows whose send was cut short stay claimed: nobody knows whether Telegram got them,
         so they go out again only when their lease runs out.
@@ -156,21 +182,30 @@ class DeliveryEngine:
         unsent: list[int] = []
         while not self._queue.empty():
             unsent.append(self._queue.get_nowait().claimed.id)
+        # Senders still waiting for their turn give their rows back now.
+        waiting = [t for t, job in self._current.items() if job.claimed.id not in self._on_wire]
+        for task in waiting:
+            task.cancel()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout=grace)
+            await asyncio.wait_for(self._wire_clear.wait(), timeout=grace)
         for task in self._senders:
             task.cancel()
         await asyncio.gather(*self._senders, return_exceptions=True)
         self._senders = []
+        if self._heart is not None:
+            self._heart.cancel()
+            await asyncio.gather(self._heart, return_exceptions=True)
+            self._heart = None
         if self._recorder is not None:
             self._closing = True
             await self._recorder
             self._recorder = None
-        # Never sent: queued, or still waiting for their turn when the senders stopped.
         async with self._db.unit() as unit:
             await release(unit.session, [*unsent, *self._abandoned])
+            await workers.deregister(unit.session, worker_id=self.worker_id)
         self._abandoned.clear()
         self._in_flight.clear()
+        self._current.clear()
         for channel in self._channels.values():
             await channel.close()
 
@@ -193,24 +228,60 @@ class DeliveryEngine:
         """Return how many rows are claimed and not yet recorded."""
         return len(self._in_flight)
 
+    # ---- heartbeat -------------------------------------------------------------------------
+
+    async def _heartbeat_loop(self) -> None:
+        config = self.config
+        while True:
+            await asyncio.sleep(config.heartbeat)
+            try:
+                await self.beat()
+            except Exception:
+                log.exception("the delivery heartbeat failed; trying again")
+
+    async def beat(self) -> int:
+        """Say this worker is alive, renew its leases, free dead workers' claims."""
+        now = self._clock()
+        config = self.config
+        async with self._db.unit() as unit:
+            await workers.beat(
+                unit.session,
+                worker_id=self.worker_id,
+                name=worker_name(),
+                now=now,
+                lease_until=now + timedelta(seconds=config.lease),
+            )
+            freed = await workers.reap(
+                unit.session, now=now, stale_before=now - timedelta(seconds=config.stale_after)
+            )
+        if freed:
+            log.warning("took over %d deliveries from a delivery worker that stopped", freed)
+            self.stats.freed += freed
+            self.wake()
+        return freed
+
     # ---- dispatcher ----------------------------------------------------------------------------
 
     async def _dispatch_loop(self) -> None:
         config = self.config
+        busy = False
         while not self._stopping:
             free = config.max_in_flight - len(self._in_flight)
             if free < max(1, min(config.claim_size, config.max_in_flight) // 2):
                 self._capacity.clear()
                 await self._capacity.wait()
                 continue
+            # Cleared before claiming: a wake-up that comes during the claim is kept.
+            self._wake.clear()
+            limit = min(free, config.claim_size if busy else config.first_claim)
             try:
-                claimed = await self._claim(min(free, config.claim_size))
+                claimed = await self._claim(limit)
             except Exception:
                 log.exception("claiming deliveries failed; retrying")
                 await asyncio.sleep(config.idle_poll)
                 continue
+            busy = claimed >= limit
             if not claimed and not self._stopping:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=config.idle_poll)
 
@@ -218,7 +289,9 @@ class DeliveryEngine:
         now = self._clock()
         lease_until = now + timedelta(seconds=self.config.lease)
         async with self._db.unit() as unit:
-            claimed = await claim_due(unit.session, now=now, lease_until=lease_until, limit=limit)
+            claimed = await claim_due(
+                unit.session, now=now, lease_until=lease_until, limit=limit, worker=self.worker_id
+            )
             subscriber_ids = {c.subscriber_id for c in claimed if c.subscriber_id is not None}
             found = await recipients(unit.session, subscriber_ids) if subscriber_ids else {}
         for item in claimed:
@@ -236,10 +309,11 @@ class DeliveryEngine:
     # ---- senders ---------------------------------------------------------------------------------
 
     async def _send_loop(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
         while True:
             job = await self._queue.get()
-            self._active.add(job.claimed.id)
-            self._idle.clear()
+            self._current[task] = job
             try:
                 result = await self._deliver(job)
             except asyncio.CancelledError:
@@ -250,10 +324,10 @@ class DeliveryEngine:
                 log.exception("sending delivery %d failed unexpectedly", job.claimed.id)
                 result = Result(Outcome.RETRY, f"internal error: {type(exc).__name__}")
             finally:
-                self._active.discard(job.claimed.id)
+                self._current.pop(task, None)
                 self._on_wire.discard(job.claimed.id)
-                if not self._active:
-                    self._idle.set()
+                if not self._on_wire:
+                    self._wire_clear.set()
             self._results.put_nowait((job, result))
 
     async def _deliver(self, job: _Job) -> Result:
@@ -267,17 +341,20 @@ class DeliveryEngine:
         channel = self._channels.get(job.claimed.channel)
         if channel is None:
             return Result(Outcome.FAILED, f"the {job.claimed.channel.value} channel is not set up")
-        delay = channel.delay_for(recipient)
-        if delay > 0:
+        turn = await channel.wait_turn(recipient)
+        if turn.busy > 0:
             # This chat is busy (someone is talking to the bot): come back to it later
             # rather than hold up everyone behind it.
-            return Result(Outcome.WAIT, "chat busy", retry_after=delay)
-        await channel.wait_turn(recipient)
-        # Withdrawn while this waited for its turn: it must not go out now.
-        if job.claimed.appeal_id in self._withdrawn:
-            return Result(Outcome.SKIP, "appeal withdrawn")
-        self._on_wire.add(job.claimed.id)
-        return await channel.send(recipient, job.message)
+            return Result(Outcome.WAIT, "chat busy", retry_after=turn.busy)
+        try:
+            # Withdrawn while this waited for its turn: it must not go out now.
+            if job.claimed.appeal_id in self._withdrawn:
+                return Result(Outcome.SKIP, "appeal withdrawn")
+            self._on_wire.add(job.claimed.id)
+            self._wire_clear.clear()
+            return await channel.send(recipient, job.message)
+        finally:
+            turn.release()
 
     # ---- recorder --------------------------------------------------------------------------------
 
@@ -292,7 +369,6 @@ class DeliveryEngine:
         config = self.config
         loop = asyncio.get_running_loop()
         batch: list[tuple[_Job, Result]] = []
-        renew_at = loop.time() + config.lease / 3
         while True:
             deadline = loop.time() + config.flush_every
             while len(batch) < config.flush_size and not self._closing:
@@ -314,20 +390,6 @@ class DeliveryEngine:
             # Results that came in while the last batch was being written go too.
             if self._closing and self._results.empty():
                 return
-            if loop.time() >= renew_at:
-                renew_at = loop.time() + config.lease / 3
-                await self._renew_leases()
-
-    async def _renew_leases(self) -> None:
-        ids = list(self._in_flight)
-        if not ids:
-            return
-        lease_until = self._clock() + timedelta(seconds=self.config.lease)
-        try:
-            async with self._db.unit() as unit:
-                await extend_lease(unit.session, ids, lease_until)
-        except Exception:
-            log.exception("renewing delivery leases failed")
 
     async def _flush(self, batch: list[tuple[_Job, Result]]) -> None:
         if not batch:
@@ -336,8 +398,11 @@ class DeliveryEngine:
         changes: list[dict[str, Any]] = []
         gone: list[int] = []
         moved: list[tuple[int, int, dict[str, Any]]] = []
+        posts: list[tuple[int, int]] = []
         for job, result in batch:
             claimed = job.claimed
+            if claimed.purpose is DeliveryPurpose.CHANNEL and result.message_id is not None:
+                posts.append((claimed.appeal_id, result.message_id))
             decision = decide(
                 result,
                 attempts=claimed.attempts,
@@ -363,8 +428,11 @@ class DeliveryEngine:
                     )
             await record_outcomes(unit.session, changes)
             await subscribers_gone(unit.session, sorted(set(gone)), reason="subscriber gone")
+            await set_channel_posts(unit.session, posts)
         for job, result in batch:
-            self._in_flight.pop(job.claimed.id, None)
+            # The row may already be claimed again (a chat-busy wait ends at once).
+            if self._in_flight.get(job.claimed.id) is job:
+                del self._in_flight[job.claimed.id]
             self.stats.outcomes[result.outcome.value] += 1
         if moved:
             self.wake()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.delivery.channels import Message
 from storage.database import Database
 from storage.enums import Channel, DeliveryPurpose
 from storage.models import Appeal
-from storage.repo.appeals import get_appeal
+from storage.repo.appeals import get_appeal, get_channel_post
 
 Render = Callable[[Appeal, Channel, DeliveryPurpose], Message]
 """Render an appeal for a channel and purpose (given by the presentation layer)."""
@@ -17,10 +18,17 @@ Render = Callable[[Appeal, Channel, DeliveryPurpose], Message]
 class MessageCache:
     """Rendered broadcasts by appeal, channel and purpose: each is rendered once."""
 
-    def __init__(self, render: Render, db: Database) -> None:
+    def __init__(
+        self, render: Render, db: Database, *, prepare: Callable[[], None] = lambda: None
+    ) -> None:
         self._render = render
         self._db = db
+        self._prepare = prepare
         self._cache: dict[tuple[int, Channel, DeliveryPurpose], Message | None] = {}
+
+    def prepare(self) -> None:
+        """Get ready to render (compile templates), so the first message is not held up."""
+        self._prepare()
 
     async def get(
         self, appeal_id: int, channel: Channel, purpose: DeliveryPurpose = DeliveryPurpose.APPEAL
@@ -30,7 +38,17 @@ class MessageCache:
         if key not in self._cache:
             async with self._db.read() as session:
                 appeal = await get_appeal(session, appeal_id)
-            self._cache[key] = None if appeal is None else self._render(appeal, channel, purpose)
+                parent_post = (
+                    await get_channel_post(session, appeal.parent_id)
+                    if appeal is not None and purpose is DeliveryPurpose.CHANNEL
+                    else None
+                )
+            message = None if appeal is None else self._render(appeal, channel, purpose)
+            if message is not None and parent_post is not None:
+                # In the channel, an update or outcome answers the appeal's own post.
+                reply = {"message_id": parent_post, "allow_sending_without_reply": True}
+                message = replace(message, extra={**message.extra, "reply_parameters": reply})
+            self._cache[key] = message
         return self._cache[key]
 
     def forget(self, appeal_id: int) -> None:

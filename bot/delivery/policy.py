@@ -62,6 +62,7 @@ class Decision:
             "attempts": self.attempts,
             "last_error": self.error,
             "lease_until": None,
+            "claimed_by": None,
         }
         if self.next_attempt_at is not None:
             change["next_attempt_at"] = self.next_attempt_at

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
-from bot.delivery.channels import Message, Outcome, Result
+from bot.delivery.channels import Message, Outcome, Result, Turn
 from bot.telegram.client import BotApiClient
-from bot.telegram.flood import FloodLimiter, Priority
+from bot.telegram.flood import FloodLimiter
 from core.errors import BotApiError, BotApiRefusedError
 from storage.enums import Channel
 from storage.repo.deliveries import Recipient
@@ -50,6 +51,8 @@ class TelegramChannel:
         self._client = client
         self._limiter = limiter
         self._paid = paid
+        # Each message's JSON, encoded once for a whole broadcast; the chat id goes in front.
+        self._bodies: dict[int, tuple[Message, bytes]] = {}
 
     async def start(self) -> None:
         await self._client.start()
@@ -57,38 +60,45 @@ class TelegramChannel:
     async def close(self) -> None:
         await self._client.close()
 
-    def delay_for(self, recipient: Recipient) -> float:
+    async def wait_turn(self, recipient: Recipient) -> Turn:
         chat_id = recipient.chat_id
         if chat_id is None:
-            return 0.0
-        return self._limiter.chat_delay(chat_id, is_group=chat_id < 0)
-
-    async def wait_turn(self, recipient: Recipient) -> None:
-        chat_id = recipient.chat_id
-        if chat_id is not None:
-            await self._limiter.acquire(chat_id, is_group=chat_id < 0, priority=Priority.BULK)
+            return Turn()
+        turn = await self._limiter.acquire_bulk(chat_id, is_group=chat_id < 0, paid=self._paid)
+        if turn.slot is None:
+            return Turn(busy=turn.busy)
+        return Turn(release=turn.slot.release)
 
     async def send(self, recipient: Recipient, message: Message) -> Result:
         chat_id = recipient.chat_id
         if chat_id is None:
             return Result(Outcome.GONE, "no chat id")
-        payload: dict[str, Any] = {
-            "chat_id": chat_id,
+        body = b'{"chat_id":%d,' % chat_id + self._body(message)
+        try:
+            sent = await self._client.call_raw("sendMessage", body)
+        except BotApiError as exc:
+            result = classify(exc)
+            if result.outcome is Outcome.WAIT:
+                self._limiter.told_to_wait(chat_id, result.retry_after or 1.0)
+            return result
+        message_id = sent.get("message_id") if isinstance(sent, dict) else None
+        return Result(Outcome.SENT, message_id=message_id if isinstance(message_id, int) else None)
+
+    def _body(self, message: Message) -> bytes:
+        """Return the message's sendMessage fields as JSON, without the opening brace."""
+        known = self._bodies.get(id(message))
+        if known is not None and known[0] is message:
+            return known[1]
+        fields: dict[str, Any] = {
             "text": message.html or message.text,
             "parse_mode": "HTML",
             "link_preview_options": {"is_disabled": True},
             **message.extra,
         }
         if self._paid:
-            payload["allow_paid_broadcast"] = True
-        try:
-            await self._client.call("sendMessage", payload)
-        except BotApiError as exc:
-            result = classify(exc)
-            if result.outcome is Outcome.WAIT:
-                wait = result.retry_after or 1.0
-                self._limiter.pause_chat(chat_id, wait)
-                self._limiter.pause_bulk(wait)
-                log.warning("Telegram asked to slow down for %.0f s", wait)
-            return result
-        return Result(Outcome.SENT)
+            fields["allow_paid_broadcast"] = True
+        encoded = json.dumps(fields).encode()[1:]
+        if len(self._bodies) > 256:
+            self._bodies.clear()
+        self._bodies[id(message)] = (message, encoded)
+        return encoded

@@ -54,7 +54,8 @@ async def _for_appeal(update: Update, context: Context, command: str, appeal_id:
     await _send(update, context, command, shown.appeal)
 
 
-async def _answer(update: Update, context: Context, command: str, reference: str) -> None:
+async def answer_for(update: Update, context: Context, command: str, reference: str) -> None:
+    """Answer /contacts or /letter for a case or an appeal."""
     resolution = await context.bot_data.services.resolver.case_or_appeal(reference)
     if resolution.found is Found.APPEAL and resolution.appeal_id is not None:
         await _for_appeal(update, context, command, resolution.appeal_id)
@@ -69,7 +70,7 @@ async def _command(update: Update, context: Context, command: str) -> None:
     if not reference:
         await reply(update, context, "needs_argument", command=command, example=EXAMPLE)
         return
-    await _answer(update, context, command, reference)
+    await answer_for(update, context, command, reference)
 
 
 async def contacts_command(update: Update, context: Context) -> None:
@@ -85,13 +86,13 @@ async def letter_command(update: Update, context: Context) -> None:
 async def contacts_shortcut(update: Update, context: Context) -> None:
     """/contacts_<n>, as linked from appeals and broadcasts."""
     if context.matches:
-        await _answer(update, context, "contacts", context.matches[0].group(1))
+        await answer_for(update, context, "contacts", context.matches[0].group(1))
 
 
 async def letter_shortcut(update: Update, context: Context) -> None:
     """/letter_<n>, as linked from appeals and broadcasts."""
     if context.matches:
-        await _answer(update, context, "letter", context.matches[0].group(1))
+        await answer_for(update, context, "letter", context.matches[0].group(1))
 
 
 async def contacts_or_letter_button(update: Update, context: Context) -> None:
@@ -104,4 +105,4 @@ async def contacts_or_letter_button(update: Update, context: Context) -> None:
     if callback.action in (Action.CONTACTS_CASE, Action.LETTER_CASE):
         await _for_case(update, context, command, callback.int_arg(), None)
     else:
-        await _answer(update, context, command, callback.args[0])
+        await answer_for(update, context, command, callback.args[0])

@@ -6,11 +6,12 @@ from telegram import Update
 
 from bot.commands import Audience
 from bot.context import Context
-from bot.handlers import appeals, cases
+from bot.handlers import appeals, cases, contacts
 from bot.handlers.replies import answer, ids, reply
 from bot.presentation.keyboards import start_keyboard
 
 CASE_PREFIX, APPEAL_PREFIX = "case_", "appeal_"
+CONTACTS_PREFIX, LETTER_PREFIX = "contacts_", "letter_"
 
 
 async def start(update: Update, context: Context) -> None:
@@ -20,8 +21,15 @@ async def start(update: Update, context: Context) -> None:
         await cases.open_case(update, context, payload.removeprefix(CASE_PREFIX))
     elif payload.startswith(APPEAL_PREFIX):
         await appeals.open_appeal(update, context, payload.removeprefix(APPEAL_PREFIX))
+    elif payload.startswith(CONTACTS_PREFIX):
+        await contacts.answer_for(
+            update, context, "contacts", payload.removeprefix(CONTACTS_PREFIX)
+        )
+    elif payload.startswith(LETTER_PREFIX):
+        await contacts.answer_for(update, context, "letter", payload.removeprefix(LETTER_PREFIX))
     else:
-        await reply(update, context, "start", keyboard=start_keyboard())
+        channel = context.bot_data.services.mirror.link
+        await reply(update, context, "start", channel=channel, keyboard=start_keyboard())
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import Bot
@@ -14,6 +15,7 @@ from bot.delivery.progress import Progress, RateMeter, duration
 from bot.presentation.keyboards import progress_keyboard
 from bot.presentation.render import Presenter
 from bot.services.broadcasts import BroadcastService, Running
+from bot.telegram.flood import FloodStatus
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -24,14 +26,27 @@ class _Shown:
     meter: RateMeter = field(default_factory=RateMeter)
     started: float = field(default_factory=time.monotonic)
     text: str = ""
+    pauses: tuple[int, float] | None = None  # Telegram's pauses before this broadcast began
+
+
+def no_limits() -> FloodStatus:
+    """Report no limiter (a process that does not send to Telegram)."""
+    return FloodStatus(rate=0.0, configured=0.0, pauses=0, paused_seconds=0.0)
 
 
 class ProgressReporter:
     """Send, then edit every few seconds, one progress message per broadcast."""
 
-    def __init__(self, *, broadcasts: BroadcastService, presenter: Presenter) -> None:
+    def __init__(
+        self,
+        *,
+        broadcasts: BroadcastService,
+        presenter: Presenter,
+        limits: Callable[[], FloodStatus] = no_limits,
+    ) -> None:
         self._broadcasts = broadcasts
         self._presenter = presenter
+        self._limits = limits
         self._shown: dict[int, _Shown] = {}
 
     async def tick(self, bot: Bot) -> list[Progress]:
@@ -52,6 +67,9 @@ class ProgressReporter:
 
     async def _show(self, bot: Bot, broadcast: Running, progress: Progress, state: _Shown) -> None:
         took = (utcnow() - broadcast.started_at).total_seconds()
+        limits = self._limits()
+        if state.pauses is None:
+            state.pauses = (limits.pauses, limits.paused_seconds)
         [text] = self._presenter.telegram(
             "progress",
             progress=progress,
@@ -59,6 +77,9 @@ class ProgressReporter:
             eta=duration(progress.seconds_left),
             took=duration(took),
             average=f"{progress.done / took:.0f}" if took > 1 else "",
+            limit=limits,
+            pauses=limits.pauses - state.pauses[0],
+            paused=duration(limits.paused_seconds - state.pauses[1]),
         )
         if text == state.text:
             return

@@ -88,6 +88,22 @@ def appeal_keyboard(appeal: AppealCard, *, with_cases: bool = True) -> InlineKey
     return InlineKeyboardMarkup(rows)
 
 
+def channel_keyboard(appeal: AppealCard, bot_username: str) -> InlineKeyboardMarkup:
+    """Link buttons under a channel post: a channel has no chat to answer in, the bot has."""
+
+    def link(payload: str) -> str:
+        return f"https://t.me/{bot_username}?start={payload}"
+
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("📬 Whom to write to", url=link(f"contacts_{appeal.id}")),
+                InlineKeyboardButton("✍️ Model letter", url=link(f"letter_{appeal.id}")),
+            ]
+        ]
+    )
+
+
 def settings_keyboard(view: SettingsView, countries: Sequence[str]) -> InlineKeyboardMarkup:
     """Buttons that change a chat's subscription settings."""
     if not view.subscribed:

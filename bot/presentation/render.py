@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.delivery.channels import Message
-from bot.presentation.keyboards import appeal_keyboard
+from bot.presentation.keyboards import appeal_keyboard, channel_keyboard
 from bot.presentation.labels import FILTERS, format_phone
 from bot.presentation.views import AppealCard, appeal_card
 from storage.enums import Channel, DeliveryPurpose, TargetKind
@@ -57,24 +57,36 @@ class Presenter:
 
     def __init__(self, templates: Templates | None = None) -> None:
         self.templates = templates or Templates(filters=FILTERS)
+        self.bot_username: str | None = None  # known once the bot has said who it is
 
     def telegram(self, name: str, /, **values: Any) -> list[str]:
         """Render ``telegram/<name>.html.j2`` into sendable messages."""
         return self.templates.telegram(name, **values)
 
-    def broadcast(self, card: AppealCard) -> Message:
+    def broadcast(self, card: AppealCard, *, in_channel: bool = False) -> Message:
         """Render an appeal's broadcast as one Telegram message, with its buttons."""
-        keyboard = appeal_keyboard(card, with_cases=False).to_dict() if card.id else None
+        if not card.id:
+            keyboard = None
+        elif in_channel:
+            keyboard = (
+                channel_keyboard(card, self.bot_username).to_dict() if self.bot_username else None
+            )
+        else:
+            keyboard = appeal_keyboard(card, with_cases=False).to_dict()
         extra = {"reply_markup": keyboard} if keyboard else {}
+        values = {"appeal": card, "in_channel": in_channel}
         for limit in SUMMARY_STEPS:
             summary = _shorten(card.summary, limit, card.id)
-            parts = self.telegram(
-                "broadcast", appeal=card, summary=summary, demands=card.demands[:8]
-            )
+            parts = self.telegram("broadcast", summary=summary, demands=card.demands[:8], **values)
             if len(parts) == 1:
                 return Message(text=parts[0], html=parts[0], extra=extra)
-        [text] = self.telegram("broadcast", appeal=card, summary="", demands=())
+        [text] = self.telegram("broadcast", summary="", demands=(), **values)
         return Message(text=text, html=text, extra=extra)
+
+    def prepare_delivery(self) -> None:
+        """Compile the templates delivery renders (before a broadcast needs them)."""
+        for name in ("broadcast", "thanks"):
+            self.templates.env.get_template(f"telegram/{name}.html.j2")
 
     def for_delivery(self, appeal: Appeal, channel: Channel, purpose: DeliveryPurpose) -> Message:
         """Render what delivery sends for an appeal on a channel."""
@@ -84,7 +96,7 @@ class Presenter:
         if purpose is DeliveryPurpose.THANKS:
             [text] = self.telegram("thanks", appeal=card)
             return Message(text=text, html=text)
-        return self.broadcast(card)
+        return self.broadcast(card, in_channel=purpose is DeliveryPurpose.CHANNEL)
 
     def letter(self, appeal: Appeal, *, focus: str | None = None) -> Letter:
         """Write the model letter for an appeal (about one of its cases), and where to send it."""

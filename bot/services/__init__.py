@@ -21,6 +21,7 @@ from bot.services.publishing import PublishingService
 from bot.services.resolve import Resolver
 from bot.services.stats import StatsService
 from bot.services.subscriptions import SubscriptionService
+from bot.telegram.mirror import ChannelMirror
 from storage.database import Database
 
 
@@ -29,6 +30,7 @@ class Services:
     """Every service, built once."""
 
     settings: Settings
+    mirror: ChannelMirror
     db: Database
     index: CaseIndex
     resolver: Resolver

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.names import search_key
-from storage.repo.cases import all_case_names, name_signature, public_case_id_set
+from storage.repo.cases import all_case_names, case_titles, name_signature, public_case_id_set
 
 MAX_QUERY_LENGTH = 100
 ACCEPT_SCORE = 72.0
@@ -60,13 +60,19 @@ class CaseIndex:
         self._by_token: dict[str, list[int]] = defaultdict(list)
         self._tokens: list[str] = []
         self._public: frozenset[int] = frozenset()
+        self._titles: dict[int, str] = {}
 
     def load(
-        self, rows: list[tuple[int, str, str]], *, public: frozenset[int] | None = None
+        self,
+        rows: list[tuple[int, str, str]],
+        *,
+        public: frozenset[int] | None = None,
+        titles: dict[int, str] | None = None,
     ) -> None:
         """Replace the index with these (case id, name, search key) rows.
 
-        ``public``: the cases the public may find (None: all of them).
+        ``public``: the cases the public may find (None: all of them); ``titles``: each
+        case's main name (None: its first name in ``rows``).
         """
         case_of: list[int] = []
         names: list[str] = []
@@ -81,6 +87,20 @@ class CaseIndex:
         self._case_of, self._names, self._by_key, self._by_token = case_of, names, by_key, by_token
         self._tokens = sorted(by_token)
         self._public = frozenset(case_of) if public is None else public
+        if titles is None:
+            titles = {}
+            for case_id, name, _ in rows:
+                titles.setdefault(case_id, name)
+        self._titles = titles
+
+    def title(self, case_id: int) -> str | None:
+        """Return a case's main name, as of the last reload."""
+        return self._titles.get(case_id)
+
+    @property
+    def due(self) -> bool:
+        """Tell whether the next ``refresh`` would look at the database."""
+        return time.monotonic() - self._checked_at >= self.max_age
 
     def invalidate(self) -> None:
         """Make the next lookup check the database (after this process changed case names)."""
@@ -92,9 +112,9 @@ class CaseIndex:
         Names added by another process (``appealbot import``) show up within a second;
         this process calls ``invalidate`` after its own changes.
         """
-        now = time.monotonic()
-        if now - self._checked_at < self.max_age:
+        if not self.due:
             return
+        now = time.monotonic()
         signature = await name_signature(session)
         self._checked_at = now
         if signature == self._signature:
@@ -102,7 +122,8 @@ class CaseIndex:
         async with self._lock:
             if signature != self._signature:
                 public = frozenset(await public_case_id_set(session))
-                self.load(await all_case_names(session), public=public)
+                rows = await all_case_names(session)
+                self.load(rows, public=public, titles=await case_titles(session))
                 self._signature = signature
 
     def _token_scores(self, token: str, *, fuzzy: bool) -> dict[str, float]:

@@ -9,12 +9,12 @@ from bot.services.actors import Actor
 from bot.services.publishing import Published, PublishingService
 from core.errors import NotFoundError
 from storage.database import Database
-from storage.enums import AppealKind, AppealStatus, CaseStatus, Urgency
+from storage.enums import AppealKind, AppealStatus, CaseStatus, DeliveryPurpose, Urgency
 from storage.models import Appeal
 from storage.repo.actions import protesters_for_case
 from storage.repo.appeals import create_appeal, timeline_for_case
 from storage.repo.cases import get_case
-from storage.repo.deliveries import queue_thanks
+from storage.repo.deliveries import queue_direct
 from storage.repo.slugs import slugify, unique_slug
 from storage.types import utcnow
 
@@ -120,11 +120,12 @@ class OutcomeService:
                 parent_id=earlier[-1].id if earlier else None,
                 created_by=actor.user_id,
             )
-            thanked = await queue_thanks(
+            thanked = await queue_direct(
                 session,
                 appeal_id=appeal.id,
                 chat_ids=await protesters_for_case(session, case.id),
-                now=now,
+                purpose=DeliveryPurpose.THANKS,
+                next_attempt_at=now,
             )
             published = await self._publishing.publish_in(
                 unit, appeal.id, actor=actor, progress_chat_id=progress_chat_id

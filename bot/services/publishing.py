@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.actors import Actor
 from bot.services.lookup import CaseIndex
 from bot.services.signals import DeliverySignals
+from bot.telegram.mirror import ChannelMirror
 from core.errors import BadInputError, NotFoundError
 from storage.database import Database, Unit
-from storage.enums import AppealStatus, Channel, DeliveryState, Urgency
+from storage.enums import AppealStatus, Channel, DeliveryPurpose, DeliveryState, Urgency
 from storage.repo.appeals import get_appeal
 from storage.repo.audit import log_action
 from storage.repo.broadcasts import ensure_broadcast, reopen
@@ -20,6 +22,7 @@ from storage.repo.deliveries import (
     cancel_pending,
     count_for_appeal,
     fan_out,
+    queue_direct,
     requeue_failed,
     state_counts,
 )
@@ -53,12 +56,14 @@ class PublishingService:
         index: CaseIndex,
         channels: Sequence[Channel],
         paid: bool,
+        mirror: ChannelMirror | None = None,
     ) -> None:
         self._db = db
         self._delivery = delivery
         self._index = index
         self.channels = tuple(channels)
         self.paid = paid
+        self.mirror = mirror or ChannelMirror(None)
 
     async def publish(
         self, appeal_id: int, *, actor: Actor, progress_chat_id: int | None = None
@@ -88,6 +93,15 @@ class PublishingService:
             appeal.status = AppealStatus.PUBLISHED
             appeal.published_at = now
             await session.flush()
+        if self.mirror.chat_id is not None and Channel.TELEGRAM in self.channels:
+            # The channel first: one post reaches all its members at once.
+            await queue_direct(
+                session,
+                appeal_id=appeal.id,
+                chat_ids=[self.mirror.chat_id],
+                purpose=DeliveryPurpose.CHANNEL,
+                next_attempt_at=now - timedelta(seconds=1),
+            )
         queued = await fan_out(
             session,
             appeal_id=appeal.id,

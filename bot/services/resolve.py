@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.services.lookup import MAX_QUERY_LENGTH, CaseIndex, Hit
 from core.ids import parse_row_id
 from storage.database import Database
@@ -21,7 +19,8 @@ from storage.repo.appeals import get_appeal_status, get_appeal_status_by_slug
 from storage.repo.cases import get_case_ref_by_slug, get_cases, is_public_case
 
 _APPEAL_REFERENCE = re.compile(r"^(?:appeal[_ ]?|#)?([0-9]{1,10})$", re.IGNORECASE)
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Single words are read as names: the index knows them, without a trip to the database.
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 
 
 class Found(StrEnum):
@@ -67,25 +66,26 @@ class Resolver:
             return Resolution(query, Found.TOO_LONG)
         if not query:
             return Resolution(query, Found.NOTHING)
-        async with self._db.read() as session:
-            by_slug = await get_case_ref_by_slug(session, query) if _SLUG.match(query) else None
-            if by_slug is None and (number := parse_row_id(query)) is not None:
-                found = await get_cases(session, [number])
-                by_slug = (found[0].id, found[0].name) if found else None
-            if by_slug is not None:
-                if public and not await is_public_case(session, by_slug[0]):
-                    return Resolution(query, Found.NOTHING)
-                return Resolution(query, Found.CASE, case_id=by_slug[0], case_name=by_slug[1])
-            await self._index.refresh(session)
-            lookup = self._index.find(query, public=public)
-            if lookup.best is not None:
-                names = await self._names(session, (lookup.best,))
-                best = names[0] if names else None
-                if best is not None:
-                    return Resolution(
-                        query, Found.CASE, case_id=best.case_id, case_name=best.case_name
-                    )
-            choices = await self._names(session, lookup.candidates)
+        number = parse_row_id(query)
+        if number is not None or _SLUG.match(query):
+            async with self._db.read() as session:
+                by_slug = await get_case_ref_by_slug(session, query) if number is None else None
+                if by_slug is None and number is not None:
+                    found = await get_cases(session, [number])
+                    by_slug = (found[0].id, found[0].name) if found else None
+                if by_slug is not None:
+                    if public and not await is_public_case(session, by_slug[0]):
+                        return Resolution(query, Found.NOTHING)
+                    return Resolution(query, Found.CASE, case_id=by_slug[0], case_name=by_slug[1])
+        await self._refresh()
+        lookup = self._index.find(query, public=public)
+        if lookup.best is not None:
+            best = self._choices((lookup.best,))
+            if best:
+                return Resolution(
+                    query, Found.CASE, case_id=best[0].case_id, case_name=best[0].case_name
+                )
+        choices = self._choices(lookup.candidates)
         if not choices:
             return Resolution(query, Found.NOTHING)
         return Resolution(query, Found.CHOOSE, choices=tuple(choices))
@@ -125,15 +125,17 @@ class Resolver:
         """Return up to three public cases a free text seems to name (for a hint)."""
         if not 0 < len(text) <= MAX_QUERY_LENGTH:
             return []
-        async with self._db.read() as session:
-            await self._index.refresh(session)
-            lookup = self._index.find(text)
-            return await self._names(session, lookup.candidates[:3])
+        await self._refresh()
+        return self._choices(self._index.find(text).candidates[:3])
 
-    async def _names(self, session: AsyncSession, hits: tuple[Hit, ...]) -> list[Choice]:
-        cases = {case.id: case for case in await get_cases(session, [hit.case_id for hit in hits])}
+    async def _refresh(self) -> None:
+        if self._index.due:
+            async with self._db.read() as session:
+                await self._index.refresh(session)
+
+    def _choices(self, hits: tuple[Hit, ...]) -> list[Choice]:
         return [
-            Choice(case_id=hit.case_id, case_name=cases[hit.case_id].name, matched=hit.name)
+            Choice(case_id=hit.case_id, case_name=title, matched=hit.name)
             for hit in hits
-            if hit.case_id in cases
+            if (title := self._index.title(hit.case_id)) is not None
         ]

@@ -92,19 +92,21 @@ class PtbRateLimiter(BaseRateLimiter[Priority]):
         pause = OUTAGE_FIRST_PAUSE
         told = 0
         while True:
-            await self._limiter.acquire(chat, is_group=_is_group(chat), priority=priority)
+            slot = await self._limiter.acquire(chat, is_group=_is_group(chat), priority=priority)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
+                slot.release()
                 told += 1
                 if told > MAX_RETRIES:
                     raise
                 wait = retry_seconds(error)
                 log.info("%s got 429; retrying in %.0f s", endpoint, wait)
-                self._limiter.pause_chat(chat, wait)
+                self._limiter.told_to_wait(chat, wait)
             except BadRequest:
                 raise
             except NetworkError as error:
+                slot.release()
                 # Temporary: the message did not go (or we cannot tell); wait for the API.
                 if loop.time() + pause > give_up_at:
                     raise
@@ -112,3 +114,5 @@ class PtbRateLimiter(BaseRateLimiter[Priority]):
                 if not await self._pause(pause):
                     raise
                 pause = min(OUTAGE_LONGEST_PAUSE, pause * 2)
+            finally:
+                slot.release()  # answered (releasing twice does nothing)

@@ -11,6 +11,7 @@ from storage.models.delivery import Delivery
 from storage.models.draft import Draft
 from storage.models.subscriber import Subscriber, SubscriberCountry, subscriber_cases
 from storage.models.target import Target
+from storage.models.worker import Worker
 
 __all__ = [
     "Action",
@@ -29,6 +30,7 @@ __all__ = [
     "Subscriber",
     "SubscriberCountry",
     "Target",
+    "Worker",
     "appeal_cases",
     "subscriber_cases",
 ]

@@ -56,6 +56,8 @@ class Appeal(Timestamps, Base):
     source_url: Mapped[str | None] = mapped_column(String(500))
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
+    # The post of this appeal in the Telegram channel mirror (updates reply to it).
+    channel_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
     cases: Mapped[list[Case]] = relationship(
         secondary=appeal_cases, back_populates="appeals", order_by="Case.id", lazy="raise"

@@ -178,3 +178,18 @@ async def timeline_for_case(session: AsyncSession, case_id: int) -> list[Appeal]
         .order_by(Appeal.issued_on, Appeal.id)
     )
     return list((await session.scalars(statement)).all())
+
+
+async def set_channel_posts(session: AsyncSession, posts: Sequence[tuple[int, int]]) -> None:
+    """Record the channel mirror's post of each (appeal id, message id)."""
+    for appeal_id, message_id in posts:
+        appeal = await session.get(Appeal, appeal_id)
+        if appeal is not None:
+            appeal.channel_message_id = message_id
+
+
+async def get_channel_post(session: AsyncSession, appeal_id: int | None) -> int | None:
+    """Return the channel mirror's message id of an appeal's post, if it has one."""
+    if appeal_id is None:
+        return None
+    return await session.scalar(select(Appeal.channel_message_id).where(Appeal.id == appeal_id))

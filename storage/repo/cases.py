@@ -111,6 +111,11 @@ async def all_case_names(session: AsyncSession) -> list[tuple[int, str, str]]:
     return [(row[0], row[1], row[2]) for row in await session.execute(statement)]
 
 
+async def case_titles(session: AsyncSession) -> dict[int, str]:
+    """Return every case's main name by its id."""
+    return {row[0]: row[1] for row in await session.execute(select(Case.id, Case.name))}
+
+
 async def get_case(session: AsyncSession, case_id: int) -> Case | None:
     """Return the case with this id, its names loaded."""
     statement = select(Case).where(Case.id == case_id).options(joinedload(Case.names))

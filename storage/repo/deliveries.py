@@ -109,7 +109,7 @@ async def fan_out(
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
+    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int, worker: str
 ) -> list[Claimed]:
     """Take up to ``limit`` due rows (first those whose worker's lease ran out) for sending.
 
@@ -118,7 +118,9 @@ async def claim_due(
     the (state, next_attempt_at) index, so a claim costs the same with 100 or 100,000 rows due.
     """
     abandoned = and_(Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now)
-    claimed = await _claim(session, abandoned, None, lease_until=lease_until, limit=limit)
+    claimed = await _claim(
+        session, abandoned, None, lease_until=lease_until, limit=limit, worker=worker
+    )
     if len(claimed) < limit:
         due = and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now)
         claimed += await _claim(
@@ -127,6 +129,7 @@ async def claim_due(
             Delivery.next_attempt_at,
             lease_until=lease_until,
             limit=limit - len(claimed),
+            worker=worker,
         )
     return claimed
 
@@ -138,6 +141,7 @@ async def _claim(
     *,
     lease_until: datetime,
     limit: int,
+    worker: str,
 ) -> list[Claimed]:
     chosen = select(Delivery.id).where(condition).limit(limit).with_for_update(skip_locked=True)
     if order is not None:
@@ -148,6 +152,7 @@ async def _claim(
         .values(
             state=DeliveryState.SENDING,
             lease_until=lease_until,
+            claimed_by=worker,
             attempts=Delivery.attempts + 1,
         )
         .returning(
@@ -204,17 +209,6 @@ async def record_outcomes(session: AsyncSession, changes: Sequence[dict[str, Any
         await session.execute(update(Delivery), list(changes))
 
 
-async def extend_lease(session: AsyncSession, ids: Sequence[int], lease_until: datetime) -> None:
-    """Keep rows this worker still holds from being taken by another."""
-    if ids:
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.SENDING)
-            .values(lease_until=lease_until)
-            .execution_options(synchronize_session=False)
-        )
-
-
 async def release(session: AsyncSession, ids: Sequence[int]) -> None:
     """Give claimed rows back unsent (on shutdown), without counting an attempt."""
     if ids:
@@ -224,6 +218,7 @@ async def release(session: AsyncSession, ids: Sequence[int]) -> None:
             .values(
                 state=DeliveryState.PENDING,
                 lease_until=None,
+                claimed_by=None,
                 attempts=Delivery.attempts - 1,
             )
             .execution_options(synchronize_session=False)
@@ -311,17 +306,23 @@ def direct_recipient(claimed: Claimed) -> Recipient:
         subscriber_id=None,
         channel=claimed.channel,
         chat_id=claimed.chat_id,
-        chat_type="private",
+        chat_type="channel" if claimed.purpose is DeliveryPurpose.CHANNEL else "private",
         email=None,
         language="en",
         active=True,
     )
 
 
-async def queue_thanks(
-    session: AsyncSession, *, appeal_id: int, chat_ids: Sequence[int], now: datetime
+async def queue_direct(
+    session: AsyncSession,
+    *,
+    appeal_id: int,
+    chat_ids: Sequence[int],
+    purpose: DeliveryPurpose,
+    next_attempt_at: datetime,
 ) -> int:
-    """Queue a thank-you (with the outcome) for each chat; return how many rows were new."""
+    """Queue a message to chats that are not subscribers (a thank-you to a protester, the
+    channel mirror's post); return how many rows were new."""
     if not chat_ids:
         return 0
     rows = [
@@ -330,11 +331,11 @@ async def queue_thanks(
             "subscriber_id": None,
             "chat_id": chat_id,
             "channel": Channel.TELEGRAM,
-            "purpose": DeliveryPurpose.THANKS,
+            "purpose": purpose,
             "state": DeliveryState.PENDING,
             "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
+            "next_attempt_at": next_attempt_at,
+            "created_at": next_attempt_at,
         }
         for chat_id in sorted(set(chat_ids))
     ]

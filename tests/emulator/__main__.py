@@ -41,8 +41,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--no-limits", action="store_true")
     parser.add_argument("--rate", type=float, default=30.0, help="global messages per second")
+    parser.add_argument(
+        "--lenient", action="store_true", help="token buckets instead of sliding windows"
+    )
     args = parser.parse_args()
-    limits = Limits(enabled=not args.no_limits, global_rate=args.rate, global_burst=args.rate)
+    limits = Limits(
+        enabled=not args.no_limits,
+        strict=not args.lenient,
+        global_rate=args.rate,
+        global_burst=args.rate,
+    )
     asyncio.run(serve(args.port, limits))
 
 

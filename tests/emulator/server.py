@@ -7,6 +7,7 @@ import contextlib
 import json
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from tests.emulator.state import (
     Sent,
     World,
     bot_user,
+    chat_object,
     user_object,
 )
 from tests.emulator.telegram_html import check_text
@@ -33,6 +35,7 @@ _JSON_FIELDS = {
     "allowed_updates",
     "link_preview_options",
     "scope",
+    "reply_parameters",
 }
 _SEND_METHODS = {"sendmessage", "editmessagetext", "editmessagereplymarkup"}
 _SCOPES = {
@@ -172,6 +175,7 @@ class BotApiEmulator(Watching):
             "editmessagereplymarkup": self._edit_message_reply_markup,
             "answercallbackquery": self._answer_callback_query,
             "getchatmember": self._get_chat_member,
+            "getchat": self._get_chat,
             "getchatadministrators": self._get_chat_administrators,
         }
 
@@ -284,8 +288,20 @@ class BotApiEmulator(Watching):
         if faults.error_rate and self._random.random() < faults.error_rate:
             raise ApiError(502, "Bad Gateway")
 
+    def _chat_id(self, params: Params) -> int:
+        """Read chat_id: a number, or a public channel's @username."""
+        raw = params.get("chat_id")
+        if isinstance(raw, str) and raw.startswith("@"):
+            found = self.world.usernames.get(raw[1:].lower())
+            if found is None:
+                raise ApiError(400, "Bad Request: chat not found")
+            return found
+        return _int(params, "chat_id")
+
     def _target_chat(self, params: Params) -> int:
-        chat_id = _int(params, "chat_id")
+        chat_id = self._chat_id(params)
+        if self.world.chat_types.get(chat_id) == "channel" and chat_id not in self.world.posting:
+            raise ApiError(403, "Forbidden: bot is not a member of the channel chat")
         if chat_id in self.world.blocked:
             raise ApiError(403, self.world.blocked[chat_id])
         if chat_id in self.world.migrated:
@@ -300,6 +316,7 @@ class BotApiEmulator(Watching):
         is_group = self.world.chat_type(chat_id) != "private"
         wait = self.flood.retry_after(chat_id, is_group=is_group, paid=paid)
         if wait:
+            self.world.refused.append((chat_id, time.monotonic()))
             raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
 
     # ---- methods ---------------------------------------------------------------------------
@@ -373,8 +390,19 @@ class BotApiEmulator(Watching):
         self._flood_check(chat_id, paid=paid)
         if paid:
             self.world.counters.paid += 1
+        reply = params.get("reply_parameters")
+        reply_to = int(reply["message_id"]) if isinstance(reply, dict) else None
+        if reply_to is not None and (chat_id, reply_to) not in self.world.by_id:
+            if not reply.get("allow_sending_without_reply"):  # type: ignore[union-attr]
+                raise ApiError(400, "Bad Request: message to be replied not found")
+            reply_to = None
         sent = self.world.record(
-            chat_id=chat_id, text=plain, html=html, entities=entities, reply_markup=markup
+            chat_id=chat_id,
+            text=plain,
+            html=html,
+            entities=entities,
+            reply_markup=markup,
+            reply_to=reply_to,
         )
         return sent.as_message(self.world.chat_type(chat_id))
 
@@ -403,7 +431,6 @@ class BotApiEmulator(Watching):
                 "Bad Request: message is not modified: specified new message content and reply "
                 "markup are exactly the same as a current content and reply markup of the message",
             )
-        self._flood_check(sent.chat_id)
         sent.history.append(sent.text)
         sent.text, sent.html, sent.entities, sent.reply_markup = plain, html, entities, markup
         sent.edits += 1
@@ -415,7 +442,6 @@ class BotApiEmulator(Watching):
         markup = _check_reply_markup(params.get("reply_markup"))
         if markup == sent.reply_markup:
             raise ApiError(400, "Bad Request: message is not modified")
-        self._flood_check(sent.chat_id)
         sent.reply_markup = markup
         sent.edits += 1
         return sent.as_message(self.world.chat_type(sent.chat_id))
@@ -432,6 +458,17 @@ class BotApiEmulator(Watching):
             "show_alert": params.get("show_alert") in (True, "true", "True"),
         }
         return True
+
+    async def _get_chat(self, params: Params) -> Params:
+        chat_id = self._chat_id(params)
+        kind = self.world.chat_types.get(chat_id)
+        if kind is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        chat = chat_object(chat_id, kind)
+        username = next((n for n, i in self.world.usernames.items() if i == chat_id), None)
+        if username:
+            chat["username"] = username
+        return chat
 
     async def _get_chat_member(self, params: Params) -> Params:
         chat_id = _int(params, "chat_id")

@@ -39,6 +39,8 @@ def chat_object(chat_id: int, chat_type: str) -> dict[str, Any]:
     chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
     if chat_type == "private":
         chat["first_name"] = f"User{chat_id}"
+    elif chat_type == "channel":
+        chat["title"] = f"Channel {chat_id}"
     else:
         chat["title"] = f"Group {chat_id}"
     return chat
@@ -67,6 +69,7 @@ class Sent:
     monotonic: float = 0.0
     edits: int = 0
     history: list[str] = field(default_factory=list)
+    reply_to: int | None = None
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -97,6 +100,12 @@ class Sent:
             message["entities"] = self.entities
         if self.reply_markup:
             message["reply_markup"] = self.reply_markup
+        if self.reply_to is not None:
+            message["reply_to_message"] = {
+                "message_id": self.reply_to,
+                "date": int(self.at),
+                "chat": chat_object(self.chat_id, chat_type),
+            }
         return message
 
 
@@ -149,6 +158,9 @@ class World:
         self.admins: dict[int, set[int]] = defaultdict(set)
         self.commands: list[dict[str, str]] = []
         self.scoped_commands: dict[str, list[dict[str, str]]] = {}
+        self.usernames: dict[str, int] = {}
+        self.posting: set[int] = set()  # channels where the bot is an admin
+        self.refused: list[tuple[int, float]] = []  # (chat id, when) of each 429
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.counters = Counters()
         self.activity = asyncio.Event()
@@ -173,6 +185,7 @@ class World:
         html: str,
         entities: list[dict[str, Any]],
         reply_markup: dict[str, Any] | None,
+        reply_to: int | None = None,
     ) -> Sent:
         """Store a message the bot sent."""
         sent = Sent(
@@ -184,6 +197,7 @@ class World:
             reply_markup=reply_markup,
             at=time.time(),
             monotonic=time.monotonic(),
+            reply_to=reply_to,
         )
         self.messages[chat_id].append(sent)
         self.by_id[(chat_id, sent.message_id)] = sent

@@ -48,8 +48,11 @@ def _byte_offset(text: str, index: int) -> int:
     return len(text[:index].encode("utf-8"))
 
 
+_SPECIAL = re.compile(r"[<&]")
+
+
 def _utf16_length(text: str) -> int:
-    return sum(2 if ord(char) > 0xFFFF else 1 for char in text)
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _decode_entity(text: str, index: int) -> tuple[str, int]:
@@ -111,16 +114,21 @@ def _entity(open_tag: _Open, end: int) -> dict[str, Any] | None:
     return entity
 
 
-def _check_start_tag(tag: str, attributes: dict[str, str], stack: list[_Open], at: int) -> None:
+def _check_start_tag(
+    tag: str, attributes: dict[str, str], stack: list[_Open], text: str, index: int
+) -> None:
     if tag == "span" and attributes.get("class") != "tg-spoiler":
+        at = _byte_offset(text, index)
         raise HtmlParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {at}')
     if tag == "tg-emoji" and "emoji-id" not in attributes:
+        at = _byte_offset(text, index)
         raise HtmlParseError(f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {at}')
     if (
         stack
         and stack[-1].tag in {"pre", "code"}
         and not (tag == "code" and stack[-1].tag == "pre")
     ):
+        at = _byte_offset(text, index)
         raise HtmlParseError(
             f'Tag "{tag}" can\'t be nested in "{stack[-1].tag}" at byte offset {at}'
         )
@@ -135,27 +143,31 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     index = 0
     size = len(text)
     while index < size:
-        char = text[index]
-        if char == "&":
+        special = _SPECIAL.search(text, index)
+        stop = special.start() if special else size
+        if stop > index:
+            # A run of plain text, up to the next tag or entity.
+            run = text[index:stop]
+            plain.append(run)
+            length16 += _utf16_length(run) if not run.isascii() else len(run)
+            index = stop
+            continue
+        if text[index] == "&":
             decoded, index = _decode_entity(text, index)
             plain.append(decoded)
             length16 += _utf16_length(decoded)
             continue
-        if char != "<":
-            plain.append(char)
-            length16 += 2 if ord(char) > 0xFFFF else 1
-            index += 1
-            continue
-        at = _byte_offset(text, index)
         close = text.find(">", index)
         if text.startswith("</", index):
             if close == -1:
-                raise HtmlParseError(f"Unclosed end tag at byte offset {at}")
+                raise HtmlParseError(f"Unclosed end tag at byte offset {_byte_offset(text, index)}")
             name = text[index + 2 : close].strip().lower()
             if not stack:
+                at = _byte_offset(text, index)
                 raise HtmlParseError(f"Unexpected end tag at byte offset {at}")
             opened = stack.pop()
             if name and name != opened.tag:
+                at = _byte_offset(text, index)
                 raise HtmlParseError(
                     f'Unmatched end tag at byte offset {at}, expected "</{opened.tag}>", '
                     f'found "</{name}>"'
@@ -168,12 +180,13 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
         match = _NAME.match(text, index + 1)
         tag = match.group(0).lower() if match else ""
         if tag not in _TAG_ENTITY:
+            at = _byte_offset(text, index)
             raise HtmlParseError(f'Unsupported start tag "{tag}" at byte offset {at}')
         if close == -1:
-            raise HtmlParseError(f"Unclosed start tag at byte offset {at}")
+            raise HtmlParseError(f"Unclosed start tag at byte offset {_byte_offset(text, index)}")
         assert match is not None
         attributes = _parse_attributes(text, match.end(), close)
-        _check_start_tag(tag, attributes, stack, at)
+        _check_start_tag(tag, attributes, stack, text, index)
         stack.append(_Open(tag=tag, offset=length16, attributes=attributes))
         index = close + 1
     if stack:

@@ -127,6 +127,13 @@ class UserActions:
                 }
             )
 
+    def add_channel(self, chat_id: int, username: str, *, bot_is_admin: bool = True) -> None:
+        """Create a public channel @username (where the bot may post, if an admin)."""
+        self.world.chat_types[chat_id] = "channel"
+        self.world.usernames[username.lower()] = chat_id
+        if bot_is_admin:
+            self.world.posting.add(chat_id)
+
     def make_admin(self, chat_id: int, user_id: int) -> None:
         """Make a user an administrator of a group."""
         self.world.admins[chat_id].add(user_id)

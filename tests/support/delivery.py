@@ -93,15 +93,16 @@ async def running_engine(
     **config: Any,
 ) -> AsyncIterator[DeliveryEngine]:
     """Run the service's delivery engine, sending to the emulator."""
+    free = 30.0 if paid else rate
     overrides = Overrides(
         engine=EngineConfig.for_rate(rate, **config),
-        limits=limits or FloodLimits(global_rate=rate),
+        limits=limits or FloodLimits(global_rate=free, paid_rate=rate),
         client=ClientOptions(timeout=timeout),
     )
     values: dict[str, Any] = {
         "telegram_token": emulator.token,
         "telegram_api_url": emulator.api_root,
-        "telegram_rate": rate,
+        "telegram_rate": free,
         "telegram_paid_broadcast": paid,
         "telegram_paid_rate": rate,
     }

@@ -1,0 +1,22 @@
+"""Delivery workers: each running delivery engine, with its heartbeat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+from storage.types import utcnow
+
+
+class Worker(Base):
+    """A process sending deliveries; one that stops beating is dead, and its claims are freed."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,68 @@
+"""Delivery workers: register, beat, and free the claims of those that stopped beating."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import DeliveryState
+from storage.models import Delivery, Worker
+
+
+async def register(session: AsyncSession, *, worker_id: str, name: str, now: datetime) -> None:
+    """Record a worker that starts sending."""
+    session.add(Worker(id=worker_id, name=name[:120], started_at=now, heartbeat_at=now))
+    await session.flush()
+
+
+async def beat(
+    session: AsyncSession, *, worker_id: str, name: str, now: datetime, lease_until: datetime
+) -> None:
+    """Say this worker is alive, and keep the deliveries it holds from being taken.
+
+    A worker that was thought dead (it froze for a while) is recorded again.
+    """
+    updated = await session.execute(
+        update(Worker)
+        .where(Worker.id == worker_id)
+        .values(heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(updated, "rowcount", 0):
+        await register(session, worker_id=worker_id, name=name, now=now)
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.claimed_by == worker_id, Delivery.state == DeliveryState.SENDING)
+        .values(lease_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def reap(session: AsyncSession, *, now: datetime, stale_before: datetime) -> int:
+    """Free the deliveries of workers that stopped beating; return how many were freed."""
+    dead = list(
+        (await session.scalars(select(Worker.id).where(Worker.heartbeat_at < stale_before))).all()
+    )
+    if not dead:
+        return 0
+    freed = await session.execute(
+        update(Delivery)
+        .where(Delivery.claimed_by.in_(dead), Delivery.state == DeliveryState.SENDING)
+        .values(lease_until=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(delete(Worker).where(Worker.id.in_(dead)))
+    return int(getattr(freed, "rowcount", 0) or 0)
+
+
+async def deregister(session: AsyncSession, *, worker_id: str) -> None:
+    """Forget a worker that stopped cleanly."""
+    await session.execute(delete(Worker).where(Worker.id == worker_id))
+
+
+async def count_live(session: AsyncSession, *, since: datetime) -> int:
+    """Return how many workers have beaten since ``since``."""
+    statement = select(func.count()).select_from(Worker).where(Worker.heartbeat_at >= since)
+    return int(await session.scalar(statement) or 0)
