@@ -51,7 +51,7 @@ from storage.repo.subscribers import new_token
 from storage.seeding import default_seed_dir, load_seed_files
 from storage.types import utcnow
 
-APPEAL = 4
+APPEAL = 3  # the May Day 2011 appeal
 UNLIMITED = 100_000.0
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from telegram import Update
@@ -60,6 +61,7 @@ from storage.migrate import require_current, upgrade
 from storage.repo.appeals import count_appeals
 from storage.repo.cases import count_cases
 from storage.seeding import default_seed_dir, load_seed_files
+from storage.standing import AgePolicy
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 3.0
@@ -80,6 +82,7 @@ class Overrides:
     limits: FloodLimits | None = None
     client: ClientOptions | None = None
     fetch: FetchOptions | None = None
+    today: Callable[[], date] | None = None  # the calendar appeals are aged by
 
 
 @dataclass(slots=True)
@@ -135,6 +138,7 @@ def build_services(
     *,
     delivery: DeliverySignals,
     fetch: FetchOptions,
+    ages: AgePolicy,
 ) -> Services:
     """Build every service over one database, telling ``delivery`` what to send."""
     index = CaseIndex()
@@ -155,9 +159,11 @@ def build_services(
         db=db,
         index=index,
         resolver=Resolver(db, index),
-        cases=CaseService(db),
-        appeals=AppealService(db),
-        drafts=DraftService(db, index=index, publishing=publishing, fetch_options=fetch),
+        cases=CaseService(db, ages=ages),
+        appeals=AppealService(db, ages=ages),
+        drafts=DraftService(
+            db, index=index, publishing=publishing, fetch_options=fetch, today=ages.today
+        ),
         publishing=publishing,
         broadcasts=BroadcastService(db),
         outcomes=OutcomeService(db, publishing=publishing, label=case_status_label),
@@ -182,7 +188,11 @@ async def open_app(
     try:
         if migrate is Migrate.REQUIRE:
             await require_current(db.engine)
-        presenter = Presenter()
+        ages = AgePolicy(
+            archive_after_months=settings.archive_after_months,
+            **({"today": overrides.today} if overrides.today else {}),
+        )
+        presenter = Presenter(ages=ages)
         limiter = FloodLimiter(
             overrides.limits
             or FloodLimits(
@@ -207,7 +217,9 @@ async def open_app(
         fetch = overrides.fetch or FetchOptions.for_settings(
             allow_private=settings.fetch_allow_private
         )
-        services = build_services(settings, db, delivery=delivery or NoDelivery(), fetch=fetch)
+        services = build_services(
+            settings, db, delivery=delivery or NoDelivery(), fetch=fetch, ages=ages
+        )
         yield App(
             settings=settings,
             db=db,

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     telegram_paid_broadcast: bool = False
     telegram_paid_rate: float = Field(default=1000.0, gt=0)
     delivery_lease_seconds: float = Field(default=15.0, gt=0)
+    archive_after_months: int = Field(default=6, ge=1, le=600)
     fetch_allow_private: bool = False
 
     @field_validator("admin_ids", mode="before")

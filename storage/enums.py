@@ -43,6 +43,21 @@ class DatePrecision(StrEnum):
     YEAR = "year"
 
 
+class EventKind(StrEnum):
+    """What happened on an appeal's dated event (it shapes reminders and the case timeline)."""
+
+    ARREST = "arrest"
+    ATTACK = "attack"
+    CHARGE = "charge"
+    HEARING = "hearing"
+    TRIAL = "trial"
+    VERDICT = "verdict"
+    RELEASE = "release"
+    PROTEST = "protest"
+    OUTCOME = "outcome"
+    OTHER = "other"
+
+
 class TargetKind(StrEnum):
     PROTEST = "protest"
     COPY_TO = "copy_to"

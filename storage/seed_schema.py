@@ -9,7 +9,15 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from storage.contacts import normalize_email, normalize_phone
-from storage.enums import AppealKind, AppealStatus, CaseStatus, DatePrecision, TargetKind, Urgency
+from storage.enums import (
+    AppealKind,
+    AppealStatus,
+    CaseStatus,
+    DatePrecision,
+    EventKind,
+    TargetKind,
+    Urgency,
+)
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
@@ -32,9 +40,50 @@ class SeedSource(_Strict):
     url: HttpUrl | None = None
 
 
+def _partial_date(data: Any, field: str, precision_field: str) -> Any:
+    """Accept ``2010-03`` or ``2010`` in ``field``: the first day, with its precision."""
+    if not isinstance(data, dict):
+        return data
+    raw = data.get(field)
+    if isinstance(raw, int):
+        raw = str(raw)
+    if isinstance(raw, str) and (match := _PARTIAL_DATE.match(raw.strip())):
+        year, month = match.groups()
+        precision = DatePrecision.MONTH if month else DatePrecision.YEAR
+        data = {**data, field: f"{year}-{month or '01'}-01"}
+        data.setdefault(precision_field, precision.value)
+    return data
+
+
 class SeedEvent(_Strict):
     on_date: date = Field(alias="date")
+    precision: DatePrecision = DatePrecision.DAY
+    kind: EventKind = EventKind.OTHER
     label: Text
+    case: Slug | None = Field(default=None, description="the one case it belongs to")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _partial(cls, data: Any) -> Any:
+        return _partial_date(data, "date", "precision")
+
+
+class SeedDemand(_Strict):
+    text: LongText
+    case: Slug | None = Field(default=None, description="the one case it is about")
+    to: list[Slug] = Field(default=[], description="the targets that can act on it")
+    solidarity: bool = Field(default=False, description="a programme point, never put to officials")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, data: Any) -> Any:
+        return {"text": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _not_addressed(self) -> SeedDemand:
+        if self.solidarity and self.to:
+            raise ValueError("a solidarity point is put to nobody: drop its 'to'")
+        return self
 
 
 class SeedCase(_Strict):
@@ -46,6 +95,12 @@ class SeedCase(_Strict):
     status: CaseStatus = CaseStatus.OPEN
     summary: LongText | None = None
     outcome: LongText | None = None
+    letter_facts: LongText | None = Field(
+        default=None, description="this case's facts in this appeal, a sentence or two for letters"
+    )
+    inferred: LongText | None = Field(
+        default=None, description="what this record infers beyond its source, and why"
+    )
 
 
 class SeedTarget(_Strict):
@@ -75,25 +130,21 @@ class SeedAppeal(_Strict):
     issued_precision: DatePrecision = DatePrecision.DAY
     deadline: date | None = None
     summary: LongText
+    letter_facts: LongText | None = Field(
+        default=None, description="the facts in a sentence or two, for a letter about it all"
+    )
     events: list[SeedEvent] = []
-    demands: list[LongText] = []
+    demands: list[SeedDemand] = []
     source: SeedSource
+    inferred: LongText | None = Field(
+        default=None, description="what this record infers beyond its source, and why"
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _partial_issue_date(cls, data: Any) -> Any:
         """Accept ``2010-03`` or ``2010`` for an appeal dated only by month or year."""
-        if not isinstance(data, dict):
-            return data
-        raw = data.get("issued_on")
-        if isinstance(raw, int):
-            raw = str(raw)
-        if isinstance(raw, str) and (match := _PARTIAL_DATE.match(raw.strip())):
-            year, month = match.groups()
-            precision = DatePrecision.MONTH if month else DatePrecision.YEAR
-            data = {**data, "issued_on": f"{year}-{month or '01'}-01"}
-            data.setdefault("issued_precision", precision.value)
-        return data
+        return _partial_date(data, "issued_on", "issued_precision")
 
 
 class SeedFile(_Strict):
@@ -112,4 +163,17 @@ class SeedFile(_Strict):
                 if key in seen:
                     raise ValueError(f"{label}: {key!r} appears twice")
                 seen.add(key)
+        cases = {case.slug for case in self.cases}
+        writable = {t.key for t in self.targets if t.kind is not TargetKind.COPY_TO}
+        for n, demand in enumerate(self.appeal.demands, start=1):
+            if demand.case is not None and demand.case not in cases:
+                raise ValueError(f"demand {n}: case {demand.case!r} is not in this file's cases")
+            for key in demand.to:
+                if key not in writable:
+                    raise ValueError(
+                        f"demand {n}: {key!r} is not a protest target or embassy of this file"
+                    )
+        for n, event in enumerate(self.appeal.events, start=1):
+            if event.case is not None and event.case not in cases:
+                raise ValueError(f"event {n}: case {event.case!r} is not in this file's cases")
         return self

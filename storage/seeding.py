@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import SeedError
 from storage.database import Database
 from storage.enums import AppealStatus
-from storage.repo.appeals import TargetLink, create_appeal, get_appeal_by_slug
+from storage.repo.appeals import (
+    DemandSpec,
+    EventSpec,
+    TargetLink,
+    create_appeal,
+    get_appeal_by_slug,
+)
 from storage.repo.cases import upsert_case
 from storage.repo.targets import upsert_target
 from storage.seed_schema import SeedAppeal, SeedFile
@@ -113,6 +119,7 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
     targets gain only what they lack.
     """
     cases = []
+    by_slug = {}
     for case_item in seed.cases:
         case, _ = await upsert_case(
             session,
@@ -126,7 +133,9 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
             aliases=case_item.aliases,
         )
         cases.append(case)
+        by_slug[case_item.slug] = case
     links = []
+    targets = {}
     for target_item in seed.targets:
         target = await upsert_target(
             session,
@@ -143,6 +152,7 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
             notes=target_item.notes,
         )
         links.append(TargetLink(target=target, kind=target_item.kind, note=target_item.note))
+        targets[target_item.key] = target
     appeal = seed.appeal
     if await get_appeal_by_slug(session, appeal.slug) is not None:
         return False
@@ -162,9 +172,30 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
         source_url=str(appeal.source.url) if appeal.source.url else None,
         published_at=_published_at(appeal),
         cases=cases,
-        demands=appeal.demands,
-        events=[(event.on_date, event.label) for event in appeal.events],
+        demands=[
+            DemandSpec(
+                text=demand.text,
+                solidarity=demand.solidarity,
+                case=by_slug[demand.case] if demand.case else None,
+                addressees=[targets[key] for key in demand.to],
+            )
+            for demand in appeal.demands
+        ],
+        events=[
+            EventSpec(
+                on_date=event.on_date,
+                label=event.label,
+                precision=event.precision,
+                kind=event.kind,
+                case=by_slug[event.case] if event.case else None,
+            )
+            for event in appeal.events
+        ],
         targets=links,
+        letter_facts=appeal.letter_facts,
+        case_facts={
+            by_slug[item.slug].id: item.letter_facts for item in seed.cases if item.letter_facts
+        },
     )
     return True
 

@@ -20,7 +20,7 @@ from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers, publish_appeal
 
 REPO = Path(__file__).resolve().parent.parent
-MAY_DAY = 4
+MAY_DAY = 3
 ADMIN = 99
 
 

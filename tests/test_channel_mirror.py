@@ -10,9 +10,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from storage.models import Appeal
+from storage.types import utcnow
 from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers
+from tests.support.drafts import paste, publish
 
 ADMIN, READER = 4501, 4502
 CHANNEL = -1_009_000_000_001
@@ -32,10 +34,11 @@ async def test_every_appeal_goes_to_the_channel_first_and_updates_reply_to_it(
         [welcome] = await emulator.converse(READER, "/start")
         assert "https://t.me/appeals_test" in welcome.text
 
-        await emulator.converse(ADMIN, "/newappeal")
+        # The January 2012 appeal as if it came out this month: open, urgent.
         text = (FIXTURES / "2012-01-new-wave-of-arrests.txt").read_text("utf-8")
-        _, review = await emulator.converse(ADMIN, text, expect=2, timeout=10)
-        await emulator.wait_for_answer(emulator.tap(review, "Publish as urgent"))
+        text = text.replace("January 2012", f"{utcnow():%B %Y}")
+        _, review = await paste(emulator, ADMIN, text)
+        await publish(emulator, ADMIN, review, "Publish as urgent")
         await emulator.wait_until(lambda: all(emulator.sent(c) for c in chats), timeout=30)
         [post] = emulator.sent(CHANNEL)
         assert post.text.startswith("🔴 URGENT APPEAL")

@@ -34,21 +34,36 @@ def test_db_upgrade_then_seed_twice_then_list(
     assert capsys.readouterr().out.count(": already there") == 5
     assert main(["appeals", "list"]) == 0
     table = capsys.readouterr().out
-    assert "URGENT" in table
+    assert "archived" in table
     assert "2 May 2011" in table
     assert main(["appeals", "list", "--json"]) == 0
     appeals = json.loads(capsys.readouterr().out)
     assert [appeal["slug"] for appeal in appeals] == [
         "2012-01-new-wave-of-arrests",
+        "2011-05-20-socialist-action-statement",
         "2011-05-02-may-day-attack",
-        "2011-05-socialist-action-statement",
         "2010-03-taraz-arrests",
-        "2008-06-kurmanov-shanyrak",
+        "2007-04-20-kurmanov-shanyrak",
     ]
-    may_day = appeals[1]
+    assert {appeal["standing"] for appeal in appeals} == {"archived"}
+    may_day = appeals[2]
     assert may_day["events"][-1] == {
         "date": "2011-05-02",
+        "precision": "day",
+        "kind": "trial",
+        "case": "dmitry-tikhonov",
         "label": 'Trial of Dmitry Tikhonov for organising an "unsanctioned protest"',
+    }
+    assert may_day["demands"][1] == {
+        "text": "Drop the charges against Dmitry Tikhonov.",
+        "solidarity": False,
+        "case": "dmitry-tikhonov",
+        "to": [
+            "kz-embassy",
+            "almaty-court-tikhonov",
+            "kz-foreign-ministry",
+            "kz-presidential-administration",
+        ],
     }
     court = next(t for t in may_day["targets"] if t["key"] == "almaty-court-tikhonov")
     assert court["faxes"] == ["+77272715802"]

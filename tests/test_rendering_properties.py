@@ -17,9 +17,20 @@ from bot.commands import Audience
 from bot.handlers.table import COMMANDS as TABLE
 from bot.presentation.render import Presenter
 from bot.presentation.views import appeal_card, case_page, contact_groups
+from bot.services.appeals import Dated
 from bot.services.cases import CaseSummary
-from storage.enums import AppealKind, AppealStatus, CaseStatus, DatePrecision, TargetKind, Urgency
+from storage.enums import (
+    AppealKind,
+    AppealStatus,
+    CaseStatus,
+    DatePrecision,
+    EventKind,
+    TargetKind,
+    Urgency,
+)
 from storage.models import Appeal, AppealEvent, AppealTarget, Case, CaseName, Demand, Target
+from storage.repo.appeals import CaseEvent
+from storage.standing import Age, Standing
 from templates.telegram_html import split_message
 from tests.emulator.telegram_html import MAX_TEXT_LENGTH, check_text, parse_html
 from tests.support.background import BackgroundBot
@@ -76,9 +87,9 @@ def appeals(draw: st.DrawFn) -> Appeal:
                 name=draw(NAME),
                 role=draw(st.none() | TEXT),
                 organisation=draw(st.none() | TEXT),
-                emails=["press@knb.kz"],
-                faxes=["+77272715802"],
-                phones=[],
+                emails=draw(st.sampled_from([[], ["press@knb.kz"]])),
+                faxes=draw(st.sampled_from([[], ["+77272715802"]])),
+                phones=draw(st.sampled_from([[], ["+77172745524"]])),
                 postal_address=draw(st.none() | TEXT),
                 salutation=draw(st.none() | TEXT),
                 notes=draw(st.none() | TEXT),
@@ -101,40 +112,63 @@ def appeals(draw: st.DrawFn) -> Appeal:
         source_name=draw(st.none() | TEXT),
         source_url=draw(st.none() | st.just("https://example.org/a?b=1&c=<2>")),
         cases=cases,
-        demands=[Demand(position=n, text=draw(TEXT)) for n in range(1, draw(st.integers(0, 8)))],
-        events=[AppealEvent(on_date=date(2011, 5, 1), label=draw(NAME))],
+        demands=[
+            Demand(position=n, text=draw(TEXT), solidarity=draw(st.booleans()), addressees=[])
+            for n in range(1, draw(st.integers(0, 8)))
+        ],
+        events=[
+            AppealEvent(
+                on_date=date(2011, 5, 1),
+                label=draw(NAME),
+                precision=draw(st.sampled_from(DatePrecision)),
+            )
+        ],
         targets=targets,
+        letter_facts=draw(st.none() | LONG),
     )
 
 
+AGES = st.builds(
+    Age,
+    standing=st.sampled_from(Standing),
+    issued_on=st.just(date(2011, 5, 2)),
+    precision=st.sampled_from(DatePrecision),
+    deadline=st.none() | st.just(date(2011, 5, 9)),
+    days_left=st.none() | st.integers(0, 30),
+    resolved=st.booleans(),
+)
+
+
 @settings(max_examples=150, deadline=None)
-@given(appeal=appeals(), protests=st.integers(0, 10**6))
-def test_any_appeal_renders_as_valid_telegram_html(appeal: Appeal, protests: int) -> None:
-    card = appeal_card(appeal)
+@given(appeal=appeals(), protests=st.integers(0, 10**6), age=AGES)
+def test_any_appeal_renders_as_valid_telegram_html(appeal: Appeal, protests: int, age: Age) -> None:
+    card = appeal_card(appeal, age)
     shown = visible(PRESENTER.telegram("appeal", appeal=card, protests=protests))
     assert squash(appeal.title) in squash(shown)
     assert squash(appeal.summary) in squash(shown)
     visible(PRESENTER.telegram("contacts", appeal=card, groups=contact_groups(appeal)))
-    letter = PRESENTER.letter(appeal)
-    shown_letter = visible(
-        PRESENTER.telegram(
-            "letter",
-            appeal=card,
-            letter=letter.text,
-            recipients=letter.recipients,
-            copies=letter.copies,
-        )
-    )
-    assert squash(appeal.summary) in squash(shown_letter)
+    focus = appeal.cases[0] if protests % 2 else None
+    pack = PRESENTER.letter_pack(appeal, age, focus=focus)
+    shown_letter = visible(PRESENTER.telegram("letter", appeal=card, pack=pack))
+    for item in pack.letters:
+        assert squash(item.name) in squash(shown_letter)
+        if item.letter and appeal.letter_facts and focus is None:
+            assert squash(appeal.letter_facts) in squash(item.letter)
     visible(PRESENTER.telegram("appeals", appeals=[card] * 5, offset=0, total=9))
     visible([PRESENTER.broadcast(card).text])
 
 
 @settings(max_examples=100, deadline=None)
-@given(appeal=appeals(), protests=st.integers(0, 10**6))
-def test_any_case_renders_as_valid_telegram_html(appeal: Appeal, protests: int) -> None:
+@given(appeal=appeals(), protests=st.integers(0, 10**6), age=AGES)
+def test_any_case_renders_as_valid_telegram_html(appeal: Appeal, protests: int, age: Age) -> None:
     case = appeal.cases[0]
-    found = CaseSummary(case=case, appeals=[appeal], protests=protests, following=None)
+    found = CaseSummary(
+        case=case,
+        appeals=[Dated(appeal, age)],
+        events=[CaseEvent(date(2011, 5, 1), DatePrecision.DAY, EventKind.ARREST, "<b>&", 1)],
+        protests=protests,
+        following=None,
+    )
     shown = visible(PRESENTER.telegram("case", case=case_page(found)))
     assert squash(case.name) in squash(shown)
     if case.summary:

@@ -44,11 +44,15 @@ def test_dates_follow_their_precision() -> None:
 
 
 def test_letters_fall_back_to_english() -> None:
-    from types import SimpleNamespace
-
-    appeal = SimpleNamespace(summary="Something happened.", demands=[])
     text = Templates().letter(
-        "protest", language="xx", appeal=appeal, salutation="Dear Judge,", subject="the case of X"
+        "protest",
+        language="xx",
+        salutation="Your Honour,",
+        about="the case of X",
+        facts="Something happened.",
+        demands=["Free X.", "Drop the charges."],
+        only=None,
     )
-    assert text.startswith("Dear Judge,")
+    assert text.startswith("Your Honour,")
     assert "the case of X" in text
+    assert "2. Drop the charges." in text

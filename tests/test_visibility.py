@@ -129,7 +129,7 @@ async def test_a_withdrawn_appeal_shows_nothing_actionable(
 ) -> None:
     async with sessions_for(seeded_url) as sessions, sessions() as session:
         shanyrak = await session.scalar(
-            select(Appeal.id).where(Appeal.slug == "2008-06-kurmanov-shanyrak")
+            select(Appeal.id).where(Appeal.slug == "2007-04-20-kurmanov-shanyrak")
         )
     assert shanyrak is not None
     async with app_for(seeded_url) as app:
@@ -142,7 +142,7 @@ async def test_a_withdrawn_appeal_shows_nothing_actionable(
         f"/contacts_{shanyrak}",
         f"/letter_{shanyrak}",
         f"/contacts {shanyrak}",
-        "/letter 2008-06-kurmanov-shanyrak",
+        "/letter 2007-04-20-kurmanov-shanyrak",
     ):
         [answer] = await bot.converse(READER, command)
         reference = command.split()[-1].split("_")[-1]

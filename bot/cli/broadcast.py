@@ -29,7 +29,9 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
         if resolution.found is not Found.APPEAL or resolution.appeal_id is None:
             raise NotFoundError(f"There is no appeal “{str(args.appeal)[:80]}”.")
         appeal_id = resolution.appeal_id
-        published = await services.publishing.publish(appeal_id, actor=CLI)
+        published = await services.publishing.publish(
+            appeal_id, actor=CLI, confirm_summary=args.confirm_summary
+        )
         requeued = (
             await services.publishing.retry_failed(appeal_id, actor=CLI) if args.retry_failed else 0
         )

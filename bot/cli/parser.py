@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="queue the deliveries that failed again (those that went out stay sent)",
     )
+    broadcast_parser.add_argument(
+        "--confirm-summary",
+        action="store_true",
+        help="publish an imported draft whose summary is still the text as it was pasted",
+    )
     broadcast_parser.set_defaults(handler=broadcast.broadcast)
 
     import_parser = commands.add_parser(

@@ -19,8 +19,6 @@ _BOILERPLATE = [
         r"plays a crucial role in building",
         r"capitalism has failed",
         r"please make a donation",
-        r"^be the first to comment",
-        r"^leave a (reply|comment)",
         r"your email address will not be published",
         r"^(share|tweet|print|email)( (this|on|via)\b.*)?$",
         r"^share on (facebook|twitter|telegram|whatsapp)",
@@ -34,8 +32,16 @@ _BOILERPLATE = [
 ]
 # Calendar widgets: "M | T | W | T | F | S | S |", "2 | 3 | 4 | 5 |", "---|---|", "30 |".
 _CALENDAR_CELL = re.compile(r"^(\d{1,2}|[MTWFS]|Mo|Tu|We|Th|Fr|Sa|Su|-+)$")
+# Where the appeal ends and the page's comments, author box or footer begin: nothing after
+# such a line is taken (a commenter's address is not a contact), but the page's dateline.
 _TAIL = re.compile(
-    r"^(related (articles|posts|stories)|more (news|articles)|comments?)\s*:?$", re.I
+    r"^((related|similar|recent) (articles|posts|stories)|more (news|articles)|comments?"
+    r"|\d+ (comments?|responses?|replies|thoughts on\b.*)|one (comment|response)"
+    r"|be the first to comment|leave a (reply|comment)|post a comment|add (a|your) comment"
+    r"|comments are closed|join the discussion|about the author|author bio"
+    r"|(©|\(c\)|copyright\b).*|all rights reserved.*|\S.{0,40} (says|wrote)"
+    r"|reply ↓?)\s*:?\.?$",
+    re.I,
 )
 _ARTEFACT = re.compile(r"⟨=\d+|\ufeff|[\u200b-\u200f\u2060]")
 _TRAILING_PIPE = re.compile(r"\s*\|\s*$")
@@ -69,14 +75,18 @@ def clean_lines(text: str) -> tuple[list[str], str | None]:
     """Return the appeal's lines (blank lines kept as "") and a trailing dateline, if any."""
     lines: list[str] = []
     dateline = None
+    ended = False
     for raw in normalise(text).split("\n"):
         line = _TRAILING_PIPE.sub("", raw).strip()
-        if _TAIL.match(line):
-            break
-        if is_boilerplate(raw) or is_boilerplate(line):
-            continue
         if _MONTH_YEAR_LINE.match(line):
-            dateline = line
+            dateline = dateline if ended and dateline else line
+            continue
+        if ended:
+            continue
+        if _TAIL.match(line):
+            ended = True
+            continue
+        if is_boilerplate(raw) or is_boilerplate(line):
             continue
         lines.append(re.sub(r"[ \t]+", " ", line))
     while lines and not lines[-1]:

@@ -26,6 +26,7 @@ _MONTH_DAY = re.compile(
 _NUMERIC = re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d\d)\b")
 _ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")
 _MAY_DAY = re.compile(r"\bMay Day\b")
+_YEAR_AFTER = re.compile(r",?\s+((?:19|20)\d\d)\b")
 _DEADLINE = re.compile(
     r"(\b(by|before|until|no later than)\s+(the\s+)?|\bdeadline\b[^.]{0,15})$", re.IGNORECASE
 )
@@ -40,6 +41,7 @@ class Found:
     deadline: bool
     position: int
     end: int = 0
+    year_given: bool = True  # False: the year was chosen against the day given as today
 
 
 AHEAD = timedelta(days=60)
@@ -107,29 +109,61 @@ def find_dates(text: str, *, today: date) -> list[Found]:
                     deadline=bool(_DEADLINE.search(before)),
                     position=match.start(),
                     end=match.end(),
+                    year_given=bool(year),
                 )
             )
     for match in _MAY_DAY.finditer(text):
-        on = _closest_year(5, 1, today)
+        year_match = _YEAR_AFTER.match(text, match.end())
+        on = date(int(year_match.group(1)), 5, 1) if year_match else _closest_year(5, 1, today)
         if on is not None:
             label = _sentence(text, match.start(), match.end())
-            found.append(Found(on=on, label=label, deadline=False, position=match.start()))
+            found.append(
+                Found(
+                    on=on,
+                    label=label,
+                    deadline=False,
+                    position=match.start(),
+                    end=match.end(),
+                    year_given=year_match is not None,
+                )
+            )
     found.sort(key=lambda item: item.position)
     return found
 
 
-def events_and_deadline(text: str, *, today: date) -> tuple[list[tuple[date, str]], date | None]:
-    """Return dated events (one per day, first mention wins) and the action deadline."""
-    events: dict[date, str] = {}
-    deadline: date | None = None
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """An event read from a text: its day, its sentence, whether its year was written."""
+
+    on: date
+    label: str
+    year_given: bool
+
+
+def events_and_deadline(
+    text: str, *, today: date, anchored: bool = True
+) -> tuple[list[Dated], Dated | None]:
+    """Return dated events (one per day, first mention wins) and the action deadline.
+
+    ``anchored``: ``today`` is the day the text was written (its dateline, or an admin's
+    word); otherwise a date without a year keeps a provisional year and says so.
+    """
+    events: dict[date, Dated] = {}
+    deadline: Dated | None = None
     for item in find_dates(text, today=today):
-        if not within(item.on, today):
+        if anchored and not within(item.on, today):
             continue
+        found = Dated(item.on, item.label, item.year_given or anchored)
         if item.deadline:
-            deadline = deadline or item.on
+            deadline = deadline or found
         elif item.on not in events:
-            events[item.on] = item.label
-    return sorted(events.items()), deadline
+            events[item.on] = found
+    return sorted(events.values(), key=lambda event: event.on), deadline
+
+
+def reanchor(on: date, today: date) -> date:
+    """Give a day and month read without a year the year that fits an appeal of ``today``."""
+    return _closest_year(on.month, on.day, today) or on
 
 
 def month_year(text: str) -> date | None:

@@ -13,6 +13,19 @@ _DEMANDING = re.compile(
 )
 _SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"'])")
 MAX_DEMANDS = 12
+# Programme points and messages of support: for the movement, not for an official to grant.
+_SOLIDARITY = re.compile(
+    r"^(full |our |in )?(support|solidarity)\b|^we (offer|send|express) (our )?(full )?"
+    r"(support|solidarity)|^for (the |a )?(nationali[sz]ation|mass|socialis|revolution"
+    r"|workers'? (party|control)|a new|the overthrow)|^long live\b|^(build|join) (the|a)\b"
+    r"|^victory to\b|^(the )?nationali[sz]|\bunder workers['’]? control\b",
+    re.IGNORECASE,
+)
+
+
+def is_solidarity(text: str) -> bool:
+    """Tell whether a point is a programme point or message of support, not a demand."""
+    return bool(_SOLIDARITY.search(text.strip(" “\"'")))
 
 
 def _tidy(text: str) -> str:

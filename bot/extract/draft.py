@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from bot.extract.clean import MAX_TEXT, clean_lines, has_words
-from bot.extract.dates import events_and_deadline, month_year
-from bot.extract.demands import extract_demands
+from bot.extract.dates import events_and_deadline, month_year, reanchor
+from bot.extract.demands import extract_demands, is_solidarity
 from bot.extract.places import country_display_name, find_country, find_place
-from bot.extract.targets import GENERIC_EMBASSY, extract_targets
+from bot.extract.targets import GENERIC_EMBASSY, extract_targets, salutation_for
 from core.errors import ExtractionError
-from storage.enums import TargetKind, Urgency
+from storage.enums import DatePrecision, EventKind, TargetKind, Urgency
 
 TITLE_LIMIT = 200
 SUMMARY_LIMIT = 1_500
@@ -45,6 +45,29 @@ class KnownCases(Protocol):
         """Return the known cases a text names, in the order they are first named."""
 
 
+_EVENT_KINDS = (
+    (re.compile(r"\btrial\b", re.I), EventKind.TRIAL),
+    (re.compile(r"\b(sentenc|verdict|convict|acquit)", re.I), EventKind.VERDICT),
+    (re.compile(r"\b(hearing|court|appeal hearing)\b", re.I), EventKind.HEARING),
+    (re.compile(r"\b(released|freed|let go)\b", re.I), EventKind.RELEASE),
+    (re.compile(r"\b(arrest|detain|detention|taken into custody)", re.I), EventKind.ARREST),
+    (
+        re.compile(r"\b(attack|beat|assault|kick|wounded|fired on|opened fire)", re.I),
+        EventKind.ATTACK,
+    ),
+    (re.compile(r"\b(charged|charges?|accused|indicted)\b", re.I), EventKind.CHARGE),
+    (re.compile(r"\b(protest|picket|rally|demonstration|march)\b", re.I), EventKind.PROTEST),
+)
+
+
+def event_kind(label: str) -> EventKind:
+    """Tell what an event is from its sentence: a trial, an arrest, an attack."""
+    for pattern, kind in _EVENT_KINDS:
+        if pattern.search(label):
+            return kind
+    return EventKind.OTHER
+
+
 class TargetData(BaseModel):
     name: str
     kind: TargetKind = TargetKind.PROTEST
@@ -53,11 +76,22 @@ class TargetData(BaseModel):
     faxes: list[str] = []
     postal_address: str | None = None
     note: str | None = None
+    salutation: str | None = None
 
 
 class EventData(BaseModel):
     on: date
     label: str
+    kind: EventKind = EventKind.OTHER
+    year_known: bool = True  # False: the text gave no year and no date to read one from
+
+
+class DemandData(BaseModel):
+    """A demand, who can act on it, or a solidarity point (for nobody in office)."""
+
+    text: str
+    solidarity: bool = False
+    to: list[int] = Field(default=[], description="targets by their number (1 = first)")
 
 
 class CaseRef(BaseModel):
@@ -75,21 +109,78 @@ class DraftData(BaseModel):
     country: str | None = None
     place: str | None = None
     cases: list[CaseRef] = []
+    issued_on: date | None = Field(default=None, description="the appeal's own date")
+    issued_precision: DatePrecision = DatePrecision.DAY
     events: list[EventData] = []
     deadline: date | None = None
-    demands: list[str] = []
+    deadline_year_known: bool = True
+    demands: list[DemandData] = []
     targets: list[TargetData] = []
     source_url: str | None = None
+    summary_pasted: bool = Field(default=False, description="the summary is the pasted text")
+    letter_facts: str | None = None
     text: str = Field(default="", description="the cleaned source text")
+
+    @field_validator("demands", mode="before")
+    @classmethod
+    def _plain_demands(cls, value: object) -> object:
+        """Read drafts stored when demands were plain strings."""
+        if isinstance(value, list):
+            return [{"text": item} if isinstance(item, str) else item for item in value]
+        return value
 
     @property
     def reachable_targets(self) -> list[TargetData]:
         """Return the targets with an email, number or address."""
         return [t for t in self.targets if t.emails or t.phones or t.faxes or t.postal_address]
 
+    @property
+    def year_unknown(self) -> bool:
+        """Tell whether the appeal's year is still unknown (no dateline, no admin's word)."""
+        return (
+            self.issued_on is None
+            or not self.deadline_year_known
+            or any(not event.year_known for event in self.events)
+        )
+
+    def date_it(self, day: date, precision: DatePrecision = DatePrecision.DAY) -> None:
+        """Set the appeal's own date; dates read without a year take theirs from it."""
+        self.issued_on, self.issued_precision = day, precision
+        for event in self.events:
+            if not event.year_known:
+                event.on, event.year_known = reanchor(event.on, day), True
+        if self.deadline is not None and not self.deadline_year_known:
+            self.deadline, self.deadline_year_known = reanchor(self.deadline, day), True
+        self.events.sort(key=lambda event: event.on)
+
+    def blockers(self) -> list[str]:
+        """Say what must be settled before this draft can be published."""
+        if self.year_unknown:
+            return [
+                "The text gives no date of its own, so I do not know the year of its dates. "
+                "Tap “📅 It is from today” if it is new, or Edit a field → Date."
+            ]
+        return []
+
     def warnings(self) -> list[str]:
         """Say what the admin should look at before publishing."""
-        notes = []
+        notes = self.blockers()
+        if self.summary_pasted:
+            notes.append(
+                "The summary is the pasted text. Rewrite it in your own words (Edit a field "
+                "→ Summary), or confirm it when you publish."
+            )
+        if not self.letter_facts and self.reachable_targets:
+            notes.append(
+                "No facts for the letters yet: Edit a field → Letter facts (what happened, in a "
+                "sentence or two). Until then the letters only name the appeal."
+            )
+        solidarity = sum(1 for demand in self.demands if demand.solidarity)
+        if solidarity:
+            notes.append(
+                f"{solidarity} point{'s' if solidarity > 1 else ''} read as solidarity, put to "
+                "no official (Edit a field → Demands to change)."
+            )
         if not self.reachable_targets:
             notes.append(
                 "No contacts found: nobody to write to. Tap “Edit a field” → Targets and send "
@@ -153,8 +244,9 @@ def extract_draft(
     lines, dateline = clean_lines(text)
     body = "\n".join(lines)
     # A copied web page carries its date ("March 2010"); dates without a year are read
-    # against it rather than against today.
+    # against it. Without one, today says nothing of the year: the draft asks the admin.
     page_month = month_year(dateline) if dateline else None
+    anchored = page_month is not None
     if page_month is not None:
         today = min(today, _month_end(page_month))
     if not lines or not has_words(body):
@@ -168,7 +260,9 @@ def extract_draft(
     for target in targets:
         if target.kind is TargetKind.EMBASSY and target.name == GENERIC_EMBASSY and country:
             target.name = f"Embassy of {country_display_name(country)} in your country"
-    events, deadline = events_and_deadline(body, today=today)
+    for target in targets:
+        target.salutation = target.salutation or salutation_for(target.name, target.kind)
+    events, deadline = events_and_deadline(body, today=today, anchored=anchored)
     mentioned = index.mentioned_in(body)
     cases = [CaseRef(id=hit.case_id, name=hit.name) for hit in mentioned]
     if not cases:
@@ -176,14 +270,29 @@ def extract_draft(
     return DraftData(
         title=_title(lines),
         summary=_summary(lines[1:]) or _title(lines),
+        summary_pasted=True,
         urgency=Urgency.URGENT if _URGENT.search(body) else Urgency.NORMAL,
         language=_language(body),
         country=country,
         place=find_place(body),
         cases=cases,
-        events=[EventData(on=on, label=label) for on, label in events],
-        deadline=deadline,
-        demands=extract_demands(lines, paragraphs),
+        issued_on=page_month,
+        issued_precision=DatePrecision.MONTH,
+        events=[
+            EventData(
+                on=event.on,
+                label=event.label,
+                kind=event_kind(event.label),
+                year_known=event.year_given,
+            )
+            for event in events
+        ],
+        deadline=deadline.on if deadline else None,
+        deadline_year_known=deadline.year_given if deadline else True,
+        demands=[
+            DemandData(text=demand, solidarity=is_solidarity(demand))
+            for demand in extract_demands(lines, paragraphs)
+        ],
         targets=targets,
         source_url=source_url,
         text=body,

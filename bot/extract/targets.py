@@ -35,6 +35,28 @@ _EMBASSY_ADVICE = re.compile(
     re.IGNORECASE,
 )
 GENERIC_EMBASSY = "The embassy in your country"
+_SALUTATIONS = (
+    (re.compile(r"\bembass|\bambassador|\bconsul", re.I), "Your Excellency,"),
+    (re.compile(r"\b(court|judge|tribunal)\b", re.I), "Your Honour,"),
+    (
+        re.compile(r"\b(general procura?tor|procura?tor general|prosecutor general)", re.I),
+        "Dear Procurator General,",
+    ),
+    (re.compile(r"\bprocur|\bprosecut", re.I), "Dear Procurator,"),
+    (re.compile(r"\bminist(er|ry)\b", re.I), "Dear Minister,"),
+    (re.compile(r"^(the )?president\b", re.I), "Dear President,"),
+    (re.compile(r"\bmayor\b|\bakim\b", re.I), "Dear Mayor,"),
+)
+
+
+def salutation_for(name: str, kind: TargetKind) -> str:
+    """Return how a letter to this office opens: Your Excellency, Your Honour, Dear Minister."""
+    if kind is TargetKind.EMBASSY:
+        return "Your Excellency,"
+    for pattern, salutation in _SALUTATIONS:
+        if pattern.search(name):
+            return salutation
+    return "Dear Sir or Madam,"
 
 
 @dataclass

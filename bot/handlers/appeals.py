@@ -15,7 +15,7 @@ APPEAL_SHORTCUT = r"^/appeal_([0-9]{1,10})(?:@\w+)?$"
 
 async def _send_page(update: Update, context: Context, offset: int, *, in_place: bool) -> None:
     page = await context.bot_data.services.appeals.page(offset=offset)
-    cards = [appeal_card(appeal) for appeal in page.appeals]
+    cards = [appeal_card(item.appeal, item.age) for item in page.appeals]
     values = {"appeals": cards, "offset": page.offset, "total": page.total}
     keyboard = appeals_keyboard(
         cards, offset=page.offset, has_newer=page.has_newer, has_older=page.has_older
@@ -47,7 +47,7 @@ async def show_appeal(update: Update, context: Context, appeal_id: int) -> None:
     if shown is None:
         await reply(update, context, "appeal_missing", appeal_id=appeal_id, withdrawn=False)
         return
-    card = appeal_card(shown.appeal)
+    card = appeal_card(shown.appeal, shown.age)
     await reply(
         update,
         context,

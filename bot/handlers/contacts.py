@@ -10,6 +10,7 @@ from bot.presentation.callbacks import Action
 from bot.presentation.views import appeal_card, contact_groups
 from bot.services.resolve import Found
 from storage.models import Appeal
+from storage.standing import Age
 
 LETTER_SHORTCUT = r"^/letter_([0-9]{1,10})(?:@\w+)?$"
 CONTACTS_SHORTCUT = r"^/contacts_([0-9]{1,10})(?:@\w+)?$"
@@ -17,33 +18,31 @@ EXAMPLE = "Kurmanov"
 
 
 async def _send(
-    update: Update, context: Context, command: str, appeal: Appeal, focus: str | None = None
+    update: Update,
+    context: Context,
+    command: str,
+    appeal: Appeal,
+    age: Age,
+    case_id: int | None = None,
 ) -> None:
-    card = appeal_card(appeal)
+    card = appeal_card(appeal, age)
+    focus = next((case for case in appeal.cases if case.id == case_id), None)
     if command == "contacts":
-        await reply(update, context, "contacts", appeal=card, groups=contact_groups(appeal))
+        groups = contact_groups(appeal, focus)
+        await reply(update, context, "contacts", appeal=card, groups=groups)
         return
-    letter = context.bot_data.presenter.letter(appeal, focus=focus)
-    await reply(
-        update,
-        context,
-        "letter",
-        appeal=card,
-        letter=letter.text,
-        recipients=letter.recipients,
-        copies=letter.copies,
-    )
+    pack = context.bot_data.presenter.letter_pack(appeal, age, focus=focus)
+    await reply(update, context, "letter", appeal=card, pack=pack)
 
 
 async def _for_case(
     update: Update, context: Context, command: str, case_id: int, name: str | None
 ) -> None:
-    appeal = await context.bot_data.services.appeals.for_case(case_id)
-    if appeal is None:
+    found = await context.bot_data.services.appeals.for_case(case_id)
+    if found is None:
         await reply(update, context, "case_without_appeal", name=name or "this case")
         return
-    focus = next((case.name for case in appeal.cases if case.id == case_id), name)
-    await _send(update, context, command, appeal, focus)
+    await _send(update, context, command, found.appeal, found.age, case_id)
 
 
 async def _for_appeal(update: Update, context: Context, command: str, appeal_id: int) -> None:
@@ -51,7 +50,7 @@ async def _for_appeal(update: Update, context: Context, command: str, appeal_id:
     if shown is None:
         await reply(update, context, "appeal_missing", appeal_id=appeal_id, withdrawn=False)
         return
-    await _send(update, context, command, shown.appeal)
+    await _send(update, context, command, shown.appeal, shown.age)
 
 
 async def answer_for(update: Update, context: Context, command: str, reference: str) -> None:

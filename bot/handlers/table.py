@@ -84,6 +84,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(Action.DRAFT_FIELD, drafting.field_button, BOT_ADMINS, "edit"),
     Button(Action.DRAFT_BACK, drafting.back_button, BOT_ADMINS, "edit"),
     Button(Action.DRAFT_CANCEL, drafting.cancel_button, BOT_ADMINS, "cancel"),
+    Button(Action.DRAFT_TODAY, drafting.today_button, BOT_ADMINS, "edit"),
     Button(Action.RETRY_FAILED, managing.retry_button, BOT_ADMINS, "retry failed"),
 )
 

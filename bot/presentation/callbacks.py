@@ -39,6 +39,7 @@ class Action(StrEnum):
     DRAFT_FIELD = "dfld"
     DRAFT_BACK = "dbck"
     DRAFT_CANCEL = "dcan"
+    DRAFT_TODAY = "dtdy"
     RETRY_FAILED = "rtry"
 
 
@@ -66,15 +67,16 @@ ARGS: dict[Action, tuple[Arg, ...]] = {
     Action.SET_URGENT: (Arg.FLAG,),
     Action.SET_COUNTRY: (Arg.COUNTRY,),
     Action.UNFOLLOW: (Arg.ID,),
-    Action.DRAFT_PUBLISH: (Arg.FLAG,),
+    Action.DRAFT_PUBLISH: (Arg.FLAG, Arg.FLAG),  # urgent; the pasted summary confirmed
     Action.DRAFT_EDIT: (),
     Action.DRAFT_FIELD: (Arg.NAME,),
     Action.DRAFT_BACK: (),
     Action.DRAFT_CANCEL: (),
+    Action.DRAFT_TODAY: (),
     Action.RETRY_FAILED: (Arg.ID,),
 }
 # Buttons sent before an argument was added still work: it is optional at the end.
-OPTIONAL_LAST = frozenset({Action.APPEALS_PAGE})
+OPTIONAL_LAST = frozenset({Action.APPEALS_PAGE, Action.DRAFT_PUBLISH})
 
 
 def _valid(kind: Arg, value: str) -> bool:

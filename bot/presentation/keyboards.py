@@ -124,18 +124,31 @@ def settings_keyboard(view: SettingsView, countries: Sequence[str]) -> InlineKey
     return InlineKeyboardMarkup(rows)
 
 
-def draft_keyboard() -> InlineKeyboardMarkup:
-    """Buttons under a draft under review."""
-    return InlineKeyboardMarkup(
-        [
+def draft_keyboard(*, year_unknown: bool = False) -> InlineKeyboardMarkup:
+    """Buttons under a draft under review (while its year is unknown, a way to settle it)."""
+    rows = []
+    if year_unknown:
+        rows.append([_button("📅 It is from today", Action.DRAFT_TODAY)])
+    else:
+        rows.append(
             [
                 _button("🔴 Publish as urgent", Action.DRAFT_PUBLISH, 1),
                 _button("📣 Publish", Action.DRAFT_PUBLISH, 0),
-            ],
-            [
-                _button("✏️ Edit a field", Action.DRAFT_EDIT),
-                _button("✖️ Cancel", Action.DRAFT_CANCEL),
-            ],
+            ]
+        )
+    rows.append(
+        [_button("✏️ Edit a field", Action.DRAFT_EDIT), _button("✖️ Cancel", Action.DRAFT_CANCEL)]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm_summary_keyboard(*, urgent: bool) -> InlineKeyboardMarkup:
+    """Publish with the pasted summary after all, or rewrite it first."""
+    return InlineKeyboardMarkup(
+        [
+            [_button("✅ Keep it and publish", Action.DRAFT_PUBLISH, int(urgent), 1)],
+            [_button("✏️ Rewrite the summary", Action.DRAFT_FIELD, "summary")],
+            [_button("« Back to the draft", Action.DRAFT_BACK)],
         ]
     )
 

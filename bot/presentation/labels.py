@@ -9,6 +9,7 @@ import phonenumbers
 
 from bot.extract.places import country_display_name
 from storage.enums import AppealKind, CaseStatus, DatePrecision
+from storage.standing import Age, Standing
 
 CASE_STATUS_LABELS = {
     CaseStatus.OPEN: "open",
@@ -39,6 +40,35 @@ def format_date(value: date | None, precision: DatePrecision | str = DatePrecisi
     if precision == DatePrecision.MONTH:
         return value.strftime("%B %Y")
     return f"{value.day} {value.strftime('%B %Y')}"
+
+
+STANDING_MARKS = {
+    Standing.OPEN: "",
+    Standing.PAST_DEADLINE: "⌛ past its deadline",
+    Standing.ARCHIVED: "🗄 archived",
+}
+CHECK_NEWS = "The case may have moved on: check for news before writing."
+
+
+def age_note(age: Age) -> str | None:
+    """Say plainly, for an appeal that is not open, how old it is and what that means."""
+    if age.standing is Standing.OPEN:
+        return None
+    if age.standing is Standing.PAST_DEADLINE and age.deadline is not None:
+        return f"The deadline of this appeal was {format_date(age.deadline)}. {CHECK_NEWS}"
+    when = format_date(age.issued_on, age.precision)
+    if age.resolved:
+        return f"This appeal is from {when}, and the case has had an outcome since."
+    return f"This appeal is from {when}. {CHECK_NEWS}"
+
+
+def countdown(age: Age) -> str | None:
+    """Return "3 days left" for an open appeal with a deadline."""
+    if age.days_left is None:
+        return None
+    if age.days_left == 0:
+        return "last day today"
+    return f"{age.days_left} day{'s' if age.days_left != 1 else ''} left"
 
 
 def case_status_label(status: CaseStatus | str) -> str:

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from bot.delivery.channels import Message
+from bot.extract.draft import DraftData
 from bot.presentation.keyboards import appeal_keyboard, channel_keyboard
-from bot.presentation.labels import FILTERS, format_phone
+from bot.presentation.labels import FILTERS
+from bot.presentation.letters import LetterPack, LetterWriter
 from bot.presentation.views import AppealCard, appeal_card
-from storage.enums import Channel, DeliveryPurpose, TargetKind
-from storage.models import Appeal, AppealTarget
+from storage.enums import AppealKind, Channel, DatePrecision, DeliveryPurpose
+from storage.models import Appeal, Case
+from storage.standing import Age, AgePolicy
 from templates import Templates
 
 SUMMARY_STEPS = (None, 2500, 1500, 800, 300)
-
-
-@dataclass(frozen=True, slots=True)
-class Letter:
-    text: str
-    recipients: list[str]
-    copies: list[str]
 
 
 def _shorten(text: str, limit: int | None, appeal_id: int | None) -> str:
@@ -30,33 +25,15 @@ def _shorten(text: str, limit: int | None, appeal_id: int | None) -> str:
     return f"{cut}… (the whole text: /appeal_{appeal_id})"
 
 
-def _recipient_line(link: AppealTarget) -> str:
-    target = link.target
-    ways = [*target.emails]
-    ways += [f"fax {format_phone(fax)}" for fax in target.faxes]
-    if not ways and target.phones:
-        ways += [f"phone {format_phone(phone)}" for phone in target.phones]
-    if not ways and target.postal_address:
-        ways.append(target.postal_address)
-    return f"{target.name}: {', '.join(ways)}" if ways else target.name
-
-
-def _subject(appeal: Appeal, focus: str | None) -> str:
-    if focus:
-        return f"the case of {focus}"
-    names = [case.name for case in appeal.cases]
-    if not names:
-        return appeal.title
-    if len(names) == 1:
-        return f"the case of {names[0]}"
-    return "the cases of " + ", ".join(names[:-1]) + " and " + names[-1]
-
-
 class Presenter:
     """Render what people read: Telegram replies, broadcasts, letters."""
 
-    def __init__(self, templates: Templates | None = None) -> None:
+    def __init__(
+        self, templates: Templates | None = None, *, ages: AgePolicy | None = None
+    ) -> None:
         self.templates = templates or Templates(filters=FILTERS)
+        self.ages = ages or AgePolicy()
+        self.letters = LetterWriter(self.templates)
         self.bot_username: str | None = None  # known once the bot has said who it is
 
     def telegram(self, name: str, /, **values: Any) -> list[str]:
@@ -92,27 +69,23 @@ class Presenter:
         """Render what delivery sends for an appeal on a channel."""
         if channel is not Channel.TELEGRAM:
             raise ValueError(f"no renderer for channel {channel}")
-        card = appeal_card(appeal)
+        card = appeal_card(appeal, self.ages.of(appeal))
         if purpose is DeliveryPurpose.THANKS:
             [text] = self.telegram("thanks", appeal=card)
             return Message(text=text, html=text)
         return self.broadcast(card, in_channel=purpose is DeliveryPurpose.CHANNEL)
 
-    def letter(self, appeal: Appeal, *, focus: str | None = None) -> Letter:
-        """Write the model letter for an appeal (about one of its cases), and where to send it."""
-        protest = [link for link in appeal.targets if link.kind is TargetKind.PROTEST]
-        embassy = [link for link in appeal.targets if link.kind is TargetKind.EMBASSY]
-        copy_to = [link for link in appeal.targets if link.kind is TargetKind.COPY_TO]
-        first = protest[0].target if protest else None
-        salutation = (first.salutation if first else None) or "Dear Sir or Madam,"
-        text = self.templates.letter(
-            "protest",
-            language=appeal.language,
-            appeal=appeal_card(appeal),
-            salutation=salutation,
-            subject=_subject(appeal, focus),
+    def draft_age(self, data: DraftData, kind: AppealKind) -> Age:
+        """Return where a draft will stand once published today."""
+        return self.ages.of_dates(
+            issued_on=data.issued_on or self.ages.today(),
+            precision=data.issued_precision if data.issued_on else DatePrecision.DAY,
+            deadline=data.deadline,
+            kind=kind,
+            followed_up=None,
+            resolved=False,
         )
-        recipients = [_recipient_line(link) for link in protest]
-        recipients += [link.note or link.target.notes or link.target.name for link in embassy]
-        copies = [email for link in copy_to for email in link.target.emails]
-        return Letter(text=text, recipients=recipients, copies=copies)
+
+    def letter_pack(self, appeal: Appeal, age: Age, *, focus: Case | None = None) -> LetterPack:
+        """Write a letter to every office of an appeal (about one of its cases, or all)."""
+        return self.letters.pack(appeal, age, focus=focus)

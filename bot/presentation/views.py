@@ -7,16 +7,21 @@ from dataclasses import dataclass
 
 from bot.extract.draft import DraftData
 from bot.presentation.labels import (
+    CHECK_NEWS,
     KIND_LABELS,
+    STANDING_MARKS,
+    age_note,
     case_status_label,
+    countdown,
     country_name,
     format_date,
     format_phone,
 )
+from bot.presentation.letters import demands_for
 from bot.services.cases import CaseSummary
-from storage.enums import AppealKind, DatePrecision, TargetKind, Urgency
+from storage.enums import AppealKind, CaseStatus, TargetKind, Urgency
 from storage.models import Appeal, AppealTarget, Case, Subscriber
-from storage.types import utcnow
+from storage.standing import Age
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,7 @@ class CaseLink:
 class EventLine:
     date: str
     label: str
+    appeal_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +83,19 @@ class AppealCard:
     title: str
     date: str
     kind: str
-    urgent: bool
+    urgent: bool  # urgent, and still open
     cases: tuple[CaseLink, ...]
     summary: str
     events: tuple[EventLine, ...]
     deadline: str | None
-    demands: tuple[str, ...]
+    demands: tuple[str, ...]  # what officials are asked for
+    solidarity: tuple[str, ...]  # programme points and messages of support
     source_name: str | None
     source_url: str | None
+    standing: str  # open, past_deadline, archived
+    mark: str  # "" for open, else "🗄 archived" or "⌛ past its deadline"
+    age_note: str | None  # said at the top when the appeal is not open
+    countdown: str | None  # "3 days left"
 
     @property
     def case_names(self) -> str:
@@ -98,11 +109,12 @@ class TimelineLine:
     date: str
     title: str
     kind: str
+    mark: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class CasePage:
-    """A case summary: who, where, status, what happened, the appeals about it."""
+    """A case: who, where, status, what happened when, the appeals about it."""
 
     id: int
     name: str
@@ -111,10 +123,12 @@ class CasePage:
     status: str
     summary: str | None
     outcome: str | None
-    timeline: tuple[TimelineLine, ...]
+    events: tuple[EventLine, ...]  # what happened when, from every appeal
+    timeline: tuple[TimelineLine, ...]  # the appeals, by publication date
     protests: int
     following: bool | None
     latest_appeal_id: int | None
+    age_note: str | None  # when the newest appeal is no longer open
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +144,11 @@ class SettingsView:
 
 def _target_card(link: AppealTarget) -> TargetCard:
     target = link.target
-    role = target.role if target.role and target.role not in target.name else None
+    role = target.role if target.role and target.role.lower() not in target.name.lower() else None
     organisation = (
         target.organisation if target.organisation and target.organisation != target.name else None
     )
-    notes = tuple(note for note in (link.note, target.notes) if note)
+    notes = tuple(note for note in (link.note or target.notes,) if note)
     return TargetCard(
         name=target.name,
         role=role,
@@ -148,10 +162,16 @@ def _target_card(link: AppealTarget) -> TargetCard:
     )
 
 
-def contact_groups(appeal: Appeal) -> ContactGroups:
-    """Split an appeal's targets into whom to protest to, copies and embassy advice."""
+def contact_groups(appeal: Appeal, focus: Case | None = None) -> ContactGroups:
+    """Split an appeal's targets into whom to protest to, copies and embassy advice; about
+    one case (``focus``), only the offices that can act on it."""
     protest, copies, copy_notes, embassy = [], [], [], []
     for link in appeal.targets:
+        if (
+            link.kind is not TargetKind.COPY_TO
+            and demands_for(appeal, link.target.id, focus) is None
+        ):
+            continue
         if link.kind is TargetKind.PROTEST:
             protest.append(_target_card(link))
         elif link.kind is TargetKind.COPY_TO:
@@ -163,40 +183,56 @@ def contact_groups(appeal: Appeal) -> ContactGroups:
     return ContactGroups(tuple(protest), tuple(copies), tuple(copy_notes), tuple(embassy))
 
 
-def appeal_card(appeal: Appeal) -> AppealCard:
-    """Return an appeal as readers see it."""
+def appeal_card(appeal: Appeal, age: Age) -> AppealCard:
+    """Return an appeal as readers see it, honest about how old it is."""
     return AppealCard(
         id=appeal.id,
         title=appeal.title,
         date=format_date(appeal.issued_on, appeal.issued_precision),
         kind=KIND_LABELS[appeal.kind],
-        urgent=appeal.urgency is Urgency.URGENT,
+        urgent=appeal.urgency is Urgency.URGENT and age.is_open,
         cases=tuple(CaseLink(case.id, case.name) for case in appeal.cases),
         summary=appeal.summary,
-        events=tuple(EventLine(format_date(e.on_date), e.label) for e in appeal.events),
+        events=tuple(
+            EventLine(format_date(event.on_date, event.precision), event.label)
+            for event in appeal.events
+        ),
         deadline=format_date(appeal.deadline) if appeal.deadline else None,
-        demands=tuple(demand.text for demand in appeal.demands),
+        demands=tuple(demand.text for demand in appeal.demands if not demand.solidarity),
+        solidarity=tuple(demand.text for demand in appeal.demands if demand.solidarity),
         source_name=appeal.source_name,
         source_url=appeal.source_url,
+        standing=age.standing.value,
+        mark=STANDING_MARKS[age.standing],
+        age_note=age_note(age),
+        countdown=countdown(age),
     )
 
 
-def draft_card(data: DraftData, *, kind: AppealKind, urgent: bool | None = None) -> AppealCard:
-    """Return a draft as readers will see it once published."""
-    is_urgent = data.urgency is Urgency.URGENT if urgent is None else urgent
+def draft_card(
+    data: DraftData, *, kind: AppealKind, age: Age | None = None, urgent: bool | None = None
+) -> AppealCard:
+    """Return a draft as readers will see it once published (``age``: as it will stand)."""
+    age = age or Age.fresh(deadline=data.deadline)
+    is_urgent = (data.urgency is Urgency.URGENT if urgent is None else urgent) and age.is_open
     return AppealCard(
         id=None,
         title=data.title,
-        date=format_date(utcnow().date(), DatePrecision.DAY),
+        date=format_date(age.issued_on, age.precision),
         kind=KIND_LABELS[kind],
         urgent=is_urgent,
         cases=tuple(CaseLink(ref.id or 0, ref.name) for ref in data.cases),
         summary=data.summary,
         events=tuple(EventLine(format_date(event.on), event.label) for event in data.events),
         deadline=format_date(data.deadline) if data.deadline else None,
-        demands=tuple(data.demands),
+        demands=tuple(demand.text for demand in data.demands if not demand.solidarity),
+        solidarity=tuple(demand.text for demand in data.demands if demand.solidarity),
         source_name=None,
         source_url=data.source_url,
+        standing=age.standing.value,
+        mark=STANDING_MARKS[age.standing],
+        age_note=age_note(age),
+        countdown=countdown(age),
     )
 
 
@@ -205,30 +241,51 @@ def case_links(cases: Sequence[Case]) -> list[CaseLink]:
     return [CaseLink(case.id, case.name, case.place) for case in cases]
 
 
+def _case_status(found: CaseSummary) -> str:
+    """Return the case's status in words: its outcome, or how recent its news is."""
+    case, latest = found.case, found.latest
+    if case.status is not CaseStatus.OPEN:
+        return case_status_label(case.status)
+    if latest is None or latest.age.is_open:
+        return "open, action wanted"
+    when = format_date(latest.appeal.issued_on, latest.appeal.issued_precision)
+    return f"no outcome recorded; the newest appeal is from {when}"
+
+
 def case_page(found: CaseSummary) -> CasePage:
-    """Return a case summary with its appeals, oldest first."""
-    case, appeals = found.case, found.appeals
+    """Return a case with what happened when and its appeals, oldest first."""
+    case, appeals, latest = found.case, found.appeals, found.latest
     place = ", ".join(part for part in (case.place, country_name(case.country)) if part)
+    note = None
+    if latest is not None and not latest.age.is_open and case.status is CaseStatus.OPEN:
+        when = format_date(latest.appeal.issued_on, latest.appeal.issued_precision)
+        note = f"The newest appeal about this case is from {when}. {CHECK_NEWS}"
     return CasePage(
         id=case.id,
         name=case.name,
         aliases=tuple(name.name for name in case.names if name.name != case.name),
         place=place,
-        status=case_status_label(case.status),
+        status=_case_status(found),
         summary=found.summary,
         outcome=case.outcome,
+        events=tuple(
+            EventLine(format_date(event.on_date, event.precision), event.label, event.appeal_id)
+            for event in found.events
+        ),
         timeline=tuple(
             TimelineLine(
-                appeal_id=appeal.id,
-                date=format_date(appeal.issued_on, appeal.issued_precision),
-                title=appeal.title,
-                kind=KIND_LABELS[appeal.kind],
+                appeal_id=item.appeal.id,
+                date=format_date(item.appeal.issued_on, item.appeal.issued_precision),
+                title=item.appeal.title,
+                kind=KIND_LABELS[item.appeal.kind],
+                mark=STANDING_MARKS[item.age.standing],
             )
-            for appeal in appeals
+            for item in appeals
         ),
         protests=found.protests,
         following=found.following,
-        latest_appeal_id=appeals[-1].id if appeals else None,
+        latest_appeal_id=latest.appeal.id if latest else None,
+        age_note=note,
     )
 
 

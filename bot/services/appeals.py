@@ -1,22 +1,40 @@
-"""Appeals for readers: pages of the latest, one appeal, its protests counted."""
+"""Appeals for readers: pages of the latest (open ones first), one appeal, protests counted."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from storage.database import Database
-from storage.enums import AppealStatus
+from storage.enums import AppealStatus, TargetKind
 from storage.models import Appeal
 from storage.repo.actions import count_for_appeal, record_action
-from storage.repo.appeals import appeals_for_case, count_public, get_appeal, list_appeals
+from storage.repo.appeals import (
+    appeals_for_case,
+    get_appeal,
+    get_appeals,
+    latest_followups,
+    list_appeals,
+    public_appeal_dates,
+)
 from storage.repo.visibility import is_public_appeal
+from storage.standing import Age, AgePolicy, Standing
 
 PAGE_SIZE = 5
+_ORDER = {Standing.OPEN: 0, Standing.PAST_DEADLINE: 1, Standing.ARCHIVED: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """An appeal with where it stands today."""
+
+    appeal: Appeal
+    age: Age
 
 
 @dataclass(frozen=True, slots=True)
 class AppealsPage:
-    appeals: list[Appeal]
+    appeals: list[Dated]
     offset: int
     total: int
 
@@ -37,6 +55,7 @@ class AppealShown:
 
     appeal: Appeal
     protests: int
+    age: Age
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,22 +69,49 @@ class Protest:
 class AppealService:
     """Read public appeals; count protests."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, ages: AgePolicy) -> None:
         self._db = db
+        self._ages = ages
 
     async def page(self, *, offset: int) -> AppealsPage:
-        """Return one page of public appeals, newest first."""
+        """Return one page of public appeals: open ones first, each group newest first."""
         async with self._db.read() as session:
-            total = await count_public(session)
+            rows = await public_appeal_dates(session)
+            ages = {
+                row.id: self._ages.of_dates(
+                    issued_on=row.issued_on,
+                    precision=row.precision,
+                    deadline=row.deadline,
+                    kind=row.kind,
+                    followed_up=row.followed_up,
+                    resolved=row.resolved,
+                )
+                for row in rows
+            }
+            rows.sort(
+                key=lambda row: (
+                    _ORDER[ages[row.id].standing],
+                    _newest_first(row.issued_on),
+                    -row.id,
+                )
+            )
+            total = len(rows)
             offset = max(0, min(offset, max(0, total - 1) // PAGE_SIZE * PAGE_SIZE))
-            appeals = await list_appeals(session, limit=PAGE_SIZE, offset=offset)
-        return AppealsPage(appeals=appeals, offset=offset, total=total)
+            ids = [row.id for row in rows[offset : offset + PAGE_SIZE]]
+            appeals = await get_appeals(session, ids)
+        return AppealsPage(
+            appeals=[Dated(appeal, ages[appeal.id]) for appeal in appeals],
+            offset=offset,
+            total=total,
+        )
 
-    async def listing(self, *, everything: bool = False) -> list[Appeal]:
+    async def listing(self, *, everything: bool = False) -> list[Dated]:
         """Return the public appeals newest first (``everything``: drafts and withdrawn too)."""
         statuses = tuple(AppealStatus) if everything else None
         async with self._db.read() as session:
-            return await list_appeals(session, statuses=statuses)
+            appeals = await list_appeals(session, statuses=statuses)
+            followups = await latest_followups(session, [appeal.id for appeal in appeals])
+        return [Dated(a, self._ages.of(a, followed_up=followups.get(a.id))) for a in appeals]
 
     async def show(self, appeal_id: int) -> AppealShown | None:
         """Return a public appeal in full (None if the public may not see it)."""
@@ -73,16 +119,33 @@ class AppealService:
             appeal = await get_appeal(session, appeal_id)
             if appeal is None or not is_public_appeal(appeal):
                 return None
-            return AppealShown(appeal, await count_for_appeal(session, appeal_id))
+            followups = await latest_followups(session, [appeal_id])
+            return AppealShown(
+                appeal,
+                await count_for_appeal(session, appeal_id),
+                self._ages.of(appeal, followed_up=followups.get(appeal_id)),
+            )
 
-    async def for_case(self, case_id: int) -> Appeal | None:
-        """Return the newest public appeal about a case that names someone to write to."""
+    async def for_case(self, case_id: int) -> Dated | None:
+        """Return the appeal whose targets a reader about this case should write to: of
+        those that name someone to write to, open ones first, then those with a demand of
+        this case's own, then the newest."""
         async with self._db.read() as session:
             appeals = await appeals_for_case(session, case_id)
-        with_targets = [appeal for appeal in appeals if appeal.targets]
-        if with_targets:
-            return with_targets[-1]
-        return appeals[-1] if appeals else None
+            followups = await latest_followups(session, [appeal.id for appeal in appeals])
+        dated = [Dated(a, self._ages.of(a, followed_up=followups.get(a.id))) for a in appeals]
+        writable = [item for item in dated if _names_someone(item.appeal)] or dated
+        if not writable:
+            return None
+        return max(
+            writable,
+            key=lambda item: (
+                item.age.is_open,
+                any(demand.case_id == case_id for demand in item.appeal.demands),
+                item.appeal.issued_on or date.min,
+                item.appeal.id,
+            ),
+        )
 
     async def protest(self, appeal_id: int, *, user_id: int, case_id: int | None) -> Protest:
         """Count "I sent a protest" once per person and public appeal."""
@@ -95,3 +158,12 @@ class AppealService:
                 unit.session, appeal_id=appeal_id, user_id=user_id, case_id=known
             )
             return Protest(counted, await count_for_appeal(unit.session, appeal_id))
+
+
+def _newest_first(day: date | None) -> int:
+    return -(day or date.min).toordinal()
+
+
+def _names_someone(appeal: Appeal) -> bool:
+    """Tell whether an appeal names anyone to protest to (not only where to send copies)."""
+    return any(link.kind is not TargetKind.COPY_TO for link in appeal.targets)

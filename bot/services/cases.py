@@ -1,21 +1,24 @@
-"""Cases for readers: a case summary with its appeals, the open cases, following."""
+"""Cases for readers: a case with what happened when, its appeals, the open cases."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.appeals import Dated
 from storage.database import Database
-from storage.models import Appeal, Case
-from storage.repo.appeals import timeline_for_case
+from storage.models import Case
+from storage.repo.appeals import CaseEvent, events_for_case, latest_followups, timeline_for_case
 from storage.repo.cases import count_open_cases, get_case_figures, list_open_cases
+from storage.standing import AgePolicy
 
 
 @dataclass(frozen=True, slots=True)
 class CaseSummary:
-    """A public case with what its summary shows."""
+    """A public case with what its page shows."""
 
     case: Case
-    appeals: list[Appeal]
+    appeals: list[Dated]  # by publication date, oldest first
+    events: list[CaseEvent]  # by date
     protests: int
     following: bool | None
 
@@ -24,27 +27,41 @@ class CaseSummary:
         """Return the case's own summary, else that of its newest public appeal."""
         if self.case.summary:
             return self.case.summary
-        return self.appeals[-1].summary if self.appeals else None
+        return self.appeals[-1].appeal.summary if self.appeals else None
+
+    @property
+    def latest(self) -> Dated | None:
+        """Return the newest appeal about the case."""
+        return self.appeals[-1] if self.appeals else None
 
 
 class CaseService:
     """Read cases the public may see."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, ages: AgePolicy) -> None:
         self._db = db
+        self._ages = ages
 
     async def summary(self, case_id: int, *, chat_id: int | None) -> CaseSummary | None:
-        """Load a case's summary, in two queries (None if it is not public)."""
+        """Load a case's page (None if it is not public)."""
         async with self._db.read() as session:
             figures = await get_case_figures(session, case_id, chat_id=chat_id)
             if figures is None:
                 return None
-            return CaseSummary(
-                case=figures.case,
-                appeals=await timeline_for_case(session, case_id),
-                protests=figures.protests,
-                following=figures.following,
-            )
+            appeals = await timeline_for_case(session, case_id)
+            followups = await latest_followups(session, [appeal.id for appeal in appeals])
+            events = await events_for_case(session, case_id)
+        case = figures.case
+        return CaseSummary(
+            case=case,
+            appeals=[
+                Dated(a, self._ages.of(a, followed_up=followups.get(a.id), cases=[case]))
+                for a in appeals
+            ],
+            events=events,
+            protests=figures.protests,
+            following=figures.following,
+        )
 
     async def open_cases(self, *, limit: int = 20) -> tuple[list[Case], int]:
         """Return the most recent open cases and how many are open in all."""

@@ -11,14 +11,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.extract.dates import find_dates
-from bot.extract.draft import CaseRef, DraftData, EventData, TargetData
-from bot.extract.targets import extract_targets
+from bot.extract.dates import find_dates, month_year
+from bot.extract.draft import CaseRef, DemandData, DraftData, EventData, TargetData, event_kind
+from bot.extract.targets import extract_targets, salutation_for
 from core.errors import BadInputError
-from storage.enums import TargetKind
+from storage.enums import DatePrecision, TargetKind
 
 _NONE = {"none", "no", "-", "—", "nothing", "нет"}
+_TODAY = {"today", "now", "сегодня"}
 _LIST_MARK = re.compile(r"^\s*(\d{1,2}[.):]|[-•*])\s*")
+_SOLIDARITY_MARK = re.compile(r"^\s*(solidarity|support|✊)\s*:?\s*", re.IGNORECASE)
+_ADDRESSEES = re.compile(r"\s*\(\s*to\s*:?\s*([0-9][0-9 ,]*)\)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +70,35 @@ def _events(value: str, today: date) -> list[EventData]:
         if not found:
             raise BadInputError(f"I could not read a date in “{line[:60]}”.")
         first = found[0]
-        label = (line[: first.position] + line[first.end :]).strip(" :-–,.")
-        events.append(EventData(on=first.on, label=(label or "Event")[:300]))
+        label = (line[: first.position] + line[first.end :]).strip(" :-–,.") or "Event"
+        events.append(EventData(on=first.on, label=label[:300], kind=event_kind(label)))
     return sorted(events, key=lambda event: event.on)
+
+
+def _demand(line: str, targets: int) -> DemandData:
+    """Read "text (to 1, 3)" or "solidarity: text"."""
+    text = _LIST_MARK.sub("", line)
+    if mark := _SOLIDARITY_MARK.match(text):
+        return DemandData(text=text[mark.end() :].strip(), solidarity=True)
+    to: list[int] = []
+    if match := _ADDRESSEES.search(text):
+        to = sorted({int(n) for n in re.findall(r"[0-9]+", match.group(1))})
+        wrong = [n for n in to if not 1 <= n <= targets]
+        if wrong:
+            raise BadInputError(
+                f"There is no target {wrong[0]}: the draft names {targets}. "
+                "Numbers are those under “Whom to write to”."
+            )
+        text = text[: match.start()].strip()
+    return DemandData(text=text, to=to)
+
+
+def _show_demand(demand: DemandData) -> str:
+    if demand.solidarity:
+        return f"Solidarity: {demand.text}"
+    if demand.to:
+        return f"{demand.text} (to {', '.join(str(n) for n in demand.to)})"
+    return demand.text
 
 
 async def _title(data: DraftData, value: str, _ctx: EditContext) -> None:
@@ -78,6 +107,27 @@ async def _title(data: DraftData, value: str, _ctx: EditContext) -> None:
 
 async def _summary(data: DraftData, value: str, _ctx: EditContext) -> None:
     data.summary = value[:10_000]
+    data.summary_pasted = False
+
+
+async def _letter_facts(data: DraftData, value: str, _ctx: EditContext) -> None:
+    data.letter_facts = None if _cleared(value) else value[:2_000]
+
+
+async def _date(data: DraftData, value: str, ctx: EditContext) -> None:
+    if value.strip().lower() in _TODAY:
+        data.date_it(ctx.today)
+        return
+    if month := month_year(value):
+        data.date_it(month, DatePrecision.MONTH)
+        return
+    found = find_dates(value, today=ctx.today)
+    if not found or not found[0].year_given:
+        raise BadInputError(
+            f"I could not read a date with its year in “{value[:60]}”. "
+            "Try “2 May 2011”, “May 2011” or “today”."
+        )
+    data.date_it(found[0].on)
 
 
 async def _place(data: DraftData, value: str, _ctx: EditContext) -> None:
@@ -97,14 +147,18 @@ async def _dates(data: DraftData, value: str, ctx: EditContext) -> None:
 
 
 async def _demands(data: DraftData, value: str, _ctx: EditContext) -> None:
-    data.demands = [] if _cleared(value) else [_LIST_MARK.sub("", line) for line in _lines(value)]
+    count = len(data.targets)
+    data.demands = [] if _cleared(value) else [_demand(line, count) for line in _lines(value)]
 
 
 async def _targets(data: DraftData, value: str, _ctx: EditContext) -> None:
     found = extract_targets(_lines(value), listing=True)
     if not found and not _cleared(value):
         raise BadInputError("I found no email, phone, fax or address in that. " + TARGETS_HINT)
-    data.targets = [TargetData(**vars(target)) for target in found]
+    data.targets = [
+        TargetData(**vars(target), salutation=salutation_for(target.name, target.kind))
+        for target in found
+    ]
 
 
 async def _cases(data: DraftData, value: str, ctx: EditContext) -> None:
@@ -133,11 +187,27 @@ TARGETS_HINT = (
 FIELDS: tuple[DraftField, ...] = (
     DraftField("title", "Title", "Send the new title.", lambda d: d.title, _title),
     DraftField(
+        "date",
+        "Date",
+        "Send the appeal's own date: “2 May 2011”, “May 2011”, or “today”. Dates in the text "
+        "without a year take theirs from it.",
+        lambda d: _day(d.issued_on) if d.issued_on else "",
+        _date,
+    ),
+    DraftField(
         "summary",
         "Summary",
         "Send the new summary (what happened, in a few paragraphs).",
         lambda d: d.summary,
         _summary,
+    ),
+    DraftField(
+        "letter_facts",
+        "Letter facts",
+        "Send the facts for the letters, in a sentence or two: who, what happened, when and "
+        "where. Each office's letter opens with them (or “none”).",
+        lambda d: d.letter_facts or "",
+        _letter_facts,
     ),
     DraftField(
         "cases",
@@ -165,8 +235,10 @@ FIELDS: tuple[DraftField, ...] = (
     DraftField(
         "demands",
         "Demands",
-        "Send the demands, one per line.",
-        lambda d: "\n".join(d.demands),
+        "Send the demands, one per line. Add “(to 1, 3)” for the offices (numbered as under "
+        "“Whom to write to”) that can act on one; without it, every office gets it. Start a "
+        "line with “Solidarity:” for a message of support that goes to no official.",
+        lambda d: "\n".join(_show_demand(demand) for demand in d.demands),
         _demands,
     ),
     DraftField("targets", "Targets", TARGETS_HINT, _show_targets, _targets),

@@ -21,10 +21,16 @@ from bot.services.lookup import CaseIndex
 from bot.services.publishing import Published, PublishingService
 from core.errors import BadInputError
 from storage.database import Database, Unit
-from storage.enums import AppealKind, AppealStatus, Urgency
+from storage.enums import AppealKind, AppealStatus, TargetKind, Urgency
 from storage.models import Appeal, Case, Draft, Target
 from storage.repo import drafts as repo
-from storage.repo.appeals import TargetLink, create_appeal, timeline_for_case
+from storage.repo.appeals import (
+    DemandSpec,
+    EventSpec,
+    TargetLink,
+    create_appeal,
+    timeline_for_case,
+)
 from storage.repo.cases import get_case, get_cases, upsert_case
 from storage.repo.slugs import slugify, unique_slug
 from storage.repo.targets import find_by_contact, upsert_target
@@ -162,13 +168,39 @@ class DraftService:
             await unit.session.flush()
             return _state(draft)
 
-    async def publish(self, *, admin_id: int, chat_id: int, urgent: bool) -> Published:
-        """Store the reviewed draft as an appeal, publish it and queue it for subscribers."""
+    async def date_today(self, *, admin_id: int, chat_id: int) -> DraftState:
+        """Say the draft's appeal is from today: dates without a year take this year."""
+        async with self._db.unit() as unit:
+            draft = await self._open(unit.session, admin_id, chat_id)
+            data = data_of(draft)
+            if data is None:
+                raise BadInputError("That draft has no text yet.")
+            data.date_it(self._today())
+            draft.data = data.model_dump(mode="json")
+            await unit.session.flush()
+            return _state(draft)
+
+    async def publish(
+        self, *, admin_id: int, chat_id: int, urgent: bool, confirm_summary: bool = False
+    ) -> Published:
+        """Store the reviewed draft as an appeal, publish it and queue it for subscribers.
+
+        A draft whose year is unknown is refused; one whose summary is still the pasted
+        text needs ``confirm_summary``.
+        """
         async with self._db.unit() as unit:
             draft = await repo.get_draft(unit.session, admin_id=admin_id, chat_id=chat_id)
             data = data_of(draft) if draft is not None else None
             if draft is None or data is None:
                 raise BadInputError("That draft is no longer open.")
+            if blockers := data.blockers():
+                raise BadInputError(blockers[0])
+            if data.summary_pasted and not confirm_summary:
+                raise BadInputError(
+                    "The summary is still the pasted text: rewrite it (Edit a field → Summary) "
+                    "or confirm it."
+                )
+            data.summary_pasted = False
             parent_id = None
             if draft.case_id is not None:
                 earlier = await timeline_for_case(unit.session, draft.case_id)
@@ -271,18 +303,22 @@ class DraftService:
     ) -> Appeal:
         """Store a draft as a draft appeal, creating new cases and linking or adding targets."""
         session = unit.session
-        today = self._today()
+        day = data.issued_on or self._today()
         slug = await unique_slug(
-            session, Appeal.slug, f"{today:%Y-%m-%d}-{slugify(data.title)}", limit=120
+            session, Appeal.slug, f"{day:%Y-%m-%d}-{slugify(data.title)}", limit=120
         )
+        cases = await self._case_rows(session, data)
+        links, by_number = await self._target_links(session, data)
         appeal = await create_appeal(
             session,
             slug=slug,
             title=data.title,
             summary=data.summary,
+            summary_pasted=data.summary_pasted,
             urgency=urgency,
-            issued_on=today,
-            cases=await self._case_rows(session, data),
+            issued_on=data.issued_on,
+            issued_precision=data.issued_precision,
+            cases=cases,
             kind=kind,
             status=AppealStatus.DRAFT,
             language=data.language,
@@ -290,9 +326,26 @@ class DraftService:
             source_url=data.source_url,
             parent_id=parent_id,
             created_by=created_by,
-            demands=data.demands,
-            events=[(event.on, event.label) for event in data.events],
-            targets=await self._target_links(session, data),
+            letter_facts=data.letter_facts,
+            demands=[
+                DemandSpec(
+                    text=demand.text,
+                    solidarity=demand.solidarity,
+                    case=_named_case(demand.text, cases),
+                    addressees=[by_number[n] for n in demand.to if n in by_number],
+                )
+                for demand in data.demands
+            ],
+            events=[
+                EventSpec(
+                    on_date=event.on,
+                    label=event.label,
+                    kind=event.kind,
+                    case=_named_case(event.label, cases) if len(cases) > 1 else None,
+                )
+                for event in data.events
+            ],
+            targets=links,
         )
         unit.after_commit(self._index.invalidate)
         return appeal
@@ -313,9 +366,13 @@ class DraftService:
             cases.append(case)
         return cases
 
-    async def _target_links(self, session: AsyncSession, data: DraftData) -> list[TargetLink]:
+    async def _target_links(
+        self, session: AsyncSession, data: DraftData
+    ) -> tuple[list[TargetLink], dict[int, Target]]:
+        """Return the appeal's target links, and each target by its number in the draft."""
         links: list[TargetLink] = []
-        for item in data.targets:
+        by_number: dict[int, Target] = {}
+        for number, item in enumerate(data.targets, start=1):
             existing = await find_by_contact(
                 session, emails=item.emails, phones=item.phones, faxes=item.faxes
             )
@@ -333,7 +390,24 @@ class DraftService:
                 phones=item.phones,
                 faxes=item.faxes,
                 postal_address=item.postal_address,
+                salutation=item.salutation,
             )
+            if item.kind is not TargetKind.COPY_TO:
+                by_number[number] = target
             if all(link.target.id != target.id for link in links):
                 links.append(TargetLink(target=target, kind=item.kind, note=item.note))
-        return links
+        return links, by_number
+
+
+def _named_case(text: str, cases: Sequence[Case]) -> Case | None:
+    """Return the one case a demand or event names (by any of its names), if exactly one."""
+    lowered = text.lower()
+    named = [
+        case
+        for case in cases
+        if any(
+            len(name) >= 4 and name.lower() in lowered
+            for name in [case.name, *(alias.name for alias in case.names)]
+        )
+    ]
+    return named[0] if len(named) == 1 else None

@@ -66,16 +66,34 @@ class PublishingService:
         self.mirror = mirror or ChannelMirror(None)
 
     async def publish(
-        self, appeal_id: int, *, actor: Actor, progress_chat_id: int | None = None
+        self,
+        appeal_id: int,
+        *,
+        actor: Actor,
+        progress_chat_id: int | None = None,
+        confirm_summary: bool = False,
     ) -> Published:
-        """Publish a draft (or re-queue a published appeal) and fan it out to subscribers."""
+        """Publish a draft (or re-queue a published appeal) and fan it out to subscribers.
+
+        A draft whose summary is still pasted text needs ``confirm_summary``.
+        """
         async with self._db.unit() as unit:
             return await self.publish_in(
-                unit, appeal_id, actor=actor, progress_chat_id=progress_chat_id
+                unit,
+                appeal_id,
+                actor=actor,
+                progress_chat_id=progress_chat_id,
+                confirm_summary=confirm_summary,
             )
 
     async def publish_in(
-        self, unit: Unit, appeal_id: int, *, actor: Actor, progress_chat_id: int | None = None
+        self,
+        unit: Unit,
+        appeal_id: int,
+        *,
+        actor: Actor,
+        progress_chat_id: int | None = None,
+        confirm_summary: bool = False,
     ) -> Published:
         """Publish within another unit of work (a draft saved, an outcome recorded).
 
@@ -90,6 +108,18 @@ class PublishingService:
             raise BadInputError(f"Appeal {appeal_id} was withdrawn; it cannot be broadcast.")
         now = utcnow()
         if appeal.status is AppealStatus.DRAFT:
+            if appeal.issued_on is None:
+                raise BadInputError(
+                    f"Appeal {appeal_id} has no date of its own, so the year of its dates is "
+                    "unknown: add its date as a line of its own (such as “May 2011”) at the "
+                    "end of the text and import it again."
+                )
+            if appeal.summary_pasted and not confirm_summary:
+                raise BadInputError(
+                    f"The summary of appeal {appeal_id} is still the pasted text; rewrite it, "
+                    "or publish it as it is with --confirm-summary."
+                )
+            appeal.summary_pasted = False
             appeal.status = AppealStatus.PUBLISHED
             appeal.published_at = now
             await session.flush()

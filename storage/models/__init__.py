@@ -2,7 +2,15 @@
 
 from storage.models.action import Action
 from storage.models.admin import Admin
-from storage.models.appeal import Appeal, AppealEvent, AppealTarget, Demand, appeal_cases
+from storage.models.appeal import (
+    Appeal,
+    AppealCase,
+    AppealEvent,
+    AppealTarget,
+    Demand,
+    appeal_cases,
+    demand_targets,
+)
 from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.broadcast import Broadcast
@@ -17,6 +25,7 @@ __all__ = [
     "Action",
     "Admin",
     "Appeal",
+    "AppealCase",
     "AppealEvent",
     "AppealTarget",
     "AuditEntry",
@@ -32,5 +41,6 @@ __all__ = [
     "Target",
     "Worker",
     "appeal_cases",
+    "demand_targets",
     "subscriber_cases",
 ]

@@ -17,7 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.enums import AppealKind, AppealStatus, DatePrecision, TargetKind, Urgency
+from storage.enums import (
+    AppealKind,
+    AppealStatus,
+    DatePrecision,
+    EventKind,
+    TargetKind,
+    Urgency,
+)
 from storage.models.base import Base, Timestamps
 from storage.types import str_enum
 
@@ -30,6 +37,15 @@ appeal_cases = Table(
     Base.metadata,
     Column("appeal_id", ForeignKey("appeals.id", ondelete="CASCADE"), primary_key=True),
     Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # The facts of this case, in a sentence or two written for a letter to an official.
+    Column("letter_facts", Text, nullable=True),
+)
+
+demand_targets = Table(
+    "demand_targets",
+    Base.metadata,
+    Column("demand_id", ForeignKey("demands.id", ondelete="CASCADE"), primary_key=True),
+    Column("target_id", ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -58,6 +74,11 @@ class Appeal(Timestamps, Base):
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     # The post of this appeal in the Telegram channel mirror (updates reply to it).
     channel_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The appeal's facts in a sentence or two for a letter about it as a whole (the summary
+    # is for readers, never pasted into a letter).
+    letter_facts: Mapped[str | None] = mapped_column(Text)
+    # The summary is still the text as pasted; publishing asks an admin to confirm it.
+    summary_pasted: Mapped[bool] = mapped_column(default=False)
 
     cases: Mapped[list[Case]] = relationship(
         secondary=appeal_cases, back_populates="appeals", order_by="Case.id", lazy="raise"
@@ -71,6 +92,19 @@ class Appeal(Timestamps, Base):
     targets: Mapped[list[AppealTarget]] = relationship(
         cascade="all, delete-orphan", order_by="AppealTarget.position", lazy="raise"
     )
+    case_links: Mapped[list[AppealCase]] = relationship(
+        viewonly=True, order_by="AppealCase.case_id", lazy="raise"
+    )
+
+
+class AppealCase(Base):
+    """An appeal's link to one of its cases, read for the facts a letter gives of it."""
+
+    __table__ = appeal_cases
+
+    appeal_id: Mapped[int]
+    case_id: Mapped[int]
+    letter_facts: Mapped[str | None]
 
 
 class Demand(Base):
@@ -81,6 +115,14 @@ class Demand(Base):
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+    # A programme point or message of solidarity: shown apart, never put to an official.
+    solidarity: Mapped[bool] = mapped_column(default=False)
+    # The one case it is about (none: the appeal as a whole).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    # Who can act on it (none named: every protest target of the appeal).
+    addressees: Mapped[list[Target]] = relationship(
+        secondary=demand_targets, order_by="Target.id", lazy="raise"
+    )
 
 
 class AppealEvent(Base):
@@ -91,7 +133,13 @@ class AppealEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"), index=True)
     on_date: Mapped[date]
+    precision: Mapped[DatePrecision] = mapped_column(
+        str_enum(DatePrecision), default=DatePrecision.DAY
+    )
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind), default=EventKind.OTHER)
     label: Mapped[str] = mapped_column(String(300))
+    # The one case it belongs to (none: every case of the appeal).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
 
 
 class AppealTarget(Base):

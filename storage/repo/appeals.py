@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
-from storage.enums import AppealKind, AppealStatus, DatePrecision, TargetKind, Urgency
+from storage.enums import (
+    AppealKind,
+    AppealStatus,
+    CaseStatus,
+    DatePrecision,
+    EventKind,
+    TargetKind,
+    Urgency,
+)
 from storage.models import (
     Appeal,
     AppealEvent,
@@ -33,13 +41,35 @@ class TargetLink:
     note: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DemandSpec:
+    """A demand as it is written: its text, its case, who can act on it."""
+
+    text: str
+    solidarity: bool = False
+    case: Case | None = None
+    addressees: Sequence[Target] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """A dated event as it is written."""
+
+    on_date: date
+    label: str
+    precision: DatePrecision = DatePrecision.DAY
+    kind: EventKind = EventKind.OTHER
+    case: Case | None = None
+
+
 def full_appeal() -> list[ExecutableOption]:
     """Load everything an appeal is shown with, in a fixed number of queries."""
     return [
         selectinload(Appeal.cases).selectinload(Case.names),
-        selectinload(Appeal.demands),
+        selectinload(Appeal.demands).selectinload(Demand.addressees),
         selectinload(Appeal.events),
         selectinload(Appeal.targets).selectinload(AppealTarget.target),
+        selectinload(Appeal.case_links),
     ]
 
 
@@ -117,11 +147,14 @@ async def create_appeal(
     parent_id: int | None = None,
     published_at: datetime | None = None,
     created_by: int | None = None,
-    demands: Sequence[str] = (),
-    events: Sequence[tuple[date, str]] = (),
+    demands: Sequence[DemandSpec] = (),
+    events: Sequence[EventSpec] = (),
     targets: Sequence[TargetLink] = (),
+    letter_facts: str | None = None,
+    case_facts: Mapping[int, str] | None = None,
+    summary_pasted: bool = False,
 ) -> Appeal:
-    """Create an appeal with its demands, events and targets."""
+    """Create an appeal with its demands, events, targets and the facts letters give."""
     appeal = Appeal(
         slug=slug,
         title=title,
@@ -138,9 +171,29 @@ async def create_appeal(
         parent_id=parent_id,
         published_at=published_at,
         created_by=created_by,
+        letter_facts=letter_facts,
+        summary_pasted=summary_pasted,
         cases=list(cases),
-        demands=[Demand(position=n, text=text) for n, text in enumerate(demands, start=1)],
-        events=[AppealEvent(on_date=on_date, label=label) for on_date, label in events],
+        demands=[
+            Demand(
+                position=n,
+                text=spec.text,
+                solidarity=spec.solidarity,
+                case_id=spec.case.id if spec.case is not None else None,
+                addressees=[] if spec.solidarity else list(spec.addressees),
+            )
+            for n, spec in enumerate(demands, start=1)
+        ],
+        events=[
+            AppealEvent(
+                on_date=spec.on_date,
+                label=spec.label,
+                precision=spec.precision,
+                kind=spec.kind,
+                case_id=spec.case.id if spec.case is not None else None,
+            )
+            for spec in events
+        ],
         targets=[
             AppealTarget(target=link.target, kind=link.kind, position=n, note=link.note)
             for n, link in enumerate(targets, start=1)
@@ -148,6 +201,12 @@ async def create_appeal(
     )
     session.add(appeal)
     await session.flush()
+    for case_id, facts in (case_facts or {}).items():
+        await session.execute(
+            update(appeal_cases)
+            .where(appeal_cases.c.appeal_id == appeal.id, appeal_cases.c.case_id == case_id)
+            .values(letter_facts=facts)
+        )
     return appeal
 
 
@@ -178,6 +237,125 @@ async def timeline_for_case(session: AsyncSession, case_id: int) -> list[Appeal]
         .order_by(Appeal.issued_on, Appeal.id)
     )
     return list((await session.scalars(statement)).all())
+
+
+@dataclass(frozen=True, slots=True)
+class AppealDates:
+    """What an appeal's standing is read from, without the appeal itself."""
+
+    id: int
+    issued_on: date | None
+    precision: DatePrecision
+    deadline: date | None
+    kind: AppealKind
+    followed_up: date | None
+    resolved: bool
+
+
+def _followups(appeal_ids: Sequence[int] | None = None) -> Select[int | None, date | None]:
+    """Return (appeal id, date of its newest public update) for appeals that have one."""
+    child = aliased(Appeal)
+    statement = select(child.parent_id, func.max(child.issued_on)).where(
+        child.kind == AppealKind.UPDATE, child.status == AppealStatus.PUBLISHED
+    )
+    if appeal_ids is not None:
+        statement = statement.where(child.parent_id.in_(appeal_ids))
+    return statement.group_by(child.parent_id)
+
+
+async def latest_followups(session: AsyncSession, appeal_ids: Sequence[int]) -> dict[int, date]:
+    """Return the date of the newest public update to each of these appeals."""
+    if not appeal_ids:
+        return {}
+    rows = await session.execute(_followups(appeal_ids))
+    return {row[0]: row[1] for row in rows if row[0] is not None and row[1] is not None}
+
+
+async def public_appeal_dates(session: AsyncSession) -> list[AppealDates]:
+    """Return the dates of every public appeal, to order them by standing and age."""
+    followups = _followups().subquery()
+    open_case = (
+        select(appeal_cases.c.appeal_id)
+        .join(Case, Case.id == appeal_cases.c.case_id)
+        .where(Case.status == CaseStatus.OPEN)
+    )
+    any_case = select(appeal_cases.c.appeal_id)
+    statement = (
+        select(
+            Appeal.id,
+            Appeal.issued_on,
+            Appeal.issued_precision,
+            Appeal.deadline,
+            Appeal.kind,
+            followups.c[1],
+            Appeal.id.in_(any_case) & Appeal.id.not_in(open_case),
+        )
+        .outerjoin(followups, followups.c.parent_id == Appeal.id)
+        .where(public_appeal())
+    )
+    return [
+        AppealDates(
+            id=row[0],
+            issued_on=row[1],
+            precision=row[2],
+            deadline=row[3],
+            kind=row[4],
+            followed_up=row[5],
+            resolved=bool(row[6]),
+        )
+        for row in await session.execute(statement)
+    ]
+
+
+async def get_appeals(session: AsyncSession, appeal_ids: Sequence[int]) -> list[Appeal]:
+    """Return these appeals in the order given, with everything they are shown with."""
+    statement = select(Appeal).where(Appeal.id.in_(appeal_ids)).options(*full_appeal())
+    found = {appeal.id: appeal for appeal in (await session.scalars(statement)).all()}
+    return [found[appeal_id] for appeal_id in appeal_ids if appeal_id in found]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """A dated event on a case's timeline, with the appeal that tells of it."""
+
+    on_date: date
+    precision: DatePrecision
+    kind: EventKind
+    label: str
+    appeal_id: int
+
+
+async def events_for_case(session: AsyncSession, case_id: int) -> list[CaseEvent]:
+    """Return every dated event of the public appeals about a case, in date order.
+
+    An event that belongs to one case shows on that case only; one told by several appeals
+    (the same day, kind and words) shows once, with the first appeal that told of it.
+    """
+    statement = (
+        select(
+            AppealEvent.on_date,
+            AppealEvent.precision,
+            AppealEvent.kind,
+            AppealEvent.label,
+            Appeal.id,
+        )
+        .join(Appeal, Appeal.id == AppealEvent.appeal_id)
+        .join(appeal_cases, appeal_cases.c.appeal_id == Appeal.id)
+        .where(
+            appeal_cases.c.case_id == case_id,
+            public_appeal(),
+            or_(AppealEvent.case_id.is_(None), AppealEvent.case_id == case_id),
+        )
+        .order_by(AppealEvent.on_date, Appeal.issued_on, Appeal.id, AppealEvent.id)
+    )
+    events: list[CaseEvent] = []
+    seen: set[tuple[date, EventKind, str]] = set()
+    for row in await session.execute(statement):
+        key = (row[0], row[2], row[3])
+        if key not in seen:
+            seen.add(key)
+            events.append(CaseEvent(row[0], row[1], row[2], row[3], row[4]))
+    return events
 
 
 async def set_channel_posts(session: AsyncSession, posts: Sequence[tuple[int, int]]) -> None:

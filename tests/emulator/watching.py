@@ -54,13 +54,17 @@ class Watching(UserActions):
         user_id: int | None = None,
         language_code: str | None = "en",
         chat_type: str | None = None,
+        settle: float = 0.15,
     ) -> list[Sent]:
-        """Write ``text`` as a user; return the bot's answer once ``expect`` messages came."""
+        """Write ``text`` as a user; return the bot's answer once ``expect`` messages came
+        and no more arrived for ``settle`` seconds."""
         before = len(self.world.messages.get(chat_id, []))
         self.send_text(
             chat_id, text, user_id=user_id, language_code=language_code, chat_type=chat_type
         )
-        messages = await self.wait_for_messages(chat_id, before + expect, timeout=timeout)
+        messages = await self.wait_for_messages(
+            chat_id, before + expect, timeout=timeout, settle=settle
+        )
         return messages[before:]
 
     async def wait_until(

@@ -23,11 +23,17 @@ from bot.handlers.replies import (
     reply_missing,
     tap,
 )
-from bot.presentation.keyboards import draft_fields_keyboard, draft_keyboard
+from bot.presentation.keyboards import (
+    confirm_summary_keyboard,
+    draft_fields_keyboard,
+    draft_keyboard,
+)
+from bot.presentation.labels import age_note
 from bot.presentation.views import draft_card
 from bot.services.draft_fields import FIELDS
 from bot.services.drafts import DraftService, DraftState, Step
 from bot.services.resolve import Found
+from storage.standing import Age
 from templates.telegram_html import split_message
 
 Take = Callable[[DraftService, int, int, str], Awaitable[DraftState]]
@@ -60,7 +66,9 @@ async def show_draft(update: Update, context: Context, state: DraftState) -> Non
     chat_id, _ = ids(update)
     if chat_id is None or state.data is None:
         return
-    message = context.bot_data.presenter.broadcast(draft_card(state.data, kind=state.kind))
+    presenter = context.bot_data.presenter
+    age = presenter.draft_age(state.data, state.kind)
+    message = presenter.broadcast(draft_card(state.data, kind=state.kind, age=age))
     for part in split_message(message.html or message.text):
         await context.bot.send_message(chat_id, part, parse_mode=ParseMode.HTML)
     await reply(
@@ -69,9 +77,16 @@ async def show_draft(update: Update, context: Context, state: DraftState) -> Non
         "draft_review",
         data=state.data,
         is_update=state.kind.value == "update",
-        warnings=state.data.warnings(),
-        keyboard=draft_keyboard(),
+        warnings=state.data.warnings() + _age_warning(age),
+        keyboard=draft_keyboard(year_unknown=state.data.year_unknown),
     )
+
+
+def _age_warning(age: Age) -> list[str]:
+    if age.is_open:
+        return []
+    note = age_note(age) or ""
+    return [f"{note} It goes out marked as such, not as urgent."]
 
 
 async def new_appeal(update: Update, context: Context) -> None:
@@ -135,16 +150,43 @@ async def _open_draft(update: Update, context: Context) -> DraftState | None:
 
 
 async def publish_button(update: Update, context: Context) -> None:
-    """Publish (as urgent or not) the reviewed draft, and start the broadcast."""
-    urgent = tap(update).flag()
-    if await _open_draft(update, context) is None:
+    """Publish (as urgent or not) the reviewed draft, and start the broadcast; a summary that
+    is still the pasted text is confirmed first."""
+    callback = tap(update)
+    urgent = callback.flag()
+    confirmed = len(callback.args) > 1 and callback.flag(1)
+    state = await _open_draft(update, context)
+    if state is None or state.data is None:
+        return
+    if state.data.summary_pasted and not confirmed:
+        await answer(update)
+        await reply(
+            update,
+            context,
+            "draft_confirm_summary",
+            summary=state.data.summary[:600],
+            keyboard=confirm_summary_keyboard(urgent=urgent),
+        )
         return
     admin_id, chat_id = _admin_chat(update)
     drafts = context.bot_data.services.drafts
-    published = await drafts.publish(admin_id=admin_id, chat_id=chat_id, urgent=urgent)
+    published = await drafts.publish(
+        admin_id=admin_id, chat_id=chat_id, urgent=urgent, confirm_summary=confirmed
+    )
     await answer(update, "Published.")
     await edit_keyboard(update, None)
     await reply(update, context, "published", published=published)
+
+
+async def today_button(update: Update, context: Context) -> None:
+    """The draft's appeal is from today: its dates without a year are this year's."""
+    if await _open_draft(update, context) is None:
+        return
+    admin_id, chat_id = _admin_chat(update)
+    state = await context.bot_data.services.drafts.date_today(admin_id=admin_id, chat_id=chat_id)
+    await answer(update, "Dated today.")
+    await edit_keyboard(update, None)
+    await show_draft(update, context, state)
 
 
 async def edit_button(update: Update, context: Context) -> None:
@@ -157,10 +199,11 @@ async def edit_button(update: Update, context: Context) -> None:
 
 async def back_button(update: Update, context: Context) -> None:
     """Back from the field list to the publish buttons."""
-    if await _open_draft(update, context) is None:
+    state = await _open_draft(update, context)
+    if state is None or state.data is None:
         return
     await answer(update)
-    await edit_keyboard(update, draft_keyboard())
+    await edit_keyboard(update, draft_keyboard(year_unknown=state.data.year_unknown))
 
 
 async def field_button(update: Update, context: Context) -> None:

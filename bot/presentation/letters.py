@@ -1,0 +1,277 @@
+"""Letters: one for each office an appeal names, in the first person, with how to send it.
+
+Each protest target and embassy gets its own letter: its own salutation, the facts of the
+case in a sentence or two written for letters (never the appeal's summary), and only the
+demands that office can act on. Solidarity points go to no official. A target that can only
+be phoned gets a call script instead of a letter; one the appeal gives no way to reach is
+named, not written to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from bot.presentation.labels import age_note, country_name, format_date, format_phone
+from storage.enums import TargetKind
+from storage.models import Appeal, AppealTarget, Case, Demand
+from storage.standing import Age
+from templates import Templates
+
+# Airmail takes a week or more: post only when the deadline leaves time for it.
+POST_DAYS = 14
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"'])")
+# A person's name: two to four capitalised words, nothing else ("Ainur Kurmanov").
+_PERSON = re.compile(r"^[A-ZА-ЯЁ][\w'’-]+(?: [A-ZА-ЯЁ][\w'’-]+){1,3}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A postal address as it goes on the envelope, and whether there is time for post."""
+
+    lines: tuple[str, ...]
+    in_time: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TargetLetter:
+    """One office: how to reach it and what to send it."""
+
+    number: int
+    name: str
+    organisation: str | None
+    embassy: bool
+    emails: tuple[str, ...]
+    faxes: tuple[str, ...]
+    phones: tuple[str, ...]
+    envelope: Envelope | None
+    subject: str
+    letter: str | None  # None: it can only be phoned
+    call_script: str | None  # for a target with a phone number
+    mailto: str | None  # the letter in a mailto: link, for clients that open one
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LetterPack:
+    """Every letter for one appeal, about one of its cases or about all of them."""
+
+    appeal_id: int
+    title: str
+    date: str
+    about: str  # "Ainur Kurmanov"
+    age_note: str | None
+    letters: tuple[TargetLetter, ...]
+    unreachable: tuple[str, ...]  # offices named without any way to reach them
+    copies: tuple[str, ...]
+    copy_notes: tuple[str, ...]
+
+    @property
+    def writable(self) -> tuple[TargetLetter, ...]:
+        """Return the targets that get a letter (not only a call)."""
+        return tuple(item for item in self.letters if item.letter is not None)
+
+    @property
+    def calls(self) -> tuple[TargetLetter, ...]:
+        """Return the targets to phone, with their scripts."""
+        return tuple(item for item in self.letters if item.call_script is not None)
+
+
+def is_person(name: str) -> bool:
+    """Tell whether a case's name is a person's ("Ainur Kurmanov"), not a campaign's."""
+    return bool(_PERSON.match(name)) and not any(char.isdigit() for char in name)
+
+
+def subject_phrase(cases: Sequence[Case]) -> str:
+    """Return what a letter is about: "the case of Ainur Kurmanov", "the Taraz arrests"."""
+    phrases = [f"the case of {c.name}" if is_person(c.name) else f"the {c.name}" for c in cases]
+    if len(phrases) <= 1:
+        return phrases[0] if phrases else "this case"
+    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
+def first_sentence(text: str) -> str:
+    """Return the first sentence of a text."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+
+
+def _lower_first(text: str) -> str:
+    if len(text) > 1 and text[1].islower():
+        return text[:1].lower() + text[1:]
+    return text
+
+
+def _facts(appeal: Appeal, focus: Case | None, cases: Sequence[Case]) -> str:
+    if focus is not None:
+        for link in appeal.case_links:
+            if link.case_id == focus.id and link.letter_facts:
+                return link.letter_facts
+    if appeal.letter_facts:
+        return appeal.letter_facts
+    # No facts were written for letters: name the appeal, never paste its summary.
+    when = format_date(appeal.issued_on, appeal.issued_precision)
+    return f"I have read the appeal “{appeal.title}” of {when} about {subject_phrase(cases)}."
+
+
+def _addressed(demand: Demand, target_id: int) -> bool:
+    return not demand.addressees or any(t.id == target_id for t in demand.addressees)
+
+
+def demands_for(appeal: Appeal, target_id: int, focus: Case | None) -> list[str] | None:
+    """Return what one office is asked for (None: nothing it can do about this case).
+
+    About one case, an office must be able to act on a demand about that case, if the
+    appeal makes any; the appeal's general demands then come with it.
+    """
+    asked = [demand for demand in appeal.demands if not demand.solidarity]
+    if not asked:
+        return []
+    if focus is not None:
+        own = [d for d in asked if d.case_id == focus.id]
+        if own and not any(_addressed(d, target_id) for d in own):
+            return None
+        asked = [d for d in asked if d.case_id in (None, focus.id)]
+    chosen = [d.text for d in asked if _addressed(d, target_id)]
+    return chosen or None
+
+
+def envelope_lines(name: str, address: str, country: str | None) -> list[str]:
+    """Lay an address out for an envelope: name, street, postcode and town, COUNTRY.
+
+    Addresses from the former Soviet Union are often written the other way round
+    ("010000, Republic of Kazakhstan, Almaty, ul Seifullina 73"); those are turned.
+    """
+    parts = [p.strip() for p in re.split(r"\n|,\s*", address) if p.strip()]
+    country_part = next(
+        (p for p in parts if country and (country.lower() in p.lower() or "republic" in p.lower())),
+        None,
+    )
+    rest = [p for p in parts if p is not country_part]
+    if rest and re.fullmatch(r"\d{4,6}", rest[0]):
+        postcode, places = rest[0], rest[1:][::-1]
+        if places:
+            places[-1] = f"{postcode} {places[-1]}"
+        rest = places or [postcode]
+    lines = [name, *rest]
+    if country_part or country:
+        lines.append((country_part or country or "").upper())
+    return lines
+
+
+def _envelope(link: AppealTarget, age: Age, country: str | None) -> Envelope | None:
+    target = link.target
+    if not target.postal_address:
+        return None
+    lines = envelope_lines(target.name, target.postal_address, country)
+    in_time = age.days_left is None or age.days_left >= POST_DAYS
+    return Envelope(tuple(lines), in_time)
+
+
+def _mailto(emails: Sequence[str], copies: Sequence[str], subject: str, body: str) -> str:
+    query = f"subject={quote(subject)}&body={quote(body)}"
+    if copies:
+        query = f"cc={quote(','.join(copies))}&{query}"
+    return f"mailto:{','.join(emails)}?{query}"
+
+
+class LetterWriter:
+    """Write the letters, call scripts and envelopes for an appeal."""
+
+    def __init__(self, templates: Templates) -> None:
+        self._templates = templates
+
+    def pack(self, appeal: Appeal, age: Age, *, focus: Case | None = None) -> LetterPack:
+        """Return a letter for every office of the appeal that can act on its demands."""
+        cases = [focus] if focus is not None else list(appeal.cases)
+        about = subject_phrase(cases)
+        name = focus.name if focus is not None else ", ".join(c.name for c in appeal.cases)
+        facts = _facts(appeal, focus, cases)
+        country = country_name(cases[0].country) if cases else None
+        copies = tuple(
+            email
+            for link in appeal.targets
+            if link.kind is TargetKind.COPY_TO
+            for email in link.target.emails
+        )
+        copy_notes = tuple(
+            link.note or link.target.name
+            for link in appeal.targets
+            if link.kind is TargetKind.COPY_TO and not link.target.emails
+        )
+        letters: list[TargetLetter] = []
+        unreachable: list[str] = []
+        for link in appeal.targets:
+            if link.kind is TargetKind.COPY_TO:
+                continue
+            target = link.target
+            demands = demands_for(appeal, target.id, focus)
+            if demands is None:
+                continue  # nothing this office can do about this case
+            embassy = link.kind is TargetKind.EMBASSY
+            reachable = target.emails or target.faxes or target.postal_address
+            if not (reachable or target.phones or embassy):
+                unreachable.append(target.name)
+                continue
+            subject = f"{name}: a letter of concern"
+            values = {
+                "salutation": target.salutation
+                or ("Your Excellency," if embassy else "Dear Sir or Madam,"),
+                "about": about,
+                "facts": facts,
+                "demands": demands,
+                "only": _lower_first(demands[0]) if len(demands) == 1 else None,
+                "country": country or "the country",
+            }
+            letter = None
+            if reachable or embassy:
+                template = "embassy" if embassy else "protest"
+                letter = self._templates.letter(template, language=appeal.language, **values)
+            script = None
+            if target.phones:
+                script = self._templates.letter(
+                    "call",
+                    language=appeal.language,
+                    about=about,
+                    fact=first_sentence(facts),
+                    ask=_lower_first(demands[0]).rstrip(".") if demands else None,
+                )
+            notes = tuple(note for note in (link.note or target.notes,) if note)
+            writes = sum(1 for item in letters if item.letter is not None)
+            letters.append(
+                TargetLetter(
+                    number=writes + 1 if letter is not None else 0,
+                    name=target.name,
+                    organisation=(
+                        target.organisation if target.organisation != target.name else None
+                    ),
+                    embassy=embassy,
+                    emails=tuple(target.emails),
+                    faxes=tuple(format_phone(fax) for fax in target.faxes),
+                    phones=tuple(format_phone(phone) for phone in target.phones),
+                    envelope=_envelope(
+                        link, age, country_name(target.country) if target.country else country
+                    ),
+                    subject=subject,
+                    letter=letter,
+                    call_script=script,
+                    mailto=(
+                        _mailto(target.emails, copies, subject, letter)
+                        if letter and target.emails
+                        else None
+                    ),
+                    notes=notes,
+                )
+            )
+        return LetterPack(
+            appeal_id=appeal.id,
+            title=appeal.title,
+            date=format_date(appeal.issued_on, appeal.issued_precision),
+            about=name,
+            age_note=age_note(age),
+            letters=tuple(letters),
+            unreachable=tuple(unreachable),
+            copies=copies,
+            copy_notes=copy_notes,
+        )

@@ -1,0 +1,54 @@
+"""Golden files: what /case, /contacts and /letter say for every seeded case, word for word.
+
+Each file is the reply as a reader sees it (text, then its buttons). The files are read and
+reviewed by a person as the reader would: the right addressee, the right case, the right
+dates, honest about the appeal's age. After a deliberate change, regenerate them with
+APPEALBOT_UPDATE_GOLDEN=1 and review the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.emulator import BotApiEmulator
+from tests.emulator.state import Sent
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = [
+    "ainur-kurmanov",
+    "dmitry-tikhonov",
+    "vadim-kuramshin",
+    "may-day-2011-almaty",
+    "taraz-arrests-2010",
+    "shanyrak-residents",
+    "january-2012-arrests",
+]
+COMMANDS = ["case", "contacts", "letter"]
+CHAT = 6060
+
+
+def as_read(messages: list[Sent]) -> str:
+    """Return replies as a reader sees them: each message's text, then its buttons."""
+    parts = []
+    for message in messages:
+        text = message.text
+        buttons = [f"[{button['text']}]" for button in message.buttons]
+        parts.append(text + ("\n\n" + " ".join(buttons) if buttons else ""))
+    return "\n\n—— next message ——\n\n".join(parts) + "\n"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("slug", CASES)
+async def test_replies_match_their_reviewed_golden_file(
+    bot: BotApiEmulator, slug: str, command: str
+) -> None:
+    replies = await bot.converse(CHAT, f"/{command} {slug}", settle=1.5)
+    seen = as_read(replies)
+    path = GOLDEN / f"{slug}.{command}.txt"
+    if os.environ.get("APPEALBOT_UPDATE_GOLDEN") == "1":
+        path.write_text(seen, encoding="utf-8")
+    assert path.exists(), f"no golden file {path.name}: run with APPEALBOT_UPDATE_GOLDEN=1"
+    assert seen == path.read_text(encoding="utf-8")
