@@ -24,6 +24,7 @@ from bot import handlers
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, AppType, BotData, Context
 from bot.delivery.channels import DeliveryChannel
+from bot.delivery.email_channel import EmailChannel, Sender, SmtpOptions
 from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.delivery.messages import MessageCache
 from bot.delivery.telegram_channel import TelegramChannel
@@ -39,6 +40,7 @@ from bot.services.appeals import AppealService
 from bot.services.broadcasts import BroadcastService
 from bot.services.cases import CaseService
 from bot.services.drafts import DraftService
+from bot.services.email import Confirmation, EmailService
 from bot.services.lookup import CaseIndex
 from bot.services.outcomes import OutcomeService
 from bot.services.publishing import PublishingService
@@ -53,6 +55,7 @@ from bot.telegram.ptb_limiter import PtbRateLimiter
 from bot.telegram.request import AiohttpRequest, PollingHealth
 from bot.telegram.updates import PerChatUpdateProcessor
 from bot.web import start_web
+from bot.web.pages import Pages
 from core.errors import AppealbotError, ConfigError
 from storage.database import Database
 from storage.engine import create_engine
@@ -129,7 +132,31 @@ def build_channels(
         channels[Channel.TELEGRAM] = TelegramChannel(
             client=api, limiter=limiter, paid=settings.telegram_paid_broadcast
         )
+    if settings.smtp_host:
+        channels[Channel.EMAIL] = EmailChannel(
+            smtp_options(settings), mail_sender(settings), rate=settings.smtp_rate
+        )
     return channels
+
+
+def smtp_options(settings: Settings) -> SmtpOptions:
+    """Return how to reach the configured SMTP relay."""
+    assert settings.smtp_host is not None
+    security = settings.smtp_security.value
+    default_port = {"tls": 465, "starttls": 587}.get(security, 25)
+    return SmtpOptions(
+        host=settings.smtp_host,
+        port=settings.smtp_port or default_port,
+        security=security,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        connections=settings.smtp_connections,
+    )
+
+
+def mail_sender(settings: Settings) -> Sender:
+    """Return who alert emails come from and where their links point."""
+    return Sender(mail_from=settings.mail_from, public_url=settings.public_url)
 
 
 def build_services(
@@ -139,6 +166,8 @@ def build_services(
     delivery: DeliverySignals,
     fetch: FetchOptions,
     ages: AgePolicy,
+    mailer: EmailChannel | None = None,
+    confirmation: Confirmation | None = None,
 ) -> Services:
     """Build every service over one database, telling ``delivery`` what to send."""
     index = CaseIndex()
@@ -168,6 +197,12 @@ def build_services(
         broadcasts=BroadcastService(db),
         outcomes=OutcomeService(db, publishing=publishing, label=case_status_label),
         subscriptions=SubscriptionService(db),
+        email=EmailService(
+            db,
+            mailer=mailer,
+            confirmation=confirmation or Presenter().confirmation,
+            check_deliverability=settings.email_check_deliverability,
+        ),
         admins=AdminService(db, configured=settings.admin_ids),
         stats=StatsService(db),
     )
@@ -217,8 +252,15 @@ async def open_app(
         fetch = overrides.fetch or FetchOptions.for_settings(
             allow_private=settings.fetch_allow_private
         )
+        mailer = channels.get(Channel.EMAIL)
         services = build_services(
-            settings, db, delivery=delivery or NoDelivery(), fetch=fetch, ages=ages
+            settings,
+            db,
+            delivery=delivery or NoDelivery(),
+            fetch=fetch,
+            ages=ages,
+            mailer=mailer if isinstance(mailer, EmailChannel) else None,
+            confirmation=presenter.confirmation,
         )
         yield App(
             settings=settings,
@@ -328,7 +370,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
                 name="broadcast-progress",
                 data=app.reporter,
             )
-            web_runner = await start_web(app.settings, app.services)
+            web_runner = await start_web(app.settings, app.services, Pages(app.presenter.templates))
             log.info("appealbot is running")
             await stop.wait()
             log.info("stopping")

@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.ids import parse_user_id
@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
     mail_from: str = ""
+    smtp_rate: float = Field(default=50.0, gt=0)
+    smtp_connections: int = Field(default=4, ge=1, le=50)
+    # Off only in tests: signing up checks that the address's domain takes mail.
+    email_check_deliverability: bool = True
 
     public_url: str = "http://127.0.0.1:8080"
     http_host: str = "127.0.0.1"
@@ -80,6 +84,12 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _sender(self) -> Settings:
+        if self.smtp_host and "@" not in self.mail_from:
+            raise ValueError("APPEALBOT_MAIL_FROM must be an email address when SMTP is set")
+        return self
 
     @property
     def email_enabled(self) -> bool:

@@ -45,6 +45,8 @@ ROWS = [
     ((Result(Outcome.GONE, "403"), 1, True), (SKIPPED, 1, None, GONE, None)),
     ((Result(Outcome.GONE, "403"), 1, False), (SKIPPED, 1, None, KEEP, None)),
     ((Result(Outcome.SKIP, "left"), 2, True), (SKIPPED, 2, None, KEEP, None)),
+    ((Result(Outcome.REFUSED, "SMTP 554"), 1, True), (PENDING, 1, after(2), KEEP, None)),
+    ((Result(Outcome.REFUSED, "SMTP 554"), 2, True), (SKIPPED, 2, None, GONE, None)),
     ((Result(Outcome.MOVED, "up", new_chat_id=-1005), 1, True), (PENDING, 0, NOW, MOVE, -1005)),
     ((Result(Outcome.MOVED, "up", new_chat_id=-1005), 1, False), (FAILED, 1, None, KEEP, None)),
     ((Result(Outcome.MOVED, "no id"), 1, True), (FAILED, 1, None, KEEP, None)),

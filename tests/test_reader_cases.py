@@ -68,6 +68,7 @@ async def test_help_lists_every_command_and_the_menu_matches(bot: BotApiEmulator
         "subscribe",
         "settings",
         "unsubscribe",
+        "email",
         "start",
         "help",
     }

@@ -23,6 +23,7 @@ class Outcome(StrEnum):
     GONE = "gone"  # the subscriber blocked us or no longer exists
     MOVED = "moved"  # the chat has a new id: send there
     SKIP = "skip"  # the subscriber left before the message went out
+    REFUSED = "refused"  # the recipient was refused for good: gone if it was refused before
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ RETRY     pending, again after backoff (2 s, 4 s, ...)   kept         -
 FAILED    failed                                         kept         -
 GONE      skipped                                        kept         gone (blocked)
 SKIP      skipped                                        kept         -
+REFUSED   pending, again after backoff (the first time)  kept         -
+          skipped, from the second attempt on            kept         gone (bounced)
 MOVED     pending, again now (at the new chat id)        given back   moves to new_chat_id
           failed, when there is no subscriber to move
 """
@@ -90,7 +92,10 @@ def decide(
     if outcome is Outcome.RETRY and attempts < policy.max_attempts:
         wait = timedelta(seconds=policy.backoff(attempts) * jitter)
         return Decision(DeliveryState.PENDING, attempts, error, next_attempt_at=now + wait)
-    if outcome is Outcome.GONE:
+    if outcome is Outcome.REFUSED and attempts < 2:
+        wait = timedelta(seconds=policy.backoff(attempts) * jitter)
+        return Decision(DeliveryState.PENDING, attempts, error, next_attempt_at=now + wait)
+    if outcome in (Outcome.GONE, Outcome.REFUSED):
         gone = SubscriberChange.GONE if has_subscriber else SubscriberChange.NONE
         return Decision(DeliveryState.SKIPPED, attempts, error, subscriber=gone)
     if outcome is Outcome.SKIP:

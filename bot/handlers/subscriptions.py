@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.context import Context
-from bot.handlers.replies import answer, edit, ids, reply, tap
+from bot.handlers.replies import answer, command_argument, edit, ids, reply, tap
 from bot.presentation.callbacks import Action
 from bot.presentation.keyboards import settings_keyboard
 from bot.presentation.views import settings_view
@@ -95,3 +97,17 @@ async def chat_migrated(update: Update, context: Context) -> None:
     if message is None or message.migrate_to_chat_id is None:
         return
     await context.bot_data.services.subscriptions.move(message.chat.id, message.migrate_to_chat_id)
+
+
+async def email_command(update: Update, context: Context) -> None:
+    """/email you@example.org: get appeals by email (after confirming the address)."""
+    address = command_argument(update)
+    email = context.bot_data.services.email
+    if not address:
+        await reply(update, context, "email_usage", enabled=email.enabled)
+        return
+    chat_id, _ = ids(update)
+    # Counted per chat, by a hash: never the chat id itself.
+    key = "tg:" + hashlib.sha256(str(chat_id).encode()).hexdigest()[:16]
+    outcome = await email.sign_up(address, sender_key=key)
+    await reply(update, context, "email_asked", outcome=outcome.value)

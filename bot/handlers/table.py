@@ -29,6 +29,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "unsubscribe", "", "Stop getting appeals", subscriptions.unsubscribe_command, CHAT_ADMINS
     ),
+    Command("email", "<address>", "Get appeals by email", subscriptions.email_command),
     Command("start", "", "What this bot does", info.start),
     Command("help", "", "Every command, one line each", info.help_command),
     Command(

@@ -62,13 +62,34 @@ class Presenter:
 
     def prepare_delivery(self) -> None:
         """Compile the templates delivery renders (before a broadcast needs them)."""
-        for name in ("broadcast", "thanks"):
-            self.templates.env.get_template(f"telegram/{name}.html.j2")
+        for name in ("telegram/broadcast.html.j2", "telegram/thanks.html.j2"):
+            self.templates.env.get_template(name)
+
+    def email(self, appeal: Appeal, age: Age) -> Message:
+        """Render an appeal as an email: plain text and HTML, with a letter for each office."""
+        card = appeal_card(appeal, age)
+        pack = self.letters.pack(appeal, age)
+        values = {"appeal": card, "pack": pack}
+        prefix = "Urgent appeal" if card.urgent else card.kind.capitalize()
+        return Message(
+            text=self.templates.render("email/appeal.txt.j2", **values),
+            html=self.templates.render("email/appeal.html.j2", **values),
+            extra={"subject": f"{prefix}: {card.title}"[:200]},
+        )
+
+    def confirmation(self, confirm_url: str) -> tuple[str, str, str]:
+        """Return the subject, text and HTML of a sign-up's confirmation email."""
+        values = {"confirm_url": confirm_url}
+        return (
+            "Confirm: urgent appeals by email",
+            self.templates.render("email/confirm.txt.j2", **values),
+            self.templates.render("email/confirm.html.j2", **values),
+        )
 
     def for_delivery(self, appeal: Appeal, channel: Channel, purpose: DeliveryPurpose) -> Message:
         """Render what delivery sends for an appeal on a channel."""
-        if channel is not Channel.TELEGRAM:
-            raise ValueError(f"no renderer for channel {channel}")
+        if channel is Channel.EMAIL:
+            return self.email(appeal, self.ages.of(appeal))
         card = appeal_card(appeal, self.ages.of(appeal))
         if purpose is DeliveryPurpose.THANKS:
             [text] = self.telegram("thanks", appeal=card)

@@ -15,6 +15,7 @@ from bot.services.appeals import AppealService
 from bot.services.broadcasts import BroadcastService
 from bot.services.cases import CaseService
 from bot.services.drafts import DraftService
+from bot.services.email import EmailService
 from bot.services.lookup import CaseIndex
 from bot.services.outcomes import OutcomeService
 from bot.services.publishing import PublishingService
@@ -41,5 +42,6 @@ class Services:
     broadcasts: BroadcastService
     outcomes: OutcomeService
     subscriptions: SubscriptionService
+    email: EmailService
     admins: AdminService
     stats: StatsService

@@ -1,4 +1,5 @@
-"""HTTP endpoints: health check (and, later, email confirm and unsubscribe links)."""
+"""HTTP endpoints, served in the same process as the bot: the email sign-up page, confirm,
+unsubscribe (one click, RFC 8058) and settings links, and the health check."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.services import Services
+from bot.web import email
+from bot.web.pages import PAGES_KEY, Pages
 
-SERVICES_KEY = web.AppKey("services", Services)
+SERVICES_KEY = email.SERVICES_KEY
 
 
 async def health(_request: web.Request) -> web.Response:
@@ -15,17 +18,19 @@ async def health(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def build_web_app(services: Services) -> web.Application:
+def build_web_app(services: Services, pages: Pages) -> web.Application:
     """Return the aiohttp application with every endpoint."""
     app = web.Application(client_max_size=64 * 1024)
     app[SERVICES_KEY] = services
+    app[PAGES_KEY] = pages
     app.router.add_get("/healthz", health)
+    email.add_routes(app.router)
     return app
 
 
-async def start_web(settings: Settings, services: Services) -> web.AppRunner:
+async def start_web(settings: Settings, services: Services, pages: Pages) -> web.AppRunner:
     """Listen on APPEALBOT_HTTP_HOST:APPEALBOT_HTTP_PORT; return the runner to clean up."""
-    runner = web.AppRunner(build_web_app(services), access_log=None, shutdown_timeout=2)
+    runner = web.AppRunner(build_web_app(services, pages), access_log=None, shutdown_timeout=2)
     await runner.setup()
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()
     return runner

@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, literal, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +52,7 @@ class Recipient:
     email: str | None
     language: str
     active: bool
+    token: str | None = None  # the subscriber's unsubscribe token, for links in emails
 
 
 def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
@@ -188,6 +201,7 @@ async def recipients(session: AsyncSession, subscriber_ids: Iterable[int]) -> di
         Subscriber.email,
         Subscriber.language,
         Subscriber.state,
+        Subscriber.unsubscribe_token,
     ).where(Subscriber.id.in_(set(subscriber_ids)))
     found = {}
     for row in await session.execute(statement):
@@ -199,6 +213,7 @@ async def recipients(session: AsyncSession, subscriber_ids: Iterable[int]) -> di
             email=row[4],
             language=row[5],
             active=row[6] == SubscriberState.ACTIVE,
+            token=row[7],
         )
     return found
 
@@ -228,13 +243,17 @@ async def release(session: AsyncSession, ids: Sequence[int]) -> None:
 async def subscribers_gone(
     session: AsyncSession, subscriber_ids: Sequence[int], *, reason: str
 ) -> None:
-    """Mark subscribers as blocked and drop what was still queued for them."""
+    """Mark subscribers as gone (a chat blocked, an address bounced); drop what was queued."""
     if not subscriber_ids:
         return
+    gone = case(
+        (Subscriber.channel == Channel.EMAIL, SubscriberState.BOUNCED.value),
+        else_=SubscriberState.BLOCKED.value,
+    )
     await session.execute(
         update(Subscriber)
         .where(Subscriber.id.in_(subscriber_ids))
-        .values(state=SubscriberState.BLOCKED)
+        .values(state=gone)
         .execution_options(synchronize_session=False)
     )
     await session.execute(

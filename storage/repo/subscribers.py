@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -84,3 +85,61 @@ async def toggle_country(session: AsyncSession, subscriber: Subscriber, country:
     subscriber.country_filter = kept
     await session.flush()
     return chosen
+
+
+async def get_by_email(session: AsyncSession, email: str) -> Subscriber | None:
+    """Return the email subscriber with this address."""
+    return await session.scalar(select(Subscriber).where(Subscriber.email == email))
+
+
+async def get_by_confirm_token(session: AsyncSession, token: str) -> Subscriber | None:
+    """Return the sign-up waiting for this confirmation token."""
+    return await session.scalar(select(Subscriber).where(Subscriber.confirm_token == token))
+
+
+async def get_by_unsubscribe_token(session: AsyncSession, token: str) -> Subscriber | None:
+    """Return the subscriber whose unsubscribe (and settings) links carry this token."""
+    return await session.scalar(select(Subscriber).where(Subscriber.unsubscribe_token == token))
+
+
+async def sign_up_email(
+    session: AsyncSession, *, email: str, language: str, now: datetime
+) -> tuple[Subscriber, bool]:
+    """Record an email sign-up waiting for confirmation; return it and whether it is new.
+
+    An address that unsubscribed or bounced starts again as a new sign-up.
+    """
+    subscriber = await get_by_email(session, email)
+    if subscriber is None:
+        subscriber = Subscriber(
+            channel=Channel.EMAIL,
+            email=email,
+            language=language,
+            state=SubscriberState.PENDING,
+            confirm_token=new_token(),
+            unsubscribe_token=new_token(),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(subscriber)
+        await session.flush()
+        return subscriber, True
+    if subscriber.state in (SubscriberState.UNSUBSCRIBED, SubscriberState.BOUNCED):
+        subscriber.state = SubscriberState.PENDING
+        subscriber.confirm_token = new_token()
+        subscriber.created_at = now
+        await session.flush()
+        return subscriber, True
+    return subscriber, False
+
+
+async def expire_sign_ups(session: AsyncSession, *, before: datetime) -> int:
+    """Forget email sign-ups never confirmed since ``before``; return how many."""
+    result = await session.execute(
+        delete(Subscriber).where(
+            Subscriber.channel == Channel.EMAIL,
+            Subscriber.state == SubscriberState.PENDING,
+            Subscriber.created_at < before,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

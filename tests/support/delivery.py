@@ -72,9 +72,10 @@ async def publish_appeal(
     *,
     progress_chat_id: int | None = None,
     paid: bool = False,
+    **settings: Any,
 ) -> Published:
-    """Publish (fan out) an appeal as the command line would."""
-    async with app_for(database_url, telegram_paid_broadcast=paid) as app:
+    """Publish (fan out) an appeal as the command line would (``settings``: e.g. SMTP's)."""
+    async with app_for(database_url, telegram_paid_broadcast=paid, **settings) as app:
         return await app.services.publishing.publish(
             appeal_id, actor=Actor("test"), progress_chat_id=progress_chat_id
         )

@@ -1,0 +1,228 @@
+"""Email subscriptions: sign up, confirm (double opt-in), unsubscribe in one click.
+
+Whatever happens, a sign-up gets the same answer, so nobody can learn whether an address is
+on the list. Limits per sender (an IP address, a Telegram chat), per address, and over all
+keep a burst of sign-ups from turning the bot into a mail cannon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+from enum import StrEnum
+from typing import Protocol
+
+from email_validator import EmailNotValidError, validate_email
+
+from bot.delivery.email_channel import Sender, build_email
+from core.errors import BadInputError
+from storage.database import Database
+from storage.enums import Channel, SubscriberState
+from storage.repo.subscribers import (
+    expire_sign_ups,
+    get_by_confirm_token,
+    get_by_unsubscribe_token,
+    sign_up_email,
+)
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+CONFIRM_FOR = timedelta(days=7)
+Confirmation = Callable[[str], tuple[str, str, str]]
+"""Render a confirmation email for its link: subject, text, HTML."""
+
+
+class Mailer(Protocol):
+    """What sends one email now (the email channel)."""
+
+    sender: Sender
+
+    async def deliver(self, message: EmailMessage) -> None:
+        """Send one message."""
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSettings:
+    """What an address receives: every appeal or urgent ones only; at once or in a digest."""
+
+    urgent_only: bool
+    digest: bool
+
+
+class SignUp(StrEnum):
+    ASKED = "asked"  # the same answer whatever happened
+    SLOW_DOWN = "slow_down"  # too many sign-ups from this sender: try later
+    NO_EMAIL = "no_email"  # this service sends no email
+
+
+@dataclass
+class Window:
+    """At most ``limit`` events per ``seconds`` for each key."""
+
+    limit: int
+    seconds: float
+    _events: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+
+    def allow(self, key: str, now: float) -> bool:
+        """Count an event for ``key``, or refuse it when the window is full."""
+        events = self._events[key]
+        while events and events[0] <= now - self.seconds:
+            events.popleft()
+        if len(events) >= self.limit:
+            return False
+        events.append(now)
+        if len(self._events) > 10_000:
+            for stale in [
+                k for k, v in self._events.items() if not v or v[-1] <= now - self.seconds
+            ]:
+                del self._events[stale]
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class SignUpLimits:
+    per_sender: Window = field(default_factory=lambda: Window(5, 3600))
+    per_address: Window = field(default_factory=lambda: Window(2, 86_400))
+    overall: Window = field(default_factory=lambda: Window(60, 60))
+
+
+class EmailService:
+    """Sign addresses up, confirm them, unsubscribe them."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        mailer: Mailer | None,
+        confirmation: Confirmation,
+        check_deliverability: bool = True,
+        limits: SignUpLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._db = db
+        self._mailer = mailer
+        self._confirmation = confirmation
+        self._check = check_deliverability
+        self._limits = limits or SignUpLimits()
+        self._clock = clock
+
+    @property
+    def enabled(self) -> bool:
+        """Tell whether email can be sent at all."""
+        return self._mailer is not None
+
+    async def normalise(self, address: str) -> str:
+        """Return the address in its normal form, or raise BadInputError saying why not."""
+        try:
+            # The deliverability check asks DNS: off the event loop.
+            valid = await asyncio.to_thread(
+                validate_email, address.strip(), check_deliverability=self._check
+            )
+        except EmailNotValidError:
+            raise BadInputError(
+                "That does not look like an email address that can receive mail."
+            ) from None
+        return valid.normalized
+
+    async def sign_up(
+        self, address: str, *, sender_key: str, language: str = "en", urgent_only: bool = False
+    ) -> SignUp:
+        """Sign an address up and send it a confirmation link (see the module's promise)."""
+        if self._mailer is None:
+            return SignUp.NO_EMAIL
+        now = self._clock()
+        if not self._limits.per_sender.allow(sender_key, now):
+            return SignUp.SLOW_DOWN
+        email = await self.normalise(address)
+        if not self._limits.per_address.allow(email.lower(), now):
+            return SignUp.ASKED
+        async with self._db.unit() as unit:
+            subscriber, new = await sign_up_email(
+                unit.session, email=email, language=language, now=utcnow()
+            )
+            if new:
+                subscriber.urgent_only = urgent_only
+            token = subscriber.confirm_token
+            pending = subscriber.state is SubscriberState.PENDING
+        if not pending or token is None:
+            return SignUp.ASKED  # already on the list: say nothing different, send nothing
+        if not self._limits.overall.allow("all", now):
+            log.warning("email sign-ups over the limit: a confirmation was not sent")
+            return SignUp.ASKED
+        await self._send_confirmation(email, token)
+        return SignUp.ASKED
+
+    async def _send_confirmation(self, email: str, token: str) -> None:
+        assert self._mailer is not None
+        sender = self._mailer.sender
+        subject, text, html = self._confirmation(f"{sender.public_url}/email/confirm/{token}")
+        message = build_email(sender, email, subject=subject, text=text, html=html, token=None)
+        try:
+            await self._mailer.deliver(message)
+        except Exception as exc:  # the relay is down: the sign-up may simply be sent again
+            log.warning("a confirmation email could not be sent: %s", type(exc).__name__)
+
+    async def confirm(self, token: str) -> bool:
+        """Confirm a sign-up by its link; return whether it was one (and still valid)."""
+        async with self._db.unit() as unit:
+            subscriber = await get_by_confirm_token(unit.session, token)
+            if subscriber is None or subscriber.state is not SubscriberState.PENDING:
+                return False
+            if utcnow() - subscriber.created_at > CONFIRM_FOR:
+                return False
+            subscriber.state = SubscriberState.ACTIVE
+            subscriber.confirm_token = None
+            subscriber.confirmed_at = utcnow()
+            return True
+
+    async def knows(self, token: str) -> bool:
+        """Tell whether an unsubscribe link belongs to a subscribed address (changes nothing)."""
+        async with self._db.read() as session:
+            subscriber = await get_by_unsubscribe_token(session, token)
+            return (
+                subscriber is not None
+                and subscriber.channel is Channel.EMAIL
+                and subscriber.state is SubscriberState.ACTIVE
+            )
+
+    async def unsubscribe(self, token: str) -> bool:
+        """Unsubscribe the address an unsubscribe link belongs to; return whether it did."""
+        async with self._db.unit() as unit:
+            subscriber = await get_by_unsubscribe_token(unit.session, token)
+            if subscriber is None or subscriber.channel is not Channel.EMAIL:
+                return False
+            subscriber.state = SubscriberState.UNSUBSCRIBED
+            return True
+
+    async def settings(self, token: str) -> EmailSettings | None:
+        """Return what a subscribed address receives, by its settings link."""
+        async with self._db.read() as session:
+            subscriber = await get_by_unsubscribe_token(session, token)
+            if subscriber is None or subscriber.channel is not Channel.EMAIL:
+                return None
+            if subscriber.state is not SubscriberState.ACTIVE:
+                return None
+            return EmailSettings(urgent_only=subscriber.urgent_only, digest=subscriber.digest)
+
+    async def change(self, token: str, wanted: EmailSettings) -> bool:
+        """Change what a subscribed address receives; return whether the link was good."""
+        async with self._db.unit() as unit:
+            subscriber = await get_by_unsubscribe_token(unit.session, token)
+            if subscriber is None or subscriber.channel is not Channel.EMAIL:
+                return False
+            if subscriber.state is not SubscriberState.ACTIVE:
+                return False
+            subscriber.urgent_only = wanted.urgent_only
+            subscriber.digest = wanted.digest
+            return True
+
+    async def expire(self) -> int:
+        """Forget sign-ups never confirmed within seven days; return how many."""
+        async with self._db.unit() as unit:
+            return await expire_sign_ups(unit.session, before=utcnow() - CONFIRM_FOR)

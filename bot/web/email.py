@@ -1,0 +1,116 @@
+"""Email sign-up, confirmation, unsubscribe and settings pages.
+
+GET never changes anything (mail scanners follow links); the unsubscribe link's GET shows
+one button, and a POST to it unsubscribes at once, as RFC 8058's one-click asks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from aiohttp import web
+
+from bot.services import Services
+from bot.services.email import EmailSettings, SignUp
+from bot.web.pages import PAGES_KEY
+from core.errors import BadInputError
+
+SERVICES_KEY = web.AppKey("services", Services)
+NOT_FOUND = ("Link not found", "This link is not valid (or no longer is). Nothing was changed.")
+ASKED = (
+    "If this address can receive mail, a confirmation link is on its way. Open it within "
+    "7 days to start getting appeals."
+)
+
+
+def _sender_key(request: web.Request) -> str:
+    # Only for counting sign-ups: a hash, never the address itself.
+    return "ip:" + hashlib.sha256((request.remote or "?").encode()).hexdigest()[:16]
+
+
+async def signup_page(request: web.Request) -> web.Response:
+    """The sign-up form."""
+    return request.app[PAGES_KEY].page("signup", note=None)
+
+
+async def subscribe(request: web.Request) -> web.Response:
+    """Take a sign-up from the form."""
+    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
+    form = await request.post()
+    if str(form.get("website", "")).strip():
+        return pages.page("signup", note=ASKED)  # a bot filled the hidden field
+    address = str(form.get("email", ""))[:320]
+    try:
+        outcome = await services.email.sign_up(
+            address, sender_key=_sender_key(request), urgent_only=form.get("urgent_only") == "1"
+        )
+    except BadInputError as exc:
+        return pages.page("signup", status=400, note=str(exc))
+    if outcome is SignUp.NO_EMAIL:
+        return pages.message("Not available", "This service sends no email.", status=503)
+    if outcome is SignUp.SLOW_DOWN:
+        note = "Too many sign-ups from here just now. Please try again in an hour."
+        return pages.page("signup", status=429, note=note)
+    return pages.page("signup", note=ASKED)
+
+
+async def confirm(request: web.Request) -> web.Response:
+    """Confirm a sign-up (a GET that changes state: the token was sent only to the owner)."""
+    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
+    if not await services.email.confirm(request.match_info["token"]):
+        return pages.message(*NOT_FOUND, status=404)
+    return pages.message(
+        "Confirmed", "Thank you. Appeals will come to this address; each has a link to stop them."
+    )
+
+
+async def unsubscribe_page(request: web.Request) -> web.Response:
+    """Show one button; change nothing."""
+    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
+    token = request.match_info["token"]
+    if not await services.email.knows(token):
+        return pages.message(*NOT_FOUND, status=404)
+    return pages.page("unsubscribe", token=token)
+
+
+async def unsubscribe(request: web.Request) -> web.Response:
+    """Unsubscribe at once: the page's button, or a mail client's one-click POST."""
+    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
+    if not await services.email.unsubscribe(request.match_info["token"]):
+        return pages.message(*NOT_FOUND, status=404)
+    return pages.message("Unsubscribed", "No more appeals will be sent to this address.")
+
+
+async def settings_page(request: web.Request) -> web.Response:
+    """What this address gets, to change."""
+    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
+    token = request.match_info["token"]
+    current = await services.email.settings(token)
+    if current is None:
+        return pages.message(*NOT_FOUND, status=404)
+    return pages.page("settings", token=token, settings=current, note=None)
+
+
+async def change_settings(request: web.Request) -> web.Response:
+    """Save what this address gets."""
+    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
+    token = request.match_info["token"]
+    form = await request.post()
+    current = await services.email.settings(token)
+    if current is None:
+        return pages.message(*NOT_FOUND, status=404)
+    wanted = EmailSettings(urgent_only=form.get("urgent_only") == "1", digest=current.digest)
+    await services.email.change(token, wanted)
+    return pages.page("settings", token=token, settings=wanted, note="Saved.")
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    """Add the email pages."""
+    token = r"{token:[A-Za-z0-9_-]{16,64}}"
+    router.add_get("/", signup_page)
+    router.add_post("/subscribe", subscribe)
+    router.add_get(f"/email/confirm/{token}", confirm)
+    router.add_get(f"/email/unsubscribe/{token}", unsubscribe_page)
+    router.add_post(f"/email/unsubscribe/{token}", unsubscribe)
+    router.add_get(f"/email/settings/{token}", settings_page)
+    router.add_post(f"/email/settings/{token}", change_settings)

@@ -1,0 +1,284 @@
+"""Email: double opt-in over real HTTP, appeals over real SMTP, bounces, outages, one click."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from storage.enums import Channel, SubscriberState
+from storage.models import Delivery, Subscriber
+from storage.repo.subscribers import new_token
+from storage.types import utcnow
+from tests.emulator import BotApiEmulator
+from tests.support.bot import running_bot, sessions_for
+from tests.support.delivery import publish_appeal as publish_for_telegram
+from tests.support.smtp import Sink, free_port, smtp_server
+
+MAY_DAY = 3
+READER = 9090
+
+
+async def publish_appeal(url: str, appeal_id: int) -> None:
+    """Publish an appeal with email configured, so that email subscribers get it too."""
+    await publish_for_telegram(
+        url, appeal_id, smtp_host="127.0.0.1", mail_from="appeals@example.org"
+    )
+
+
+def mail_settings(smtp_port: int, http_port: int) -> dict[str, Any]:
+    return {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port,
+        "smtp_security": "none",
+        "mail_from": "appeals@example.org",
+        "email_check_deliverability": False,
+        "http_port": http_port,
+        "public_url": f"http://127.0.0.1:{http_port}",
+    }
+
+
+@pytest.fixture
+def sink() -> Sink:
+    return Sink()
+
+
+@pytest.fixture
+async def mail_bot(
+    emulator: BotApiEmulator, seeded_url: str, sink: Sink
+) -> AsyncIterator[tuple[BotApiEmulator, str]]:
+    http_port = free_port()
+    async with (
+        smtp_server(sink) as smtp_port,
+        running_bot(emulator, seeded_url, **mail_settings(smtp_port, http_port)),
+    ):
+        yield emulator, f"http://127.0.0.1:{http_port}"
+
+
+async def add_reader(url: str, address: str) -> str:
+    """Add a confirmed email subscriber; return its unsubscribe token."""
+    token = new_token()
+    async with sessions_for(url) as sessions, sessions.begin() as session:
+        session.add(
+            Subscriber(
+                channel=Channel.EMAIL,
+                email=address,
+                state=SubscriberState.ACTIVE,
+                unsubscribe_token=token,
+                confirmed_at=utcnow(),
+            )
+        )
+    return token
+
+
+async def subscriber(url: str, address: str) -> Subscriber | None:
+    async with sessions_for(url) as sessions, sessions() as session:
+        return await session.scalar(select(Subscriber).where(Subscriber.email == address))
+
+
+def body(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def link(text: str, path: str) -> str:
+    found = re.search(rf"(http://[^\s\"<>]+{path}[^\s\"<>]+)", text)
+    assert found, path
+    return found.group(1)
+
+
+async def test_an_appeal_email_has_both_parts_every_header_and_letters_to_open(
+    mail_bot: tuple[BotApiEmulator, str], seeded_url: str, sink: Sink
+) -> None:
+    token = await add_reader(seeded_url, "reader@example.org")
+    await publish_appeal(seeded_url, MAY_DAY)
+    [message] = await sink.wait_for(1)
+    assert message["To"] == "reader@example.org"
+    assert message["From"] == "appeals@example.org"
+    assert message["Subject"].startswith("Appeal: Almaty: police attack socialists")
+    for header in ("Message-ID", "Date", "List-Id", "Auto-Submitted"):
+        assert message[header], header
+    unsubscribe = message["List-Unsubscribe"]
+    assert f"/email/unsubscribe/{token}>" in unsubscribe
+    assert "<mailto:appeals@example.org?subject=unsubscribe" in unsubscribe
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.get_content_type() == "multipart/alternative"
+    plain = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert plain is not None
+    assert html is not None
+    text, page = plain.get_content(), html.get_content()
+    assert "This appeal is from 2 May 2011" in text
+    assert f"/email/unsubscribe/{token}" in text, "a visible unsubscribe link"
+    assert "Dear Minister," in text
+    assert "Your Honour," in text
+    # Escaped HTML, nothing remote, no tracking.
+    assert "&#34;unsanctioned protest&#34;" in page or "&quot;unsanctioned" in page
+    assert "<img" not in page
+    assert "<script" not in page
+    mailtos = re.findall(r'href="(mailto:[^"]+)"', page)
+    assert mailtos, "each letter opens in the reader's mail program"
+    first = urlsplit(mailtos[0].replace("&amp;", "&"))
+    query = parse_qs(first.query)
+    assert unquote(first.path) == "mid@mid.kz" or "@" in unquote(first.path)
+    assert query["subject"][0].endswith(": a letter of concern")
+    assert query["body"][0].startswith(("Dear ", "Your "))
+    assert "robert.cwi@gmail.com" in query["cc"][0]
+
+
+async def test_double_opt_in_over_http_then_one_click_unsubscribe(
+    mail_bot: tuple[BotApiEmulator, str], seeded_url: str, sink: Sink
+) -> None:
+    _, web = mail_bot
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{web}/") as page:
+            assert page.status == 200
+            assert '<form method="post" action="/subscribe">' in await page.text()
+        async with http.post(f"{web}/subscribe", data={"email": "New@Example.org"}) as answer:
+            assert answer.status == 200
+            said = await answer.text()
+        assert "a confirmation link is on its way" in said
+        found = await subscriber(seeded_url, "New@example.org")
+        assert found is not None
+        assert found.state is SubscriberState.PENDING
+        [confirmation] = await sink.wait_for(1)
+        assert confirmation["To"] == "New@example.org"
+        assert confirmation["List-Unsubscribe"] is None
+        confirm_url = link(body(confirmation), "/email/confirm/")
+        async with http.get(f"{web}/email/confirm/{'x' * 32}") as wrong:
+            assert wrong.status == 404
+        async with http.get(confirm_url) as confirmed:
+            assert confirmed.status == 200
+            assert "Confirmed" in await confirmed.text()
+        found = await subscriber(seeded_url, "New@example.org")
+        assert found is not None
+        assert found.state is SubscriberState.ACTIVE
+        await publish_appeal(seeded_url, MAY_DAY)
+        [_, appeal] = await sink.wait_for(2)
+        unsubscribe_url = link(body(appeal), "/email/unsubscribe/")
+        # A link scanner's GET changes nothing.
+        async with http.get(unsubscribe_url) as page:
+            assert page.status == 200
+            assert "<button" in await page.text()
+        found = await subscriber(seeded_url, "New@example.org")
+        assert found is not None
+        assert found.state is SubscriberState.ACTIVE
+        # The mail client's one-click POST (RFC 8058).
+        async with http.post(
+            unsubscribe_url,
+            data="List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ) as done:
+            assert done.status == 200
+        found = await subscriber(seeded_url, "New@example.org")
+        assert found is not None
+        assert found.state is SubscriberState.UNSUBSCRIBED
+        async with http.post(f"{web}/email/unsubscribe/{'y' * 32}") as wrong:
+            assert wrong.status == 404
+
+
+async def test_sign_ups_are_limited_and_never_tell_who_is_on_the_list(
+    mail_bot: tuple[BotApiEmulator, str], seeded_url: str, sink: Sink
+) -> None:
+    _, web = mail_bot
+    await add_reader(seeded_url, "member@example.org")
+    answers = []
+    async with aiohttp.ClientSession() as http:
+        for address in ("member@example.org", "twice@example.org", "twice@example.org"):
+            async with http.post(f"{web}/subscribe", data={"email": address}) as answer:
+                answers.append((answer.status, await answer.text()))
+        async with http.post(
+            f"{web}/subscribe", data={"email": "bot@example.org", "website": "spam"}
+        ) as trap:
+            answers.append((trap.status, await trap.text()))
+        async with http.post(f"{web}/subscribe", data={"email": "not an address"}) as bad:
+            assert bad.status == 400
+            assert "does not look like an email address" in await bad.text()
+        async with http.post(f"{web}/subscribe", data={"email": "fifth@example.org"}) as fifth:
+            assert fifth.status == 200
+        async with http.post(f"{web}/subscribe", data={"email": "sixth@example.org"}) as slow:
+            assert slow.status == 429
+    notes = {re.search(r"<strong>(.*?)</strong>", text).group(1) for _, text in answers}  # type: ignore[union-attr]
+    assert len(notes) == 1, "the same answer, on the list or not, honeypot or not"
+    await asyncio.sleep(0.5)
+    # One confirmation and one reminder for the new address; nothing to the member or bot.
+    assert [message["To"] for message in sink.messages] == [
+        "twice@example.org",
+        "twice@example.org",
+        "fifth@example.org",
+    ]
+    assert await subscriber(seeded_url, "bot@example.org") is None
+
+
+async def test_a_4xx_is_tried_again_and_delivered_once(
+    mail_bot: tuple[BotApiEmulator, str], seeded_url: str, sink: Sink
+) -> None:
+    sink.data_answers = ["451 Try again later"]
+    await add_reader(seeded_url, "later@example.org")
+    await publish_appeal(seeded_url, MAY_DAY)
+    await sink.wait_for(1, timeout=30)
+    await asyncio.sleep(1)
+    assert len(sink.to("later@example.org")) == 1
+
+
+async def test_no_such_user_bounces_at_once_and_gets_nothing_more(
+    mail_bot: tuple[BotApiEmulator, str], seeded_url: str, sink: Sink
+) -> None:
+    sink.refuse_rcpt["gone@example.org"] = "550 5.1.1 No such user"
+    await add_reader(seeded_url, "gone@example.org")
+    await add_reader(seeded_url, "here@example.org")
+    await publish_appeal(seeded_url, MAY_DAY)
+    await sink.wait_for(1)
+    async with asyncio.timeout(10):
+        while (found := await subscriber(seeded_url, "gone@example.org")) is not None and (  # noqa: ASYNC110
+            found.state is not SubscriberState.BOUNCED
+        ):
+            await asyncio.sleep(0.1)
+    await publish_appeal(seeded_url, 5)
+    await sink.wait_for(2)
+    assert sink.to("gone@example.org") == []
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        rows = (
+            await session.scalars(
+                select(Delivery).join(Subscriber).where(Subscriber.email == "gone@example.org")
+            )
+        ).all()
+    assert [(row.appeal_id, row.attempts) for row in rows] == [(MAY_DAY, 1)]
+
+
+async def test_a_relay_down_for_a_while_loses_nothing_and_repeats_nothing(
+    emulator: BotApiEmulator, seeded_url: str, sink: Sink
+) -> None:
+    smtp_port, http_port = free_port(), free_port()
+    readers = [f"r{n}@example.org" for n in range(5)]
+    for address in readers:
+        await add_reader(seeded_url, address)
+    async with running_bot(emulator, seeded_url, **mail_settings(smtp_port, http_port)):
+        await publish_appeal(seeded_url, MAY_DAY)
+        await asyncio.sleep(3)  # the relay is down: every delivery waits
+        async with smtp_server(sink, port=smtp_port):
+            await sink.wait_for(5, timeout=40)
+            await asyncio.sleep(1)
+    assert sorted(message["To"] for message in sink.messages) == readers
+
+
+async def test_email_sign_up_from_telegram(
+    mail_bot: tuple[BotApiEmulator, str], seeded_url: str, sink: Sink
+) -> None:
+    bot, _ = mail_bot
+    [usage] = await bot.converse(READER, "/email")
+    assert "/email you@example.org" in usage.text
+    [asked] = await bot.converse(READER, "/email friend@example.org")
+    assert "a confirmation link is on its way" in asked.text
+    [confirmation] = await sink.wait_for(1)
+    assert confirmation["To"] == "friend@example.org"
+    [bad] = await bot.converse(READER, "/email friend-at-example")
+    assert "does not look like an email address" in bad.text
