@@ -12,6 +12,8 @@ import pytest
 from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, seeded_sqlite_template
 from tests.support.databases import DATABASE_KINDS, MigratedDatabase, database
+from tests.support.mail import mail_settings
+from tests.support.smtp import Sink, free_port, smtp_server
 
 # Opt in to the coming PTB behaviour: RetryAfter.retry_after as a timedelta.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -59,3 +61,22 @@ async def bot(emulator: BotApiEmulator, seeded_url: str) -> AsyncIterator[BotApi
     """Run the real service on a seeded database; the test talks to it through the emulator."""
     async with running_bot(emulator, seeded_url):
         yield emulator
+
+
+@pytest.fixture
+def sink() -> Sink:
+    """A real SMTP server's mailbox (the server runs with ``mail_bot``)."""
+    return Sink()
+
+
+@pytest.fixture
+async def mail_bot(
+    emulator: BotApiEmulator, seeded_url: str, sink: Sink
+) -> AsyncIterator[tuple[BotApiEmulator, str]]:
+    """Run the service mailing through a real SMTP server; give the emulator and its web root."""
+    http_port = free_port()
+    async with (
+        smtp_server(sink) as smtp_port,
+        running_bot(emulator, seeded_url, **mail_settings(smtp_port, http_port)),
+    ):
+        yield emulator, f"http://127.0.0.1:{http_port}"

@@ -4,95 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from email.message import EmailMessage
-from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiohttp
-import pytest
 from sqlalchemy import select
 
-from storage.enums import Channel, SubscriberState
+from storage.enums import SubscriberState
 from storage.models import Delivery, Subscriber
-from storage.repo.subscribers import new_token
-from storage.types import utcnow
 from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, sessions_for
-from tests.support.delivery import publish_appeal as publish_for_telegram
+from tests.support.mail import add_reader, body, link, mail_settings, publish_appeal, subscriber
 from tests.support.smtp import Sink, free_port, smtp_server
 
 MAY_DAY = 3
 READER = 9090
-
-
-async def publish_appeal(url: str, appeal_id: int) -> None:
-    """Publish an appeal with email configured, so that email subscribers get it too."""
-    await publish_for_telegram(
-        url, appeal_id, smtp_host="127.0.0.1", mail_from="appeals@example.org"
-    )
-
-
-def mail_settings(smtp_port: int, http_port: int) -> dict[str, Any]:
-    return {
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp_port,
-        "smtp_security": "none",
-        "mail_from": "appeals@example.org",
-        "email_check_deliverability": False,
-        "http_port": http_port,
-        "public_url": f"http://127.0.0.1:{http_port}",
-    }
-
-
-@pytest.fixture
-def sink() -> Sink:
-    return Sink()
-
-
-@pytest.fixture
-async def mail_bot(
-    emulator: BotApiEmulator, seeded_url: str, sink: Sink
-) -> AsyncIterator[tuple[BotApiEmulator, str]]:
-    http_port = free_port()
-    async with (
-        smtp_server(sink) as smtp_port,
-        running_bot(emulator, seeded_url, **mail_settings(smtp_port, http_port)),
-    ):
-        yield emulator, f"http://127.0.0.1:{http_port}"
-
-
-async def add_reader(url: str, address: str) -> str:
-    """Add a confirmed email subscriber; return its unsubscribe token."""
-    token = new_token()
-    async with sessions_for(url) as sessions, sessions.begin() as session:
-        session.add(
-            Subscriber(
-                channel=Channel.EMAIL,
-                email=address,
-                state=SubscriberState.ACTIVE,
-                unsubscribe_token=token,
-                confirmed_at=utcnow(),
-            )
-        )
-    return token
-
-
-async def subscriber(url: str, address: str) -> Subscriber | None:
-    async with sessions_for(url) as sessions, sessions() as session:
-        return await session.scalar(select(Subscriber).where(Subscriber.email == address))
-
-
-def body(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
-def link(text: str, path: str) -> str:
-    found = re.search(rf"(http://[^\s\"<>]+{path}[^\s\"<>]+)", text)
-    assert found, path
-    return found.group(1)
 
 
 async def test_an_appeal_email_has_both_parts_every_header_and_letters_to_open(

@@ -12,7 +12,11 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message as EmailMessage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
@@ -65,6 +69,19 @@ class Sender:
         return f"{self.public_url}/email/settings/{token}"
 
 
+def _utf8() -> Charset:
+    charset = Charset("utf-8")
+    charset.body_encoding = QP  # readable in any client, safe for 8-bit-less relays
+    return charset
+
+
+UTF8 = _utf8()
+
+
+def _header(value: str) -> str:
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
 def build_email(
     sender: Sender,
     to: str,
@@ -75,28 +92,35 @@ def build_email(
     token: str | None,
     bulk: bool = True,
 ) -> EmailMessage:
-    """Return a multipart/alternative message with the list headers of RFC 2369 and 8058."""
-    message = EmailMessage()
-    message["From"] = sender.mail_from
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(domain=sender.domain)
-    message["Auto-Submitted"] = "auto-generated"
+    """Return a multipart/alternative message with the list headers of RFC 2369 and 8058.
+
+    Built with the classic MIME classes: their headers cost a tenth of the modern policy's,
+    which is what lets one process send hundreds of appeals a second.
+    """
     if token is not None:
         unsubscribe = sender.unsubscribe_url(token)
         settings = sender.settings_url(token)
         text = text.replace(UNSUBSCRIBE, unsubscribe).replace(SETTINGS, settings)
         html = html.replace(UNSUBSCRIBE, unsubscribe).replace(SETTINGS, settings) if html else html
-        if bulk:
-            message["List-Id"] = f"{sender.list_id} <{sender.list_id}.{sender.domain}>"
-            message["List-Unsubscribe"] = (
-                f"<{unsubscribe}>, <mailto:{sender.mail_from}?subject=unsubscribe%20{token}>"
-            )
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(text)
+    message: EmailMessage = (
+        MIMEMultipart("alternative") if html else MIMEText(text, "plain", UTF8)  # type: ignore[arg-type]
+    )
+    message["From"] = sender.mail_from
+    message["To"] = _header(to)
+    message["Subject"] = _header(subject)
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=sender.domain)
+    message["Auto-Submitted"] = "auto-generated"
+    if token is not None and bulk:
+        message["List-Id"] = f"{sender.list_id} <{sender.list_id}.{sender.domain}>"
+        message["List-Unsubscribe"] = (
+            f"<{sender.unsubscribe_url(token)}>, "
+            f"<mailto:{sender.mail_from}?subject=unsubscribe%20{token}>"
+        )
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if html:
-        message.add_alternative(html, subtype="html")
+        message.attach(MIMEText(text, "plain", UTF8))  # type: ignore[arg-type]
+        message.attach(MIMEText(html, "html", UTF8))  # type: ignore[arg-type]
     return message
 
 

@@ -1,0 +1,156 @@
+"""Email benchmark: 5,000 appeal emails to an SMTP sink in another process.
+
+    python -m benchmarks.email            # the last line is the JSON result
+    python -m benchmarks.email --quick
+
+Our channel (a pool of reused connections) against, in the same run, one connection per
+message (what Apprise's email plugin does): target >= 500 messages/s, ratio >= 4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+import aiosmtplib
+
+from benchmarks.common import peak_rss_mb, report
+from bot.delivery.channels import Message, Outcome
+from bot.delivery.email_channel import EmailChannel, Sender, SmtpOptions, build_email
+from storage.enums import Channel
+from storage.repo.deliveries import Recipient
+
+SENDER = Sender(mail_from="appeals@example.org", public_url="https://appeals.example.org")
+TEXT = "An urgent appeal.\n\n" + "What happened, and a letter for each office. " * 60
+HTML = "<p>" + TEXT.replace("\n\n", "</p><p>") + "</p>"
+
+
+class Sink:
+    """The SMTP sink process."""
+
+    def __init__(self) -> None:
+        self.process: asyncio.subprocess.Process | None = None
+        self.port = 0
+
+    async def __aenter__(self) -> Sink:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "benchmarks.smtp_sink",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(self.process.stdout.readline(), timeout=30)
+        self.port = int(line.decode().rsplit(" ", 1)[1])
+        return self
+
+    async def counts(self) -> dict[str, int]:
+        assert self.process is not None
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(b"count\n")
+        await self.process.stdin.drain()
+        answer: dict[str, int] = json.loads(await self.process.stdout.readline())
+        return answer
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            await self.process.wait()
+
+
+def recipient(n: int) -> Recipient:
+    return Recipient(
+        subscriber_id=n,
+        channel=Channel.EMAIL,
+        chat_id=None,
+        chat_type=None,
+        email=f"reader{n}@example.org",
+        language="en",
+        active=True,
+        token=f"token-{n:08d}-abcdefghijklmnop",
+    )
+
+
+async def pooled(port: int, messages: int, connections: int) -> tuple[float, int]:
+    """Send through our channel; return seconds and how many it says were sent."""
+    options = SmtpOptions(host="127.0.0.1", port=port, security="none", connections=connections)
+    channel = EmailChannel(options, SENDER, rate=100_000.0)
+    await channel.start()
+    message = Message(text=TEXT, html=HTML, extra={"subject": "Urgent appeal: benchmark"})
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(messages):
+        queue.put_nowait(n)
+    sent = 0
+
+    async def worker() -> None:
+        nonlocal sent
+        while not queue.empty():
+            n = queue.get_nowait()
+            to = recipient(n)
+            await channel.wait_turn(to)
+            if (await channel.send(to, message)).outcome is Outcome.SENT:
+                sent += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections * 2)))
+    seconds = time.perf_counter() - started
+    await channel.close()
+    return seconds, sent
+
+
+async def one_connection_each(port: int, messages: int) -> float:
+    """Connect, send and quit for every message, one after the other; return seconds."""
+    started = time.perf_counter()
+    for n in range(messages):
+        email = build_email(
+            SENDER, f"base{n}@example.org", subject="Baseline", text=TEXT, html=HTML, token="t"
+        )
+        await aiosmtplib.send(email, hostname="127.0.0.1", port=port, start_tls=False)
+    return time.perf_counter() - started
+
+
+async def run(quick: bool) -> dict[str, Any]:
+    messages = 500 if quick else 5_000
+    baseline_messages = 200 if quick else 1_000
+    async with Sink() as sink:
+        seconds, sent = await pooled(sink.port, messages, connections=8)
+        ours = await sink.counts()
+        base_seconds = await one_connection_each(sink.port, baseline_messages)
+        total = await sink.counts()
+    per_s = messages / seconds
+    base_per_s = baseline_messages / base_seconds
+    return {
+        "name": "email",
+        "messages": messages,
+        "seconds": round(seconds, 3),
+        "per_s": round(per_s, 1),
+        "connections": 8,
+        "one_connection_each_per_s": round(base_per_s, 1),
+        "one_connection_each_messages": baseline_messages,
+        "ratio": round(per_s / base_per_s, 2),
+        "target_per_s": 500,
+        "target_ratio": 4,
+        "meets_target": per_s >= 500 and per_s / base_per_s >= 4 and ours["unique"] == messages,
+        "peak_rss_mb": peak_rss_mb(),
+        "lost": messages - ours["unique"],
+        "duplicates": ours["received"] - ours["unique"],
+        "baseline_received": total["received"] - ours["received"],
+        "reported_sent": sent,
+        "http_429": 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    report(asyncio.run(run(parser.parse_args().quick)))
+
+
+if __name__ == "__main__":
+    main()

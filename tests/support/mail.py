@@ -1,0 +1,69 @@
+"""Email test helpers: settings for a bot that mails through a test SMTP server, readers,
+links in messages."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.enums import Channel, SubscriberState
+from storage.models import Subscriber
+from storage.repo.subscribers import new_token
+from storage.types import utcnow
+from tests.support.bot import sessions_for
+from tests.support.delivery import publish_appeal as publish_for_telegram
+
+
+async def publish_appeal(url: str, appeal_id: int) -> None:
+    """Publish an appeal with email configured, so that email subscribers get it too."""
+    await publish_for_telegram(
+        url, appeal_id, smtp_host="127.0.0.1", mail_from="appeals@example.org"
+    )
+
+
+def mail_settings(smtp_port: int, http_port: int) -> dict[str, Any]:
+    return {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port,
+        "smtp_security": "none",
+        "mail_from": "appeals@example.org",
+        "email_check_deliverability": False,
+        "http_port": http_port,
+        "public_url": f"http://127.0.0.1:{http_port}",
+    }
+
+
+async def add_reader(url: str, address: str) -> str:
+    """Add a confirmed email subscriber; return its unsubscribe token."""
+    token = new_token()
+    async with sessions_for(url) as sessions, sessions.begin() as session:
+        session.add(
+            Subscriber(
+                channel=Channel.EMAIL,
+                email=address,
+                state=SubscriberState.ACTIVE,
+                unsubscribe_token=token,
+                confirmed_at=utcnow(),
+            )
+        )
+    return token
+
+
+async def subscriber(url: str, address: str) -> Subscriber | None:
+    async with sessions_for(url) as sessions, sessions() as session:
+        return await session.scalar(select(Subscriber).where(Subscriber.email == address))
+
+
+def body(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def link(text: str, path: str) -> str:
+    found = re.search(rf"(http://[^\s\"<>]+{path}[^\s\"<>]+)", text)
+    assert found, path
+    return found.group(1)
