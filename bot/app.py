@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
@@ -24,7 +25,7 @@ from bot import handlers
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, AppType, BotData, Context
 from bot.delivery.channels import DeliveryChannel
-from bot.delivery.email_channel import EmailChannel, Sender, SmtpOptions
+from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions
 from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.delivery.messages import MessageCache
 from bot.delivery.telegram_channel import TelegramChannel
@@ -42,6 +43,7 @@ from bot.services.cases import CaseService
 from bot.services.drafts import DraftService
 from bot.services.email import Confirmation, EmailService
 from bot.services.lookup import CaseIndex
+from bot.services.monitoring import MonitoringService
 from bot.services.outcomes import OutcomeService
 from bot.services.publishing import PublishingService
 from bot.services.resolve import Resolver
@@ -134,7 +136,10 @@ def build_channels(
         )
     if settings.smtp_host:
         channels[Channel.EMAIL] = EmailChannel(
-            smtp_options(settings), mail_sender(settings), rate=settings.smtp_rate
+            smtp_options(settings),
+            mail_sender(settings),
+            rate=settings.smtp_rate,
+            dkim=dkim_signer(settings),
         )
     return channels
 
@@ -154,6 +159,17 @@ def smtp_options(settings: Settings) -> SmtpOptions:
     )
 
 
+def dkim_signer(settings: Settings) -> Dkim | None:
+    """Return the DKIM signer, if the operator gave a selector, a domain and a key."""
+    if not (settings.dkim_selector and settings.dkim_domain and settings.dkim_key_file):
+        return None
+    try:
+        key = Path(settings.dkim_key_file).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"APPEALBOT_DKIM_KEY_FILE cannot be read: {exc.strerror}") from None
+    return Dkim(selector=settings.dkim_selector, domain=settings.dkim_domain, key=key)
+
+
 def mail_sender(settings: Settings) -> Sender:
     """Return who alert emails come from and where their links point."""
     return Sender(mail_from=settings.mail_from, public_url=settings.public_url)
@@ -168,6 +184,7 @@ def build_services(
     ages: AgePolicy,
     mailer: EmailChannel | None = None,
     confirmation: Confirmation | None = None,
+    engine: DeliveryEngine | None = None,
 ) -> Services:
     """Build every service over one database, telling ``delivery`` what to send."""
     index = CaseIndex()
@@ -205,6 +222,12 @@ def build_services(
         ),
         admins=AdminService(db, configured=settings.admin_ids),
         stats=StatsService(db),
+        monitoring=MonitoringService(
+            db,
+            smtp=mailer.reachable if mailer is not None else None,
+            delivery_alive=(lambda: engine.alive) if engine is not None else None,
+            outcomes=(lambda: dict(engine.stats.outcomes)) if engine is not None else dict,
+        ),
     )
 
 
@@ -261,6 +284,7 @@ async def open_app(
             ages=ages,
             mailer=mailer if isinstance(mailer, EmailChannel) else None,
             confirmation=presenter.confirmation,
+            engine=delivery,
         )
         yield App(
             settings=settings,

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     mail_from: str = ""
     smtp_rate: float = Field(default=50.0, gt=0)
     smtp_connections: int = Field(default=4, ge=1, le=50)
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None
+    dkim_key_file: str | None = None
     # Off only in tests: signing up checks that the address's domain takes mail.
     email_check_deliverability: bool = True
 
@@ -89,6 +92,9 @@ class Settings(BaseSettings):
     def _sender(self) -> Settings:
         if self.smtp_host and "@" not in self.mail_from:
             raise ValueError("APPEALBOT_MAIL_FROM must be an email address when SMTP is set")
+        dkim = (self.dkim_selector, self.dkim_domain, self.dkim_key_file)
+        if any(dkim) and not all(dkim):
+            raise ValueError("DKIM needs all three: APPEALBOT_DKIM_SELECTOR, _DOMAIN and _KEY_FILE")
         return self
 
     @property

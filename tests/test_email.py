@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
+import subprocess
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiohttp
+import dkim
 from sqlalchemy import select
 
-from storage.enums import SubscriberState
+from bot.delivery.channels import Message, Outcome
+from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions
+from storage.enums import Channel, SubscriberState
 from storage.models import Delivery, Subscriber
+from storage.repo.deliveries import Recipient
 from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, sessions_for
 from tests.support.mail import add_reader, body, link, mail_settings, publish_appeal, subscriber
@@ -207,3 +214,74 @@ async def test_email_sign_up_from_telegram(
     assert confirmation["To"] == "friend@example.org"
     [bad] = await bot.converse(READER, "/email friend-at-example")
     assert "does not look like an email address" in bad.text
+
+
+async def test_health_and_metrics_for_operators_say_counts_never_who(
+    mail_bot: tuple[BotApiEmulator, str], seeded_url: str, sink: Sink
+) -> None:
+    _, web = mail_bot
+    await add_reader(seeded_url, "counted@example.org")
+    await publish_appeal(seeded_url, MAY_DAY)
+    await sink.wait_for(1)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{web}/healthz") as health:
+            assert health.status == 200
+            assert await health.json() == {
+                "ok": True,
+                "database": True,
+                "smtp": True,
+                "delivery": True,
+            }
+        async with http.get(f"{web}/metrics") as metrics:
+            assert metrics.status == 200
+            text = await metrics.text()
+    assert 'appealbot_subscribers{channel="email",state="active"} 1.0' in text
+    assert "appealbot_deliveries{" in text
+    assert "appealbot_queue_depth" in text
+    assert "@" not in text, "no address, ever"
+
+
+async def test_health_says_when_the_relay_is_down(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    http_port = free_port()
+    async with (
+        running_bot(emulator, seeded_url, **mail_settings(free_port(), http_port)),
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{http_port}/healthz") as health,
+    ):
+        assert health.status == 503
+        assert (await health.json())["smtp"] is False
+
+
+async def test_dkim_signs_the_list_headers_when_configured(sink: Sink, tmp_path: Path) -> None:
+    key = tmp_path / "dkim.pem"
+
+    def make_key() -> bytes:
+        subprocess.run(
+            ["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True
+        )
+        run = ["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"]
+        return subprocess.run(run, check=True, capture_output=True).stdout
+
+    public = await asyncio.to_thread(make_key)
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    sender = Sender(mail_from="appeals@example.org", public_url="https://appeals.example.org")
+    async with smtp_server(sink) as port:
+        channel = EmailChannel(
+            SmtpOptions(host="127.0.0.1", port=port, security="none", connections=1),
+            sender,
+            rate=100.0,
+            dkim=Dkim(selector="s1", domain="example.org", key=key.read_bytes()),
+        )
+        await channel.start()
+        to = Recipient(None, Channel.EMAIL, None, None, "r@example.org", "en", True, "t" * 32)
+        result = await channel.send(to, Message(text="Hello %%UNSUBSCRIBE_URL%%", html="<p>Hi</p>"))
+        await channel.close()
+    assert result.outcome is Outcome.SENT
+    [raw] = sink.raw
+    signature = raw.split(b"\r\n\r\n")[0].decode()
+    assert "DKIM-Signature:" in signature
+    for header in ("list-unsubscribe", "list-unsubscribe-post", "from"):
+        assert header in signature.lower().split("h=")[1].split(";")[0]
+    assert dkim.verify(raw, dnsfunc=lambda name, timeout=5: record)

@@ -20,6 +20,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
+import dkim
 
 from bot.delivery.channels import Message, Outcome, Result, Turn
 from storage.enums import Channel
@@ -45,6 +46,31 @@ class SmtpOptions:
     password: str | None = None
     timeout: float = 20.0
     connections: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Dkim:
+    """DKIM signing by appealbot itself (else the relay signs)."""
+
+    selector: str
+    domain: str
+    key: bytes  # the private key, PEM
+
+    SIGNED = (
+        b"From", b"To", b"Subject", b"Date", b"Message-ID", b"List-Id",
+        b"List-Unsubscribe", b"List-Unsubscribe-Post",
+    )  # fmt: skip
+
+    def sign(self, message: bytes) -> bytes:
+        """Return the message with a DKIM-Signature header covering the list headers."""
+        signature = dkim.sign(
+            message,
+            self.selector.encode(),
+            self.domain.encode(),
+            self.key,
+            include_headers=[h for h in self.SIGNED if h.lower() + b":" in message.lower()],
+        )
+        return bytes(signature) + message
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +178,12 @@ class EmailChannel:
 
     channel = Channel.EMAIL
 
-    def __init__(self, options: SmtpOptions, sender: Sender, *, rate: float) -> None:
+    def __init__(
+        self, options: SmtpOptions, sender: Sender, *, rate: float, dkim: Dkim | None = None
+    ) -> None:
         self._options = options
         self.sender = sender
+        self._dkim = dkim
         self._interval = 1.0 / rate
         self._next = 0.0
         self._pace = asyncio.Lock()
@@ -199,6 +228,18 @@ class EmailChannel:
             timeout=options.timeout,
         )
 
+    async def reachable(self) -> bool:
+        """Tell whether the relay answers (a connection, a NOOP, a QUIT)."""
+        client = self._client()
+        try:
+            await client.connect()
+            await client.noop()
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()
+            return False
+        return True
+
     async def deliver(self, message: EmailMessage) -> None:
         """Send one message on a pooled connection (opened, or opened again, as needed)."""
         await self.start()
@@ -207,7 +248,11 @@ class EmailChannel:
             if client is None or not client.is_connected:
                 client = self._client()
                 await client.connect()
-            await client.send_message(message)
+            if self._dkim is None:
+                await client.send_message(message)
+            else:
+                signed = self._dkim.sign(message.as_bytes())
+                await client.sendmail(self.sender.mail_from, [str(message["To"])], signed)
         except aiosmtplib.SMTPServerDisconnected:
             client = None
             raise

@@ -228,6 +228,12 @@ class DeliveryEngine:
         """Return how many rows are claimed and not yet recorded."""
         return len(self._in_flight)
 
+    @property
+    def alive(self) -> bool:
+        """Tell whether the engine runs: its tasks are up and none has died."""
+        tasks = [self._dispatcher, self._recorder, self._heart]
+        return not self._stopping and all(task is not None and not task.done() for task in tasks)
+
     # ---- heartbeat -------------------------------------------------------------------------
 
     async def _heartbeat_loop(self) -> None:

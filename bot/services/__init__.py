@@ -17,6 +17,7 @@ from bot.services.cases import CaseService
 from bot.services.drafts import DraftService
 from bot.services.email import EmailService
 from bot.services.lookup import CaseIndex
+from bot.services.monitoring import MonitoringService
 from bot.services.outcomes import OutcomeService
 from bot.services.publishing import PublishingService
 from bot.services.resolve import Resolver
@@ -45,3 +46,4 @@ class Services:
     email: EmailService
     admins: AdminService
     stats: StatsService
+    monitoring: MonitoringService

@@ -1,5 +1,5 @@
 """HTTP endpoints, served in the same process as the bot: the email sign-up page, confirm,
-unsubscribe (one click, RFC 8058) and settings links, and the health check."""
+unsubscribe (one click, RFC 8058) and settings links, /healthz and /metrics."""
 
 from __future__ import annotations
 
@@ -7,15 +7,10 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.services import Services
-from bot.web import email
+from bot.web import email, monitoring
 from bot.web.pages import PAGES_KEY, Pages
 
 SERVICES_KEY = email.SERVICES_KEY
-
-
-async def health(_request: web.Request) -> web.Response:
-    """Answer that the service is up."""
-    return web.json_response({"ok": True})
 
 
 def build_web_app(services: Services, pages: Pages) -> web.Application:
@@ -23,7 +18,7 @@ def build_web_app(services: Services, pages: Pages) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
     app[SERVICES_KEY] = services
     app[PAGES_KEY] = pages
-    app.router.add_get("/healthz", health)
+    monitoring.add_routes(app.router)
     email.add_routes(app.router)
     return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import AppealStatus, Channel, DeliveryState, SubscriberState
@@ -87,3 +87,19 @@ async def recent_broadcasts(session: AsyncSession, *, limit: int = 5) -> list[Br
             )
         )
     return figures
+
+
+async def delivery_counts(session: AsyncSession) -> dict[tuple[Channel, DeliveryState], int]:
+    """Count deliveries by channel and state."""
+    statement = select(Delivery.channel, Delivery.state, func.count()).group_by(
+        Delivery.channel, Delivery.state
+    )
+    return {
+        (Channel(row[0]), DeliveryState(row[1])): int(row[2])
+        for row in await session.execute(statement)
+    }
+
+
+async def ping(session: AsyncSession) -> None:
+    """Ask the database something trivial (a health check)."""
+    await session.execute(select(literal(1)))

@@ -27,6 +27,7 @@ class Sink:
     """Keeps every message it accepts; answers what a test tells it to."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # as they came, for signature checks
     refuse_rcpt: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
     data_answers: list[str] = field(default_factory=list)  # next DATA answers, then 250
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
@@ -44,6 +45,7 @@ class Sink:
     ) -> str:
         if self.data_answers:
             return self.data_answers.pop(0)
+        self.raw.append(envelope.content)
         parsed = email.message_from_bytes(envelope.content, policy=default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
