@@ -32,6 +32,7 @@ from bot.delivery.telegram_channel import TelegramChannel
 from bot.extract.fetch import FetchOptions
 from bot.handlers import menus
 from bot.handlers.table import COMMANDS
+from bot.jobs import sweeps
 from bot.jobs.progress import ProgressReporter
 from bot.presentation.labels import case_status_label
 from bot.presentation.render import Presenter
@@ -382,11 +383,21 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
             await application.start()
             assert application.updater is not None
             assert application.job_queue is not None
+            if delivery is not None:
+                await delivery.start()
+            # The web endpoints (health, email links) answer before the bot takes updates.
+            pages = Pages(app.presenter.templates)
+            web_runner = await start_web(app.settings, app.services, pages)
             await application.updater.start_polling(
                 allowed_updates=Update.ALL_TYPES, error_callback=health.failed
             )
-            if delivery is not None:
-                await delivery.start()
+            if app.services.email.enabled:
+                application.job_queue.run_repeating(
+                    sweeps.expire_sign_ups,
+                    interval=sweeps.EXPIRE_EVERY,
+                    first=30.0,
+                    name="expire-sign-ups",
+                )
             application.job_queue.run_repeating(
                 _report_progress,
                 interval=PROGRESS_EVERY,
@@ -394,7 +405,6 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
                 name="broadcast-progress",
                 data=app.reporter,
             )
-            web_runner = await start_web(app.settings, app.services, Pages(app.presenter.templates))
             log.info("appealbot is running")
             await stop.wait()
             log.info("stopping")

@@ -18,6 +18,8 @@ from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions
 from storage.enums import Channel, SubscriberState
 from storage.models import Delivery, Subscriber
 from storage.repo.deliveries import Recipient
+from storage.repo.subscribers import new_token
+from storage.types import utcnow
 from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, sessions_for
 from tests.support.mail import add_reader, body, link, mail_settings, publish_appeal, subscriber
@@ -285,3 +287,32 @@ async def test_dkim_signs_the_list_headers_when_configured(sink: Sink, tmp_path:
     for header in ("list-unsubscribe", "list-unsubscribe-post", "from"):
         assert header in signature.lower().split("h=")[1].split(";")[0]
     assert dkim.verify(raw, dnsfunc=lambda name, timeout=5: record)
+
+
+async def test_unconfirmed_sign_ups_expire_after_seven_days(seeded_url: str) -> None:
+    from datetime import timedelta
+
+    from tests.support.app import app_for
+
+    now = utcnow()
+    async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
+        for address, age in (("old@example.org", 8), ("young@example.org", 6)):
+            session.add(
+                Subscriber(
+                    channel=Channel.EMAIL,
+                    email=address,
+                    state=SubscriberState.PENDING,
+                    confirm_token=f"{address[:5]}-token-0123456789abcdef",
+                    unsubscribe_token=new_token(),
+                    created_at=now - timedelta(days=age),
+                    updated_at=now,
+                )
+            )
+    async with app_for(seeded_url) as app:
+        assert not await app.services.email.confirm("old@e-token-0123456789abcdef")
+        assert await app.services.email.expire() == 1
+        assert await app.services.email.confirm("young-token-0123456789abcdef")
+    assert await subscriber(seeded_url, "old@example.org") is None
+    young = await subscriber(seeded_url, "young@example.org")
+    assert young is not None
+    assert young.state is SubscriberState.ACTIVE
