@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.delivery.channels import Message, Outcome
 from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions
 from storage.enums import Channel, SubscriberState
-from storage.models import Delivery, Subscriber
+from storage.models import Case, Delivery, Subscriber
 from storage.repo.deliveries import Recipient
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
@@ -316,3 +316,36 @@ async def test_unconfirmed_sign_ups_expire_after_seven_days(seeded_url: str) -> 
     young = await subscriber(seeded_url, "young@example.org")
     assert young is not None
     assert young.state is SubscriberState.ACTIVE
+
+
+async def test_a_reader_chooses_urgency_countries_and_cases_on_the_settings_page(
+    mail_bot: tuple[BotApiEmulator, str], seeded_url: str
+) -> None:
+    from sqlalchemy.orm import selectinload
+
+    _, web = mail_bot
+    token = await add_reader(seeded_url, "chooser@example.org")
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        kurmanov = await session.scalar(select(Case.id).where(Case.slug == "ainur-kurmanov"))
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{web}/email/settings/{token}") as page:
+            assert page.status == 200
+            text = await page.text()
+        assert 'name="country" value="KZ"' in text
+        assert f'name="case" value="{kurmanov}"' in text
+        form = [("urgent_only", "1"), ("country", "KZ"), ("country", "XX"), ("case", str(kurmanov))]
+        async with http.post(f"{web}/email/settings/{token}", data=form) as saved:
+            assert saved.status == 200
+            assert "Saved." in await saved.text()
+        async with http.get(f"{web}/email/settings/{'z' * 32}") as wrong:
+            assert wrong.status == 404
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        chooser = await session.scalar(
+            select(Subscriber)
+            .where(Subscriber.email == "chooser@example.org")
+            .options(selectinload(Subscriber.followed), selectinload(Subscriber.country_filter))
+        )
+    assert chooser is not None
+    assert chooser.urgent_only
+    assert chooser.countries == ["KZ"], "an unknown country is dropped"
+    assert [case.id for case in chooser.followed] == [kurmanov]

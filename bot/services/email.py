@@ -24,10 +24,12 @@ from bot.delivery.email_channel import Sender, build_email
 from core.errors import BadInputError
 from storage.database import Database
 from storage.enums import Channel, SubscriberState
+from storage.repo.cases import list_countries, list_open_cases
 from storage.repo.subscribers import (
     expire_sign_ups,
     get_by_confirm_token,
     get_by_unsubscribe_token,
+    set_filters,
     sign_up_email,
 )
 from storage.types import utcnow
@@ -49,10 +51,21 @@ class Mailer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class EmailSettings:
-    """What an address receives: every appeal or urgent ones only; at once or in a digest."""
+    """What an address receives: every appeal or urgent ones only, from which countries
+    (none chosen: every country), and the cases it follows whatever its other choices."""
 
     urgent_only: bool
     digest: bool
+    countries: tuple[str, ...] = ()
+    followed: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EmailChoices:
+    """What an address could choose from: the countries and open cases the public sees."""
+
+    countries: tuple[str, ...]
+    cases: tuple[tuple[int, str], ...]
 
 
 class SignUp(StrEnum):
@@ -200,26 +213,48 @@ class EmailService:
             subscriber.state = SubscriberState.UNSUBSCRIBED
             return True
 
-    async def settings(self, token: str) -> EmailSettings | None:
-        """Return what a subscribed address receives, by its settings link."""
+    async def settings(self, token: str) -> tuple[EmailSettings, EmailChoices] | None:
+        """Return what a subscribed address receives, and what it could choose from."""
         async with self._db.read() as session:
             subscriber = await get_by_unsubscribe_token(session, token)
             if subscriber is None or subscriber.channel is not Channel.EMAIL:
                 return None
             if subscriber.state is not SubscriberState.ACTIVE:
                 return None
-            return EmailSettings(urgent_only=subscriber.urgent_only, digest=subscriber.digest)
+            current = EmailSettings(
+                urgent_only=subscriber.urgent_only,
+                digest=subscriber.digest,
+                countries=tuple(subscriber.countries),
+                followed=tuple(case.id for case in subscriber.followed),
+            )
+            choices = EmailChoices(
+                countries=tuple(await list_countries(session)),
+                cases=tuple((case.id, case.name) for case in await list_open_cases(session)),
+            )
+            return current, choices
 
     async def change(self, token: str, wanted: EmailSettings) -> bool:
-        """Change what a subscribed address receives; return whether the link was good."""
+        """Change what a subscribed address receives; return whether the link was good.
+
+        Only countries and cases the public can see are kept.
+        """
         async with self._db.unit() as unit:
-            subscriber = await get_by_unsubscribe_token(unit.session, token)
+            session = unit.session
+            subscriber = await get_by_unsubscribe_token(session, token)
             if subscriber is None or subscriber.channel is not Channel.EMAIL:
                 return False
             if subscriber.state is not SubscriberState.ACTIVE:
                 return False
+            known = set(await list_countries(session))
+            public = {case.id: case for case in await list_open_cases(session)}
             subscriber.urgent_only = wanted.urgent_only
             subscriber.digest = wanted.digest
+            await set_filters(
+                session,
+                subscriber,
+                countries=[code for code in wanted.countries if code in known],
+                cases=[public[case_id] for case_id in wanted.followed if case_id in public],
+            )
             return True
 
     async def expire(self) -> int:

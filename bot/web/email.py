@@ -85,10 +85,11 @@ async def settings_page(request: web.Request) -> web.Response:
     """What this address gets, to change."""
     pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
     token = request.match_info["token"]
-    current = await services.email.settings(token)
-    if current is None:
+    found = await services.email.settings(token)
+    if found is None:
         return pages.message(*NOT_FOUND, status=404)
-    return pages.page("settings", token=token, settings=current, note=None)
+    current, choices = found
+    return pages.page("settings", token=token, settings=current, choices=choices, note=None)
 
 
 async def change_settings(request: web.Request) -> web.Response:
@@ -96,12 +97,22 @@ async def change_settings(request: web.Request) -> web.Response:
     pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
     token = request.match_info["token"]
     form = await request.post()
-    current = await services.email.settings(token)
-    if current is None:
+    found = await services.email.settings(token)
+    if found is None:
         return pages.message(*NOT_FOUND, status=404)
-    wanted = EmailSettings(urgent_only=form.get("urgent_only") == "1", digest=current.digest)
+    current, _ = found
+    picked = [str(value) for value in form.getall("case", [])]
+    followed = tuple(int(value) for value in picked if value.isdigit() and len(value) < 10)
+    wanted = EmailSettings(
+        urgent_only=form.get("urgent_only") == "1",
+        digest=current.digest,
+        countries=tuple(str(v)[:2] for v in form.getall("country", [])),
+        followed=followed,
+    )
     await services.email.change(token, wanted)
-    return pages.page("settings", token=token, settings=wanted, note="Saved.")
+    saved = await services.email.settings(token)
+    assert saved is not None
+    return pages.page("settings", token=token, settings=saved[0], choices=saved[1], note="Saved.")
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

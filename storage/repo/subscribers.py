@@ -99,7 +99,21 @@ async def get_by_confirm_token(session: AsyncSession, token: str) -> Subscriber 
 
 async def get_by_unsubscribe_token(session: AsyncSession, token: str) -> Subscriber | None:
     """Return the subscriber whose unsubscribe (and settings) links carry this token."""
-    return await session.scalar(select(Subscriber).where(Subscriber.unsubscribe_token == token))
+    statement = (
+        select(Subscriber)
+        .where(Subscriber.unsubscribe_token == token)
+        .options(selectinload(Subscriber.followed), selectinload(Subscriber.country_filter))
+    )
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def set_filters(
+    session: AsyncSession, subscriber: Subscriber, *, countries: list[str], cases: list[Case]
+) -> None:
+    """Replace what a subscriber limits appeals to (countries) and the cases it follows."""
+    subscriber.country_filter = [SubscriberCountry(country=code) for code in sorted(set(countries))]
+    subscriber.followed = list({case.id: case for case in cases}.values())
+    await session.flush()
 
 
 async def sign_up_email(
