@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
@@ -18,8 +17,8 @@ from storage.models import Delivery
 from tests.emulator import BotApiEmulator, Limits
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers, publish_appeal
+from tests.support.processes import clean_env, start_run
 
-REPO = Path(__file__).resolve().parent.parent
 MAY_DAY = 3
 ADMIN = 99
 
@@ -81,14 +80,12 @@ async def test_kill_9_mid_broadcast_then_restart_loses_nobody(
     async with sessions_for(seeded_url) as sessions:
         await add_subscribers(sessions, chats)
     # A paid broadcast, so that the strict emulator allows 60 a second; default leases.
-    env = {key: value for key, value in os.environ.items() if not key.startswith("APPEALBOT_")}
-    env.update(
+    env = clean_env(
         APPEALBOT_TELEGRAM_TOKEN=emulator.token,
         APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
         APPEALBOT_DATABASE_URL=seeded_url,
         APPEALBOT_TELEGRAM_PAID_BROADCAST="true",
         APPEALBOT_TELEGRAM_PAID_RATE=str(rate),
-        PYTHONPATH=str(REPO),
     )
 
     async def start() -> asyncio.subprocess.Process:
@@ -145,30 +142,14 @@ async def test_sigterm_mid_broadcast_leaves_nothing_claimed(
     chats = list(range(6_001, 6_201))
     async with sessions_for(seeded_url) as sessions:
         await add_subscribers(sessions, chats)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("APPEALBOT_")}
-    env.update(
+    env = clean_env(
         APPEALBOT_TELEGRAM_TOKEN=emulator.token,
         APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
         APPEALBOT_DATABASE_URL=seeded_url,
         APPEALBOT_HTTP_PORT="0",
-        PYTHONPATH=str(REPO),
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_run(emulator, tmp_path, env)
     try:
-        deadline = time.monotonic() + 60
-        while emulator.world.counters.calls["getupdates"] < 1:
-            assert process.returncode is None
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.05)
         await publish_appeal(seeded_url, MAY_DAY)
         await emulator.wait_until(lambda: emulator.stats["delivered"] >= 40, timeout=30)
     finally:

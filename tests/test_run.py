@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -15,15 +13,7 @@ from storage.engine import create_engine, create_sessionmaker
 from storage.models import Appeal, Case
 from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """Return the environment without any APPEALBOT_ setting, plus ``extra``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("APPEALBOT_")}
-    env.update(extra)
-    return env
+from tests.support.processes import clean_env, start_run
 
 
 async def run_and_wait(tmp_path: Path, **env: str) -> tuple[int, str, str]:
@@ -36,7 +26,6 @@ async def run_and_wait(tmp_path: Path, **env: str) -> tuple[int, str, str]:
         cwd=tmp_path,
         env=clean_env(
             APPEALBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
-            PYTHONPATH=str(REPO),
             **env,
         ),
         stdout=asyncio.subprocess.PIPE,
@@ -68,24 +57,9 @@ async def test_run_serves_a_fresh_database_and_stops_on_sigterm(
         APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
         APPEALBOT_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
         APPEALBOT_HTTP_PORT="0",
-        PYTHONPATH=str(REPO),
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_run(emulator, tmp_path, env)
     try:
-        deadline = time.monotonic() + 60
-        while emulator.world.counters.calls["getupdates"] < 1:
-            assert process.returncode is None, "the service exited early"
-            assert time.monotonic() < deadline, "the service did not start polling"
-            await asyncio.sleep(0.05)
         [welcome] = await emulator.converse(501, "/start", timeout=10)
         assert "urgent appeals" in welcome.text
         assert {command["command"] for command in emulator.commands} >= {"start", "help"}

@@ -1,0 +1,46 @@
+"""The service as a separate process, as an operator runs it: a clean environment, a start."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+from tests.emulator import BotApiEmulator
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """Return the environment without any APPEALBOT_ setting, plus ``extra``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("APPEALBOT_")}
+    env.update(PYTHONPATH=str(REPO), **extra)
+    return env
+
+
+async def start_run(
+    emulator: BotApiEmulator, cwd: Path, env: dict[str, str], *, timeout: float = 60.0
+) -> asyncio.subprocess.Process:
+    """Start `appealbot run` and wait until it polls the emulator."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    deadline = time.monotonic() + timeout
+    while emulator.world.counters.calls["getupdates"] < 1:
+        if process.returncode is not None:
+            raise AssertionError("the service exited early")
+        if time.monotonic() > deadline:
+            process.kill()
+            await process.wait()
+            raise AssertionError("the service did not start polling")
+        await asyncio.sleep(0.05)
+    return process
