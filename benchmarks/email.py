@@ -108,10 +108,17 @@ async def one_connection_each(port: int, messages: int) -> float:
     """Connect, send and quit for every message, one after the other; return seconds."""
     started = time.perf_counter()
     for n in range(messages):
-        email = build_email(
+        mail = build_email(
             SENDER, f"base{n}@example.org", subject="Baseline", text=TEXT, html=HTML, token="t"
         )
-        await aiosmtplib.send(email, hostname="127.0.0.1", port=port, start_tls=False)
+        await aiosmtplib.send(
+            mail.data,
+            sender=mail.mail_from,
+            recipients=[mail.to],
+            hostname="127.0.0.1",
+            port=port,
+            start_tls=False,
+        )
     return time.perf_counter() - started
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import email
 import re
 import subprocess
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -14,7 +17,7 @@ import dkim
 from sqlalchemy import select
 
 from bot.delivery.channels import Message, Outcome
-from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions
+from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions, build_email
 from storage.enums import Channel, SubscriberState
 from storage.models import Case, Delivery, Subscriber
 from storage.repo.deliveries import Recipient
@@ -66,6 +69,32 @@ async def test_an_appeal_email_has_both_parts_every_header_and_letters_to_open(
     assert query["subject"][0].endswith(": a letter of concern")
     assert query["body"][0].startswith(("Dear ", "Your "))
     assert "robert.cwi@gmail.com" in query["cc"][0]
+
+
+def test_a_message_survives_the_wire_whatever_its_text_holds() -> None:
+    sender = Sender(mail_from="appeals@example.org", public_url="https://appeals.example.org")
+    text = (
+        "Суд над Айнур Курмановой: 3 = 3.\n.a line that starts with a dot\n"
+        + "word " * 60
+        + "\ntrailing space \n\nUnsubscribe: %%UNSUBSCRIBE_URL%%"
+    )
+    html = '<p class="x">' + "Ä&amp;" * 50 + "</p>"
+    mail = build_email(
+        sender, "reader@example.org", subject="Обращение: суд", text=text, html=html, token="tok"
+    )
+    lines = mail.data.split(b"\r\n")
+    assert all(len(line) <= 78 for line in lines), "no line longer than RFC 5322 advises"
+    assert b"\n" not in mail.data.replace(b"\r\n", b"")
+    parsed = email.message_from_bytes(mail.data, policy=default)
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["Subject"] == "Обращение: суд"
+    plain, page = parsed.get_body(("plain",)), parsed.get_body(("html",))
+    assert plain is not None
+    assert page is not None
+    expected = text.replace("%%UNSUBSCRIBE_URL%%", sender.unsubscribe_url("tok"))
+    assert plain.get_content().replace("\r\n", "\n").rstrip("\n") == expected
+    assert page.get_content().replace("\r\n", "\n").rstrip("\n") == html
+    assert parsed["List-Unsubscribe"].startswith("<https://appeals.example.org/email/unsub")
 
 
 async def test_double_opt_in_over_http_then_one_click_unsubscribe(

@@ -9,14 +9,12 @@ not answer makes every delivery wait, without using up attempts, until it is bac
 from __future__ import annotations
 
 import asyncio
+import binascii
 import logging
+import secrets
 import time
 from dataclasses import dataclass
-from email.charset import QP, Charset
 from email.header import Header
-from email.message import Message as EmailMessage
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
@@ -95,17 +93,27 @@ class Sender:
         return f"{self.public_url}/email/settings/{token}"
 
 
-def _utf8() -> Charset:
-    charset = Charset("utf-8")
-    charset.body_encoding = QP  # readable in any client, safe for 8-bit-less relays
-    return charset
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """One message as it goes on the wire, and whom it is for."""
 
-
-UTF8 = _utf8()
+    to: str
+    data: bytes
+    mail_from: str
 
 
 def _header(value: str) -> str:
-    return value if value.isascii() else Header(value, "utf-8").encode()
+    return value if value.isascii() else Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _part(subtype: str, body: str) -> bytes:
+    # Quoted-printable: readable in any client, safe for relays without 8BITMIME, and its
+    # output never holds "=_", which is why the boundary starts with it.
+    encoded = binascii.b2a_qp(body.replace("\r\n", "\n").encode("utf-8"), istext=True)
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    ).encode() + encoded.replace(b"\n", b"\r\n")
 
 
 def build_email(
@@ -117,37 +125,53 @@ def build_email(
     html: str | None,
     token: str | None,
     bulk: bool = True,
-) -> EmailMessage:
+) -> Mail:
     """Return a multipart/alternative message with the list headers of RFC 2369 and 8058.
 
-    Built with the classic MIME classes: their headers cost a tenth of the modern policy's,
-    which is what lets one process send hundreds of appeals a second.
+    Written straight to bytes: the email package's generator costs several times more than
+    the sending, and an appeal goes to thousands of readers a few seconds apart.
     """
     if token is not None:
         unsubscribe = sender.unsubscribe_url(token)
         settings = sender.settings_url(token)
         text = text.replace(UNSUBSCRIBE, unsubscribe).replace(SETTINGS, settings)
         html = html.replace(UNSUBSCRIBE, unsubscribe).replace(SETTINGS, settings) if html else html
-    message: EmailMessage = (
-        MIMEMultipart("alternative") if html else MIMEText(text, "plain", UTF8)  # type: ignore[arg-type]
-    )
-    message["From"] = sender.mail_from
-    message["To"] = _header(to)
-    message["Subject"] = _header(subject)
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(domain=sender.domain)
-    message["Auto-Submitted"] = "auto-generated"
+    headers = [
+        f"From: {sender.mail_from}",
+        f"To: {_header(to)}",
+        f"Subject: {_header(subject)}",
+        f"Date: {format_datetime(utcnow())}",
+        f"Message-ID: {make_msgid(domain=sender.domain)}",
+        "MIME-Version: 1.0",
+        "Auto-Submitted: auto-generated",
+    ]
     if token is not None and bulk:
-        message["List-Id"] = f"{sender.list_id} <{sender.list_id}.{sender.domain}>"
-        message["List-Unsubscribe"] = (
-            f"<{sender.unsubscribe_url(token)}>, "
-            f"<mailto:{sender.mail_from}?subject=unsubscribe%20{token}>"
-        )
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        headers += [
+            f"List-Id: {sender.list_id} <{sender.list_id}.{sender.domain}>",
+            f"List-Unsubscribe: <{sender.unsubscribe_url(token)}>,\r\n"
+            f" <mailto:{sender.mail_from}?subject=unsubscribe%20{token}>",
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+        ]
     if html:
-        message.attach(MIMEText(text, "plain", UTF8))  # type: ignore[arg-type]
-        message.attach(MIMEText(html, "html", UTF8))  # type: ignore[arg-type]
-    return message
+        boundary = f"=_{secrets.token_hex(12)}"
+        headers.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
+        dash = f"--{boundary}\r\n".encode()
+        body = b"".join(
+            (
+                dash,
+                _part("plain", text),
+                b"\r\n",
+                dash,
+                _part("html", html),
+                f"\r\n--{boundary}--\r\n".encode(),
+            )
+        )
+        head = "\r\n".join(headers).encode() + b"\r\n\r\n"
+    else:
+        part = _part("plain", text)
+        head, _, body = part.partition(b"\r\n\r\n")
+        head = "\r\n".join(headers).encode() + b"\r\n" + head + b"\r\n\r\n"
+    return Mail(to=to, data=head + body, mail_from=sender.mail_from)
 
 
 def classify(exc: BaseException) -> Result:
@@ -240,7 +264,7 @@ class EmailChannel:
             return False
         return True
 
-    async def deliver(self, message: EmailMessage) -> None:
+    async def deliver(self, mail: Mail) -> None:
         """Send one message on a pooled connection (opened, or opened again, as needed)."""
         await self.start()
         client = await self._pool.get()
@@ -248,11 +272,8 @@ class EmailChannel:
             if client is None or not client.is_connected:
                 client = self._client()
                 await client.connect()
-            if self._dkim is None:
-                await client.send_message(message)
-            else:
-                signed = self._dkim.sign(message.as_bytes())
-                await client.sendmail(self.sender.mail_from, [str(message["To"])], signed)
+            data = mail.data if self._dkim is None else self._dkim.sign(mail.data)
+            await client.sendmail(mail.mail_from, [mail.to], data)
         except aiosmtplib.SMTPServerDisconnected:
             client = None
             raise

@@ -14,13 +14,12 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import Message as EmailMessage
 from enum import StrEnum
 from typing import Protocol
 
 from email_validator import EmailNotValidError, validate_email
 
-from bot.delivery.email_channel import Sender, build_email
+from bot.delivery.email_channel import Mail, Sender, build_email
 from core.errors import BadInputError
 from storage.database import Database
 from storage.enums import Channel, SubscriberState
@@ -45,7 +44,7 @@ class Mailer(Protocol):
 
     sender: Sender
 
-    async def deliver(self, message: EmailMessage) -> None:
+    async def deliver(self, mail: Mail) -> None:
         """Send one message."""
 
 
