@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -51,6 +51,7 @@ from bot.services.resolve import Resolver
 from bot.services.signals import DeliverySignals, NoDelivery, configured_channels
 from bot.services.stats import StatsService
 from bot.services.subscriptions import SubscriptionService
+from bot.services.timekeeper import DigestWriter, Schedule, Timekeeper
 from bot.telegram.client import BotApiClient, ClientOptions
 from bot.telegram.flood import FloodLimiter, FloodLimits
 from bot.telegram.mirror import ChannelMirror
@@ -60,6 +61,7 @@ from bot.telegram.updates import PerChatUpdateProcessor
 from bot.web import start_web
 from bot.web.pages import Pages
 from core.errors import AppealbotError, ConfigError
+from core.timing import Clock, system_clock
 from storage.database import Database
 from storage.engine import create_engine
 from storage.enums import Channel
@@ -88,7 +90,7 @@ class Overrides:
     limits: FloodLimits | None = None
     client: ClientOptions | None = None
     fetch: FetchOptions | None = None
-    today: Callable[[], date] | None = None  # the calendar appeals are aged by
+    clock: Clock | None = None  # what time it is: appeals' ages, reminders, digests, sweeps
 
 
 @dataclass(slots=True)
@@ -186,6 +188,7 @@ def build_services(
     mailer: EmailChannel | None = None,
     confirmation: Confirmation | None = None,
     engine: DeliveryEngine | None = None,
+    digest: DigestWriter | None = None,
 ) -> Services:
     """Build every service over one database, telling ``delivery`` what to send."""
     index = CaseIndex()
@@ -199,6 +202,10 @@ def build_services(
         ),
         paid=settings.telegram_paid_broadcast,
         mirror=mirror,
+    )
+    schedule = Schedule(
+        keep_deliveries=timedelta(days=settings.delivery_retention_days),
+        keep_audit_details=timedelta(days=settings.audit_retention_days),
     )
     return Services(
         settings=settings,
@@ -229,6 +236,15 @@ def build_services(
             delivery_alive=(lambda: engine.alive) if engine is not None else None,
             outcomes=(lambda: dict(engine.stats.outcomes)) if engine is not None else dict,
         ),
+        time=Timekeeper(
+            db,
+            clock=ages.clock,
+            delivery=delivery,
+            channels=publishing.channels,
+            mailer=mailer,
+            digest=digest or (lambda appeals, since: Presenter().digest(appeals, since=since)),
+            schedule=schedule,
+        ),
     )
 
 
@@ -249,7 +265,7 @@ async def open_app(
             await require_current(db.engine)
         ages = AgePolicy(
             archive_after_months=settings.archive_after_months,
-            **({"today": overrides.today} if overrides.today else {}),
+            clock=overrides.clock or system_clock,
         )
         presenter = Presenter(ages=ages)
         limiter = FloodLimiter(
@@ -266,7 +282,10 @@ async def open_app(
                 db=db,
                 channels=channels,
                 messages=MessageCache(
-                    presenter.for_delivery, db, prepare=presenter.prepare_delivery
+                    presenter.for_delivery,
+                    db,
+                    prepare=presenter.prepare_delivery,
+                    day=ages.today,
                 ),
                 config=overrides.engine
                 or EngineConfig.for_rate(
@@ -286,6 +305,7 @@ async def open_app(
             mailer=mailer if isinstance(mailer, EmailChannel) else None,
             confirmation=presenter.confirmation,
             engine=delivery,
+            digest=lambda appeals, since: presenter.digest(appeals, since=since),
         )
         yield App(
             settings=settings,
@@ -391,13 +411,14 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
             await application.updater.start_polling(
                 allowed_updates=Update.ALL_TYPES, error_callback=health.failed
             )
-            if app.services.email.enabled:
-                application.job_queue.run_repeating(
-                    sweeps.expire_sign_ups,
-                    interval=sweeps.EXPIRE_EVERY,
-                    first=30.0,
-                    name="expire-sign-ups",
-                )
+            # Nothing is scheduled in memory: each tick reads what is due from the database,
+            # so a restart loses and repeats nothing.
+            application.job_queue.run_repeating(
+                sweeps.tick, interval=sweeps.TICK_EVERY, first=5.0, name="timekeeper"
+            )
+            application.job_queue.run_repeating(
+                sweeps.sweep, interval=sweeps.SWEEP_EVERY, first=30.0, name="sweep"
+            )
             application.job_queue.run_repeating(
                 _report_progress,
                 interval=PROGRESS_EVERY,

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     telegram_paid_rate: float = Field(default=1000.0, gt=0)
     delivery_lease_seconds: float = Field(default=15.0, gt=0)
     archive_after_months: int = Field(default=6, ge=1, le=600)
+    delivery_retention_days: int = Field(default=365, ge=1, le=36_500)
+    audit_retention_days: int = Field(default=365, ge=1, le=36_500)
     fetch_allow_private: bool = False
 
     @field_validator("admin_ids", mode="before")

@@ -83,9 +83,12 @@ class DeliveryState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+    HELD = "held"  # waiting for its reader's daily digest
 
 
 class DeliveryPurpose(StrEnum):
     APPEAL = "appeal"  # the appeal itself, to a subscriber
     THANKS = "thanks"  # a thank-you with the outcome, to someone who protested
     CHANNEL = "channel"  # the post in the Telegram channel mirror
+    REMINDER = "reminder"  # a court date is tomorrow, or today
+    NUDGE = "nudge"  # the deadline is near and the reader has not acted

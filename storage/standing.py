@@ -9,13 +9,14 @@ that every reply, email and broadcast agrees.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, tzinfo
 from enum import StrEnum
 
 from sqlalchemy import inspect
 
+from core.timing import Clock, country_zone, system_clock
 from storage.enums import AppealKind, CaseStatus, DatePrecision
 from storage.models import Appeal, Case
 from storage.types import utcnow
@@ -73,16 +74,16 @@ def _last_day(issued: date | None, precision: DatePrecision) -> date | None:
     return date.fromordinal(following.toordinal() - 1)
 
 
-def _today() -> date:
-    return utcnow().date()
-
-
 @dataclass(frozen=True, slots=True)
 class AgePolicy:
     """When appeals go past their deadline or into the archive."""
 
     archive_after_months: int = 6
-    today: Callable[[], date] = field(default=_today)
+    clock: Clock = field(default=system_clock)
+
+    def today(self, zone: tzinfo | None = None) -> date:
+        """Return today's date (where ``zone`` is; else in UTC)."""
+        return self.clock().astimezone(zone or UTC).date()
 
     def archive_before(self) -> date:
         """Return the day before which an appeal without news is archived."""
@@ -100,6 +101,8 @@ class AgePolicy:
         if cases is None and "cases" not in inspect(appeal).unloaded:
             cases = appeal.cases
         resolved = bool(cases) and all(case.status is not CaseStatus.OPEN for case in cases or ())
+        # A deadline ends at midnight where the case is: that is where the letters are read.
+        zone = country_zone(cases[0].country) if cases else None
         return self.of_dates(
             issued_on=appeal.issued_on,
             precision=appeal.issued_precision,
@@ -107,6 +110,7 @@ class AgePolicy:
             kind=appeal.kind,
             followed_up=followed_up,
             resolved=resolved,
+            zone=zone,
         )
 
     def of_dates(
@@ -118,9 +122,10 @@ class AgePolicy:
         kind: AppealKind,
         followed_up: date | None,
         resolved: bool,
+        zone: tzinfo | None = None,
     ) -> Age:
         """Return where an appeal stands, from its dates alone."""
-        today = self.today()
+        today = self.today(zone)
         last = max(
             (day for day in (_last_day(issued_on, precision), followed_up) if day), default=None
         )

@@ -301,7 +301,9 @@ class DeliveryEngine:
             subscriber_ids = {c.subscriber_id for c in claimed if c.subscriber_id is not None}
             found = await recipients(unit.session, subscriber_ids) if subscriber_ids else {}
         for item in claimed:
-            message = await self._messages.get(item.appeal_id, item.channel, item.purpose)
+            message = await self._messages.get(
+                item.appeal_id, item.channel, item.purpose, notice=item.notice, late=item.late
+            )
             if item.subscriber_id is None:
                 recipient: Recipient | None = direct_recipient(item)
             else:

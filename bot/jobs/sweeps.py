@@ -1,17 +1,18 @@
-"""Sweeps: housekeeping that must not wait for anyone to ask."""
+"""The clock's jobs: what is due by the time, and housekeeping that must not wait."""
 
 from __future__ import annotations
 
-import logging
-
 from bot.context import Context
 
-log = logging.getLogger(__name__)
-EXPIRE_EVERY = 3600.0  # seconds
+TICK_EVERY = 60.0  # seconds: reminders and digests go out within a minute of their time
+SWEEP_EVERY = 3600.0
 
 
-async def expire_sign_ups(context: Context) -> None:
-    """Forget email sign-ups nobody confirmed within seven days."""
-    forgotten = await context.bot_data.services.email.expire()
-    if forgotten:
-        log.info("forgot %d email sign-ups that were never confirmed", forgotten)
+async def tick(context: Context) -> None:
+    """Queue the reminders and nudges due now, stop past deadlines, send due digests."""
+    await context.bot_data.services.time.tick()
+
+
+async def sweep(context: Context) -> None:
+    """Forget unconfirmed sign-ups; delete old deliveries and audit details."""
+    await context.bot_data.services.time.sweep()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.delivery.channels import Message
 from bot.extract.draft import DraftData
 from bot.presentation.keyboards import appeal_keyboard, channel_keyboard
-from bot.presentation.labels import FILTERS
+from bot.presentation.labels import FILTERS, format_date
 from bot.presentation.letters import LetterPack, LetterWriter
 from bot.presentation.views import AppealCard, appeal_card
 from storage.enums import AppealKind, Channel, DatePrecision, DeliveryPurpose
@@ -86,8 +87,17 @@ class Presenter:
             self.templates.render("email/confirm.html.j2", **values),
         )
 
-    def for_delivery(self, appeal: Appeal, channel: Channel, purpose: DeliveryPurpose) -> Message:
-        """Render what delivery sends for an appeal on a channel."""
+    def for_delivery(
+        self,
+        appeal: Appeal,
+        channel: Channel,
+        purpose: DeliveryPurpose,
+        notice: str = "",
+        late: bool = False,
+    ) -> Message | None:
+        """Render what delivery sends for an appeal on a channel (None: nothing to send)."""
+        if purpose in (DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE):
+            return self.notice(appeal, channel, purpose, notice, late=late)
         if channel is Channel.EMAIL:
             return self.email(appeal, self.ages.of(appeal))
         card = appeal_card(appeal, self.ages.of(appeal))
@@ -95,6 +105,58 @@ class Presenter:
             [text] = self.telegram("thanks", appeal=card)
             return Message(text=text, html=text)
         return self.broadcast(card, in_channel=purpose is DeliveryPurpose.CHANNEL)
+
+    def notice(
+        self, appeal: Appeal, channel: Channel, purpose: DeliveryPurpose, notice: str, *, late: bool
+    ) -> Message | None:
+        """Render a court-date reminder (notice ``e<event id>:eve`` or ``:day``) or a nudge."""
+        age = self.ages.of(appeal)
+        card = appeal_card(appeal, age)
+        values: dict[str, Any] = {"appeal": card, "late": late}
+        name = "nudge"
+        subject = f"{card.countdown or 'The deadline is near'}: {card.title}"
+        if purpose is DeliveryPurpose.REMINDER:
+            event_id, _, slot = notice.removeprefix("e").partition(":")
+            event = next((e for e in appeal.events if str(e.id) == event_id), None)
+            if event is None:
+                return None  # the event was taken out of the appeal since
+            when = "Tomorrow" if slot == "eve" else "Today"
+            values |= {
+                "slot": slot,
+                "event_label": event.label,
+                "event_date": format_date(event.on_date),
+            }
+            name = "reminder"
+            subject = f"{when}: {event.label}"
+        if channel is Channel.EMAIL:
+            values["pack"] = self.letters.pack(appeal, age)
+            return Message(
+                text=self.templates.render(f"email/{name}.txt.j2", **values),
+                html=self.templates.render(f"email/{name}.html.j2", **values),
+                extra={"subject": subject[:200]},
+            )
+        [text, *_] = self.telegram(name, **values)
+        keyboard = appeal_keyboard(card, with_cases=False).to_dict()
+        return Message(text=text, html=text, extra={"reply_markup": keyboard})
+
+    def digest(self, appeals: Sequence[Appeal], *, since: str) -> tuple[str, str, str]:
+        """Return the subject, text and HTML of a daily digest of these appeals."""
+        items: list[dict[str, Any]] = []
+        for appeal in appeals:
+            age = self.ages.of(appeal)
+            items.append(
+                {"appeal": appeal_card(appeal, age), "pack": self.letters.pack(appeal, age)}
+            )
+        values = {"items": items, "since": since}
+        count = len(items)
+        subject = f"Daily digest: {count} {'appeal' if count == 1 else 'appeals'}"
+        if appeals:
+            subject += f": {appeals[0].title}"
+        return (
+            subject[:200],
+            self.templates.render("email/digest.txt.j2", **values),
+            self.templates.render("email/digest.html.j2", **values),
+        )
 
     def draft_age(self, data: DraftData, kind: AppealKind) -> Age:
         """Return where a draft will stand once published today."""

@@ -23,6 +23,7 @@ from bot.services.publishing import PublishingService
 from bot.services.resolve import Resolver
 from bot.services.stats import StatsService
 from bot.services.subscriptions import SubscriptionService
+from bot.services.timekeeper import Timekeeper
 from bot.telegram.mirror import ChannelMirror
 from storage.database import Database
 
@@ -47,3 +48,4 @@ class Services:
     admins: AdminService
     stats: StatsService
     monitoring: MonitoringService
+    time: Timekeeper

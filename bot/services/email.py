@@ -25,7 +25,6 @@ from storage.database import Database
 from storage.enums import Channel, SubscriberState
 from storage.repo.cases import list_countries, list_open_cases
 from storage.repo.subscribers import (
-    expire_sign_ups,
     get_by_confirm_token,
     get_by_unsubscribe_token,
     set_filters,
@@ -255,8 +254,3 @@ class EmailService:
                 cases=[public[case_id] for case_id in wanted.followed if case_id in public],
             )
             return True
-
-    async def expire(self) -> int:
-        """Forget sign-ups never confirmed within seven days; return how many."""
-        async with self._db.unit() as unit:
-            return await expire_sign_ups(unit.session, before=utcnow() - CONFIRM_FOR)

@@ -15,7 +15,7 @@ from bot.telegram.mirror import ChannelMirror
 from core.errors import BadInputError, NotFoundError
 from storage.database import Database, Unit
 from storage.enums import AppealStatus, Channel, DeliveryPurpose, DeliveryState, Urgency
-from storage.repo.appeals import get_appeal
+from storage.repo.appeals import ancestors, get_appeal
 from storage.repo.audit import log_action
 from storage.repo.broadcasts import ensure_broadcast, reopen
 from storage.repo.deliveries import (
@@ -140,6 +140,7 @@ class PublishingService:
             urgent=appeal.urgency is Urgency.URGENT,
             now=now,
             channels=self.channels,
+            follows_up=await ancestors(session, appeal),
         )
         broadcast = await ensure_broadcast(
             session,

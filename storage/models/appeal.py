@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -79,6 +80,8 @@ class Appeal(Timestamps, Base):
     letter_facts: Mapped[str | None] = mapped_column(Text)
     # The summary is still the text as pasted; publishing asks an admin to confirm it.
     summary_pasted: Mapped[bool] = mapped_column(default=False)
+    # Reminders of its court dates go to the people following its cases (an admin may stop them).
+    reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     cases: Mapped[list[Case]] = relationship(
         secondary=appeal_cases, back_populates="appeals", order_by="Case.id", lazy="raise"

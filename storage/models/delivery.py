@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.enums import Channel, DeliveryPurpose, DeliveryState
@@ -15,7 +15,7 @@ from storage.types import BigIntPK, str_enum, utcnow
 class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("appeal_id", "subscriber_id", "channel"),
+        UniqueConstraint("appeal_id", "subscriber_id", "channel", "purpose", "notice"),
         UniqueConstraint("appeal_id", "purpose", "chat_id"),
         Index("ix_deliveries_due", "state", "next_attempt_at"),
         Index("ix_deliveries_appeal_state", "appeal_id", "state"),
@@ -32,6 +32,10 @@ class Delivery(Base):
         str_enum(DeliveryPurpose), default=DeliveryPurpose.APPEAL
     )
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    # Which notice of its purpose this is (a reminder: its event and slot); "" for the rest.
+    notice: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Queued after its time (the bot was down): the message says so.
+    late: Mapped[bool] = mapped_column(default=False, server_default=false())
     state: Mapped[DeliveryState] = mapped_column(
         str_enum(DeliveryState), default=DeliveryState.PENDING
     )

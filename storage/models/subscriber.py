@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
 )
@@ -51,6 +52,10 @@ class Subscriber(Timestamps, Base):
     confirm_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True)
     confirmed_at: Mapped[datetime | None]
+    # The reader's IANA time zone, when they chose one (reminders come at their hours).
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    digest_hour: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    last_digest_at: Mapped[datetime | None]
 
     followed: Mapped[list[Case]] = relationship(
         secondary=subscriber_cases, order_by="Case.name", lazy="raise"

@@ -371,3 +371,13 @@ async def get_channel_post(session: AsyncSession, appeal_id: int | None) -> int 
     if appeal_id is None:
         return None
     return await session.scalar(select(Appeal.channel_message_id).where(Appeal.id == appeal_id))
+
+
+async def ancestors(session: AsyncSession, appeal: Appeal, *, depth: int = 10) -> list[int]:
+    """Return the appeals an update or outcome follows up, nearest first."""
+    found: list[int] = []
+    parent = appeal.parent_id
+    while parent is not None and parent not in found and len(found) < depth:
+        found.append(parent)
+        parent = await session.scalar(select(Appeal.parent_id).where(Appeal.id == parent))
+    return found

@@ -39,6 +39,8 @@ class Claimed:
     attempts: int
     purpose: DeliveryPurpose = DeliveryPurpose.APPEAL
     chat_id: int | None = None
+    notice: str = ""
+    late: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,7 @@ class Recipient:
     token: str | None = None  # the subscriber's unsubscribe token, for links in emails
 
 
-def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
+def insert_ignoring_duplicates(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(Delivery)
@@ -70,12 +72,14 @@ async def fan_out(
     urgent: bool,
     now: datetime,
     channels: Sequence[Channel] = (Channel.TELEGRAM,),
+    follows_up: Sequence[int] = (),
 ) -> int:
     """Queue the appeal for every matching active subscriber; return how many rows were new.
 
-    A subscriber matches if it follows one of the appeal's cases, or if the appeal passes
-    its urgency choice and its country filter. Existing rows are left alone, so publishing
-    twice queues nothing twice.
+    A subscriber matches if it follows one of the appeal's cases, if it received one of the
+    appeals this one ``follows_up`` (whatever its filters say today), or if the appeal passes
+    its urgency choice and its country filter. Email readers of the daily digest get the row
+    held for it. Existing rows are left alone, so publishing twice queues nothing twice.
     """
     follows = exists().where(
         subscriber_cases.c.subscriber_id == Subscriber.id,
@@ -88,21 +92,34 @@ async def fan_out(
     )
     urgency_ok = true() if urgent else Subscriber.urgent_only.is_(false())
     wanted = and_(urgency_ok, or_(~filtered, in_country))
+    received = exists().where(
+        Delivery.subscriber_id == Subscriber.id,
+        Delivery.appeal_id.in_(follows_up),
+        Delivery.purpose == DeliveryPurpose.APPEAL,
+        Delivery.state.in_((DeliveryState.SENT, DeliveryState.HELD)),
+    )
+    state = case(
+        (
+            and_(Subscriber.channel == Channel.EMAIL, Subscriber.digest.is_(true())),
+            literal(DeliveryState.HELD.value),
+        ),
+        else_=literal(DeliveryState.PENDING.value),
+    )
     rows = select(
         literal(appeal_id),
         Subscriber.id,
         Subscriber.channel,
-        literal(DeliveryState.PENDING.value),
+        state,
         literal(0),
         literal(now, UTCDateTime()),
         literal(now, UTCDateTime()),
     ).where(
         Subscriber.state == SubscriberState.ACTIVE,
         Subscriber.channel.in_(channels),
-        or_(follows, wanted),
+        or_(follows, wanted, received) if follows_up else or_(follows, wanted),
     )
     statement = (
-        _insert_ignoring_duplicates(session)
+        insert_ignoring_duplicates(session)
         .from_select(
             [
                 "appeal_id",
@@ -115,7 +132,9 @@ async def fan_out(
             ],
             rows,
         )
-        .on_conflict_do_nothing(index_elements=["appeal_id", "subscriber_id", "channel"])
+        .on_conflict_do_nothing(
+            index_elements=["appeal_id", "subscriber_id", "channel", "purpose", "notice"]
+        )
     )
     result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
@@ -176,6 +195,8 @@ async def _claim(
             Delivery.attempts,
             Delivery.purpose,
             Delivery.chat_id,
+            Delivery.notice,
+            Delivery.late,
         )
         .execution_options(synchronize_session=False)
     )
@@ -183,7 +204,15 @@ async def _claim(
     return sorted(
         (
             Claimed(
-                row[0], row[1], row[2], Channel(row[3]), row[4], DeliveryPurpose(row[5]), row[6]
+                row[0],
+                row[1],
+                row[2],
+                Channel(row[3]),
+                row[4],
+                DeliveryPurpose(row[5]),
+                row[6],
+                row[7] or "",
+                bool(row[8]),
             )
             for row in rows
         ),
@@ -292,7 +321,10 @@ async def cancel_pending(session: AsyncSession, appeal_id: int, *, reason: str) 
     """Skip every delivery of an appeal that has not gone out yet; return how many."""
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.appeal_id == appeal_id, Delivery.state == DeliveryState.PENDING)
+        .where(
+            Delivery.appeal_id == appeal_id,
+            Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD)),
+        )
         .values(state=DeliveryState.SKIPPED, last_error=reason)
         .execution_options(synchronize_session=False)
     )
@@ -358,7 +390,7 @@ async def queue_direct(
         }
         for chat_id in sorted(set(chat_ids))
     ]
-    statement = _insert_ignoring_duplicates(session).on_conflict_do_nothing(
+    statement = insert_ignoring_duplicates(session).on_conflict_do_nothing(
         index_elements=["appeal_id", "purpose", "chat_id"]
     )
     before = await count_for_appeal(session, appeal_id)

@@ -1,0 +1,304 @@
+"""The timekeeper: reminders of court dates, deadline nudges, daily digests and sweeps.
+
+Nothing is scheduled in memory. Each tick reads the database and the clock and queues what
+is due now; every notice has a unique row, so a tick repeated, or run again after a restart,
+queues nothing twice, and a tick after downtime catches up with what is still useful.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.delivery.channels import Outcome
+from bot.delivery.email_channel import build_email, classify
+from bot.services.email import Mailer
+from bot.services.signals import DeliverySignals
+from core.timing import UTC_ZONE, Clock, at_local, country_zone, local_day, zone_named
+from storage.database import Database
+from storage.enums import Channel, DeliveryPurpose, DeliveryState
+from storage.models import Appeal, Subscriber
+from storage.repo.appeals import get_appeals
+from storage.repo.deliveries import subscribers_gone
+from storage.repo.notices import (
+    DigestReader,
+    Follower,
+    court_dates,
+    deadlines,
+    digest_readers,
+    finish_held,
+    followers,
+    held_for,
+    past_deadline_with_queue,
+    prune,
+    queue_notices,
+    skip_past_deadline,
+)
+from storage.repo.subscribers import expire_sign_ups
+
+log = logging.getLogger(__name__)
+
+DigestWriter = Callable[[Sequence[Appeal], str], tuple[str, str, str]]
+"""Write a digest of these appeals, "since" a day: its subject, text and HTML."""
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When notices are due, in the reader's local time (else the case's)."""
+
+    eve_hour: int = 18  # the evening before a court date
+    morning_hour: int = 8  # the morning of it
+    court_closes_hour: int = 17  # a reminder on the day is no use after this
+    late_after: timedelta = timedelta(minutes=30)  # queued later than this: it says so
+    nudge_before: timedelta = timedelta(hours=48)  # before the deadline ends
+    keep_deliveries: timedelta = timedelta(days=365)
+    keep_audit_details: timedelta = timedelta(days=365)
+    confirm_for: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """What one tick queued or sent."""
+
+    reminders: int = 0
+    nudges: int = 0
+    digests: int = 0
+    stopped: int = 0  # deliveries of appeals whose deadline passed, no longer pushed
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """What one sweep removed."""
+
+    expired_sign_ups: int = 0
+    deliveries: int = 0
+    audit_details: int = 0
+
+
+class Timekeeper:
+    """Queue what is due by the clock; send digests; sweep old rows."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock,
+        delivery: DeliverySignals,
+        channels: Sequence[Channel],
+        mailer: Mailer | None,
+        digest: DigestWriter,
+        schedule: Schedule | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._delivery = delivery
+        self._channels = tuple(channels)
+        self._mailer = mailer
+        self._digest = digest
+        self.schedule = schedule or Schedule()
+
+    async def tick(self) -> Tick:
+        """Queue the reminders and nudges due now, stop past deadlines, send due digests."""
+        now = self._clock()
+        tick = Tick(
+            reminders=await self._remind(now),
+            nudges=await self._nudge(now),
+            stopped=await self._stop_past_deadlines(now),
+            digests=await self._send_digests(now),
+        )
+        if tick.reminders or tick.nudges or tick.stopped or tick.digests:
+            log.info(
+                "timekeeper: %d reminders, %d nudges queued; %d digests sent; %d stopped",
+                tick.reminders,
+                tick.nudges,
+                tick.digests,
+                tick.stopped,
+            )
+        return tick
+
+    # ---- court dates -------------------------------------------------------------------------
+
+    async def _remind(self, now: datetime) -> int:
+        schedule = self.schedule
+        queued = 0
+        async with self._db.unit() as unit:
+            session = unit.session
+            found = await court_dates(
+                session,
+                first=(now - timedelta(days=1)).date(),
+                last=(now + timedelta(days=2)).date(),
+            )
+            for court in found:
+                case_zone = country_zone(court.country)
+                for slot in ("eve", "day"):
+                    notice = f"e{court.event_id}:{slot}"
+                    on_time: list[Follower] = []
+                    late: list[Follower] = []
+                    for follower in await followers(
+                        session,
+                        case_ids=court.case_ids,
+                        channels=self._channels,
+                        appeal_id=court.appeal_id,
+                        purpose=DeliveryPurpose.REMINDER,
+                        notice=notice,
+                    ):
+                        zone = zone_named(follower.timezone) or case_zone
+                        eve = at_local(court.on_date - timedelta(days=1), schedule.eve_hour, zone)
+                        morning = at_local(court.on_date, schedule.morning_hour, zone)
+                        closes = at_local(court.on_date, schedule.court_closes_hour, zone)
+                        # The evening reminder gives way to the morning one; that one is of no
+                        # use once the court has risen.
+                        due, useless_from = (eve, morning) if slot == "eve" else (morning, closes)
+                        if due <= now < useless_from:
+                            (late if now - due > schedule.late_after else on_time).append(follower)
+                    for group, is_late in ((on_time, False), (late, True)):
+                        queued += await queue_notices(
+                            session,
+                            appeal_id=court.appeal_id,
+                            purpose=DeliveryPurpose.REMINDER,
+                            notice=notice,
+                            to=group,
+                            late=is_late,
+                            now=now,
+                        )
+            if queued:
+                unit.after_commit(self._delivery.wake)
+        return queued
+
+    # ---- deadlines ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _deadline_ends(day: date, country: str) -> datetime:
+        # "Act by 5 March" holds until midnight where the case is.
+        return at_local(day + timedelta(days=1), 0, country_zone(country))
+
+    async def _nudge(self, now: datetime) -> int:
+        queued = 0
+        async with self._db.unit() as unit:
+            session = unit.session
+            found = await deadlines(
+                session,
+                first=(now - timedelta(days=1)).date(),
+                last=(now + timedelta(days=3)).date(),
+            )
+            for appeal in found:
+                ends = self._deadline_ends(appeal.deadline, appeal.country)
+                if not ends - self.schedule.nudge_before <= now < ends:
+                    continue
+                to = await followers(
+                    session,
+                    case_ids=appeal.case_ids,
+                    channels=self._channels,
+                    appeal_id=appeal.appeal_id,
+                    purpose=DeliveryPurpose.NUDGE,
+                    notice="deadline",
+                    unless_acted=True,
+                )
+                queued += await queue_notices(
+                    session,
+                    appeal_id=appeal.appeal_id,
+                    purpose=DeliveryPurpose.NUDGE,
+                    notice="deadline",
+                    to=to,
+                    late=False,
+                    now=now,
+                )
+            if queued:
+                unit.after_commit(self._delivery.wake)
+        return queued
+
+    async def _stop_past_deadlines(self, now: datetime) -> int:
+        async with self._db.unit() as unit:
+            session = unit.session
+            found = await past_deadline_with_queue(session, before=(now + timedelta(days=1)).date())
+            over = [
+                appeal.appeal_id
+                for appeal in found
+                if self._deadline_ends(appeal.deadline, appeal.country) <= now
+            ]
+            return await skip_past_deadline(session, appeal_ids=over, reason="past its deadline")
+
+    # ---- digests -----------------------------------------------------------------------------
+
+    async def _send_digests(self, now: datetime) -> int:
+        if self._mailer is None:
+            return 0
+        async with self._db.read() as session:
+            readers = await digest_readers(session)
+        sent = 0
+        for reader in readers:
+            zone = zone_named(reader.timezone) or UTC_ZONE
+            slot = at_local(local_day(now, zone), reader.digest_hour, zone)
+            if now < slot or (reader.last_digest_at is not None and reader.last_digest_at >= slot):
+                continue
+            sent += await self._send_digest(reader, now)
+        return sent
+
+    async def _send_digest(self, reader: DigestReader, now: datetime) -> int:
+        mailer = self._mailer
+        assert mailer is not None
+        async with self._db.unit() as unit:
+            session = unit.session
+            subscriber = await session.get(Subscriber, reader.subscriber_id)
+            held = await held_for(session, reader.subscriber_id)
+            if subscriber is None or not held or subscriber.email is None:
+                return 0
+            previous = subscriber.last_digest_at
+            # Claimed before sending: a second process, or the next tick, leaves it alone.
+            subscriber.last_digest_at = now
+            appeals = await get_appeals(session, [appeal_id for _, appeal_id in held])
+            address, token = subscriber.email, subscriber.unsubscribe_token
+            zone = zone_named(subscriber.timezone) or UTC_ZONE
+        since = (
+            f"{local_day(previous, zone).day} {local_day(previous, zone):%B %Y}"
+            if previous
+            else "you signed up"
+        )
+        subject, text, html = self._digest(appeals, since)
+        mail = build_email(
+            mailer.sender, address, subject=subject, text=text, html=html, token=token
+        )
+        ids = [delivery_id for delivery_id, _ in held]
+        try:
+            await mailer.deliver(mail)
+        except Exception as exc:
+            result = classify(exc)
+            async with self._db.unit() as unit:
+                if result.outcome is Outcome.GONE:
+                    await finish_held(
+                        unit.session, ids, state=DeliveryState.SKIPPED, now=now, error=result.error
+                    )
+                    await subscribers_gone(unit.session, [reader.subscriber_id], reason="bounced")
+                else:
+                    # Tried again at the next tick; nothing is lost.
+                    again = await unit.session.get(Subscriber, reader.subscriber_id)
+                    if again is not None:
+                        again.last_digest_at = previous
+            log.warning("a digest could not be sent: %s", result.error)
+            return 0
+        async with self._db.unit() as unit:
+            await finish_held(unit.session, ids, state=DeliveryState.SENT, now=now)
+        return 1
+
+    # ---- sweeps ------------------------------------------------------------------------------
+
+    async def sweep(self) -> Sweep:
+        """Forget unconfirmed sign-ups; delete old deliveries; clear old audit details."""
+        now = self._clock()
+        schedule = self.schedule
+        async with self._db.unit() as unit:
+            expired = await expire_sign_ups(unit.session, before=now - schedule.confirm_for)
+            deliveries, audit = await prune(
+                unit.session,
+                deliveries_before=now - schedule.keep_deliveries,
+                audit_before=now - schedule.keep_audit_details,
+            )
+        if expired or deliveries:
+            log.info(
+                "sweep: forgot %d unconfirmed sign-ups, deleted %d old deliveries",
+                expired,
+                deliveries,
+            )
+        return Sweep(expired, deliveries, audit)

@@ -1,0 +1,347 @@
+"""Notices in time: court-date reminders, deadline nudges, digests, and pruning old rows.
+
+Every notice is a delivery row with a unique key (appeal, subscriber, purpose, notice), so
+queueing one again, after a restart or on the next tick, adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import (
+    AppealStatus,
+    Channel,
+    DatePrecision,
+    DeliveryPurpose,
+    DeliveryState,
+    EventKind,
+    SubscriberState,
+)
+from storage.models import (
+    Action,
+    Appeal,
+    AppealEvent,
+    AuditEntry,
+    Case,
+    Delivery,
+    Subscriber,
+    appeal_cases,
+    subscriber_cases,
+)
+from storage.repo.deliveries import insert_ignoring_duplicates
+
+COURT_DATES = (EventKind.HEARING, EventKind.TRIAL, EventKind.VERDICT)
+
+
+@dataclass(frozen=True, slots=True)
+class CourtDate:
+    """A dated court event of a published appeal, and the cases it concerns."""
+
+    event_id: int
+    appeal_id: int
+    on_date: date
+    case_ids: tuple[int, ...]
+    country: str  # the first case's, for its local time
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A published appeal's deadline, and its cases."""
+
+    appeal_id: int
+    deadline: date
+    case_ids: tuple[int, ...]
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
+class Follower:
+    """A subscriber who follows a case, with their chosen zone."""
+
+    subscriber_id: int
+    channel: Channel
+    timezone: str | None
+
+
+async def _cases_of(session: AsyncSession, appeal_ids: Sequence[int]) -> dict[int, list[Case]]:
+    statement = (
+        select(appeal_cases.c.appeal_id, Case)
+        .join(Case, Case.id == appeal_cases.c.case_id)
+        .where(appeal_cases.c.appeal_id.in_(appeal_ids))
+        .order_by(Case.id)
+    )
+    found: dict[int, list[Case]] = {}
+    for appeal_id, case in (await session.execute(statement)).all():
+        found.setdefault(appeal_id, []).append(case)
+    return found
+
+
+async def court_dates(session: AsyncSession, *, first: date, last: date) -> list[CourtDate]:
+    """Return the court dates between two days of published appeals with reminders on."""
+    statement = (
+        select(AppealEvent.id, AppealEvent.appeal_id, AppealEvent.on_date, AppealEvent.case_id)
+        .join(Appeal, Appeal.id == AppealEvent.appeal_id)
+        .where(
+            Appeal.status == AppealStatus.PUBLISHED,
+            Appeal.reminders.is_(True),
+            AppealEvent.kind.in_(COURT_DATES),
+            AppealEvent.precision == DatePrecision.DAY,
+            AppealEvent.on_date >= first,
+            AppealEvent.on_date <= last,
+        )
+        .order_by(AppealEvent.on_date, AppealEvent.id)
+    )
+    rows = (await session.execute(statement)).all()
+    cases = await _cases_of(session, sorted({row[1] for row in rows}))
+    found = []
+    for event_id, appeal_id, on_date, case_id in rows:
+        of_appeal = cases.get(appeal_id, [])
+        concerned = [c for c in of_appeal if case_id is None or c.id == case_id]
+        if concerned:
+            ids = tuple(c.id for c in concerned)
+            found.append(CourtDate(event_id, appeal_id, on_date, ids, concerned[0].country))
+    return found
+
+
+async def deadlines(session: AsyncSession, *, first: date, last: date) -> list[Deadline]:
+    """Return the deadlines between two days of published appeals."""
+    statement = (
+        select(Appeal.id, Appeal.deadline)
+        .where(
+            Appeal.status == AppealStatus.PUBLISHED,
+            Appeal.deadline.is_not(None),
+            Appeal.deadline >= first,
+            Appeal.deadline <= last,
+        )
+        .order_by(Appeal.deadline, Appeal.id)
+    )
+    rows = (await session.execute(statement)).all()
+    cases = await _cases_of(session, [row[0] for row in rows])
+    return [
+        Deadline(appeal_id, day, tuple(c.id for c in cases[appeal_id]), cases[appeal_id][0].country)
+        for appeal_id, day in rows
+        if cases.get(appeal_id) and day is not None
+    ]
+
+
+async def followers(
+    session: AsyncSession,
+    *,
+    case_ids: Sequence[int],
+    channels: Sequence[Channel],
+    appeal_id: int,
+    purpose: DeliveryPurpose,
+    notice: str,
+    unless_acted: bool = False,
+) -> list[Follower]:
+    """Return the active subscribers who follow one of the cases and have no such notice yet.
+
+    ``unless_acted`` leaves out the chats that said they sent a protest about the appeal.
+    """
+    has_notice = exists().where(
+        Delivery.appeal_id == appeal_id,
+        Delivery.subscriber_id == Subscriber.id,
+        Delivery.purpose == purpose,
+        Delivery.notice == notice,
+    )
+    statement = (
+        select(Subscriber.id, Subscriber.channel, Subscriber.timezone)
+        .where(
+            Subscriber.state == SubscriberState.ACTIVE,
+            Subscriber.channel.in_(channels),
+            exists().where(
+                subscriber_cases.c.subscriber_id == Subscriber.id,
+                subscriber_cases.c.case_id.in_(case_ids),
+            ),
+            ~has_notice,
+        )
+        .order_by(Subscriber.id)
+    )
+    if unless_acted:
+        acted = exists().where(Action.appeal_id == appeal_id, Action.user_id == Subscriber.chat_id)
+        statement = statement.where(~acted)
+    return [Follower(row[0], Channel(row[1]), row[2]) for row in await session.execute(statement)]
+
+
+async def queue_notices(
+    session: AsyncSession,
+    *,
+    appeal_id: int,
+    purpose: DeliveryPurpose,
+    notice: str,
+    to: Sequence[Follower],
+    late: bool,
+    now: datetime,
+) -> int:
+    """Queue one notice for each of these subscribers; return how many rows were new."""
+    if not to:
+        return 0
+    rows = [
+        {
+            "appeal_id": appeal_id,
+            "subscriber_id": follower.subscriber_id,
+            "channel": follower.channel,
+            "purpose": purpose,
+            "notice": notice,
+            "late": late,
+            "state": DeliveryState.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for follower in to
+    ]
+    statement = insert_ignoring_duplicates(session).on_conflict_do_nothing(
+        index_elements=["appeal_id", "subscriber_id", "channel", "purpose", "notice"]
+    )
+    await session.execute(statement, rows)
+    return len(rows)  # ``followers`` left out whoever had this notice already
+
+
+async def skip_past_deadline(
+    session: AsyncSession, *, appeal_ids: Sequence[int], reason: str
+) -> int:
+    """Stop pushing appeals whose deadline passed: what has not gone out is skipped."""
+    if not appeal_ids:
+        return 0
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.appeal_id.in_(appeal_ids),
+            Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD)),
+            Delivery.purpose.in_(
+                (DeliveryPurpose.APPEAL, DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE)
+            ),
+        )
+        .values(state=DeliveryState.SKIPPED, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def past_deadline_with_queue(session: AsyncSession, *, before: date) -> list[Deadline]:
+    """Return published appeals whose deadline is before a day and that still have rows queued."""
+    queued = exists().where(
+        Delivery.appeal_id == Appeal.id,
+        Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD)),
+        Delivery.purpose != DeliveryPurpose.THANKS,
+    )
+    statement = select(Appeal.id, Appeal.deadline).where(
+        Appeal.status == AppealStatus.PUBLISHED,
+        Appeal.deadline.is_not(None),
+        Appeal.deadline < before,
+        queued,
+    )
+    rows = (await session.execute(statement)).all()
+    cases = await _cases_of(session, [row[0] for row in rows])
+    return [
+        Deadline(
+            appeal_id,
+            day,
+            tuple(c.id for c in cases.get(appeal_id, [])),
+            cases[appeal_id][0].country if cases.get(appeal_id) else "",
+        )
+        for appeal_id, day in rows
+        if day is not None
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestReader:
+    """An email subscriber with appeals held for their digest."""
+
+    subscriber_id: int
+    timezone: str | None
+    digest_hour: int
+    last_digest_at: datetime | None
+
+
+async def digest_readers(session: AsyncSession) -> list[DigestReader]:
+    """Return the active digest subscribers who have something held."""
+    held = exists().where(
+        Delivery.subscriber_id == Subscriber.id, Delivery.state == DeliveryState.HELD
+    )
+    statement = (
+        select(
+            Subscriber.id, Subscriber.timezone, Subscriber.digest_hour, Subscriber.last_digest_at
+        )
+        .where(
+            Subscriber.state == SubscriberState.ACTIVE,
+            Subscriber.channel == Channel.EMAIL,
+            Subscriber.digest.is_(True),
+            held,
+        )
+        .order_by(Subscriber.id)
+    )
+    return [DigestReader(*row) for row in await session.execute(statement)]
+
+
+async def held_for(session: AsyncSession, subscriber_id: int) -> list[tuple[int, int]]:
+    """Return (delivery id, appeal id) of what is held for a subscriber's digest, oldest first."""
+    statement = (
+        select(Delivery.id, Delivery.appeal_id)
+        .join(Appeal, Appeal.id == Delivery.appeal_id)
+        .where(
+            Delivery.subscriber_id == subscriber_id,
+            Delivery.state == DeliveryState.HELD,
+            Appeal.status == AppealStatus.PUBLISHED,
+        )
+        .order_by(Delivery.created_at, Delivery.id)
+    )
+    return [(row[0], row[1]) for row in await session.execute(statement)]
+
+
+async def finish_held(
+    session: AsyncSession,
+    ids: Sequence[int],
+    *,
+    state: DeliveryState,
+    now: datetime,
+    error: str | None = None,
+) -> None:
+    """Record what became of held rows: sent in a digest, or skipped."""
+    if ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.HELD)
+            .values(
+                state=state,
+                sent_at=now if state is DeliveryState.SENT else None,
+                last_error=error,
+                attempts=Delivery.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def prune(
+    session: AsyncSession, *, deliveries_before: datetime, audit_before: datetime
+) -> tuple[int, int]:
+    """Delete finished deliveries and clear audit details older than their retention."""
+    finished = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED)
+    removed = await session.execute(
+        delete(Delivery)
+        .where(
+            Delivery.state.in_(finished),
+            or_(
+                and_(Delivery.sent_at.is_not(None), Delivery.sent_at < deliveries_before),
+                and_(Delivery.sent_at.is_(None), Delivery.created_at < deliveries_before),
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    cleared = await session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.at < audit_before)
+        .values(detail={})
+        .execution_options(synchronize_session=False)
+    )
+    return (
+        int(getattr(removed, "rowcount", 0) or 0),
+        int(getattr(cleared, "rowcount", 0) or 0),
+    )
