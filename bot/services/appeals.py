@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.services.actors import Actor
+from core.errors import NotFoundError
 from storage.database import Database
 from storage.enums import AppealStatus, TargetKind
 from storage.models import Appeal
@@ -17,6 +19,7 @@ from storage.repo.appeals import (
     list_appeals,
     public_appeal_dates,
 )
+from storage.repo.audit import log_action
 from storage.repo.visibility import is_public_appeal
 from storage.standing import Age, AgePolicy, Standing
 
@@ -158,6 +161,23 @@ class AppealService:
                 unit.session, appeal_id=appeal_id, user_id=user_id, case_id=known
             )
             return Protest(counted, await count_for_appeal(unit.session, appeal_id))
+
+    async def set_reminders(self, appeal_id: int, *, on: bool, actor: Actor) -> bool:
+        """Switch the court-date reminders of an appeal on or off; return the new setting."""
+        async with self._db.unit() as unit:
+            appeal = await unit.session.get(Appeal, appeal_id)
+            if appeal is None or appeal.status is AppealStatus.WITHDRAWN:
+                raise NotFoundError(f"There is no appeal {appeal_id}.")
+            appeal.reminders = on
+            await log_action(
+                unit.session,
+                actor=actor.label,
+                actor_id=actor.user_id,
+                action="reminders on" if on else "reminders off",
+                subject=f"appeal:{appeal_id}",
+                detail={},
+            )
+            return on
 
 
 def _newest_first(day: date | None) -> int:

@@ -17,7 +17,8 @@ OFFLINE_TOKEN = "1:offline-test-token"
 def app_settings(database_url: str, **values: Any) -> Settings:
     """Return settings for a test database, ignoring the environment and any .env file."""
     values.setdefault("telegram_token", OFFLINE_TOKEN)
-    return Settings(_env_file=None, database_url=database_url, http_port=0, **values)
+    values.setdefault("http_port", 0)
+    return Settings(_env_file=None, database_url=database_url, **values)
 
 
 @asynccontextmanager

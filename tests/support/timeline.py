@@ -1,0 +1,171 @@
+"""Time test helpers: a clock the test moves, appeals with court dates, followers, notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from storage.enums import (
+    AppealStatus,
+    Channel,
+    DeliveryPurpose,
+    DeliveryState,
+    EventKind,
+    SubscriberState,
+    Urgency,
+)
+from storage.models import (
+    Appeal,
+    AppealEvent,
+    Case,
+    Delivery,
+    Subscriber,
+    appeal_cases,
+    subscriber_cases,
+)
+from storage.repo.subscribers import new_token
+from tests.support.bot import sessions_for
+
+
+@dataclass
+class MovableClock:
+    """A clock that shows what the test sets (aware, UTC)."""
+
+    now: datetime = field(default_factory=lambda: datetime(2027, 3, 1, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+        """Set the clock to a UTC moment."""
+        self.now = datetime(year, month, day, hour, minute, tzinfo=UTC)
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        """Move the clock on."""
+        self.now += timedelta(**delta)
+        return self.now
+
+
+_serial = iter(range(1, 10_000))
+
+
+async def add_appeal(
+    url: str,
+    *,
+    court: date | None = None,
+    deadline: date | None = None,
+    country: str = "KZ",
+    case_id: int | None = None,
+    parent_id: int | None = None,
+    status: AppealStatus = AppealStatus.PUBLISHED,
+    issued_on: date = date(2027, 3, 1),
+    title: str = "Trial of a trade unionist",
+    reminders: bool = True,
+) -> tuple[int, int]:
+    """Insert an appeal about a new case (or ``case_id``), with a trial on ``court``."""
+    n = next(_serial)
+    async with sessions_for(url) as sessions, sessions.begin() as session:
+        if case_id is None:
+            case = Case(slug=f"timed-case-{n}", name=f"Aigul Timed {n}", country=country)
+            session.add(case)
+            await session.flush()
+            case_id = case.id
+        appeal = Appeal(
+            slug=f"timed-appeal-{n}",
+            title=f"{title} {n}",
+            summary="A trade unionist faces trial for organising a strike.",
+            status=status,
+            urgency=Urgency.URGENT,
+            issued_on=issued_on,
+            deadline=deadline,
+            parent_id=parent_id,
+            reminders=reminders,
+            published_at=datetime.combine(issued_on, datetime.min.time(), UTC)
+            if status is AppealStatus.PUBLISHED
+            else None,
+        )
+        session.add(appeal)
+        await session.flush()
+        await session.execute(insert(appeal_cases).values(appeal_id=appeal.id, case_id=case_id))
+        if court is not None:
+            session.add(
+                AppealEvent(
+                    appeal_id=appeal.id,
+                    on_date=court,
+                    kind=EventKind.TRIAL,
+                    label=f"the trial of Aigul Timed {n}",
+                )
+            )
+        return appeal.id, case_id
+
+
+async def add_follower(
+    url: str,
+    case_ids: list[int],
+    *,
+    chat_id: int | None = None,
+    email: str | None = None,
+    timezone: str | None = None,
+    digest: bool = False,
+    digest_hour: int = 8,
+    countries: tuple[str, ...] = (),
+) -> int:
+    """Insert an active subscriber following these cases; return its id."""
+    from storage.models import SubscriberCountry
+
+    async with sessions_for(url) as sessions, sessions.begin() as session:
+        subscriber = Subscriber(
+            channel=Channel.EMAIL if email else Channel.TELEGRAM,
+            chat_id=chat_id,
+            chat_type="private" if chat_id else None,
+            email=email,
+            state=SubscriberState.ACTIVE,
+            unsubscribe_token=new_token(),
+            timezone=timezone,
+            digest=digest,
+            digest_hour=digest_hour,
+        )
+        session.add(subscriber)
+        await session.flush()
+        for case_id in case_ids:
+            await session.execute(
+                insert(subscriber_cases).values(subscriber_id=subscriber.id, case_id=case_id)
+            )
+        for country in countries:
+            session.add(SubscriberCountry(subscriber_id=subscriber.id, country=country))
+        return subscriber.id
+
+
+async def notices(url: str, purpose: DeliveryPurpose) -> list[dict[str, Any]]:
+    """Return the rows of one purpose: who, which notice, late or not, state."""
+    async with sessions_for(url) as sessions, sessions() as session:
+        rows = await session.execute(
+            select(
+                Delivery.subscriber_id,
+                Delivery.appeal_id,
+                Delivery.notice,
+                Delivery.late,
+                Delivery.state,
+            )
+            .where(Delivery.purpose == purpose)
+            .order_by(Delivery.id)
+        )
+        return [
+            {"subscriber": r[0], "appeal": r[1], "notice": r[2], "late": r[3], "state": r[4]}
+            for r in rows
+        ]
+
+
+async def deliveries_of(url: str, appeal_id: int) -> dict[int, DeliveryState]:
+    """Return each subscriber's appeal delivery state for an appeal."""
+    async with sessions_for(url) as sessions, sessions() as session:
+        rows = await session.execute(
+            select(Delivery.subscriber_id, Delivery.state).where(
+                Delivery.appeal_id == appeal_id, Delivery.purpose == DeliveryPurpose.APPEAL
+            )
+        )
+        return {row[0]: DeliveryState(row[1]) for row in rows if row[0] is not None}
