@@ -221,7 +221,7 @@ def build_services(
         publishing=publishing,
         broadcasts=BroadcastService(db),
         outcomes=OutcomeService(db, publishing=publishing, label=case_status_label),
-        subscriptions=SubscriptionService(db),
+        subscriptions=SubscriptionService(db, delivery=delivery),
         email=EmailService(
             db,
             mailer=mailer,

@@ -14,8 +14,9 @@ from storage.enums import AppealStatus, Channel, DeliveryPurpose, DeliveryState
 from storage.models import Action, AuditEntry, Delivery
 from storage.repo.appeals import get_appeal
 from storage.standing import Standing
+from tests.emulator import BotApiEmulator
 from tests.support.app import app_for
-from tests.support.bot import sessions_for
+from tests.support.bot import running_bot, sessions_for
 from tests.support.mail import mail_settings
 from tests.support.smtp import Sink, free_port, smtp_server
 from tests.support.timeline import (
@@ -23,6 +24,7 @@ from tests.support.timeline import (
     add_appeal,
     add_follower,
     deliveries_of,
+    deliveries_of_chat,
     notices,
 )
 
@@ -341,3 +343,47 @@ async def test_sweeps_delete_old_finished_rows_and_touch_nothing_else(seeded_url
     details = [(entry.at < clock.now - timedelta(days=365), entry.detail) for entry in entries]
     assert (True, {}) in details
     assert (False, {"queued": 3}) in details
+
+
+async def test_a_new_subscriber_is_offered_the_appeals_still_open_and_sets_a_zone(
+    bot: BotApiEmulator, seeded_url: str
+) -> None:
+    chat = 8001
+    appeal_id, _ = await add_appeal(
+        seeded_url, issued_on=datetime.now(UTC).date(), title="Miners on strike"
+    )
+    settings, offer = await bot.converse(chat, "/subscribe", expect=2)
+    assert settings.text.startswith("✅ Subscribed.")
+    assert offer.text.startswith("📬 1 appeal is open now")
+    answer = await bot.wait_for_answer(bot.tap(offer, "Send them"))
+    assert answer["text"] == "Sending 1."
+    messages = await bot.wait_for_messages(chat, 3, timeout=10)
+    assert "Miners on strike" in messages[-1].text
+    again = await bot.wait_for_answer(bot.tap(offer, "Send them"))
+    assert again["text"] == "You have them all already."
+    [_, resubscribed] = [*await bot.converse(chat, "/subscribe"), None][:2]
+    assert resubscribed is None, "no offer to a chat that was subscribed already"
+    [zone] = await bot.converse(chat, "/timezone Europe/Berlin")
+    assert "08:00 on the day, Europe/Berlin time" in zone.text
+    [bad] = await bot.converse(chat, "/timezone Mars/Olympus")
+    assert "is not a time zone I know" in bad.text
+    assert len(bot.sent(chat)) == 6
+    assert appeal_id in await deliveries_of_chat(seeded_url, chat)
+
+
+async def test_an_admin_turns_reminders_off_by_command(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    admin = 99
+    appeal_id, _ = await add_appeal(seeded_url, court=date(2027, 3, 5))
+    async with running_bot(emulator, seeded_url, admin_ids=[admin]):
+        [done] = await emulator.converse(admin, f"/reminders {appeal_id} off")
+        [usage] = await emulator.converse(admin, "/reminders soon")
+        [refused] = await emulator.converse(4242, f"/reminders {appeal_id} on")
+    assert done.text == f"Followers of appeal {appeal_id} will not be reminded of its court dates."
+    assert usage.text.startswith("/reminders &lt;appeal&gt; on|off") or "on|off" in usage.text
+    assert "admin" in refused.text.lower()
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        appeal = await get_appeal(session, appeal_id)
+    assert appeal is not None
+    assert appeal.reminders is False

@@ -10,8 +10,14 @@ from telegram.constants import ChatMemberStatus, ChatType
 from bot.context import Context
 from bot.handlers.replies import answer, command_argument, edit, ids, reply, tap
 from bot.presentation.callbacks import Action
-from bot.presentation.keyboards import settings_keyboard
+from bot.presentation.keyboards import open_appeals_keyboard, settings_keyboard
 from bot.presentation.views import settings_view
+from core.errors import BadInputError
+
+TIMEZONE_USAGE = (
+    "/timezone <region/city>, for example /timezone Asia/Almaty or /timezone Europe/Berlin: "
+    "reminders of court dates come at your hours."
+)
 
 
 async def _show_settings(
@@ -39,6 +45,48 @@ async def subscribe_command(update: Update, context: Context) -> None:
         chat_id=chat.id, chat_type=chat.type, language_code=user.language_code if user else None
     )
     await _show_settings(update, context, in_place=False, changed=changed)
+    if changed:
+        # A new subscriber has missed what is still open: offer it, do not push it.
+        open_now = await context.bot_data.services.appeals.open_ids()
+        if open_now:
+            await reply(
+                update, context, "open_offer", keyboard=open_appeals_keyboard(), count=len(open_now)
+            )
+
+
+async def send_open_button(update: Update, context: Context) -> None:
+    """The "Send them" button under the offer of open appeals."""
+    chat_id, _ = ids(update)
+    if chat_id is None:
+        await answer(update)
+        return
+    services = context.bot_data.services
+    queued = await services.subscriptions.send_open(chat_id, await services.appeals.open_ids())
+    if queued is None:
+        await answer(update, "Subscribe first with /subscribe.")
+    else:
+        await answer(update, f"Sending {queued}." if queued else "You have them all already.")
+
+
+async def timezone_command(update: Update, context: Context) -> None:
+    """/timezone Europe/Berlin: reminders come at this chat's hours."""
+    name = command_argument(update)
+    chat_id, _ = ids(update)
+    if not name or chat_id is None:
+        await reply(update, context, "usage", text=TIMEZONE_USAGE)
+        return
+    try:
+        zone = await context.bot_data.services.subscriptions.set_timezone(chat_id, name)
+    except BadInputError as exc:
+        await reply(update, context, "usage", text=f"{exc}\n{TIMEZONE_USAGE}")
+        return
+    text = (
+        "Subscribe first with /subscribe."
+        if zone is None
+        else f"Reminders of court dates now come at 18:00 the day before and 08:00 on the day, "
+        f"{zone} time."
+    )
+    await reply(update, context, "usage", text=text)
 
 
 async def subscribe_button(update: Update, context: Context) -> None:

@@ -30,6 +30,13 @@ COMMANDS: tuple[Command, ...] = (
         "unsubscribe", "", "Stop getting appeals", subscriptions.unsubscribe_command, CHAT_ADMINS
     ),
     Command("email", "<address>", "Get appeals by email", subscriptions.email_command),
+    Command(
+        "timezone",
+        "<region/city>",
+        "Your time zone, for reminders",
+        subscriptions.timezone_command,
+        CHAT_ADMINS,
+    ),
     Command("start", "", "What this bot does", info.start),
     Command("help", "", "Every command, one line each", info.help_command),
     Command(
@@ -54,6 +61,13 @@ COMMANDS: tuple[Command, ...] = (
         managing.withdraw_appeal,
         BOT_ADMINS,
     ),
+    Command(
+        "reminders",
+        "<appeal> on|off",
+        "Remind followers of its court dates, or not",
+        managing.reminders,
+        BOT_ADMINS,
+    ),
     Command("stats", "", "Subscribers, appeals, protests, broadcasts", managing.stats, BOT_ADMINS),
     Command(
         "admins",
@@ -76,6 +90,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(Action.LETTER_CASE, contacts.contacts_or_letter_button),
     Button(Action.LETTER_APPEAL, contacts.contacts_or_letter_button),
     Button(Action.SUBSCRIBE, subscriptions.subscribe_button, CHAT_ADMINS),
+    Button(Action.SEND_OPEN, subscriptions.send_open_button, CHAT_ADMINS),
     Button(Action.HELP, info.help_button),
     Button(Action.SET_URGENT, subscriptions.settings_button, CHAT_ADMINS),
     Button(Action.SET_COUNTRY, subscriptions.settings_button, CHAT_ADMINS),

@@ -41,6 +41,7 @@ class Action(StrEnum):
     DRAFT_CANCEL = "dcan"
     DRAFT_TODAY = "dtdy"
     RETRY_FAILED = "rtry"
+    SEND_OPEN = "sopn"
 
 
 class Arg(StrEnum):
@@ -74,6 +75,7 @@ ARGS: dict[Action, tuple[Arg, ...]] = {
     Action.DRAFT_CANCEL: (),
     Action.DRAFT_TODAY: (),
     Action.RETRY_FAILED: (Arg.ID,),
+    Action.SEND_OPEN: (),
 }
 # Buttons sent before an argument was added still work: it is optional at the end.
 OPTIONAL_LAST = frozenset({Action.APPEALS_PAGE, Action.DRAFT_PUBLISH})

@@ -167,3 +167,8 @@ def progress_keyboard(progress: Progress) -> InlineKeyboardMarkup | None:
         return None
     label = f"🔁 Retry {progress.failed} failed"
     return InlineKeyboardMarkup([[_button(label, Action.RETRY_FAILED, progress.appeal_id)]])
+
+
+def open_appeals_keyboard() -> InlineKeyboardMarkup:
+    """The button that sends a new subscriber the appeals still open."""
+    return InlineKeyboardMarkup([[_button("📨 Send them", Action.SEND_OPEN)]])

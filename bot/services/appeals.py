@@ -8,7 +8,7 @@ from datetime import date
 from bot.services.actors import Actor
 from core.errors import NotFoundError
 from storage.database import Database
-from storage.enums import AppealStatus, TargetKind
+from storage.enums import AppealKind, AppealStatus, TargetKind
 from storage.models import Appeal
 from storage.repo.actions import count_for_appeal, record_action
 from storage.repo.appeals import (
@@ -107,6 +107,26 @@ class AppealService:
             offset=offset,
             total=total,
         )
+
+    async def open_ids(self) -> list[int]:
+        """Return the public appeals still open (action wanted now), oldest first."""
+        async with self._db.read() as session:
+            rows = await public_appeal_dates(session)
+        found = [
+            row
+            for row in rows
+            if row.kind is not AppealKind.OUTCOME
+            and self._ages.of_dates(
+                issued_on=row.issued_on,
+                precision=row.precision,
+                deadline=row.deadline,
+                kind=row.kind,
+                followed_up=row.followed_up,
+                resolved=row.resolved,
+            ).is_open
+        ]
+        found.sort(key=lambda row: (-_newest_first(row.issued_on), row.id))
+        return [row.id for row in found]
 
     async def listing(self, *, everything: bool = False) -> list[Dated]:
         """Return the public appeals newest first (``everything``: drafts and withdrawn too)."""

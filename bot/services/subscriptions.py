@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.signals import DeliverySignals, NoDelivery
+from core.errors import BadInputError
+from core.timing import zone_named
 from storage.database import Database
 from storage.enums import SubscriberState
 from storage.models import Subscriber
 from storage.repo.cases import get_case, is_public_case, list_countries
-from storage.repo.deliveries import move_chat
+from storage.repo.deliveries import move_chat, queue_each
 from storage.repo.subscribers import get_by_chat, set_state, subscribe_chat, toggle_followed
 from storage.repo.subscribers import toggle_country as repo_toggle_country
+from storage.types import utcnow
 
 SUPPORTED_LANGUAGES = ("en", "ru")
 
@@ -31,8 +37,22 @@ async def _active(session: AsyncSession, chat_id: int) -> Subscriber | None:
 class SubscriptionService:
     """Change and read what a chat receives."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, delivery: DeliverySignals | None = None) -> None:
         self._db = db
+        self._delivery = delivery or NoDelivery()
+
+    async def send_open(self, chat_id: int, appeal_ids: Sequence[int]) -> int | None:
+        """Queue these appeals for a chat (each once); None when it is not subscribed."""
+        async with self._db.unit() as unit:
+            subscriber = await _active(unit.session, chat_id)
+            if subscriber is None:
+                return None
+            queued = await queue_each(
+                unit.session, subscriber_id=subscriber.id, appeal_ids=appeal_ids, now=utcnow()
+            )
+            if queued:
+                unit.after_commit(self._delivery.wake)
+            return queued
 
     async def subscribe(
         self, *, chat_id: int, chat_type: str, language_code: str | None
@@ -72,6 +92,24 @@ class SubscriptionService:
                 return False
             subscriber.urgent_only = urgent_only
             return True
+
+    async def set_timezone(self, chat_id: int, name: str) -> str | None:
+        """Set the zone reminders use for a chat; return its name (None: not subscribed).
+
+        Raises BadInputError for a name that is not an IANA zone.
+        """
+        zone = zone_named(name.strip())
+        if zone is None:
+            raise BadInputError(
+                f"“{name[:60]}” is not a time zone I know. Write it as a region and a city, "
+                "such as Asia/Almaty or Europe/Berlin."
+            )
+        async with self._db.unit() as unit:
+            subscriber = await _active(unit.session, chat_id)
+            if subscriber is None:
+                return None
+            subscriber.timezone = zone.key
+            return zone.key
 
     async def toggle_country(self, chat_id: int, country: str) -> bool:
         """Add a country to the filter or remove it; False if not subscribed."""

@@ -396,3 +396,42 @@ async def queue_direct(
     before = await count_for_appeal(session, appeal_id)
     await session.execute(statement, rows)
     return await count_for_appeal(session, appeal_id) - before
+
+
+async def queue_each(
+    session: AsyncSession, *, subscriber_id: int, appeal_ids: Sequence[int], now: datetime
+) -> int:
+    """Queue these appeals for one subscriber, leaving out what it already has."""
+    subscriber = await session.get(Subscriber, subscriber_id)
+    if subscriber is None or not appeal_ids:
+        return 0
+    had = set(
+        await session.scalars(
+            select(Delivery.appeal_id).where(
+                Delivery.subscriber_id == subscriber_id,
+                Delivery.purpose == DeliveryPurpose.APPEAL,
+                Delivery.appeal_id.in_(appeal_ids),
+            )
+        )
+    )
+    rows = [
+        {
+            "appeal_id": appeal_id,
+            "subscriber_id": subscriber_id,
+            "channel": subscriber.channel,
+            "purpose": DeliveryPurpose.APPEAL,
+            "notice": "",
+            "state": DeliveryState.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for appeal_id in appeal_ids
+        if appeal_id not in had
+    ]
+    if rows:
+        statement = insert_ignoring_duplicates(session).on_conflict_do_nothing(
+            index_elements=["appeal_id", "subscriber_id", "channel", "purpose", "notice"]
+        )
+        await session.execute(statement, rows)
+    return len(rows)

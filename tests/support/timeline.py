@@ -169,3 +169,14 @@ async def deliveries_of(url: str, appeal_id: int) -> dict[int, DeliveryState]:
             )
         )
         return {row[0]: DeliveryState(row[1]) for row in rows if row[0] is not None}
+
+
+async def deliveries_of_chat(url: str, chat_id: int) -> list[int]:
+    """Return the appeals queued or sent to a Telegram chat."""
+    async with sessions_for(url) as sessions, sessions() as session:
+        rows = await session.scalars(
+            select(Delivery.appeal_id)
+            .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+            .where(Subscriber.chat_id == chat_id)
+        )
+        return list(rows)

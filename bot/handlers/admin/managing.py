@@ -11,6 +11,7 @@ from bot.services.outcomes import USAGE, parse_outcome
 from bot.services.resolve import Found
 
 WITHDRAW_USAGE = "/withdraw <appeal number or slug>, for example /withdraw 12"
+REMINDERS_USAGE = "/reminders <appeal> on|off, for example /reminders 12 off"
 
 
 def _actor(update: Update) -> Actor:
@@ -49,6 +50,25 @@ async def withdraw_appeal(update: Update, context: Context) -> None:
         return
     done = await services.publishing.withdraw(resolution.appeal_id, actor=_actor(update))
     await reply(update, context, "withdrawn", withdrawn=done)
+
+
+async def reminders(update: Update, context: Context) -> None:
+    """/reminders <appeal> on|off: remind followers of its court dates, or not."""
+    reference, _, choice = command_argument(update).rpartition(" ")
+    if not reference or choice.lower() not in ("on", "off"):
+        await reply(update, context, "usage", text=REMINDERS_USAGE)
+        return
+    services = context.bot_data.services
+    resolution = await services.resolver.appeal(reference.strip(), public=False)
+    if resolution.appeal_id is None:
+        await reply(update, context, "usage", text=f"There is no appeal “{reference[:80]}”.")
+        return
+    on = await services.appeals.set_reminders(
+        resolution.appeal_id, on=choice.lower() == "on", actor=_actor(update)
+    )
+    said = "will be reminded" if on else "will not be reminded"
+    text = f"Followers of appeal {resolution.appeal_id} {said} of its court dates."
+    await reply(update, context, "usage", text=text)
 
 
 async def retry_button(update: Update, context: Context) -> None:
