@@ -362,10 +362,22 @@ async def test_a_reader_chooses_urgency_countries_and_cases_on_the_settings_page
             text = await page.text()
         assert 'name="country" value="KZ"' in text
         assert f'name="case" value="{kurmanov}"' in text
-        form = [("urgent_only", "1"), ("country", "KZ"), ("country", "XX"), ("case", str(kurmanov))]
+        assert 'name="delivery" value="digest"' in text
+        form = [
+            ("urgent_only", "1"),
+            ("country", "KZ"),
+            ("country", "XX"),
+            ("case", str(kurmanov)),
+            ("delivery", "digest"),
+            ("digest_hour", "19"),
+            ("timezone", "Asia/Almaty"),
+        ]
         async with http.post(f"{web}/email/settings/{token}", data=form) as saved:
             assert saved.status == 200
             assert "Saved." in await saved.text()
+        bad_zone = [*form[:-1], ("timezone", "Mars/Olympus")]
+        async with http.post(f"{web}/email/settings/{token}", data=bad_zone) as kept:
+            assert "“Mars/Olympus” is not a time zone we know" in await kept.text()
         async with http.get(f"{web}/email/settings/{'z' * 32}") as wrong:
             assert wrong.status == 404
     async with sessions_for(seeded_url) as sessions, sessions() as session:
@@ -378,3 +390,4 @@ async def test_a_reader_chooses_urgency_countries_and_cases_on_the_settings_page
     assert chooser.urgent_only
     assert chooser.countries == ["KZ"], "an unknown country is dropped"
     assert [case.id for case in chooser.followed] == [kurmanov]
+    assert (chooser.digest, chooser.digest_hour, chooser.timezone) == (True, 19, "Asia/Almaty")

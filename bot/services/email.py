@@ -21,9 +21,11 @@ from email_validator import EmailNotValidError, validate_email
 
 from bot.delivery.email_channel import Mail, Sender, build_email
 from core.errors import BadInputError
+from core.timing import zone_named
 from storage.database import Database
 from storage.enums import Channel, SubscriberState
 from storage.repo.cases import list_countries, list_open_cases
+from storage.repo.notices import release_held
 from storage.repo.subscribers import (
     get_by_confirm_token,
     get_by_unsubscribe_token,
@@ -56,6 +58,8 @@ class EmailSettings:
     digest: bool
     countries: tuple[str, ...] = ()
     followed: tuple[int, ...] = ()
+    digest_hour: int = 8  # when the daily digest comes, in ``timezone`` (else UTC)
+    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +228,8 @@ class EmailService:
                 digest=subscriber.digest,
                 countries=tuple(subscriber.countries),
                 followed=tuple(case.id for case in subscriber.followed),
+                digest_hour=subscriber.digest_hour,
+                timezone=subscriber.timezone,
             )
             choices = EmailChoices(
                 countries=tuple(await list_countries(session)),
@@ -234,7 +240,8 @@ class EmailService:
     async def change(self, token: str, wanted: EmailSettings) -> bool:
         """Change what a subscribed address receives; return whether the link was good.
 
-        Only countries and cases the public can see are kept.
+        Only countries and cases the public can see are kept, and only real time zones.
+        Leaving the digest sends what it held at once.
         """
         async with self._db.unit() as unit:
             session = unit.session
@@ -246,7 +253,14 @@ class EmailService:
             known = set(await list_countries(session))
             public = {case.id: case for case in await list_open_cases(session)}
             subscriber.urgent_only = wanted.urgent_only
+            if subscriber.digest and not wanted.digest:
+                await release_held(session, subscriber.id, now=utcnow())
             subscriber.digest = wanted.digest
+            if 0 <= wanted.digest_hour <= 23:
+                subscriber.digest_hour = wanted.digest_hour
+            zone = zone_named(wanted.timezone)
+            if zone is not None:
+                subscriber.timezone = zone.key
             await set_filters(
                 session,
                 subscriber,

@@ -103,16 +103,23 @@ async def change_settings(request: web.Request) -> web.Response:
     current, _ = found
     picked = [str(value) for value in form.getall("case", [])]
     followed = tuple(int(value) for value in picked if value.isdigit() and len(value) < 10)
+    hour = str(form.get("digest_hour", ""))
+    zone = str(form.get("timezone", "")).strip()[:64]
     wanted = EmailSettings(
         urgent_only=form.get("urgent_only") == "1",
-        digest=current.digest,
+        digest=form.get("delivery", "digest" if current.digest else "now") == "digest",
         countries=tuple(str(v)[:2] for v in form.getall("country", [])),
         followed=followed,
+        digest_hour=int(hour) if hour.isdigit() and len(hour) <= 2 else current.digest_hour,
+        timezone=zone or None,
     )
     await services.email.change(token, wanted)
     saved = await services.email.settings(token)
     assert saved is not None
-    return pages.page("settings", token=token, settings=saved[0], choices=saved[1], note="Saved.")
+    note = "Saved."
+    if zone and saved[0].timezone != zone:
+        note = f"Saved, but “{zone}” is not a time zone we know (write it like Europe/Berlin)."
+    return pages.page("settings", token=token, settings=saved[0], choices=saved[1], note=note)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

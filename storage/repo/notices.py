@@ -345,3 +345,14 @@ async def prune(
         int(getattr(removed, "rowcount", 0) or 0),
         int(getattr(cleared, "rowcount", 0) or 0),
     )
+
+
+async def release_held(session: AsyncSession, subscriber_id: int, *, now: datetime) -> int:
+    """Send at once what was held for a subscriber's digest (they left the digest)."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.subscriber_id == subscriber_id, Delivery.state == DeliveryState.HELD)
+        .values(state=DeliveryState.PENDING, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
