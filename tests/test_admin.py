@@ -452,6 +452,7 @@ async def test_admins_get_their_own_command_menu(admin_bot: BotApiEmulator) -> N
         "update",
         "outcome",
         "withdraw",
+        "reminders",
         "stats",
         "admins",
         "cancel",

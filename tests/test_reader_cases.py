@@ -69,6 +69,7 @@ async def test_help_lists_every_command_and_the_menu_matches(bot: BotApiEmulator
         "settings",
         "unsubscribe",
         "email",
+        "timezone",
         "start",
         "help",
     }

@@ -278,7 +278,7 @@ def case_page(found: CaseSummary) -> CasePage:
                 date=format_date(item.appeal.issued_on, item.appeal.issued_precision),
                 title=item.appeal.title,
                 kind=KIND_LABELS[item.appeal.kind],
-                mark=STANDING_MARKS[item.age.standing],
+                mark=STANDING_MARKS[item.age.standing] or (countdown(item.age) or ""),
             )
             for item in appeals
         ),
