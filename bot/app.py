@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ from bot.telegram.updates import PerChatUpdateProcessor
 from bot.web import start_web
 from bot.web.pages import Pages
 from core.errors import AppealbotError, ConfigError
+from core.pseudonyms import Pseudonyms
 from core.timing import Clock, system_clock
 from storage.database import Database
 from storage.engine import create_engine
@@ -178,6 +180,15 @@ def mail_sender(settings: Settings) -> Sender:
     return Sender(mail_from=settings.mail_from, public_url=settings.public_url)
 
 
+def build_pseudonyms(settings: Settings) -> Pseudonyms:
+    """Return the keyed hashes, keyed by APPEALBOT_SECRET_KEY (else by the bot token)."""
+    for secret in (settings.secret_key, settings.telegram_token):
+        if secret is not None:
+            return Pseudonyms.derived(secret.get_secret_value())
+    # No Telegram, so no protests to count: a key for this process only.
+    return Pseudonyms(secrets.token_bytes(32))
+
+
 def build_services(
     settings: Settings,
     db: Database,
@@ -203,6 +214,7 @@ def build_services(
         paid=settings.telegram_paid_broadcast,
         mirror=mirror,
     )
+    pseudonyms = build_pseudonyms(settings)
     schedule = Schedule(
         keep_deliveries=timedelta(days=settings.delivery_retention_days),
         keep_audit_details=timedelta(days=settings.audit_retention_days),
@@ -214,7 +226,7 @@ def build_services(
         index=index,
         resolver=Resolver(db, index),
         cases=CaseService(db, ages=ages),
-        appeals=AppealService(db, ages=ages),
+        appeals=AppealService(db, ages=ages, pseudonyms=pseudonyms),
         drafts=DraftService(
             db, index=index, publishing=publishing, fetch_options=fetch, today=ages.today
         ),
@@ -243,6 +255,7 @@ def build_services(
             channels=publishing.channels,
             mailer=mailer,
             digest=digest or (lambda appeals, since: Presenter().digest(appeals, since=since)),
+            pseudonyms=pseudonyms,
             schedule=schedule,
         ),
     )

@@ -18,6 +18,11 @@ class SmtpSecurity(StrEnum):
     TLS = "tls"
 
 
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"  # one JSON object per line
+
+
 class Settings(BaseSettings):
     """Everything an operator can configure."""
 
@@ -31,6 +36,11 @@ class Settings(BaseSettings):
     )
 
     telegram_token: SecretStr | None = None
+    # Keys the hashes that count protests and stand for chats in logs; kept out of the
+    # database. Unset: derived from the bot token.
+    secret_key: SecretStr | None = None
+    log_format: LogFormat = LogFormat.TEXT
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     telegram_api_url: str = "https://api.telegram.org"
     database_url: str = "sqlite+aiosqlite:///appealbot.db"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()

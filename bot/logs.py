@@ -1,11 +1,27 @@
-"""Logging set-up that never writes a token or a password."""
+"""Logging set-up that never writes a token, a password, an address or a raw chat id."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TextIO
+
+from core.pseudonyms import Pseudonyms
 
 REDACTED = "[redacted]"
+ADDRESS = "[address]"
+_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+# Chat and user ids are long integers (group ids negative); row ids and counts are short.
+_LONG_ID = re.compile(r"(?<![\w.#])-?\d{6,}(?![\w.])")
+# Libraries that at DEBUG write whole updates (names, chat ids, texts) or SQL parameters:
+# they stay at INFO whatever level is asked for.
+_CHATTY = ("telegram", "aiosqlite", "asyncio", "aiosmtplib", "mail.log")
+# SQLAlchemy logs every statement with its parameters at INFO.
+_SILENT = ("sqlalchemy",)
+_QUIET = ("httpx", "httpcore", "apscheduler", "aiohttp.access")
 
 
 class RedactSecrets(logging.Filter):
@@ -27,14 +43,70 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(*, secrets: Iterable[str], level: int = logging.INFO) -> None:
-    """Log to stderr; keep chatty HTTP clients quiet and secrets out."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+class RedactPeople(logging.Filter):
+    """Replace email addresses, and long ids by a keyed hash (the same id, the same hash)."""
+
+    def __init__(self, pseudonyms: Pseudonyms) -> None:
+        super().__init__()
+        self._pseudonyms = pseudonyms
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _EMAIL.sub(ADDRESS, message)
+        redacted = _LONG_ID.sub(lambda m: self._pseudonyms.for_log(m.group(0)), redacted)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            text = _EMAIL.sub(ADDRESS, record.exc_text)
+            record.exc_text = _LONG_ID.sub(lambda m: self._pseudonyms.for_log(m.group(0)), text)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the error, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event = {
+            "at": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            event["error"] = record.exc_text
+        return json.dumps(event, ensure_ascii=False)
+
+
+def configure_logging(
+    *,
+    secrets: Iterable[str],
+    level: int = logging.INFO,
+    pseudonyms: Pseudonyms | None = None,
+    json_lines: bool = False,
+    stream: TextIO | None = None,
+) -> logging.Handler:
+    """Log to stderr (or ``stream``); keep chatty libraries quiet, secrets and people out."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        JsonFormatter()
+        if json_lines
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(RedactSecrets(secrets))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    if pseudonyms is not None:
+        handler.addFilter(RedactPeople(pseudonyms))
+    logging.getLogger().handlers[:] = [handler]
+    set_level(level)
+    return handler
+
+
+def set_level(level: int) -> None:
+    """Log from ``level`` up; libraries that write people's data at DEBUG stay at INFO."""
+    logging.getLogger().setLevel(level)
+    for chatty in _CHATTY:
+        logging.getLogger(chatty).setLevel(max(level, logging.INFO))
     # httpx logs every request URL, and Bot API URLs contain the token.
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
+    for noisy in (*_QUIET, *_SILENT):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -88,7 +88,6 @@ class DeliveryState(StrEnum):
 
 class DeliveryPurpose(StrEnum):
     APPEAL = "appeal"  # the appeal itself, to a subscriber
-    THANKS = "thanks"  # a thank-you with the outcome, to someone who protested
     CHANNEL = "channel"  # the post in the Telegram channel mirror
     REMINDER = "reminder"  # a court date is tomorrow, or today
     NUDGE = "nudge"  # the deadline is near and the reader has not acted

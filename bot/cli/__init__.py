@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from bot.app import build_pseudonyms
 from bot.cli.parser import build_parser
-from bot.config import Settings
+from bot.config import LogFormat, Settings
 from bot.logs import configure_logging
 from core.errors import AppealbotError, BadInputError
 
@@ -29,7 +30,7 @@ def _settings() -> Settings:
 
 
 def _secrets(settings: Settings) -> list[str]:
-    values = [settings.telegram_token, settings.smtp_password]
+    values = [settings.telegram_token, settings.smtp_password, settings.secret_key]
     return [value.get_secret_value() for value in values if value is not None]
 
 
@@ -39,7 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         settings = _settings()
-        configure_logging(secrets=_secrets(settings), level=logging.WARNING)
+        configure_logging(
+            secrets=_secrets(settings),
+            level=logging.WARNING,
+            pseudonyms=build_pseudonyms(settings),
+            json_lines=settings.log_format is LogFormat.JSON,
+        )
         return int(asyncio.run(args.handler(settings, args)) or EXIT_OK)
     except BadInputError as exc:
         print(f"appealbot: {exc}", file=sys.stderr)

@@ -9,6 +9,7 @@ import signal
 
 from bot.app import serve
 from bot.config import Settings
+from bot.logs import set_level
 from core.errors import ConfigError
 
 NO_TOKEN = (
@@ -21,7 +22,7 @@ async def run(settings: Settings, _args: argparse.Namespace) -> int:
     """Run the service until SIGINT or SIGTERM."""
     if settings.telegram_token is None:
         raise ConfigError(NO_TOKEN)
-    logging.getLogger().setLevel(logging.INFO)
+    set_level(logging.getLevelName(settings.log_level))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 UNSUBSCRIBE = "%%UNSUBSCRIBE_URL%%"  # in a rendered body: this recipient's own link
 SETTINGS = "%%SETTINGS_URL%%"
+FORGET = "%%FORGET_URL%%"
 NO_SUCH_USER = frozenset({550, 551, 553})
 RELAY_DOWN_WAIT = 10.0  # seconds a delivery waits while the relay cannot be reached
 
@@ -92,6 +93,10 @@ class Sender:
         """Return a subscriber's settings page."""
         return f"{self.public_url}/email/settings/{token}"
 
+    def forget_url(self, token: str) -> str:
+        """Return the page that deletes an address and everything about it."""
+        return f"{self.public_url}/email/forget/{token}"
+
 
 @dataclass(frozen=True, slots=True)
 class Mail:
@@ -132,10 +137,14 @@ def build_email(
     the sending, and an appeal goes to thousands of readers a few seconds apart.
     """
     if token is not None:
-        unsubscribe = sender.unsubscribe_url(token)
-        settings = sender.settings_url(token)
-        text = text.replace(UNSUBSCRIBE, unsubscribe).replace(SETTINGS, settings)
-        html = html.replace(UNSUBSCRIBE, unsubscribe).replace(SETTINGS, settings) if html else html
+        links = (
+            (UNSUBSCRIBE, sender.unsubscribe_url(token)),
+            (SETTINGS, sender.settings_url(token)),
+            (FORGET, sender.forget_url(token)),
+        )
+        for marker, url in links:
+            text = text.replace(marker, url)
+            html = html.replace(marker, url) if html else html
     headers = [
         f"From: {sender.mail_from}",
         f"To: {_header(to)}",

@@ -6,7 +6,7 @@ from telegram import Message, Update
 
 from bot.context import Context
 from bot.handlers.replies import answer, edit, ids, reply, tap
-from bot.presentation.keyboards import appeal_keyboard, appeals_keyboard
+from bot.presentation.keyboards import appeal_keyboard, appeals_keyboard, follow_keyboard
 from bot.presentation.views import appeal_card
 from bot.services.resolve import Found
 
@@ -98,7 +98,26 @@ async def protest_button(update: Update, context: Context) -> None:
     )
     if protest.counted is None:
         await answer(update, "This appeal is no longer available.", alert=True)
-    elif protest.counted:
+        return
+    if protest.counted:
         await answer(update, f"Thank you! Your protest is counted ({protest.total} so far).")
     else:
         await answer(update, f"Already counted – thank you! ({protest.total} so far)")
+        return
+    chat_id, _ = ids(update)
+    if chat_id is None or chat_id != user_id:
+        return  # in a group, the offer would speak to everyone
+    # Who protested is not kept: to hear how the case ends, one follows it.
+    subscribed, cases = await context.bot_data.services.subscriptions.follow_offer(
+        chat_id, callback.int_arg(0)
+    )
+    if cases:
+        keyboard = follow_keyboard([(c.id, c.name) for c in cases]) if subscribed else None
+        await reply(
+            update,
+            context,
+            "follow_offer",
+            keyboard=keyboard,
+            subscribed=subscribed,
+            names=", ".join(c.name for c in cases),
+        )

@@ -10,7 +10,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from bot.context import Context
 from bot.handlers.replies import answer, command_argument, edit, ids, reply, tap
 from bot.presentation.callbacks import Action
-from bot.presentation.keyboards import open_appeals_keyboard, settings_keyboard
+from bot.presentation.keyboards import forget_keyboard, open_appeals_keyboard, settings_keyboard
 from bot.presentation.views import settings_view
 from core.errors import BadInputError
 
@@ -159,3 +159,20 @@ async def email_command(update: Update, context: Context) -> None:
     key = "tg:" + hashlib.sha256(str(chat_id).encode()).hexdigest()[:16]
     outcome = await email.sign_up(address, sender_key=key)
     await reply(update, context, "email_asked", outcome=outcome.value)
+
+
+async def forget_command(update: Update, context: Context) -> None:
+    """/forget: ask before deleting everything about this chat."""
+    await reply(update, context, "forget_ask", keyboard=forget_keyboard())
+
+
+async def forget_button(update: Update, context: Context) -> None:
+    """Delete everything about this chat (or keep it), as the person chose."""
+    chat_id, user_id = ids(update)
+    if chat_id is None or not tap(update).flag():
+        await answer(update, "Nothing was deleted.")
+        await edit(update, context, "forget_done", deleted=None)
+        return
+    deleted = await context.bot_data.services.subscriptions.forget(chat_id=chat_id, user_id=user_id)
+    await answer(update)
+    await edit(update, context, "forget_done", deleted=deleted)

@@ -31,6 +31,13 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("email", "<address>", "Get appeals by email", subscriptions.email_command),
     Command(
+        "forget",
+        "",
+        "Delete everything this bot knows about this chat",
+        subscriptions.forget_command,
+        CHAT_ADMINS,
+    ),
+    Command(
         "timezone",
         "<region/city>",
         "Your time zone, for reminders",
@@ -91,6 +98,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(Action.LETTER_APPEAL, contacts.contacts_or_letter_button),
     Button(Action.SUBSCRIBE, subscriptions.subscribe_button, CHAT_ADMINS),
     Button(Action.SEND_OPEN, subscriptions.send_open_button, CHAT_ADMINS),
+    Button(Action.FORGET, subscriptions.forget_button, CHAT_ADMINS),
     Button(Action.HELP, info.help_button),
     Button(Action.SET_URGENT, subscriptions.settings_button, CHAT_ADMINS),
     Button(Action.SET_COUNTRY, subscriptions.settings_button, CHAT_ADMINS),

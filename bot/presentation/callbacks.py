@@ -42,6 +42,7 @@ class Action(StrEnum):
     DRAFT_TODAY = "dtdy"
     RETRY_FAILED = "rtry"
     SEND_OPEN = "sopn"
+    FORGET = "fgt"
 
 
 class Arg(StrEnum):
@@ -76,6 +77,7 @@ ARGS: dict[Action, tuple[Arg, ...]] = {
     Action.DRAFT_TODAY: (),
     Action.RETRY_FAILED: (Arg.ID,),
     Action.SEND_OPEN: (),
+    Action.FORGET: (Arg.FLAG,),
 }
 # Buttons sent before an argument was added still work: it is optional at the end.
 OPTIONAL_LAST = frozenset({Action.APPEALS_PAGE, Action.DRAFT_PUBLISH})

@@ -172,3 +172,20 @@ def progress_keyboard(progress: Progress) -> InlineKeyboardMarkup | None:
 def open_appeals_keyboard() -> InlineKeyboardMarkup:
     """The button that sends a new subscriber the appeals still open."""
     return InlineKeyboardMarkup([[_button("📨 Send them", Action.SEND_OPEN)]])
+
+
+def follow_keyboard(cases: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """Buttons to follow each of an appeal's cases (offered after "I sent a protest")."""
+    return InlineKeyboardMarkup(
+        [[_button(f"🔔 Follow {name}", Action.FOLLOW, case_id)] for case_id, name in cases[:3]]
+    )
+
+
+def forget_keyboard() -> InlineKeyboardMarkup:
+    """Confirm or call off /forget."""
+    return InlineKeyboardMarkup(
+        [
+            [_button("🗑 Yes, delete everything", Action.FORGET, 1)],
+            [_button("Keep it", Action.FORGET, 0)],
+        ]
+    )

@@ -63,7 +63,7 @@ class Presenter:
 
     def prepare_delivery(self) -> None:
         """Compile the templates delivery renders (before a broadcast needs them)."""
-        for name in ("telegram/broadcast.html.j2", "telegram/thanks.html.j2"):
+        for name in ("telegram/broadcast.html.j2", "email/appeal.txt.j2", "email/appeal.html.j2"):
             self.templates.env.get_template(name)
 
     def email(self, appeal: Appeal, age: Age) -> Message:
@@ -101,9 +101,6 @@ class Presenter:
         if channel is Channel.EMAIL:
             return self.email(appeal, self.ages.of(appeal))
         card = appeal_card(appeal, self.ages.of(appeal))
-        if purpose is DeliveryPurpose.THANKS:
-            [text] = self.telegram("thanks", appeal=card)
-            return Message(text=text, html=text)
         return self.broadcast(card, in_channel=purpose is DeliveryPurpose.CHANNEL)
 
     def notice(

@@ -59,16 +59,15 @@ class AdminService:
             return await admins.is_stored_admin(session, user_id)
 
     async def check(self, user_id: int | None, command: str) -> bool:
-        """Tell whether a user may use an admin command; record a refusal if not."""
+        """Tell whether a user may use an admin command; count a refusal if not.
+
+        The audit log names admins only: a refusal says which command, never who asked.
+        """
         if await self.is_admin(user_id):
             return True
         async with self._db.unit() as unit:
             await log_action(
-                unit.session,
-                actor=Actor.telegram(user_id).label,
-                actor_id=user_id,
-                action=command,
-                allowed=False,
+                unit.session, actor="non-admin", actor_id=None, action=command, allowed=False
             )
         return False
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from bot.services.actors import Actor
 from core.errors import NotFoundError
+from core.pseudonyms import Pseudonyms
 from storage.database import Database
 from storage.enums import AppealKind, AppealStatus, TargetKind
 from storage.models import Appeal
@@ -72,9 +73,10 @@ class Protest:
 class AppealService:
     """Read public appeals; count protests."""
 
-    def __init__(self, db: Database, *, ages: AgePolicy) -> None:
+    def __init__(self, db: Database, *, ages: AgePolicy, pseudonyms: Pseudonyms) -> None:
         self._db = db
         self._ages = ages
+        self._pseudonyms = pseudonyms
 
     async def page(self, *, offset: int) -> AppealsPage:
         """Return one page of public appeals: open ones first, each group newest first."""
@@ -178,7 +180,10 @@ class AppealService:
                 return Protest(None, 0)
             known = case_id if any(case.id == case_id for case in appeal.cases) else None
             counted = await record_action(
-                unit.session, appeal_id=appeal_id, user_id=user_id, case_id=known
+                unit.session,
+                appeal_id=appeal_id,
+                taker=self._pseudonyms.protest(user_id, appeal_id),
+                case_id=known,
             )
             return Protest(counted, await count_for_appeal(unit.session, appeal_id))
 

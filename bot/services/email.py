@@ -27,8 +27,10 @@ from storage.enums import Channel, SubscriberState
 from storage.repo.cases import list_countries, list_open_cases
 from storage.repo.notices import release_held
 from storage.repo.subscribers import (
+    forget,
     get_by_confirm_token,
     get_by_unsubscribe_token,
+    retire,
     set_filters,
     sign_up_email,
 )
@@ -196,14 +198,15 @@ class EmailService:
             subscriber.confirmed_at = utcnow()
             return True
 
-    async def knows(self, token: str) -> bool:
-        """Tell whether an unsubscribe link belongs to a subscribed address (changes nothing)."""
+    async def knows(self, token: str, *, any_state: bool = False) -> bool:
+        """Tell whether a link belongs to a subscribed address (``any_state``: to any row
+        of an address, even one that left); changes nothing."""
         async with self._db.read() as session:
             subscriber = await get_by_unsubscribe_token(session, token)
             return (
                 subscriber is not None
                 and subscriber.channel is Channel.EMAIL
-                and subscriber.state is SubscriberState.ACTIVE
+                and (any_state or subscriber.state is SubscriberState.ACTIVE)
             )
 
     async def unsubscribe(self, token: str) -> bool:
@@ -212,8 +215,18 @@ class EmailService:
             subscriber = await get_by_unsubscribe_token(unit.session, token)
             if subscriber is None or subscriber.channel is not Channel.EMAIL:
                 return False
-            subscriber.state = SubscriberState.UNSUBSCRIBED
+            if subscriber.state is SubscriberState.UNSUBSCRIBED:
+                return True
+            await retire(unit.session, [subscriber.id], SubscriberState.UNSUBSCRIBED)
             return True
+
+    async def forget(self, token: str) -> bool:
+        """Delete an address and everything about it, by a link in its emails."""
+        async with self._db.unit() as unit:
+            subscriber = await get_by_unsubscribe_token(unit.session, token)
+            if subscriber is None or subscriber.channel is not Channel.EMAIL:
+                return False
+            return await forget(unit.session, subscriber.id)
 
     async def settings(self, token: str) -> tuple[EmailSettings, EmailChoices] | None:
         """Return what a subscribed address receives, and what it could choose from."""

@@ -1,4 +1,4 @@
-"""Outcomes: a case is resolved (or not); subscribers hear of it, protesters are thanked."""
+"""Outcomes: a case is resolved (or not); its followers and earlier readers hear of it."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from bot.services.actors import Actor
 from bot.services.publishing import Published, PublishingService
 from core.errors import NotFoundError
 from storage.database import Database
-from storage.enums import AppealKind, AppealStatus, CaseStatus, DeliveryPurpose, Urgency
+from storage.enums import AppealKind, AppealStatus, CaseStatus, Urgency
 from storage.models import Appeal
-from storage.repo.actions import protesters_for_case
 from storage.repo.appeals import create_appeal, timeline_for_case
 from storage.repo.cases import get_case
-from storage.repo.deliveries import queue_direct
 from storage.repo.slugs import slugify, unique_slug
 from storage.types import utcnow
 
@@ -49,7 +47,6 @@ class OutcomeRequest:
 @dataclass(frozen=True, slots=True)
 class OutcomeResult:
     published: Published
-    thanked: int
     case_name: str
     status: CaseStatus
 
@@ -120,16 +117,9 @@ class OutcomeService:
                 parent_id=earlier[-1].id if earlier else None,
                 created_by=actor.user_id,
             )
-            thanked = await queue_direct(
-                session,
-                appeal_id=appeal.id,
-                chat_ids=await protesters_for_case(session, case.id),
-                purpose=DeliveryPurpose.THANKS,
-                next_attempt_at=now,
-            )
+            # Who protested is not stored: the thank-you is in the outcome itself, which
+            # reaches everyone who follows the case or received its appeals.
             published = await self._publishing.publish_in(
                 unit, appeal.id, actor=actor, progress_chat_id=progress_chat_id
             )
-            return OutcomeResult(
-                published=published, thanked=thanked, case_name=case.name, status=request.status
-            )
+            return OutcomeResult(published=published, case_name=case.name, status=request.status)

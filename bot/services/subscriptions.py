@@ -11,10 +11,18 @@ from core.errors import BadInputError
 from core.timing import zone_named
 from storage.database import Database
 from storage.enums import SubscriberState
-from storage.models import Subscriber
+from storage.models import Case, Subscriber
+from storage.repo.appeals import get_appeal
 from storage.repo.cases import get_case, is_public_case, list_countries
 from storage.repo.deliveries import move_chat, queue_each
-from storage.repo.subscribers import get_by_chat, set_state, subscribe_chat, toggle_followed
+from storage.repo.drafts import delete_drafts_of
+from storage.repo.subscribers import (
+    forget,
+    get_by_chat,
+    leave_chat,
+    subscribe_chat,
+    toggle_followed,
+)
 from storage.repo.subscribers import toggle_country as repo_toggle_country
 from storage.types import utcnow
 
@@ -71,13 +79,33 @@ class SubscriptionService:
         async with self._db.unit() as unit:
             if await _active(unit.session, chat_id) is None:
                 return False
-            return await set_state(unit.session, chat_id, SubscriberState.UNSUBSCRIBED)
+            return await leave_chat(unit.session, chat_id, SubscriberState.UNSUBSCRIBED)
 
     async def chat_gone(self, chat_id: int, *, blocked: bool) -> None:
         """Record that the bot was removed from a chat or blocked in it."""
         state = SubscriberState.BLOCKED if blocked else SubscriberState.UNSUBSCRIBED
         async with self._db.unit() as unit:
-            await set_state(unit.session, chat_id, state)
+            await leave_chat(unit.session, chat_id, state)
+
+    async def follow_offer(self, chat_id: int, appeal_id: int) -> tuple[bool, list[Case]]:
+        """Return whether a chat is subscribed, and the appeal's cases it does not follow."""
+        async with self._db.read() as session:
+            subscriber = await _active(session, chat_id)
+            appeal = await get_appeal(session, appeal_id)
+            if appeal is None:
+                return subscriber is not None, []
+            followed = {case.id for case in subscriber.followed} if subscriber else set()
+            return subscriber is not None, [c for c in appeal.cases if c.id not in followed]
+
+    async def forget(self, *, chat_id: int, user_id: int | None) -> bool:
+        """Delete everything about a chat (and, in a private chat, its person's drafts);
+        return whether there was anything. Protests stay counted, by hash only."""
+        async with self._db.unit() as unit:
+            subscriber = await get_by_chat(unit.session, chat_id)
+            found = subscriber is not None and await forget(unit.session, subscriber.id)
+            if user_id is not None and user_id == chat_id:
+                found = await delete_drafts_of(unit.session, user_id) or found
+            return found
 
     async def settings(self, chat_id: int) -> tuple[Subscriber | None, list[str]]:
         """Return a chat's subscription and the countries it could choose from."""

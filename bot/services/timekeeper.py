@@ -16,10 +16,12 @@ from bot.delivery.channels import Outcome
 from bot.delivery.email_channel import build_email, classify
 from bot.services.email import Mailer
 from bot.services.signals import DeliverySignals
+from core.pseudonyms import Pseudonyms
 from core.timing import UTC_ZONE, Clock, at_local, country_zone, local_day, zone_named
 from storage.database import Database
 from storage.enums import Channel, DeliveryPurpose, DeliveryState
 from storage.models import Appeal, Subscriber
+from storage.repo.actions import takers
 from storage.repo.appeals import get_appeals
 from storage.repo.deliveries import subscribers_gone
 from storage.repo.notices import (
@@ -89,8 +91,10 @@ class Timekeeper:
         channels: Sequence[Channel],
         mailer: Mailer | None,
         digest: DigestWriter,
+        pseudonyms: Pseudonyms,
         schedule: Schedule | None = None,
     ) -> None:
+        self._pseudonyms = pseudonyms
         self._db = db
         self._clock = clock
         self._delivery = delivery
@@ -187,15 +191,22 @@ class Timekeeper:
                 ends = self._deadline_ends(appeal.deadline, appeal.country)
                 if not ends - self.schedule.nudge_before <= now < ends:
                     continue
-                to = await followers(
+                candidates = await followers(
                     session,
                     case_ids=appeal.case_ids,
                     channels=self._channels,
                     appeal_id=appeal.appeal_id,
                     purpose=DeliveryPurpose.NUDGE,
                     notice="deadline",
-                    unless_acted=True,
                 )
+                # Those who said they wrote are known only by a keyed hash of chat and appeal.
+                hashes = {
+                    f.subscriber_id: self._pseudonyms.protest(f.chat_id, appeal.appeal_id)
+                    for f in candidates
+                    if f.chat_id is not None
+                }
+                acted = await takers(session, appeal.appeal_id, list(hashes.values()))
+                to = [f for f in candidates if hashes.get(f.subscriber_id) not in acted]
                 queued += await queue_notices(
                     session,
                     appeal_id=appeal.appeal_id,

@@ -81,6 +81,25 @@ async def unsubscribe(request: web.Request) -> web.Response:
     return pages.message("Unsubscribed", "No more appeals will be sent to this address.")
 
 
+async def forget_page(request: web.Request) -> web.Response:
+    """Show one button to delete the address and everything about it; change nothing."""
+    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
+    token = request.match_info["token"]
+    if not await services.email.knows(token, any_state=True):
+        return pages.message(*NOT_FOUND, status=404)
+    return pages.page("forget", token=token)
+
+
+async def forget(request: web.Request) -> web.Response:
+    """Delete the address and everything about it."""
+    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
+    if not await services.email.forget(request.match_info["token"]):
+        return pages.message(*NOT_FOUND, status=404)
+    return pages.message(
+        "Forgotten", "This address and everything about it have been deleted. Nothing is kept."
+    )
+
+
 async def settings_page(request: web.Request) -> web.Response:
     """What this address gets, to change."""
     pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
@@ -127,6 +146,8 @@ def add_routes(router: web.UrlDispatcher) -> None:
     token = r"{token:[A-Za-z0-9_-]{16,64}}"
     router.add_get("/", signup_page)
     router.add_post("/subscribe", subscribe)
+    router.add_get(f"/email/forget/{token}", forget_page)
+    router.add_post(f"/email/forget/{token}", forget)
     router.add_get(f"/email/confirm/{token}", confirm)
     router.add_get(f"/email/unsubscribe/{token}", unsubscribe_page)
     router.add_post(f"/email/unsubscribe/{token}", unsubscribe)

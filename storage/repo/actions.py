@@ -1,26 +1,28 @@
-""" "I sent a protest" taps."""
+""" "I sent a protest" taps, by keyed hash: counted once, never who."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Action, appeal_cases
+from storage.models import Action
 
 
 async def record_action(
-    session: AsyncSession, *, appeal_id: int, user_id: int, case_id: int | None = None
+    session: AsyncSession, *, appeal_id: int, taker: str, case_id: int | None = None
 ) -> bool:
-    """Count a user's protest for an appeal once; return False if it was already counted."""
+    """Count a protest for an appeal once; return False if it was already counted."""
     existing = await session.scalar(
-        select(Action.id).where(Action.appeal_id == appeal_id, Action.user_id == user_id)
+        select(Action.id).where(Action.appeal_id == appeal_id, Action.taker == taker)
     )
     if existing is not None:
         return False
     try:
         async with session.begin_nested():
-            session.add(Action(appeal_id=appeal_id, user_id=user_id, case_id=case_id))
+            session.add(Action(appeal_id=appeal_id, taker=taker, case_id=case_id))
     except IntegrityError:
         return False  # a second tap that raced the first
     return True
@@ -32,13 +34,11 @@ async def count_for_appeal(session: AsyncSession, appeal_id: int) -> int:
     return (await session.scalar(statement)) or 0
 
 
-async def protesters_for_case(session: AsyncSession, case_id: int) -> list[int]:
-    """Return the users who tapped "I sent a protest" on any appeal about a case."""
-    statement = (
-        select(Action.user_id)
-        .join(appeal_cases, appeal_cases.c.appeal_id == Action.appeal_id)
-        .where(appeal_cases.c.case_id == case_id)
-        .distinct()
-        .order_by(Action.user_id)
+async def takers(session: AsyncSession, appeal_id: int, among: Sequence[str]) -> set[str]:
+    """Return which of these hashes tapped "I sent a protest" on an appeal."""
+    if not among:
+        return set()
+    statement = select(Action.taker).where(
+        Action.appeal_id == appeal_id, Action.taker.in_(list(among))
     )
-    return list((await session.scalars(statement)).all())
+    return set((await session.scalars(statement)).all())

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Table,
     and_,
+    bindparam,
     case,
     exists,
     false,
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import Channel, DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber, SubscriberCountry, subscriber_cases
+from storage.repo.subscribers import retire
 from storage.types import UTCDateTime
 
 
@@ -248,9 +251,25 @@ async def recipients(session: AsyncSession, subscriber_ids: Iterable[int]) -> di
 
 
 async def record_outcomes(session: AsyncSession, changes: Sequence[dict[str, Any]]) -> None:
-    """Write many deliveries' new state at once (each dict carries its ``id``)."""
-    if changes:
-        await session.execute(update(Delivery), list(changes))
+    """Write many deliveries' new state at once (each dict carries its ``id``).
+
+    A row that is gone (its subscriber asked to be forgotten meanwhile) is simply skipped.
+    """
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changes:
+        groups.setdefault(tuple(sorted(change)), []).append(change)
+    table = cast(Table, Delivery.__table__)
+    for keys, rows in groups.items():
+        columns = [key for key in keys if key != "id"]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({key: bindparam(f"new_{key}") for key in columns})
+        )
+        params = [
+            {"row_id": row["id"], **{f"new_{key}": row[key] for key in columns}} for row in rows
+        ]
+        await session.execute(statement, params)
 
 
 async def release(session: AsyncSession, ids: Sequence[int]) -> None:
@@ -272,19 +291,19 @@ async def release(session: AsyncSession, ids: Sequence[int]) -> None:
 async def subscribers_gone(
     session: AsyncSession, subscriber_ids: Sequence[int], *, reason: str
 ) -> None:
-    """Mark subscribers as gone (a chat blocked, an address bounced); drop what was queued."""
+    """Mark subscribers as gone (a chat blocked, an address bounced), keeping only a count
+    of them; drop what was queued."""
     if not subscriber_ids:
         return
-    gone = case(
-        (Subscriber.channel == Channel.EMAIL, SubscriberState.BOUNCED.value),
-        else_=SubscriberState.BLOCKED.value,
+    channels = await session.execute(
+        select(Subscriber.id, Subscriber.channel).where(Subscriber.id.in_(subscriber_ids))
     )
-    await session.execute(
-        update(Subscriber)
-        .where(Subscriber.id.in_(subscriber_ids))
-        .values(state=gone)
-        .execution_options(synchronize_session=False)
-    )
+    by_state: dict[SubscriberState, list[int]] = {}
+    for subscriber_id, channel in channels:
+        state = SubscriberState.BOUNCED if channel == Channel.EMAIL else SubscriberState.BLOCKED
+        by_state.setdefault(state, []).append(subscriber_id)
+    for state, ids in by_state.items():
+        await retire(session, ids, state)
     await session.execute(
         update(Delivery)
         .where(Delivery.subscriber_id.in_(subscriber_ids), Delivery.state == DeliveryState.PENDING)

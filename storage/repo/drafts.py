@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import AppealKind
@@ -41,3 +41,9 @@ async def discard(session: AsyncSession, draft: Draft) -> None:
     """Delete a draft."""
     await session.delete(draft)
     await session.flush()
+
+
+async def delete_drafts_of(session: AsyncSession, admin_id: int) -> bool:
+    """Delete every draft a person was writing; return whether there was one."""
+    result = await session.execute(delete(Draft).where(Draft.admin_id == admin_id))
+    return bool(getattr(result, "rowcount", 0))

@@ -23,7 +23,6 @@ from storage.enums import (
     SubscriberState,
 )
 from storage.models import (
-    Action,
     Appeal,
     AppealEvent,
     AuditEntry,
@@ -36,6 +35,7 @@ from storage.models import (
 from storage.repo.deliveries import insert_ignoring_duplicates
 
 COURT_DATES = (EventKind.HEARING, EventKind.TRIAL, EventKind.VERDICT)
+PUSHED = (DeliveryPurpose.APPEAL, DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,7 @@ class Follower:
     subscriber_id: int
     channel: Channel
     timezone: str | None
+    chat_id: int | None = None
 
 
 async def _cases_of(session: AsyncSession, appeal_ids: Sequence[int]) -> dict[int, list[Case]]:
@@ -137,12 +138,8 @@ async def followers(
     appeal_id: int,
     purpose: DeliveryPurpose,
     notice: str,
-    unless_acted: bool = False,
 ) -> list[Follower]:
-    """Return the active subscribers who follow one of the cases and have no such notice yet.
-
-    ``unless_acted`` leaves out the chats that said they sent a protest about the appeal.
-    """
+    """Return the active subscribers who follow one of the cases and have no such notice yet."""
     has_notice = exists().where(
         Delivery.appeal_id == appeal_id,
         Delivery.subscriber_id == Subscriber.id,
@@ -150,7 +147,7 @@ async def followers(
         Delivery.notice == notice,
     )
     statement = (
-        select(Subscriber.id, Subscriber.channel, Subscriber.timezone)
+        select(Subscriber.id, Subscriber.channel, Subscriber.timezone, Subscriber.chat_id)
         .where(
             Subscriber.state == SubscriberState.ACTIVE,
             Subscriber.channel.in_(channels),
@@ -162,10 +159,8 @@ async def followers(
         )
         .order_by(Subscriber.id)
     )
-    if unless_acted:
-        acted = exists().where(Action.appeal_id == appeal_id, Action.user_id == Subscriber.chat_id)
-        statement = statement.where(~acted)
-    return [Follower(row[0], Channel(row[1]), row[2]) for row in await session.execute(statement)]
+    rows = await session.execute(statement)
+    return [Follower(row[0], Channel(row[1]), row[2], row[3]) for row in rows]
 
 
 async def queue_notices(
@@ -214,9 +209,7 @@ async def skip_past_deadline(
         .where(
             Delivery.appeal_id.in_(appeal_ids),
             Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD)),
-            Delivery.purpose.in_(
-                (DeliveryPurpose.APPEAL, DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE)
-            ),
+            Delivery.purpose.in_(PUSHED),
         )
         .values(state=DeliveryState.SKIPPED, last_error=reason)
         .execution_options(synchronize_session=False)
@@ -229,7 +222,7 @@ async def past_deadline_with_queue(session: AsyncSession, *, before: date) -> li
     queued = exists().where(
         Delivery.appeal_id == Appeal.id,
         Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD)),
-        Delivery.purpose != DeliveryPurpose.THANKS,
+        Delivery.purpose.in_(PUSHED),
     )
     statement = select(Appeal.id, Appeal.deadline).where(
         Appeal.status == AppealStatus.PUBLISHED,

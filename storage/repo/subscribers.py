@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.enums import Channel, SubscriberState
-from storage.models import Case, Subscriber, SubscriberCountry
+from storage.models import Case, Subscriber, SubscriberCountry, subscriber_cases
 
 
 def new_token() -> str:
@@ -54,14 +55,44 @@ async def subscribe_chat(
     return subscriber, not was_active
 
 
-async def set_state(session: AsyncSession, chat_id: int, state: SubscriberState) -> bool:
-    """Change a chat's subscription state; return False if the chat never subscribed."""
+async def retire(
+    session: AsyncSession, subscriber_ids: Sequence[int], state: SubscriberState
+) -> None:
+    """Keep of subscribers who left only a count: no chat id, no address, no choices.
+
+    The row stays (anonymous, in its state) so that figures add up; what was queued for it
+    is skipped when its turn comes.
+    """
+    if not subscriber_ids:
+        return
+    ids = list(subscriber_ids)
+    await session.execute(delete(subscriber_cases).where(subscriber_cases.c.subscriber_id.in_(ids)))
+    await session.execute(delete(SubscriberCountry).where(SubscriberCountry.subscriber_id.in_(ids)))
+    await session.execute(
+        update(Subscriber)
+        .where(Subscriber.id.in_(ids))
+        .values(state=state, chat_id=None, email=None, timezone=None, confirm_token=None)
+        .execution_options(synchronize_session=False)
+    )
+    for subscriber in list(session.identity_map.values()):
+        if isinstance(subscriber, Subscriber) and subscriber.id in ids:
+            session.expire(subscriber)
+
+
+async def leave_chat(session: AsyncSession, chat_id: int, state: SubscriberState) -> bool:
+    """Retire a chat's subscription; return False if it was not subscribed."""
     subscriber = await get_by_chat(session, chat_id)
     if subscriber is None:
         return False
-    subscriber.state = state
-    await session.flush()
-    return True
+    was_active = subscriber.state is SubscriberState.ACTIVE
+    await retire(session, [subscriber.id], state)
+    return was_active
+
+
+async def forget(session: AsyncSession, subscriber_id: int) -> bool:
+    """Delete a subscriber and everything that hangs on it (choices, deliveries)."""
+    result = await session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def toggle_followed(session: AsyncSession, subscriber: Subscriber, case: Case) -> bool:
