@@ -179,3 +179,51 @@ def test_stats_prints_figures(database: Path, capsys: pytest.CaptureFixture[str]
     assert figures["subscribers"] == {}
     assert main(["stats"]) == 0
     assert "appeals: published 5" in capsys.readouterr().out
+
+
+def test_backup_while_live_then_restore_keeps_the_old_database_beside(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    assert main(["db", "upgrade"]) == 0
+    assert main(["seed"]) == 0
+    backup = tmp_path / "backup.db"
+    reader = sqlite3.connect(database)  # another connection holds the database open
+    try:
+        assert main(["backup", str(backup)]) == 0
+    finally:
+        reader.close()
+    assert "backed up to" in capsys.readouterr().out
+    assert backup.stat().st_mode & 0o077 == 0, "only the operator can read a backup"
+    with sqlite3.connect(database) as connection:
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute("DELETE FROM appeals")
+    assert main(["appeals", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["restore", str(backup)]) == 0
+    said = capsys.readouterr().out
+    assert "the database as it was is kept in" in said
+    assert main(["appeals", "list", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 5
+    [kept] = tmp_path.glob("cli.db.before-restore-*")
+    with sqlite3.connect(kept) as connection:
+        assert connection.execute("SELECT count(*) FROM appeals").fetchone() == (0,)
+
+
+def test_restore_refuses_what_is_not_a_backup_and_postgres_is_told_pg_dump(
+    database: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert main(["db", "upgrade"]) == 0
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    assert main(["restore", str(junk)]) == 2
+    assert "is not an appealbot backup" in capsys.readouterr().err
+    assert main(["restore", str(tmp_path / "missing.db")]) == 2
+    assert "there is no backup" in capsys.readouterr().err
+    monkeypatch.setenv("APPEALBOT_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1/x")
+    assert main(["backup", str(tmp_path / "b.db")]) == 2
+    assert "pg_dump" in capsys.readouterr().err

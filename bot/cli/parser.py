@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import NoReturn
 
-from bot.cli import appeals, broadcast, database, importing, run, stats
+from bot.cli import appeals, backups, broadcast, database, importing, run, stats
 from core.errors import UsageError
 
 
@@ -85,4 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     stats_parser = commands.add_parser("stats", help="subscribers, appeals, protests, broadcasts")
     stats_parser.add_argument("--json", action="store_true", help="print JSON")
     stats_parser.set_defaults(handler=stats.stats)
+
+    backup_parser = commands.add_parser(
+        "backup", help="copy the SQLite database to FILE, while the bot runs"
+    )
+    backup_parser.add_argument("file", type=Path, metavar="FILE")
+    backup_parser.set_defaults(handler=backups.backup)
+    restore_parser = commands.add_parser(
+        "restore", help="replace the SQLite database by FILE (stop the bot first)"
+    )
+    restore_parser.add_argument("file", type=Path, metavar="FILE")
+    restore_parser.set_defaults(handler=backups.restore)
     return parser
