@@ -8,6 +8,8 @@ pass explicit ``Overrides``), so what they exercise is what production runs.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import AsyncIterator, Mapping
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
@@ -61,6 +65,7 @@ from bot.telegram.request import AiohttpRequest, PollingHealth
 from bot.telegram.updates import PerChatUpdateProcessor
 from bot.web import start_web
 from bot.web.pages import Pages
+from bot.web.webhook import Webhook
 from core.errors import AppealbotError, ConfigError
 from core.pseudonyms import Pseudonyms
 from core.timing import Clock, system_clock
@@ -381,6 +386,27 @@ def build_application(
     return application
 
 
+def webhook_secret(settings: Settings) -> str:
+    """Return the secret Telegram sends with every webhook request (derived if not set)."""
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    assert settings.telegram_token is not None
+    token = settings.telegram_token.get_secret_value().encode()
+    return hmac.new(token, b"appealbot webhook", hashlib.sha256).hexdigest()
+
+
+def webhook_for(settings: Settings, application: AppType) -> Webhook | None:
+    """Return the webhook endpoint, in webhook mode (APPEALBOT_WEBHOOK_URL set)."""
+    if not settings.webhook_url:
+        return None
+
+    async def accept(data: dict[str, Any]) -> None:
+        await application.update_queue.put(Update.de_json(data, application.bot))
+
+    path = urlsplit(settings.webhook_url).path or "/telegram"
+    return Webhook(path=path, secret=webhook_secret(settings), accept=accept)
+
+
 async def _report_progress(context: Context) -> None:
     reporter = context.job.data if context.job else None
     if isinstance(reporter, ProgressReporter):
@@ -420,10 +446,19 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
                 await delivery.start()
             # The web endpoints (health, email links) answer before the bot takes updates.
             pages = Pages(app.presenter.templates)
-            web_runner = await start_web(app.settings, app.services, pages)
-            await application.updater.start_polling(
-                allowed_updates=Update.ALL_TYPES, error_callback=health.failed
-            )
+            hook = webhook_for(settings, application)
+            web_runner = await start_web(app.settings, app.services, pages, hook)
+            if hook is not None:
+                await application.bot.set_webhook(
+                    url=str(settings.webhook_url),
+                    secret_token=hook.secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                log.info("taking updates by webhook")
+            else:
+                await application.updater.start_polling(
+                    allowed_updates=Update.ALL_TYPES, error_callback=health.failed
+                )
             # Nothing is scheduled in memory: each tick reads what is due from the database,
             # so a restart loses and repeats nothing.
             application.job_queue.run_repeating(
@@ -446,7 +481,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
             if isinstance(rate_limiter, PtbRateLimiter):
                 rate_limiter.stop_retrying()
             await web_runner.cleanup()
-            await application.updater.stop()
+            if application.updater.running:
+                await application.updater.stop()
             if delivery is not None:
                 await delivery.stop()
             await application.stop()

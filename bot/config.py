@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
 
+    # Set: Telegram posts updates to this HTTPS URL (served by the HTTP app, its path as
+    # given), each checked against the secret token. Unset: long polling.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
     telegram_channel: str | None = None
     telegram_rate: float = Field(default=30.0, gt=0)
     telegram_paid_broadcast: bool = False
@@ -72,6 +76,13 @@ class Settings(BaseSettings):
     delivery_retention_days: int = Field(default=365, ge=1, le=36_500)
     audit_retention_days: int = Field(default=365, ge=1, le=36_500)
     fetch_allow_private: bool = False
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_https(cls, value: str | None) -> str | None:
+        if value and not value.startswith("https://"):
+            raise ValueError("Telegram posts updates to HTTPS URLs only (https://…)")
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

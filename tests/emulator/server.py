@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -143,6 +144,10 @@ def _check_reply_markup(markup: Any) -> Params | None:
     return markup
 
 
+# Telegram delivers webhooks to these ports only.
+WEBHOOK_PORTS = frozenset({80, 88, 443, 8443})
+
+
 class BotApiEmulator(Watching):
     """A Bot API server on 127.0.0.1 that a real bot talks to and tests drive."""
 
@@ -163,10 +168,15 @@ class BotApiEmulator(Watching):
         self.faults = faults or Faults()
         self._random = random.Random(self.faults.seed)
         self._runner: web.AppRunner | None = None
+        self._pusher: asyncio.Task[None] | None = None
+        self._webhook_route: str | None = None
+        self.webhook_statuses: list[int] = []
         self._methods: dict[str, Handler] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
             "deletewebhook": self._delete_webhook,
+            "setwebhook": self._set_webhook,
+            "getwebhookinfo": self._get_webhook_info,
             "setmycommands": self._set_my_commands,
             "getmycommands": self._get_my_commands,
             "deletemycommands": self._delete_my_commands,
@@ -198,8 +208,48 @@ class BotApiEmulator(Watching):
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1]
 
+    def route_webhook(self, local_url: str) -> None:
+        """Deliver webhook updates to ``local_url``, as a reverse proxy would pass on what
+        Telegram posts to the public HTTPS URL the bot registered."""
+        self._webhook_route = local_url
+        if self._pusher is None:
+            self._pusher = asyncio.create_task(self._push_loop(), name="emulator-webhook")
+
+    async def _push_loop(self) -> None:
+        """Post queued updates to the webhook one at a time, in order, as Telegram does;
+        an update stays queued until the bot answers 2xx."""
+        import aiohttp
+
+        async with aiohttp.ClientSession() as http:
+            while True:
+                hook = self.world.webhook
+                if hook is None or not self.world.updates or self._webhook_route is None:
+                    await asyncio.sleep(0.01)
+                    continue
+                update = self.world.updates[0]
+                headers = {}
+                if hook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = str(hook["secret_token"])
+                try:
+                    async with http.post(
+                        self._webhook_route, json=update, headers=headers
+                    ) as response:
+                        self.webhook_statuses.append(response.status)
+                        delivered = 200 <= response.status < 300
+                except aiohttp.ClientError:
+                    delivered = False
+                if delivered:
+                    self.world.updates.pop(0)
+                else:
+                    await asyncio.sleep(0.2)
+
     async def stop(self) -> None:
         """Stop listening; hanging requests are dropped."""
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
         if self._runner is not None:
             self.world.new_update.set()
             await self._runner.cleanup()
@@ -327,10 +377,41 @@ class BotApiEmulator(Watching):
     async def _delete_webhook(self, _params: Params) -> bool:
         if _params.get("drop_pending_updates") in (True, "true", "True"):
             self.world.updates.clear()
+        self.world.webhook = None
         return True
+
+    async def _set_webhook(self, params: Params) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self._delete_webhook(params)
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        if (parts.port or 443) not in WEBHOOK_PORTS:
+            raise ApiError(
+                400,
+                "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
+            )
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.world.webhook = {"url": url, "secret_token": secret}
+        return True
+
+    async def _get_webhook_info(self, _params: Params) -> Params:
+        hook = self.world.webhook or {}
+        return {"url": hook.get("url", ""), "pending_update_count": len(self.world.updates)}
 
     async def _get_updates(self, params: Params) -> list[Params]:
         world = self.world
+        if world.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset", 0) or 0)
         limit = int(params.get("limit", 100) or 100)
         timeout = float(params.get("timeout", 0) or 0)

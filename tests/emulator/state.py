@@ -164,6 +164,7 @@ class World:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.counters = Counters()
         self.activity = asyncio.Event()
+        self.webhook: dict[str, Any] | None = None  # set by setWebhook: url, secret_token
 
     def chat_type(self, chat_id: int) -> str:
         """Return the type of a chat, registering it on first sight."""

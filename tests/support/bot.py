@@ -58,6 +58,15 @@ async def wait_until_polling(emulator: BotApiEmulator, *, timeout: float = 20.0)
         await asyncio.sleep(0.02)
 
 
+async def wait_until_webhook(emulator: BotApiEmulator, *, timeout: float = 20.0) -> None:
+    """Wait until the bot has registered its webhook."""
+    deadline = time.monotonic() + timeout
+    while emulator.world.webhook is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the bot did not register its webhook")
+        await asyncio.sleep(0.02)
+
+
 @asynccontextmanager
 async def running_bot(
     emulator: BotApiEmulator,
@@ -72,7 +81,9 @@ async def running_bot(
     )
     stop = asyncio.Event()
     task = asyncio.create_task(serve(settings, stop=stop))
-    waiter = asyncio.create_task(wait_until_polling(emulator))
+    waiter = asyncio.create_task(
+        wait_until_webhook(emulator) if settings.webhook_url else wait_until_polling(emulator)
+    )
     done, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
     if task in done:
         waiter.cancel()
