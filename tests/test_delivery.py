@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import os
 import sys
 from collections import Counter
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage.enums import DeliveryState, SubscriberState
+from storage.enums import Channel, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
 from storage.seeding import default_seed_dir, load_seed_files
 from tests.emulator import PROXY_PAGE, TRUNCATED_JSON, BotApiEmulator, Faults, Limits
@@ -275,24 +276,33 @@ async def test_paid_broadcast_goes_far_beyond_the_free_rate(
     assert busiest > 100, busiest
 
 
-async def test_two_workers_share_a_broadcast_without_sending_twice(
+async def test_of_two_workers_one_sends_to_telegram_and_the_other_takes_over_at_its_stop(
     emulator: BotApiEmulator, seeded: MigratedDatabase
 ) -> None:
+    # Telegram's limits are the bot's, not a process's: two senders would spend one budget
+    # twice. One worker holds the role; when it stops, the other takes it at once.
     emulator.set_limits(Limits(enabled=False))
     chats = list(range(97_001, 97_401))
     await add_subscribers(seeded.sessions, chats)
     await publish_appeal(seeded.url, MAY_DAY)
-    async with (
-        running_engine(emulator, seeded.url, rate=400) as first,
-        running_engine(emulator, seeded.url, rate=400) as second,
-    ):
-        first.wake()
-        second.wake()
-        await asyncio.wait_for(until_done(seeded.database, MAY_DAY), timeout=60)
-        claimed = (first.stats.claimed, second.stats.claimed)
+    async with contextlib.AsyncExitStack() as first_stack:
+        first = await first_stack.enter_async_context(
+            running_engine(emulator, seeded.url, rate=100)
+        )
+        async with running_engine(emulator, seeded.url, rate=100) as second:
+            assert first.sending_on == [Channel.TELEGRAM]
+            assert second.sending_on == []
+            first.wake()
+            await emulator.wait_until(lambda: emulator.stats["delivered"] >= 100, timeout=20)
+            await first_stack.aclose()  # the holder stops cleanly mid-broadcast
+            async with asyncio.timeout(5):  # its next heartbeat takes the role
+                while second.sending_on != [Channel.TELEGRAM]:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            await asyncio.wait_for(until_done(seeded.database, MAY_DAY), timeout=60)
+            sent = (first.stats.outcomes["sent"], second.stats.outcomes["sent"])
     assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))
-    assert sum(claimed) == 400
-    assert min(claimed) > 0, claimed
+    assert sum(sent) == 400, "what the first gave back at its stop, the second sent"
+    assert min(sent) > 0, sent
 
 
 async def test_stopping_while_told_to_wait_gives_those_rows_back(

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import NoReturn
 
-from bot.cli import appeals, backups, broadcast, database, importing, run, stats
+from bot.cli import appeals, backups, broadcast, database, importing, run, stats, worker
 from core.errors import UsageError
 
 
@@ -27,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the bot, delivery, scheduler and HTTP endpoints"
     )
     run_parser.set_defaults(handler=run.run)
+    worker_parser = commands.add_parser(
+        "worker", help="an extra delivery worker (several share one PostgreSQL database)"
+    )
+    worker_parser.set_defaults(handler=worker.worker)
 
     db_parser = commands.add_parser("db", help="database maintenance")
     db_commands = db_parser.add_subparsers(dest="db_command", required=True, parser_class=_Parser)

@@ -8,6 +8,11 @@ it is the most that can be sent twice if the process is killed.
 Each engine is a worker with an identity and a heartbeat. Its claims carry its id and a
 short lease that the heartbeat renews; when a worker stops beating (killed, frozen, cut off),
 another one frees its claims within seconds, and they go out from there.
+
+Telegram's limits are per bot, not per process: of several workers sharing one database, one
+at a time holds the role of sending to Telegram (a lease the heartbeat renews), so that
+together they never exceed one token's budget; every worker sends email. When the holder
+dies, another takes the role within seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.channels import DeliveryChannel, Message, Outcome, Result
 from bot.delivery.messages import MessageCache
@@ -48,6 +55,8 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 _RETRY_FIELDS = frozenset({"max_attempts", "backoff_base", "backoff_cap"})
+# Channels whose budget belongs to the bot, whichever process sends: one holder at a time.
+EXCLUSIVE = {Channel.TELEGRAM: "telegram-sender"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +151,7 @@ class DeliveryEngine:
         self._recorder: asyncio.Task[None] | None = None
         self._heart: asyncio.Task[None] | None = None
         self._senders: list[asyncio.Task[None]] = []
+        self._held: set[Channel] = set()  # exclusive channels this worker may send on now
         self.stats = EngineStats()
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -154,6 +164,7 @@ class DeliveryEngine:
             await workers.register(
                 unit.session, worker_id=self.worker_id, name=worker_name(), now=self._clock()
             )
+            await self._hold_roles(unit.session, self._clock())
         for channel in self._channels.values():
             await channel.start()
         self._messages.prepare()
@@ -203,6 +214,11 @@ class DeliveryEngine:
         async with self._db.unit() as unit:
             await release(unit.session, [*unsent, *self._abandoned])
             await workers.deregister(unit.session, worker_id=self.worker_id)
+            for held in self._held:
+                await workers.give_up_lease(
+                    unit.session, name=EXCLUSIVE[held], holder=self.worker_id, now=self._clock()
+                )
+        self._held.clear()
         self._abandoned.clear()
         self._in_flight.clear()
         self._current.clear()
@@ -260,11 +276,33 @@ class DeliveryEngine:
             freed = await workers.reap(
                 unit.session, now=now, stale_before=now - timedelta(seconds=config.stale_after)
             )
+            await self._hold_roles(unit.session, now)
         if freed:
             log.warning("took over %d deliveries from a delivery worker that stopped", freed)
             self.stats.freed += freed
             self.wake()
         return freed
+
+    async def _hold_roles(self, session: AsyncSession, now: datetime) -> None:
+        """Take or renew the exclusive roles this worker has channels for."""
+        until = now + timedelta(seconds=self.config.stale_after)
+        for channel, role in EXCLUSIVE.items():
+            if channel not in self._channels:
+                continue
+            held = await workers.hold_lease(
+                session, name=role, holder=self.worker_id, now=now, until=until
+            )
+            if held and channel not in self._held:
+                log.info("this worker now sends to %s", channel.value)
+                self.wake()
+            elif not held and channel in self._held:
+                log.warning("another worker sends to %s now", channel.value)
+            (self._held.add if held else self._held.discard)(channel)
+
+    @property
+    def sending_on(self) -> list[Channel]:
+        """Return the channels this worker claims deliveries for now."""
+        return [c for c in self._channels if c not in EXCLUSIVE or c in self._held]
 
     # ---- dispatcher ----------------------------------------------------------------------------
 
@@ -295,8 +333,16 @@ class DeliveryEngine:
         now = self._clock()
         lease_until = now + timedelta(seconds=self.config.lease)
         async with self._db.unit() as unit:
+            sending_on = self.sending_on
+            if not sending_on:
+                return 0
             claimed = await claim_due(
-                unit.session, now=now, lease_until=lease_until, limit=limit, worker=self.worker_id
+                unit.session,
+                now=now,
+                lease_until=lease_until,
+                limit=limit,
+                worker=self.worker_id,
+                channels=sending_on,
             )
             subscriber_ids = {c.subscriber_id for c in claimed if c.subscriber_id is not None}
             found = await recipients(unit.session, subscriber_ids) if subscriber_ids else {}

@@ -19,7 +19,7 @@ from storage.models.delivery import Delivery
 from storage.models.draft import Draft
 from storage.models.subscriber import Subscriber, SubscriberCountry, subscriber_cases
 from storage.models.target import Target
-from storage.models.worker import Worker
+from storage.models.worker import Lease, Worker
 
 __all__ = [
     "Action",
@@ -36,6 +36,7 @@ __all__ = [
     "Delivery",
     "Demand",
     "Draft",
+    "Lease",
     "Subscriber",
     "SubscriberCountry",
     "Target",

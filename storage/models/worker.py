@@ -20,3 +20,13 @@ class Worker(Base):
     name: Mapped[str] = mapped_column(String(120))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Lease(Base):
+    """A role only one process may hold at a time (sending to Telegram: one bot, one budget)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(36))
+    until: Mapped[datetime] = mapped_column(default=utcnow)

@@ -144,7 +144,13 @@ async def fan_out(
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int, worker: str
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    worker: str,
+    channels: Sequence[Channel] | None = None,
 ) -> list[Claimed]:
     """Take up to ``limit`` due rows (first those whose worker's lease ran out) for sending.
 
@@ -152,12 +158,13 @@ async def claim_due(
     has one writer at a time, so the UPDATE itself is the lock. Each of the two queries walks
     the (state, next_attempt_at) index, so a claim costs the same with 100 or 100,000 rows due.
     """
-    abandoned = and_(Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now)
+    mine = true() if channels is None else Delivery.channel.in_(list(channels))
+    abandoned = and_(Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now, mine)
     claimed = await _claim(
         session, abandoned, None, lease_until=lease_until, limit=limit, worker=worker
     )
     if len(claimed) < limit:
-        due = and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now)
+        due = and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now, mine)
         claimed += await _claim(
             session,
             due,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import DeliveryState
-from storage.models import Delivery, Worker
+from storage.models import Delivery, Lease, Worker
 
 
 async def register(session: AsyncSession, *, worker_id: str, name: str, now: datetime) -> None:
@@ -66,3 +67,48 @@ async def count_live(session: AsyncSession, *, since: datetime) -> int:
     """Return how many workers have beaten since ``since``."""
     statement = select(func.count()).select_from(Worker).where(Worker.heartbeat_at >= since)
     return int(await session.scalar(statement) or 0)
+
+
+async def hold_lease(
+    session: AsyncSession, *, name: str, holder: str, now: datetime, until: datetime
+) -> bool:
+    """Take or renew a role; return whether ``holder`` has it until ``until``.
+
+    It is taken only from nobody, or from a holder whose lease ran out; on PostgreSQL the
+    row lock makes two takers wait for each other, so exactly one wins.
+    """
+    taken = await session.execute(
+        update(Lease)
+        .where(Lease.name == name, or_(Lease.holder == holder, Lease.until < now))
+        .values(holder=holder, until=until)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 0):
+        return True
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    await session.execute(
+        module.insert(Lease)
+        .values(name=name, holder=holder, until=until)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    current = await session.scalar(select(Lease.holder).where(Lease.name == name))
+    return current == holder
+
+
+async def give_up_lease(session: AsyncSession, *, name: str, holder: str, now: datetime) -> None:
+    """Let another process take a role at once (a clean stop)."""
+    await session.execute(
+        update(Lease)
+        .where(Lease.name == name, Lease.holder == holder)
+        .values(until=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def lease_holder(session: AsyncSession, name: str, *, now: datetime) -> str | None:
+    """Return who holds a role now (None: nobody)."""
+    row = (
+        await session.execute(select(Lease.holder, Lease.until).where(Lease.name == name))
+    ).one_or_none()
+    return row[0] if row is not None and row[1] >= now else None
