@@ -375,7 +375,7 @@ async def case_fanout(small: int, large: int) -> dict[str, Any]:
 
 
 async def case_interactive(subscribers: int, seconds: float) -> dict[str, Any]:
-    from tests.emulator import BotApiEmulator
+    from emulator import BotApiEmulator
     from tests.support.bot import running_bot
 
     folder = Path(tempfile.mkdtemp(prefix="appealbot-interactive-"))

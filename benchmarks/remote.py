@@ -13,7 +13,7 @@ import aiohttp
 
 from bot.app import serve
 from bot.config import Settings
-from tests.emulator.server import DEFAULT_TOKEN
+from emulator.server import DEFAULT_TOKEN
 
 
 class RemoteEmulator:
@@ -33,7 +33,7 @@ class RemoteEmulator:
 
     async def __aenter__(self) -> RemoteEmulator:
         self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.emulator", *self._arguments, stdout=asyncio.subprocess.PIPE
+            sys.executable, "-m", "emulator", *self._arguments, stdout=asyncio.subprocess.PIPE
         )
         assert self._process.stdout is not None
         line = await asyncio.wait_for(self._process.stdout.readline(), timeout=30)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 from tests.support.bot import running_bot, seeded_sqlite_template
 from tests.support.databases import DATABASE_KINDS, MigratedDatabase, database
 from tests.support.mail import mail_settings

@@ -11,12 +11,12 @@ from aiohttp import web
 from sqlalchemy import func, select, update
 
 from bot.extract.draft import DraftData, TargetData
+from emulator import BotApiEmulator, Sent
 from storage.enums import AppealKind, AppealStatus, CaseStatus, DeliveryState
 from storage.models import Action, Appeal, AuditEntry, Delivery, Draft
 from storage.repo.cases import get_case_by_slug
 from storage.seed_schema import SeedTarget
 from storage.seeding import default_seed_dir, read_seed_file
-from tests.emulator import BotApiEmulator, Sent
 from tests.support import drafts
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers, publish_appeal

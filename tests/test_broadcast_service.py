@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.delivery.engine import EngineConfig
+from emulator import BotApiEmulator, Limits
 from storage.enums import DeliveryState
 from storage.models import Delivery
-from tests.emulator import BotApiEmulator, Limits
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers, publish_appeal
 from tests.support.processes import clean_env, start_run

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from emulator import BotApiEmulator
 from storage.models import Appeal
 from storage.types import utcnow
-from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers
 from tests.support.drafts import paste, publish

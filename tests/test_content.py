@@ -8,14 +8,14 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from emulator import BotApiEmulator
+from emulator.state import Sent
 from storage.enums import AppealStatus, TargetKind, Urgency
 from storage.models import Appeal, AppealTarget, Demand
 from storage.repo.appeals import DemandSpec, TargetLink, create_appeal
 from storage.repo.cases import get_case_by_slug
 from storage.repo.targets import upsert_target
 from storage.types import utcnow
-from tests.emulator import BotApiEmulator
-from tests.emulator.state import Sent
 from tests.support.bot import running_bot, sessions_for
 from tests.test_golden import CASES
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from emulator import PROXY_PAGE, TRUNCATED_JSON, BotApiEmulator, Faults, Limits
 from storage.enums import Channel, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
 from storage.seeding import default_seed_dir, load_seed_files
-from tests.emulator import PROXY_PAGE, TRUNCATED_JSON, BotApiEmulator, Faults, Limits
 from tests.support.databases import MigratedDatabase
 from tests.support.delivery import add_subscribers, publish_appeal, running_engine, until_done
 

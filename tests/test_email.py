@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from bot.delivery.channels import Message, Outcome
 from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions, build_email
+from emulator import BotApiEmulator
 from storage.enums import Channel, SubscriberState
 from storage.models import Case, Delivery, Subscriber
 from storage.repo.deliveries import Recipient
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
-from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, sessions_for
 from tests.support.mail import add_reader, body, link, mail_settings, publish_appeal, subscriber
 from tests.support.smtp import Sink, free_port, smtp_server

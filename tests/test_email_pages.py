@@ -10,8 +10,8 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from emulator import BotApiEmulator
 from storage.enums import SubscriberState
-from tests.emulator import BotApiEmulator
 from tests.support.browser import chromium
 from tests.support.mail import body, link, publish_appeal, subscriber
 from tests.support.smtp import Sink

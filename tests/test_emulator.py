@@ -12,9 +12,9 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from tests.emulator import BotApiEmulator, Faults, Limits
-from tests.emulator.limits import FloodControl
-from tests.emulator.telegram_html import HtmlParseError, parse_html
+from emulator import BotApiEmulator, Faults, Limits
+from emulator.limits import FloodControl
+from emulator.telegram_html import HtmlParseError, parse_html
 
 
 async def call(emulator: BotApiEmulator, method: str, **params: Any) -> tuple[int, dict[str, Any]]:

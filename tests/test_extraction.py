@@ -18,11 +18,11 @@ from bot.presentation.render import Presenter
 from bot.presentation.views import draft_card
 from bot.services.lookup import CaseIndex
 from core.errors import ExtractionError
+from emulator.telegram_html import check_text
 from storage.enums import AppealKind, TargetKind
 from storage.names import search_key
 from storage.seed_schema import SeedFile, SeedTarget
 from storage.seeding import default_seed_dir, read_seed_file
-from tests.emulator.telegram_html import check_text
 from tests.support.bot import sessions_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "appeals"

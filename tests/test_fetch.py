@@ -17,7 +17,7 @@ from bot.extract.fetch import (
     main_text,
 )
 from core.errors import FetchError
-from tests.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 from tests.support.bot import running_bot
 from tests.support.pages import PageHandler, serve_pages, web_page
 

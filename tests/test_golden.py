@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator import BotApiEmulator
-from tests.emulator.state import Sent
+from emulator import BotApiEmulator
+from emulator.state import Sent
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = [

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from sqlalchemy import func, select
 
+from emulator import PROXY_PAGE, TRUNCATED_JSON, BotApiEmulator, Faults
 from storage.models import Admin, Draft
-from tests.emulator import PROXY_PAGE, TRUNCATED_JSON, BotApiEmulator, Faults
 from tests.support.bot import running_bot, sessions_for
 
 ADMIN, READER = 4301, 4302

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from bot.logs import configure_logging
 from core.pseudonyms import Pseudonyms
+from emulator import BotApiEmulator
 from storage.models import Action, AuditEntry
-from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, sessions_for
 from tests.support.mail import body, link, mail_settings, publish_appeal
 from tests.support.privacy import file_mentions, rows_naming

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from emulator import BotApiEmulator
 from storage.enums import AppealStatus, Urgency
 from storage.models import Action
 from storage.repo.appeals import create_appeal
 from storage.repo.cases import get_case_by_slug
 from storage.types import utcnow
-from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, sessions_for
 from tests.test_content import letters_in
 

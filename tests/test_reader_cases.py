@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
+from emulator import BotApiEmulator
 from storage.enums import AppealStatus, Urgency
 from storage.repo.appeals import create_appeal
 from storage.repo.cases import upsert_case
-from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, sessions_for
 
 CHAT = 4242

@@ -19,6 +19,7 @@ from bot.presentation.render import Presenter
 from bot.presentation.views import appeal_card, case_page, contact_groups
 from bot.services.appeals import Dated
 from bot.services.cases import CaseSummary
+from emulator.telegram_html import MAX_TEXT_LENGTH, check_text, parse_html
 from storage.enums import (
     AppealKind,
     AppealStatus,
@@ -32,7 +33,6 @@ from storage.models import Appeal, AppealEvent, AppealTarget, Case, CaseName, De
 from storage.repo.appeals import CaseEvent
 from storage.standing import Age, Standing
 from templates.telegram_html import split_message
-from tests.emulator.telegram_html import MAX_TEXT_LENGTH, check_text, parse_html
 from tests.support.background import BackgroundBot
 
 PRESENTER = Presenter()

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from emulator import BotApiEmulator
 from storage.engine import create_engine, create_sessionmaker
 from storage.models import Appeal, Case
-from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot
 from tests.support.processes import clean_env, start_run
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.delivery.engine import EXCLUSIVE, EngineConfig
+from emulator import BotApiEmulator
 from storage.database import Database
 from storage.engine import create_engine, create_sessionmaker
 from storage.enums import Channel, DeliveryState
 from storage.migrate import upgrade
 from storage.models import Delivery, Lease, Subscriber, Worker
 from storage.seeding import default_seed_dir, load_seed_files
-from tests.emulator import BotApiEmulator
 from tests.support.databases import postgres_database
 from tests.support.delivery import add_subscribers, publish_appeal
 from tests.support.processes import clean_env

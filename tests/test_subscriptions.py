@@ -6,10 +6,10 @@ import asyncio
 
 from sqlalchemy import select
 
+from emulator import BotApiEmulator
 from storage.enums import SubscriberState
 from storage.models import Subscriber
 from storage.repo.subscribers import get_by_chat
-from tests.emulator import BotApiEmulator
 from tests.support.bot import sessions_for
 
 CHAT = 6161

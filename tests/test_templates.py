@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from bot.presentation.labels import format_date
+from emulator.telegram_html import parse_html
 from storage.enums import DatePrecision
 from templates import Templates
 from templates.telegram_html import split_message, visible_length
-from tests.emulator.telegram_html import parse_html
 
 
 def test_long_text_is_cut_between_paragraphs() -> None:

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from bot.app import Overrides
 from bot.services.actors import CLI
+from emulator import BotApiEmulator
 from storage.enums import AppealStatus, Channel, DeliveryPurpose, DeliveryState
 from storage.models import AuditEntry, Delivery
 from storage.repo.appeals import get_appeal
 from storage.standing import Standing
-from tests.emulator import BotApiEmulator
 from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
 from tests.support.mail import mail_settings

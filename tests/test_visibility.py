@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.services.actors import Actor
+from emulator import BotApiEmulator, Sent
 from storage.models import Action, Appeal, Case
 from storage.repo.cases import get_case_by_slug
-from tests.emulator import BotApiEmulator, Sent
 from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import aiohttp
 from sqlalchemy import func, select
 
+from emulator import BotApiEmulator
 from storage.models import Subscriber
-from tests.emulator import BotApiEmulator
 from tests.support.bot import running_bot, sessions_for
 from tests.support.smtp import free_port
 

@@ -8,7 +8,7 @@ from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from typing import Any, TypeVar
 
-from tests.emulator import BotApiEmulator, Sent
+from emulator import BotApiEmulator, Sent
 from tests.support.bot import running_bot
 
 T = TypeVar("T")

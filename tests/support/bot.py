@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import serve
 from bot.config import Settings
+from emulator import BotApiEmulator
 from storage.database import Database
 from storage.engine import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from storage.seeding import default_seed_dir, load_seed_files
-from tests.emulator import BotApiEmulator
 
 
 def seeded_sqlite_template(path: Path) -> Path:

@@ -16,12 +16,12 @@ from bot.services.actors import Actor
 from bot.services.publishing import Published
 from bot.telegram.client import ClientOptions
 from bot.telegram.flood import FloodLimits
+from emulator import BotApiEmulator
 from storage.database import Database
 from storage.enums import Channel, SubscriberState
 from storage.models import Subscriber, SubscriberCountry
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
-from tests.emulator import BotApiEmulator
 from tests.support.app import app_for
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.emulator import BotApiEmulator, Sent
+from emulator import BotApiEmulator, Sent
 
 
 async def paste(bot: BotApiEmulator, admin: int, text: str) -> tuple[Sent, Sent]:

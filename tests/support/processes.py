@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.emulator import BotApiEmulator
+from emulator import BotApiEmulator
 
 REPO = Path(__file__).resolve().parent.parent.parent
 

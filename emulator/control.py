@@ -9,9 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.emulator.limits import Limits
-from tests.emulator.server import BotApiEmulator, Faults
-from tests.emulator.state import World
+from emulator.limits import Limits
+from emulator.server import BotApiEmulator, Faults
+from emulator.state import World
 
 
 def _summary(world: World) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Run the emulator as its own process: ``python -m tests.emulator [--port N] [--no-limits]``.
+"""Run the emulator as its own process: ``python -m emulator [--port N] [--no-limits]``.
 
 Prints ``listening on PORT`` once ready; stops on SIGTERM or SIGINT.
 """
@@ -11,9 +11,9 @@ import signal
 
 from aiohttp import web
 
-from tests.emulator.control import add_control_routes
-from tests.emulator.limits import Limits
-from tests.emulator.server import BotApiEmulator
+from emulator.control import add_control_routes
+from emulator.limits import Limits
+from emulator.server import BotApiEmulator
 
 
 async def serve(port: int, limits: Limits) -> None:

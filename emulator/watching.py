@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.emulator.state import Sent, World
-from tests.emulator.users import UserActions
+from emulator.state import Sent, World
+from emulator.users import UserActions
 
 Params = dict[str, Any]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.emulator.state import Sent, World, bot_user, chat_object, user_object
+from emulator.state import Sent, World, bot_user, chat_object, user_object
 
 Params = dict[str, Any]
 

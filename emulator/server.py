@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from tests.emulator.limits import FloodControl, Limits
-from tests.emulator.state import (
+from emulator.limits import FloodControl, Limits
+from emulator.state import (
     BOT_USER_ID,
     Sent,
     World,
@@ -24,8 +24,8 @@ from tests.emulator.state import (
     chat_object,
     user_object,
 )
-from tests.emulator.telegram_html import check_text
-from tests.emulator.watching import Watching
+from emulator.telegram_html import check_text
+from emulator.watching import Watching
 
 DEFAULT_TOKEN = "123456:TEST-emulator-token"
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
