@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean
+.PHONY: run sandbox test lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 ## run: install if needed, migrate and seed an empty database, start the bot
 run: $(STAMP)
 	@$(BIN)/appealbot run
+
+## sandbox: try everything without a token: a Telegram stand-in and a chat in this terminal
+sandbox: $(STAMP)
+	@$(BIN)/appealbot sandbox
 
 ## test: lint, type-check, check the layers and run every test
 test: $(STAMP)

@@ -6,7 +6,17 @@ import argparse
 from pathlib import Path
 from typing import NoReturn
 
-from bot.cli import appeals, backups, broadcast, database, importing, run, stats, worker
+from bot.cli import (
+    appeals,
+    backups,
+    broadcast,
+    database,
+    importing,
+    run,
+    sandbox,
+    stats,
+    worker,
+)
 from core.errors import UsageError
 
 
@@ -27,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the bot, delivery, scheduler and HTTP endpoints"
     )
     run_parser.set_defaults(handler=run.run)
+    sandbox_parser = commands.add_parser(
+        "sandbox", help="try everything without a token: a Telegram stand-in and a terminal chat"
+    )
+    sandbox_parser.set_defaults(handler=sandbox.sandbox)
     worker_parser = commands.add_parser(
         "worker", help="an extra delivery worker (several share one PostgreSQL database)"
     )

@@ -1,0 +1,80 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it accepts: for tests and the
+sandbox, which can make it refuse or fail."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+from aiosmtpd.smtp import SMTP
+
+
+def free_port() -> int:
+    """Return a port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Sink:
+    """Keeps every message it accepts; answers what a test tells it to."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # as they came, for signature checks
+    refuse_rcpt: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
+    data_answers: list[str] = field(default_factory=list)  # next DATA answers, then 250
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        if self.data_answers:
+            return self.data_answers.pop(0)
+        self.raw.append(envelope.content)
+        parsed = email.message_from_bytes(envelope.content, policy=default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        self.arrived.set()
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """Return the messages for one address."""
+        return [message for message in self.messages if message["To"] == address]
+
+    async def wait_for(self, count: int, *, timeout: float = 20.0) -> list[EmailMessage]:
+        """Wait until ``count`` messages have arrived."""
+        async with asyncio.timeout(timeout):
+            while len(self.messages) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+        return self.messages
+
+
+@asynccontextmanager
+async def smtp_server(sink: Sink, *, port: int = 0) -> AsyncIterator[int]:
+    """Serve ``sink`` on 127.0.0.1 (``port`` 0: a free one); yield the port."""
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(sink, hostname="sink.test", ident="test sink"), "127.0.0.1", port
+    )
+    try:
+        yield int(server.sockets[0].getsockname()[1])
+    finally:
+        server.close()
+        await server.wait_closed()
