@@ -368,7 +368,9 @@ async def test_a_new_subscriber_is_offered_the_appeals_still_open_and_sets_a_zon
     assert "08:00 on the day, Europe/Berlin time" in zone.text
     [bad] = await bot.converse(chat, "/timezone Mars/Olympus")
     assert "is not a time zone I know" in bad.text
-    assert len(bot.sent(chat)) == 6
+    [shown] = await bot.converse(chat, "/settings")
+    assert "08:00 on the day, Europe/Berlin time" in shown.text
+    assert len(bot.sent(chat)) == 7
     assert appeal_id in await deliveries_of_chat(seeded_url, chat)
 
 

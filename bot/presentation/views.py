@@ -140,6 +140,7 @@ class SettingsView:
     urgent_only: bool
     countries: tuple[str, ...]
     followed: tuple[CaseLink, ...]
+    timezone: str | None = None  # reminders come at its hours (else the case's)
 
 
 def _target_card(link: AppealTarget) -> TargetCard:
@@ -299,4 +300,5 @@ def settings_view(subscriber: Subscriber | None) -> SettingsView:
         urgent_only=subscriber.urgent_only,
         countries=tuple(subscriber.countries),
         followed=tuple(CaseLink(case.id, case.name) for case in subscriber.followed),
+        timezone=subscriber.timezone,
     )
