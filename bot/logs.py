@@ -74,6 +74,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             event["error"] = record.exc_text
         return json.dumps(event, ensure_ascii=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,7 +102,7 @@ async def test_an_address_that_leaves_or_asks_to_be_forgotten_is_nowhere(
 
 
 @contextmanager
-def logging_to(stream: io.StringIO, *, secret: str) -> Iterator[None]:
+def logging_to(stream: io.StringIO, *, secret: str, json_lines: bool = False) -> Iterator[None]:
     """Log at DEBUG through the service's own set-up; put the test runner's back after."""
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
@@ -111,6 +112,7 @@ def logging_to(stream: io.StringIO, *, secret: str) -> Iterator[None]:
         level=logging.DEBUG,
         pseudonyms=Pseudonyms.derived(secret),
         stream=stream,
+        json_lines=json_lines,
     )
     try:
         yield
@@ -167,3 +169,22 @@ async def test_a_whole_scenario_logged_at_debug_names_nobody_and_leaks_no_token(
         refusal = await session.scalar(select(AuditEntry).where(AuditEntry.allowed.is_(False)))
     assert refusal is not None
     assert (refusal.actor, refusal.actor_id) == ("non-admin", None)
+
+
+def test_json_logs_are_one_object_per_line_without_addresses_or_raw_ids() -> None:
+    stream = io.StringIO()
+    with logging_to(stream, secret="a-secret-bot-token-123", json_lines=True):
+        logger = logging.getLogger("bot.test")
+        logger.info("sent to %s at chat %d", "someone@example.org", CHAT)
+        try:
+            raise ValueError(f"chat {CHAT} refused")
+        except ValueError:
+            logger.exception("it failed")
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [event["level"] for event in events] == ["info", "error"]
+    assert events[0]["logger"] == "bot.test"
+    assert events[0]["message"].startswith("sent to [address] at chat #")
+    same = Pseudonyms.derived("a-secret-bot-token-123").for_log(CHAT)
+    assert same in events[0]["message"], "the same id, the same hash: lines can be followed"
+    assert str(CHAT) not in stream.getvalue()
+    assert "ValueError" in events[1]["error"]
