@@ -19,7 +19,7 @@ from bot.presentation.views import draft_card
 from bot.services.lookup import CaseIndex
 from core.errors import ExtractionError
 from emulator.telegram_html import check_text
-from storage.enums import AppealKind, TargetKind
+from storage.enums import AppealKind, DatePrecision, TargetKind
 from storage.names import search_key
 from storage.seed_schema import SeedFile, SeedTarget
 from storage.seeding import default_seed_dir, read_seed_file
@@ -346,3 +346,19 @@ def test_the_pasted_summary_is_marked_to_be_rewritten(index: CaseIndex) -> None:
     draft = extract_draft(MIXED_DEMANDS, today=TODAY, index=index)
     assert draft.summary_pasted
     assert any("pasted text" in warning for warning in draft.warnings())
+
+
+def test_a_full_date_on_a_line_of_its_own_is_the_appeals_date(index: CaseIndex) -> None:
+    text = (
+        "Kazakhstan: oil workers' leader arrested\n\n"
+        "On 3 March police arrested the leader of the striking oil workers in Zhanaozen; she "
+        "faces charges of inciting social discord.\n"
+        "Please send protests to the Prosecutor General, Email: gp@prokuror.example.kz\n"
+        "4 March 2027\n"
+    )
+    draft = extract_draft(text, today=date(2026, 12, 1), index=index)
+    assert (draft.issued_on, draft.issued_precision) == (date(2027, 3, 4), DatePrecision.DAY)
+    assert not draft.year_unknown
+    assert [event.on for event in draft.events] == [date(2027, 3, 3)]
+    for line in ("May 20, 2011", "20 May 2011", "May 2011"):
+        assert extract_draft(f"{text}\n{line}\n", today=date(2026, 12, 1), index=index).issued_on

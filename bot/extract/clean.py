@@ -45,9 +45,10 @@ _TAIL = re.compile(
 )
 _ARTEFACT = re.compile(r"⟨=\d+|\ufeff|[\u200b-\u200f\u2060]")
 _TRAILING_PIPE = re.compile(r"\s*\|\s*$")
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# A line that is only a date: "May 2011", "20 May 2011" or "May 20, 2011".
 _MONTH_YEAR_LINE = re.compile(
-    r"^(january|february|march|april|may|june|july|august|september|october|november|december)"
-    r"\s+(19|20)\d\d$",
+    rf"^(?:(?:[0-3]?\d\s+)?({_MONTHS})|({_MONTHS})\s+[0-3]?\d,)\s+(19|20)\d\d$",
     re.IGNORECASE,
 )
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from storage.enums import DatePrecision
+
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
@@ -168,10 +170,28 @@ def reanchor(on: date, today: date) -> date:
 
 def month_year(text: str) -> date | None:
     """Read a dateline such as "March 2010" (the first of that month)."""
+    found = dateline_date(text)
+    return found[0] if found and found[1] is DatePrecision.MONTH else None
+
+
+def dateline_date(text: str) -> tuple[date, DatePrecision] | None:
+    """Read a dateline: "March 2010" (that month), "20 May 2011" or "May 20, 2011" (that day)."""
     match = re.fullmatch(rf"\s*({_MONTH})\s+((?:19|20)\d\d)\s*", text, re.IGNORECASE)
+    if match is not None:
+        return date(int(match.group(2)), MONTHS[match.group(1).lower()], 1), DatePrecision.MONTH
+    match = re.fullmatch(
+        rf"\s*(?:([0-3]?\d)\s+({_MONTH})|({_MONTH})\s+([0-3]?\d),)\s+((?:19|20)\d\d)\s*",
+        text,
+        re.IGNORECASE,
+    )
     if match is None:
         return None
-    return date(int(match.group(2)), MONTHS[match.group(1).lower()], 1)
+    day = int(match.group(1) or match.group(4))
+    month = MONTHS[(match.group(2) or match.group(3)).lower()]
+    try:
+        return date(int(match.group(5)), month, day), DatePrecision.DAY
+    except ValueError:
+        return None
 
 
 def within(on: date, today: date, *, days: int = 400) -> bool:

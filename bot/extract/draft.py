@@ -10,7 +10,7 @@ from typing import Protocol
 from pydantic import BaseModel, Field, field_validator
 
 from bot.extract.clean import MAX_TEXT, clean_lines, has_words
-from bot.extract.dates import events_and_deadline, month_year, reanchor
+from bot.extract.dates import dateline_date, events_and_deadline, reanchor
 from bot.extract.demands import extract_demands, is_solidarity
 from bot.extract.places import country_display_name, find_country, find_place
 from bot.extract.targets import GENERIC_EMBASSY, extract_targets, salutation_for
@@ -245,10 +245,12 @@ def extract_draft(
     body = "\n".join(lines)
     # A copied web page carries its date ("March 2010"); dates without a year are read
     # against it. Without one, today says nothing of the year: the draft asks the admin.
-    page_month = month_year(dateline) if dateline else None
-    anchored = page_month is not None
-    if page_month is not None:
-        today = min(today, _month_end(page_month))
+    page_date = dateline_date(dateline) if dateline else None
+    anchored = page_date is not None
+    if page_date is not None:
+        day, precision = page_date
+        # A dated text was written on its date; "March 2010" at the latest by its end.
+        today = min(today, _month_end(day)) if precision is DatePrecision.MONTH else day
     if not lines or not has_words(body):
         raise ExtractionError(
             "I could not find an appeal in that text. Paste the appeal itself, forward it, "
@@ -276,8 +278,8 @@ def extract_draft(
         country=country,
         place=find_place(body),
         cases=cases,
-        issued_on=page_month,
-        issued_precision=DatePrecision.MONTH,
+        issued_on=page_date[0] if page_date else None,
+        issued_precision=page_date[1] if page_date else DatePrecision.MONTH,
         events=[
             EventData(
                 on=event.on,
