@@ -220,6 +220,20 @@ async def test_the_deadline_flips_at_midnight_where_the_case_is_and_stops_pushin
     assert before.days_left == 0
     assert after.standing is Standing.PAST_DEADLINE
     assert await deliveries_of(seeded_url, appeal_id) == {reader: DeliveryState.SKIPPED}
+    # An admin who sends it again after its deadline means it: that is not stopped.
+    late_reader = await add_follower(seeded_url, [], chat_id=7052)
+    async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
+        session.add(
+            Delivery(
+                appeal_id=appeal_id,
+                subscriber_id=late_reader,
+                channel=Channel.TELEGRAM,
+                created_at=clock.advance(hours=1),
+            )
+        )
+    async with app_for(seeded_url, overrides=Overrides(clock=clock)) as app:
+        assert (await app.services.time.tick()).stopped == 0
+    assert (await deliveries_of(seeded_url, appeal_id))[late_reader] is DeliveryState.PENDING
 
 
 async def test_the_digest_collects_exactly_what_is_new_and_sends_nothing_on_an_empty_day(

@@ -224,12 +224,14 @@ class Timekeeper:
         async with self._db.unit() as unit:
             session = unit.session
             found = await past_deadline_with_queue(session, before=(now + timedelta(days=1)).date())
-            over = [
-                appeal.appeal_id
-                for appeal in found
-                if self._deadline_ends(appeal.deadline, appeal.country) <= now
-            ]
-            return await skip_past_deadline(session, appeal_ids=over, reason="past its deadline")
+            stopped = 0
+            for appeal in found:
+                ended = self._deadline_ends(appeal.deadline, appeal.country)
+                if ended <= now:
+                    stopped += await skip_past_deadline(
+                        session, appeal_id=appeal.appeal_id, ended=ended, reason="past its deadline"
+                    )
+            return stopped
 
     # ---- digests -----------------------------------------------------------------------------
 

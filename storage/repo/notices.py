@@ -199,15 +199,15 @@ async def queue_notices(
 
 
 async def skip_past_deadline(
-    session: AsyncSession, *, appeal_ids: Sequence[int], reason: str
+    session: AsyncSession, *, appeal_id: int, ended: datetime, reason: str
 ) -> int:
-    """Stop pushing appeals whose deadline passed: what has not gone out is skipped."""
-    if not appeal_ids:
-        return 0
+    """Stop pushing an appeal whose deadline passed: what was queued before the end and has
+    not gone out is skipped (an admin who sends it again afterwards means it)."""
     result = await session.execute(
         update(Delivery)
         .where(
-            Delivery.appeal_id.in_(appeal_ids),
+            Delivery.appeal_id == appeal_id,
+            Delivery.created_at < ended,
             Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD)),
             Delivery.purpose.in_(PUSHED),
         )
