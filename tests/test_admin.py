@@ -448,7 +448,10 @@ async def test_a_finished_broadcast_offers_to_retry_what_failed(
     answer = await admin_bot.wait_for_answer(admin_bot.tap(summary, "Retry"))
     assert answer["text"] == "10 queued again."
     await admin_bot.wait_until(lambda: all(admin_bot.sent(chat) for chat in chats), timeout=30)
-    await admin_bot.wait_until(lambda: "Sent 10 of 10 · failed 0" in summary.text, timeout=15)
+    try:
+        await admin_bot.wait_until(lambda: "Sent 10 of 10 · failed 0" in summary.text, timeout=15)
+    except TimeoutError:
+        raise AssertionError(f"the summary stayed {[*summary.history, summary.text]}") from None
     assert summary.buttons == []
     assert all(len(admin_bot.sent(chat)) == 1 for chat in chats)
 
