@@ -32,6 +32,17 @@ COUNTRY_ZONES = {
 UTC_ZONE = ZoneInfo("UTC")
 
 
+# Offered as buttons in /settings (any other: /timezone Region/City).
+COMMON_ZONES = (
+    "Asia/Almaty",
+    "Europe/Moscow",
+    "Europe/Kyiv",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+)
+
+
 def system_clock() -> datetime:
     """Return the current moment in UTC."""
     return datetime.now(UTC)

@@ -384,6 +384,11 @@ async def test_a_new_subscriber_is_offered_the_appeals_still_open_and_sets_a_zon
     assert "is not a time zone I know" in bad.text
     [shown] = await bot.converse(chat, "/settings")
     assert "08:00 on the day, Europe/Berlin time" in shown.text
+    assert shown.button("✅ Berlin")
+    await bot.wait_for_answer(bot.tap(shown, "Almaty"))
+    await bot.wait_for_edit(shown, 1)
+    assert "08:00 on the day, Asia/Almaty time" in shown.text
+    assert shown.button("✅ Almaty")
     assert len(bot.sent(chat)) == 7
     assert appeal_id in await deliveries_of_chat(seeded_url, chat)
 

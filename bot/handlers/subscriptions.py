@@ -13,6 +13,7 @@ from bot.presentation.callbacks import Action
 from bot.presentation.keyboards import forget_keyboard, open_appeals_keyboard, settings_keyboard
 from bot.presentation.views import settings_view
 from core.errors import BadInputError
+from core.timing import COMMON_ZONES
 
 TIMEZONE_USAGE = (
     "/timezone <region/city>, for example /timezone Asia/Almaty or /timezone Europe/Berlin: "
@@ -122,6 +123,10 @@ async def settings_button(update: Update, context: Context) -> None:
         changed = await subscriptions.set_urgent_only(chat_id, urgent_only=callback.flag())
     elif callback.action is Action.SET_COUNTRY:
         changed = await subscriptions.toggle_country(chat_id, callback.args[0])
+    elif callback.action is Action.SET_ZONE:
+        index = callback.int_arg()
+        zone = COMMON_ZONES[index] if index < len(COMMON_ZONES) else None
+        changed = zone is not None and await subscriptions.set_timezone(chat_id, zone) is not None
     else:
         changed = await subscriptions.toggle_follow(chat_id, callback.int_arg()) is not None
     await answer(update, None if changed else "Subscribe first with /subscribe.")

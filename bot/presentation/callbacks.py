@@ -43,6 +43,7 @@ class Action(StrEnum):
     RETRY_FAILED = "rtry"
     SEND_OPEN = "sopn"
     FORGET = "fgt"
+    SET_ZONE = "szon"
 
 
 class Arg(StrEnum):
@@ -78,6 +79,7 @@ ARGS: dict[Action, tuple[Arg, ...]] = {
     Action.RETRY_FAILED: (Arg.ID,),
     Action.SEND_OPEN: (),
     Action.FORGET: (Arg.FLAG,),
+    Action.SET_ZONE: (Arg.OFFSET,),  # a place in COMMON_ZONES
 }
 # Buttons sent before an argument was added still work: it is optional at the end.
 OPTIONAL_LAST = frozenset({Action.APPEALS_PAGE, Action.DRAFT_PUBLISH})

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.delivery.progress import Progress
 from bot.presentation.callbacks import Action, make
 from bot.presentation.views import AppealCard, CaseLink, CasePage, SettingsView
+from core.timing import COMMON_ZONES
 
 LABEL_LIMIT = 40
 
@@ -118,6 +119,17 @@ def settings_keyboard(view: SettingsView, countries: Sequence[str]) -> InlineKey
                 for code in countries[:8]
             ]
         )
+    rows.append(
+        [
+            _button(
+                ("✅ " if zone == view.timezone else "🕐 ")
+                + zone.rsplit("/", 1)[1].replace("_", " "),
+                Action.SET_ZONE,
+                n,
+            )
+            for n, zone in enumerate(COMMON_ZONES)
+        ]
+    )
     rows += [
         [_button(f"🔕 Unfollow {case.name}", Action.UNFOLLOW, case.id)] for case in view.followed
     ]
