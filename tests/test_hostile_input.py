@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
@@ -17,15 +17,6 @@ ADMIN, READER = 4301, 4302
 HUGE = "9" * 25
 EXPIRED = "This button has expired."
 APOLOGY = "Sorry, something went wrong"
-
-
-@pytest.fixture
-def errors(caplog: pytest.LogCaptureFixture) -> Iterator[list[logging.LogRecord]]:
-    """Collect what is logged at ERROR and above while the test runs."""
-    caplog.set_level(logging.WARNING)
-    found: list[logging.LogRecord] = []
-    yield found
-    found.extend(record for record in caplog.records if record.levelno >= logging.ERROR)
 
 
 @pytest.fixture
@@ -151,3 +142,23 @@ async def test_a_reply_that_failed_in_an_outage_arrives_when_it_ends(
     admin_bot.set_faults(Faults())
     [answer] = await admin_bot.wait_for_messages(READER, 1, timeout=20)
     assert answer.text.startswith("Vadim Kuramshin")
+
+
+async def test_odd_time_zones_reminder_switches_and_forged_buttons_get_plain_answers(
+    admin_bot: BotApiEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    await admin_bot.converse(READER, "/subscribe")
+    for zone in ("x" * 5_000, "../../etc/passwd", "Europe/", "UTC+5", "🙂"):
+        [answer] = await admin_bot.converse(READER, f"/timezone {zone}")
+        assert "is not a time zone I know" in answer.text, zone
+        assert len(answer.text) < 500
+    for argument in (f"{HUGE} off", "1 maybe", "nothing-like-this on", "off"):
+        [answer] = await admin_bot.converse(ADMIN, f"/reminders {argument}")
+        assert answer.text.startswith(("/reminders", "There is no appeal")), argument
+    [settings] = await admin_bot.converse(READER, "/settings")
+    for data in ("szon:99", f"szon:{HUGE}", "szon:-1", "fgt:7", "sopn:1"):
+        answer = await admin_bot.wait_for_answer(admin_bot.tap_data(settings, data))
+        assert APOLOGY not in str(answer.get("text", "")), data
+    assert apologies(admin_bot) == []
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
