@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.delivery.progress import Progress, RateMeter, duration
 from bot.presentation.keyboards import progress_keyboard
@@ -58,14 +58,17 @@ class ProgressReporter:
                 broadcast.appeal_id, state.meter, started=state.started
             )
             shown.append(progress)
-            if broadcast.chat_id is not None:
-                await self._show(bot, broadcast, progress, state)
+            if broadcast.chat_id is not None and not await self._show(
+                bot, broadcast, progress, state
+            ):
+                continue  # the summary did not get through: the next tick shows it
             if progress.finished:
                 await self._broadcasts.finished(broadcast.id)
                 self._shown.pop(broadcast.id, None)
         return shown
 
-    async def _show(self, bot: Bot, broadcast: Running, progress: Progress, state: _Shown) -> None:
+    async def _show(self, bot: Bot, broadcast: Running, progress: Progress, state: _Shown) -> bool:
+        """Send or edit the progress message; False if Telegram did not take it (try again)."""
         took = (utcnow() - broadcast.started_at).total_seconds()
         limits = self._limits()
         if state.pauses is None:
@@ -82,7 +85,7 @@ class ProgressReporter:
             paused=duration(limits.paused_seconds - state.pauses[1]),
         )
         if text == state.text:
-            return
+            return True
         chat_id = broadcast.chat_id
         assert chat_id is not None
         keyboard = progress_keyboard(progress)
@@ -100,10 +103,12 @@ class ProgressReporter:
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard,
                 )
-        except BadRequest as exc:
+        except (BadRequest, Forbidden) as exc:
+            # The message is gone, or the admin blocked the bot: trying again would not help.
             if "not modified" not in str(exc).lower():
                 log.warning("could not update the progress message: %s", exc)
         except TelegramError as exc:
             log.warning("could not update the progress message: %s", exc)
-            return
+            return False
         state.text = text
+        return True
