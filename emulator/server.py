@@ -83,6 +83,7 @@ class Faults:
     garbled_status: int = 200
     updates_body: str | None = None
     seed: int | None = None
+    methods: frozenset[str] = frozenset(_SEND_METHODS)  # the calls that may fail (lower case)
 
 
 def _error_body(error: ApiError) -> Params:
@@ -291,7 +292,7 @@ class BotApiEmulator(Watching):
             garbled = self._garbled(method)
             if garbled is not None:
                 return garbled
-            if method in _SEND_METHODS:
+            if method in _SEND_METHODS and method in self.faults.methods:
                 await self._inject_faults()
             result = await handler(params)
         except ApiError as error:

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.delivery.engine import EngineConfig
-from emulator import BotApiEmulator, Limits
+from emulator import BotApiEmulator, Faults, Limits
 from storage.enums import DeliveryState
 from storage.models import Delivery
 from tests.support.bot import running_bot, sessions_for
@@ -188,3 +188,32 @@ async def test_progress_shows_the_rate_and_the_pauses_telegram_imposed(
     assert "Telegram paused us" in shown
     assert "left at that rate" in shown
     assert all(len(emulator.sent(chat)) == 1 for chat in chats)
+
+
+async def test_the_final_summary_is_shown_even_when_telegram_refused_it_the_first_time(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    chats = list(range(7_501, 7_521))
+    async with sessions_for(seeded_url) as sessions:
+        await add_subscribers(sessions, chats)
+    async with running_bot(emulator, seeded_url):
+        await publish_appeal(seeded_url, MAY_DAY, progress_chat_id=ADMIN)
+        # Every edit fails until the broadcast has been found finished (ticks are 3 s apart).
+        emulator.set_faults(Faults(error_rate=1.0, methods=frozenset({"editmessagetext"})))
+        await emulator.wait_until(lambda: all(emulator.sent(chat) for chat in chats), timeout=20)
+        async with sessions_for(seeded_url) as sessions:
+            for _ in range(100):
+                async with sessions() as session:
+                    done = await session.scalar(
+                        select(func.count()).where(Delivery.state == DeliveryState.SENT)
+                    )
+                if done == len(chats):
+                    break
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(3.5)  # a tick found it finished, and its edit was refused
+        emulator.set_faults(Faults())
+        [progress] = emulator.sent(ADMIN)
+        await emulator.wait_until(
+            lambda: progress.text.startswith("✅ Broadcast finished"), timeout=15
+        )
+    assert "Sent 20 of 20" in progress.text
