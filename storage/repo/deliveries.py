@@ -60,6 +60,10 @@ class Recipient:
     token: str | None = None  # the subscriber's unsubscribe token, for links in emails
 
 
+# The unique key of a delivery to a subscriber: one of each notice of each purpose.
+SUBSCRIBER_KEY = ["appeal_id", "subscriber_id", "channel", "purpose", "notice"]
+
+
 def insert_ignoring_duplicates(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
@@ -135,9 +139,7 @@ async def fan_out(
             ],
             rows,
         )
-        .on_conflict_do_nothing(
-            index_elements=["appeal_id", "subscriber_id", "channel", "purpose", "notice"]
-        )
+        .on_conflict_do_nothing(index_elements=SUBSCRIBER_KEY)
     )
     result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
@@ -440,24 +442,43 @@ async def queue_each(
             )
         )
     )
+    wanted = [
+        (appeal_id, subscriber_id, subscriber.channel)
+        for appeal_id in appeal_ids
+        if appeal_id not in had
+    ]
+    await queue_to_subscribers(session, wanted, purpose=DeliveryPurpose.APPEAL, now=now)
+    return len(wanted)
+
+
+async def queue_to_subscribers(
+    session: AsyncSession,
+    deliveries: Sequence[tuple[int, int, Channel]],
+    *,
+    purpose: DeliveryPurpose,
+    now: datetime,
+    notice: str = "",
+    late: bool = False,
+) -> None:
+    """Queue (appeal, subscriber, channel) rows of one purpose; rows already there stay."""
+    if not deliveries:
+        return
     rows = [
         {
             "appeal_id": appeal_id,
             "subscriber_id": subscriber_id,
-            "channel": subscriber.channel,
-            "purpose": DeliveryPurpose.APPEAL,
-            "notice": "",
+            "channel": channel,
+            "purpose": purpose,
+            "notice": notice,
+            "late": late,
             "state": DeliveryState.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
         }
-        for appeal_id in appeal_ids
-        if appeal_id not in had
+        for appeal_id, subscriber_id, channel in deliveries
     ]
-    if rows:
-        statement = insert_ignoring_duplicates(session).on_conflict_do_nothing(
-            index_elements=["appeal_id", "subscriber_id", "channel", "purpose", "notice"]
-        )
-        await session.execute(statement, rows)
-    return len(rows)
+    statement = insert_ignoring_duplicates(session).on_conflict_do_nothing(
+        index_elements=SUBSCRIBER_KEY
+    )
+    await session.execute(statement, rows)

@@ -32,7 +32,7 @@ from storage.models import (
     appeal_cases,
     subscriber_cases,
 )
-from storage.repo.deliveries import insert_ignoring_duplicates
+from storage.repo.deliveries import queue_to_subscribers
 
 COURT_DATES = (EventKind.HEARING, EventKind.TRIAL, EventKind.VERDICT)
 PUSHED = (DeliveryPurpose.APPEAL, DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE)
@@ -174,28 +174,15 @@ async def queue_notices(
     now: datetime,
 ) -> int:
     """Queue one notice for each of these subscribers; return how many rows were new."""
-    if not to:
-        return 0
-    rows = [
-        {
-            "appeal_id": appeal_id,
-            "subscriber_id": follower.subscriber_id,
-            "channel": follower.channel,
-            "purpose": purpose,
-            "notice": notice,
-            "late": late,
-            "state": DeliveryState.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for follower in to
-    ]
-    statement = insert_ignoring_duplicates(session).on_conflict_do_nothing(
-        index_elements=["appeal_id", "subscriber_id", "channel", "purpose", "notice"]
+    await queue_to_subscribers(
+        session,
+        [(appeal_id, follower.subscriber_id, follower.channel) for follower in to],
+        purpose=purpose,
+        now=now,
+        notice=notice,
+        late=late,
     )
-    await session.execute(statement, rows)
-    return len(rows)  # ``followers`` left out whoever had this notice already
+    return len(to)  # ``followers`` left out whoever had this notice already
 
 
 async def skip_past_deadline(
