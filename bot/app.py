@@ -259,7 +259,7 @@ def build_services(
             delivery=delivery,
             channels=publishing.channels,
             mailer=mailer,
-            digest=digest or (lambda appeals, since: Presenter().digest(appeals, since=since)),
+            digest=digest or Presenter().digest,
             pseudonyms=pseudonyms,
             schedule=schedule,
         ),
@@ -323,7 +323,7 @@ async def open_app(
             mailer=mailer if isinstance(mailer, EmailChannel) else None,
             confirmation=presenter.confirmation,
             engine=delivery,
-            digest=lambda appeals, since: presenter.digest(appeals, since=since),
+            digest=presenter.digest,
         )
         yield App(
             settings=settings,

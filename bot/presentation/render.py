@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from bot.delivery.channels import Message
@@ -136,15 +137,16 @@ class Presenter:
         keyboard = appeal_keyboard(card, with_cases=False).to_dict()
         return Message(text=text, html=text, extra={"reply_markup": keyboard})
 
-    def digest(self, appeals: Sequence[Appeal], *, since: str) -> tuple[str, str, str]:
-        """Return the subject, text and HTML of a daily digest of these appeals."""
+    def digest(self, appeals: Sequence[Appeal], since: date | None) -> tuple[str, str, str]:
+        """Return the subject, text and HTML of a daily digest of these appeals (``since``:
+        the day of the last digest; None for the first)."""
         items: list[dict[str, Any]] = []
         for appeal in appeals:
             age = self.ages.of(appeal)
             items.append(
                 {"appeal": appeal_card(appeal, age), "pack": self.letters.pack(appeal, age)}
             )
-        values = {"items": items, "since": since}
+        values = {"items": items, "since": format_date(since) if since else "you signed up"}
         count = len(items)
         subject = f"Daily digest: {count} {'appeal' if count == 1 else 'appeals'}"
         if appeals:

@@ -42,8 +42,9 @@ from storage.repo.subscribers import expire_sign_ups
 
 log = logging.getLogger(__name__)
 
-DigestWriter = Callable[[Sequence[Appeal], str], tuple[str, str, str]]
-"""Write a digest of these appeals, "since" a day: its subject, text and HTML."""
+DigestWriter = Callable[[Sequence[Appeal], date | None], tuple[str, str, str]]
+"""Write a digest of these appeals since the day of the last one (None: the first one):
+its subject, text and HTML."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,11 +265,7 @@ class Timekeeper:
             appeals = await get_appeals(session, [appeal_id for _, appeal_id in held])
             address, token = subscriber.email, subscriber.unsubscribe_token
             zone = zone_named(subscriber.timezone) or UTC_ZONE
-        since = (
-            f"{local_day(previous, zone).day} {local_day(previous, zone):%B %Y}"
-            if previous
-            else "you signed up"
-        )
+        since = local_day(previous, zone) if previous else None
         subject, text, html = self._digest(appeals, since)
         mail = build_email(
             mailer.sender, address, subject=subject, text=text, html=html, token=token
