@@ -50,15 +50,17 @@ class RedactPeople(logging.Filter):
         super().__init__()
         self._pseudonyms = pseudonyms
 
+    def _scrub(self, text: str) -> str:
+        text = _EMAIL.sub(ADDRESS, text)
+        return _LONG_ID.sub(lambda m: self._pseudonyms.for_log(m.group(0)), text)
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = _EMAIL.sub(ADDRESS, message)
-        redacted = _LONG_ID.sub(lambda m: self._pseudonyms.for_log(m.group(0)), redacted)
+        redacted = self._scrub(message)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            text = _EMAIL.sub(ADDRESS, record.exc_text)
-            record.exc_text = _LONG_ID.sub(lambda m: self._pseudonyms.for_log(m.group(0)), text)
+            record.exc_text = self._scrub(record.exc_text)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
