@@ -105,10 +105,3 @@ async def give_up_lease(session: AsyncSession, *, name: str, holder: str, now: d
         .execution_options(synchronize_session=False)
     )
 
-
-async def lease_holder(session: AsyncSession, name: str, *, now: datetime) -> str | None:
-    """Return who holds a role now (None: nobody)."""
-    row = (
-        await session.execute(select(Lease.holder, Lease.until).where(Lease.name == name))
-    ).one_or_none()
-    return row[0] if row is not None and row[1] >= now else None
