@@ -104,4 +104,3 @@ async def give_up_lease(session: AsyncSession, *, name: str, holder: str, now: d
         .values(until=now)
         .execution_options(synchronize_session=False)
     )
-
