@@ -29,6 +29,18 @@ from emulator.watching import Watching
 
 DEFAULT_TOKEN = "123456:TEST-emulator-token"
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+
+
+def _language_code(params: Params) -> str:
+    """Return a command list's language (empty: every language without its own list)."""
+    code = str(params.get("language_code") or "")
+    if code and not _LANGUAGE_CODE.match(code):
+        # The Bot API takes a two-letter ISO 639-1 code, or none.
+        raise ApiError(400, "Bad Request: invalid language code specified")
+    return code
+
+
 _JSON_FIELDS = {
     "reply_markup",
     "entities",
@@ -448,16 +460,26 @@ class BotApiEmulator(Watching):
             {"command": str(c["command"]), "description": str(c["description"])} for c in commands
         ]
         scope = self._scope(params)
+        language = _language_code(params)
+        if language:
+            self.world.language_commands[(scope, language)] = listed
+            return True
         self.world.scoped_commands[scope] = listed
         if scope == "default":
             self.world.commands = listed
         return True
 
     async def _get_my_commands(self, params: Params) -> list[dict[str, str]]:
-        return self.world.scoped_commands.get(self._scope(params), [])
+        scope, language = self._scope(params), _language_code(params)
+        if language:
+            return self.world.language_commands.get((scope, language), [])
+        return self.world.scoped_commands.get(scope, [])
 
     async def _delete_my_commands(self, params: Params) -> bool:
-        scope = self._scope(params)
+        scope, language = self._scope(params), _language_code(params)
+        if language:
+            self.world.language_commands.pop((scope, language), None)
+            return True
         self.world.scoped_commands.pop(scope, None)
         if scope == "default":
             self.world.commands = []

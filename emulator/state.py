@@ -158,6 +158,10 @@ class World:
         self.admins: dict[int, set[int]] = defaultdict(set)
         self.commands: list[dict[str, str]] = []
         self.scoped_commands: dict[str, list[dict[str, str]]] = {}
+        # The language_code of each user who wrote (their taps carry the same one).
+        self.user_languages: dict[int, str | None] = {}
+        # Lists for one language in a scope (setMyCommands with a language_code).
+        self.language_commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.usernames: dict[str, int] = {}
         self.posting: set[int] = set()  # channels where the bot is an admin
         self.refused: list[tuple[int, float]] = []  # (chat id, when) of each 429

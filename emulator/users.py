@@ -36,6 +36,8 @@ class UserActions:
             self.world.chat_types[chat_id] = chat_type
         kind = self.world.chat_type(chat_id)
         sender = user_id if user_id is not None else chat_id
+        # A user's language is theirs: Telegram sends the same code with their taps.
+        self.world.user_languages[sender] = language_code
         message: Params = {
             "message_id": next(self.world.message_ids),
             "from": user_object(sender, language_code=language_code),
@@ -81,7 +83,9 @@ class UserActions:
             {
                 "callback_query": {
                     "id": query_id,
-                    "from": user_object(sender),
+                    "from": user_object(
+                        sender, language_code=self.world.user_languages.get(sender, "en")
+                    ),
                     "message": message.as_message(kind),
                     "chat_instance": str(message.chat_id),
                     "data": data,
