@@ -28,6 +28,7 @@ LongText = Annotated[str, Field(min_length=1, max_length=10_000)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 Email = Annotated[str, AfterValidator(normalize_email)]
 Phone = Annotated[str, AfterValidator(normalize_phone)]
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 
 
 class _Strict(BaseModel):
@@ -86,6 +87,24 @@ class SeedDemand(_Strict):
         return self
 
 
+class SeedCaseText(_Strict):
+    """A case's words in one more language, written for this project."""
+
+    name: Text | None = None
+    place: Text | None = None
+    summary: LongText | None = None
+    outcome: LongText | None = None
+
+
+class SeedAppealText(_Strict):
+    """An appeal's words in one more language: its demands in the order of the original."""
+
+    title: Text
+    summary: LongText
+    letter_facts: LongText | None = None
+    demands: list[LongText] = []
+
+
 class SeedCase(_Strict):
     slug: Slug
     name: Text
@@ -95,6 +114,9 @@ class SeedCase(_Strict):
     status: CaseStatus = CaseStatus.OPEN
     summary: LongText | None = None
     outcome: LongText | None = None
+    texts: dict[Language, SeedCaseText] = Field(
+        default={}, description="the case in other languages"
+    )
     letter_facts: LongText | None = Field(
         default=None, description="this case's facts in this appeal, a sentence or two for letters"
     )
@@ -117,6 +139,10 @@ class SeedTarget(_Strict):
     salutation: Text | None = None
     notes: LongText | None = None
     note: LongText | None = Field(default=None, description="what this appeal says of the target")
+    languages: list[Language] = Field(default=[], description="what it reads, best first")
+    salutations: dict[Language, Text] = Field(
+        default={}, description="how a letter to it begins in other languages"
+    )
 
 
 class SeedAppeal(_Strict):
@@ -135,10 +161,25 @@ class SeedAppeal(_Strict):
     )
     events: list[SeedEvent] = []
     demands: list[SeedDemand] = []
+    texts: dict[Language, SeedAppealText] = Field(
+        default={}, description="the appeal in other languages"
+    )
     source: SeedSource
     inferred: LongText | None = Field(
         default=None, description="what this record infers beyond its source, and why"
     )
+
+    @model_validator(mode="after")
+    def _texts_match(self) -> SeedAppeal:
+        for language, text in self.texts.items():
+            if language == self.language:
+                raise ValueError(f"texts.{language} is the appeal's own language")
+            if text.demands and len(text.demands) != len(self.demands):
+                raise ValueError(
+                    f"texts.{language}.demands has {len(text.demands)} demands, "
+                    f"the appeal {len(self.demands)}"
+                )
+        return self
 
     @model_validator(mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import SeedError
 from storage.database import Database
 from storage.enums import AppealStatus
+from storage.models import AppealText, CaseText
 from storage.repo.appeals import (
     DemandSpec,
     EventSpec,
@@ -131,6 +132,16 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
             summary=case_item.summary,
             outcome=case_item.outcome,
             aliases=case_item.aliases,
+            texts=[
+                CaseText(
+                    language=language,
+                    name=text.name,
+                    place=text.place,
+                    summary=text.summary,
+                    outcome=text.outcome,
+                )
+                for language, text in case_item.texts.items()
+            ],
         )
         cases.append(case)
         by_slug[case_item.slug] = case
@@ -150,6 +161,8 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
             postal_address=target_item.postal_address,
             salutation=target_item.salutation,
             notes=target_item.notes,
+            languages=target_item.languages,
+            salutations=target_item.salutations,
         )
         links.append(TargetLink(target=target, kind=target_item.kind, note=target_item.note))
         targets[target_item.key] = target
@@ -196,6 +209,16 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
         case_facts={
             by_slug[item.slug].id: item.letter_facts for item in seed.cases if item.letter_facts
         },
+        texts=[
+            AppealText(
+                language=language,
+                title=text.title,
+                summary=text.summary,
+                letter_facts=text.letter_facts,
+                demands=list(text.demands),
+            )
+            for language, text in appeal.texts.items()
+        ],
     )
     return True
 

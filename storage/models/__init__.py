@@ -19,6 +19,7 @@ from storage.models.delivery import Delivery
 from storage.models.draft import Draft
 from storage.models.subscriber import Subscriber, SubscriberCountry, subscriber_cases
 from storage.models.target import Target
+from storage.models.text import AppealText, CaseText
 from storage.models.worker import Lease, Worker
 
 __all__ = [
@@ -28,11 +29,13 @@ __all__ = [
     "AppealCase",
     "AppealEvent",
     "AppealTarget",
+    "AppealText",
     "AuditEntry",
     "Base",
     "Broadcast",
     "Case",
     "CaseName",
+    "CaseText",
     "Delivery",
     "Demand",
     "Draft",

@@ -32,6 +32,7 @@ from storage.types import str_enum
 if TYPE_CHECKING:
     from storage.models.case import Case
     from storage.models.target import Target
+    from storage.models.text import AppealText
 
 appeal_cases = Table(
     "appeal_cases",
@@ -98,6 +99,13 @@ class Appeal(Timestamps, Base):
     case_links: Mapped[list[AppealCase]] = relationship(
         viewonly=True, order_by="AppealCase.case_id", lazy="raise"
     )
+    texts: Mapped[list[AppealText]] = relationship(
+        cascade="all, delete-orphan", order_by="AppealText.language", lazy="raise"
+    )
+
+    def text_in(self, language: str) -> AppealText | None:
+        """Return the appeal's words in a language other than its own (None: not written)."""
+        return next((text for text in self.texts if text.language == language), None)
 
 
 class AppealCase(Base):

@@ -13,6 +13,7 @@ from storage.types import str_enum
 
 if TYPE_CHECKING:
     from storage.models.appeal import Appeal
+    from storage.models.text import CaseText
 
 
 class Case(Timestamps, Base):
@@ -36,6 +37,13 @@ class Case(Timestamps, Base):
     appeals: Mapped[list[Appeal]] = relationship(
         secondary="appeal_cases", back_populates="cases", lazy="raise"
     )
+    texts: Mapped[list[CaseText]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseText.language", lazy="raise"
+    )
+
+    def text_in(self, language: str) -> CaseText | None:
+        """Return the case's words in another language (None: not written)."""
+        return next((text for text in self.texts if text.language == language), None)
 
 
 class CaseName(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,3 +25,7 @@ class Target(Timestamps, Base):
     postal_address: Mapped[str | None] = mapped_column(Text)
     salutation: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The languages the office reads, best first (empty: the appeal's own).
+    languages: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    # How a letter to it begins in each language but the appeal's own.
+    salutations: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")

@@ -24,6 +24,7 @@ from storage.models import (
     Appeal,
     AppealEvent,
     AppealTarget,
+    AppealText,
     Case,
     Demand,
     Target,
@@ -66,6 +67,8 @@ def full_appeal() -> list[ExecutableOption]:
     """Load everything an appeal is shown with, in a fixed number of queries."""
     return [
         selectinload(Appeal.cases).selectinload(Case.names),
+        selectinload(Appeal.cases).selectinload(Case.texts),
+        selectinload(Appeal.texts),
         selectinload(Appeal.demands).selectinload(Demand.addressees),
         selectinload(Appeal.events),
         selectinload(Appeal.targets).selectinload(AppealTarget.target),
@@ -153,6 +156,7 @@ async def create_appeal(
     letter_facts: str | None = None,
     case_facts: Mapping[int, str] | None = None,
     summary_pasted: bool = False,
+    texts: Sequence[AppealText] = (),
 ) -> Appeal:
     """Create an appeal with its demands, events, targets and the facts letters give."""
     appeal = Appeal(
@@ -198,6 +202,7 @@ async def create_appeal(
             AppealTarget(target=link.target, kind=link.kind, position=n, note=link.note)
             for n, link in enumerate(targets, start=1)
         ],
+        texts=list(texts),
     )
     session.add(appeal)
     await session.flush()
@@ -235,6 +240,7 @@ async def timeline_for_case(session: AsyncSession, case_id: int) -> list[Appeal]
         .join(appeal_cases, appeal_cases.c.appeal_id == Appeal.id)
         .where(appeal_cases.c.case_id == case_id, public_appeal())
         .order_by(Appeal.issued_on, Appeal.id)
+        .options(selectinload(Appeal.texts))
     )
     return list((await session.scalars(statement)).all())
 

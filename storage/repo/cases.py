@@ -14,6 +14,7 @@ from storage.models import (
     Action,
     Case,
     CaseName,
+    CaseText,
     Subscriber,
     appeal_cases,
     subscriber_cases,
@@ -24,7 +25,11 @@ from storage.repo.visibility import public_appeal_ids, public_case, public_case_
 
 async def get_case_by_slug(session: AsyncSession, slug: str) -> Case | None:
     """Return the case with this slug, its names loaded."""
-    statement = select(Case).where(Case.slug == slug).options(selectinload(Case.names))
+    statement = (
+        select(Case)
+        .where(Case.slug == slug)
+        .options(selectinload(Case.names), selectinload(Case.texts))
+    )
     return (await session.scalars(statement)).one_or_none()
 
 
@@ -50,6 +55,7 @@ async def upsert_case(
     summary: str | None = None,
     outcome: str | None = None,
     aliases: Sequence[str] = (),
+    texts: Sequence[CaseText] = (),
 ) -> tuple[Case, bool]:
     """Create the case, or fill in what an existing one lacks; add any new names.
 
@@ -68,12 +74,22 @@ async def upsert_case(
             summary=summary,
             outcome=outcome,
             names=[],
+            texts=[],
         )
         session.add(case)
     else:
         case.place = case.place or place
         case.summary = case.summary or summary
         case.outcome = case.outcome or outcome
+    written = {text.language: text for text in case.texts}
+    for text in texts:
+        if (have := written.get(text.language)) is None:
+            case.texts.append(text)
+            continue
+        have.name = have.name or text.name
+        have.place = have.place or text.place
+        have.summary = have.summary or text.summary
+        have.outcome = have.outcome or text.outcome
     known = {existing.name for existing in case.names}
     for spelling in (name, *aliases):
         if spelling not in known:
@@ -118,13 +134,21 @@ async def case_titles(session: AsyncSession) -> dict[int, str]:
 
 async def get_case(session: AsyncSession, case_id: int) -> Case | None:
     """Return the case with this id, its names loaded."""
-    statement = select(Case).where(Case.id == case_id).options(joinedload(Case.names))
+    statement = (
+        select(Case)
+        .where(Case.id == case_id)
+        .options(joinedload(Case.names), selectinload(Case.texts))
+    )
     return (await session.scalars(statement)).unique().one_or_none()
 
 
 async def get_cases(session: AsyncSession, case_ids: Sequence[int]) -> list[Case]:
     """Return the cases with these ids, in the order given."""
-    statement = select(Case).where(Case.id.in_(case_ids)).options(selectinload(Case.names))
+    statement = (
+        select(Case)
+        .where(Case.id.in_(case_ids))
+        .options(selectinload(Case.names), selectinload(Case.texts))
+    )
     found = {case.id: case for case in await session.scalars(statement)}
     return [found[case_id] for case_id in case_ids if case_id in found]
 
@@ -192,7 +216,7 @@ async def get_case_figures(
     statement = (
         select(Case, protests, subscribed, follows)
         .where(Case.id == case_id, public_case(Case.id))
-        .options(joinedload(Case.names))
+        .options(joinedload(Case.names), selectinload(Case.texts))
     )
     row = (await session.execute(statement)).unique().first()
     if row is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +35,8 @@ async def upsert_target(
     postal_address: str | None = None,
     salutation: str | None = None,
     notes: str | None = None,
+    languages: Sequence[str] = (),
+    salutations: Mapping[str, str] | None = None,
 ) -> Target:
     """Create the target, or fill in what an existing one lacks and add new contacts."""
     target = await get_target_by_key(session, key)
@@ -51,6 +53,8 @@ async def upsert_target(
             postal_address=postal_address,
             salutation=salutation,
             notes=notes,
+            languages=list(languages),
+            salutations=dict(salutations or {}),
         )
         session.add(target)
     else:
@@ -64,6 +68,8 @@ async def upsert_target(
         target.emails = _union(target.emails, emails)
         target.phones = _union(target.phones, phones)
         target.faxes = _union(target.faxes, faxes)
+        target.languages = target.languages or list(languages)
+        target.salutations = {**dict(salutations or {}), **target.salutations}
     await session.flush()
     return target
 
