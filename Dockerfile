@@ -14,6 +14,7 @@ COPY storage ./storage
 COPY templates ./templates
 COPY seeds ./seeds
 RUN pip install --no-cache-dir . \
+    && python -I -c "from templates.i18n import compile_all; compile_all()" \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin appealbot \
     && mkdir -p /data \
     && chown appealbot /data

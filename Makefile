@@ -3,13 +3,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run sandbox test lint format clean
+.PHONY: run sandbox test lint format clean extract update compile
+LOCALES := templates/locale
+POT := $(LOCALES)/messages.pot
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# The pip this Python ships, not the newest: what an operator's plain install uses.
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/pybabel compile -d $(LOCALES) -D messages
 	touch $(STAMP)
+
+## extract: collect every text people read into the catalog template
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k pgettext:1c,2 --no-location --sort-output \
+		--project appealbot --msgid-bugs-address "" -o $(POT) .
+
+## update: bring each language's catalog up to the template (new texts to translate)
+update: extract
+	$(BIN)/pybabel update -i $(POT) -d $(LOCALES) -D messages --no-fuzzy-matching --ignore-obsolete
+
+## compile: write the binary catalogs the bot loads (also done at install)
+compile: $(STAMP)
+	$(BIN)/pybabel compile -d $(LOCALES) -D messages
 
 ## run: install if needed, migrate and seed an empty database, start the bot
 run: $(STAMP)

@@ -13,6 +13,7 @@ from typing import Any
 from telegram import Update
 
 from bot.presentation.callbacks import Action
+from templates.i18n import _
 
 Handler = Callable[[Update, Any], Coroutine[Any, Any, None]]
 
@@ -36,8 +37,13 @@ class Command:
 
     @property
     def usage(self) -> str:
-        """Return how the command is written: /case <name>."""
-        return f"/{self.name} {self.args}".strip()
+        """Return how the command is written, in the reader's language: /case <name>."""
+        return f"/{self.name} {_(self.args) if self.args else ''}".strip()
+
+    @property
+    def description(self) -> str:
+        """Return the command's line in /help and in Telegram's menu, in the reader's language."""
+        return _(self.help)
 
 
 @dataclass(frozen=True, slots=True)

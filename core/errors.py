@@ -24,7 +24,16 @@ class AppealbotError(Exception):
 
 
 class BadInputError(AppealbotError):
-    """Input a user or operator can correct; the message says how."""
+    """Input a user or operator can correct; the message says how.
+
+    The message is a template with ``%(name)s`` fields filled from ``params``, so that the
+    presentation layer can say it in the reader's language.
+    """
+
+    def __init__(self, message: str = "", /, **params: object) -> None:
+        self.template = message
+        self.params = params
+        super().__init__(message % params if params else message)
 
 
 class UsageError(BadInputError):

@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from templates import i18n
 from templates.telegram_html import split_message
 
 TEMPLATE_DIR = Path(__file__).parent
@@ -33,7 +34,13 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=False,
+            extensions=["jinja2.ext.i18n"],
         )
+        # Looked up at render time: one environment speaks whatever the reply's language is.
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+        )
+        self.env.globals["language"] = i18n.current
         self.env.filters.update(filters or {})
 
     def render(self, name: str, /, **context: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.app import open_app
 from bot.config import Settings
-from bot.presentation.labels import STANDING_MARKS, format_date
+from bot.presentation.labels import format_date, standing_mark
 from bot.services.appeals import Dated
 from storage.models import Appeal
 from storage.standing import Standing
@@ -88,7 +88,7 @@ async def list_appeals(settings: Settings, args: argparse.Namespace) -> int:
         appeal = item.appeal
         when = format_date(appeal.issued_on, appeal.issued_precision)
         urgent = appeal.urgency == "urgent" and item.age.is_open
-        mark = "URGENT" if urgent else STANDING_MARKS[item.age.standing].split(" ")[-1] or "open"
+        mark = "URGENT" if urgent else standing_mark(item.age.standing).split(" ")[-1] or "open"
         status = "" if appeal.status == "published" else f"  ({appeal.status.value})"
         print(f"{appeal.id:>5}  {mark:<13}  {when:<14}  {appeal.title}{status}")
     if not appeals:

@@ -347,13 +347,18 @@ class DeliveryEngine:
             subscriber_ids = {c.subscriber_id for c in claimed if c.subscriber_id is not None}
             found = await recipients(unit.session, subscriber_ids) if subscriber_ids else {}
         for item in claimed:
-            message = await self._messages.get(
-                item.appeal_id, item.channel, item.purpose, notice=item.notice, late=item.late
-            )
             if item.subscriber_id is None:
                 recipient: Recipient | None = direct_recipient(item)
             else:
                 recipient = found.get(item.subscriber_id)
+            message = await self._messages.get(
+                item.appeal_id,
+                item.channel,
+                item.purpose,
+                notice=item.notice,
+                late=item.late,
+                language=recipient.language if recipient else "en",
+            )
             job = _Job(item, recipient, message)
             self._in_flight[item.id] = job
             self._queue.put_nowait(job)

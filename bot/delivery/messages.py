@@ -13,13 +13,14 @@ from storage.models import Appeal
 from storage.repo.appeals import get_appeal, get_channel_post
 from storage.types import utcnow
 
-Render = Callable[[Appeal, Channel, DeliveryPurpose, str, bool], Message | None]
-"""Render an appeal for a channel, purpose, notice and lateness (by the presentation layer);
-None when there is nothing to say (a reminder of an event no longer in the appeal)."""
+Render = Callable[[Appeal, Channel, DeliveryPurpose, str, bool, str], Message | None]
+"""Render an appeal for a channel, purpose, notice, lateness and reader's language (by the
+presentation layer); None when there is nothing to say (a reminder of an event no longer in
+the appeal)."""
 
 
 class MessageCache:
-    """Rendered broadcasts by appeal, channel and purpose: each is rendered once."""
+    """Rendered broadcasts by appeal, channel, purpose and language: each is rendered once."""
 
     def __init__(
         self,
@@ -34,7 +35,7 @@ class MessageCache:
         self._prepare = prepare
         self._day = day
         self._rendered_on: date | None = None
-        self._cache: dict[tuple[int, Channel, DeliveryPurpose, str, bool], Message | None] = {}
+        self._cache: dict[tuple[int, Channel, DeliveryPurpose, str, bool, str], Message | None] = {}
 
     def prepare(self) -> None:
         """Get ready to render (compile templates), so the first message is not held up."""
@@ -48,6 +49,7 @@ class MessageCache:
         *,
         notice: str = "",
         late: bool = False,
+        language: str = "en",
     ) -> Message | None:
         """Return the message for an appeal on a channel (None if the appeal is gone)."""
         today = self._day()
@@ -55,7 +57,7 @@ class MessageCache:
             # A new day: countdowns ("3 days left") and standings move on.
             self._cache.clear()
             self._rendered_on = today
-        key = (appeal_id, channel, purpose, notice, late)
+        key = (appeal_id, channel, purpose, notice, late, language)
         if key not in self._cache:
             async with self._db.read() as session:
                 appeal = await get_appeal(session, appeal_id)
@@ -65,7 +67,9 @@ class MessageCache:
                     else None
                 )
             message = (
-                None if appeal is None else self._render(appeal, channel, purpose, notice, late)
+                None
+                if appeal is None
+                else self._render(appeal, channel, purpose, notice, late, language)
             )
             if message is not None and parent_post is not None:
                 # In the channel, an update or outcome answers the appeal's own post.

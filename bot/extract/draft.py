@@ -16,6 +16,7 @@ from bot.extract.places import country_display_name, find_country, find_place
 from bot.extract.targets import GENERIC_EMBASSY, extract_targets, salutation_for
 from core.errors import ExtractionError
 from storage.enums import DatePrecision, EventKind, TargetKind, Urgency
+from templates.i18n import N_, _, ngettext
 
 TITLE_LIMIT = 200
 SUMMARY_LIMIT = 1_500
@@ -157,8 +158,10 @@ class DraftData(BaseModel):
         """Say what must be settled before this draft can be published."""
         if self.year_unknown:
             return [
-                "The text gives no date of its own, so I do not know the year of its dates. "
-                "Tap “📅 It is from today” if it is new, or Edit a field → Date."
+                _(
+                    "The text gives no date of its own, so I do not know the year of its "
+                    "dates. Tap “📅 It is from today” if it is new, or Edit a field → Date."
+                )
             ]
         return []
 
@@ -167,31 +170,43 @@ class DraftData(BaseModel):
         notes = self.blockers()
         if self.summary_pasted:
             notes.append(
-                "The summary is the pasted text. Rewrite it in your own words (Edit a field "
-                "→ Summary), or confirm it when you publish."
+                _(
+                    "The summary is the pasted text. Rewrite it in your own words (Edit a "
+                    "field → Summary), or confirm it when you publish."
+                )
             )
         if not self.letter_facts and self.reachable_targets:
             notes.append(
-                "No facts for the letters yet: Edit a field → Letter facts (what happened, in a "
-                "sentence or two). Until then the letters only name the appeal."
+                _(
+                    "No facts for the letters yet: Edit a field → Letter facts (what happened, "
+                    "in a sentence or two). Until then the letters only name the appeal."
+                )
             )
         solidarity = sum(1 for demand in self.demands if demand.solidarity)
         if solidarity:
             notes.append(
-                f"{solidarity} point{'s' if solidarity > 1 else ''} read as solidarity, put to "
-                "no official (Edit a field → Demands to change)."
+                ngettext(
+                    "%(num)d point read as solidarity, put to no official (Edit a field → "
+                    "Demands to change).",
+                    "%(num)d points read as solidarity, put to no official (Edit a field → "
+                    "Demands to change).",
+                    solidarity,
+                )
+                % {"num": solidarity}
             )
         if not self.reachable_targets:
             notes.append(
-                "No contacts found: nobody to write to. Tap “Edit a field” → Targets and send "
-                "them (for example: “Procurator General, Email: office@example.org, "
-                "Fax: +7 727 000 0000”)."
+                _(
+                    "No contacts found: nobody to write to. Tap “Edit a field” → Targets and "
+                    "send them (for example: “Procurator General, Email: office@example.org, "
+                    "Fax: +7 727 000 0000”)."
+                )
             )
         if any(case.id is None for case in self.cases):
             names = ", ".join(case.name for case in self.cases if case.id is None)
-            notes.append(f"New case to be created: {names}.")
+            notes.append(_("New case to be created: %(names)s.") % {"names": names})
         if not self.events and self.deadline is None:
-            notes.append("No dates found.")
+            notes.append(_("No dates found."))
         return notes
 
 
@@ -238,8 +253,12 @@ def extract_draft(
     """Read a draft appeal from pasted or fetched text."""
     if len(text) > MAX_TEXT:
         raise ExtractionError(
-            f"That text is {len(text):,} characters long; an appeal can be at most "
-            f"{MAX_TEXT:,}. Please send just the appeal itself."
+            N_(
+                "That text is %(length)s characters long; an appeal can be at most "
+                "%(limit)s. Please send just the appeal itself."
+            ),
+            length=f"{len(text):,}",
+            limit=f"{MAX_TEXT:,}",
         )
     lines, dateline = clean_lines(text)
     body = "\n".join(lines)
@@ -253,8 +272,10 @@ def extract_draft(
         today = min(today, _month_end(day)) if precision is DatePrecision.MONTH else day
     if not lines or not has_words(body):
         raise ExtractionError(
-            "I could not find an appeal in that text. Paste the appeal itself, forward it, "
-            "or send a link to its page."
+            N_(
+                "I could not find an appeal in that text. Paste the appeal itself, forward it, "
+                "or send a link to its page."
+            )
         )
     paragraphs = [line for line in lines[1:] if len(line) > 60]
     country = find_country(body)

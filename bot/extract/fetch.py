@@ -24,6 +24,7 @@ from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from core.errors import FetchError
+from templates.i18n import N_
 
 MAX_URL = 500
 _URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
@@ -103,7 +104,7 @@ class CheckingResolver(AbstractResolver):
         await self._resolver.close()
 
 
-_PRIVATE = (
+_PRIVATE = N_(
     "That link points to a private or local address, which I do not fetch. "
     "Paste the appeal text instead."
 )
@@ -111,7 +112,7 @@ _PRIVATE = (
 
 def _check_url(url: URL, options: FetchOptions) -> None:
     if url.scheme not in ("http", "https") or not url.host:
-        raise FetchError("I can only fetch http:// and https:// links. Paste the text instead.")
+        raise FetchError(N_("I can only fetch http:// and https:// links. Paste the text instead."))
     host = url.host.strip("[]")
     try:
         ipaddress.ip_address(host.split("%", 1)[0])
@@ -147,22 +148,21 @@ def main_text(html: str) -> tuple[str, str | None]:
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
     declared = response.content_length
     if declared is not None and declared > limit:
-        raise FetchError(_too_large(limit))
+        raise FetchError(_TOO_LARGE, size=limit // 1_000_000)
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(64 * 1024):
         size += len(chunk)
         if size > limit:
-            raise FetchError(_too_large(limit))
+            raise FetchError(_TOO_LARGE, size=limit // 1_000_000)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _too_large(limit: int) -> str:
-    return (
-        f"That page is larger than {limit // 1_000_000} MB, more than an appeal needs. "
-        "Paste the appeal text instead."
-    )
+_TOO_LARGE = N_(
+    "That page is larger than %(size)s MB, more than an appeal needs. "
+    "Paste the appeal text instead."
+)
 
 
 async def _download(url: str, options: FetchOptions) -> tuple[str, bytes, str | None, str]:
@@ -180,11 +180,12 @@ async def _download(url: str, options: FetchOptions) -> tuple[str, bytes, str | 
                     continue
                 if response.status != 200:
                     raise FetchError(
-                        f"The page answered with HTTP {response.status}. Paste the text instead."
+                        N_("The page answered with HTTP %(status)s. Paste the text instead."),
+                        status=response.status,
                     )
                 body = await _read_capped(response, options.max_bytes)
                 return str(current), body, response.charset, response.content_type
-        raise FetchError("That link redirects too many times. Paste the text instead.")
+        raise FetchError(N_("That link redirects too many times. Paste the text instead."))
 
 
 async def fetch_page(url: str, options: FetchOptions | None = None) -> Page:
@@ -197,21 +198,23 @@ async def fetch_page(url: str, options: FetchOptions | None = None) -> Page:
         raise
     except TimeoutError:
         raise FetchError(
-            f"That page took longer than {options.timeout:.0f} seconds. Paste the text instead."
+            N_("That page took longer than %(seconds)s seconds. Paste the text instead."),
+            seconds=f"{options.timeout:.0f}",
         ) from None
     except (aiohttp.ClientError, OSError, ValueError) as exc:
         cause: Any = exc.__cause__ or exc
         if isinstance(cause, FetchError):
             raise cause from None
         raise FetchError(
-            f"I could not fetch that page ({type(exc).__name__}). Paste the text instead."
+            N_("I could not fetch that page (%(reason)s). Paste the text instead."),
+            reason=type(exc).__name__,
         ) from None
     page = decode(body, charset)
     if "html" not in kind:
         return Page(url=final_url, text=page, title=None)
     text, title = await asyncio.to_thread(main_text, page)
     if not text.strip():
-        raise FetchError("I found no article text on that page. Paste the text instead.")
+        raise FetchError(N_("I found no article text on that page. Paste the text instead."))
     if title and not text.startswith(title):
         text = f"{title}\n\n{text}"
     return Page(url=final_url, text=text, title=title)

@@ -15,6 +15,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -25,8 +26,9 @@ from bot.handlers.permissions import for_audience
 from bot.handlers.replies import answer, tapped
 from bot.handlers.table import BUTTONS, COMMANDS, SHORTCUTS
 from bot.presentation.callbacks import pattern
+from templates.i18n import N_, _
 
-EXPIRED = "This button has expired."
+EXPIRED = N_("This button has expired.")
 
 
 def checked_button(callback: HandlerCallback) -> HandlerCallback:
@@ -35,7 +37,7 @@ def checked_button(callback: HandlerCallback) -> HandlerCallback:
     @functools.wraps(callback)
     async def checked(update: Update, context: Context) -> None:
         if tapped(update) is None:
-            await answer(update, EXPIRED)
+            await answer(update, _(EXPIRED))
             return
         await callback(update, context)
 
@@ -44,11 +46,13 @@ def checked_button(callback: HandlerCallback) -> HandlerCallback:
 
 async def expired_button(update: Update, _context: Context) -> None:
     """Any other button: one of ours from an older version, or not ours at all."""
-    await answer(update, EXPIRED)
+    await answer(update, _(EXPIRED))
 
 
 def register(application: AppType) -> None:
     """Attach every handler to the application."""
+    # First of all, for every update: the language the reply is written in.
+    application.add_handler(TypeHandler(Update, subscriptions.choose_language), group=-10)
     # Only new messages: an edited earlier message is not run (or added to a draft) again.
     new = filters.UpdateType.MESSAGE
     for command in COMMANDS:

@@ -9,6 +9,7 @@ from bot.handlers.replies import answer, edit, ids, reply, tap
 from bot.presentation.keyboards import appeal_keyboard, appeals_keyboard, follow_keyboard
 from bot.presentation.views import appeal_card
 from bot.services.resolve import Found
+from templates.i18n import _
 
 APPEAL_SHORTCUT = r"^/appeal_([0-9]{1,10})(?:@\w+)?$"
 
@@ -37,7 +38,7 @@ async def page_button(update: Update, context: Context) -> None:
     offset = callback.int_arg() if callback.args else 0
     query = update.callback_query
     message = query.message if query else None
-    is_list = isinstance(message, Message) and (message.text or "").startswith("Latest appeals")
+    is_list = isinstance(message, Message) and (message.text or "").startswith(_("Latest appeals"))
     await _send_page(update, context, offset, in_place=is_list)
 
 
@@ -89,7 +90,7 @@ async def appeal_shortcut(update: Update, context: Context) -> None:
 async def protest_button(update: Update, context: Context) -> None:
     """Count "I sent a protest" once per person and appeal."""
     callback = tap(update)
-    _, user_id = ids(update)
+    __, user_id = ids(update)
     if user_id is None:
         await answer(update)
         return
@@ -97,14 +98,16 @@ async def protest_button(update: Update, context: Context) -> None:
         callback.int_arg(0), user_id=user_id, case_id=callback.int_arg(1) or None
     )
     if protest.counted is None:
-        await answer(update, "This appeal is no longer available.", alert=True)
+        await answer(update, _("This appeal is no longer available."), alert=True)
         return
     if protest.counted:
-        await answer(update, f"Thank you! Your protest is counted ({protest.total} so far).")
+        text = _("Thank you! Your protest is counted (%(total)s so far).")
+        await answer(update, text % {"total": protest.total})
     else:
-        await answer(update, f"Already counted – thank you! ({protest.total} so far)")
+        text = _("Already counted – thank you! (%(total)s so far)")
+        await answer(update, text % {"total": protest.total})
         return
-    chat_id, _ = ids(update)
+    chat_id, __ = ids(update)
     if chat_id is None or chat_id != user_id:
         return  # in a group, the offer would speak to everyone
     # Who protested is not kept: to hear how the case ends, one follows it.

@@ -17,14 +17,15 @@ from bot.handlers.replies import (
 from bot.presentation.keyboards import case_keyboard, cases_keyboard
 from bot.presentation.views import case_links, case_page
 from bot.services.resolve import Found
+from templates.i18n import _
 
 
 async def show_case(update: Update, context: Context, case_id: int) -> None:
     """Send the summary of one public case (or say there is none)."""
-    chat_id, _ = ids(update)
+    chat_id, __ = ids(update)
     found = await context.bot_data.services.cases.summary(case_id, chat_id=chat_id)
     if found is None:
-        await reply(update, context, "case_none", query="this case")
+        await reply(update, context, "case_none", query=_("this case"))
         return
     page = case_page(found)
     await reply(update, context, "case", case=page, keyboard=case_keyboard(page))
@@ -67,7 +68,7 @@ async def case_button(update: Update, context: Context) -> None:
 
 async def follow_button(update: Update, context: Context) -> None:
     """Follow a case, or stop following it, from its summary."""
-    chat_id, _ = ids(update)
+    chat_id, __ = ids(update)
     case_id = tap(update).int_arg()
     if chat_id is None:
         await answer(update)
@@ -75,9 +76,9 @@ async def follow_button(update: Update, context: Context) -> None:
     services = context.bot_data.services
     following = await services.subscriptions.toggle_follow(chat_id, case_id)
     if following is None:
-        await answer(update, "Subscribe first with /subscribe, then follow cases.", alert=True)
+        await answer(update, _("Subscribe first with /subscribe, then follow cases."), alert=True)
         return
-    notice = "Following: updates on this case will reach you." if following else "Unfollowed."
+    notice = _("Following: updates on this case will reach you.") if following else _("Unfollowed.")
     await answer(update, notice)
     found = await services.cases.summary(case_id, chat_id=chat_id)
     if found is not None:

@@ -7,10 +7,12 @@ from telegram import Update
 from bot.context import Context
 from bot.handlers.replies import answer, command_argument, reply, reply_missing, tap
 from bot.presentation.callbacks import Action
+from bot.presentation.keyboards import letter_languages_keyboard
 from bot.presentation.views import appeal_card, contact_groups
 from bot.services.resolve import Found
 from storage.models import Appeal
 from storage.standing import Age
+from templates.i18n import _
 
 LETTER_SHORTCUT = r"^/letter_([0-9]{1,10})(?:@\w+)?$"
 CONTACTS_SHORTCUT = r"^/contacts_([0-9]{1,10})(?:@\w+)?$"
@@ -24,6 +26,7 @@ async def _send(
     appeal: Appeal,
     age: Age,
     case_id: int | None = None,
+    language: str | None = None,
 ) -> None:
     card = appeal_card(appeal, age)
     focus = next((case for case in appeal.cases if case.id == case_id), None)
@@ -31,26 +34,36 @@ async def _send(
         groups = contact_groups(appeal, focus)
         await reply(update, context, "contacts", appeal=card, groups=groups)
         return
-    pack = context.bot_data.presenter.letter_pack(appeal, age, focus=focus)
-    await reply(update, context, "letter", appeal=card, pack=pack)
+    pack = context.bot_data.presenter.letter_pack(appeal, age, focus=focus, language=language)
+    keyboard = letter_languages_keyboard(
+        pack.languages, pack.language, appeal_id=appeal.id, case_id=focus.id if focus else None
+    )
+    await reply(update, context, "letter", appeal=card, pack=pack, keyboard=keyboard)
 
 
 async def _for_case(
-    update: Update, context: Context, command: str, case_id: int, name: str | None
+    update: Update,
+    context: Context,
+    command: str,
+    case_id: int,
+    name: str | None,
+    language: str | None = None,
 ) -> None:
     found = await context.bot_data.services.appeals.for_case(case_id)
     if found is None:
-        await reply(update, context, "case_without_appeal", name=name or "this case")
+        await reply(update, context, "case_without_appeal", name=name or _("this case"))
         return
-    await _send(update, context, command, found.appeal, found.age, case_id)
+    await _send(update, context, command, found.appeal, found.age, case_id, language)
 
 
-async def _for_appeal(update: Update, context: Context, command: str, appeal_id: int) -> None:
+async def _for_appeal(
+    update: Update, context: Context, command: str, appeal_id: int, language: str | None = None
+) -> None:
     shown = await context.bot_data.services.appeals.show(appeal_id)
     if shown is None:
         await reply(update, context, "appeal_missing", appeal_id=appeal_id, withdrawn=False)
         return
-    await _send(update, context, command, shown.appeal, shown.age)
+    await _send(update, context, command, shown.appeal, shown.age, language=language)
 
 
 async def answer_for(update: Update, context: Context, command: str, reference: str) -> None:
@@ -101,7 +114,10 @@ async def contacts_or_letter_button(update: Update, context: Context) -> None:
     command = (
         "letter" if callback.action in (Action.LETTER_CASE, Action.LETTER_APPEAL) else "contacts"
     )
+    language = callback.args[1] if len(callback.args) > 1 else None
     if callback.action in (Action.CONTACTS_CASE, Action.LETTER_CASE):
-        await _for_case(update, context, command, callback.int_arg(), None)
-    else:
+        await _for_case(update, context, command, callback.int_arg(), None, language)
+    elif language is None:
         await answer_for(update, context, command, callback.args[0])
+    else:
+        await _for_appeal(update, context, command, callback.int_arg(), language)

@@ -34,7 +34,7 @@ async def start(update: Update, context: Context) -> None:
 
 async def help_command(update: Update, context: Context) -> None:
     """List every command (and, for admins, theirs)."""
-    _, user_id = ids(update)
+    __, user_id = ids(update)
     admin = await context.bot_data.services.admins.is_admin(user_id)
     table = context.bot_data.commands
     await reply(

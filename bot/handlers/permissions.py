@@ -15,6 +15,7 @@ from bot.commands import Audience
 from bot.context import Context, HandlerCallback
 from bot.handlers import menus
 from bot.handlers.replies import answer, reply
+from templates.i18n import _
 
 _ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 _MENU_GIVEN = "admin menu given"
@@ -46,7 +47,7 @@ def chat_admins_only(handler: HandlerCallback) -> HandlerCallback:
             await handler(update, context)
         elif update.callback_query is not None:
             await answer(
-                update, "Only group admins can change this group's subscription.", alert=True
+                update, _("Only group admins can change this group's subscription."), alert=True
             )
         else:
             await reply(update, context, "group_admins_only")
@@ -63,7 +64,7 @@ def bot_admins_only(handler: HandlerCallback, command: str) -> HandlerCallback:
         admins = context.bot_data.services.admins
         if not await admins.check(user.id if user else None, command):
             if update.callback_query is not None:
-                await answer(update, "This is for admins.", alert=True)
+                await answer(update, _("This is for admins."), alert=True)
             else:
                 await reply(update, context, "admins_only")
             return

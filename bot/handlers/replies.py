@@ -22,9 +22,9 @@ def command_argument(update: Update) -> str:
     """Return what follows the command (/case <this>), keeping spaces inside it."""
     message = update.effective_message
     text = (message.text or "") if message else ""
-    _, _, rest = text.partition(" ")
+    __, __, rest = text.partition(" ")
     if not rest and "\n" in text:
-        _, _, rest = text.partition("\n")
+        __, __, rest = text.partition("\n")
     return rest.strip()
 
 

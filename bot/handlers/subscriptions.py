@@ -10,22 +10,44 @@ from telegram.constants import ChatMemberStatus, ChatType
 from bot.context import Context
 from bot.handlers.replies import answer, command_argument, edit, ids, reply, tap
 from bot.presentation.callbacks import Action
+from bot.presentation.errors import said
 from bot.presentation.keyboards import forget_keyboard, open_appeals_keyboard, settings_keyboard
 from bot.presentation.views import settings_view
 from core.errors import BadInputError
 from core.timing import COMMON_ZONES
+from templates.i18n import LANGUAGES, N_, NAMES, _, current, supported, use
 
-TIMEZONE_USAGE = (
+TIMEZONE_USAGE = N_(
     "/timezone <region/city>, for example /timezone Asia/Almaty or /timezone Europe/Berlin: "
     "reminders of court dates come at your hours."
 )
+SUBSCRIBE_FIRST = N_("Subscribe first with /subscribe.")
+LANGUAGE_KEY = "language"
+"""Where a chat's language is kept in PTB's chat_data (in memory: "" when none is stored)."""
+
+
+async def choose_language(update: Update, context: Context) -> None:
+    """Answer every update in its chat's language: the one it chose, else the user's own."""
+    chat, user = update.effective_chat, update.effective_user
+    stored: str | None = None
+    if chat is not None and context.chat_data is not None:
+        stored = context.chat_data.get(LANGUAGE_KEY)
+        if stored is None:
+            stored = await context.bot_data.services.subscriptions.language(chat.id) or ""
+            context.chat_data[LANGUAGE_KEY] = stored
+    use(stored or (user.language_code if user else None))
+
+
+def _remember_language(context: Context, language: str | None) -> None:
+    if context.chat_data is not None:
+        context.chat_data[LANGUAGE_KEY] = language or ""
 
 
 async def _show_settings(
     update: Update, context: Context, *, in_place: bool, changed: bool | None = None
 ) -> None:
     """Show the settings; ``changed`` says whether a /subscribe just changed anything."""
-    chat_id, _ = ids(update)
+    chat_id, __ = ids(update)
     if chat_id is None:
         return
     subscriber, countries = await context.bot_data.services.subscriptions.settings(chat_id)
@@ -42,9 +64,13 @@ async def subscribe_command(update: Update, context: Context) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return
-    _, changed = await context.bot_data.services.subscriptions.subscribe(
-        chat_id=chat.id, chat_type=chat.type, language_code=user.language_code if user else None
+    subscriber, changed = await context.bot_data.services.subscriptions.subscribe(
+        chat_id=chat.id,
+        chat_type=chat.type,
+        language_code=_chosen(context) or (user.language_code if user else None),
     )
+    _remember_language(context, subscriber.language)
+    use(subscriber.language)
     await _show_settings(update, context, in_place=False, changed=changed)
     if changed:
         # A new subscriber has missed what is still open: offer it, do not push it.
@@ -57,37 +83,81 @@ async def subscribe_command(update: Update, context: Context) -> None:
 
 async def send_open_button(update: Update, context: Context) -> None:
     """The "Send them" button under the offer of open appeals."""
-    chat_id, _ = ids(update)
+    chat_id, __ = ids(update)
     if chat_id is None:
         await answer(update)
         return
     services = context.bot_data.services
     queued = await services.subscriptions.send_open(chat_id, await services.appeals.open_ids())
     if queued is None:
-        await answer(update, "Subscribe first with /subscribe.")
+        await answer(update, _(SUBSCRIBE_FIRST))
+    elif queued:
+        await answer(update, _("Sending %(count)s.") % {"count": queued})
     else:
-        await answer(update, f"Sending {queued}." if queued else "You have them all already.")
+        await answer(update, _("You have them all already."))
 
 
 async def timezone_command(update: Update, context: Context) -> None:
     """/timezone Europe/Berlin: reminders come at this chat's hours."""
     name = command_argument(update)
-    chat_id, _ = ids(update)
+    chat_id, __ = ids(update)
     if not name or chat_id is None:
-        await reply(update, context, "usage", text=TIMEZONE_USAGE)
+        await reply(update, context, "usage", text=_(TIMEZONE_USAGE))
         return
     try:
         zone = await context.bot_data.services.subscriptions.set_timezone(chat_id, name)
     except BadInputError as exc:
-        await reply(update, context, "usage", text=f"{exc}\n{TIMEZONE_USAGE}")
+        await reply(update, context, "usage", text=f"{said(exc)}\n{_(TIMEZONE_USAGE)}")
         return
     text = (
-        "Subscribe first with /subscribe."
+        _(SUBSCRIBE_FIRST)
         if zone is None
-        else f"Reminders of court dates now come at 18:00 the day before and 08:00 on the day, "
-        f"{zone} time."
+        else _(
+            "Reminders of court dates now come at 18:00 the day before and 08:00 on the day, "
+            "%(zone)s time."
+        )
+        % {"zone": zone}
     )
     await reply(update, context, "usage", text=text)
+
+
+async def language_command(update: Update, context: Context) -> None:
+    """/language ru: answer, and send appeals, in this language."""
+    chat_id = ids(update)[0]
+    wanted = command_argument(update).lower()[:8]
+    if chat_id is None:
+        return
+    if wanted not in LANGUAGES:
+        choices = ", ".join(f"/language {code} ({NAMES[code]})" for code in LANGUAGES)
+        text = _("Choose a language: %(choices)s") % {"choices": choices}
+        await reply(update, context, "usage", text=text)
+        return
+    await _set_language(context, chat_id, wanted)
+    await _show_settings(update, context, in_place=False)
+
+
+async def language_button(update: Update, context: Context) -> None:
+    """A language button under the settings."""
+    chat_id = ids(update)[0]
+    wanted = tap(update).args[0]
+    if chat_id is None or wanted not in LANGUAGES:
+        await answer(update)
+        return
+    await _set_language(context, chat_id, wanted)
+    await answer(update)
+    await _show_settings(update, context, in_place=True)
+
+
+def _chosen(context: Context) -> str | None:
+    """Return the language this chat chose before it subscribed (kept in memory only)."""
+    return (context.chat_data or {}).get(LANGUAGE_KEY) or None
+
+
+async def _set_language(context: Context, chat_id: int, language: str) -> None:
+    """Keep a chat's language: stored for a subscriber, else in memory until a restart."""
+    await context.bot_data.services.subscriptions.set_language(chat_id, language)
+    _remember_language(context, supported(language))
+    use(language)
 
 
 async def subscribe_button(update: Update, context: Context) -> None:
@@ -98,10 +168,11 @@ async def subscribe_button(update: Update, context: Context) -> None:
 
 async def unsubscribe_command(update: Update, context: Context) -> None:
     """/unsubscribe: stop sending appeals to this chat."""
-    chat_id, _ = ids(update)
+    chat_id, __ = ids(update)
     if chat_id is None:
         return
     changed = await context.bot_data.services.subscriptions.unsubscribe(chat_id)
+    _remember_language(context, None)
     await reply(update, context, "unsubscribed", changed=changed)
 
 
@@ -113,7 +184,7 @@ async def settings_command(update: Update, context: Context) -> None:
 async def settings_button(update: Update, context: Context) -> None:
     """Urgent-only, country and unfollow buttons under the settings."""
     callback = tap(update)
-    chat_id, _ = ids(update)
+    chat_id, __ = ids(update)
     if chat_id is None:
         await answer(update)
         return
@@ -129,7 +200,7 @@ async def settings_button(update: Update, context: Context) -> None:
         changed = zone is not None and await subscriptions.set_timezone(chat_id, zone) is not None
     else:
         changed = await subscriptions.toggle_follow(chat_id, callback.int_arg()) is not None
-    await answer(update, None if changed else "Subscribe first with /subscribe.")
+    await answer(update, None if changed else _(SUBSCRIBE_FIRST))
     await _show_settings(update, context, in_place=True)
 
 
@@ -159,10 +230,10 @@ async def email_command(update: Update, context: Context) -> None:
     if not address:
         await reply(update, context, "email_usage", enabled=email.enabled)
         return
-    chat_id, _ = ids(update)
+    chat_id, __ = ids(update)
     # Counted per chat, by a hash: never the chat id itself.
     key = "tg:" + hashlib.sha256(str(chat_id).encode()).hexdigest()[:16]
-    outcome = await email.sign_up(address, sender_key=key)
+    outcome = await email.sign_up(address, sender_key=key, language=current())
     await reply(update, context, "email_asked", outcome=outcome.value)
 
 
@@ -175,9 +246,10 @@ async def forget_button(update: Update, context: Context) -> None:
     """Delete everything about this chat (or keep it), as the person chose."""
     chat_id, user_id = ids(update)
     if chat_id is None or not tap(update).flag():
-        await answer(update, "Nothing was deleted.")
+        await answer(update, _("Nothing was deleted."))
         await edit(update, context, "forget_done", deleted=None)
         return
     deleted = await context.bot_data.services.subscriptions.forget(chat_id=chat_id, user_id=user_id)
+    _remember_language(context, None)
     await answer(update)
     await edit(update, context, "forget_done", deleted=deleted)

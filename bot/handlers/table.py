@@ -10,80 +10,100 @@ from bot.commands import Audience, Button, Command, Shortcut
 from bot.handlers import appeals, cases, contacts, info, subscriptions
 from bot.handlers.admin import drafting, managing
 from bot.presentation.callbacks import Action
+from templates.i18n import N_
 
 ANYONE, CHAT_ADMINS, BOT_ADMINS = Audience.ANYONE, Audience.CHAT_ADMINS, Audience.BOT_ADMINS
 
 COMMANDS: tuple[Command, ...] = (
-    Command("appeals", "", "The latest appeals, urgent ones marked", appeals.appeals_command),
-    Command("case", "<name>", "A case: what happened, status, timeline", cases.case_command),
-    Command("contacts", "<case or appeal>", "Whom to protest to", contacts.contacts_command),
-    Command("letter", "<case or appeal>", "A model protest letter", contacts.letter_command),
+    Command("appeals", "", N_("The latest appeals, urgent ones marked"), appeals.appeals_command),
+    Command(
+        "case", N_("<name>"), N_("A case: what happened, status, timeline"), cases.case_command
+    ),
+    Command(
+        "contacts", N_("<case or appeal>"), N_("Whom to protest to"), contacts.contacts_command
+    ),
+    Command(
+        "letter", N_("<case or appeal>"), N_("A model protest letter"), contacts.letter_command
+    ),
     Command(
         "subscribe",
         "",
-        "Get new appeals in this chat",
+        N_("Get new appeals in this chat"),
         subscriptions.subscribe_command,
         CHAT_ADMINS,
     ),
-    Command("settings", "", "Choose which appeals you get", subscriptions.settings_command),
+    Command("settings", "", N_("Choose which appeals you get"), subscriptions.settings_command),
     Command(
-        "unsubscribe", "", "Stop getting appeals", subscriptions.unsubscribe_command, CHAT_ADMINS
+        "unsubscribe",
+        "",
+        N_("Stop getting appeals"),
+        subscriptions.unsubscribe_command,
+        CHAT_ADMINS,
     ),
-    Command("email", "<address>", "Get appeals by email", subscriptions.email_command),
+    Command("email", N_("<address>"), N_("Get appeals by email"), subscriptions.email_command),
     Command(
         "forget",
         "",
-        "Delete everything this bot knows about this chat",
+        N_("Delete everything this bot knows about this chat"),
         subscriptions.forget_command,
         CHAT_ADMINS,
     ),
     Command(
         "timezone",
-        "<region/city>",
-        "Your time zone, for reminders",
+        N_("<region/city>"),
+        N_("Your time zone, for reminders"),
         subscriptions.timezone_command,
         CHAT_ADMINS,
     ),
-    Command("start", "", "What this bot does", info.start),
-    Command("help", "", "Every command, one line each", info.help_command),
+    Command(
+        "language",
+        N_("<en|ru>"),
+        N_("The language I answer in"),
+        subscriptions.language_command,
+        CHAT_ADMINS,
+    ),
+    Command("start", "", N_("What this bot does"), info.start),
+    Command("help", "", N_("Every command, one line each"), info.help_command),
     Command(
         "newappeal",
         "",
-        "Paste an appeal, review the draft, publish it",
+        N_("Paste an appeal, review the draft, publish it"),
         drafting.new_appeal,
         BOT_ADMINS,
     ),
-    Command("update", "<case>", "A follow-up on a case", drafting.update_case, BOT_ADMINS),
+    Command("update", N_("<case>"), N_("A follow-up on a case"), drafting.update_case, BOT_ADMINS),
     Command(
         "outcome",
-        "<case> <status> [text]",
-        "Record an outcome, thank protesters",
+        N_("<case> <status> [text]"),
+        N_("Record an outcome, thank protesters"),
         managing.outcome,
         BOT_ADMINS,
     ),
     Command(
         "withdraw",
-        "<appeal>",
-        "Unpublish an appeal, cancel its deliveries",
+        N_("<appeal>"),
+        N_("Unpublish an appeal, cancel its deliveries"),
         managing.withdraw_appeal,
         BOT_ADMINS,
     ),
     Command(
         "reminders",
-        "<appeal> on|off",
-        "Remind followers of its court dates, or not",
+        N_("<appeal> on|off"),
+        N_("Remind followers of its court dates, or not"),
         managing.reminders,
         BOT_ADMINS,
     ),
-    Command("stats", "", "Subscribers, appeals, protests, broadcasts", managing.stats, BOT_ADMINS),
+    Command(
+        "stats", "", N_("Subscribers, appeals, protests, broadcasts"), managing.stats, BOT_ADMINS
+    ),
     Command(
         "admins",
-        "[add|remove <id>]",
-        "Who may use these commands",
+        N_("[add|remove <id>]"),
+        N_("Who may use these commands"),
         managing.manage_admins,
         BOT_ADMINS,
     ),
-    Command("cancel", "", "Throw away the draft you are writing", drafting.cancel, BOT_ADMINS),
+    Command("cancel", "", N_("Throw away the draft you are writing"), drafting.cancel, BOT_ADMINS),
 )
 
 BUTTONS: tuple[Button, ...] = (
@@ -103,6 +123,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(Action.SET_URGENT, subscriptions.settings_button, CHAT_ADMINS),
     Button(Action.SET_COUNTRY, subscriptions.settings_button, CHAT_ADMINS),
     Button(Action.SET_ZONE, subscriptions.settings_button, CHAT_ADMINS),
+    Button(Action.SET_LANGUAGE, subscriptions.language_button),
     Button(Action.UNFOLLOW, subscriptions.settings_button, CHAT_ADMINS),
     Button(Action.DRAFT_PUBLISH, drafting.publish_button, BOT_ADMINS, "publish"),
     Button(Action.DRAFT_EDIT, drafting.edit_button, BOT_ADMINS, "edit"),

@@ -44,6 +44,7 @@ class Action(StrEnum):
     SEND_OPEN = "sopn"
     FORGET = "fgt"
     SET_ZONE = "szon"
+    SET_LANGUAGE = "slng"
 
 
 class Arg(StrEnum):
@@ -61,8 +62,8 @@ ARGS: dict[Action, tuple[Arg, ...]] = {
     Action.APPEALS_PAGE: (Arg.OFFSET,),
     Action.CONTACTS_CASE: (Arg.ID,),
     Action.CONTACTS_APPEAL: (Arg.ID,),
-    Action.LETTER_CASE: (Arg.ID,),
-    Action.LETTER_APPEAL: (Arg.ID,),
+    Action.LETTER_CASE: (Arg.ID, Arg.NAME),  # the letters' language
+    Action.LETTER_APPEAL: (Arg.ID, Arg.NAME),
     Action.PROTEST: (Arg.ID, Arg.ID_OR_ZERO),
     Action.FOLLOW: (Arg.ID,),
     Action.SUBSCRIBE: (),
@@ -80,9 +81,12 @@ ARGS: dict[Action, tuple[Arg, ...]] = {
     Action.SEND_OPEN: (),
     Action.FORGET: (Arg.FLAG,),
     Action.SET_ZONE: (Arg.OFFSET,),  # a place in COMMON_ZONES
+    Action.SET_LANGUAGE: (Arg.NAME,),
 }
 # Buttons sent before an argument was added still work: it is optional at the end.
-OPTIONAL_LAST = frozenset({Action.APPEALS_PAGE, Action.DRAFT_PUBLISH})
+OPTIONAL_LAST = frozenset(
+    {Action.APPEALS_PAGE, Action.DRAFT_PUBLISH, Action.LETTER_CASE, Action.LETTER_APPEAL}
+)
 
 
 def _valid(kind: Arg, value: str) -> bool:

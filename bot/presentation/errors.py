@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from core.errors import AppealbotError, BadInputError, BotApiError
+from templates.i18n import N_, _
 
-APOLOGY = "Sorry, something went wrong on our side. Please try again in a minute."
-TELEGRAM_DOWN = "Telegram is not answering me properly just now. Please try again in a minute."
+APOLOGY = N_("Sorry, something went wrong on our side. Please try again in a minute.")
+TELEGRAM_DOWN = N_("Telegram is not answering me properly just now. Please try again in a minute.")
+
+
+def said(error: BadInputError) -> str:
+    """Return what a person is told of their input, in their language."""
+    translated = _(error.template) if error.template else str(error)
+    return translated % error.params if error.params else translated
 
 
 def user_message(error: BaseException) -> str:
     """Return the polite message for an error (an apology when nobody can act on it)."""
     if isinstance(error, BadInputError):
-        return f"⚠️ {error}"
+        return f"⚠️ {said(error)}"
     if isinstance(error, BotApiError):
-        return TELEGRAM_DOWN
-    return APOLOGY
+        return _(TELEGRAM_DOWN)
+    return _(APOLOGY)
 
 
 def is_expected(error: BaseException) -> bool:

@@ -8,8 +8,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.progress import Progress
 from bot.presentation.callbacks import Action, make
+from bot.presentation.labels import language_name
 from bot.presentation.views import AppealCard, CaseLink, CasePage, SettingsView
 from core.timing import COMMON_ZONES
+from templates.i18n import LANGUAGES, NAMES, _
 
 LABEL_LIMIT = 40
 
@@ -26,8 +28,8 @@ def start_keyboard() -> InlineKeyboardMarkup:
     """Buttons under the welcome message."""
     return InlineKeyboardMarkup(
         [
-            [_button("🔴 Latest urgent appeals", Action.APPEALS_PAGE, 0)],
-            [_button("🔔 Subscribe", Action.SUBSCRIBE), _button("❓ Help", Action.HELP)],
+            [_button(_("🔴 Latest urgent appeals"), Action.APPEALS_PAGE, 0)],
+            [_button(_("🔔 Subscribe"), Action.SUBSCRIBE), _button(_("❓ Help"), Action.HELP)],
         ]
     )
 
@@ -36,16 +38,16 @@ def case_keyboard(page: CasePage) -> InlineKeyboardMarkup:
     """Buttons under a case summary."""
     rows = [
         [
-            _button("📬 Contacts", Action.CONTACTS_CASE, page.id),
-            _button("✍️ Model letter", Action.LETTER_CASE, page.id),
+            _button(_("📬 Contacts"), Action.CONTACTS_CASE, page.id),
+            _button(_("✍️ Model letter"), Action.LETTER_CASE, page.id),
         ]
     ]
     if page.latest_appeal_id is not None:
         rows.append(
-            [_button("✊ I sent a protest", Action.PROTEST, page.latest_appeal_id, page.id)]
+            [_button(_("✊ I sent a protest"), Action.PROTEST, page.latest_appeal_id, page.id)]
         )
     if page.following is not None:
-        label = "🔕 Stop following" if page.following else "🔔 Follow this case"
+        label = _("🔕 Stop following") if page.following else _("🔔 Follow this case")
         rows.append([_button(label, Action.FOLLOW, page.id)])
     return InlineKeyboardMarkup(rows)
 
@@ -69,9 +71,9 @@ def appeals_keyboard(
     ]
     paging = []
     if has_newer:
-        paging.append(_button("« Newer", Action.APPEALS_PAGE, max(0, offset - len(numbers))))
+        paging.append(_button(_("« Newer"), Action.APPEALS_PAGE, max(0, offset - len(numbers))))
     if has_older:
-        paging.append(_button("Older »", Action.APPEALS_PAGE, offset + len(appeals)))
+        paging.append(_button(_("Older »"), Action.APPEALS_PAGE, offset + len(appeals)))
     return InlineKeyboardMarkup([numbers, paging] if paging else [numbers])
 
 
@@ -79,10 +81,10 @@ def appeal_keyboard(appeal: AppealCard, *, with_cases: bool = True) -> InlineKey
     """Buttons under an appeal (and, in the bot, one per case it is about)."""
     rows = [
         [
-            _button("📬 Contacts", Action.CONTACTS_APPEAL, appeal.id),
-            _button("✍️ Model letter", Action.LETTER_APPEAL, appeal.id),
+            _button(_("📬 Contacts"), Action.CONTACTS_APPEAL, appeal.id),
+            _button(_("✍️ Model letter"), Action.LETTER_APPEAL, appeal.id),
         ],
-        [_button("✊ I sent a protest", Action.PROTEST, appeal.id, 0)],
+        [_button(_("✊ I sent a protest"), Action.PROTEST, appeal.id, 0)],
     ]
     if with_cases:
         rows += [[_button(f"📁 {case.name}", Action.CASE, case.id)] for case in appeal.cases[:3]]
@@ -98,8 +100,8 @@ def channel_keyboard(appeal: AppealCard, bot_username: str) -> InlineKeyboardMar
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("📬 Whom to write to", url=link(f"contacts_{appeal.id}")),
-                InlineKeyboardButton("✍️ Model letter", url=link(f"letter_{appeal.id}")),
+                InlineKeyboardButton(_("📬 Whom to write to"), url=link(f"contacts_{appeal.id}")),
+                InlineKeyboardButton(_("✍️ Model letter"), url=link(f"letter_{appeal.id}")),
             ]
         ]
     )
@@ -108,9 +110,12 @@ def channel_keyboard(appeal: AppealCard, bot_username: str) -> InlineKeyboardMar
 def settings_keyboard(view: SettingsView, countries: Sequence[str]) -> InlineKeyboardMarkup:
     """Buttons that change a chat's subscription settings."""
     if not view.subscribed:
-        return InlineKeyboardMarkup([[_button("🔔 Subscribe", Action.SUBSCRIBE)]])
-    urgent = "✅ Urgent only" if view.urgent_only else "Urgent only"
-    every = "All appeals" if view.urgent_only else "✅ All appeals"
+        return InlineKeyboardMarkup([[_button(_("🔔 Subscribe"), Action.SUBSCRIBE)]])
+    urgent, every = _("Urgent only"), _("All appeals")
+    if view.urgent_only:
+        urgent = "✅ " + urgent
+    else:
+        every = "✅ " + every
     rows = [[_button(urgent, Action.SET_URGENT, 1), _button(every, Action.SET_URGENT, 0)]]
     if countries:
         rows.append(
@@ -131,8 +136,17 @@ def settings_keyboard(view: SettingsView, countries: Sequence[str]) -> InlineKey
         ]
     )
     rows += [
-        [_button(f"🔕 Unfollow {case.name}", Action.UNFOLLOW, case.id)] for case in view.followed
+        [_button(_("🔕 Unfollow %(name)s") % {"name": case.name}, Action.UNFOLLOW, case.id)]
+        for case in view.followed
     ]
+    rows.append(
+        [
+            _button(
+                ("✅ " if code == view.language else "🌐 ") + NAMES[code], Action.SET_LANGUAGE, code
+            )
+            for code in LANGUAGES
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -140,16 +154,19 @@ def draft_keyboard(*, year_unknown: bool = False) -> InlineKeyboardMarkup:
     """Buttons under a draft under review (while its year is unknown, a way to settle it)."""
     rows = []
     if year_unknown:
-        rows.append([_button("📅 It is from today", Action.DRAFT_TODAY)])
+        rows.append([_button(_("📅 It is from today"), Action.DRAFT_TODAY)])
     else:
         rows.append(
             [
-                _button("🔴 Publish as urgent", Action.DRAFT_PUBLISH, 1),
-                _button("📣 Publish", Action.DRAFT_PUBLISH, 0),
+                _button(_("🔴 Publish as urgent"), Action.DRAFT_PUBLISH, 1),
+                _button(_("📣 Publish"), Action.DRAFT_PUBLISH, 0),
             ]
         )
     rows.append(
-        [_button("✏️ Edit a field", Action.DRAFT_EDIT), _button("✖️ Cancel", Action.DRAFT_CANCEL)]
+        [
+            _button(_("✏️ Edit a field"), Action.DRAFT_EDIT),
+            _button(_("✖️ Cancel"), Action.DRAFT_CANCEL),
+        ]
     )
     return InlineKeyboardMarkup(rows)
 
@@ -158,9 +175,9 @@ def confirm_summary_keyboard(*, urgent: bool) -> InlineKeyboardMarkup:
     """Publish with the pasted summary after all, or rewrite it first."""
     return InlineKeyboardMarkup(
         [
-            [_button("✅ Keep it and publish", Action.DRAFT_PUBLISH, int(urgent), 1)],
-            [_button("✏️ Rewrite the summary", Action.DRAFT_FIELD, "summary")],
-            [_button("« Back to the draft", Action.DRAFT_BACK)],
+            [_button(_("✅ Keep it and publish"), Action.DRAFT_PUBLISH, int(urgent), 1)],
+            [_button(_("✏️ Rewrite the summary"), Action.DRAFT_FIELD, "summary")],
+            [_button(_("« Back to the draft"), Action.DRAFT_BACK)],
         ]
     )
 
@@ -169,7 +186,7 @@ def draft_fields_keyboard(fields: Sequence[tuple[str, str]]) -> InlineKeyboardMa
     """One button per (name, label) field of a draft, three to a row."""
     buttons = [_button(label, Action.DRAFT_FIELD, name) for name, label in fields]
     rows = [buttons[start : start + 3] for start in range(0, len(buttons), 3)]
-    rows.append([_button("« Back to the draft", Action.DRAFT_BACK)])
+    rows.append([_button(_("« Back to the draft"), Action.DRAFT_BACK)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -177,19 +194,47 @@ def progress_keyboard(progress: Progress) -> InlineKeyboardMarkup | None:
     """A button under a finished broadcast's summary to send the failed deliveries again."""
     if not progress.finished or not progress.failed:
         return None
-    label = f"🔁 Retry {progress.failed} failed"
+    label = _("🔁 Retry %(count)s failed") % {"count": progress.failed}
     return InlineKeyboardMarkup([[_button(label, Action.RETRY_FAILED, progress.appeal_id)]])
+
+
+def letter_languages_keyboard(
+    languages: Sequence[str], chosen: str, *, appeal_id: int, case_id: int | None
+) -> InlineKeyboardMarkup | None:
+    """Buttons to have the letters written in another language the offices read."""
+    if len(languages) < 2:
+        return None
+    action, ref = (
+        (Action.LETTER_CASE, case_id) if case_id is not None else (Action.LETTER_APPEAL, appeal_id)
+    )
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(
+                    _("✍️ Letter in %(language)s") % {"language": language_name(code)},
+                    action,
+                    ref,
+                    code,
+                )
+                for code in languages
+                if code != chosen
+            ]
+        ]
+    )
 
 
 def open_appeals_keyboard() -> InlineKeyboardMarkup:
     """The button that sends a new subscriber the appeals still open."""
-    return InlineKeyboardMarkup([[_button("📨 Send them", Action.SEND_OPEN)]])
+    return InlineKeyboardMarkup([[_button(_("📨 Send them"), Action.SEND_OPEN)]])
 
 
 def follow_keyboard(cases: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
     """Buttons to follow each of an appeal's cases (offered after "I sent a protest")."""
     return InlineKeyboardMarkup(
-        [[_button(f"🔔 Follow {name}", Action.FOLLOW, case_id)] for case_id, name in cases[:3]]
+        [
+            [_button(_("🔔 Follow %(name)s") % {"name": name}, Action.FOLLOW, case_id)]
+            for case_id, name in cases[:3]
+        ]
     )
 
 
@@ -197,7 +242,7 @@ def forget_keyboard() -> InlineKeyboardMarkup:
     """Confirm or call off /forget."""
     return InlineKeyboardMarkup(
         [
-            [_button("🗑 Yes, delete everything", Action.FORGET, 1)],
-            [_button("Keep it", Action.FORGET, 0)],
+            [_button(_("🗑 Yes, delete everything"), Action.FORGET, 1)],
+            [_button(_("Keep it"), Action.FORGET, 0)],
         ]
     )

@@ -6,48 +6,99 @@ from collections.abc import Callable
 from datetime import date
 
 import phonenumbers
+from babel import Locale
+from babel.dates import format_date as babel_date
 
 from bot.extract.places import country_display_name
 from storage.enums import AppealKind, CaseStatus, DatePrecision
 from storage.standing import Age, Standing
+from templates.i18n import DEFAULT, N_, _, current, ngettext
 
 CASE_STATUS_LABELS = {
-    CaseStatus.OPEN: "open",
-    CaseStatus.RELEASED: "released",
-    CaseStatus.CHARGES_DROPPED: "charges dropped",
-    CaseStatus.ACQUITTED: "acquitted",
-    CaseStatus.FINED: "fined",
-    CaseStatus.SENTENCED: "sentenced",
-    CaseStatus.CLOSED: "closed",
+    CaseStatus.OPEN: N_("open"),
+    CaseStatus.RELEASED: N_("released"),
+    CaseStatus.CHARGES_DROPPED: N_("charges dropped"),
+    CaseStatus.ACQUITTED: N_("acquitted"),
+    CaseStatus.FINED: N_("fined"),
+    CaseStatus.SENTENCED: N_("sentenced"),
+    CaseStatus.CLOSED: N_("closed"),
 }
 KIND_LABELS = {
-    AppealKind.APPEAL: "appeal",
-    AppealKind.UPDATE: "update",
-    AppealKind.OUTCOME: "outcome",
+    AppealKind.APPEAL: N_("appeal"),
+    AppealKind.UPDATE: N_("update"),
+    AppealKind.OUTCOME: N_("outcome"),
 }
 _ALMATY_AREA = "727"
 
 
-country_name = country_display_name
+LANGUAGE_NAMES = {"en": N_("English"), "ru": N_("Russian"), "kk": N_("Kazakh")}
+
+
+def language_name(code: str) -> str:
+    """Return a language's name in the reader's language."""
+    name = LANGUAGE_NAMES.get(code)
+    return _(name) if name else code
+
+
+def original_note(language: str) -> str | None:
+    """Say, when a text is shown in its original language, which (None: it is the reader's)."""
+    if language == current():
+        return None
+    return _("Shown in the original language (%(language)s): there is no text in yours yet.") % {
+        "language": language_name(language)
+    }
+
+
+def kind_label(kind: AppealKind | str) -> str:
+    """Return what an appeal is (appeal, update, outcome) in words."""
+    return _(KIND_LABELS[AppealKind(kind)])
+
+
+def country_name(code: str | None) -> str:
+    """Return a country's name in the reader's language (the code itself if unknown)."""
+    language = current()
+    if language != DEFAULT and code:
+        name = Locale.parse(language).territories.get(code.upper())
+        if name:
+            return str(name)
+    return country_display_name(code)
 
 
 def format_date(value: date | None, precision: DatePrecision | str = DatePrecision.DAY) -> str:
     """Return a date as people write it: 2 May 2011, May 2011 or 2011."""
     if value is None:
-        return "undated"
+        return _("undated")
     if precision == DatePrecision.YEAR:
         return f"{value.year}"
+    language = current()
+    if language != DEFAULT:
+        pattern = "LLLL y" if precision == DatePrecision.MONTH else "d MMMM y"
+        return str(babel_date(value, pattern, locale=language))
     if precision == DatePrecision.MONTH:
         return value.strftime("%B %Y")
     return f"{value.day} {value.strftime('%B %Y')}"
 
 
+def month_name(value: date) -> str:
+    """Return a date's month as it is written after its day: "May" (in Russian "мая")."""
+    language = current()
+    if language != DEFAULT:
+        return str(babel_date(value, "MMMM", locale=language))
+    return value.strftime("%B")
+
+
 STANDING_MARKS = {
     Standing.OPEN: "",
-    Standing.PAST_DEADLINE: "⌛ past its deadline",
-    Standing.ARCHIVED: "🗄 archived",
+    Standing.PAST_DEADLINE: N_("⌛ past its deadline"),
+    Standing.ARCHIVED: N_("🗄 archived"),
 }
-CHECK_NEWS = "The case may have moved on: check for news before writing."
+CHECK_NEWS = N_("The case may have moved on: check for news before writing.")
+
+
+def standing_mark(standing: Standing) -> str:
+    """Return how an appeal stands, as a mark beside it ("" for an open one)."""
+    mark = STANDING_MARKS[standing]
+    return _(mark) if mark else ""
 
 
 def age_note(age: Age) -> str | None:
@@ -55,11 +106,17 @@ def age_note(age: Age) -> str | None:
     if age.standing is Standing.OPEN:
         return None
     if age.standing is Standing.PAST_DEADLINE and age.deadline is not None:
-        return f"The deadline of this appeal was {format_date(age.deadline)}. {CHECK_NEWS}"
+        return (
+            _("The deadline of this appeal was %(date)s.") % {"date": format_date(age.deadline)}
+            + " "
+            + _(CHECK_NEWS)
+        )
     when = format_date(age.issued_on, age.precision)
     if age.resolved:
-        return f"This appeal is from {when}, and the case has had an outcome since."
-    return f"This appeal is from {when}. {CHECK_NEWS}"
+        return _("This appeal is from %(date)s, and the case has had an outcome since.") % {
+            "date": when
+        }
+    return _("This appeal is from %(date)s.") % {"date": when} + " " + _(CHECK_NEWS)
 
 
 def countdown(age: Age) -> str | None:
@@ -67,13 +124,16 @@ def countdown(age: Age) -> str | None:
     if age.days_left is None:
         return None
     if age.days_left == 0:
-        return "last day today"
-    return f"{age.days_left} day{'s' if age.days_left != 1 else ''} left"
+        return _("last day today")
+    return ngettext("%(count)d day left", "%(count)d days left", age.days_left) % {
+        "count": age.days_left
+    }
 
 
 def case_status_label(status: CaseStatus | str) -> str:
     """Return a case status in words."""
-    return CASE_STATUS_LABELS.get(CaseStatus(status), str(status))
+    label = CASE_STATUS_LABELS.get(CaseStatus(status))
+    return _(label) if label else str(status)
 
 
 def format_phone(e164: str) -> str:
@@ -92,6 +152,7 @@ def format_phone(e164: str) -> str:
 FILTERS: dict[str, Callable[..., str]] = {
     "phone": format_phone,
     "day": format_date,
+    "month": month_name,
     "case_status": case_status_label,
     "country": country_name,
 }

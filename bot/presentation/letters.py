@@ -5,6 +5,9 @@ case in a sentence or two written for letters (never the appeal's summary), and 
 demands that office can act on. Solidarity points go to no official. A target that can only
 be phoned gets a call script instead of a letter; one the appeal gives no way to reach is
 named, not written to.
+
+A letter is written in a language the office reads (its target's languages, best first),
+where the appeal's words exist in it; the reader, who may read another, picks among them.
 """
 
 from __future__ import annotations
@@ -14,15 +17,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from bot.presentation.labels import age_note, country_name, format_date, format_phone
+from bot.presentation.labels import (
+    age_note,
+    country_name,
+    format_date,
+    format_phone,
+    language_name,
+)
+from bot.presentation.words import appeal_title, case_name
 from storage.enums import TargetKind
 from storage.models import Appeal, AppealTarget, Case, Demand
 from storage.standing import Age
 from templates import Templates
+from templates.i18n import LANGUAGES, _, current, speaking
 
 # Airmail takes a week or more: post only when the deadline leaves time for it.
 POST_DAYS = 14
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"'])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZА-ЯЁ“«\"'])")
 # A person's name: two to four capitalised words, nothing else ("Ainur Kurmanov").
 _PERSON = re.compile(r"^[A-ZА-ЯЁ][\w'’-]+(?: [A-ZА-ЯЁ][\w'’-]+){1,3}$")
 
@@ -67,6 +78,10 @@ class LetterPack:
     unreachable: tuple[str, ...]  # offices named without any way to reach them
     copies: tuple[str, ...]
     copy_notes: tuple[str, ...]
+    language: str = "en"  # what the letters are written in
+    letter_language_name: str = "English"  # its name, in the reader's language
+    languages: tuple[str, ...] = ("en",)  # what they could be written in, best first
+    language_note: str | None = None  # the offices read a language the appeal is not in
 
     @property
     def writable(self) -> tuple[TargetLetter, ...]:
@@ -86,10 +101,15 @@ def is_person(name: str) -> bool:
 
 def subject_phrase(cases: Sequence[Case]) -> str:
     """Return what a letter is about: "the case of Ainur Kurmanov", "the Taraz arrests"."""
-    phrases = [f"the case of {c.name}" if is_person(c.name) else f"the {c.name}" for c in cases]
+    phrases = [
+        _("the case of %(name)s") % {"name": case_name(c)}
+        if is_person(c.name)
+        else _("the %(name)s") % {"name": case_name(c)}
+        for c in cases
+    ]
     if len(phrases) <= 1:
-        return phrases[0] if phrases else "this case"
-    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+        return phrases[0] if phrases else _("this case")
+    return _("%(first)s and %(last)s") % {"first": ", ".join(phrases[:-1]), "last": phrases[-1]}
 
 
 def first_sentence(text: str) -> str:
@@ -103,23 +123,47 @@ def _lower_first(text: str) -> str:
     return text
 
 
-def _facts(appeal: Appeal, focus: Case | None, cases: Sequence[Case]) -> str:
-    if focus is not None:
+def _facts(appeal: Appeal, focus: Case | None, cases: Sequence[Case], language: str) -> str:
+    own = language == appeal.language
+    text = None if own else appeal.text_in(language)
+    if focus is not None and own:
         for link in appeal.case_links:
             if link.case_id == focus.id and link.letter_facts:
                 return link.letter_facts
-    if appeal.letter_facts:
-        return appeal.letter_facts
+    facts = appeal.letter_facts if own else (text.letter_facts if text else None)
+    if facts:
+        return facts
     # No facts were written for letters: name the appeal, never paste its summary.
-    when = format_date(appeal.issued_on, appeal.issued_precision)
-    return f"I have read the appeal “{appeal.title}” of {when} about {subject_phrase(cases)}."
+    return _("I have read the appeal “%(title)s” of %(date)s about %(about)s.") % {
+        "title": text.title if text else appeal.title,
+        "date": format_date(appeal.issued_on, appeal.issued_precision),
+        "about": subject_phrase(cases),
+    }
+
+
+def letter_languages(appeal: Appeal) -> list[str]:
+    """Return the languages letters about an appeal can be written in, those its offices
+    read first."""
+    asked = [demand for demand in appeal.demands if not demand.solidarity]
+    written = [appeal.language] + [
+        text.language for text in appeal.texts if text.demands or not asked
+    ]
+    offered = [language for language in written if language in LANGUAGES]
+    read: list[str] = []
+    for link in appeal.targets:
+        if link.kind is not TargetKind.COPY_TO:
+            read += [code for code in link.target.languages or () if code not in read]
+    best = [language for language in read if language in offered]
+    return best + [language for language in offered if language not in best]
 
 
 def _addressed(demand: Demand, target_id: int) -> bool:
     return not demand.addressees or any(t.id == target_id for t in demand.addressees)
 
 
-def demands_for(appeal: Appeal, target_id: int, focus: Case | None) -> list[str] | None:
+def demands_for(
+    appeal: Appeal, target_id: int, focus: Case | None, language: str | None = None
+) -> list[str] | None:
     """Return what one office is asked for (None: nothing it can do about this case).
 
     About one case, an office must be able to act on a demand about that case, if the
@@ -133,7 +177,11 @@ def demands_for(appeal: Appeal, target_id: int, focus: Case | None) -> list[str]
         if own and not any(_addressed(d, target_id) for d in own):
             return None
         asked = [d for d in asked if d.case_id in (None, focus.id)]
-    chosen = [d.text for d in asked if _addressed(d, target_id)]
+    words = {demand.id: demand.text for demand in appeal.demands}
+    text = appeal.text_in(language) if language and language != appeal.language else None
+    if text is not None and len(text.demands) == len(appeal.demands):
+        words = {d.id: said for d, said in zip(appeal.demands, text.demands, strict=True)}
+    chosen = [words[d.id] for d in asked if _addressed(d, target_id)]
     return chosen or None
 
 
@@ -182,13 +230,70 @@ class LetterWriter:
     def __init__(self, templates: Templates) -> None:
         self._templates = templates
 
-    def pack(self, appeal: Appeal, age: Age, *, focus: Case | None = None) -> LetterPack:
-        """Return a letter for every office of the appeal that can act on its demands."""
+    def pack(
+        self,
+        appeal: Appeal,
+        age: Age,
+        *,
+        focus: Case | None = None,
+        language: str | None = None,
+    ) -> LetterPack:
+        """Return a letter for every office of the appeal that can act on its demands, in
+        ``language`` if it can be written in it, else the best the offices read."""
+        languages = letter_languages(appeal)
+        if language not in languages:
+            # The reader's own language when a letter can be written in it (they can check
+            # what they sign); else the one the offices read best.
+            language = current() if current() in languages else languages[0]
+        chosen = language
+        note = None
+        # Offices that read other languages than the letters are in, best first.
+        other: list[str] = []
+        for link in appeal.targets:
+            if link.kind is not TargetKind.COPY_TO and chosen not in (
+                link.target.languages or [chosen]
+            ):
+                other += [code for code in link.target.languages or () if code not in other]
+        if other:
+            readable = [code for code in other if code in languages]
+            names = ", ".join(language_name(code) for code in (readable or other))
+            note = (
+                _(
+                    "Some of these offices read %(languages)s: the button below writes the "
+                    "letters in it."
+                )
+                if readable
+                else _(
+                    "Some of these offices read %(languages)s, but this appeal has no text in "
+                    "it yet: the letters are in %(language)s."
+                )
+            ) % {"languages": names, "language": language_name(chosen)}
+        with speaking(chosen):
+            pack = self._pack(appeal, age, focus, chosen)
+        name = ", ".join(case_name(c) for c in ([focus] if focus else appeal.cases))
+        return LetterPack(
+            appeal_id=appeal.id,
+            title=appeal_title(appeal),
+            date=format_date(appeal.issued_on, appeal.issued_precision),
+            about=name,
+            age_note=age_note(age),
+            letters=pack.letters,
+            unreachable=pack.unreachable,
+            copies=pack.copies,
+            copy_notes=pack.copy_notes,
+            language=chosen,
+            letter_language_name=language_name(chosen),
+            languages=tuple(languages),
+            language_note=note,
+        )
+
+    def _pack(self, appeal: Appeal, age: Age, focus: Case | None, language: str) -> LetterPack:
         cases = [focus] if focus is not None else list(appeal.cases)
         about = subject_phrase(cases)
-        name = focus.name if focus is not None else ", ".join(c.name for c in appeal.cases)
-        facts = _facts(appeal, focus, cases)
+        name = ", ".join(case_name(c) for c in cases)
+        facts = _facts(appeal, focus, cases, language)
         country = country_name(cases[0].country) if cases else None
+        own = language == appeal.language
         copies = tuple(
             email
             for link in appeal.targets
@@ -206,7 +311,7 @@ class LetterWriter:
             if link.kind is TargetKind.COPY_TO:
                 continue
             target = link.target
-            demands = demands_for(appeal, target.id, focus)
+            demands = demands_for(appeal, target.id, focus, language)
             if demands is None:
                 continue  # nothing this office can do about this case
             embassy = link.kind is TargetKind.EMBASSY
@@ -214,25 +319,26 @@ class LetterWriter:
             if not (reachable or target.phones or embassy):
                 unreachable.append(target.name)
                 continue
-            subject = f"{name}: a letter of concern"
+            subject = _("%(name)s: a letter of concern") % {"name": name}
+            salutation = target.salutation if own else (target.salutations or {}).get(language)
             values = {
-                "salutation": target.salutation
-                or ("Your Excellency," if embassy else "Dear Sir or Madam,"),
+                "salutation": salutation
+                or (_("Your Excellency,") if embassy else _("Dear Sir or Madam,")),
                 "about": about,
                 "facts": facts,
                 "demands": demands,
                 "only": _lower_first(demands[0]) if len(demands) == 1 else None,
-                "country": country or "the country",
+                "country": country or _("the country"),
             }
             letter = None
             if reachable or embassy:
                 template = "embassy" if embassy else "protest"
-                letter = self._templates.letter(template, language=appeal.language, **values)
+                letter = self._templates.letter(template, language=language, **values)
             script = None
             if target.phones:
                 script = self._templates.letter(
                     "call",
-                    language=appeal.language,
+                    language=language,
                     about=about,
                     fact=first_sentence(facts),
                     ask=_lower_first(demands[0]).rstrip(".") if demands else None,

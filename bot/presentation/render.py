@@ -16,6 +16,7 @@ from storage.enums import AppealKind, Channel, DatePrecision, DeliveryPurpose
 from storage.models import Appeal, Case
 from storage.standing import Age, AgePolicy
 from templates import Templates
+from templates.i18n import _, ngettext, speaking
 
 SUMMARY_STEPS = (None, 2500, 1500, 800, 300)
 
@@ -24,7 +25,7 @@ def _shorten(text: str, limit: int | None, appeal_id: int | None) -> str:
     if limit is None or len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0]
-    return f"{cut}… (the whole text: /appeal_{appeal_id})"
+    return _("%(cut)s… (the whole text: /appeal_%(id)s)") % {"cut": cut, "id": appeal_id}
 
 
 class Presenter:
@@ -72,21 +73,22 @@ class Presenter:
         card = appeal_card(appeal, age)
         pack = self.letters.pack(appeal, age)
         values = {"appeal": card, "pack": pack}
-        prefix = "Urgent appeal" if card.urgent else card.kind.capitalize()
+        prefix = _("Urgent appeal") if card.urgent else card.kind_label.capitalize()
         return Message(
             text=self.templates.render("email/appeal.txt.j2", **values),
             html=self.templates.render("email/appeal.html.j2", **values),
             extra={"subject": f"{prefix}: {card.title}"[:200]},
         )
 
-    def confirmation(self, confirm_url: str) -> tuple[str, str, str]:
+    def confirmation(self, confirm_url: str, language: str = "en") -> tuple[str, str, str]:
         """Return the subject, text and HTML of a sign-up's confirmation email."""
         values = {"confirm_url": confirm_url}
-        return (
-            "Confirm: urgent appeals by email",
-            self.templates.render("email/confirm.txt.j2", **values),
-            self.templates.render("email/confirm.html.j2", **values),
-        )
+        with speaking(language):
+            return (
+                _("Confirm: urgent appeals by email"),
+                self.templates.render("email/confirm.txt.j2", **values),
+                self.templates.render("email/confirm.html.j2", **values),
+            )
 
     def for_delivery(
         self,
@@ -95,8 +97,16 @@ class Presenter:
         purpose: DeliveryPurpose,
         notice: str = "",
         late: bool = False,
+        language: str = "en",
     ) -> Message | None:
-        """Render what delivery sends for an appeal on a channel (None: nothing to send)."""
+        """Render what delivery sends for an appeal on a channel, in the reader's language
+        (None: nothing to send)."""
+        with speaking(language):
+            return self._for_delivery(appeal, channel, purpose, notice, late)
+
+    def _for_delivery(
+        self, appeal: Appeal, channel: Channel, purpose: DeliveryPurpose, notice: str, late: bool
+    ) -> Message | None:
         if purpose in (DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE):
             return self.notice(appeal, channel, purpose, notice, late=late)
         if channel is Channel.EMAIL:
@@ -112,13 +122,13 @@ class Presenter:
         card = appeal_card(appeal, age)
         values: dict[str, Any] = {"appeal": card, "late": late}
         name = "nudge"
-        subject = f"{card.countdown or 'The deadline is near'}: {card.title}"
+        subject = f"{card.countdown or _('The deadline is near')}: {card.title}"
         if purpose is DeliveryPurpose.REMINDER:
-            event_id, _, slot = notice.removeprefix("e").partition(":")
+            event_id, __, slot = notice.removeprefix("e").partition(":")
             event = next((e for e in appeal.events if str(e.id) == event_id), None)
             if event is None:
                 return None  # the event was taken out of the appeal since
-            when = "Tomorrow" if slot == "eve" else "Today"
+            when = _("Tomorrow") if slot == "eve" else _("Today")
             values |= {
                 "slot": slot,
                 "event_label": event.label,
@@ -133,22 +143,30 @@ class Presenter:
                 html=self.templates.render(f"email/{name}.html.j2", **values),
                 extra={"subject": subject[:200]},
             )
-        [text, *_] = self.telegram(name, **values)
+        [text, *_more] = self.telegram(name, **values)
         keyboard = appeal_keyboard(card, with_cases=False).to_dict()
         return Message(text=text, html=text, extra={"reply_markup": keyboard})
 
-    def digest(self, appeals: Sequence[Appeal], since: date | None) -> tuple[str, str, str]:
+    def digest(
+        self, appeals: Sequence[Appeal], since: date | None, language: str = "en"
+    ) -> tuple[str, str, str]:
         """Return the subject, text and HTML of a daily digest of these appeals (``since``:
         the day of the last digest; None for the first)."""
+        with speaking(language):
+            return self._digest(appeals, since)
+
+    def _digest(self, appeals: Sequence[Appeal], since: date | None) -> tuple[str, str, str]:
         items: list[dict[str, Any]] = []
         for appeal in appeals:
             age = self.ages.of(appeal)
             items.append(
                 {"appeal": appeal_card(appeal, age), "pack": self.letters.pack(appeal, age)}
             )
-        values = {"items": items, "since": format_date(since) if since else "you signed up"}
+        values = {"items": items, "since": format_date(since) if since else _("you signed up")}
         count = len(items)
-        subject = f"Daily digest: {count} {'appeal' if count == 1 else 'appeals'}"
+        subject = ngettext(
+            "Daily digest: %(count)d appeal", "Daily digest: %(count)d appeals", count
+        ) % {"count": count}
         if appeals:
             subject += f": {appeals[0].title}"
         return (
@@ -168,6 +186,9 @@ class Presenter:
             resolved=False,
         )
 
-    def letter_pack(self, appeal: Appeal, age: Age, *, focus: Case | None = None) -> LetterPack:
-        """Write a letter to every office of an appeal (about one of its cases, or all)."""
-        return self.letters.pack(appeal, age, focus=focus)
+    def letter_pack(
+        self, appeal: Appeal, age: Age, *, focus: Case | None = None, language: str | None = None
+    ) -> LetterPack:
+        """Write a letter to every office of an appeal (about one of its cases, or all), in a
+        language the offices read (``language``, when they can be written in it)."""
+        return self.letters.pack(appeal, age, focus=focus, language=language)

@@ -8,20 +8,23 @@ from dataclasses import dataclass
 from bot.extract.draft import DraftData
 from bot.presentation.labels import (
     CHECK_NEWS,
-    KIND_LABELS,
-    STANDING_MARKS,
     age_note,
     case_status_label,
     countdown,
     country_name,
     format_date,
     format_phone,
+    kind_label,
+    original_note,
+    standing_mark,
 )
 from bot.presentation.letters import demands_for
+from bot.presentation.words import appeal_summary, appeal_title, appeal_words, case_name
 from bot.services.cases import CaseSummary
 from storage.enums import AppealKind, CaseStatus, TargetKind, Urgency
 from storage.models import Appeal, AppealTarget, Case, Subscriber
 from storage.standing import Age
+from templates.i18n import DEFAULT, NAMES, _, current
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +85,8 @@ class AppealCard:
     id: int | None
     title: str
     date: str
-    kind: str
+    kind: str  # appeal, update or outcome (to test); kind_label to show
+    kind_label: str
     urgent: bool  # urgent, and still open
     cases: tuple[CaseLink, ...]
     summary: str
@@ -96,6 +100,7 @@ class AppealCard:
     mark: str  # "" for open, else "🗄 archived" or "⌛ past its deadline"
     age_note: str | None  # said at the top when the appeal is not open
     countdown: str | None  # "3 days left"
+    language_note: str | None = None  # shown in its original language, not the reader's
 
     @property
     def case_names(self) -> str:
@@ -109,6 +114,7 @@ class TimelineLine:
     date: str
     title: str
     kind: str
+    kind_label: str
     mark: str = ""
 
 
@@ -129,6 +135,7 @@ class CasePage:
     following: bool | None
     latest_appeal_id: int | None
     age_note: str | None  # when the newest appeal is no longer open
+    language_note: str | None = None  # the summary is in its original language
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +148,12 @@ class SettingsView:
     countries: tuple[str, ...]
     followed: tuple[CaseLink, ...]
     timezone: str | None = None  # reminders come at its hours (else the case's)
+    language: str = "en"
+
+    @property
+    def language_name(self) -> str:
+        """Return the chat's language by its own name."""
+        return NAMES.get(self.language, self.language)
 
 
 def _target_card(link: AppealTarget) -> TargetCard:
@@ -186,27 +199,30 @@ def contact_groups(appeal: Appeal, focus: Case | None = None) -> ContactGroups:
 
 def appeal_card(appeal: Appeal, age: Age) -> AppealCard:
     """Return an appeal as readers see it, honest about how old it is."""
+    words = appeal_words(appeal)
     return AppealCard(
         id=appeal.id,
-        title=appeal.title,
+        title=words.title,
         date=format_date(appeal.issued_on, appeal.issued_precision),
-        kind=KIND_LABELS[appeal.kind],
+        kind=appeal.kind.value,
+        kind_label=kind_label(appeal.kind),
         urgent=appeal.urgency is Urgency.URGENT and age.is_open,
-        cases=tuple(CaseLink(case.id, case.name) for case in appeal.cases),
-        summary=appeal.summary,
+        cases=tuple(CaseLink(case.id, case_name(case)) for case in appeal.cases),
+        summary=words.summary,
         events=tuple(
             EventLine(format_date(event.on_date, event.precision), event.label)
             for event in appeal.events
         ),
         deadline=format_date(appeal.deadline) if appeal.deadline else None,
-        demands=tuple(demand.text for demand in appeal.demands if not demand.solidarity),
-        solidarity=tuple(demand.text for demand in appeal.demands if demand.solidarity),
+        demands=tuple(text for text, solidarity in words.demands if not solidarity),
+        solidarity=tuple(text for text, solidarity in words.demands if solidarity),
         source_name=appeal.source_name,
         source_url=appeal.source_url,
         standing=age.standing.value,
-        mark=STANDING_MARKS[age.standing],
+        mark=standing_mark(age.standing),
         age_note=age_note(age),
         countdown=countdown(age),
+        language_note=words.note,
     )
 
 
@@ -220,7 +236,8 @@ def draft_card(
         id=None,
         title=data.title,
         date=format_date(age.issued_on, age.precision),
-        kind=KIND_LABELS[kind],
+        kind=kind.value,
+        kind_label=kind_label(kind),
         urgent=is_urgent,
         cases=tuple(CaseLink(ref.id or 0, ref.name) for ref in data.cases),
         summary=data.summary,
@@ -231,7 +248,7 @@ def draft_card(
         source_name=None,
         source_url=data.source_url,
         standing=age.standing.value,
-        mark=STANDING_MARKS[age.standing],
+        mark=standing_mark(age.standing),
         age_note=age_note(age),
         countdown=countdown(age),
     )
@@ -248,27 +265,36 @@ def _case_status(found: CaseSummary) -> str:
     if case.status is not CaseStatus.OPEN:
         return case_status_label(case.status)
     if latest is None or latest.age.is_open:
-        return "open, action wanted"
+        return _("open, action wanted")
     when = format_date(latest.appeal.issued_on, latest.appeal.issued_precision)
-    return f"no outcome recorded; the newest appeal is from {when}"
+    return _("no outcome recorded; the newest appeal is from %(date)s") % {"date": when}
 
 
 def case_page(found: CaseSummary) -> CasePage:
     """Return a case with what happened when and its appeals, oldest first."""
     case, appeals, latest = found.case, found.appeals, found.latest
-    place = ", ".join(part for part in (case.place, country_name(case.country)) if part)
+    text = case.text_in(current()) if current() != DEFAULT else None
+    outcome = (text.outcome if text else None) or case.outcome
+    summary, language_note = (text.summary if text else None), None
+    if summary is None and case.summary:
+        summary, language_note = case.summary, original_note(DEFAULT)
+    if summary is None and appeals:
+        summary, language_note = appeal_summary(appeals[-1].appeal)
+    where = text.place if text is not None and text.place else case.place
+    place = ", ".join(part for part in (where, country_name(case.country)) if part)
     note = None
     if latest is not None and not latest.age.is_open and case.status is CaseStatus.OPEN:
         when = format_date(latest.appeal.issued_on, latest.appeal.issued_precision)
-        note = f"The newest appeal about this case is from {when}. {CHECK_NEWS}"
+        note = _("The newest appeal about this case is from %(date)s.") % {"date": when}
+        note += " " + _(CHECK_NEWS)
     return CasePage(
         id=case.id,
-        name=case.name,
-        aliases=tuple(name.name for name in case.names if name.name != case.name),
+        name=case_name(case),
+        aliases=tuple(name.name for name in case.names if name.name != case_name(case)),
         place=place,
         status=_case_status(found),
-        summary=found.summary,
-        outcome=case.outcome,
+        summary=summary,
+        outcome=outcome,
         events=tuple(
             EventLine(format_date(event.on_date, event.precision), event.label, event.appeal_id)
             for event in found.events
@@ -277,9 +303,10 @@ def case_page(found: CaseSummary) -> CasePage:
             TimelineLine(
                 appeal_id=item.appeal.id,
                 date=format_date(item.appeal.issued_on, item.appeal.issued_precision),
-                title=item.appeal.title,
-                kind=KIND_LABELS[item.appeal.kind],
-                mark=STANDING_MARKS[item.age.standing] or (countdown(item.age) or ""),
+                title=appeal_title(item.appeal),
+                kind=item.appeal.kind.value,
+                kind_label=kind_label(item.appeal.kind),
+                mark=standing_mark(item.age.standing) or (countdown(item.age) or ""),
             )
             for item in appeals
         ),
@@ -287,6 +314,7 @@ def case_page(found: CaseSummary) -> CasePage:
         following=found.following,
         latest_appeal_id=latest.appeal.id if latest else None,
         age_note=note,
+        language_note=language_note,
     )
 
 
@@ -301,4 +329,5 @@ def settings_view(subscriber: Subscriber | None) -> SettingsView:
         countries=tuple(subscriber.countries),
         followed=tuple(CaseLink(case.id, case.name) for case in subscriber.followed),
         timezone=subscriber.timezone,
+        language=subscriber.language,
     )

@@ -11,6 +11,7 @@ from core.ids import parse_user_id
 from storage.database import Database
 from storage.repo import admins
 from storage.repo.audit import log_action
+from templates.i18n import N_, _
 
 
 class Source(StrEnum):
@@ -28,7 +29,7 @@ class AdminChange:
     removed: int | None = None
 
 
-USAGE = (
+USAGE = N_(
     "Use /admins add <user id> or /admins remove <user id>: a Telegram user id is a "
     "positive number, as @userinfobot shows it."
 )
@@ -89,7 +90,7 @@ class AdminService:
         added = removed = None
         async with self._db.unit() as unit:
             if verb not in {"add", "remove"} or user_id is None:
-                message = USAGE
+                message = _(USAGE)
             elif verb == "add":
                 added = (
                     user_id
@@ -97,20 +98,17 @@ class AdminService:
                     else None
                 )
                 message = (
-                    f"{user_id} is now an admin." if added else f"{user_id} already was an admin."
-                )
+                    _("%(id)s is now an admin.") if added else _("%(id)s already was an admin.")
+                ) % {"id": user_id}
             elif user_id in self._configured:
-                message = (
-                    f"{user_id} is an admin by configuration (APPEALBOT_ADMIN_IDS); "
-                    "change it there."
-                )
+                message = _(
+                    "%(id)s is an admin by configuration (APPEALBOT_ADMIN_IDS); change it there."
+                ) % {"id": user_id}
             else:
                 removed = user_id if await admins.remove(unit.session, user_id) else None
                 message = (
-                    f"{user_id} is no longer an admin."
-                    if removed
-                    else f"{user_id} was not an admin."
-                )
+                    _("%(id)s is no longer an admin.") if removed else _("%(id)s was not an admin.")
+                ) % {"id": user_id}
             await log_action(
                 unit.session,
                 actor=actor.label,

@@ -23,6 +23,7 @@ from storage.repo.appeals import (
 from storage.repo.audit import log_action
 from storage.repo.visibility import is_public_appeal
 from storage.standing import Age, AgePolicy, Standing
+from templates.i18n import N_
 
 PAGE_SIZE = 5
 _ORDER = {Standing.OPEN: 0, Standing.PAST_DEADLINE: 1, Standing.ARCHIVED: 2}
@@ -192,7 +193,7 @@ class AppealService:
         async with self._db.unit() as unit:
             appeal = await unit.session.get(Appeal, appeal_id)
             if appeal is None or appeal.status is AppealStatus.WITHDRAWN:
-                raise NotFoundError(f"There is no appeal {appeal_id}.")
+                raise NotFoundError(N_("There is no appeal %(id)s."), id=appeal_id)
             appeal.reminders = on
             await log_action(
                 unit.session,

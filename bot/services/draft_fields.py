@@ -16,6 +16,7 @@ from bot.extract.draft import CaseRef, DemandData, DraftData, EventData, TargetD
 from bot.extract.targets import extract_targets, salutation_for
 from core.errors import BadInputError
 from storage.enums import DatePrecision, TargetKind
+from templates.i18n import N_, _
 
 _NONE = {"none", "no", "-", "—", "nothing", "нет"}
 _TODAY = {"today", "now", "сегодня"}
@@ -59,7 +60,9 @@ def _cleared(value: str) -> bool:
 def _one_date(value: str, today: date) -> date:
     found = find_dates(value, today=today)
     if not found:
-        raise BadInputError(f"I could not read a date in “{value[:60]}”. Try “2 May 2026”.")
+        raise BadInputError(
+            N_("I could not read a date in “%(text)s”. Try “2 May 2026”."), text=value[:60]
+        )
     return found[0].on
 
 
@@ -68,7 +71,7 @@ def _events(value: str, today: date) -> list[EventData]:
     for line in _lines(value):
         found = find_dates(line, today=today)
         if not found:
-            raise BadInputError(f"I could not read a date in “{line[:60]}”.")
+            raise BadInputError(N_("I could not read a date in “%(text)s”."), text=line[:60])
         first = found[0]
         label = (line[: first.position] + line[first.end :]).strip(" :-–,.") or "Event"
         events.append(EventData(on=first.on, label=label[:300], kind=event_kind(label)))
@@ -86,8 +89,12 @@ def _demand(line: str, targets: int) -> DemandData:
         wrong = [n for n in to if not 1 <= n <= targets]
         if wrong:
             raise BadInputError(
-                f"There is no target {wrong[0]}: the draft names {targets}. "
-                "Numbers are those under “Whom to write to”."
+                N_(
+                    "There is no target %(number)s: the draft names %(targets)s. "
+                    "Numbers are those under “Whom to write to”."
+                ),
+                number=wrong[0],
+                targets=targets,
             )
         text = text[: match.start()].strip()
     return DemandData(text=text, to=to)
@@ -124,8 +131,11 @@ async def _date(data: DraftData, value: str, ctx: EditContext) -> None:
     found = find_dates(value, today=ctx.today)
     if not found or not found[0].year_given:
         raise BadInputError(
-            f"I could not read a date with its year in “{value[:60]}”. "
-            "Try “2 May 2011”, “May 2011” or “today”."
+            N_(
+                "I could not read a date with its year in “%(text)s”. "
+                "Try “2 May 2011”, “May 2011” or “today”."
+            ),
+            text=value[:60],
         )
     data.date_it(found[0].on)
 
@@ -154,7 +164,9 @@ async def _demands(data: DraftData, value: str, _ctx: EditContext) -> None:
 async def _targets(data: DraftData, value: str, _ctx: EditContext) -> None:
     found = extract_targets(_lines(value), listing=True)
     if not found and not _cleared(value):
-        raise BadInputError("I found no email, phone, fax or address in that. " + TARGETS_HINT)
+        raise BadInputError(
+            N_("I found no email, phone, fax or address in that. %(hint)s"), hint=_(TARGETS_HINT)
+        )
     data.targets = [
         TargetData(**vars(target), salutation=salutation_for(target.name, target.kind))
         for target in found
@@ -179,73 +191,83 @@ def _show_targets(data: DraftData) -> str:
     return "\n\n".join(blocks)
 
 
-TARGETS_HINT = (
+TARGETS_HINT = N_(
     "Send whom to write to, for example:\nProcurator General\nEmail: office@example.org"
     "\nFax: +7 727 000 0000\n\nCopies to: copies@example.org"
 )
 
 FIELDS: tuple[DraftField, ...] = (
-    DraftField("title", "Title", "Send the new title.", lambda d: d.title, _title),
+    DraftField("title", N_("Title"), N_("Send the new title."), lambda d: d.title, _title),
     DraftField(
         "date",
-        "Date",
-        "Send the appeal's own date: “2 May 2011”, “May 2011”, or “today”. Dates in the text "
-        "without a year take theirs from it.",
+        N_("Date"),
+        N_(
+            "Send the appeal's own date: “2 May 2011”, “May 2011”, or “today”. Dates in the text "
+            "without a year take theirs from it."
+        ),
         lambda d: _day(d.issued_on) if d.issued_on else "",
         _date,
     ),
     DraftField(
         "summary",
-        "Summary",
-        "Send the new summary (what happened, in a few paragraphs).",
+        N_("Summary"),
+        N_("Send the new summary (what happened, in a few paragraphs)."),
         lambda d: d.summary,
         _summary,
     ),
     DraftField(
         "letter_facts",
-        "Letter facts",
-        "Send the facts for the letters, in a sentence or two: who, what happened, when and "
-        "where. Each office's letter opens with them (or “none”).",
+        N_("Letter facts"),
+        N_(
+            "Send the facts for the letters, in a sentence or two: who, what happened, when and "
+            "where. Each office's letter opens with them (or “none”)."
+        ),
         lambda d: d.letter_facts or "",
         _letter_facts,
     ),
     DraftField(
         "cases",
-        "Cases",
-        "Send the cases, one per line or separated by commas. Known names are matched; "
-        "new names become new cases.",
+        N_("Cases"),
+        N_(
+            "Send the cases, one per line or separated by commas. Known names are matched; "
+            "new names become new cases."
+        ),
         lambda d: "\n".join(case.name for case in d.cases),
         _cases,
     ),
-    DraftField("place", "Place", "Send the town (or “none”).", lambda d: d.place or "", _place),
+    DraftField(
+        "place", N_("Place"), N_("Send the town (or “none”)."), lambda d: d.place or "", _place
+    ),
     DraftField(
         "dates",
-        "Dates",
-        "Send the dates, one per line, for example “2 May 2011: trial of Dmitry Tikhonov”.",
+        N_("Dates"),
+        N_("Send the dates, one per line, for example “2 May 2011: trial of Dmitry Tikhonov”."),
         lambda d: "\n".join(f"{_day(event.on)}: {event.label}" for event in d.events),
         _dates,
     ),
     DraftField(
         "deadline",
-        "Deadline",
-        "Send the date to act by (or “none”).",
+        N_("Deadline"),
+        N_("Send the date to act by (or “none”)."),
         lambda d: _day(d.deadline) if d.deadline else "",
         _deadline,
     ),
     DraftField(
         "demands",
-        "Demands",
-        "Send the demands, one per line. Add “(to 1, 3)” for the offices (numbered as under "
-        "“Whom to write to”) that can act on one; without it, every office gets it. Start a "
-        "line with “Solidarity:” for a message of support that goes to no official.",
+        N_("Demands"),
+        N_(
+            "Send the demands, one per line. Add “(to 1, 3)” for the offices (numbered as under "
+            "“Whom to write to”) that can act on one; without it, every office gets it. Start a "
+            "line with “Solidarity:” for a message of support that goes to no official."
+        ),
         lambda d: "\n".join(_show_demand(demand) for demand in d.demands),
         _demands,
     ),
-    DraftField("targets", "Targets", TARGETS_HINT, _show_targets, _targets),
+    DraftField("targets", N_("Targets"), TARGETS_HINT, _show_targets, _targets),
     DraftField(
         "source",
-        "Source link",
-        "Send the link to the original appeal (or “none”).",
+        N_("Source link"),
+        N_("Send the link to the original appeal (or “none”)."),
         lambda d: d.source_url or "",
         _source,
     ),

@@ -35,6 +35,7 @@ from storage.repo.cases import get_case, get_cases, upsert_case
 from storage.repo.slugs import slugify, unique_slug
 from storage.repo.targets import find_by_contact, upsert_target
 from storage.types import utcnow
+from templates.i18n import N_, _
 
 
 class Step(StrEnum):
@@ -153,17 +154,17 @@ class DraftService:
     async def _open(self, session: AsyncSession, admin_id: int, chat_id: int) -> Draft:
         draft = await repo.get_draft(session, admin_id=admin_id, chat_id=chat_id)
         if draft is None:
-            raise BadInputError("That draft is no longer open. /newappeal starts a new one.")
+            raise BadInputError(N_("That draft is no longer open. /newappeal starts a new one."))
         return draft
 
     async def choose_field(self, *, admin_id: int, chat_id: int, name: str) -> DraftState:
         """Ask for a new value of one field next."""
         if name not in BY_NAME:
-            raise BadInputError("There is no such field to edit.")
+            raise BadInputError(N_("There is no such field to edit."))
         async with self._db.unit() as unit:
             draft = await repo.get_draft(unit.session, admin_id=admin_id, chat_id=chat_id)
             if draft is None or data_of(draft) is None:
-                raise BadInputError("That draft is no longer open.")
+                raise BadInputError(N_("That draft is no longer open."))
             draft.step = _EDIT_PREFIX + name
             await unit.session.flush()
             return _state(draft)
@@ -174,7 +175,7 @@ class DraftService:
             draft = await self._open(unit.session, admin_id, chat_id)
             data = data_of(draft)
             if data is None:
-                raise BadInputError("That draft has no text yet.")
+                raise BadInputError(N_("That draft has no text yet."))
             data.date_it(self._today())
             draft.data = data.model_dump(mode="json")
             await unit.session.flush()
@@ -192,13 +193,15 @@ class DraftService:
             draft = await repo.get_draft(unit.session, admin_id=admin_id, chat_id=chat_id)
             data = data_of(draft) if draft is not None else None
             if draft is None or data is None:
-                raise BadInputError("That draft is no longer open.")
+                raise BadInputError(N_("That draft is no longer open."))
             if blockers := data.blockers():
                 raise BadInputError(blockers[0])
             if data.summary_pasted and not confirm_summary:
                 raise BadInputError(
-                    "The summary is still the pasted text: rewrite it (Edit a field → Summary) "
-                    "or confirm it."
+                    N_(
+                        "The summary is still the pasted text: rewrite it (Edit a field → "
+                        "Summary) or confirm it."
+                    )
                 )
             data.summary_pasted = False
             parent_id = None
@@ -257,13 +260,13 @@ class DraftService:
 
     async def _write_field(self, session: AsyncSession, draft: Draft, value: str) -> None:
         data = data_of(draft)
-        _, name = _step_of(draft.step)
+        __, name = _step_of(draft.step)
         field = BY_NAME.get(name or "")
         if data is None or field is None:
-            raise BadInputError("Nothing is being edited.")
+            raise BadInputError(N_("Nothing is being edited."))
         value = value.strip()
         if not value:
-            raise BadInputError("That was empty. " + field.hint)
+            raise BadInputError(N_("That was empty. %(hint)s"), hint=_(field.hint))
 
         async def find_cases(names: Sequence[str]) -> list[CaseRef]:
             await self._index.refresh(session)
@@ -360,7 +363,7 @@ class DraftService:
                     continue
             slug = await unique_slug(session, Case.slug, slugify(ref.name))
             # No summary of its own: the public reads the summaries of its published appeals.
-            case, _ = await upsert_case(
+            case, __ = await upsert_case(
                 session, slug=slug, name=ref.name, country=data.country or "ZZ", place=data.place
             )
             cases.append(case)

@@ -35,11 +35,12 @@ from storage.repo.subscribers import (
     sign_up_email,
 )
 from storage.types import utcnow
+from templates.i18n import LANGUAGES, N_
 
 log = logging.getLogger(__name__)
 CONFIRM_FOR = timedelta(days=7)
-Confirmation = Callable[[str], tuple[str, str, str]]
-"""Render a confirmation email for its link: subject, text, HTML."""
+Confirmation = Callable[[str, str], tuple[str, str, str]]
+"""Render a confirmation email for its link, in a language: subject, text, HTML."""
 
 
 class Mailer(Protocol):
@@ -62,6 +63,7 @@ class EmailSettings:
     followed: tuple[int, ...] = ()
     digest_hour: int = 8  # when the daily digest comes, in ``timezone`` (else UTC)
     timezone: str | None = None
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +145,7 @@ class EmailService:
             )
         except EmailNotValidError:
             raise BadInputError(
-                "That does not look like an email address that can receive mail."
+                N_("That does not look like an email address that can receive mail.")
             ) from None
         return valid.normalized
 
@@ -165,20 +167,22 @@ class EmailService:
             )
             if new:
                 subscriber.urgent_only = urgent_only
-            token = subscriber.confirm_token
+            token, language = subscriber.confirm_token, subscriber.language
             pending = subscriber.state is SubscriberState.PENDING
         if not pending or token is None:
             return SignUp.ASKED  # already on the list: say nothing different, send nothing
         if not self._limits.overall.allow("all", now):
             log.warning("email sign-ups over the limit: a confirmation was not sent")
             return SignUp.ASKED
-        await self._send_confirmation(email, token)
+        await self._send_confirmation(email, token, language)
         return SignUp.ASKED
 
-    async def _send_confirmation(self, email: str, token: str) -> None:
+    async def _send_confirmation(self, email: str, token: str, language: str) -> None:
         assert self._mailer is not None
         sender = self._mailer.sender
-        subject, text, html = self._confirmation(f"{sender.public_url}/email/confirm/{token}")
+        subject, text, html = self._confirmation(
+            f"{sender.public_url}/email/confirm/{token}", language
+        )
         message = build_email(sender, email, subject=subject, text=text, html=html, token=None)
         try:
             await self._mailer.deliver(message)
@@ -243,6 +247,7 @@ class EmailService:
                 followed=tuple(case.id for case in subscriber.followed),
                 digest_hour=subscriber.digest_hour,
                 timezone=subscriber.timezone,
+                language=subscriber.language,
             )
             choices = EmailChoices(
                 countries=tuple(await list_countries(session)),
@@ -271,6 +276,8 @@ class EmailService:
             subscriber.digest = wanted.digest
             if 0 <= wanted.digest_hour <= 23:
                 subscriber.digest_hour = wanted.digest_hour
+            if wanted.language in LANGUAGES:
+                subscriber.language = wanted.language
             zone = zone_named(wanted.timezone)
             if zone is not None:
                 subscriber.timezone = zone.key

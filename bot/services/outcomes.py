@@ -15,6 +15,7 @@ from storage.repo.appeals import create_appeal, timeline_for_case
 from storage.repo.cases import get_case
 from storage.repo.slugs import slugify, unique_slug
 from storage.types import utcnow
+from templates.i18n import N_
 
 STATUS_WORDS: dict[str, CaseStatus] = {
     "released": CaseStatus.RELEASED,
@@ -30,7 +31,7 @@ STATUS_WORDS: dict[str, CaseStatus] = {
     "open": CaseStatus.OPEN,
     "reopened": CaseStatus.OPEN,
 }
-USAGE = (
+USAGE = N_(
     "/outcome <case> <status> [what happened], for example:\n"
     "/outcome Kuramshin released He was freed on 3 March.\n"
     "Statuses: released, charges dropped, acquitted, fined, sentenced, closed, open"
@@ -95,7 +96,7 @@ class OutcomeService:
             session = unit.session
             case = await get_case(session, case_id)
             if case is None:
-                raise NotFoundError("There is no such case.")
+                raise NotFoundError(N_("There is no such case."))
             label = self._label(request.status)
             case.status = request.status
             case.outcome = request.text or f"{label[:1].upper()}{label[1:]}."

@@ -27,6 +27,7 @@ from storage.repo.deliveries import (
     state_counts,
 )
 from storage.types import utcnow
+from templates.i18n import N_
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,21 +104,29 @@ class PublishingService:
         session = unit.session
         appeal = await get_appeal(session, appeal_id)
         if appeal is None:
-            raise NotFoundError(f"There is no appeal {appeal_id}.")
+            raise NotFoundError(N_("There is no appeal %(id)s."), id=appeal_id)
         if appeal.status is AppealStatus.WITHDRAWN:
-            raise BadInputError(f"Appeal {appeal_id} was withdrawn; it cannot be broadcast.")
+            raise BadInputError(
+                N_("Appeal %(id)s was withdrawn; it cannot be broadcast."), id=appeal_id
+            )
         now = utcnow()
         if appeal.status is AppealStatus.DRAFT:
             if appeal.issued_on is None:
                 raise BadInputError(
-                    f"Appeal {appeal_id} has no date of its own, so the year of its dates is "
-                    "unknown: add its date as a line of its own (such as “May 2011”) at the "
-                    "end of the text and import it again."
+                    N_(
+                        "Appeal %(id)s has no date of its own, so the year of its dates is "
+                        "unknown: add its date as a line of its own (such as “May 2011”) at "
+                        "the end of the text and import it again."
+                    ),
+                    id=appeal_id,
                 )
             if appeal.summary_pasted and not confirm_summary:
                 raise BadInputError(
-                    f"The summary of appeal {appeal_id} is still the pasted text; rewrite it, "
-                    "or publish it as it is with --confirm-summary."
+                    N_(
+                        "The summary of appeal %(id)s is still the pasted text; rewrite it, "
+                        "or publish it as it is with --confirm-summary."
+                    ),
+                    id=appeal_id,
                 )
             appeal.summary_pasted = False
             appeal.status = AppealStatus.PUBLISHED
@@ -164,9 +173,11 @@ class PublishingService:
         async with self._db.unit() as unit:
             appeal = await get_appeal(unit.session, appeal_id)
             if appeal is None:
-                raise NotFoundError(f"There is no appeal {appeal_id}.")
+                raise NotFoundError(N_("There is no appeal %(id)s."), id=appeal_id)
             if appeal.status is not AppealStatus.PUBLISHED:
-                raise BadInputError(f"Appeal {appeal_id} is not published; nothing to retry.")
+                raise BadInputError(
+                    N_("Appeal %(id)s is not published; nothing to retry."), id=appeal_id
+                )
             requeued = await requeue_failed(unit.session, appeal_id, now=utcnow())
             if requeued:
                 await reopen(unit.session, appeal_id)
@@ -180,7 +191,7 @@ class PublishingService:
             session = unit.session
             appeal = await get_appeal(session, appeal_id)
             if appeal is None:
-                raise NotFoundError(f"There is no appeal {appeal_id}.")
+                raise NotFoundError(N_("There is no appeal %(id)s."), id=appeal_id)
             appeal.status = AppealStatus.WITHDRAWN
             cancelled = await cancel_pending(session, appeal.id, reason="appeal withdrawn")
             counts = await state_counts(session, appeal.id)

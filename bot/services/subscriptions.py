@@ -25,14 +25,12 @@ from storage.repo.subscribers import (
 )
 from storage.repo.subscribers import toggle_country as repo_toggle_country
 from storage.types import utcnow
-
-SUPPORTED_LANGUAGES = ("en", "ru")
+from templates.i18n import LANGUAGES, N_, supported
 
 
 def language_of(code: str | None) -> str:
-    """Return the language we keep for a Telegram language_code."""
-    short = (code or "en").split("-")[0].lower()
-    return short if short in SUPPORTED_LANGUAGES else "en"
+    """Return the language we keep for a Telegram language_code (the nearest we speak)."""
+    return supported(code)
 
 
 async def _active(session: AsyncSession, chat_id: int) -> Subscriber | None:
@@ -112,6 +110,25 @@ class SubscriptionService:
         async with self._db.read() as session:
             return await get_by_chat(session, chat_id), await list_countries(session)
 
+    async def language(self, chat_id: int) -> str | None:
+        """Return the language a subscribed chat chose (None: not subscribed)."""
+        async with self._db.read() as session:
+            subscriber = await _active(session, chat_id)
+            return subscriber.language if subscriber else None
+
+    async def set_language(self, chat_id: int, language: str) -> bool:
+        """Choose the language a chat is answered and sent appeals in; False if not subscribed."""
+        if language not in LANGUAGES:
+            raise BadInputError(
+                N_("“%(code)s” is not a language this bot speaks."), code=language[:8]
+            )
+        async with self._db.unit() as unit:
+            subscriber = await _active(unit.session, chat_id)
+            if subscriber is None:
+                return False
+            subscriber.language = language
+            return True
+
     async def set_urgent_only(self, chat_id: int, *, urgent_only: bool) -> bool:
         """Choose between urgent appeals only and all appeals; False if not subscribed."""
         async with self._db.unit() as unit:
@@ -129,8 +146,11 @@ class SubscriptionService:
         zone = zone_named(name.strip())
         if zone is None:
             raise BadInputError(
-                f"“{name[:60]}” is not a time zone I know. Write it as a region and a city, "
-                "such as Asia/Almaty or Europe/Berlin."
+                N_(
+                    "“%(name)s” is not a time zone I know. Write it as a region and a city, "
+                    "such as Asia/Almaty or Europe/Berlin."
+                ),
+                name=name[:60],
             )
         async with self._db.unit() as unit:
             subscriber = await _active(unit.session, chat_id)

@@ -42,9 +42,9 @@ from storage.repo.subscribers import expire_sign_ups
 
 log = logging.getLogger(__name__)
 
-DigestWriter = Callable[[Sequence[Appeal], date | None], tuple[str, str, str]]
-"""Write a digest of these appeals since the day of the last one (None: the first one):
-its subject, text and HTML."""
+DigestWriter = Callable[[Sequence[Appeal], date | None, str], tuple[str, str, str]]
+"""Write a digest of these appeals since the day of the last one (None: the first one), in
+the reader's language: its subject, text and HTML."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,9 +264,10 @@ class Timekeeper:
             subscriber.last_digest_at = now
             appeals = await get_appeals(session, [appeal_id for _, appeal_id in held])
             address, token = subscriber.email, subscriber.unsubscribe_token
+            language = subscriber.language
             zone = zone_named(subscriber.timezone) or UTC_ZONE
         since = local_day(previous, zone) if previous else None
-        subject, text, html = self._digest(appeals, since)
+        subject, text, html = self._digest(appeals, since, language)
         mail = build_email(
             mailer.sender, address, subject=subject, text=text, html=html, token=token
         )

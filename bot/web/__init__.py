@@ -18,7 +18,7 @@ def build_web_app(
     services: Services, pages: Pages, hook: webhook.Webhook | None = None
 ) -> web.Application:
     """Return the aiohttp application with every endpoint."""
-    app = web.Application(client_max_size=256 * 1024)
+    app = web.Application(client_max_size=256 * 1024, middlewares=[email.language])
     app[SERVICES_KEY] = services
     app[PAGES_KEY] = pages
     monitoring.add_routes(app.router)

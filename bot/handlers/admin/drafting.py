@@ -34,6 +34,7 @@ from bot.services.draft_fields import FIELDS
 from bot.services.drafts import DraftService, DraftState, Step
 from bot.services.resolve import Found
 from storage.standing import Age
+from templates.i18n import _
 from templates.telegram_html import split_message
 
 Take = Callable[[DraftService, int, int, str], Awaitable[DraftState]]
@@ -63,7 +64,7 @@ def _admin_chat(update: Update) -> tuple[int, int]:
 
 async def show_draft(update: Update, context: Context, state: DraftState) -> None:
     """Send the appeal as subscribers will see it, then the review card with its buttons."""
-    chat_id, _ = ids(update)
+    chat_id, __ = ids(update)
     if chat_id is None or state.data is None:
         return
     presenter = context.bot_data.presenter
@@ -86,7 +87,7 @@ def _age_warning(age: Age) -> list[str]:
     if age.is_open:
         return []
     note = age_note(age) or ""
-    return [f"{note} It goes out marked as such, not as urgent."]
+    return [_("%(note)s It goes out marked as such, not as urgent.") % {"note": note}]
 
 
 async def new_appeal(update: Update, context: Context) -> None:
@@ -101,7 +102,9 @@ async def update_case(update: Update, context: Context) -> None:
     admin_id, chat_id = _admin_chat(update)
     query = command_argument(update)
     if not query:
-        await reply(update, context, "usage", text="/update <case>, for example /update Kuramshin")
+        await reply(
+            update, context, "usage", text=_("/update <case>, for example /update Kuramshin")
+        )
         return
     services = context.bot_data.services
     resolution = await services.resolver.case(query, public=False)
@@ -127,7 +130,7 @@ async def draft_input(update: Update, context: Context) -> None:
     text = message.text or message.caption or ""
     if not text.strip() or text.startswith("/"):
         return
-    _, user_id = ids(update)
+    __, user_id = ids(update)
     services = context.bot_data.services
     if user_id is None or not await services.admins.is_admin(user_id):
         return
@@ -143,7 +146,7 @@ async def _open_draft(update: Update, context: Context) -> DraftState | None:
     admin_id, chat_id = _admin_chat(update)
     state = await context.bot_data.services.drafts.current(admin_id=admin_id, chat_id=chat_id)
     if state is None or state.data is None:
-        await answer(update, "That draft is no longer open.", alert=True)
+        await answer(update, _("That draft is no longer open."), alert=True)
         await edit_keyboard(update, None)
         return None
     return state
@@ -184,7 +187,7 @@ async def today_button(update: Update, context: Context) -> None:
         return
     admin_id, chat_id = _admin_chat(update)
     state = await context.bot_data.services.drafts.date_today(admin_id=admin_id, chat_id=chat_id)
-    await answer(update, "Dated today.")
+    await answer(update, _("Dated today."))
     await edit_keyboard(update, None)
     await show_draft(update, context, state)
 
@@ -194,7 +197,7 @@ async def edit_button(update: Update, context: Context) -> None:
     if await _open_draft(update, context) is None:
         return
     await answer(update)
-    await edit_keyboard(update, draft_fields_keyboard([(f.name, f.label) for f in FIELDS]))
+    await edit_keyboard(update, draft_fields_keyboard([(f.name, _(f.label)) for f in FIELDS]))
 
 
 async def back_button(update: Update, context: Context) -> None:
@@ -210,7 +213,7 @@ async def field_button(update: Update, context: Context) -> None:
     """Ask for a new value of one field."""
     name = tap(update).args[0]
     if name not in {field.name for field in FIELDS}:
-        await answer(update, "This button has expired.")
+        await answer(update, _("This button has expired."))
         return
     if await _open_draft(update, context) is None:
         return
@@ -226,8 +229,8 @@ async def field_button(update: Update, context: Context) -> None:
         update,
         context,
         "draft_edit",
-        label=field.label,
-        hint=field.hint,
+        label=_(field.label),
+        hint=_(field.hint),
         current=field.show(data)[:3000],
     )
 

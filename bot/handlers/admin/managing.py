@@ -9,13 +9,15 @@ from bot.handlers.replies import answer, command_argument, ids, reply, reply_mis
 from bot.services.actors import Actor
 from bot.services.outcomes import USAGE, parse_outcome
 from bot.services.resolve import Found
+from templates.i18n import N_, _
 
-WITHDRAW_USAGE = "/withdraw <appeal number or slug>, for example /withdraw 12"
-REMINDERS_USAGE = "/reminders <appeal> on|off, for example /reminders 12 off"
+WITHDRAW_USAGE = N_("/withdraw <appeal number or slug>, for example /withdraw 12")
+REMINDERS_USAGE = N_("/reminders <appeal> on|off, for example /reminders 12 off")
+NO_APPEAL = N_("There is no appeal “%(reference)s”.")
 
 
 def _actor(update: Update) -> Actor:
-    _, user_id = ids(update)
+    __, user_id = ids(update)
     return Actor.telegram(user_id)
 
 
@@ -23,14 +25,14 @@ async def outcome(update: Update, context: Context) -> None:
     """/outcome <case> <status> [text]: record it, announce it, thank the protesters."""
     request = parse_outcome(command_argument(update))
     if request is None or not request.case_query:
-        await reply(update, context, "usage", text=USAGE)
+        await reply(update, context, "usage", text=_(USAGE))
         return
     services = context.bot_data.services
     resolution = await services.resolver.case(request.case_query, public=False)
     if resolution.found is not Found.CASE or resolution.case_id is None:
         await reply_missing(update, context, resolution, command="outcome")
         return
-    chat_id, _ = ids(update)
+    chat_id, __ = ids(update)
     result = await services.outcomes.record(
         resolution.case_id, request, actor=_actor(update), progress_chat_id=chat_id
     )
@@ -41,12 +43,13 @@ async def withdraw_appeal(update: Update, context: Context) -> None:
     """/withdraw <appeal>: unpublish it and cancel what has not gone out."""
     reference = command_argument(update)
     if not reference:
-        await reply(update, context, "usage", text=WITHDRAW_USAGE)
+        await reply(update, context, "usage", text=_(WITHDRAW_USAGE))
         return
     services = context.bot_data.services
     resolution = await services.resolver.appeal(reference, public=False)
     if resolution.appeal_id is None:
-        await reply(update, context, "usage", text=f"There is no appeal “{reference[:80]}”.")
+        text = _(NO_APPEAL) % {"reference": reference[:80]}
+        await reply(update, context, "usage", text=text)
         return
     done = await services.publishing.withdraw(resolution.appeal_id, actor=_actor(update))
     await reply(update, context, "withdrawn", withdrawn=done)
@@ -54,20 +57,24 @@ async def withdraw_appeal(update: Update, context: Context) -> None:
 
 async def reminders(update: Update, context: Context) -> None:
     """/reminders <appeal> on|off: remind followers of its court dates, or not."""
-    reference, _, choice = command_argument(update).rpartition(" ")
+    reference, __, choice = command_argument(update).rpartition(" ")
     if not reference or choice.lower() not in ("on", "off"):
-        await reply(update, context, "usage", text=REMINDERS_USAGE)
+        await reply(update, context, "usage", text=_(REMINDERS_USAGE))
         return
     services = context.bot_data.services
     resolution = await services.resolver.appeal(reference.strip(), public=False)
     if resolution.appeal_id is None:
-        await reply(update, context, "usage", text=f"There is no appeal “{reference[:80]}”.")
+        text = _(NO_APPEAL) % {"reference": reference[:80]}
+        await reply(update, context, "usage", text=text)
         return
     on = await services.appeals.set_reminders(
         resolution.appeal_id, on=choice.lower() == "on", actor=_actor(update)
     )
-    said = "will be reminded" if on else "will not be reminded"
-    text = f"Followers of appeal {resolution.appeal_id} {said} of its court dates."
+    text = (
+        _("Followers of appeal %(id)s will be reminded of its court dates.")
+        if on
+        else _("Followers of appeal %(id)s will not be reminded of its court dates.")
+    ) % {"id": resolution.appeal_id}
     await reply(update, context, "usage", text=text)
 
 
@@ -76,7 +83,10 @@ async def retry_button(update: Update, context: Context) -> None:
     appeal_id = tap(update).int_arg()
     publishing = context.bot_data.services.publishing
     requeued = await publishing.retry_failed(appeal_id, actor=_actor(update))
-    await answer(update, f"{requeued} queued again." if requeued else "Nothing failed any more.")
+    if requeued:
+        await answer(update, _("%(count)s queued again.") % {"count": requeued})
+    else:
+        await answer(update, _("Nothing failed any more."))
 
 
 async def stats(update: Update, context: Context) -> None:

@@ -1,0 +1,54 @@
+"""An appeal's words in the reader's language where they are written, else its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.presentation.labels import original_note
+from storage.models import Appeal, Case
+from templates.i18n import DEFAULT, current
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """An appeal's words in the reader's language where written, else its own."""
+
+    title: str
+    summary: str
+    demands: tuple[tuple[str, bool], ...]  # (text, solidarity)
+    note: str | None  # said when they are the original, not the reader's language
+
+
+def appeal_words(appeal: Appeal, language: str | None = None) -> Words:
+    """Return an appeal's title, summary and demands in a language (default: the reader's)."""
+    language = language or current()
+    text = appeal.text_in(language) if language != appeal.language else None
+    own = [(demand.text, demand.solidarity) for demand in appeal.demands]
+    if text is None:
+        note = original_note(appeal.language) if language == current() else None
+        return Words(appeal.title, appeal.summary, tuple(own), note)
+    demands = own
+    if len(text.demands) == len(own):
+        demands = [
+            (said, solidarity) for said, (_own, solidarity) in zip(text.demands, own, strict=True)
+        ]
+    return Words(text.title, text.summary, tuple(demands), None)
+
+
+def appeal_summary(appeal: Appeal) -> tuple[str, str | None]:
+    """Return an appeal's summary in the reader's language where written, and the note to
+    say when it is the original instead."""
+    text = appeal.text_in(current()) if current() != appeal.language else None
+    return (text.summary, None) if text else (appeal.summary, original_note(appeal.language))
+
+
+def case_name(case: Case) -> str:
+    """Return a case's name as written in the current language, where it is."""
+    text = case.text_in(current()) if current() != DEFAULT else None
+    return text.name if text and text.name else case.name
+
+
+def appeal_title(appeal: Appeal) -> str:
+    """Return an appeal's title in the reader's language where written."""
+    text = appeal.text_in(current()) if current() != appeal.language else None
+    return text.title if text else appeal.title
