@@ -52,3 +52,17 @@ async def test_replies_match_their_reviewed_golden_file(
         path.write_text(seen, encoding="utf-8")
     assert path.exists(), f"no golden file {path.name}: run with APPEALBOT_UPDATE_GOLDEN=1"
     assert seen == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["case", "letter"])
+@pytest.mark.parametrize("slug", ["ainur-kurmanov", "vadim-kuramshin", "shanyrak-residents"])
+async def test_russian_replies_match_their_reviewed_golden_file(
+    bot: BotApiEmulator, slug: str, command: str
+) -> None:
+    replies = await bot.converse(CHAT, f"/{command} {slug}", settle=1.5, language_code="ru")
+    seen = as_read(replies)
+    path = GOLDEN / f"{slug}.{command}.ru.txt"
+    if os.environ.get("APPEALBOT_UPDATE_GOLDEN") == "1":
+        path.write_text(seen, encoding="utf-8")
+    assert path.exists(), f"no golden file {path.name}: run with APPEALBOT_UPDATE_GOLDEN=1"
+    assert seen == path.read_text(encoding="utf-8")

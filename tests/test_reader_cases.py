@@ -70,6 +70,7 @@ async def test_help_lists_every_command_and_the_menu_matches(bot: BotApiEmulator
         "unsubscribe",
         "email",
         "timezone",
+        "language",
         "forget",
         "start",
         "help",

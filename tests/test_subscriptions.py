@@ -24,7 +24,7 @@ async def subscriber(url: str, chat_id: int) -> Subscriber | None:
 async def test_private_subscribe_settings_follow_unsubscribe(
     bot: BotApiEmulator, seeded_url: str
 ) -> None:
-    [settings] = await bot.converse(CHAT, "/subscribe", language_code="ru")
+    [settings] = await bot.converse(CHAT, "/subscribe", language_code="en-GB")
     assert settings.text.startswith("✅ Subscribed.")
     assert "Appeals: all appeals" in settings.text
     assert "Countries: all countries" in settings.text
@@ -33,7 +33,7 @@ async def test_private_subscribe_settings_follow_unsubscribe(
     assert (stored.state, stored.chat_type, stored.language) == (
         SubscriberState.ACTIVE,
         "private",
-        "ru",
+        "en",
     )
     assert len(stored.unsubscribe_token) >= 32
 

@@ -32,6 +32,7 @@ async def add_subscribers(
     urgent_only: bool = False,
     countries: Iterable[str] = (),
     state: SubscriberState = SubscriberState.ACTIVE,
+    language: str = "en",
 ) -> list[int]:
     """Insert active Telegram subscribers for these chats; return their ids."""
     now = utcnow()
@@ -41,7 +42,7 @@ async def add_subscribers(
             "chat_id": chat_id,
             "chat_type": "private" if chat_id > 0 else "group",
             "state": state,
-            "language": "en",
+            "language": language,
             "urgent_only": urgent_only,
             "digest": False,
             "unsubscribe_token": new_token(),

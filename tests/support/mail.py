@@ -36,7 +36,7 @@ def mail_settings(smtp_port: int, http_port: int) -> dict[str, Any]:
     }
 
 
-async def add_reader(url: str, address: str) -> str:
+async def add_reader(url: str, address: str, *, language: str = "en") -> str:
     """Add a confirmed email subscriber; return its unsubscribe token."""
     token = new_token()
     async with sessions_for(url) as sessions, sessions.begin() as session:
@@ -47,6 +47,7 @@ async def add_reader(url: str, address: str) -> str:
                 state=SubscriberState.ACTIVE,
                 unsubscribe_token=token,
                 confirmed_at=utcnow(),
+                language=language,
             )
         )
     return token

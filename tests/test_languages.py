@@ -1,0 +1,261 @@
+"""Languages: the Russian catalog is whole, each reader is answered in their language, letters
+are written in a language the offices read, and a text not written in a reader's language
+says so."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import aiohttp
+from sqlalchemy import delete
+
+from emulator import BotApiEmulator, Sent
+from storage.models import AppealText
+from storage.repo.subscribers import get_by_chat
+from storage.seeding import default_seed_dir, load_seed_files
+from tests.support.bot import sessions_for
+from tests.support.databases import MigratedDatabase
+from tests.support.delivery import add_subscribers, publish_appeal, running_engine, until_done
+from tests.support.languages import catalog, extracted, gaps
+from tests.support.mail import add_reader, subscriber
+from tests.support.mail import publish_appeal as publish_by_mail
+from tests.support.smtp import Sink
+
+READER, OTHER, GROUP = 7301, 7302, -7303
+MAY_DAY, NEW_WAVE = 3, 5
+
+
+async def stored_language(url: str, chat_id: int) -> str | None:
+    async with sessions_for(url) as sessions, sessions() as session:
+        found = await get_by_chat(session, chat_id)
+        return found.language if found else None
+
+
+async def letters_after(bot: BotApiEmulator, chat_id: int, before: int) -> str:
+    """Wait for the letters a tap sends after ``before`` messages; return their text."""
+    for _ in range(100):
+        sent = bot.sent(chat_id)
+        if len(sent) > before and sent[-1].reply_markup is not None:
+            return "\n".join(message.text for message in sent[before:])
+        await asyncio.sleep(0.1)
+    raise AssertionError("no letters came")
+
+
+def english_left(text: str) -> list[str]:
+    """Return the longer English texts of the catalog that a Russian reply still holds."""
+    russian = catalog("ru")
+    left = []
+    for message in extracted():
+        english = message if isinstance(message, str) else message[0]
+        entry = russian.get(english)
+        plain = re.sub(r"<[^>]+>|%\(\w+\)[sd]", "\0", english)
+        # Only a fixed stretch of words can be looked for, between the fields.
+        for piece in plain.split("\0"):
+            piece = piece.strip(" .,:;()")
+            if len(piece) >= 24 and piece in text and entry is not None:
+                left.append(piece)
+    return left
+
+
+def assert_russian(message: Sent) -> None:
+    """Check a reply, and its buttons, is in Russian (names and addresses may be in Latin)."""
+    assert re.search("[а-яё]{4,}", message.text, re.IGNORECASE), message.text
+    assert not english_left(message.text), english_left(message.text)
+    for button in message.buttons:
+        assert not english_left(button["text"]), button["text"]
+
+
+def test_every_text_people_read_is_in_the_russian_catalog() -> None:
+    messages = extracted()
+    assert len(messages) > 300, "the extraction reads the code and every template"
+    assert gaps(messages, catalog("ru")) == []
+
+
+def test_the_catalog_check_fails_for_a_missing_or_wrong_translation() -> None:
+    messages = extracted()
+    russian = catalog("ru")
+    first = next(m for m in messages if isinstance(m, str) and "%(" in m)
+    broken = catalog("ru")
+    broken.delete(first)
+    assert gaps(messages, broken) == [f"missing: {first!r}"]
+    wrong = catalog("ru")
+    wrong[first].string = "без полей"
+    assert gaps(messages, wrong) == [f"fields differ: {first!r} -> 'без полей'"]
+    assert gaps(messages, russian) == []
+
+
+async def test_a_russian_reader_is_answered_in_russian_for_every_command(
+    bot: BotApiEmulator,
+) -> None:
+    [start] = await bot.converse(READER, "/start", language_code="ru")
+    assert "хранит срочные обращения" in start.text
+    assert_russian(start)
+    assert start.button("Подписаться")
+    [help_text] = await bot.converse(READER, "/help", language_code="ru")
+    assert "Дело: что случилось, статус, хронология" in help_text.text
+    assert "/case <имя>" in help_text.text
+    assert_russian(help_text)
+
+    [case] = await bot.converse(READER, "/case Kurmanov", language_code="ru")
+    assert case.text.startswith("Айнур Курманов")
+    assert "социалист из Алматы" in case.text
+    assert "Статус:" in case.text
+    assert "мая 2011" in case.text
+    assert_russian(case)
+    assert case.buttons[0]["text"] == "📬 Адресаты"
+
+    [appeals] = await bot.converse(READER, "/appeals", language_code="ru")
+    assert appeals.text.startswith("Последние обращения")
+    assert "Казахстан: новая волна арестов" in appeals.text
+    assert_russian(appeals)
+    [appeal] = await bot.converse(READER, f"/appeal_{MAY_DAY}", language_code="ru")
+    assert "Алматы: полиция напала на социалистов на Первомае" in appeal.text
+    assert "Снять обвинения с Дмитрия Тихонова." in appeal.text
+    assert "⚠️ Это обращение от 2 мая 2011." in appeal.text
+    assert_russian(appeal)
+    [contacts] = await bot.converse(READER, "/contacts Tikhonov", language_code="ru")
+    assert contacts.text.startswith("Куда направлять протесты")
+    assert_russian(contacts)
+    for text in ("/subscribe", "/settings", "/timezone", "/language", "/email", "/forget"):
+        replies = await bot.converse(READER, text, language_code="ru")
+        for reply in replies:
+            assert_russian(reply)
+    [unknown] = await bot.converse(READER, "/nonsense", language_code="ru")
+    assert_russian(unknown)
+    [hint] = await bot.converse(READER, "Курманов", language_code="ru")
+    assert_russian(hint)
+
+
+async def test_letters_are_in_the_offices_language_and_the_reader_picks(
+    bot: BotApiEmulator,
+) -> None:
+    russian = await bot.converse(READER, f"/letter_{MAY_DAY}", language_code="ru")
+    text = "\n".join(part.text for part in russian)
+    assert "Ниже — письмо в каждое ведомство" in text
+    assert "Уважаемый господин министр!" in text
+    assert "Я обращаюсь к Вам в связи со следующим делом" in text
+    assert "Прекратить преследование и насилие полиции" in text
+    assert "Dear Minister," not in text
+    for part in russian:
+        assert_russian(part)
+    bot.tap(russian[-1], "Письмо: английский")
+    english_letter = await letters_after(bot, READER, len(russian))
+    # The reader's own language around it; the letter itself in English.
+    assert "Ниже — письмо в каждое ведомство" in english_letter
+    assert "Dear Minister," in english_letter
+    assert "I respectfully urge you" in english_letter
+
+    english = await bot.converse(OTHER, f"/letter_{MAY_DAY}", language_code="en")
+    text = "\n".join(part.text for part in english)
+    assert "Dear Minister," in text
+    assert "Some of these offices read Russian: the button below writes" in text
+    bot.tap(english[-1], "Letter in Russian")
+    for_them = await letters_after(bot, OTHER, len(english))
+    assert "A letter for each office below" in for_them
+    assert "Уважаемый господин министр!" in for_them
+    assert "Ваше Превосходительство!" in for_them
+
+
+async def test_an_appeal_not_written_in_russian_says_so(
+    bot: BotApiEmulator, seeded_url: str
+) -> None:
+    async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
+        await session.execute(delete(AppealText).where(AppealText.appeal_id == NEW_WAVE))
+    [appeal] = await bot.converse(READER, f"/appeal_{NEW_WAVE}", language_code="ru")
+    assert "Показано на языке оригинала (английский)" in appeal.text
+    assert "Kazakhstan: new wave of arrests" in appeal.text
+    assert "Требования" in appeal.text
+    letter = "\n".join(
+        part.text for part in await bot.converse(READER, f"/letter_{NEW_WAVE}", language_code="ru")
+    )
+    assert "Your Excellency," in letter, "without a Russian text, the letter is English"
+    assert "но у обращения пока нет такого текста" in letter
+
+
+async def test_the_language_chosen_is_kept_and_menus_come_in_each(
+    bot: BotApiEmulator, seeded_url: str
+) -> None:
+    [settings, *_offer] = await bot.converse(READER, "/subscribe", language_code="en")
+    assert "Language: English" in settings.text
+    [chosen] = await bot.converse(READER, "/language ru", language_code="en")
+    assert "Язык: Русский" in chosen.text
+    assert await stored_language(seeded_url, READER) == "ru"
+    # Chosen here, it wins over what the Telegram app says.
+    [help_text] = await bot.converse(READER, "/help", language_code="en")
+    assert help_text.text.startswith("Команды")
+    bot.tap(chosen, "English")
+    await bot.wait_for_edit(chosen, 1)
+    assert "Language: English" in chosen.text
+    assert await stored_language(seeded_url, READER) == "en"
+
+    menus = bot.world.language_commands
+    russian = {item["command"]: item["description"] for item in menus[("default", "ru")]}
+    english = {item["command"]: item["description"] for item in bot.world.commands}
+    assert russian.keys() == english.keys()
+    assert russian["case"] == "Дело: что случилось, статус, хронология"
+    assert english["case"] == "A case: what happened, status, timeline"
+
+
+async def test_a_broadcast_reaches_each_reader_in_their_language(
+    emulator: BotApiEmulator, sqlite_db: MigratedDatabase
+) -> None:
+    await load_seed_files(sqlite_db.database, [default_seed_dir()])
+    await add_subscribers(sqlite_db.sessions, [READER], language="en")
+    await add_subscribers(sqlite_db.sessions, [OTHER], language="ru")
+    await publish_appeal(sqlite_db.url, MAY_DAY)
+    async with running_engine(emulator, sqlite_db.url) as engine:
+        engine.wake()
+        await asyncio.wait_for(until_done(sqlite_db.database, MAY_DAY), timeout=30)
+    [english] = emulator.sent(READER)
+    [russian] = emulator.sent(OTHER)
+    assert english.text.startswith("⚠️ This appeal is from 2 May 2011.")
+    assert russian.text.startswith("⚠️ Это обращение от 2 мая 2011.")
+    assert "Алматы: полиция напала на социалистов" in russian.text
+    assert [b["text"] for b in russian.buttons] == [
+        "📬 Адресаты",
+        "✍️ Образец письма",
+        "✊ Я отправил(а) протест",
+    ]
+    assert_russian(russian)
+
+
+async def test_email_speaks_the_readers_language(
+    mail_bot: tuple[BotApiEmulator, str], seeded_url: str, sink: Sink
+) -> None:
+    bot, web_root = mail_bot
+    [asked] = await bot.converse(READER, "/email reader@example.org", language_code="ru")
+    assert_russian(asked)
+    [confirmation] = await sink.wait_for(1)
+    assert confirmation["Subject"] == "Подтвердите: срочные обращения по почте"
+    stored = await subscriber(seeded_url, "reader@example.org")
+    assert stored is not None
+    assert stored.language == "ru"
+
+    token = await add_reader(seeded_url, "leser@example.org", language="ru")
+    await publish_by_mail(seeded_url, MAY_DAY)
+    messages = await sink.wait_for(2)
+    appeal = next(m for m in messages if m["To"] == "leser@example.org")
+    plain = appeal.get_body(("plain",))
+    assert plain is not None
+    text = plain.get_content()
+    assert "ОБРАЩЕНИЕ: Алматы: полиция напала" in text
+    assert "Уважаемый господин министр!" in text
+    assert "Вы получаете это письмо, потому что" in text
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{web_root}/", headers={"Accept-Language": "ru-RU,ru;q=0.9"}) as page:
+            assert "Срочные обращения по почте" in await page.text()
+        async with http.get(f"{web_root}/?lang=en") as page:
+            assert "Urgent appeals by email" in await page.text()
+        settings_url = f"{web_root}/email/settings/{token}"
+        async with http.get(settings_url) as page:
+            body = await page.text()
+            assert 'lang="ru"' in body
+            assert "Что вы получаете по почте" in body
+        form = {"urgent_only": "0", "delivery": "now", "digest_hour": "8", "language": "en"}
+        async with http.post(settings_url, data=form) as page:
+            assert "Saved." in await page.text()
+    saved = await subscriber(seeded_url, "leser@example.org")
+    assert saved is not None
+    assert saved.language == "en"
