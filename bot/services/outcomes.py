@@ -15,7 +15,7 @@ from storage.repo.appeals import create_appeal, timeline_for_case
 from storage.repo.cases import get_case
 from storage.repo.slugs import slugify, unique_slug
 from storage.types import utcnow
-from templates.i18n import N_
+from templates.i18n import DEFAULT, N_, speaking
 
 STATUS_WORDS: dict[str, CaseStatus] = {
     "released": CaseStatus.RELEASED,
@@ -97,7 +97,8 @@ class OutcomeService:
             case = await get_case(session, case_id)
             if case is None:
                 raise NotFoundError(N_("There is no such case."))
-            label = self._label(request.status)
+            with speaking(DEFAULT):  # stored in the appeal's own words, whoever records it
+                label = self._label(request.status)
             case.status = request.status
             case.outcome = request.text or f"{label[:1].upper()}{label[1:]}."
             earlier = await timeline_for_case(session, case.id)
