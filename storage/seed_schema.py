@@ -62,6 +62,7 @@ class SeedEvent(_Strict):
     kind: EventKind = EventKind.OTHER
     label: Text
     case: Slug | None = Field(default=None, description="the one case it belongs to")
+    labels: dict[Language, Text] = Field(default={}, description="the label in other languages")
 
     @model_validator(mode="before")
     @classmethod

@@ -201,6 +201,7 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
                 precision=event.precision,
                 kind=event.kind,
                 case=by_slug[event.case] if event.case else None,
+                labels=event.labels,
             )
             for event in appeal.events
         ],

@@ -12,6 +12,7 @@ from bot.presentation.keyboards import appeal_keyboard, channel_keyboard
 from bot.presentation.labels import FILTERS, format_date
 from bot.presentation.letters import LetterPack, LetterWriter
 from bot.presentation.views import AppealCard, appeal_card
+from bot.presentation.words import event_label
 from storage.enums import AppealKind, Channel, DatePrecision, DeliveryPurpose
 from storage.models import Appeal, Case
 from storage.standing import Age, AgePolicy
@@ -131,11 +132,11 @@ class Presenter:
             when = _("Tomorrow") if slot == "eve" else _("Today")
             values |= {
                 "slot": slot,
-                "event_label": event.label,
+                "event_label": event_label(event.label, event.labels),
                 "event_date": format_date(event.on_date),
             }
             name = "reminder"
-            subject = f"{when}: {event.label}"
+            subject = f"{when}: {values['event_label']}"
         if channel is Channel.EMAIL:
             values["pack"] = self.letters.pack(appeal, age)
             return Message(

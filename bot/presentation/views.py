@@ -19,7 +19,13 @@ from bot.presentation.labels import (
     standing_mark,
 )
 from bot.presentation.letters import demands_for
-from bot.presentation.words import appeal_summary, appeal_title, appeal_words, case_name
+from bot.presentation.words import (
+    appeal_summary,
+    appeal_title,
+    appeal_words,
+    case_name,
+    event_label,
+)
 from bot.services.cases import CaseSummary
 from storage.enums import AppealKind, CaseStatus, TargetKind, Urgency
 from storage.models import Appeal, AppealTarget, Case, Subscriber
@@ -210,7 +216,9 @@ def appeal_card(appeal: Appeal, age: Age) -> AppealCard:
         cases=tuple(CaseLink(case.id, case_name(case)) for case in appeal.cases),
         summary=words.summary,
         events=tuple(
-            EventLine(format_date(event.on_date, event.precision), event.label)
+            EventLine(
+                format_date(event.on_date, event.precision), event_label(event.label, event.labels)
+            )
             for event in appeal.events
         ),
         deadline=format_date(appeal.deadline) if appeal.deadline else None,
@@ -296,7 +304,11 @@ def case_page(found: CaseSummary) -> CasePage:
         summary=summary,
         outcome=outcome,
         events=tuple(
-            EventLine(format_date(event.on_date, event.precision), event.label, event.appeal_id)
+            EventLine(
+                format_date(event.on_date, event.precision),
+                event_label(event.label, event.labels),
+                event.appeal_id,
+            )
             for event in found.events
         ),
         timeline=tuple(

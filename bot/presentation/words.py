@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.presentation.labels import original_note
@@ -40,6 +41,11 @@ def appeal_summary(appeal: Appeal) -> tuple[str, str | None]:
     say when it is the original instead."""
     text = appeal.text_in(current()) if current() != appeal.language else None
     return (text.summary, None) if text else (appeal.summary, original_note(appeal.language))
+
+
+def event_label(label: str, labels: Mapping[str, str] | None) -> str:
+    """Return an event's label in the reader's language where written, else as written."""
+    return (labels or {}).get(current()) or label
 
 
 def case_name(case: Case) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -149,6 +149,8 @@ class AppealEvent(Base):
     )
     kind: Mapped[EventKind] = mapped_column(str_enum(EventKind), default=EventKind.OTHER)
     label: Mapped[str] = mapped_column(String(300))
+    # The label in other languages than the appeal's own, by language.
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     # The one case it belongs to (none: every case of the appeal).
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Select, func, or_, select, update
@@ -61,6 +61,7 @@ class EventSpec:
     precision: DatePrecision = DatePrecision.DAY
     kind: EventKind = EventKind.OTHER
     case: Case | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)  # in other languages
 
 
 def full_appeal() -> list[ExecutableOption]:
@@ -195,6 +196,7 @@ async def create_appeal(
                 precision=spec.precision,
                 kind=spec.kind,
                 case_id=spec.case.id if spec.case is not None else None,
+                labels=dict(spec.labels),
             )
             for spec in events
         ],
@@ -329,6 +331,7 @@ class CaseEvent:
     kind: EventKind
     label: str
     appeal_id: int
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 async def events_for_case(session: AsyncSession, case_id: int) -> list[CaseEvent]:
@@ -344,6 +347,7 @@ async def events_for_case(session: AsyncSession, case_id: int) -> list[CaseEvent
             AppealEvent.kind,
             AppealEvent.label,
             Appeal.id,
+            AppealEvent.labels,
         )
         .join(Appeal, Appeal.id == AppealEvent.appeal_id)
         .join(appeal_cases, appeal_cases.c.appeal_id == Appeal.id)
@@ -360,7 +364,7 @@ async def events_for_case(session: AsyncSession, case_id: int) -> list[CaseEvent
         key = (row[0], row[2], row[3])
         if key not in seen:
             seen.add(key)
-            events.append(CaseEvent(row[0], row[1], row[2], row[3], row[4]))
+            events.append(CaseEvent(row[0], row[1], row[2], row[3], row[4], dict(row[5] or {})))
     return events
 
 

@@ -1,4 +1,4 @@
-"""appeal_texts, case_texts, targets.languages and salutations: other languages
+"""appeal_texts, case_texts, event labels, targets' languages and salutations: other languages
 
 Revision ID: 0009
 Revises: 0008
@@ -46,6 +46,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("case_id", "language", name=op.f("pk_case_texts")),
     )
+    with op.batch_alter_table("appeal_events") as batch:
+        batch.add_column(sa.Column("labels", sa.JSON(), nullable=False, server_default="{}"))
     with op.batch_alter_table("targets") as batch:
         batch.add_column(sa.Column("languages", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("salutations", sa.JSON(), nullable=False, server_default="{}"))
@@ -55,5 +57,7 @@ def downgrade() -> None:
     with op.batch_alter_table("targets") as batch:
         batch.drop_column("salutations")
         batch.drop_column("languages")
+    with op.batch_alter_table("appeal_events") as batch:
+        batch.drop_column("labels")
     op.drop_table("case_texts")
     op.drop_table("appeal_texts")
