@@ -126,6 +126,15 @@ class SeedCase(_Strict):
     )
 
 
+class SeedTargetText(_Strict):
+    """A target's words in one more language."""
+
+    name: Text | None = None
+    organisation: Text | None = None
+    role: Text | None = None
+    salutation: Text | None = None
+
+
 class SeedTarget(_Strict):
     key: Slug
     kind: TargetKind
@@ -141,8 +150,8 @@ class SeedTarget(_Strict):
     notes: LongText | None = None
     note: LongText | None = Field(default=None, description="what this appeal says of the target")
     languages: list[Language] = Field(default=[], description="what it reads, best first")
-    salutations: dict[Language, Text] = Field(
-        default={}, description="how a letter to it begins in other languages"
+    texts: dict[Language, SeedTargetText] = Field(
+        default={}, description="its name and how a letter to it begins, in other languages"
     )
 
 

@@ -162,7 +162,10 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
             salutation=target_item.salutation,
             notes=target_item.notes,
             languages=target_item.languages,
-            salutations=target_item.salutations,
+            texts={
+                language: text.model_dump(exclude_none=True)
+                for language, text in target_item.texts.items()
+            },
         )
         links.append(TargetLink(target=target, kind=target_item.kind, note=target_item.note))
         targets[target_item.key] = target

@@ -54,7 +54,7 @@ async def test_replies_match_their_reviewed_golden_file(
     assert seen == path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("command", ["case", "letter"])
+@pytest.mark.parametrize("command", ["case", "contacts", "letter"])
 @pytest.mark.parametrize("slug", ["ainur-kurmanov", "vadim-kuramshin", "shanyrak-residents"])
 async def test_russian_replies_match_their_reviewed_golden_file(
     bot: BotApiEmulator, slug: str, command: str

@@ -112,7 +112,7 @@ async def test_a_russian_reader_is_answered_in_russian_for_every_command(
     [appeal] = await bot.converse(READER, f"/appeal_{MAY_DAY}", language_code="ru")
     assert "Алматы: полиция напала на социалистов на Первомае" in appeal.text
     assert "Снять обвинения с Дмитрия Тихонова." in appeal.text
-    assert "⚠️ Это обращение от 2 мая 2011." in appeal.text
+    assert "⚠️ Дата этого обращения: 2 мая 2011." in appeal.text
     assert_russian(appeal)
     [contacts] = await bot.converse(READER, "/contacts Tikhonov", language_code="ru")
     assert contacts.text.startswith("Куда направлять протесты")
@@ -210,7 +210,7 @@ async def test_a_broadcast_reaches_each_reader_in_their_language(
     [english] = emulator.sent(READER)
     [russian] = emulator.sent(OTHER)
     assert english.text.startswith("⚠️ This appeal is from 2 May 2011.")
-    assert russian.text.startswith("⚠️ Это обращение от 2 мая 2011.")
+    assert russian.text.startswith("⚠️ Дата этого обращения: 2 мая 2011.")
     assert "Алматы: полиция напала на социалистов" in russian.text
     assert [b["text"] for b in russian.buttons] == [
         "📬 Адресаты",

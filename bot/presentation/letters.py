@@ -24,7 +24,7 @@ from bot.presentation.labels import (
     format_phone,
     language_name,
 )
-from bot.presentation.words import appeal_title, case_name
+from bot.presentation.words import appeal_title, case_name, target_word
 from storage.enums import TargetKind
 from storage.models import Appeal, AppealTarget, Case, Demand
 from storage.standing import Age
@@ -317,10 +317,10 @@ class LetterWriter:
             embassy = link.kind is TargetKind.EMBASSY
             reachable = target.emails or target.faxes or target.postal_address
             if not (reachable or target.phones or embassy):
-                unreachable.append(target.name)
+                unreachable.append(str(target_word(target, "name")))
                 continue
             subject = _("%(name)s: a letter of concern") % {"name": name}
-            salutation = target.salutation if own else (target.salutations or {}).get(language)
+            salutation = target.salutation if own else target.said_in(language, "salutation")
             values = {
                 "salutation": salutation
                 or (_("Your Excellency,") if embassy else _("Dear Sir or Madam,")),
@@ -348,9 +348,12 @@ class LetterWriter:
             letters.append(
                 TargetLetter(
                     number=writes + 1 if letter is not None else 0,
-                    name=target.name,
+                    name=str(target_word(target, "name")),
                     organisation=(
-                        target.organisation if target.organisation != target.name else None
+                        organisation
+                        if (organisation := target_word(target, "organisation"))
+                        != target_word(target, "name")
+                        else None
                     ),
                     embassy=embassy,
                     emails=tuple(target.emails),

@@ -25,6 +25,7 @@ from bot.presentation.words import (
     appeal_words,
     case_name,
     event_label,
+    target_word,
 )
 from bot.services.cases import CaseSummary
 from storage.enums import AppealKind, CaseStatus, TargetKind, Urgency
@@ -164,20 +165,20 @@ class SettingsView:
 
 def _target_card(link: AppealTarget) -> TargetCard:
     target = link.target
-    role = target.role if target.role and target.role.lower() not in target.name.lower() else None
-    organisation = (
-        target.organisation if target.organisation and target.organisation != target.name else None
-    )
+    name, role = str(target_word(target, "name")), target_word(target, "role")
+    role = role if role and role.lower() not in name.lower() else None
+    organisation = target_word(target, "organisation")
+    organisation = organisation if organisation and organisation != name else None
     notes = tuple(note for note in (link.note or target.notes,) if note)
     return TargetCard(
-        name=target.name,
+        name=name,
         role=role,
         organisation=organisation,
         emails=tuple(target.emails),
         faxes=tuple(format_phone(fax) for fax in target.faxes),
         phones=tuple(format_phone(phone) for phone in target.phones),
         postal_address=target.postal_address,
-        salutation=target.salutation,
+        salutation=target_word(target, "salutation"),
         notes=notes,
     )
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.presentation.labels import original_note
-from storage.models import Appeal, Case
+from storage.models import Appeal, Case, Target
 from templates.i18n import DEFAULT, current
 
 
@@ -46,6 +46,11 @@ def appeal_summary(appeal: Appeal) -> tuple[str, str | None]:
 def event_label(label: str, labels: Mapping[str, str] | None) -> str:
     """Return an event's label in the reader's language where written, else as written."""
     return (labels or {}).get(current()) or label
+
+
+def target_word(target: Target, field: str) -> str | None:
+    """Return an office's name, organisation or role in the current language where written."""
+    return target.said_in(current(), field) or getattr(target, field)
 
 
 def case_name(case: Case) -> str:

@@ -27,5 +27,11 @@ class Target(Timestamps, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     # The languages the office reads, best first (empty: the appeal's own).
     languages: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
-    # How a letter to it begins in each language but the appeal's own.
-    salutations: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # Its name, organisation, role and how a letter to it begins, in other languages:
+    # {"ru": {"name": …, "organisation": …, "role": …, "salutation": …}}.
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+
+    def said_in(self, language: str, field: str) -> str | None:
+        """Return one of its words in a language other than English (None: not written)."""
+        value = (self.texts or {}).get(language, {}).get(field)
+        return str(value) if value else None

@@ -36,7 +36,7 @@ async def upsert_target(
     salutation: str | None = None,
     notes: str | None = None,
     languages: Sequence[str] = (),
-    salutations: Mapping[str, str] | None = None,
+    texts: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Target:
     """Create the target, or fill in what an existing one lacks and add new contacts."""
     target = await get_target_by_key(session, key)
@@ -54,7 +54,7 @@ async def upsert_target(
             salutation=salutation,
             notes=notes,
             languages=list(languages),
-            salutations=dict(salutations or {}),
+            texts={language: dict(words) for language, words in (texts or {}).items()},
         )
         session.add(target)
     else:
@@ -69,7 +69,10 @@ async def upsert_target(
         target.phones = _union(target.phones, phones)
         target.faxes = _union(target.faxes, faxes)
         target.languages = target.languages or list(languages)
-        target.salutations = {**dict(salutations or {}), **target.salutations}
+        target.texts = {
+            language: {**dict((texts or {}).get(language, {})), **target.texts.get(language, {})}
+            for language in {*(texts or {}), *target.texts}
+        }
     await session.flush()
     return target
 

@@ -1,4 +1,4 @@
-"""appeal_texts, case_texts, event labels, targets' languages and salutations: other languages
+"""appeal_texts, case_texts, event labels, targets' languages and texts: other languages
 
 Revision ID: 0009
 Revises: 0008
@@ -50,12 +50,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("labels", sa.JSON(), nullable=False, server_default="{}"))
     with op.batch_alter_table("targets") as batch:
         batch.add_column(sa.Column("languages", sa.JSON(), nullable=False, server_default="[]"))
-        batch.add_column(sa.Column("salutations", sa.JSON(), nullable=False, server_default="{}"))
+        batch.add_column(sa.Column("texts", sa.JSON(), nullable=False, server_default="{}"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("targets") as batch:
-        batch.drop_column("salutations")
+        batch.drop_column("texts")
         batch.drop_column("languages")
     with op.batch_alter_table("appeal_events") as batch:
         batch.drop_column("labels")
