@@ -14,7 +14,8 @@ from emulator import BotApiEmulator, Sent
 from storage.models import AppealText
 from storage.repo.subscribers import get_by_chat
 from storage.seeding import default_seed_dir, load_seed_files
-from tests.support.bot import sessions_for
+from templates.i18n import speaking
+from tests.support.bot import running_bot, sessions_for
 from tests.support.databases import MigratedDatabase
 from tests.support.delivery import add_subscribers, publish_appeal, running_engine, until_done
 from tests.support.languages import catalog, extracted, gaps
@@ -22,7 +23,7 @@ from tests.support.mail import add_reader, subscriber
 from tests.support.mail import publish_appeal as publish_by_mail
 from tests.support.smtp import Sink
 
-READER, OTHER, GROUP = 7301, 7302, -7303
+READER, OTHER, ADMIN = 7301, 7302, 7304
 MAY_DAY, NEW_WAVE = 3, 5
 
 
@@ -259,3 +260,19 @@ async def test_email_speaks_the_readers_language(
     saved = await subscriber(seeded_url, "leser@example.org")
     assert saved is not None
     assert saved.language == "en"
+
+
+async def test_an_admin_follows_a_broadcast_in_their_language(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    async with running_bot(emulator, seeded_url, admin_ids=[ADMIN]):
+        async with sessions_for(seeded_url) as sessions:
+            await add_subscribers(sessions, [READER])
+        # Published from a Russian admin's chat: the progress they follow is in Russian.
+        with speaking("ru"):
+            await publish_appeal(seeded_url, MAY_DAY, progress_chat_id=ADMIN)
+        summary = await emulator.find(ADMIN, "✅ Рассылка завершена")
+    assert "Отправлено 1 из 1 · ошибок 0" in summary.text
+    assert re.search(r"Заняло \d+ с", summary.text), summary.text
+    [english] = emulator.sent(READER)
+    assert english.text.startswith("⚠️ This appeal is from 2 May 2011.")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from storage.database import Database
 from storage.enums import DeliveryState
 from storage.repo.deliveries import state_counts
+from templates.i18n import _
 
 RATE_WINDOW = 15.0
 
@@ -121,13 +122,13 @@ async def follow(
 def duration(seconds: float | None) -> str:
     """Write a duration for people: 45 s, 3 min 20 s, 1 h 05 min."""
     if seconds is None:
-        return "estimating…"
+        return _("estimating…")
     seconds = round(seconds)
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(s)s s") % {"s": seconds}
     if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        return _("%(m)s min %(s)s s") % {"m": seconds // 60, "s": f"{seconds % 60:02d}"}
+    return _("%(h)s h %(m)s min") % {"h": seconds // 3600, "m": f"{seconds % 3600 // 60:02d}"}
 
 
 def bar(progress: Progress, *, width: int = 30) -> str:

@@ -17,6 +17,7 @@ from bot.presentation.render import Presenter
 from bot.services.broadcasts import BroadcastService, Running
 from bot.telegram.flood import FloodStatus
 from storage.types import utcnow
+from templates.i18n import speaking
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,12 @@ class ProgressReporter:
 
     async def _show(self, bot: Bot, broadcast: Running, progress: Progress, state: _Shown) -> bool:
         """Send or edit the progress message; False if Telegram did not take it (try again)."""
+        with speaking(broadcast.language):
+            return await self._show_in_language(bot, broadcast, progress, state)
+
+    async def _show_in_language(
+        self, bot: Bot, broadcast: Running, progress: Progress, state: _Shown
+    ) -> bool:
         took = (utcnow() - broadcast.started_at).total_seconds()
         limits = self._limits()
         if state.pauses is None:

@@ -22,6 +22,7 @@ class Running:
     chat_id: int | None
     message_id: int | None
     started_at: datetime
+    language: str = "en"  # of the admin who follows it
 
 
 class BroadcastService:
@@ -44,6 +45,7 @@ class BroadcastService:
                         chat_id=broadcast.progress_chat_id,
                         message_id=broadcast.progress_message_id,
                         started_at=broadcast.started_at,
+                        language=broadcast.progress_language,
                     )
                 )
             return found

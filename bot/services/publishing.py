@@ -27,7 +27,7 @@ from storage.repo.deliveries import (
     state_counts,
 )
 from storage.types import utcnow
-from templates.i18n import N_
+from templates.i18n import N_, current
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +158,8 @@ class PublishingService:
             progress_chat_id=progress_chat_id,
             paid=self.paid,
             now=now,
+            # Whoever publishes follows the progress: in the language they are answered in.
+            progress_language=current(),
         )
         total = await count_for_appeal(session, appeal.id)
         broadcast.total = total

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -21,6 +21,8 @@ class Broadcast(Base):
     started_by: Mapped[int | None] = mapped_column(BigInteger)
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The language of the admin who follows the progress message.
+    progress_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     total: Mapped[int] = mapped_column(Integer, default=0)
     paid: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -24,6 +24,7 @@ async def ensure_broadcast(
     progress_chat_id: int | None,
     paid: bool,
     now: datetime,
+    progress_language: str = "en",
 ) -> Broadcast:
     """Return the appeal's broadcast, creating it on first publication."""
     broadcast = await get_for_appeal(session, appeal_id)
@@ -32,6 +33,7 @@ async def ensure_broadcast(
             appeal_id=appeal_id,
             started_by=started_by,
             progress_chat_id=progress_chat_id,
+            progress_language=progress_language,
             paid=paid,
             started_at=now,
             total=0,

@@ -1,4 +1,4 @@
-"""appeal_texts, case_texts, event labels, targets' languages and texts: other languages
+"""other languages: appeal and case texts, event labels, offices' languages, progress language
 
 Revision ID: 0009
 Revises: 0008
@@ -48,6 +48,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("appeal_events") as batch:
         batch.add_column(sa.Column("labels", sa.JSON(), nullable=False, server_default="{}"))
+    with op.batch_alter_table("broadcasts") as batch:
+        batch.add_column(
+            sa.Column("progress_language", sa.String(8), nullable=False, server_default="en")
+        )
     with op.batch_alter_table("targets") as batch:
         batch.add_column(sa.Column("languages", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("texts", sa.JSON(), nullable=False, server_default="{}"))
@@ -57,6 +61,8 @@ def downgrade() -> None:
     with op.batch_alter_table("targets") as batch:
         batch.drop_column("texts")
         batch.drop_column("languages")
+    with op.batch_alter_table("broadcasts") as batch:
+        batch.drop_column("progress_language")
     with op.batch_alter_table("appeal_events") as batch:
         batch.drop_column("labels")
     op.drop_table("case_texts")
