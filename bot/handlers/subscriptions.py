@@ -23,24 +23,21 @@ TIMEZONE_USAGE = N_(
 )
 SUBSCRIBE_FIRST = N_("Subscribe first with /subscribe.")
 LANGUAGE_KEY = "language"
-"""Where a chat's language is kept in PTB's chat_data (in memory: "" when none is stored)."""
+"""Where PTB's chat_data keeps the language a chat chose before subscribing (memory only)."""
 
 
 async def choose_language(update: Update, context: Context) -> None:
     """Answer every update in its chat's language: the one it chose, else the user's own."""
     chat, user = update.effective_chat, update.effective_user
-    stored: str | None = None
-    if chat is not None and context.chat_data is not None:
-        stored = context.chat_data.get(LANGUAGE_KEY)
-        if stored is None:
-            stored = await context.bot_data.services.subscriptions.language(chat.id) or ""
-            context.chat_data[LANGUAGE_KEY] = stored
-    use(stored or (user.language_code if user else None))
+    stored = None
+    if chat is not None:
+        stored = await context.bot_data.services.subscriptions.language(chat.id)
+    use(stored or _chosen(context) or (user.language_code if user else None))
 
 
-def _remember_language(context: Context, language: str | None) -> None:
-    if context.chat_data is not None:
-        context.chat_data[LANGUAGE_KEY] = language or ""
+def _chosen(context: Context) -> str | None:
+    """Return the language this chat chose while not subscribed (kept in memory only)."""
+    return (context.chat_data or {}).get(LANGUAGE_KEY) or None
 
 
 async def _show_settings(
@@ -69,7 +66,6 @@ async def subscribe_command(update: Update, context: Context) -> None:
         chat_type=chat.type,
         language_code=_chosen(context) or (user.language_code if user else None),
     )
-    _remember_language(context, subscriber.language)
     use(subscriber.language)
     await _show_settings(update, context, in_place=False, changed=changed)
     if changed:
@@ -148,15 +144,11 @@ async def language_button(update: Update, context: Context) -> None:
     await _show_settings(update, context, in_place=True)
 
 
-def _chosen(context: Context) -> str | None:
-    """Return the language this chat chose before it subscribed (kept in memory only)."""
-    return (context.chat_data or {}).get(LANGUAGE_KEY) or None
-
-
 async def _set_language(context: Context, chat_id: int, language: str) -> None:
     """Keep a chat's language: stored for a subscriber, else in memory until a restart."""
     await context.bot_data.services.subscriptions.set_language(chat_id, language)
-    _remember_language(context, supported(language))
+    if context.chat_data is not None:
+        context.chat_data[LANGUAGE_KEY] = supported(language)
     use(language)
 
 
@@ -172,7 +164,6 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
     if chat_id is None:
         return
     changed = await context.bot_data.services.subscriptions.unsubscribe(chat_id)
-    _remember_language(context, None)
     await reply(update, context, "unsubscribed", changed=changed)
 
 
@@ -250,6 +241,7 @@ async def forget_button(update: Update, context: Context) -> None:
         await edit(update, context, "forget_done", deleted=None)
         return
     deleted = await context.bot_data.services.subscriptions.forget(chat_id=chat_id, user_id=user_id)
-    _remember_language(context, None)
+    if context.chat_data is not None:
+        context.chat_data.pop(LANGUAGE_KEY, None)
     await answer(update)
     await edit(update, context, "forget_done", deleted=deleted)

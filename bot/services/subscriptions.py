@@ -17,6 +17,7 @@ from storage.repo.cases import get_case, is_public_case, list_countries
 from storage.repo.deliveries import move_chat, queue_each
 from storage.repo.drafts import delete_drafts_of
 from storage.repo.subscribers import (
+    chat_languages,
     forget,
     get_by_chat,
     leave_chat,
@@ -46,6 +47,17 @@ class SubscriptionService:
     def __init__(self, db: Database, *, delivery: DeliverySignals | None = None) -> None:
         self._db = db
         self._delivery = delivery or NoDelivery()
+        # Every update asks for its chat's language: read from the database once, then kept
+        # here and changed after each commit that changes it (this process answers updates).
+        self._languages: dict[int, str] | None = None
+
+    def _chat_is(self, chat_id: int, language: str | None) -> None:
+        if self._languages is None:
+            return
+        if language is None:
+            self._languages.pop(chat_id, None)
+        else:
+            self._languages[chat_id] = language
 
     async def send_open(self, chat_id: int, appeal_ids: Sequence[int]) -> int | None:
         """Queue these appeals for a chat (each once); None when it is not subscribed."""
@@ -65,24 +77,29 @@ class SubscriptionService:
     ) -> tuple[Subscriber, bool]:
         """Subscribe a chat; return the subscriber and whether anything changed."""
         async with self._db.unit() as unit:
-            return await subscribe_chat(
+            subscriber, changed = await subscribe_chat(
                 unit.session,
                 chat_id=chat_id,
                 chat_type=chat_type,
                 language=language_of(language_code),
             )
+            language = subscriber.language
+            unit.after_commit(lambda: self._chat_is(chat_id, language))
+            return subscriber, changed
 
     async def unsubscribe(self, chat_id: int) -> bool:
         """Unsubscribe a chat; return whether it was subscribed."""
         async with self._db.unit() as unit:
             if await _active(unit.session, chat_id) is None:
                 return False
+            unit.after_commit(lambda: self._chat_is(chat_id, None))
             return await leave_chat(unit.session, chat_id, SubscriberState.UNSUBSCRIBED)
 
     async def chat_gone(self, chat_id: int, *, blocked: bool) -> None:
         """Record that the bot was removed from a chat or blocked in it."""
         state = SubscriberState.BLOCKED if blocked else SubscriberState.UNSUBSCRIBED
         async with self._db.unit() as unit:
+            unit.after_commit(lambda: self._chat_is(chat_id, None))
             await leave_chat(unit.session, chat_id, state)
 
     async def follow_offer(self, chat_id: int, appeal_id: int) -> tuple[bool, list[Case]]:
@@ -101,6 +118,7 @@ class SubscriptionService:
         async with self._db.unit() as unit:
             subscriber = await get_by_chat(unit.session, chat_id)
             found = subscriber is not None and await forget(unit.session, subscriber.id)
+            unit.after_commit(lambda: self._chat_is(chat_id, None))
             if user_id is not None and user_id == chat_id:
                 found = await delete_drafts_of(unit.session, user_id) or found
             return found
@@ -112,9 +130,10 @@ class SubscriptionService:
 
     async def language(self, chat_id: int) -> str | None:
         """Return the language a subscribed chat chose (None: not subscribed)."""
-        async with self._db.read() as session:
-            subscriber = await _active(session, chat_id)
-            return subscriber.language if subscriber else None
+        if self._languages is None:
+            async with self._db.read() as session:
+                self._languages = await chat_languages(session)
+        return self._languages.get(chat_id)
 
     async def set_language(self, chat_id: int, language: str) -> bool:
         """Choose the language a chat is answered and sent appeals in; False if not subscribed."""
@@ -127,6 +146,7 @@ class SubscriptionService:
             if subscriber is None:
                 return False
             subscriber.language = language
+            unit.after_commit(lambda: self._chat_is(chat_id, language))
             return True
 
     async def set_urgent_only(self, chat_id: int, *, urgent_only: bool) -> bool:
@@ -192,4 +212,11 @@ class SubscriptionService:
             subscriber = await get_by_chat(unit.session, old_chat_id)
             if subscriber is None:
                 return False
+            language = subscriber.language
+
+            def moved() -> None:
+                self._chat_is(old_chat_id, None)
+                self._chat_is(new_chat_id, language)
+
+            unit.after_commit(moved)
             return await move_chat(unit.session, subscriber.id, new_chat_id)

@@ -29,6 +29,14 @@ async def get_by_chat(session: AsyncSession, chat_id: int) -> Subscriber | None:
     return (await session.scalars(statement)).one_or_none()
 
 
+async def chat_languages(session: AsyncSession) -> dict[int, str]:
+    """Return the language of every subscribed chat, by chat id."""
+    statement = select(Subscriber.chat_id, Subscriber.language).where(
+        Subscriber.chat_id.is_not(None), Subscriber.state == SubscriberState.ACTIVE
+    )
+    return {chat: language for chat, language in await session.execute(statement) if chat}
+
+
 async def subscribe_chat(
     session: AsyncSession, *, chat_id: int, chat_type: str, language: str
 ) -> tuple[Subscriber, bool]:
