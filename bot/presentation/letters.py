@@ -125,7 +125,7 @@ def _lower_first(text: str) -> str:
 
 def _facts(appeal: Appeal, focus: Case | None, cases: Sequence[Case], language: str) -> str:
     own = language == appeal.language
-    text = None if own else appeal.text_in(language)
+    text = appeal.text_in(language)
     if focus is not None and own:
         for link in appeal.case_links:
             if link.case_id == focus.id and link.letter_facts:
@@ -178,7 +178,7 @@ def demands_for(
             return None
         asked = [d for d in asked if d.case_id in (None, focus.id)]
     words = {demand.id: demand.text for demand in appeal.demands}
-    text = appeal.text_in(language) if language and language != appeal.language else None
+    text = appeal.text_in(language) if language else None
     if text is not None and len(text.demands) == len(appeal.demands):
         words = {d.id: said for d, said in zip(appeal.demands, text.demands, strict=True)}
     chosen = [words[d.id] for d in asked if _addressed(d, target_id)]

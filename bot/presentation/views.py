@@ -282,7 +282,7 @@ def _case_status(found: CaseSummary) -> str:
 def case_page(found: CaseSummary) -> CasePage:
     """Return a case with what happened when and its appeals, oldest first."""
     case, appeals, latest = found.case, found.appeals, found.latest
-    text = case.text_in(current()) if current() != DEFAULT else None
+    text = case.text_in(current())
     outcome = (text.outcome if text else None) or case.outcome
     summary, language_note = (text.summary if text else None), None
     if summary is None and case.summary:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.presentation.labels import original_note
 from storage.models import Appeal, Case, Target
-from templates.i18n import DEFAULT, current
+from templates.i18n import current
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class Words:
 def appeal_words(appeal: Appeal, language: str | None = None) -> Words:
     """Return an appeal's title, summary and demands in a language (default: the reader's)."""
     language = language or current()
-    text = appeal.text_in(language) if language != appeal.language else None
+    text = appeal.text_in(language)
     own = [(demand.text, demand.solidarity) for demand in appeal.demands]
     if text is None:
         note = original_note(appeal.language) if language == current() else None
@@ -39,7 +39,7 @@ def appeal_words(appeal: Appeal, language: str | None = None) -> Words:
 def appeal_summary(appeal: Appeal) -> tuple[str, str | None]:
     """Return an appeal's summary in the reader's language where written, and the note to
     say when it is the original instead."""
-    text = appeal.text_in(current()) if current() != appeal.language else None
+    text = appeal.text_in(current())
     return (text.summary, None) if text else (appeal.summary, original_note(appeal.language))
 
 
@@ -55,11 +55,11 @@ def target_word(target: Target, field: str) -> str | None:
 
 def case_name(case: Case) -> str:
     """Return a case's name as written in the current language, where it is."""
-    text = case.text_in(current()) if current() != DEFAULT else None
+    text = case.text_in(current())
     return text.name if text and text.name else case.name
 
 
 def appeal_title(appeal: Appeal) -> str:
     """Return an appeal's title in the reader's language where written."""
-    text = appeal.text_in(current()) if current() != appeal.language else None
+    text = appeal.text_in(current())
     return text.title if text else appeal.title

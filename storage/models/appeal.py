@@ -104,7 +104,10 @@ class Appeal(Timestamps, Base):
     )
 
     def text_in(self, language: str) -> AppealText | None:
-        """Return the appeal's words in a language other than its own (None: not written)."""
+        """Return the appeal's words in a language other than its own (None: not written, or
+        its own language, whose words are the appeal's)."""
+        if language == self.language:
+            return None
         return next((text for text in self.texts if text.language == language), None)
 
 
