@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 
@@ -54,11 +55,15 @@ def kind_label(kind: AppealKind | str) -> str:
     return _(KIND_LABELS[AppealKind(kind)])
 
 
+# Parsed once per language: every date and country of a reply asks for it.
+_locale = functools.cache(Locale.parse)
+
+
 def country_name(code: str | None) -> str:
     """Return a country's name in the reader's language (the code itself if unknown)."""
     language = current()
     if language != DEFAULT and code:
-        name = Locale.parse(language).territories.get(code.upper())
+        name = _locale(language).territories.get(code.upper())
         if name:
             return str(name)
     return country_display_name(code)
@@ -73,7 +78,7 @@ def format_date(value: date | None, precision: DatePrecision | str = DatePrecisi
     language = current()
     if language != DEFAULT:
         pattern = "LLLL y" if precision == DatePrecision.MONTH else "d MMMM y"
-        return str(babel_date(value, pattern, locale=language))
+        return str(babel_date(value, pattern, locale=_locale(language)))
     if precision == DatePrecision.MONTH:
         return value.strftime("%B %Y")
     return f"{value.day} {value.strftime('%B %Y')}"
@@ -83,7 +88,7 @@ def month_name(value: date) -> str:
     """Return a date's month as it is written after its day: "May" (in Russian "мая")."""
     language = current()
     if language != DEFAULT:
-        return str(babel_date(value, "MMMM", locale=language))
+        return str(babel_date(value, "MMMM", locale=_locale(language)))
     return value.strftime("%B")
 
 
