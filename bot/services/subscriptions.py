@@ -29,11 +29,6 @@ from storage.types import utcnow
 from templates.i18n import LANGUAGES, N_, supported
 
 
-def language_of(code: str | None) -> str:
-    """Return the language we keep for a Telegram language_code (the nearest we speak)."""
-    return supported(code)
-
-
 async def _active(session: AsyncSession, chat_id: int) -> Subscriber | None:
     subscriber = await get_by_chat(session, chat_id)
     if subscriber is None or subscriber.state is not SubscriberState.ACTIVE:
@@ -81,7 +76,7 @@ class SubscriptionService:
                 unit.session,
                 chat_id=chat_id,
                 chat_type=chat_type,
-                language=language_of(language_code),
+                language=supported(language_code),
             )
             language = subscriber.language
             unit.after_commit(lambda: self._chat_is(chat_id, language))
