@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,7 +20,8 @@ _FIELD = re.compile(r"%\((\w+)\)[sd]")
 Message = str | tuple[str, str]
 
 
-def extracted() -> list[Message]:
+@functools.cache
+def extracted() -> tuple[Message, ...]:
     """Return every text the code and templates mark for translation, as ``make extract``."""
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
@@ -29,7 +31,7 @@ def extracted() -> list[Message]:
         ROOT, method_map, options_map, keywords=keywords
     ):
         found[message if isinstance(message, str) else (message[0], message[1])] = None
-    return list(found)
+    return tuple(found)
 
 
 def catalog(language: str) -> Catalog:
