@@ -62,7 +62,7 @@ from bot.telegram.flood import FloodLimiter, FloodLimits
 from bot.telegram.mirror import ChannelMirror
 from bot.telegram.ptb_limiter import PtbRateLimiter
 from bot.telegram.request import AiohttpRequest, PollingHealth
-from bot.telegram.updates import PerChatUpdateProcessor
+from bot.telegram.updates import Handled, PerChatUpdateProcessor
 from bot.web import start_web
 from bot.web.pages import Pages
 from bot.web.webhook import Webhook
@@ -79,7 +79,6 @@ from storage.seeding import default_seed_dir, load_seed_files
 from storage.standing import AgePolicy
 
 log = logging.getLogger(__name__)
-PROGRESS_EVERY = 3.0
 
 
 class Migrate(StrEnum):
@@ -98,6 +97,7 @@ class Overrides:
     client: ClientOptions | None = None
     fetch: FetchOptions | None = None
     clock: Clock | None = None  # what time it is: appeals' ages, reminders, digests, sweeps
+    handled: Handled | None = None  # told each update's id once it was handled
 
 
 @dataclass(slots=True)
@@ -112,6 +112,7 @@ class App:
     delivery: DeliveryEngine | None
     services: Services
     reporter: ProgressReporter
+    overrides: Overrides
 
     async def introduce(self) -> None:
         """Learn the bot's username and the channel mirror's id from the Bot API."""
@@ -150,6 +151,7 @@ def build_channels(
             mail_sender(settings),
             rate=settings.smtp_rate,
             dkim=dkim_signer(settings),
+            down_wait=settings.smtp_down_wait_seconds,
         )
     return channels
 
@@ -307,7 +309,11 @@ async def open_app(
                 ),
                 config=overrides.engine
                 or EngineConfig.for_rate(
-                    settings.broadcast_rate, lease=settings.delivery_lease_seconds
+                    settings.broadcast_rate,
+                    lease=settings.delivery_lease_seconds,
+                    heartbeat=settings.delivery_heartbeat_seconds,
+                    stale_after=3 * settings.delivery_heartbeat_seconds,
+                    backoff_first=settings.retry_backoff_seconds,
                 ),
             )
         fetch = overrides.fetch or FetchOptions.for_settings(
@@ -336,6 +342,7 @@ async def open_app(
             reporter=ProgressReporter(
                 broadcasts=services.broadcasts, presenter=presenter, limits=limiter.status
             ),
+            overrides=overrides,
         )
     finally:
         await db.dispose()
@@ -370,7 +377,7 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .job_queue(job_queue)
         .rate_limiter(PtbRateLimiter(app.limiter))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(handled=app.overrides.handled))
         .request(request)
         .get_updates_request(updates_request)
         .build()
@@ -413,10 +420,12 @@ async def _report_progress(context: Context) -> None:
         await reporter.tick(context.bot)
 
 
-async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
+async def serve(
+    settings: Settings, *, stop: asyncio.Event, overrides: Overrides | None = None
+) -> None:
     """Migrate, seed an empty database, then run the bot, delivery, scheduler and HTTP
     endpoints until ``stop`` is set."""
-    async with open_app(settings, migrate=Migrate.UPGRADE) as app:
+    async with open_app(settings, migrate=Migrate.UPGRADE, overrides=overrides) as app:
         await seed_if_empty(app.db)
         health = PollingHealth()
         requests = (AiohttpRequest(), AiohttpRequest(connections=1, health=health))
@@ -469,7 +478,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event) -> None:
             )
             application.job_queue.run_repeating(
                 _report_progress,
-                interval=PROGRESS_EVERY,
+                interval=settings.progress_every_seconds,
                 first=1.0,
                 name="broadcast-progress",
                 data=app.reporter,

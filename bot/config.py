@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     telegram_paid_broadcast: bool = False
     telegram_paid_rate: float = Field(default=1000.0, gt=0)
     delivery_lease_seconds: float = Field(default=15.0, gt=0)
+    # How often a delivery worker says it is alive; one silent for three beats is dead.
+    delivery_heartbeat_seconds: float = Field(default=2.0, gt=0, le=60)
+    # The first pause before a failed send is tried again (then twice, four times as long …).
+    retry_backoff_seconds: float = Field(default=2.0, gt=0, le=600)
+    # How long deliveries wait, using no attempt, while the SMTP relay cannot be reached.
+    smtp_down_wait_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # How often the admin's progress message of a broadcast is brought up to date.
+    progress_every_seconds: float = Field(default=3.0, ge=0.1, le=60)
     archive_after_months: int = Field(default=6, ge=1, le=600)
     delivery_retention_days: int = Field(default=365, ge=1, le=36_500)
     audit_retention_days: int = Field(default=365, ge=1, le=36_500)

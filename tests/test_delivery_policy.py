@@ -11,7 +11,7 @@ from bot.delivery.policy import Decision, RetryPolicy, SubscriberChange, decide
 from storage.enums import DeliveryState
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-POLICY = RetryPolicy(max_attempts=8, backoff_base=2.0, backoff_cap=300.0)
+POLICY = RetryPolicy(max_attempts=8, backoff_first=2.0, backoff_cap=300.0)
 PENDING, SENT, FAILED, SKIPPED = (
     DeliveryState.PENDING,
     DeliveryState.SENT,

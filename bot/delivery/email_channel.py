@@ -183,8 +183,9 @@ def build_email(
     return Mail(to=to, data=head + body, mail_from=sender.mail_from)
 
 
-def classify(exc: BaseException) -> Result:
-    """Say what an SMTP failure means for the message."""
+def classify(exc: BaseException, *, down_wait: float = RELAY_DOWN_WAIT) -> Result:
+    """Say what an SMTP failure means for the message (``down_wait``: how long to wait for a
+    relay that cannot be reached)."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         codes = [refused.code for refused in exc.recipients]
         code = codes[0] if codes else 550
@@ -194,7 +195,7 @@ def classify(exc: BaseException) -> Result:
     ):
         return _by_code(exc.code, exc.message)
     # Connection refused, reset, timed out: the relay is away, nothing is wrong with the mail.
-    return Result(Outcome.WAIT, f"relay unreachable: {type(exc).__name__}", RELAY_DOWN_WAIT)
+    return Result(Outcome.WAIT, f"relay unreachable: {type(exc).__name__}", down_wait)
 
 
 def _by_code(code: int, text: str) -> Result:
@@ -212,9 +213,16 @@ class EmailChannel:
     channel = Channel.EMAIL
 
     def __init__(
-        self, options: SmtpOptions, sender: Sender, *, rate: float, dkim: Dkim | None = None
+        self,
+        options: SmtpOptions,
+        sender: Sender,
+        *,
+        rate: float,
+        dkim: Dkim | None = None,
+        down_wait: float = RELAY_DOWN_WAIT,
     ) -> None:
         self._options = options
+        self._down_wait = down_wait
         self.sender = sender
         self._dkim = dkim
         self._interval = 1.0 / rate
@@ -309,5 +317,5 @@ class EmailChannel:
         try:
             await self.deliver(email)
         except (aiosmtplib.SMTPException, OSError) as exc:
-            return classify(exc)
+            return classify(exc, down_wait=self._down_wait)
         return Result(Outcome.SENT)

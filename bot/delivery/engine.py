@@ -54,7 +54,7 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-_RETRY_FIELDS = frozenset({"max_attempts", "backoff_base", "backoff_cap"})
+_RETRY_FIELDS = frozenset({"max_attempts", "backoff_first", "backoff_cap"})
 # Channels whose budget belongs to the bot, whichever process sends: one holder at a time.
 EXCLUSIVE = {Channel.TELEGRAM: "telegram-sender"}
 

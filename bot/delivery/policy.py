@@ -36,12 +36,13 @@ class RetryPolicy:
     """How often and how patiently temporary failures are retried."""
 
     max_attempts: int = 8
-    backoff_base: float = 2.0
+    backoff_first: float = 2.0  # the pause after the first attempt; it doubles after each
     backoff_cap: float = 300.0
 
     def backoff(self, attempts: int) -> float:
         """Return the pause after the given number of attempts, before jitter."""
-        return float(min(self.backoff_cap, self.backoff_base**attempts))
+        doublings = min(max(attempts, 1) - 1, 30)
+        return float(min(self.backoff_cap, self.backoff_first * 2**doublings))
 
 
 @dataclass(frozen=True, slots=True)
