@@ -548,6 +548,7 @@ class BotApiEmulator(Watching):
             raise ApiError(400, "Bad Request: message is not modified")
         sent.reply_markup = markup
         sent.edits += 1
+        self.world.activity.set()
         return sent.as_message(self.world.chat_type(sent.chat_id))
 
     async def _answer_callback_query(self, params: Params) -> bool:
@@ -561,6 +562,7 @@ class BotApiEmulator(Watching):
             "text": text,
             "show_alert": params.get("show_alert") in (True, "true", "True"),
         }
+        self.world.activity.set()
         return True
 
     async def _get_chat(self, params: Params) -> Params:

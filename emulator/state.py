@@ -151,6 +151,7 @@ class World:
         self.by_id: dict[tuple[int, int], Sent] = {}
         self.seen_texts: set[tuple[int, int]] = set()
         self.updates: list[dict[str, Any]] = []
+        self.last_update_id = 0
         self.new_update = asyncio.Event()
         self.blocked: dict[int, str] = {}
         self.migrated: dict[int, int] = {}
@@ -177,6 +178,7 @@ class World:
     def push_update(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates and return its id."""
         update_id = next(self.update_ids)
+        self.last_update_id = update_id
         update["update_id"] = update_id
         self.updates.append(update)
         self.new_update.set()

@@ -114,22 +114,24 @@ class UserActions:
         """Make every later send to this chat fail with 403 (no update is sent)."""
         self.world.blocked[chat_id] = f"Forbidden: {reason}"
 
-    def migrate(self, chat_id: int, new_chat_id: int, *, announce: bool = False) -> None:
-        """Turn a group into a supergroup with a new id (``announce``: tell the bot, too)."""
+    def migrate(self, chat_id: int, new_chat_id: int, *, announce: bool = False) -> int | None:
+        """Turn a group into a supergroup with a new id (``announce``: tell the bot, too, and
+        return that update's id)."""
         self.world.migrated[chat_id] = new_chat_id
         self.world.chat_types[new_chat_id] = "supergroup"
-        if announce:
-            self.world.push_update(
-                {
-                    "message": {
-                        "message_id": next(self.world.message_ids),
-                        "from": user_object(abs(chat_id)),
-                        "chat": chat_object(chat_id, "group"),
-                        "date": int(time.time()),
-                        "migrate_to_chat_id": new_chat_id,
-                    }
+        if not announce:
+            return None
+        return self.world.push_update(
+            {
+                "message": {
+                    "message_id": next(self.world.message_ids),
+                    "from": user_object(abs(chat_id)),
+                    "chat": chat_object(chat_id, "group"),
+                    "date": int(time.time()),
+                    "migrate_to_chat_id": new_chat_id,
                 }
-            )
+            }
+        )
 
     def add_channel(self, chat_id: int, username: str, *, bot_is_admin: bool = True) -> None:
         """Create a public channel @username (where the bot may post, if an admin)."""

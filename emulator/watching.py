@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from emulator.state import Sent, World
@@ -23,26 +22,34 @@ class Watching(UserActions):
         """Return every message the bot sent to a chat, oldest first."""
         return list(self.world.messages.get(chat_id, []))
 
+    # Set by a harness that sees the bot's side too (tests run the bot in-process): wait until
+    # the bot has finished handling the update with this id, for at most that many seconds.
+    # Telegram cannot know this; without it, a conversation waits for a quiet spell instead.
+    handled: Callable[[int, float], Awaitable[None]] | None = None
+
     async def wait_for_messages(
         self, chat_id: int, count: int, *, timeout: float = 5.0, settle: float = 0.15
     ) -> list[Sent]:
         """Wait until the chat holds ``count`` bot messages and no more arrive for ``settle`` s."""
-        deadline = time.monotonic() + timeout
-        last = -1
-        quiet_since = time.monotonic()
-        while True:
-            now = time.monotonic()
-            current = len(self.world.messages.get(chat_id, []))
-            if current != last:
-                last, quiet_since = current, now
-            if current >= count and now - quiet_since >= settle:
-                return self.sent(chat_id)
-            if now > deadline:
-                raise TimeoutError(
-                    f"chat {chat_id}: expected {count} bot messages, got {current}: "
-                    f"{[sent.text[:80] for sent in self.sent(chat_id)]}"
-                )
-            await asyncio.sleep(0.01)
+
+        def current() -> int:
+            return len(self.world.messages.get(chat_id, []))
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            await self.wait_until(lambda: current() >= count, timeout=timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"chat {chat_id}: expected {count} bot messages, got {current()}: "
+                f"{[sent.text[:80] for sent in self.sent(chat_id)]}"
+            ) from None
+        last, quiet_since = current(), loop.time()
+        while (left := quiet_since + settle - loop.time()) > 0 and loop.time() < deadline:
+            await self._activity(left)
+            if current() != last:
+                last, quiet_since = current(), loop.time()
+        return self.sent(chat_id)
 
     async def converse(
         self,
@@ -56,31 +63,44 @@ class Watching(UserActions):
         chat_type: str | None = None,
         settle: float = 0.15,
     ) -> list[Sent]:
-        """Write ``text`` as a user; return the bot's answer once ``expect`` messages came
-        and no more arrived for ``settle`` seconds."""
+        """Write ``text`` as a user; return the bot's answer once ``expect`` messages came and
+        the bot has handled the message (or, without that signal, once no more arrived for
+        ``settle`` seconds)."""
         before = len(self.world.messages.get(chat_id, []))
-        self.send_text(
+        update_id = self.send_text(
             chat_id, text, user_id=user_id, language_code=language_code, chat_type=chat_type
         )
-        messages = await self.wait_for_messages(
-            chat_id, before + expect, timeout=timeout, settle=settle
-        )
+        if self.handled is None:
+            messages = await self.wait_for_messages(
+                chat_id, before + expect, timeout=timeout, settle=settle
+            )
+            return messages[before:]
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await self.handled(update_id, timeout)
+        left = max(0.0, timeout - (loop.time() - started))
+        messages = await self.wait_for_messages(chat_id, before + expect, timeout=left, settle=0)
         return messages[before:]
+
+    async def _activity(self, timeout: float) -> None:
+        """Wait until the bot sends, edits or answers something (at most ``timeout`` s)."""
+        activity = self.world.activity
+        activity.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(activity.wait(), timeout=timeout)
 
     async def wait_until(
         self, condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "it"
     ) -> None:
         """Wait until ``condition()`` holds, checking whenever the bot sends or edits."""
-        activity = self.world.activity
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not condition():
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise TimeoutError(f"timed out waiting for {what}")
-            activity.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(activity.wait(), timeout=min(remaining, 0.2))
+            # Checked at least every 0.2 s too: a condition may read more than the bot's sends.
+            await self._activity(min(remaining, 0.2))
 
     async def find(self, chat_id: int, prefix: str, *, timeout: float = 10.0) -> Sent:
         """Wait for the bot's message in a chat whose text starts with ``prefix``; return it."""
@@ -93,21 +113,22 @@ class Watching(UserActions):
 
     async def wait_for_edit(self, message: Sent, edits: int = 1, *, timeout: float = 5.0) -> Sent:
         """Wait until the bot edited a message ``edits`` times in all; return it."""
-        deadline = time.monotonic() + timeout
-        while message.edits < edits:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"message {message.message_id} was edited {message.edits} times")
-            await asyncio.sleep(0.01)
+        try:
+            await self.wait_until(lambda: message.edits >= edits, timeout=timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"message {message.message_id} was edited {message.edits} times"
+            ) from None
         return message
 
     async def wait_for_answer(self, query_id: str, *, timeout: float = 5.0) -> Params:
         """Wait until the bot answered a callback query; return the answer."""
-        deadline = time.monotonic() + timeout
-        while query_id not in self.world.callback_answers:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"callback query {query_id} was not answered")
-            await asyncio.sleep(0.01)
-        return self.world.callback_answers[query_id]
+        answers = self.world.callback_answers
+        try:
+            await self.wait_until(lambda: query_id in answers, timeout=timeout)
+        except TimeoutError:
+            raise TimeoutError(f"callback query {query_id} was not answered") from None
+        return answers[query_id]
 
     @property
     def commands(self) -> list[dict[str, str]]:

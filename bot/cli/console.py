@@ -53,6 +53,24 @@ def plain_text(message: EmailMessage) -> str:
     return str(part.get_content()) if part is not None else ""
 
 
+class Handled:
+    """The ids of the updates the bot has finished handling (its own signal)."""
+
+    def __init__(self) -> None:
+        self._done: set[int] = set()
+        self._changed = asyncio.Event()
+
+    def __call__(self, update_id: int) -> None:
+        self._done.add(update_id)
+        self._changed.set()
+
+    async def wait(self, update_id: int) -> None:
+        """Wait until the update with this id was handled."""
+        while update_id not in self._done:
+            self._changed.clear()
+            await self._changed.wait()
+
+
 @dataclass
 class Console:
     """What the operator sees and types in the sandbox."""
@@ -63,6 +81,7 @@ class Console:
     subscriber: int
     admin: int
     web: str
+    handled: Handled = field(default_factory=Handled)
     who: int = 0
     choices: list[tuple[Sent, dict[str, object]]] = field(default_factory=list)
     _edits: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -97,8 +116,7 @@ class Console:
                 return True
             text, self._pasting = "\n".join(self._pasting).strip(), None
             if text:
-                self.emulator.send_text(self.who, text)
-                await self.settle()
+                await self.settle(self.emulator.send_text(self.who, text))
             self.show_new()
             return True
         line = line.strip()
@@ -113,7 +131,7 @@ class Console:
         if line == ":help":
             self.say(HELP)
         elif line == ":wait":
-            await self.settle(quiet=2.0)
+            await self.quiet(2.0)
         elif line == ":admin":
             self.who = self.admin
             self.say(f"You are the admin now (Telegram id {self.admin}).")
@@ -129,8 +147,7 @@ class Console:
         elif line.startswith(":"):
             self.say("Unknown command; :help lists them.")
         else:
-            self.emulator.send_text(self.who, line)
-            await self.settle()
+            await self.settle(self.emulator.send_text(self.who, line))
         self.show_new()
         return True
 
@@ -144,13 +161,23 @@ class Console:
             self.say(f"That button opens {button['url']}")
             return
         query = self.emulator.tap_data(message, str(button["callback_data"]), user_id=self.who)
-        await self.settle()
+        await self.settle(self.emulator.world.last_update_id)
         answer = self.emulator.world.callback_answers.get(query, {})
         if answer.get("text"):
             self.say(f"  ({answer['text']})")
 
-    async def settle(self, *, quiet: float = 1.2, limit: float = 15.0) -> None:
-        """Wait until the bot has said what it has to say."""
+    async def settle(self, update_id: int, *, limit: float = 15.0) -> None:
+        """Wait until the bot has handled what was typed, and what follows at once."""
+        try:
+            async with asyncio.timeout(limit):
+                await self.handled.wait(update_id)
+        except TimeoutError:
+            await self.quiet(1.2)
+            return
+        await self.quiet(0.3)
+
+    async def quiet(self, quiet: float, *, limit: float = 15.0) -> None:
+        """Wait until nothing new has come for ``quiet`` seconds."""
         started = last_change = time.monotonic()
         seen = self._fingerprint()
         while time.monotonic() - last_change < quiet and time.monotonic() - started < limit:
@@ -231,4 +258,4 @@ class Console:
         for found in (heading, paragraph):
             if found:
                 self.say("  " + readable(found.group(1)))
-        await self.settle(quiet=0.3)
+        await self.quiet(0.3)

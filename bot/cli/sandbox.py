@@ -16,8 +16,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bot.app import serve
-from bot.cli.console import HELP, Console
+from bot.app import Overrides, serve
+from bot.cli.console import HELP, Console, Handled
 from bot.config import Settings
 from core.errors import AppealbotError
 from emulator import BotApiEmulator
@@ -85,7 +85,11 @@ async def sandbox(_settings: Settings, _args: argparse.Namespace) -> int:
         async with BotApiEmulator() as emulator, smtp_server(mailbox) as smtp_port:
             settings = sandbox_settings(Path(folder), emulator, smtp_port)
             stop = asyncio.Event()
-            bot = asyncio.create_task(serve(settings, stop=stop), name="sandbox-bot")
+            handled = Handled()
+            bot = asyncio.create_task(
+                serve(settings, stop=stop, overrides=Overrides(handled=handled)),
+                name="sandbox-bot",
+            )
             try:
                 await _until_polling(emulator, bot)
                 console = Console(
@@ -95,6 +99,7 @@ async def sandbox(_settings: Settings, _args: argparse.Namespace) -> int:
                     subscriber=SUBSCRIBER,
                     admin=ADMIN,
                     web=settings.public_url,
+                    handled=handled,
                 )
                 console.say(INTRO)
                 console.say(HELP)
