@@ -41,7 +41,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n 4 --dist loadgroup
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from emulator import BotApiEmulator
-from tests.support.bot import running_bot, seeded_sqlite_template
-from tests.support.databases import DATABASE_KINDS, MigratedDatabase, database
+from tests.support.bot import running_bot
+from tests.support.databases import DATABASE_KINDS, MigratedDatabase, Templates, database
 from tests.support.mail import mail_settings
 from tests.support.smtp import Sink, free_port, smtp_server
 
 # Opt in to the coming PTB behaviour: RetryAfter.retry_after as a timedelta.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+# Property tests: a few examples while developing, many more under CI (CI=true there).
+_PROFILE = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
+settings.register_profile("dev", max_examples=20, **_PROFILE)  # type: ignore[arg-type]
+settings.register_profile("ci", max_examples=150, **_PROFILE)  # type: ignore[arg-type]
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
+
+
+@pytest.fixture(scope="session")
+def templates() -> Iterator[Templates]:
+    """Databases migrated (and seeded) once per test process, copied for each test."""
+    made = Templates()
+    yield made
+    asyncio.run(made.close())
 
 
 @pytest.fixture
@@ -28,24 +46,46 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
 
 @pytest.fixture(params=DATABASE_KINDS)
 async def db(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, templates: Templates
 ) -> AsyncIterator[MigratedDatabase]:
     """Give an empty, migrated database: a SQLite file, and PostgreSQL when it is reachable."""
-    async with database(request.param, tmp_path_factory.mktemp("db")) as test_db:
+    async with database(request.param, tmp_path_factory.mktemp("db"), templates) as test_db:
+        yield test_db
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+async def seeded_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, templates: Templates
+) -> AsyncIterator[MigratedDatabase]:
+    """Give a migrated database holding the shipped seeds: SQLite, and PostgreSQL too."""
+    folder = tmp_path_factory.mktemp("db")
+    async with database(request.param, folder, templates, seeded=True) as test_db:
         yield test_db
 
 
 @pytest.fixture
-async def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[MigratedDatabase]:
+async def sqlite_db(
+    tmp_path_factory: pytest.TempPathFactory, templates: Templates
+) -> AsyncIterator[MigratedDatabase]:
     """Give an empty, migrated SQLite database file."""
-    async with database("sqlite", tmp_path_factory.mktemp("db")) as test_db:
+    async with database("sqlite", tmp_path_factory.mktemp("db"), templates) as test_db:
+        yield test_db
+
+
+@pytest.fixture
+async def seeded_sqlite_db(
+    tmp_path_factory: pytest.TempPathFactory, templates: Templates
+) -> AsyncIterator[MigratedDatabase]:
+    """Give a migrated SQLite database file holding the shipped seeds."""
+    folder = tmp_path_factory.mktemp("db")
+    async with database("sqlite", folder, templates, seeded=True) as test_db:
         yield test_db
 
 
 @pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build, once per run, a SQLite file migrated and loaded with the shipped seeds."""
-    return seeded_sqlite_template(tmp_path_factory.mktemp("template") / "seeded.db")
+def seeded_template(templates: Templates) -> Path:
+    """A SQLite file migrated and loaded with the shipped seeds, once per test process."""
+    return asyncio.run(templates.sqlite(seeded=True))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from bot.extract.draft import DraftData, TargetData
 from emulator import BotApiEmulator, Sent
@@ -232,11 +232,13 @@ async def test_withdraw_cancels_what_has_not_gone_out(
         await emulator.wait_until(lambda: emulator.stats["delivered"] >= 5, timeout=20)
         async with sessions_for(seeded_url) as sessions, sessions() as session:
             appeal_id = await session.scalar(select(func.max(Appeal.id)))
+        assert appeal_id is not None
         emulator.send_text(ADMIN, f"/withdraw {appeal_id}")
         done = await emulator.find(ADMIN, "🗑 Withdrawn")
         assert done.text.startswith("🗑 Withdrawn: Stop the police repression")
         sent_then = sum(len(emulator.sent(chat)) for chat in chats)
-        await asyncio.sleep(1.5)
+        # Every row recorded as sent or cancelled, none claimed: nothing more can go out.
+        await settled(seeded_url, appeal_id)
         [shown] = await emulator.converse(9_998, f"/appeal_{appeal_id}")
         assert "withdrawn" in shown.text
     sent_later = sum(len(emulator.sent(chat)) for chat in chats)
@@ -255,6 +257,26 @@ async def test_withdraw_cancels_what_has_not_gone_out(
     assert states.get(DeliveryState.SKIPPED, 0) > 30
     assert states.get(DeliveryState.PENDING, 0) == 0
     assert sent_later <= sent_then + 2  # only what was already on the wire
+    assert sent_later == states.get(DeliveryState.SENT, 0)
+
+
+async def settled(url: str, appeal_id: int, *, timeout: float = 20.0) -> None:
+    """Wait until no delivery of the appeal is pending or claimed."""
+    async with sessions_for(url) as sessions, asyncio.timeout(timeout):
+        while True:
+            async with sessions() as session:
+                open_rows = await session.scalar(
+                    select(func.count()).where(
+                        Delivery.appeal_id == appeal_id,
+                        or_(
+                            Delivery.state.in_((DeliveryState.PENDING, DeliveryState.SENDING)),
+                            Delivery.claimed_by.is_not(None),
+                        ),
+                    )
+                )
+            if not open_rows:
+                return
+            await asyncio.sleep(0.05)
 
 
 ADMIN_COMMANDS = [

@@ -17,6 +17,7 @@ from storage.enums import DeliveryState
 from storage.models import Delivery
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers, publish_appeal
+from tests.support.groups import TIMED
 from tests.support.processes import clean_env, start_run
 
 MAY_DAY = 3
@@ -47,6 +48,7 @@ async def test_the_admin_sees_live_progress_then_a_summary(
     assert all(len(emulator.sent(chat)) == 1 for chat in chats)
 
 
+@TIMED
 async def test_a_case_lookup_is_answered_at_once_during_a_broadcast(
     emulator: BotApiEmulator, seeded_url: str
 ) -> None:
@@ -72,6 +74,7 @@ async def test_a_case_lookup_is_answered_at_once_during_a_broadcast(
     assert emulator.stats["http_429"] == 0
 
 
+@TIMED
 async def test_kill_9_mid_broadcast_then_restart_loses_nobody(
     emulator: BotApiEmulator, seeded_url: str, tmp_path: Path
 ) -> None:
@@ -103,11 +106,11 @@ async def test_kill_9_mid_broadcast_then_restart_loses_nobody(
         )
 
     first = await start()
-    deadline = time.monotonic() + 60
-    while emulator.stats["delivered"] < 100:
-        assert first.returncode is None, (await first.communicate())[1].decode()
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.01)
+    exited = asyncio.create_task(first.wait())
+    await emulator.wait_until(
+        lambda: emulator.stats["delivered"] >= 100 or exited.done(), timeout=60
+    )
+    assert not exited.done(), (await first.communicate())[1].decode()
     first.kill()
     await first.wait()
     assert first.returncode == -9
@@ -136,6 +139,7 @@ async def test_kill_9_mid_broadcast_then_restart_loses_nobody(
     assert claimed == 0
 
 
+@TIMED
 async def test_sigterm_mid_broadcast_leaves_nothing_claimed(
     emulator: BotApiEmulator, seeded_url: str, tmp_path: Path
 ) -> None:
@@ -202,15 +206,19 @@ async def test_the_final_summary_is_shown_even_when_telegram_refused_it_the_firs
         emulator.set_faults(Faults(error_rate=1.0, methods=frozenset({"editmessagetext"})))
         await emulator.wait_until(lambda: all(emulator.sent(chat) for chat in chats), timeout=20)
         async with sessions_for(seeded_url) as sessions:
-            for _ in range(100):
+
+            async def recorded() -> bool:
                 async with sessions() as session:
                     done = await session.scalar(
                         select(func.count()).where(Delivery.state == DeliveryState.SENT)
                     )
-                if done == len(chats):
-                    break
-                await asyncio.sleep(0.1)
-        await asyncio.sleep(3.5)  # a tick found it finished, and its edit was refused
+                return done == len(chats)
+
+            while not await recorded():  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        # A tick that found it finished had its edit refused.
+        refused = emulator.stats["http_5xx"]
+        await emulator.wait_until(lambda: emulator.stats["http_5xx"] > refused, timeout=10)
         emulator.set_faults(Faults())
         [progress] = emulator.sent(ADMIN)
         await emulator.wait_until(

@@ -19,13 +19,21 @@ from sqlalchemy import select
 from bot.delivery.channels import Message, Outcome
 from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions, build_email
 from emulator import BotApiEmulator
-from storage.enums import Channel, SubscriberState
+from storage.enums import Channel, DeliveryState, SubscriberState
 from storage.models import Case, Delivery, Subscriber
 from storage.repo.deliveries import Recipient
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
-from tests.support.mail import add_reader, body, link, mail_settings, publish_appeal, subscriber
+from tests.support.mail import (
+    add_reader,
+    body,
+    link,
+    mail_settings,
+    publish_appeal,
+    rows_in,
+    subscriber,
+)
 from tests.support.smtp import Sink, free_port, smtp_server
 
 MAY_DAY = 3
@@ -177,7 +185,7 @@ async def test_sign_ups_are_limited_and_never_tell_who_is_on_the_list(
             assert slow.status == 429
     notes = {re.search(r"<strong>(.*?)</strong>", text).group(1) for _, text in answers}  # type: ignore[union-attr]
     assert len(notes) == 1, "the same answer, on the list or not, honeypot or not"
-    await asyncio.sleep(0.5)
+    await sink.wait_for(3)
     # One confirmation and one reminder for the new address; nothing to the member or bot.
     assert [message["To"] for message in sink.messages] == [
         "twice@example.org",
@@ -194,7 +202,8 @@ async def test_a_4xx_is_tried_again_and_delivered_once(
     await add_reader(seeded_url, "later@example.org")
     await publish_appeal(seeded_url, MAY_DAY)
     await sink.wait_for(1, timeout=30)
-    await asyncio.sleep(1)
+    # Recorded as sent: nothing more will go for it.
+    await rows_in(seeded_url, {DeliveryState.SENT: 1})
     assert len(sink.to("later@example.org")) == 1
 
 
@@ -236,11 +245,14 @@ async def test_a_relay_down_for_a_while_loses_nothing_and_repeats_nothing(
         await add_reader(seeded_url, address)
     async with running_bot(emulator, seeded_url, **mail_settings(smtp_port, http_port)):
         await publish_appeal(seeded_url, MAY_DAY)
-        await asyncio.sleep(3)  # the relay is down: every delivery waits
+        # The relay is down: every delivery has tried, and waits without using an attempt.
+        await rows_in(seeded_url, {DeliveryState.PENDING: 5}, error="relay unreachable")
         async with smtp_server(sink, port=smtp_port):
             await sink.wait_for(5, timeout=40)
-            await asyncio.sleep(1)
+            await rows_in(seeded_url, {DeliveryState.SENT: 5})
     assert sorted(message["To"] for message in sink.messages) == readers
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        assert set(await session.scalars(select(Delivery.attempts))) == {1}
 
 
 async def test_email_sign_up_from_telegram(

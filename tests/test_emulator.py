@@ -274,7 +274,8 @@ async def test_user_messages_arrive_through_long_polling(emulator: BotApiEmulato
     async with ptb_bot(emulator) as bot:
         assert (await bot.get_me()).username == "appeal_test_bot"
         poll = asyncio.create_task(bot.get_updates(timeout=5))
-        await asyncio.sleep(0.1)
+        calls = emulator.world.counters.calls
+        await emulator.wait_until(lambda: calls["getupdates"] >= 1, what="the long poll")
         assert not poll.done()
         emulator.send_text(31, "/case Тихонов", language_code="ru")
         updates = await asyncio.wait_for(poll, timeout=2)

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.extract.clean import clean_lines
@@ -227,9 +227,6 @@ PIECES = st.one_of(
 )
 
 
-@settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
 @given(text=st.lists(PIECES, max_size=60).map("".join))
 def test_any_text_gives_a_draft_or_a_clear_refusal(text: str, index: CaseIndex) -> None:
     try:

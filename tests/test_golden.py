@@ -8,13 +8,21 @@ APPEALBOT_UPDATE_GOLDEN=1 and review the diff before committing it.
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from emulator import BotApiEmulator
 from emulator.state import Sent
+from tests.support.bot import running_bot
+
+# Every test only reads: one service for the module, a new chat for each test.
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group("golden")]
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = [
@@ -27,7 +35,18 @@ CASES = [
     "january-2012-arrests",
 ]
 COMMANDS = ["case", "contacts", "letter"]
-CHAT = 6060
+CHATS = itertools.count(6060)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def reader_bot(
+    seeded_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[BotApiEmulator]:
+    """Run the service once for the module, on a copy of the seeded database."""
+    copy = tmp_path_factory.mktemp("golden") / "seeded.db"
+    shutil.copyfile(seeded_template, copy)
+    async with BotApiEmulator() as emulator, running_bot(emulator, f"sqlite+aiosqlite:///{copy}"):
+        yield emulator
 
 
 def as_read(messages: list[Sent]) -> str:
@@ -42,7 +61,7 @@ def as_read(messages: list[Sent]) -> str:
 
 async def check_golden(bot: BotApiEmulator, slug: str, command: str, language: str) -> None:
     """Compare a reply, asked in a language, with its reviewed file (English: no suffix)."""
-    replies = await bot.converse(CHAT, f"/{command} {slug}", settle=1.5, language_code=language)
+    replies = await bot.converse(next(CHATS), f"/{command} {slug}", language_code=language)
     seen = as_read(replies)
     suffix = "" if language == "en" else f".{language}"
     path = GOLDEN / f"{slug}.{command}{suffix}.txt"
@@ -55,14 +74,14 @@ async def check_golden(bot: BotApiEmulator, slug: str, command: str, language: s
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("slug", CASES)
 async def test_replies_match_their_reviewed_golden_file(
-    bot: BotApiEmulator, slug: str, command: str
+    reader_bot: BotApiEmulator, slug: str, command: str
 ) -> None:
-    await check_golden(bot, slug, command, "en")
+    await check_golden(reader_bot, slug, command, "en")
 
 
 @pytest.mark.parametrize("command", ["case", "contacts", "letter"])
 @pytest.mark.parametrize("slug", ["ainur-kurmanov", "vadim-kuramshin", "shanyrak-residents"])
 async def test_russian_replies_match_their_reviewed_golden_file(
-    bot: BotApiEmulator, slug: str, command: str
+    reader_bot: BotApiEmulator, slug: str, command: str
 ) -> None:
-    await check_golden(bot, slug, command, "ru")
+    await check_golden(reader_bot, slug, command, "ru")

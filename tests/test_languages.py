@@ -35,12 +35,13 @@ async def stored_language(url: str, chat_id: int) -> str | None:
 
 async def letters_after(bot: BotApiEmulator, chat_id: int, before: int) -> str:
     """Wait for the letters a tap sends after ``before`` messages; return their text."""
-    for _ in range(100):
+
+    def came() -> bool:
         sent = bot.sent(chat_id)
-        if len(sent) > before and sent[-1].reply_markup is not None:
-            return "\n".join(message.text for message in sent[before:])
-        await asyncio.sleep(0.1)
-    raise AssertionError("no letters came")
+        return len(sent) > before and sent[-1].reply_markup is not None
+
+    await bot.wait_until(came, timeout=10, what="the letters")
+    return "\n".join(message.text for message in bot.sent(chat_id)[before:])
 
 
 def english_left(text: str) -> list[str]:

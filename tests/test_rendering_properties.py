@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.commands import Audience
@@ -139,7 +139,6 @@ AGES = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None)
 @given(appeal=appeals(), protests=st.integers(0, 10**6), age=AGES)
 def test_any_appeal_renders_as_valid_telegram_html(appeal: Appeal, protests: int, age: Age) -> None:
     card = appeal_card(appeal, age)
@@ -158,7 +157,6 @@ def test_any_appeal_renders_as_valid_telegram_html(appeal: Appeal, protests: int
     visible([PRESENTER.broadcast(card).text])
 
 
-@settings(max_examples=100, deadline=None)
 @given(appeal=appeals(), protests=st.integers(0, 10**6), age=AGES)
 def test_any_case_renders_as_valid_telegram_html(appeal: Appeal, protests: int, age: Age) -> None:
     case = appeal.cases[0]
@@ -175,7 +173,6 @@ def test_any_case_renders_as_valid_telegram_html(appeal: Appeal, protests: int, 
         assert squash(case.summary) in squash(shown)
 
 
-@settings(max_examples=100, deadline=None)
 @given(query=TEXT)
 def test_any_query_renders_in_every_reply_that_quotes_it(query: str) -> None:
     quoting: list[tuple[str, dict[str, object]]] = [
@@ -202,7 +199,6 @@ HTML_PIECES = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=150, deadline=None)
 @given(html=HTML_PIECES, limit=st.integers(20, 4096))
 def test_splitting_keeps_every_character_and_every_tag_balanced(html: str, limit: int) -> None:
     original, _ = parse_html(html)
@@ -248,11 +244,6 @@ def background_bot(
 CHATS = itertools.count(900_000)
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 @given(text=USER_TEXT)
 def test_the_bot_always_answers_politely(background_bot: BackgroundBot, text: str) -> None:
     replies = background_bot.converse(next(CHATS), text)

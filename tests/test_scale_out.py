@@ -21,6 +21,7 @@ from storage.models import Delivery, Lease, Subscriber, Worker
 from storage.seeding import default_seed_dir, load_seed_files
 from tests.support.databases import postgres_database
 from tests.support.delivery import add_subscribers, publish_appeal
+from tests.support.groups import TIMED
 from tests.support.processes import clean_env
 
 MAY_DAY = 3
@@ -41,6 +42,7 @@ async def start_worker(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Pro
     )
 
 
+@TIMED
 async def test_two_workers_on_postgres_send_10000_once_without_429_and_survive_a_kill(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:

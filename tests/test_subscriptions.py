@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from emulator import BotApiEmulator
 from storage.enums import SubscriberState
 from storage.models import Subscriber
 from storage.repo.subscribers import get_by_chat
-from tests.support.bot import sessions_for
+from tests.support.bot import handled, sessions_for
 
 CHAT = 6161
 GROUP, ADMIN, MEMBER = -7171, 71, 72
@@ -110,16 +108,14 @@ async def test_removed_from_group_or_blocked_means_unsubscribed(
     bot.make_admin(GROUP, ADMIN)
     await bot.converse(GROUP, "/subscribe", user_id=ADMIN, chat_type="group")
     await bot.converse(CHAT, "/subscribe")
-    bot.change_membership(GROUP, status="left", user_id=ADMIN)
-    bot.change_membership(CHAT, status="kicked")
-    async with sessions_for(seeded_url) as sessions:
-        for _ in range(200):
-            async with sessions() as session:
-                rows = list(await session.scalars(select(Subscriber)))
-            states = sorted(row.state.value for row in rows)
-            if states == ["blocked", "unsubscribed"]:
-                break
-            await asyncio.sleep(0.02)
+    await handled(
+        bot,
+        bot.change_membership(GROUP, status="left", user_id=ADMIN),
+        bot.change_membership(CHAT, status="kicked"),
+    )
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        rows = list(await session.scalars(select(Subscriber)))
+    states = sorted(row.state.value for row in rows)
     assert states == ["blocked", "unsubscribed"]
     assert all(row.chat_id is None for row in rows), "chats that left are counted, not kept"
 
@@ -145,14 +141,11 @@ async def test_a_group_that_becomes_a_supergroup_stays_subscribed(
 ) -> None:
     bot.make_admin(GROUP, ADMIN)
     await bot.converse(GROUP, "/subscribe", user_id=ADMIN, chat_type="group")
-    bot.migrate(GROUP, -100_7171, announce=True)
-    async with sessions_for(seeded_url) as sessions:
-        for _ in range(200):
-            async with sessions() as session:
-                moved = await get_by_chat(session, -100_7171)
-            if moved is not None:
-                break
-            await asyncio.sleep(0.02)
+    announced = bot.migrate(GROUP, -100_7171, announce=True)
+    assert announced is not None
+    await handled(bot, announced)
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        moved = await get_by_chat(session, -100_7171)
     assert moved is not None
     assert moved.chat_type == "supergroup"
     assert moved.state is SubscriberState.ACTIVE

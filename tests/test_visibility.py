@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -18,7 +19,9 @@ from storage.repo.cases import get_case_by_slug
 from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
 
-READER = 6_101
+# A new reader for each question: one chat's replies wait for Telegram's limit of about one
+# message a second, and what any reader sees is the point here.
+READERS = itertools.count(6_101)
 SECRET = "NOT FOR PUBLICATION: our source is her cellmate"
 DRAFT_TEXT = f"""Belarus: Zhanna Secretova detained in Minsk
 
@@ -85,23 +88,23 @@ async def test_an_imported_draft_is_invisible_by_every_path(
     reader: tuple[BotApiEmulator, int, Case],
 ) -> None:
     bot, draft_id, case = reader
-    [none] = await bot.converse(READER, "/case Secretova")
+    [none] = await bot.converse(next(READERS), "/case Secretova")
     assert none.text.startswith("I found no case matching")
-    [listing] = await bot.converse(READER, "/case")
+    [listing] = await bot.converse(next(READERS), "/case")
     assert "Secretova" not in listing.text
     assert all("Secretova" not in button["text"] for button in listing.buttons)
     for payload in (f"case_{case.slug}", f"case_{case.id}", f"appeal_{draft_id}"):
-        [answer] = await bot.converse(READER, f"/start {payload}")
+        [answer] = await bot.converse(next(READERS), f"/start {payload}")
         assert answer.text.startswith("I found no"), payload
     for command in ("/contacts Secretova", "/letter Zhanna Secretova"):
-        [answer] = await bot.converse(READER, command)
+        [answer] = await bot.converse(next(READERS), command)
         assert answer.text.startswith("I found no case"), command
     for command in (f"/appeal_{draft_id}", f"/contacts_{draft_id}", f"/letter_{draft_id}"):
-        [answer] = await bot.converse(READER, command)
+        [answer] = await bot.converse(next(READERS), command)
         assert answer.text.startswith("I found no published appeal"), command
-    [hint] = await bot.converse(READER, "Secretova")
+    [hint] = await bot.converse(next(READERS), "Secretova")
     assert "Secretova" not in hint.text
-    [appeals] = await bot.converse(READER, "/appeals")
+    [appeals] = await bot.converse(next(READERS), "/appeals")
     assert "Belarus" not in appeals.text
 
     # Forged buttons: a case, an appeal, its contacts and letter, a protest, a follow.
@@ -111,7 +114,7 @@ async def test_an_imported_draft_is_invisible_by_every_path(
         assert replies[0].text.startswith("I found no"), data
     _, protest = await tap(bot, none, f"prt:{draft_id}:0", expect=0)
     assert protest["text"] == "This appeal is no longer available."
-    [settings] = await bot.converse(READER, "/subscribe")
+    [settings] = await bot.converse(next(READERS), "/subscribe")
     assert "Belarus" not in settings.text
     assert all("BY" not in button["text"] for button in settings.buttons)
     _, follow = await tap(bot, settings, f"fol:{case.id}", expect=0)
@@ -134,7 +137,7 @@ async def test_a_withdrawn_appeal_shows_nothing_actionable(
     assert shanyrak is not None
     async with app_for(seeded_url) as app:
         await app.services.publishing.withdraw(shanyrak, actor=Actor("test"))
-    [before] = await bot.converse(READER, "/case Kurmanov")
+    [before] = await bot.converse(next(READERS), "/case Kurmanov")
     assert "procurator demands 15 days" not in before.text
     for command in (
         f"/appeal_{shanyrak}",
@@ -144,7 +147,7 @@ async def test_a_withdrawn_appeal_shows_nothing_actionable(
         f"/contacts {shanyrak}",
         "/letter 2007-04-20-kurmanov-shanyrak",
     ):
-        [answer] = await bot.converse(READER, command)
+        [answer] = await bot.converse(next(READERS), command)
         reference = command.split()[-1].split("_")[-1]
         assert answer.text.startswith(f"Appeal {reference} was withdrawn"), command
         assert "Embassy" not in answer.text
@@ -158,8 +161,8 @@ async def test_a_withdrawn_appeal_shows_nothing_actionable(
     async with sessions_for(seeded_url) as sessions, sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Action)) == 0
     # The case only that appeal was about is gone from public view, with its summary.
-    [gone] = await bot.converse(READER, "/case Shanyrak")
+    [gone] = await bot.converse(next(READERS), "/case Shanyrak")
     assert gone.text.startswith("I found no case matching")
-    [start] = await bot.converse(READER, "/start case_shanyrak-residents")
+    [start] = await bot.converse(next(READERS), "/start case_shanyrak-residents")
     assert start.text.startswith("I found no case")
     assert "bulldoze" not in everything_said(bot)

@@ -12,13 +12,26 @@ from bot.config import Settings
 # A token for settings that must name one (so that Telegram counts as configured) but
 # never reach a server.
 OFFLINE_TOKEN = "1:offline-test-token"
+# The service's own waits, shortened: a test waits for what they lead to, not for them. Tests
+# of the waits themselves set them back.
+SHORT_WAITS: dict[str, float] = {
+    "delivery_heartbeat_seconds": 0.5,
+    "retry_backoff_seconds": 0.2,
+    "smtp_down_wait_seconds": 0.5,
+    "progress_every_seconds": 0.5,
+}
+
+
+def quick_settings(**values: Any) -> Settings:
+    """Return settings with short waits, ignoring the environment and any .env file."""
+    return Settings(_env_file=None, **{**SHORT_WAITS, **values})
 
 
 def app_settings(database_url: str, **values: Any) -> Settings:
     """Return settings for a test database, ignoring the environment and any .env file."""
     values.setdefault("telegram_token", OFFLINE_TOKEN)
     values.setdefault("http_port", 0)
-    return Settings(_env_file=None, database_url=database_url, **values)
+    return quick_settings(database_url=database_url, **values)
 
 
 @asynccontextmanager

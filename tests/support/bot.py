@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import serve
+from bot.app import Overrides, serve
 from bot.config import Settings
 from emulator import BotApiEmulator
-from storage.database import Database
 from storage.engine import create_engine, create_sessionmaker
-from storage.migrate import upgrade
-from storage.seeding import default_seed_dir, load_seed_files
-
-
-def seeded_sqlite_template(path: Path) -> Path:
-    """Create a migrated SQLite file holding the shipped seeds."""
-
-    async def build() -> None:
-        url = f"sqlite+aiosqlite:///{path}"
-        await upgrade(url)
-        engine = create_engine(url)
-        try:
-            report = await load_seed_files(Database(engine), [default_seed_dir()])
-            assert not report.refused, report.refused
-        finally:
-            await engine.dispose()
-
-    asyncio.run(build())
-    return path
+from tests.support.app import quick_settings
 
 
 def bot_settings(emulator: BotApiEmulator, database_url: str, **overrides: Any) -> Settings:
@@ -46,7 +27,7 @@ def bot_settings(emulator: BotApiEmulator, database_url: str, **overrides: Any) 
         "http_port": 0,
         **overrides,
     }
-    return Settings(_env_file=None, **values)
+    return quick_settings(**values)
 
 
 async def wait_until_polling(emulator: BotApiEmulator, *, timeout: float = 20.0) -> None:
@@ -67,6 +48,43 @@ async def wait_until_webhook(emulator: BotApiEmulator, *, timeout: float = 20.0)
         await asyncio.sleep(0.02)
 
 
+class HandledUpdates:
+    """The service's own signal that it has finished with an update: a test waits for it,
+    then looks at what was (or was not) sent, instead of waiting for a quiet spell."""
+
+    def __init__(self) -> None:
+        self._done: set[int] = set()
+        self._changed = asyncio.Event()
+
+    def __call__(self, update_id: int) -> None:
+        self._done.add(update_id)
+        self._changed.set()
+
+    async def wait(self, update_id: int, timeout: float = 10.0) -> None:
+        """Wait until the update with this id has been handled."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while update_id not in self._done:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"update {update_id} was not handled in {timeout} s")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=remaining)
+
+    async def all(self, update_ids: Iterable[int], timeout: float = 10.0) -> None:
+        """Wait until every one of these updates has been handled."""
+        for update_id in update_ids:
+            await self.wait(update_id, timeout)
+
+
+async def handled(emulator: BotApiEmulator, *update_ids: int, timeout: float = 10.0) -> None:
+    """Wait until the service (run by ``running_bot``) has handled these updates."""
+    assert emulator.handled is not None, "the service is not running"
+    for update_id in update_ids:
+        await emulator.handled(update_id, timeout)
+
+
 @asynccontextmanager
 async def running_bot(
     emulator: BotApiEmulator,
@@ -80,7 +98,9 @@ async def running_bot(
         emulator, database_url, admin_ids=",".join(str(i) for i in admin_ids), **overrides
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(settings, stop=stop))
+    handled = HandledUpdates()
+    emulator.handled = handled.wait
+    task = asyncio.create_task(serve(settings, stop=stop, overrides=Overrides(handled=handled)))
     waiter = asyncio.create_task(
         wait_until_webhook(emulator) if settings.webhook_url else wait_until_polling(emulator)
     )
@@ -94,6 +114,7 @@ async def running_bot(
         yield settings
     finally:
         stop.set()
+        emulator.handled = None
         await asyncio.wait_for(task, timeout=20)
 
 

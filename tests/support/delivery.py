@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,7 +23,7 @@ from storage.enums import Channel, SubscriberState
 from storage.models import Subscriber, SubscriberCountry
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
-from tests.support.app import app_for
+from tests.support.app import SHORT_WAITS, app_for
 
 
 async def add_subscribers(
@@ -96,8 +97,14 @@ async def running_engine(
 ) -> AsyncIterator[DeliveryEngine]:
     """Run the service's delivery engine, sending to the emulator."""
     free = 30.0 if paid else rate
+    heartbeat = SHORT_WAITS["delivery_heartbeat_seconds"]
+    short = {
+        "backoff_first": SHORT_WAITS["retry_backoff_seconds"],
+        "heartbeat": heartbeat,
+        "stale_after": 3 * heartbeat,
+    }
     overrides = Overrides(
-        engine=EngineConfig.for_rate(rate, **config),
+        engine=EngineConfig.for_rate(rate, **{**short, **config}),
         limits=limits or FloodLimits(global_rate=free, paid_rate=rate),
         client=ClientOptions(timeout=timeout),
     )
@@ -121,3 +128,10 @@ async def running_engine(
 async def until_done(db: Database, appeal_id: int, *, every: float = 0.1) -> Progress:
     """Wait until an appeal's broadcast has nothing left."""
     return await follow(db, appeal_id, report=lambda _progress: None, every=every)
+
+
+async def eventually(condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    """Wait until ``condition()`` holds (a state of our own side, looked at every 20 ms)."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)

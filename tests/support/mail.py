@@ -3,14 +3,16 @@ links in messages."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections import Counter
 from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import select
 
-from storage.enums import Channel, SubscriberState
-from storage.models import Subscriber
+from storage.enums import Channel, DeliveryState, SubscriberState
+from storage.models import Delivery, Subscriber
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
 from tests.support.bot import sessions_for
@@ -68,3 +70,18 @@ def link(text: str, path: str) -> str:
     found = re.search(rf"(http://[^\s\"<>]+{path}[^\s\"<>]+)", text)
     assert found, path
     return found.group(1)
+
+
+async def rows_in(
+    url: str, states: dict[DeliveryState, int], *, error: str = "", timeout: float = 20.0
+) -> None:
+    """Wait until the delivery rows are in these states (``error``: each with that in its
+    last error): what the engine has recorded, not what it may still do."""
+    async with sessions_for(url) as sessions, asyncio.timeout(timeout):
+        while True:
+            async with sessions() as session:
+                rows = (await session.scalars(select(Delivery))).all()
+            found = Counter(row.state for row in rows if error in (row.last_error or ""))
+            if found == Counter(states):
+                return
+            await asyncio.sleep(0.05)
