@@ -21,7 +21,8 @@ extract: $(STAMP)
 
 ## update: bring each language's catalog up to the template (new texts to translate)
 update: extract
-	$(BIN)/pybabel update -i $(POT) -d $(LOCALES) -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i $(POT) -d $(LOCALES) -D messages --no-fuzzy-matching --ignore-obsolete \
+		--width 100
 
 ## compile: write the binary catalogs the bot loads (also done at install)
 compile: $(STAMP)

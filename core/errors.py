@@ -8,10 +8,14 @@ AppealbotError
 │   ├── SeedError            a seed file refused whole, naming field and reason
 │   ├── ExtractionError      text that cannot be read as an appeal
 │   └── FetchError           a page that cannot or may not be fetched
-└── BotApiError              a Bot API call that did not go through
-    ├── BotApiUnreachableError   no answer at all (connection, timeout)
-    ├── BotApiGarbledError       an answer that is not the Bot API's (a proxy's page)
-    └── BotApiRefusedError       Telegram's own error answer, with its code
+├── BotApiError              a Bot API call that did not go through
+│   ├── BotApiUnreachableError   no answer at all (connection, timeout); a ConnectionError
+│   ├── BotApiGarbledError       an answer that is not the Bot API's (a proxy's page)
+│   └── BotApiRefusedError       Telegram's own error answer, with its code
+└── UnsendableAddressError   an address the mail relay cannot take; a ValueError
+
+Each also inherits the built-in error it is, so that code that knows nothing of ours (an
+``except ConnectionError``) still treats it right.
 """
 
 from __future__ import annotations
@@ -72,7 +76,7 @@ class BotApiError(AppealbotError):
     """A Bot API call that did not go through."""
 
 
-class BotApiUnreachableError(BotApiError):
+class BotApiUnreachableError(BotApiError, ConnectionError):
     """No answer: the connection failed, was reset or timed out."""
 
 
@@ -100,3 +104,7 @@ class BotApiRefusedError(BotApiError):
         self.description = description
         self.retry_after = retry_after
         self.migrate_to_chat_id = migrate_to_chat_id
+
+
+class UnsendableAddressError(AppealbotError, ValueError):
+    """An address the mail relay cannot take (letters beyond ASCII before the @, no SMTPUTF8)."""

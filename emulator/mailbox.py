@@ -31,7 +31,18 @@ class Sink:
     raw: list[bytes] = field(default_factory=list)  # as they came, for signature checks
     refuse_rcpt: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
     data_answers: list[str] = field(default_factory=list)  # next DATA answers, then 250
+    mail_answers: list[str] = field(default_factory=list)  # next MAIL FROM answers, then 250
+    smtputf8: bool = False  # offer SMTPUTF8 (addresses beyond ASCII), as few relays do
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle_MAIL(  # noqa: N802 (aiosmtpd's hook names)
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.mail_answers:
+            return self.mail_answers.pop(0)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -71,7 +82,9 @@ async def smtp_server(sink: Sink, *, port: int = 0) -> AsyncIterator[int]:
     """Serve ``sink`` on 127.0.0.1 (``port`` 0: a free one); yield the port."""
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(sink, hostname="sink.test", ident="test sink"), "127.0.0.1", port
+        lambda: SMTP(sink, hostname="sink.test", ident="test sink", enable_SMTPUTF8=sink.smtputf8),
+        "127.0.0.1",
+        port,
     )
     try:
         yield int(server.sockets[0].getsockname()[1])

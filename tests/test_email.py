@@ -91,7 +91,11 @@ def test_a_message_survives_the_wire_whatever_its_text_holds() -> None:
         sender, "reader@example.org", subject="Обращение: суд", text=text, html=html, token="tok"
     )
     lines = mail.data.split(b"\r\n")
-    assert all(len(line) <= 78 for line in lines), "no line longer than RFC 5322 advises"
+    # List-Unsubscribe's <links> cannot be cut (a mail client reads them as they are): that
+    # line may be as long as RFC 5322 allows; every other line is as short as it advises.
+    assert all(len(line) <= 998 for line in lines)
+    folded = [line for line in lines if not line.startswith(b"List-Unsubscribe:")]
+    assert all(len(line) <= 78 for line in folded), "no line longer than RFC 5322 advises"
     assert b"\n" not in mail.data.replace(b"\r\n", b"")
     parsed = email.message_from_bytes(mail.data, policy=default)
     assert isinstance(parsed, EmailMessage)

@@ -9,18 +9,23 @@ not answer makes every delivery wait, without using up attempts, until it is bac
 from __future__ import annotations
 
 import asyncio
-import binascii
 import logging
+import re
 import secrets
 import time
-from dataclasses import dataclass
-from email.header import Header
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from email.message import EmailMessage
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, make_msgid
+from enum import StrEnum
 
 import aiosmtplib
 import dkim
 
 from bot.delivery.channels import Message, Outcome, Result, Turn
+from core.errors import UnsendableAddressError
 from storage.enums import Channel
 from storage.repo.deliveries import Recipient
 from storage.types import utcnow
@@ -32,6 +37,7 @@ SETTINGS = "%%SETTINGS_URL%%"
 FORGET = "%%FORGET_URL%%"
 NO_SUCH_USER = frozenset({550, 551, 553})
 RELAY_DOWN_WAIT = 10.0  # seconds a delivery waits while the relay cannot be reached
+MAX_RELAY_WAIT = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,18 +113,118 @@ class Mail:
     mail_from: str
 
 
-def _header(value: str) -> str:
-    return value if value.isascii() else Header(value, "utf-8").encode(linesep="\r\n")
+# Per-reader links in a rendered body are these markers; a message is built once per appeal
+# and language with a stand-in token of the length of a real one, which each reader's token
+# then replaces in the encoded bytes (quoted-printable may have broken it across lines).
+TOKEN_LENGTH = 32
+_LIST_HEADERS = SMTP.clone(max_line_length=998)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
-def _part(subtype: str, body: str) -> bytes:
-    # Quoted-printable: readable in any client, safe for relays without 8BITMIME, and its
-    # output never holds "=_", which is why the boundary starts with it.
-    encoded = binascii.b2a_qp(body.replace("\r\n", "\n").encode("utf-8"), istext=True)
-    return (
-        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-    ).encode() + encoded.replace(b"\n", b"\r\n")
+def _one_line(value: str) -> str:
+    """Return a header value as one line: line breaks and other control characters become
+    spaces (the email package refuses them; a title from data may hold them)."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def _soft_broken(token: str) -> re.Pattern[bytes]:
+    """Match a token in quoted-printable text, soft line breaks allowed anywhere in it."""
+    return re.compile(b"(?:=\r\n)?".join(re.escape(bytes([c])) for c in token.encode()))
+
+
+class MailTemplate:
+    """One message, built with the email package, sent to many readers.
+
+    The body (both parts, encoded) is written once; each reader gets their own headers, also
+    written by the email package, and their token in the links.
+    """
+
+    def __init__(
+        self, sender: Sender, *, subject: str, text: str, html: str | None, bulk: bool = True
+    ) -> None:
+        self.sender = sender
+        self.subject = _one_line(subject)
+        self.bulk = bulk
+        self._text, self._html = text, html
+        self._stand_in = secrets.token_urlsafe(24)
+        self._content_headers, self._body = self._encode(self._stand_in)
+        self._pattern = _soft_broken(self._stand_in)
+
+    def _encode(self, token: str) -> tuple[bytes, bytes]:
+        """Write both parts with the links of ``token``; return their headers and body."""
+        body = EmailMessage(policy=SMTP)
+        body.set_content(self._links(self._text, token), cte="quoted-printable")
+        if self._html:
+            body.add_alternative(
+                self._links(self._html, token), subtype="html", cte="quoted-printable"
+            )
+            for part in body.iter_parts():
+                del part["MIME-Version"]  # the message's own is enough
+        head, _, encoded = body.as_bytes().partition(b"\r\n\r\n")
+        return head + b"\r\n", encoded
+
+    def _links(self, text: str, token: str) -> str:
+        sender = self.sender
+        for marker, url in (
+            (UNSUBSCRIBE, sender.unsubscribe_url(token)),
+            (SETTINGS, sender.settings_url(token)),
+            (FORGET, sender.forget_url(token)),
+        ):
+            text = text.replace(marker, url)
+        return text
+
+    def headers(self, to: str, token: str | None) -> bytes:
+        """Return the reader's own headers (From, To, Subject, list headers ...), written by
+        the email package."""
+        sender = self.sender
+        head = EmailMessage(policy=SMTP if to.isascii() else SMTPUTF8)
+        head["From"] = sender.mail_from
+        head["To"] = to
+        head["Subject"] = self.subject
+        head["Date"] = format_datetime(utcnow())
+        head["Message-ID"] = make_msgid(domain=sender.domain)
+        head["Auto-Submitted"] = "auto-generated"
+        written = head.as_bytes().rstrip(b"\r\n") + b"\r\n"
+        if token is None or not self.bulk:
+            return written
+        # Folded as one line each: a mail client reads the <…> of List-Unsubscribe as they
+        # are, so they must not be cut into encoded words.
+        lists = EmailMessage(policy=_LIST_HEADERS)
+        lists["List-Id"] = f"{sender.list_id} <{sender.list_id}.{sender.domain}>"
+        lists["List-Unsubscribe"] = (
+            f"<{sender.unsubscribe_url(token)}>, "
+            f"<mailto:{sender.mail_from}?subject=unsubscribe%20{token}>"
+        )
+        lists["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        return written + lists.as_bytes().rstrip(b"\r\n") + b"\r\n"
+
+    def to(self, to: str, token: str | None) -> Mail:
+        """Return the message for one reader (``token``: theirs, for their links)."""
+        content_headers, body = self._content_headers, self._body
+        if token is not None and len(token) == TOKEN_LENGTH:
+            body = self._pattern.sub(
+                lambda found: _replace_keeping_breaks(found.group(0), token.encode()), body
+            )
+        elif token is not None:
+            # A token of another length (an older one) cannot stand in place: written anew.
+            content_headers, body = self._encode(token)
+        data = self.headers(to, token) + content_headers + b"\r\n" + body
+        return Mail(to=to, data=data, mail_from=self.sender.mail_from)
+
+
+def _replace_keeping_breaks(found: bytes, token: bytes) -> bytes:
+    """Put ``token`` where the stand-in was, each soft line break where it was."""
+    out, position = bytearray(), 0
+    index = 0
+    while index < len(found):
+        if found.startswith(b"=\r\n", index):
+            out += b"=\r\n"
+            index += 3
+            continue
+        out.append(token[position])
+        position += 1
+        index += 1
+    return bytes(out)
 
 
 def build_email(
@@ -131,76 +237,49 @@ def build_email(
     token: str | None,
     bulk: bool = True,
 ) -> Mail:
-    """Return a multipart/alternative message with the list headers of RFC 2369 and 8058.
+    """Return one multipart/alternative message with the list headers of RFC 2369 and 8058,
+    written by the email package."""
+    return MailTemplate(sender, subject=subject, text=text, html=html, bulk=bulk).to(to, token)
 
-    Written straight to bytes: the email package's generator costs several times more than
-    the sending, and an appeal goes to thousands of readers a few seconds apart.
+
+class Refusal(StrEnum):
+    """Whose fault a failure was, by the step of the transaction it came at."""
+
+    RELAY = "relay"  # the relay, busy or away: wait for it, using no attempt
+    MESSAGE = "message"  # this message, never this reader: tried again, then failed
+    READER = "reader"  # the reader's address: bounced
+
+
+def classify(exc: BaseException, *, wait: float = RELAY_DOWN_WAIT) -> Result:
+    """Say what an SMTP failure means for the message (``wait``: how long to wait for a relay
+    that is busy or cannot be reached).
+
+    Only the relay's answer to the recipient (RCPT) or to the message itself (DATA) counts
+    against the reader's address; a refused sender, a command out of sequence or an address
+    the relay cannot take say nothing about whether the reader's address works.
     """
-    if token is not None:
-        links = (
-            (UNSUBSCRIBE, sender.unsubscribe_url(token)),
-            (SETTINGS, sender.settings_url(token)),
-            (FORGET, sender.forget_url(token)),
-        )
-        for marker, url in links:
-            text = text.replace(marker, url)
-            html = html.replace(marker, url) if html else html
-    headers = [
-        f"From: {sender.mail_from}",
-        f"To: {_header(to)}",
-        f"Subject: {_header(subject)}",
-        f"Date: {format_datetime(utcnow())}",
-        f"Message-ID: {make_msgid(domain=sender.domain)}",
-        "MIME-Version: 1.0",
-        "Auto-Submitted: auto-generated",
-    ]
-    if token is not None and bulk:
-        headers += [
-            f"List-Id: {sender.list_id} <{sender.list_id}.{sender.domain}>",
-            f"List-Unsubscribe: <{sender.unsubscribe_url(token)}>,\r\n"
-            f" <mailto:{sender.mail_from}?subject=unsubscribe%20{token}>",
-            "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
-        ]
-    if html:
-        boundary = f"=_{secrets.token_hex(12)}"
-        headers.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
-        dash = f"--{boundary}\r\n".encode()
-        body = b"".join(
-            (
-                dash,
-                _part("plain", text),
-                b"\r\n",
-                dash,
-                _part("html", html),
-                f"\r\n--{boundary}--\r\n".encode(),
-            )
-        )
-        head = "\r\n".join(headers).encode() + b"\r\n\r\n"
-    else:
-        part = _part("plain", text)
-        head, _, body = part.partition(b"\r\n\r\n")
-        head = "\r\n".join(headers).encode() + b"\r\n" + head + b"\r\n\r\n"
-    return Mail(to=to, data=head + body, mail_from=sender.mail_from)
-
-
-def classify(exc: BaseException, *, down_wait: float = RELAY_DOWN_WAIT) -> Result:
-    """Say what an SMTP failure means for the message (``down_wait``: how long to wait for a
-    relay that cannot be reached)."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         codes = [refused.code for refused in exc.recipients]
-        code = codes[0] if codes else 550
-        return _by_code(code, str(exc))
+        return _by_code(codes[0] if codes else 550, str(exc), Refusal.READER, wait)
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError):
+        return _by_code(exc.code, exc.message, Refusal.READER, wait)
     if isinstance(exc, aiosmtplib.SMTPResponseException) and not isinstance(
         exc, aiosmtplib.SMTPServerDisconnected
     ):
-        return _by_code(exc.code, exc.message)
+        return _by_code(exc.code, exc.message, Refusal.MESSAGE, wait)
+    if isinstance(exc, ValueError):
+        # An address that cannot go on an SMTP command line (the relay never saw it).
+        return Result(Outcome.FAILED, f"cannot be sent: {exc}"[:300])
     # Connection refused, reset, timed out: the relay is away, nothing is wrong with the mail.
-    return Result(Outcome.WAIT, f"relay unreachable: {type(exc).__name__}", down_wait)
+    return Result(Outcome.WAIT, f"relay unreachable: {type(exc).__name__}", wait)
 
 
-def _by_code(code: int, text: str) -> Result:
+def _by_code(code: int, text: str, whose: Refusal, wait: float) -> Result:
     error = f"SMTP {code}: {text}"[:300]
     if 400 <= code < 500:
+        # 421, 450, 451, 452: busy, greylisting, full: later, with no attempt used.
+        return Result(Outcome.WAIT, error, wait)
+    if whose is not Refusal.READER:
         return Result(Outcome.RETRY, error)
     if code in NO_SUCH_USER:
         return Result(Outcome.GONE, f"bounced: {error}")
@@ -220,9 +299,14 @@ class EmailChannel:
         rate: float,
         dkim: Dkim | None = None,
         down_wait: float = RELAY_DOWN_WAIT,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._options = options
+        self._clock = clock
         self._down_wait = down_wait
+        self._templates: OrderedDict[int, tuple[Message, MailTemplate]] = OrderedDict()
+        self._trouble = 0  # spells in a row of the relay busy or away
+        self._trouble_until = 0.0  # the end of the current spell
         self.sender = sender
         self._dkim = dkim
         self._interval = 1.0 / rate
@@ -282,19 +366,29 @@ class EmailChannel:
         return True
 
     async def deliver(self, mail: Mail) -> None:
-        """Send one message on a pooled connection (opened, or opened again, as needed)."""
+        """Send one message on a pooled connection (opened, or opened again, as needed).
+
+        After any failure the connection is closed, not given back: a transaction cut short
+        would otherwise meet the next message (``503 nested MAIL command``).
+        """
         await self.start()
         client = await self._pool.get()
         try:
             if client is None or not client.is_connected:
                 client = self._client()
                 await client.connect()
+            options = []
+            if not mail.to.isascii():
+                if client.last_ehlo_response is None:
+                    await client.ehlo()
+                if not client.supports_extension("smtputf8"):
+                    raise UnsendableAddressError(
+                        "the relay cannot take an address with letters beyond ASCII"
+                    )
+                options.append("SMTPUTF8")
             data = mail.data if self._dkim is None else self._dkim.sign(mail.data)
-            await client.sendmail(mail.mail_from, [mail.to], data)
-        except aiosmtplib.SMTPServerDisconnected:
-            client = None
-            raise
-        except (OSError, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPTimeoutError):
+            await client.sendmail(mail.mail_from, [mail.to], data, mail_options=options)
+        except BaseException:
             if client is not None:
                 client.close()
             client = None
@@ -302,20 +396,44 @@ class EmailChannel:
         finally:
             self._pool.put_nowait(client)
 
+    def template(self, message: Message) -> MailTemplate:
+        """Return the message built for many readers (once per rendered message)."""
+        key = id(message)
+        found = self._templates.get(key)
+        if found is not None and found[0] is message:
+            self._templates.move_to_end(key)
+            return found[1]
+        built = MailTemplate(
+            self.sender,
+            subject=str(message.extra.get("subject", "An appeal")),
+            text=message.text,
+            html=message.html,
+            bulk=bool(message.extra.get("bulk", True)),
+        )
+        # The message is kept with it, so that its id cannot be taken by another meanwhile.
+        self._templates[key] = (message, built)
+        if len(self._templates) > 256:
+            self._templates.popitem(last=False)
+        return built
+
+    def _waited(self, result: Result) -> Result:
+        """Count the relay's trouble: each spell of it waited out twice as long as the last
+        (at most 5 minutes); answers that come within one spell count once."""
+        if result.outcome is not Outcome.WAIT:
+            return result
+        now = self._clock()
+        if now >= self._trouble_until or not self._trouble:
+            self._trouble = min(self._trouble + 1, 16)
+        wait = min(MAX_RELAY_WAIT, self._down_wait * 2 ** (self._trouble - 1))
+        self._trouble_until = max(self._trouble_until, now + wait)
+        return replace(result, retry_after=wait)
+
     async def send(self, recipient: Recipient, message: Message) -> Result:
         if not recipient.email:
             return Result(Outcome.GONE, "no address")
-        subject = str(message.extra.get("subject", "An appeal"))
-        email = build_email(
-            self.sender,
-            recipient.email,
-            subject=subject,
-            text=message.text,
-            html=message.html,
-            token=recipient.token,
-        )
         try:
-            await self.deliver(email)
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            return classify(exc, down_wait=self._down_wait)
+            await self.deliver(self.template(message).to(recipient.email, recipient.token))
+        except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
+            return self._waited(classify(exc, wait=self._down_wait))
+        self._trouble, self._trouble_until = 0, 0.0
         return Result(Outcome.SENT)

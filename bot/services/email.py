@@ -137,17 +137,27 @@ class EmailService:
         return self._mailer is not None
 
     async def normalise(self, address: str) -> str:
-        """Return the address in its normal form, or raise BadInputError saying why not."""
+        """Return the address in the form the relay takes (a domain in other scripts written
+        in ASCII), or raise BadInputError saying why it cannot be used."""
+        address = address.strip()
+        if not address.rpartition("@")[0].isascii():
+            # Such an address needs SMTPUTF8 all along its way, which few relays offer.
+            raise BadInputError(
+                N_(
+                    "Appeals cannot be sent to an address with letters other than Latin "
+                    "before the @. Please give another address."
+                )
+            )
         try:
             # The deliverability check asks DNS: off the event loop.
             valid = await asyncio.to_thread(
-                validate_email, address.strip(), check_deliverability=self._check
+                validate_email, address, check_deliverability=self._check, allow_smtputf8=False
             )
         except EmailNotValidError:
             raise BadInputError(
                 N_("That does not look like an email address that can receive mail.")
             ) from None
-        return valid.normalized
+        return valid.ascii_email or valid.normalized
 
     async def sign_up(
         self, address: str, *, sender_key: str, language: str = "en", urgent_only: bool = False
