@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -78,3 +79,17 @@ def at_local(day: date, hour: int, zone: ZoneInfo) -> datetime:
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
     """Return the calendar day ``moment`` falls on in ``zone``."""
     return moment.astimezone(zone).date()
+
+
+MAX_WAIT = 3600.0  # the longest wait anyone outside may impose on us, in seconds
+
+
+def bounded_wait(seconds: object, *, default: float = 1.0, cap: float = MAX_WAIT) -> float:
+    """Return a wait someone else asked for as seconds we can use: a number between 0 and
+    ``cap`` (``default`` for what is not a finite number)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        return default
+    value = float(seconds)
+    if math.isnan(value) or value < 0:
+        return default
+    return min(value, cap)

@@ -9,7 +9,7 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -96,6 +96,8 @@ class Faults:
     updates_body: str | None = None
     seed: int | None = None
     methods: frozenset[str] = frozenset(_SEND_METHODS)  # the calls that may fail (lower case)
+    # Answer every message to these chats with 429 and this retry_after, however long.
+    retry_after: dict[int, float] = field(default_factory=dict)
 
 
 def _error_body(error: ApiError) -> Params:
@@ -376,6 +378,10 @@ class BotApiEmulator(Watching):
         return chat_id
 
     def _flood_check(self, chat_id: int, *, paid: bool = False) -> None:
+        told = self.faults.retry_after.get(chat_id)
+        if told is not None:
+            self.world.refused.append((chat_id, time.monotonic()))
+            raise ApiError(429, f"Too Many Requests: retry after {told}", {"retry_after": told})
         is_group = self.world.chat_type(chat_id) != "private"
         wait = self.flood.retry_after(chat_id, is_group=is_group, paid=paid)
         if wait:

@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.engine import create_read_sessionmaker, create_sessionmaker
 
 Effect = Callable[[], None]
+_ERASED = "appealbot_erased"
+
+
+def erased(session: AsyncSession) -> None:
+    """Note that this transaction deletes someone's data: once it has committed, nothing of it
+    may stay in the database's files (SQLite's write-ahead log is checkpointed and emptied)."""
+    session.info[_ERASED] = True
 
 
 @dataclass(slots=True)
@@ -39,6 +47,9 @@ class Database:
         async with self._writes.begin() as session:
             unit = Unit(session)
             yield unit
+            erasing = session.info.pop(_ERASED, False)
+        if erasing:
+            await self.checkpoint()
         for effect in unit.effects:
             effect()
 
@@ -47,6 +58,18 @@ class Database:
         """Open a session that only reads (on SQLite it never waits for a writer)."""
         async with self._reads() as session:
             yield session
+
+    async def checkpoint(self) -> None:
+        """Move SQLite's write-ahead log into the database file and empty it, so that what was
+        deleted (and overwritten there: secure_delete) is in neither; nothing on PostgreSQL."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver: Any = raw.driver_connection
+            # Outside any transaction, on the driver's connection: a checkpoint cannot run
+            # inside one.
+            await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def dispose(self) -> None:
         """Close every connection."""

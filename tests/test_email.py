@@ -130,7 +130,13 @@ async def test_double_opt_in_over_http_then_one_click_unsubscribe(
         confirm_url = link(body(confirmation), "/email/confirm/")
         async with http.get(f"{web}/email/confirm/{'x' * 32}") as wrong:
             assert wrong.status == 404
-        async with http.get(confirm_url) as confirmed:
+        async with http.get(confirm_url) as page:
+            assert page.status == 200
+            assert "<button" in await page.text()
+        found = await subscriber(seeded_url, "New@example.org")
+        assert found is not None
+        assert found.state is SubscriberState.PENDING, "opening the link changes nothing"
+        async with http.post(confirm_url) as confirmed:
             assert confirmed.status == 200
             assert "Confirmed" in await confirmed.text()
         found = await subscriber(seeded_url, "New@example.org")

@@ -49,6 +49,11 @@ async def test_sign_up_confirm_and_unsubscribe_in_a_browser(
         assert await browser.run(shows("a confirmation link is on its way"))
         [confirmation] = await sink.wait_for(1)
         await browser.run(lambda d: d.get(link(body(confirmation), "/email/confirm/")))
+        assert await browser.run(shows("Start getting urgent appeals"))
+        found = await subscriber(seeded_url, "browser@example.org")
+        assert found is not None
+        assert found.state is SubscriberState.PENDING, "opening the page changes nothing"
+        await browser.run(lambda d: d.find_element(By.TAG_NAME, "button").click())
         assert await browser.run(shows("Confirmed"))
         found = await subscriber(seeded_url, "browser@example.org")
         assert found is not None

@@ -83,7 +83,7 @@ async def test_an_address_that_leaves_or_asks_to_be_forgotten_is_nowhere(
             async with http.post(f"{web}/subscribe", data={"email": address}) as answer:
                 assert answer.status == 200
         for confirmation in await sink.wait_for(2):
-            async with http.get(link(body(confirmation), "/email/confirm/")) as confirmed:
+            async with http.post(link(body(confirmation), "/email/confirm/")) as confirmed:
                 assert confirmed.status == 200
         await publish_appeal(seeded_url, MAY_DAY)
         appeals = {str(message["To"]): message for message in (await sink.wait_for(4))[2:]}
@@ -148,7 +148,7 @@ async def test_a_whole_scenario_logged_at_debug_names_nobody_and_leaks_no_token(
             await emulator.wait_for_messages(CHAT, 3)  # the offer to follow its cases
             await emulator.converse(CHAT, f"/email {reader}")
             [confirmation] = await sink.wait_for(1)
-            async with http.get(link(body(confirmation), "/email/confirm/")) as confirmed:
+            async with http.post(link(body(confirmation), "/email/confirm/")) as confirmed:
                 assert confirmed.status == 200
             await emulator.converse(ADMIN, "/stats")
             await emulator.converse(4_242_424, "/withdraw 1")  # refused, and not attributed

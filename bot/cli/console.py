@@ -239,6 +239,13 @@ class Console:
         self.say(f"List-Unsubscribe: {message['List-Unsubscribe']}\n")
         self.say(plain_text(message))
 
+    def _show_page(self, body: str) -> None:
+        heading = re.search(r"<h1>(.*?)</h1>", body, re.DOTALL)
+        paragraph = re.search(r"<p>(.*?)</p>", body, re.DOTALL)
+        for found in (heading, paragraph):
+            if found:
+                self.say("  " + readable(found.group(1)))
+
     async def open_link(self, which: str) -> None:
         """Open the first link of an email, as its reader would."""
         messages = self.mailbox.messages
@@ -250,12 +257,17 @@ class Console:
         if not links:
             self.say("That email has no link to this sandbox.")
             return
-        async with aiohttp.ClientSession() as http, http.get(links[0]) as page:
-            body = await page.text()
-        heading = re.search(r"<h1>(.*?)</h1>", body, re.DOTALL)
-        paragraph = re.search(r"<p>(.*?)</p>", body, re.DOTALL)
-        self.say(f"Opened {links[0]}: {page.status}")
-        for found in (heading, paragraph):
-            if found:
-                self.say("  " + readable(found.group(1)))
+        async with aiohttp.ClientSession() as http:
+            async with http.get(links[0]) as page:
+                body = await page.text()
+            self.say(f"Opened {links[0]}: {page.status}")
+            self._show_page(body)
+            # A page with one button (confirm, unsubscribe, delete): the reader presses it.
+            form = re.search(r'<form method="post" action="([^"]+)">', body)
+            button = re.search(r"<button[^>]*>(.*?)</button>", body, re.DOTALL)
+            if form and button and "<input" not in body:
+                async with http.post(self.web + form.group(1)) as pressed:
+                    answer = await pressed.text()
+                self.say(f"Pressed “{readable(button.group(1))}”: {pressed.status}")
+                self._show_page(answer)
         await self.quiet(0.3)

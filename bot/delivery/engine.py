@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.channels import DeliveryChannel, Message, Outcome, Result
 from bot.delivery.messages import MessageCache
-from bot.delivery.policy import RetryPolicy, SubscriberChange, decide
+from bot.delivery.policy import Decision, RetryPolicy, SubscriberChange, decide
 from storage.database import Database
 from storage.enums import Channel, DeliveryPurpose, DeliveryState
 from storage.repo import workers
@@ -55,6 +55,8 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 _RETRY_FIELDS = frozenset({"max_attempts", "backoff_first", "backoff_cap"})
+RECORDER_LONGEST_PAUSE = 5.0  # between tries of a failing write of outcomes
+RECORDER_STUCK_AFTER = 30.0  # failing this long, the engine no longer counts as alive
 # Channels whose budget belongs to the bot, whichever process sends: one holder at a time.
 EXCLUSIVE = {Channel.TELEGRAM: "telegram-sender"}
 
@@ -145,6 +147,8 @@ class DeliveryEngine:
         self._wire_clear.set()
         self._abandoned: list[int] = []
         self._withdrawn: set[int] = set()
+        self._recorder_failing_since: float | None = None
+        self._grace = 5.0
         self._stopping = False
         self._closing = False
         self._dispatcher: asyncio.Task[None] | None = None
@@ -183,6 +187,7 @@ class DeliveryEngine:
         Rows whose send was cut short stay claimed: nobody knows whether Telegram got them,
         so they go out again only when their lease runs out.
         """
+        self._grace = grace
         if self._dispatcher is not None:
             # Not cancelled: a claim cut short after its commit would strand its rows.
             self._stopping = True
@@ -246,9 +251,19 @@ class DeliveryEngine:
 
     @property
     def alive(self) -> bool:
-        """Tell whether the engine runs: its tasks are up and none has died."""
+        """Tell whether the engine runs: its tasks are up, none has died, and outcomes are
+        being recorded (a recorder failing for longer than ``RECORDER_STUCK_AFTER`` is not)."""
         tasks = [self._dispatcher, self._recorder, self._heart]
-        return not self._stopping and all(task is not None and not task.done() for task in tasks)
+        up = not self._stopping and all(task is not None and not task.done() for task in tasks)
+        return up and not self.recorder_stuck
+
+    @property
+    def recorder_stuck(self) -> bool:
+        """Tell whether recording outcomes has failed for a while."""
+        since = self._recorder_failing_since
+        return (
+            since is not None and asyncio.get_running_loop().time() - since > RECORDER_STUCK_AFTER
+        )
 
     # ---- heartbeat -------------------------------------------------------------------------
 
@@ -424,10 +439,17 @@ class DeliveryEngine:
         return done
 
     async def _record_loop(self) -> None:
-        """Write outcomes every few milliseconds; on closing, write the last ones and end."""
+        """Write outcomes every few milliseconds; on closing, write the last ones and end.
+
+        A write that fails is tried again with growing pauses (the database may be locked or
+        away for a while); on closing, for ``grace`` seconds at most, after which the rows
+        stay claimed and go out again once their lease has ended.
+        """
         config = self.config
         loop = asyncio.get_running_loop()
         batch: list[tuple[_Job, Result]] = []
+        failures = 0
+        give_up_at: float | None = None
         while True:
             deadline = loop.time() + config.flush_every
             while len(batch) < config.flush_size and not self._closing:
@@ -442,13 +464,53 @@ class DeliveryEngine:
                 try:
                     await self._flush(batch)
                 except Exception:
-                    log.exception("recording delivery outcomes failed; retrying")
-                    await asyncio.sleep(config.flush_every)
+                    failures += 1
+                    if self._recorder_failing_since is None:
+                        self._recorder_failing_since = loop.time()
+                    if failures == 1 or failures % 100 == 0:
+                        log.exception(
+                            "recording delivery outcomes failed (%d times); retrying", failures
+                        )
+                    if self._closing:
+                        give_up_at = give_up_at or loop.time() + self._grace
+                        if loop.time() >= give_up_at:
+                            log.error(
+                                "stopping without recording %d outcomes: their deliveries go out "
+                                "again once their lease ends",
+                                len(batch),
+                            )
+                            return
+                    await asyncio.sleep(
+                        min(RECORDER_LONGEST_PAUSE, config.flush_every * 2 ** min(failures, 10))
+                    )
                     continue
+                if failures:
+                    log.warning("recording delivery outcomes works again")
+                failures, self._recorder_failing_since = 0, None
                 batch = []
             # Results that came in while the last batch was being written go too.
             if self._closing and self._results.empty():
                 return
+
+    def _decide(self, result: Result, claimed: Claimed, now: datetime) -> Decision:
+        """Decide a row's fate; a result that cannot be read is retried like a failure."""
+        jitter = random.uniform(0.8, 1.2)
+
+        def run(outcome: Result) -> Decision:
+            return decide(
+                outcome,
+                attempts=claimed.attempts,
+                has_subscriber=claimed.subscriber_id is not None,
+                now=now,
+                policy=self.config.retry,
+                jitter=jitter,
+            )
+
+        try:
+            return run(result)
+        except Exception:
+            log.exception("the outcome of delivery %d could not be read", claimed.id)
+            return run(Result(Outcome.RETRY, "internal error: an unreadable outcome"))
 
     async def _flush(self, batch: list[tuple[_Job, Result]]) -> None:
         if not batch:
@@ -462,14 +524,7 @@ class DeliveryEngine:
             claimed = job.claimed
             if claimed.purpose is DeliveryPurpose.CHANNEL and result.message_id is not None:
                 posts.append((claimed.appeal_id, result.message_id))
-            decision = decide(
-                result,
-                attempts=claimed.attempts,
-                has_subscriber=claimed.subscriber_id is not None,
-                now=now,
-                policy=self.config.retry,
-                jitter=random.uniform(0.8, 1.2),
-            )
+            decision = self._decide(result, claimed, now)
             change = decision.row(claimed.id)
             changes.append(change)
             if claimed.subscriber_id is None:

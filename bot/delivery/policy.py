@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.delivery.channels import Outcome, Result
+from core.timing import bounded_wait
 from storage.enums import DeliveryState
 
 
@@ -88,13 +89,13 @@ def decide(
     if outcome is Outcome.SENT:
         return Decision(DeliveryState.SENT, attempts, None, sent_at=now)
     if outcome is Outcome.WAIT:
-        wait = timedelta(seconds=result.retry_after or 1.0)
+        wait = timedelta(seconds=bounded_wait(result.retry_after))
         return Decision(DeliveryState.PENDING, attempts - 1, error, next_attempt_at=now + wait)
     if outcome is Outcome.RETRY and attempts < policy.max_attempts:
-        wait = timedelta(seconds=policy.backoff(attempts) * jitter)
+        wait = timedelta(seconds=bounded_wait(policy.backoff(attempts) * jitter))
         return Decision(DeliveryState.PENDING, attempts, error, next_attempt_at=now + wait)
     if outcome is Outcome.REFUSED and attempts < 2:
-        wait = timedelta(seconds=policy.backoff(attempts) * jitter)
+        wait = timedelta(seconds=bounded_wait(policy.backoff(attempts) * jitter))
         return Decision(DeliveryState.PENDING, attempts, error, next_attempt_at=now + wait)
     if outcome in (Outcome.GONE, Outcome.REFUSED):
         gone = SubscriberChange.GONE if has_subscriber else SubscriberChange.NONE

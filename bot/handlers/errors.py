@@ -11,6 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import Context
 from bot.handlers.replies import answer
 from bot.presentation.errors import is_expected, user_message
+from bot.telegram.ptb_limiter import StoppingError
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,9 @@ async def on_error(update: object, context: Context) -> None:
     """Log what failed (not who asked), tell the chat, and let no other handler answer too."""
     error = context.error
     kind = type(update).__name__ if update is not None else "job"
+    if isinstance(error, StoppingError):
+        log.info("a reply was given up: the service is stopping")
+        raise ApplicationHandlerStop
     if error is not None and is_expected(error):
         log.info("refused on %s: %s", kind, error)
     else:

@@ -199,6 +199,17 @@ class EmailService:
         except Exception as exc:  # the relay is down: the sign-up may simply be sent again
             log.warning("a confirmation email could not be sent: %s", type(exc).__name__)
 
+    async def awaiting(self, token: str) -> bool:
+        """Tell whether a confirmation link belongs to a sign-up still waiting for it (and
+        still valid); changes nothing."""
+        async with self._db.read() as session:
+            subscriber = await get_by_confirm_token(session, token)
+            return (
+                subscriber is not None
+                and subscriber.state is SubscriberState.PENDING
+                and utcnow() - subscriber.created_at <= CONFIRM_FOR
+            )
+
     async def confirm(self, token: str) -> bool:
         """Confirm a sign-up by its link; return whether it was one (and still valid)."""
         async with self._db.unit() as unit:

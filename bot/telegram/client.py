@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 
 from core.errors import BotApiGarbledError, BotApiRefusedError, BotApiUnreachableError
+from core.timing import bounded_wait
 
 _JSON = {"Content-Type": "application/json"}
 # Telegram's answer to a message sent: {"ok":true,"result":{"message_id":...
@@ -106,6 +107,6 @@ def read_answer(status: int, body: bytes) -> Any:
     raise BotApiRefusedError(
         code=code,
         description=str(answer.get("description") or f"HTTP {status}"),
-        retry_after=float(retry_after) if isinstance(retry_after, int | float) else None,
+        retry_after=bounded_wait(retry_after) if retry_after is not None else None,
         migrate_to_chat_id=migrate_to if isinstance(migrate_to, int) else None,
     )

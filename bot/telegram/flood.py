@@ -32,6 +32,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from core.timing import MAX_WAIT, bounded_wait
+
 log = logging.getLogger(__name__)
 
 # While a window is full of messages still on their way, look again this often.
@@ -55,6 +57,10 @@ class FloodLimits:
     jitter: float = 0.005  # seconds added to every window (clocks, rounding)
     catch_up: float = 0.1  # seconds of missed broadcast sends that may go at once
     recover_every: float = 1.0  # after a global 429, the rate climbs back this often
+    # The longest Telegram may pause all broadcasts at once (a longer retry_after is taken
+    # as this; a later 429 pauses them again) and one chat.
+    max_pause: float = 60.0
+    max_chat_pause: float = MAX_WAIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +302,7 @@ class FloodLimiter:
         broadcasts pause.
         """
         now = self.clock()
+        seconds = bounded_wait(seconds, cap=self.limits.max_chat_pause)
         self._pauses += 1
         self._paused_seconds += seconds
         chat = self._chats.get(chat_id)
@@ -305,6 +312,7 @@ class FloodLimiter:
             return False
         self.pause_bulk(seconds)
         self.pause_chat(chat_id, seconds)
+        seconds = min(seconds, self.limits.max_pause)
         if now < self._recovered_at:
             # More answers from sends that left before the slowdown: the same episode.
             self._recovered_at = max(self._recovered_at, now + seconds)
@@ -321,11 +329,12 @@ class FloodLimiter:
 
     def pause_chat(self, chat_id: int, seconds: float) -> None:
         """Hold every message to one chat for ``seconds``."""
-        until = self.clock() + seconds
+        until = self.clock() + bounded_wait(seconds, cap=self.limits.max_chat_pause)
         self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
 
     def pause_bulk(self, seconds: float) -> None:
-        """Hold broadcasts for ``seconds``; replies to people still go."""
+        """Hold broadcasts for ``seconds`` (at most ``max_pause``); replies to people still go."""
+        seconds = bounded_wait(seconds, cap=self.limits.max_pause)
         self._bulk_paused_until = max(self._bulk_paused_until, self.clock() + seconds)
 
     def bulk_pause_left(self) -> float:

@@ -16,7 +16,8 @@ from typing import Any
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.telegram.flood import FloodLimiter, Priority
+from bot.telegram.flood import FloodLimiter, Priority, Slot
+from core.timing import bounded_wait
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,27 @@ JSON = bool | dict[str, Any] | list[dict[str, Any]]
 def retry_seconds(error: RetryAfter) -> float:
     """Return RetryAfter's wait in seconds, whichever type PTB gives it as."""
     value: int | timedelta = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return bounded_wait(value.total_seconds() if isinstance(value, timedelta) else value)
 
 
 def _is_group(chat_id: int) -> bool:
     return chat_id < 0
+
+
+class StoppingError(NetworkError):
+    """A reply given up because the service is stopping."""
+
+    def __init__(self) -> None:
+        super().__init__("the service is stopping")
+
+
+async def _drop(turn: asyncio.Future[Slot]) -> None:
+    """Give up a turn: cancelled while it waits, released if it came all the same."""
+    turn.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await turn
+    if turn.done() and not turn.cancelled() and turn.exception() is None:
+        turn.result().release()
 
 
 class PtbRateLimiter(BaseRateLimiter[Priority]):
@@ -74,6 +91,25 @@ class PtbRateLimiter(BaseRateLimiter[Priority]):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
         return not self._stopping.is_set()
 
+    async def _acquire(self, chat: int, priority: Priority) -> Slot:
+        """Wait for the message's turn; give up when the service stops (a chat that sent
+        far more than it can be answered must not hold up the shutdown)."""
+        turn = asyncio.ensure_future(
+            self._limiter.acquire(chat, is_group=_is_group(chat), priority=priority)
+        )
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({turn, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            await _drop(turn)
+            raise
+        finally:
+            stopping.cancel()
+        if not turn.done():
+            await _drop(turn)
+            raise StoppingError
+        return turn.result()
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, JSON]],
@@ -92,7 +128,7 @@ class PtbRateLimiter(BaseRateLimiter[Priority]):
         pause = OUTAGE_FIRST_PAUSE
         told = 0
         while True:
-            slot = await self._limiter.acquire(chat, is_group=_is_group(chat), priority=priority)
+            slot = await self._acquire(chat, priority)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:

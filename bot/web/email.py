@@ -1,7 +1,8 @@
 """Email sign-up, confirmation, unsubscribe and settings pages.
 
-GET never changes anything (mail scanners follow links); the unsubscribe link's GET shows
-one button, and a POST to it unsubscribes at once, as RFC 8058's one-click asks.
+GET never changes anything (mail scanners follow links): the confirmation, unsubscribe and
+delete links show one button, and a POST does it (for unsubscribing at once, as RFC 8058's
+one-click asks).
 """
 
 from __future__ import annotations
@@ -95,8 +96,17 @@ async def subscribe(request: web.Request) -> web.Response:
     return pages.page("signup", note=_(ASKED))
 
 
+async def confirm_page(request: web.Request) -> web.Response:
+    """Show one button to confirm; change nothing (mail scanners open links)."""
+    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
+    token = request.match_info["token"]
+    if not await services.email.awaiting(token):
+        return _not_found(pages)
+    return pages.page("confirm", token=token)
+
+
 async def confirm(request: web.Request) -> web.Response:
-    """Confirm a sign-up (a GET that changes state: the token was sent only to the owner)."""
+    """Confirm a sign-up: the button of the page the link opens."""
     pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
     if not await services.email.confirm(request.match_info["token"]):
         return _not_found(pages)
@@ -211,7 +221,8 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/subscribe", subscribe)
     router.add_get(f"/email/forget/{token}", forget_page)
     router.add_post(f"/email/forget/{token}", forget)
-    router.add_get(f"/email/confirm/{token}", confirm)
+    router.add_get(f"/email/confirm/{token}", confirm_page)
+    router.add_post(f"/email/confirm/{token}", confirm)
     router.add_get(f"/email/unsubscribe/{token}", unsubscribe_page)
     router.add_post(f"/email/unsubscribe/{token}", unsubscribe)
     router.add_get(f"/email/settings/{token}", settings_page)

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from storage.database import erased
 from storage.enums import Channel, SubscriberState
 from storage.models import Case, Subscriber, SubscriberCountry, subscriber_cases
 
@@ -74,6 +75,7 @@ async def retire(
     if not subscriber_ids:
         return
     ids = list(subscriber_ids)
+    erased(session)
     await session.execute(delete(subscriber_cases).where(subscriber_cases.c.subscriber_id.in_(ids)))
     await session.execute(delete(SubscriberCountry).where(SubscriberCountry.subscriber_id.in_(ids)))
     await session.execute(
@@ -99,6 +101,7 @@ async def leave_chat(session: AsyncSession, chat_id: int, state: SubscriberState
 
 async def forget(session: AsyncSession, subscriber_id: int) -> bool:
     """Delete a subscriber and everything that hangs on it (choices, deliveries)."""
+    erased(session)
     result = await session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
     return bool(getattr(result, "rowcount", 0))
 
@@ -188,6 +191,7 @@ async def sign_up_email(
 
 async def expire_sign_ups(session: AsyncSession, *, before: datetime) -> int:
     """Forget email sign-ups never confirmed since ``before``; return how many."""
+    erased(session)
     result = await session.execute(
         delete(Subscriber).where(
             Subscriber.channel == Channel.EMAIL,
