@@ -65,7 +65,7 @@ from bot.telegram.request import AiohttpRequest, PollingHealth
 from bot.telegram.updates import Handled, PerChatUpdateProcessor
 from bot.web import start_web
 from bot.web.pages import Pages
-from bot.web.webhook import Webhook
+from bot.web.webhook import BadUpdateError, Webhook
 from core.errors import AppealbotError, ConfigError
 from core.pseudonyms import Pseudonyms
 from core.timing import Clock, system_clock
@@ -408,7 +408,11 @@ def webhook_for(settings: Settings, application: AppType) -> Webhook | None:
         return None
 
     async def accept(data: dict[str, Any]) -> None:
-        await application.update_queue.put(Update.de_json(data, application.bot))
+        try:
+            update = Update.de_json(data, application.bot)
+        except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+            raise BadUpdateError(str(exc)) from None
+        await application.update_queue.put(update)
 
     path = urlsplit(settings.webhook_url).path or "/telegram"
     return Webhook(path=path, secret=webhook_secret(settings), accept=accept)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from enum import StrEnum
 from typing import Annotated
@@ -60,8 +61,14 @@ class Settings(BaseSettings):
     email_check_deliverability: bool = True
 
     public_url: str = "http://127.0.0.1:8080"
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none: the
+    # TCP peer is the client.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # A client that has not sent its whole request in this time is disconnected (slow
+    # clients must not hold connections open), and an idle connection closed.
+    http_timeout_seconds: float = Field(default=15.0, gt=0, le=600)
 
     # Set: Telegram posts updates to this HTTPS URL (served by the HTTP app, its path as
     # given), each checked against the secret token. Unset: long polling.
@@ -102,6 +109,20 @@ class Settings(BaseSettings):
             if wrong:
                 raise ValueError(f"{wrong[0]!r} is not a Telegram user id (a positive number)")
             return frozenset(user_id for _, user_id in ids)
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for part in value:
+                try:
+                    ipaddress.ip_network(str(part), strict=False)
+                except ValueError:
+                    raise ValueError(f"{part!r} is not an IP address or network") from None
+            return tuple(str(part) for part in value)
         return value
 
     @field_validator("telegram_channel")

@@ -14,8 +14,14 @@ from core.pseudonyms import Pseudonyms
 REDACTED = "[redacted]"
 ADDRESS = "[address]"
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
-# Chat and user ids are long integers (group ids negative); row ids and counts are short.
-_LONG_ID = re.compile(r"(?<![\w.#])-?\d{6,}(?![\w.])")
+# Chat and user ids are long integers (group ids negative); row ids, counts and waits are
+# shorter. Any integer of eight digits or more is taken for an id; one of five to seven
+# digits only where it is named as one ("chat_id=…", "'id': …", "user …").
+_LONG_ID = re.compile(r"(?<![\w.#])-?\d{8,}(?![\w.])")
+_NAMED_ID = re.compile(
+    r"(?i)(\b(?:chat|user|from|sender|peer|subscriber|id)(?:_id)?['\"]?\s*[:=]?\s*)"
+    r"(-?\d{5,7})(?![\w.])"
+)
 # Libraries that at DEBUG write whole updates (names, chat ids, texts) or SQL parameters:
 # they stay at INFO whatever level is asked for.
 _CHATTY = ("telegram", "aiosqlite", "asyncio", "aiosmtplib", "mail.log")
@@ -52,7 +58,8 @@ class RedactPeople(logging.Filter):
 
     def _scrub(self, text: str) -> str:
         text = _EMAIL.sub(ADDRESS, text)
-        return _LONG_ID.sub(lambda m: self._pseudonyms.for_log(m.group(0)), text)
+        text = _LONG_ID.sub(lambda m: self._pseudonyms.for_log(m.group(0)), text)
+        return _NAMED_ID.sub(lambda m: m.group(1) + self._pseudonyms.for_log(m.group(2)), text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

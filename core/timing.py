@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,9 +51,23 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+# Names in the zone database that are not places: the machine's own zone, placeholders, and
+# the copies under posix/ and right/ (right/ counts leap seconds, which no clock here does).
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_PLACES and not name.startswith(("posix/", "right/"))
+    )
+
+
 def zone_named(name: str | None) -> ZoneInfo | None:
-    """Return the IANA zone of that name (None if there is none such)."""
-    if not name or len(name) > 64 or ".." in name or name.startswith("/"):
+    """Return the IANA zone of that name (None if there is no such place's zone)."""
+    if not name or len(name) > 64 or name not in _zone_names():
         return None
     try:
         return ZoneInfo(name)

@@ -34,6 +34,16 @@ class Sink:
     mail_answers: list[str] = field(default_factory=list)  # next MAIL FROM answers, then 250
     smtputf8: bool = False  # offer SMTPUTF8 (addresses beyond ASCII), as few relays do
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    noops: int = 0  # NOOP commands answered (a health check asks one)
+    noop_delay: float = 0.0  # a slow relay: seconds before it answers NOOP
+
+    async def handle_NOOP(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, arg: str
+    ) -> str:
+        self.noops += 1
+        if self.noop_delay:
+            await asyncio.sleep(self.noop_delay)
+        return "250 OK"
 
     async def handle_MAIL(  # noqa: N802 (aiosmtpd's hook names)
         self, server: Any, session: Any, envelope: Any, address: str, options: Any

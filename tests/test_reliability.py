@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,14 +18,18 @@ from sqlalchemy import select
 
 from bot.delivery.channels import Message, Outcome
 from bot.delivery.email_channel import EmailChannel, Sender, SmtpOptions
+from bot.extract.fetch import is_public_address
+from bot.logs import RedactPeople
 from bot.telegram.flood import FloodLimits
+from core.pseudonyms import Pseudonyms
 from core.timing import MAX_WAIT
 from emulator import BotApiEmulator, Faults
+from emulator.state import chat_object, user_object
 from storage.enums import Channel, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
 from storage.repo.deliveries import Recipient
 from storage.types import utcnow
-from tests.support.bot import running_bot, sessions_for
+from tests.support.bot import handled, running_bot, sessions_for
 from tests.support.databases import MigratedDatabase
 from tests.support.delivery import add_subscribers, eventually, running_engine
 from tests.support.delivery import publish_appeal as publish_for_telegram
@@ -38,6 +43,7 @@ from tests.support.mail import (
     subscriber,
 )
 from tests.support.privacy import file_mentions, rows_naming
+from tests.support.processes import clean_env, start_run
 from tests.support.smtp import Sink, free_port, smtp_server
 
 MAY_DAY, NEW_WAVE = 3, 5
@@ -276,3 +282,209 @@ async def test_a_link_scanner_that_opens_the_confirmation_link_confirms_nothing(
     active = await subscriber(seeded_url, "owner@example.org")
     assert active is not None
     assert active.state is SubscriberState.ACTIVE
+
+
+# ---- 8. behind a reverse proxy, each visitor has their own sign-up budget ----------------------
+
+
+@pytest.mark.parametrize(
+    ("trusted", "accepted"),
+    [("127.0.0.1", 6), ("", 5), ("10.0.0.0/8", 5)],
+    ids=["the proxy is trusted", "nothing trusted", "another proxy trusted"],
+)
+async def test_behind_a_trusted_proxy_each_visitor_has_their_own_sign_up_budget(
+    emulator: BotApiEmulator, seeded_url: str, sink: Sink, trusted: str, accepted: int
+) -> None:
+    http_port = free_port()
+    web = f"http://127.0.0.1:{http_port}"
+    async with (
+        smtp_server(sink) as smtp_port,
+        running_bot(
+            emulator,
+            seeded_url,
+            trusted_proxies=trusted,
+            **mail_settings(smtp_port, http_port),
+        ),
+        aiohttp.ClientSession() as http,
+    ):
+        answers = []
+        for n in range(6):
+            visitor = {"X-Forwarded-For": f"203.0.113.{n + 1}"}
+            form = {"email": f"visitor{n}@example.org"}
+            async with http.post(f"{web}/subscribe", data=form, headers=visitor) as answer:
+                answers.append(answer.status)
+    assert answers.count(200) == accepted, answers
+
+
+# ---- 9. smaller ones --------------------------------------------------------------------------
+
+
+async def test_no_page_can_be_framed_by_another_site(mail_bot: tuple[BotApiEmulator, str]) -> None:
+    _, web = mail_bot
+    async with aiohttp.ClientSession() as http:
+        for path in ("/", "/healthz", "/metrics", "/email/settings/" + "x" * 32):
+            async with http.get(web + path) as answer:
+                assert answer.headers["X-Frame-Options"] == "DENY", path
+                assert answer.headers["X-Content-Type-Options"] == "nosniff", path
+        async with http.get(web + "/") as page:
+            assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+async def test_a_replayed_webhook_update_is_handled_once_and_nonsense_gets_400(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    port, secret, chat = free_port(), "a-webhook-secret_0123456789", next(CHATS)
+    local = f"http://127.0.0.1:{port}/telegram"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+
+    def update(update_id: int, text: str) -> dict[str, object]:
+        return {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "chat": chat_object(chat, "private"),
+                "from": user_object(chat),
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+            },
+        }
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    async with (
+        running_bot(
+            emulator,
+            seeded_url,
+            webhook_url="https://bot.example.org/telegram",
+            webhook_secret=secret,
+            http_port=port,
+        ),
+        aiohttp.ClientSession() as http,
+    ):
+        for _ in range(3):
+            async with http.post(local, json=update(800_001, "/start"), headers=headers) as sent:
+                assert sent.status == 200
+        for nonsense in ({"update_id": 800_002, "message": "hello"}, {"update_id": "x"}):
+            async with http.post(local, json=nonsense, headers=headers) as refused:
+                assert refused.status == 400, nonsense
+        async with http.post(local, data=deep, headers=headers) as refused:
+            assert refused.status == 400
+        async with http.post(local, json=update(800_003, "/help"), headers=headers) as sent:
+            assert sent.status == 200
+        await handled(emulator, 800_001, 800_003)
+    welcome, help_text = emulator.sent(chat)  # /start once, then /help
+    assert "urgent appeals" in welcome.text
+    assert "/start" in help_text.text
+
+
+async def test_only_a_group_admin_changes_the_groups_language(
+    bot: BotApiEmulator, seeded_url: str
+) -> None:
+    group, admin, member = -7_272, 81, 82
+    bot.make_admin(group, admin)
+    [settings] = await bot.converse(group, "/subscribe", user_id=admin, chat_type="group")
+    refused = await bot.wait_for_answer(bot.tap(settings, "Русский", user_id=member))
+    assert refused["show_alert"]
+    assert "Only group admins" in str(refused["text"])
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        language = await session.scalar(
+            select(Subscriber.language).where(Subscriber.chat_id == group)
+        )
+    assert language == "en"
+    await bot.wait_for_answer(bot.tap(settings, "Русский", user_id=admin))
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        language = await session.scalar(
+            select(Subscriber.language).where(Subscriber.chat_id == group)
+        )
+    assert language == "ru"
+
+
+@pytest.mark.parametrize("name", ["localtime", "Factory", "posixrules", "right/UTC", "posix/UTC"])
+async def test_time_zones_are_places_not_files_of_the_zone_database(
+    bot: BotApiEmulator, name: str
+) -> None:
+    [answer] = await bot.converse(next(CHATS), f"/timezone {name}")
+    assert "is not a time zone I know" in answer.text
+
+
+def test_a_long_number_that_names_no_one_stays_readable_in_the_log() -> None:
+    scrub = RedactPeople(Pseudonyms.derived("a-secret-bot-token-123"))
+    assert scrub._scrub("Telegram asked us to wait retry_after 999999 s") == (
+        "Telegram asked us to wait retry_after 999999 s"
+    )
+    for named in ("chat_id=7654321", "{'id': 7654321}", "user 7654321", "-1001234567890"):
+        assert "7654321" not in scrub._scrub(named), named
+        assert "#" in scrub._scrub(named), named
+
+
+@pytest.mark.parametrize(
+    "address", ["::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::", "::ffff:10.0.0.1", "::1"]
+)
+def test_a_private_address_inside_an_ipv6_one_is_not_public(address: str) -> None:
+    assert not is_public_address(address)
+
+
+def test_public_addresses_stay_public() -> None:
+    assert is_public_address("64:ff9b::808:808")
+    assert is_public_address("2001:4860:4860::8888")
+
+
+async def test_slow_clients_are_disconnected_and_others_still_served(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    port = free_port()
+    async with (
+        running_bot(emulator, seeded_url, http_port=port, http_timeout_seconds=1.0),
+        aiohttp.ClientSession() as http,
+    ):
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        slow = [await asyncio.open_connection("127.0.0.1", port) for _ in range(20)]
+        for _, writer in slow:
+            writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")  # never finished
+        body_trickle = await asyncio.open_connection("127.0.0.1", port)
+        body_trickle[1].write(
+            b"POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n\r\nemail="
+        )
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+            assert health.status == 200, "others are served meanwhile"
+        for reader, _ in slow:
+            assert await asyncio.wait_for(reader.read(), timeout=10) == b"", "closed"
+        answer = await asyncio.wait_for(body_trickle[0].readline(), timeout=10)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:40]
+        assert loop.time() - started < 8
+        for _, writer in [*slow, body_trickle]:
+            writer.close()
+
+
+async def test_many_health_checks_at_once_ask_the_relay_once(
+    mail_bot: tuple[BotApiEmulator, str], sink: Sink
+) -> None:
+    _, web = mail_bot
+    sink.noop_delay = 0.3  # a relay that takes its time
+
+    async def check(http: aiohttp.ClientSession) -> int:
+        async with http.get(f"{web}/healthz") as health:
+            return health.status
+
+    async with aiohttp.ClientSession() as http:
+        statuses = await asyncio.gather(*(check(http) for _ in range(20)))
+    assert statuses == [200] * 20
+    assert sink.noops == 1
+
+
+async def test_a_fatal_signal_leaves_a_trace_on_stderr(
+    emulator: BotApiEmulator, seeded_url: str, tmp_path: Path
+) -> None:
+    env = clean_env(
+        APPEALBOT_TELEGRAM_TOKEN=emulator.token,
+        APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
+        APPEALBOT_DATABASE_URL=seeded_url,
+        APPEALBOT_HTTP_PORT="0",
+    )
+    process = await start_run(emulator, tmp_path, env)
+    process.send_signal(signal.SIGBUS)  # what a disk turning read-only under SQLite raises
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == -signal.SIGBUS
+    assert "Fatal Python error: Bus error" in stderr.decode()

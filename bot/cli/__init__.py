@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import faulthandler
+import io
 import logging
 import sys
 from collections.abc import Sequence
@@ -36,6 +39,10 @@ def _secrets(settings: Settings) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
+    # A fatal signal (SIGBUS when the disk under SQLite's memory-mapped index turns
+    # read-only, SIGSEGV) still leaves a trace on stderr of where it struck.
+    with contextlib.suppress(ValueError, io.UnsupportedOperation):  # stderr without a file
+        faulthandler.enable()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -36,14 +36,36 @@ AddressCheck = Callable[[str, int], bool]
 """Whether the fetcher may connect to an IP address and port."""
 
 
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """Return the IPv4 address an IPv6 one carries (mapped, compatible, NAT64, 6to4, Teredo)."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _IPV4_COMPATIBLE or any(ip in prefix for prefix in _NAT64):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
 def is_public_address(address: str) -> bool:
-    """Tell whether an IP address is on the public internet (not private, loopback, ...)."""
+    """Tell whether an IP address is on the public internet (not private, loopback, ...),
+    an IPv4 address carried inside an IPv6 one included."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(ip)
+        if inner is not None:
+            if int(inner) == 0 and ip in _IPV4_COMPATIBLE:
+                return False  # "::" and "::1" themselves
+            return inner.is_global and not inner.is_multicast
     return ip.is_global and not ip.is_multicast
 
 

@@ -123,7 +123,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(Action.SET_URGENT, subscriptions.settings_button, CHAT_ADMINS),
     Button(Action.SET_COUNTRY, subscriptions.settings_button, CHAT_ADMINS),
     Button(Action.SET_ZONE, subscriptions.settings_button, CHAT_ADMINS),
-    Button(Action.SET_LANGUAGE, subscriptions.language_button),
+    Button(Action.SET_LANGUAGE, subscriptions.language_button, CHAT_ADMINS),
     Button(Action.UNFOLLOW, subscriptions.settings_button, CHAT_ADMINS),
     Button(Action.DRAFT_PUBLISH, drafting.publish_button, BOT_ADMINS, "publish"),
     Button(Action.DRAFT_EDIT, drafting.edit_button, BOT_ADMINS, "edit"),

@@ -60,6 +60,7 @@ class MonitoringService:
         self._outcomes = outcomes
         self._cache_for = cache_for
         self._smtp_seen: tuple[float, bool] | None = None
+        self._smtp_checking: asyncio.Task[bool] | None = None
 
     async def counts(self) -> Counts:
         """Count deliveries and subscribers."""
@@ -88,14 +89,21 @@ class MonitoringService:
         )
 
     async def _smtp_ok(self) -> bool:
-        assert self._smtp is not None
+        """Ask the relay at most once every ``cache_for`` seconds; requests that come while
+        it is being asked share that one answer."""
         now = time.monotonic()
         if self._smtp_seen is not None and now - self._smtp_seen[0] < self._cache_for:
             return self._smtp_seen[1]
+        if self._smtp_checking is None or self._smtp_checking.done():
+            self._smtp_checking = asyncio.create_task(self._ask_smtp(), name="smtp-health")
+        return await asyncio.shield(self._smtp_checking)
+
+    async def _ask_smtp(self) -> bool:
+        assert self._smtp is not None
         try:
             async with asyncio.timeout(5):
                 ok = await self._smtp()
         except Exception:
             ok = False
-        self._smtp_seen = (now, ok)
+        self._smtp_seen = (time.monotonic(), ok)
         return ok

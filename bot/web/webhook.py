@@ -5,8 +5,9 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -18,13 +19,30 @@ Accept = Callable[[dict[str, Any]], Awaitable[None]]
 """Hand one update (as Telegram sent it) to the bot."""
 
 
-@dataclass(frozen=True, slots=True)
+class BadUpdateError(ValueError):
+    """What was posted is not an update the bot can read."""
+
+
+@dataclass(slots=True)
 class Webhook:
     """Where updates arrive, the secret they must carry, and who takes them."""
 
     path: str
     secret: str
-    accept: Accept
+    accept: Accept  # raises BadUpdateError for what is not an update
+    # The ids of the updates taken lately: Telegram posts an update again when our answer
+    # did not reach it, and a replay must not be handled twice.
+    seen: OrderedDict[int, None] = field(default_factory=OrderedDict)
+    remember: int = 10_000
+
+    def first_time(self, update_id: int) -> bool:
+        """Tell whether this update id is new (and remember it)."""
+        if update_id in self.seen:
+            return False
+        self.seen[update_id] = None
+        if len(self.seen) > self.remember:
+            self.seen.popitem(last=False)
+        return True
 
 
 WEBHOOK_KEY = web.AppKey("webhook", Webhook)
@@ -39,11 +57,19 @@ async def receive(request: web.Request) -> web.Response:
         return web.Response(status=403, text="Forbidden")
     try:
         update = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return web.Response(status=400, text="Bad Request")
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
         return web.Response(status=400, text="Bad Request")
-    await webhook.accept(update)
+    update_id = update["update_id"]
+    if not webhook.first_time(update_id):
+        return web.Response(status=200, text="ok")  # a replay: taken already
+    try:
+        await webhook.accept(update)
+    except BadUpdateError:
+        webhook.seen.pop(update_id, None)
+        log.warning("a webhook request that is not an update the bot can read was refused")
+        return web.Response(status=400, text="Bad Request")
     return web.Response(status=200, text="ok")
 
 
