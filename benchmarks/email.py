@@ -21,7 +21,7 @@ import aiosmtplib
 from benchmarks.common import peak_rss_mb, report
 from bot.delivery.channels import Message, Outcome
 from bot.delivery.email_channel import EmailChannel, Sender, SmtpOptions, build_email
-from storage.enums import Channel
+from storage.enums import Channel, SubscriberState
 from storage.repo.deliveries import Recipient
 
 SENDER = Sender(mail_from="appeals@example.org", public_url="https://appeals.example.org")
@@ -68,11 +68,10 @@ def recipient(n: int) -> Recipient:
     return Recipient(
         subscriber_id=n,
         channel=Channel.EMAIL,
-        chat_id=None,
-        chat_type=None,
-        email=f"reader{n}@example.org",
+        address=f"reader{n}@example.org",
+        kind=None,
         language="en",
-        active=True,
+        state=SubscriberState.ACTIVE,
         token=f"token-{n:08d}-abcdefghijklmnop",
     )
 
@@ -82,7 +81,7 @@ async def pooled(port: int, messages: int, connections: int) -> tuple[float, int
     options = SmtpOptions(host="127.0.0.1", port=port, security="none", connections=connections)
     channel = EmailChannel(options, SENDER, rate=100_000.0)
     await channel.start()
-    message = Message(text=TEXT, html=HTML, extra={"subject": "Urgent appeal: benchmark"})
+    message = Message(text=TEXT, html=HTML, subject="Urgent appeal: benchmark")
     queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(messages):
         queue.put_nowait(n)

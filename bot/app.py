@@ -12,12 +12,11 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,8 +28,9 @@ from telegram.request import BaseRequest
 from bot import handlers
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, AppType, BotData, Context
-from bot.delivery.channels import DeliveryChannel
-from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions
+from bot.delivery import email_channel, telegram_channel
+from bot.delivery.channels import DeliveryChannel, Parts
+from bot.delivery.email_channel import EmailChannel
 from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.delivery.messages import MessageCache
 from bot.delivery.telegram_channel import TelegramChannel
@@ -47,16 +47,17 @@ from bot.services.appeals import AppealService
 from bot.services.broadcasts import BroadcastService
 from bot.services.cases import CaseService
 from bot.services.drafts import DraftService
-from bot.services.email import Confirmation, EmailService
+from bot.services.email import EmailService
 from bot.services.lookup import CaseIndex
+from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
 from bot.services.outcomes import OutcomeService
 from bot.services.publishing import PublishingService
 from bot.services.resolve import Resolver
-from bot.services.signals import DeliverySignals, NoDelivery, configured_channels
+from bot.services.signals import DeliverySignals, NoDelivery
 from bot.services.stats import StatsService
 from bot.services.subscriptions import SubscriptionService
-from bot.services.timekeeper import DigestWriter, Schedule, Timekeeper
+from bot.services.timekeeper import Schedule, Timekeeper
 from bot.telegram.client import BotApiClient, ClientOptions
 from bot.telegram.flood import FloodLimiter, FloodLimits
 from bot.telegram.mirror import ChannelMirror
@@ -65,13 +66,12 @@ from bot.telegram.request import AiohttpRequest, PollingHealth
 from bot.telegram.updates import Handled, PerChatUpdateProcessor
 from bot.web import start_web
 from bot.web.pages import Pages
-from bot.web.webhook import BadUpdateError, Webhook
-from core.errors import AppealbotError, ConfigError
+from bot.web.webhook import Webhook
+from core.errors import AppealbotError, BadUpdateError, ConfigError
 from core.pseudonyms import Pseudonyms
 from core.timing import Clock, system_clock
 from storage.database import Database
 from storage.engine import create_engine
-from storage.enums import Channel
 from storage.migrate import require_current, upgrade
 from storage.repo.appeals import count_appeals
 from storage.repo.cases import count_cases
@@ -91,7 +91,9 @@ class Migrate(StrEnum):
 class Overrides:
     """Explicit replacements, for tests and benchmarks; production uses none."""
 
-    channels: Mapping[Channel, DeliveryChannel] | None = None
+    # Channels besides (or, with ``only_channels``, instead of) the configured ones.
+    channels: Sequence[DeliveryChannel] = ()
+    only_channels: bool = False
     engine: EngineConfig | None = None
     limits: FloodLimits | None = None
     client: ClientOptions | None = None
@@ -113,14 +115,18 @@ class App:
     services: Services
     reporter: ProgressReporter
     overrides: Overrides
+    channels: Sequence[DeliveryChannel]
 
     async def introduce(self) -> None:
-        """Learn the bot's username and the channel mirror's id from the Bot API."""
-        if self.api is None:
-            return
-        me = await self.api.call("getMe", {})
-        self.presenter.bot_username = me.get("username")
-        await self.services.mirror.resolve(self.api.call)
+        """Learn the bot's username from the Bot API, and make each channel's mirrors the
+        configured ones (a Telegram channel's id, too, is asked of the Bot API)."""
+        if self.api is not None:
+            me = await self.api.call("getMe", {})
+            self.presenter.bot_username = me.get("username")
+        for channel in self.channels:
+            targets = await channel.targets()
+            if targets is not None:
+                await self.services.mirrors.sync(channel.name, targets)
 
 
 def build_api(settings: Settings, overrides: Overrides) -> BotApiClient | None:
@@ -134,57 +140,18 @@ def build_api(settings: Settings, overrides: Overrides) -> BotApiClient | None:
     )
 
 
-def build_channels(
-    settings: Settings, api: BotApiClient | None, limiter: FloodLimiter, overrides: Overrides
-) -> dict[Channel, DeliveryChannel]:
+# Every channel the service can send through: a module's ``build``, which returns the channel
+# when its settings are there (else None). A new channel is one more line here.
+CHANNELS: tuple[Callable[[Settings, Parts], DeliveryChannel | None], ...] = (
+    telegram_channel.build,
+    email_channel.build,
+)
+
+
+def build_channels(settings: Settings, parts: Parts, overrides: Overrides) -> list[DeliveryChannel]:
     """Return a channel for every way of sending that is configured."""
-    if overrides.channels is not None:
-        return dict(overrides.channels)
-    channels: dict[Channel, DeliveryChannel] = {}
-    if api is not None:
-        channels[Channel.TELEGRAM] = TelegramChannel(
-            client=api, limiter=limiter, paid=settings.telegram_paid_broadcast
-        )
-    if settings.smtp_host:
-        channels[Channel.EMAIL] = EmailChannel(
-            smtp_options(settings),
-            mail_sender(settings),
-            rate=settings.smtp_rate,
-            dkim=dkim_signer(settings),
-            down_wait=settings.smtp_down_wait_seconds,
-        )
-    return channels
-
-
-def smtp_options(settings: Settings) -> SmtpOptions:
-    """Return how to reach the configured SMTP relay."""
-    assert settings.smtp_host is not None
-    security = settings.smtp_security.value
-    default_port = {"tls": 465, "starttls": 587}.get(security, 25)
-    return SmtpOptions(
-        host=settings.smtp_host,
-        port=settings.smtp_port or default_port,
-        security=security,
-        username=settings.smtp_username,
-        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        connections=settings.smtp_connections,
-    )
-
-
-def dkim_signer(settings: Settings) -> Dkim | None:
-    """Return the DKIM signer, if the operator gave a selector, a domain and a key."""
-    if not (settings.dkim_selector and settings.dkim_domain and settings.dkim_key_file):
-        return None
-    try:
-        key = Path(settings.dkim_key_file).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"APPEALBOT_DKIM_KEY_FILE cannot be read: {exc.strerror}") from None
-    return Dkim(selector=settings.dkim_selector, domain=settings.dkim_domain, key=key)
-
-
-def mail_sender(settings: Settings) -> Sender:
-    """Return who alert emails come from and where their links point."""
-    return Sender(mail_from=settings.mail_from, public_url=settings.public_url)
+    built = [] if overrides.only_channels else [build(settings, parts) for build in CHANNELS]
+    return [channel for channel in (*built, *overrides.channels) if channel is not None]
 
 
 def build_pseudonyms(settings: Settings) -> Pseudonyms:
@@ -203,32 +170,30 @@ def build_services(
     delivery: DeliverySignals,
     fetch: FetchOptions,
     ages: AgePolicy,
-    mailer: EmailChannel | None = None,
-    confirmation: Confirmation | None = None,
+    channels: Sequence[DeliveryChannel] = (),
     engine: DeliveryEngine | None = None,
-    digest: DigestWriter | None = None,
 ) -> Services:
     """Build every service over one database, telling ``delivery`` what to send."""
     index = CaseIndex()
-    mirror = ChannelMirror(settings.telegram_channel)
+    names = tuple(channel.name for channel in channels)
     publishing = PublishingService(
         db,
         delivery=delivery,
         index=index,
-        channels=configured_channels(
-            telegram=settings.telegram_token is not None, email=settings.email_enabled
-        ),
+        channels=names,
         paid=settings.telegram_paid_broadcast,
-        mirror=mirror,
     )
     pseudonyms = build_pseudonyms(settings)
     schedule = Schedule(
         keep_deliveries=timedelta(days=settings.delivery_retention_days),
         keep_audit_details=timedelta(days=settings.audit_retention_days),
     )
+    telegram = next((c for c in channels if isinstance(c, TelegramChannel)), None)
+    mailer = next((c for c in channels if isinstance(c, EmailChannel)), None)
     return Services(
         settings=settings,
-        mirror=mirror,
+        mirror=telegram.mirror if telegram is not None else ChannelMirror(None),
+        mirrors=MirrorService(db),
         db=db,
         index=index,
         resolver=Resolver(db, index),
@@ -243,8 +208,8 @@ def build_services(
         subscriptions=SubscriptionService(db, delivery=delivery),
         email=EmailService(
             db,
-            mailer=mailer,
-            confirmation=confirmation or Presenter().confirmation,
+            enabled=mailer is not None,
+            delivery=delivery,
             check_deliverability=settings.email_check_deliverability,
         ),
         admins=AdminService(db, configured=settings.admin_ids),
@@ -259,9 +224,7 @@ def build_services(
             db,
             clock=ages.clock,
             delivery=delivery,
-            channels=publishing.channels,
-            mailer=mailer,
-            digest=digest or Presenter().digest,
+            channels=names,
             pseudonyms=pseudonyms,
             schedule=schedule,
         ),
@@ -287,7 +250,7 @@ async def open_app(
             archive_after_months=settings.archive_after_months,
             clock=overrides.clock or system_clock,
         )
-        presenter = Presenter(ages=ages)
+        presenter = Presenter(ages=ages, public_url=settings.public_url)
         limiter = FloodLimiter(
             overrides.limits
             or FloodLimits(
@@ -295,18 +258,13 @@ async def open_app(
             )
         )
         api = build_api(settings, overrides)
-        channels = build_channels(settings, api, limiter, overrides)
+        channels = build_channels(settings, Parts(api=api, limiter=limiter), overrides)
         delivery = None
         if channels:
             delivery = DeliveryEngine(
                 db=db,
-                channels=channels,
-                messages=MessageCache(
-                    presenter.for_delivery,
-                    db,
-                    prepare=presenter.prepare_delivery,
-                    day=ages.today,
-                ),
+                channels={channel.name: channel for channel in channels},
+                messages=MessageCache(presenter, db, day=ages.today),
                 config=overrides.engine
                 or EngineConfig.for_rate(
                     settings.broadcast_rate,
@@ -319,17 +277,14 @@ async def open_app(
         fetch = overrides.fetch or FetchOptions.for_settings(
             allow_private=settings.fetch_allow_private
         )
-        mailer = channels.get(Channel.EMAIL)
         services = build_services(
             settings,
             db,
             delivery=delivery or NoDelivery(),
             fetch=fetch,
             ages=ages,
-            mailer=mailer if isinstance(mailer, EmailChannel) else None,
-            confirmation=presenter.confirmation,
+            channels=channels,
             engine=delivery,
-            digest=presenter.digest,
         )
         yield App(
             settings=settings,
@@ -343,6 +298,7 @@ async def open_app(
                 broadcasts=services.broadcasts, presenter=presenter, limits=limiter.status
             ),
             overrides=overrides,
+            channels=channels,
         )
     finally:
         await db.dispose()

@@ -7,12 +7,14 @@ AppealbotError
 │   ├── NotFoundError        no such case, appeal or subscriber
 │   ├── SeedError            a seed file refused whole, naming field and reason
 │   ├── ExtractionError      text that cannot be read as an appeal
-│   └── FetchError           a page that cannot or may not be fetched
+│   ├── FetchError           a page that cannot or may not be fetched
+│   └── BadUpdateError       a posted webhook body that is not an update; a ValueError
 ├── BotApiError              a Bot API call that did not go through
 │   ├── BotApiUnreachableError   no answer at all (connection, timeout); a ConnectionError
 │   ├── BotApiGarbledError       an answer that is not the Bot API's (a proxy's page)
 │   └── BotApiRefusedError       Telegram's own error answer, with its code
-└── UnsendableAddressError   an address the mail relay cannot take; a ValueError
+├── UnsendableAddressError   an address the mail relay cannot take; a ValueError
+└── StoppingError          a reply given up because the service is stopping
 
 Each also inherits the built-in error it is, so that code that knows nothing of ours (an
 ``except ConnectionError``) still treats it right.
@@ -108,3 +110,14 @@ class BotApiRefusedError(BotApiError):
 
 class UnsendableAddressError(AppealbotError, ValueError):
     """An address the mail relay cannot take (letters beyond ASCII before the @, no SMTPUTF8)."""
+
+
+class BadUpdateError(BadInputError, ValueError):
+    """What was posted to the webhook is not an update the bot can read."""
+
+
+class StoppingError(AppealbotError):
+    """A reply given up because the service is stopping."""
+
+    def __init__(self) -> None:
+        super().__init__("the service is stopping")

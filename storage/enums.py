@@ -65,6 +65,9 @@ class TargetKind(StrEnum):
 
 
 class Channel(StrEnum):
+    """The channels the service comes with (others register under their own names: a
+    subscriber's and a delivery's channel is a plain name)."""
+
     TELEGRAM = "telegram"
     EMAIL = "email"
 
@@ -87,7 +90,9 @@ class DeliveryState(StrEnum):
 
 
 class DeliveryPurpose(StrEnum):
-    APPEAL = "appeal"  # the appeal itself, to a subscriber
-    CHANNEL = "channel"  # the post in the Telegram channel mirror
+    APPEAL = "appeal"  # the appeal itself (an update, an outcome), to a subscriber or mirror
     REMINDER = "reminder"  # a court date is tomorrow, or today
     NUDGE = "nudge"  # the deadline is near and the reader has not acted
+    DIGEST = "digest"  # a reader's daily digest of the rows held for it
+    CONFIRM = "confirm"  # a sign-up's confirmation link
+    REVIEW = "review"  # a draft for an admin to review

@@ -209,7 +209,7 @@ async def test_update_outcome_and_thanks(admin_bot: BotApiEmulator, seeded_url: 
         case = await get_case_by_slug(session, "vadim-kuramshin")
         kinds = (await session.scalars(select(Appeal.kind).order_by(Appeal.id))).all()
         direct = await session.scalar(
-            select(func.count()).select_from(Delivery).where(Delivery.chat_id.is_not(None))
+            select(func.count()).select_from(Delivery).where(Delivery.address.is_not(None))
         )
     assert case is not None
     assert (case.status, case.outcome) == (CaseStatus.RELEASED, "He was freed on 20 February.")

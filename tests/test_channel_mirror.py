@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from emulator import BotApiEmulator
-from storage.models import Appeal
+from storage.models import Appeal, Delivery, Subscriber
 from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers
@@ -49,9 +49,11 @@ async def test_every_appeal_goes_to_the_channel_first_and_updates_reply_to_it(
         async with sessions_for(seeded_url) as sessions, sessions() as session:
             appeal_id = await session.scalar(select(func.max(Appeal.id)))
             stored = await session.scalar(
-                select(Appeal.channel_message_id).where(Appeal.id == appeal_id)
+                select(Delivery.external_id)
+                .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+                .where(Delivery.appeal_id == appeal_id, Subscriber.mirror.is_(True))
             )
-        assert stored == post.message_id
+        assert stored == str(post.message_id), "the post's id is kept: updates reply to it"
         urls = [button["url"] for button in post.buttons]
         assert urls == [
             f"https://t.me/appeal_test_bot?start=contacts_{appeal_id}",

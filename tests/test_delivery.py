@@ -153,7 +153,7 @@ async def test_blocked_users_are_marked_gone_and_never_retried(
     subscribers = await subscriber_rows(seeded)
     blocked = {key for key, row in subscribers.items() if row.state is SubscriberState.BLOCKED}
     assert blocked == set(ids[:2])
-    assert all(subscribers[key].chat_id is None for key in blocked), "only a count is kept"
+    assert all(subscribers[key].address is None for key in blocked), "only a count is kept"
     assert await states(seeded) == Counter({"sent": 8, "skipped": 2})
     # The next appeal is not even queued for them.
     published = await publish_appeal(seeded.url, 5)
@@ -170,8 +170,8 @@ async def test_a_migrated_group_gets_the_message_at_its_new_id(
     await deliver(emulator, seeded, MAY_DAY)
     assert emulator.sent(-555) == []
     assert len(emulator.sent(-1_000_000_000_555)) == 1
-    chats = {row.chat_id for row in (await subscriber_rows(seeded)).values()}
-    assert chats == {-1_000_000_000_555, 60_001}
+    chats = {row.address for row in (await subscriber_rows(seeded)).values()}
+    assert chats == {"-1000000000555", "60001"}
     assert await states(seeded) == Counter({"sent": 2})
 
 

@@ -32,7 +32,7 @@ def run(result: Result, attempts: int, *, subscriber: bool = True, **extra: floa
 
 
 # (result, attempts this one included, has a subscriber)
-#     -> (state, attempts kept, next attempt, subscriber change, new chat id)
+#     -> (state, attempts kept, next attempt, subscriber change, new address)
 ROWS = [
     ((Result(Outcome.SENT), 1, True), (SENT, 1, None, KEEP, None)),
     ((Result(Outcome.WAIT, "429", retry_after=7), 3, True), (PENDING, 2, after(7), KEEP, None)),
@@ -47,8 +47,8 @@ ROWS = [
     ((Result(Outcome.SKIP, "left"), 2, True), (SKIPPED, 2, None, KEEP, None)),
     ((Result(Outcome.REFUSED, "SMTP 554"), 1, True), (PENDING, 1, after(2), KEEP, None)),
     ((Result(Outcome.REFUSED, "SMTP 554"), 2, True), (SKIPPED, 2, None, GONE, None)),
-    ((Result(Outcome.MOVED, "up", new_chat_id=-1005), 1, True), (PENDING, 0, NOW, MOVE, -1005)),
-    ((Result(Outcome.MOVED, "up", new_chat_id=-1005), 1, False), (FAILED, 1, None, KEEP, None)),
+    ((Result(Outcome.MOVED, "up", new_address="-1005"), 1, True), (PENDING, 0, NOW, MOVE, "-1005")),
+    ((Result(Outcome.MOVED, "up", new_address="-1005"), 1, False), (FAILED, 1, None, KEEP, None)),
     ((Result(Outcome.MOVED, "no id"), 1, True), (FAILED, 1, None, KEEP, None)),
 ]
 
@@ -56,7 +56,7 @@ ROWS = [
 @pytest.mark.parametrize(("given", "expected"), ROWS)
 def test_every_outcome_row(
     given: tuple[Result, int, bool],
-    expected: tuple[DeliveryState, int, datetime | None, SubscriberChange, int | None],
+    expected: tuple[DeliveryState, int, datetime | None, SubscriberChange, str | None],
 ) -> None:
     result, attempts, subscriber = given
     decision = run(result, attempts, subscriber=subscriber)
@@ -65,7 +65,7 @@ def test_every_outcome_row(
         decision.attempts,
         decision.next_attempt_at,
         decision.subscriber,
-        decision.new_chat_id,
+        decision.new_address,
     )
     assert got == expected
     assert decision.error == result.error

@@ -167,7 +167,7 @@ async def test_double_opt_in_over_http_then_one_click_unsubscribe(
                 )
             )
         assert left is not None, "an anonymous count stays"
-        assert (left.state, left.email) == (SubscriberState.UNSUBSCRIBED, None)
+        assert (left.state, left.address) == (SubscriberState.UNSUBSCRIBED, None)
         async with http.post(f"{web}/email/unsubscribe/{'y' * 32}") as wrong:
             assert wrong.status == 404
 
@@ -242,7 +242,7 @@ async def test_no_such_user_bounces_at_once_and_gets_nothing_more(
         rows = (
             await session.scalars(select(Delivery).where(Delivery.subscriber_id == gone.id))
         ).all()
-    assert gone.email is None, "a bounced address is counted, not kept"
+    assert gone.address is None, "a bounced address is counted, not kept"
     assert [(row.appeal_id, row.attempts) for row in rows] == [(MAY_DAY, 1)]
 
 
@@ -338,7 +338,9 @@ async def test_dkim_signs_the_list_headers_when_configured(sink: Sink, tmp_path:
             dkim=Dkim(selector="s1", domain="example.org", key=key.read_bytes()),
         )
         await channel.start()
-        to = Recipient(None, Channel.EMAIL, None, None, "r@example.org", "en", True, "t" * 32)
+        to = Recipient(
+            None, Channel.EMAIL, "r@example.org", None, "en", SubscriberState.ACTIVE, "t" * 32
+        )
         result = await channel.send(to, Message(text="Hello %%UNSUBSCRIBE_URL%%", html="<p>Hi</p>"))
         await channel.close()
     assert result.outcome is Outcome.SENT
@@ -361,7 +363,7 @@ async def test_unconfirmed_sign_ups_expire_after_seven_days(seeded_url: str) -> 
             session.add(
                 Subscriber(
                     channel=Channel.EMAIL,
-                    email=address,
+                    address=address,
                     state=SubscriberState.PENDING,
                     confirm_token=f"{address[:5]}-token-0123456789abcdef",
                     unsubscribe_token=new_token(),
@@ -415,7 +417,7 @@ async def test_a_reader_chooses_urgency_countries_and_cases_on_the_settings_page
     async with sessions_for(seeded_url) as sessions, sessions() as session:
         chooser = await session.scalar(
             select(Subscriber)
-            .where(Subscriber.email == "chooser@example.org")
+            .where(Subscriber.address == "chooser@example.org")
             .options(selectinload(Subscriber.followed), selectinload(Subscriber.country_filter))
         )
     assert chooser is not None

@@ -12,7 +12,7 @@ from sqlalchemy import delete
 
 from emulator import BotApiEmulator, Sent
 from storage.models import AppealText
-from storage.repo.subscribers import get_by_chat
+from storage.repo.subscribers import get_by_address
 from storage.seeding import default_seed_dir, load_seed_files
 from templates.i18n import speaking
 from tests.support.bot import running_bot, sessions_for
@@ -29,7 +29,7 @@ MAY_DAY, NEW_WAVE = 3, 5
 
 async def stored_language(url: str, chat_id: int) -> str | None:
     async with sessions_for(url) as sessions, sessions() as session:
-        found = await get_by_chat(session, chat_id)
+        found = await get_by_address(session, "telegram", str(chat_id))
         return found.language if found else None
 
 

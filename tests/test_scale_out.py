@@ -11,11 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.delivery.engine import EXCLUSIVE, EngineConfig
+from bot.delivery.engine import EngineConfig
+from bot.delivery.telegram_channel import TelegramChannel
 from emulator import BotApiEmulator
 from storage.database import Database
 from storage.engine import create_engine, create_sessionmaker
-from storage.enums import Channel, DeliveryState
+from storage.enums import DeliveryState
 from storage.migrate import upgrade
 from storage.models import Delivery, Lease, Subscriber, Worker
 from storage.seeding import default_seed_dir, load_seed_files
@@ -67,7 +68,7 @@ async def test_two_workers_on_postgres_send_10000_once_without_429_and_survive_a
                 # Kill -9 whichever holds the Telegram role, mid-broadcast.
                 async with sessions() as session:
                     holder = await session.scalar(
-                        select(Lease.holder).where(Lease.name == EXCLUSIVE[Channel.TELEGRAM])
+                        select(Lease.holder).where(Lease.name == TelegramChannel.role)
                     )
                     name = await session.scalar(select(Worker.name).where(Worker.id == holder))
                 assert name is not None
@@ -77,14 +78,16 @@ async def test_two_workers_on_postgres_send_10000_once_without_429_and_survive_a
                 await victim.wait()
                 killed_at = time.monotonic()
                 async with sessions() as session:
-                    stranded = set(
-                        await session.scalars(
-                            select(Subscriber.chat_id)
+                    stranded = {
+                        int(address)
+                        for address in await session.scalars(
+                            select(Subscriber.address)
                             .select_from(Delivery)
                             .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
                             .where(Delivery.claimed_by == holder)
                         )
-                    )
+                        if address is not None
+                    }
                 stalled = emulator.stats["delivered"]
                 await emulator.wait_until(
                     lambda: emulator.stats["delivered"] > stalled + 100, timeout=30

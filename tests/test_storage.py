@@ -84,20 +84,21 @@ async def test_upsert_target_merges_contacts(db: MigratedDatabase) -> None:
     assert target.emails == ["press@knb.kz"]
 
 
-async def test_subscribers_are_unique_per_chat(db: MigratedDatabase) -> None:
+async def test_subscribers_are_unique_per_channel_and_address(db: MigratedDatabase) -> None:
+    chat = "-1001234567890"
     async with db.sessions.begin() as session:
-        session.add(
-            Subscriber(channel=Channel.TELEGRAM, chat_id=-1001234567890, unsubscribe_token="a" * 32)
-        )
+        session.add(Subscriber(channel=Channel.TELEGRAM, address=chat, unsubscribe_token="a" * 32))
+        # The same address on another channel is another subscriber.
+        session.add(Subscriber(channel="pigeon", address=chat, unsubscribe_token="c" * 32))
     with pytest.raises(IntegrityError):
         async with db.sessions.begin() as session:
             session.add(
-                Subscriber(
-                    channel=Channel.TELEGRAM, chat_id=-1001234567890, unsubscribe_token="b" * 32
-                )
+                Subscriber(channel=Channel.TELEGRAM, address=chat, unsubscribe_token="b" * 32)
             )
     async with db.sessions() as session:
-        stored = (await session.scalars(select(Subscriber))).one()
+        stored = (
+            await session.scalars(select(Subscriber).where(Subscriber.channel == Channel.TELEGRAM))
+        ).one()
     assert stored.state is SubscriberState.PENDING
     assert stored.created_at.tzinfo is not None
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from emulator import BotApiEmulator
 from storage.enums import SubscriberState
 from storage.models import Subscriber
-from storage.repo.subscribers import get_by_chat
+from storage.repo.subscribers import get_by_address
 from tests.support.bot import handled, sessions_for
 
 CHAT = 6161
@@ -16,7 +16,7 @@ GROUP, ADMIN, MEMBER = -7171, 71, 72
 
 async def subscriber(url: str, chat_id: int) -> Subscriber | None:
     async with sessions_for(url) as sessions, sessions() as session:
-        return await get_by_chat(session, chat_id)
+        return await get_by_address(session, "telegram", str(chat_id))
 
 
 async def test_private_subscribe_settings_follow_unsubscribe(
@@ -28,7 +28,7 @@ async def test_private_subscribe_settings_follow_unsubscribe(
     assert "Countries: all countries" in settings.text
     stored = await subscriber(seeded_url, CHAT)
     assert stored is not None
-    assert (stored.state, stored.chat_type, stored.language) == (
+    assert (stored.state, stored.kind, stored.language) == (
         SubscriberState.ACTIVE,
         "private",
         "en",
@@ -88,7 +88,7 @@ async def test_only_group_admins_change_the_group_subscription(
     assert "only group admins can change them" in settings.text
     stored = await subscriber(seeded_url, GROUP)
     assert stored is not None
-    assert stored.chat_type == "group"
+    assert stored.kind == "group"
 
     answer = await bot.wait_for_answer(bot.tap(settings, "Urgent only", user_id=MEMBER))
     assert answer["show_alert"] is True
@@ -117,7 +117,7 @@ async def test_removed_from_group_or_blocked_means_unsubscribed(
         rows = list(await session.scalars(select(Subscriber)))
     states = sorted(row.state.value for row in rows)
     assert states == ["blocked", "unsubscribed"]
-    assert all(row.chat_id is None for row in rows), "chats that left are counted, not kept"
+    assert all(row.address is None for row in rows), "chats that left are counted, not kept"
 
 
 async def test_other_text_gets_a_hint(bot: BotApiEmulator) -> None:
@@ -145,7 +145,7 @@ async def test_a_group_that_becomes_a_supergroup_stays_subscribed(
     assert announced is not None
     await handled(bot, announced)
     async with sessions_for(seeded_url) as sessions, sessions() as session:
-        moved = await get_by_chat(session, -100_7171)
+        moved = await get_by_address(session, "telegram", str(-100_7171))
     assert moved is not None
-    assert moved.chat_type == "supergroup"
+    assert moved.kind == "supergroup"
     assert moved.state is SubscriberState.ACTIVE

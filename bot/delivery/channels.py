@@ -1,27 +1,31 @@
 """The channel interface: the engine hands a message to a channel and gets an outcome back.
 
-Like a messenger in a mailing-list manager, the engine does not know whether it is
-talking to Telegram or to an SMTP server.
+Like a messenger in a mailing-list manager, the engine does not know whether it is talking
+to Telegram, an SMTP server, a Matrix homeserver or a webhook: a channel is one module with
+a name (what subscribers and deliveries are stored under), the rendering its messages need,
+and four methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from storage.enums import Channel
+from bot.telegram.client import BotApiClient
+from bot.telegram.flood import FloodLimiter
+from storage.enums import SubscriberState
 from storage.repo.deliveries import Recipient
 
 
 class Outcome(StrEnum):
     SENT = "sent"
     RETRY = "retry"  # a temporary failure: try again later
-    WAIT = "wait"  # told to slow down (429): try again after retry_after, no attempt used
+    WAIT = "wait"  # told to slow down (429), or the other side is away: no attempt used
     FAILED = "failed"  # will not work however often we try
     GONE = "gone"  # the subscriber blocked us or no longer exists
-    MOVED = "moved"  # the chat has a new id: send there
+    MOVED = "moved"  # the address changed (a group became a supergroup): send there
     SKIP = "skip"  # the subscriber left before the message went out
     REFUSED = "refused"  # the recipient was refused for good: gone if it was refused before
 
@@ -31,13 +35,16 @@ class Result:
     outcome: Outcome
     error: str | None = None
     retry_after: float | None = None
-    new_chat_id: int | None = None
-    message_id: int | None = None  # of the message sent, where the channel tells
+    new_address: str | None = None  # where the recipient is now (MOVED)
+    new_kind: str | None = None
+    external_id: str | None = None  # what the channel called the message it sent
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """What one appeal looks like on one channel."""
+    """What one message looks like, for any channel: its text, its HTML, a subject where
+    the channel has one, and what only one channel reads (``extra``: Telegram's buttons,
+    email's list headers)."""
 
     text: str
     html: str | None = None
@@ -58,10 +65,44 @@ class Turn:
     release: Callable[[], None] = _nothing
 
 
+class Renders(StrEnum):
+    """How a channel's messages are rendered (by the presentation layer)."""
+
+    TELEGRAM = "telegram"  # Telegram's HTML, buttons, one message of at most 4,096 characters
+    EMAIL = "email"  # plain text and HTML with a letter to each office, a subject
+    TEXT = "text"  # plain text and simple HTML, with the links a reader needs
+    EVENT = "event"  # a JSON document for machines (a webhook's receiver)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A place a channel posts everything published to (a mirror), as its channel says it."""
+
+    address: str
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """What channels are built from besides the settings."""
+
+    api: BotApiClient | None  # the Bot API client, with a bot token
+    limiter: FloodLimiter  # Telegram's limits, shared with replies
+
+
 class DeliveryChannel(Protocol):
     """Sends one message to one recipient and says how it went."""
 
-    channel: Channel
+    name: str  # what its subscribers and deliveries are stored under
+    renders: Renders
+    # A budget that belongs to the bot, not to a process (Telegram's): one worker at a
+    # time holds this role and sends on the channel. None: every worker sends.
+    role: str | None
+    gone: SubscriberState  # what a subscriber becomes when the channel says it is gone
+
+    async def targets(self) -> Sequence[Target] | None:
+        """Return the mirrors configured for this channel (none: only subscribers; None:
+        they cannot be known now, so leave them as they are)."""
 
     async def start(self) -> None:
         """Open connections."""

@@ -20,13 +20,15 @@ from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, make_msgid
 from enum import StrEnum
+from pathlib import Path
 
 import aiosmtplib
 import dkim
 
-from bot.delivery.channels import Message, Outcome, Result, Turn
-from core.errors import UnsendableAddressError
-from storage.enums import Channel
+from bot.config import Settings
+from bot.delivery.channels import Message, Outcome, Parts, Renders, Result, Target, Turn
+from core.errors import ConfigError, UnsendableAddressError
+from storage.enums import Channel, SubscriberState
 from storage.repo.deliveries import Recipient
 from storage.types import utcnow
 
@@ -289,7 +291,10 @@ def _by_code(code: int, text: str, whose: Refusal, wait: float) -> Result:
 class EmailChannel:
     """Send through a pool of SMTP connections, at most ``rate`` messages a second."""
 
-    channel = Channel.EMAIL
+    name = Channel.EMAIL.value
+    renders = Renders.EMAIL
+    role: str | None = None  # every worker sends email
+    gone = SubscriberState.BOUNCED
 
     def __init__(
         self,
@@ -314,6 +319,10 @@ class EmailChannel:
         self._pace = asyncio.Lock()
         self._pool: asyncio.Queue[aiosmtplib.SMTP | None] = asyncio.Queue()
         self._started = False
+
+    async def targets(self) -> list[Target]:
+        """No mirrors: email goes to readers who signed up."""
+        return []
 
     async def start(self) -> None:
         # Connections open when first needed: a relay that is down does not stop the bot.
@@ -405,7 +414,7 @@ class EmailChannel:
             return found[1]
         built = MailTemplate(
             self.sender,
-            subject=str(message.extra.get("subject", "An appeal")),
+            subject=message.subject or "An appeal",
             text=message.text,
             html=message.html,
             bulk=bool(message.extra.get("bulk", True)),
@@ -429,11 +438,50 @@ class EmailChannel:
         return replace(result, retry_after=wait)
 
     async def send(self, recipient: Recipient, message: Message) -> Result:
-        if not recipient.email:
+        if not recipient.address:
             return Result(Outcome.GONE, "no address")
         try:
-            await self.deliver(self.template(message).to(recipient.email, recipient.token))
+            await self.deliver(self.template(message).to(recipient.address, recipient.token))
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
             return self._waited(classify(exc, wait=self._down_wait))
         self._trouble, self._trouble_until = 0, 0.0
         return Result(Outcome.SENT)
+
+
+def smtp_options(settings: Settings) -> SmtpOptions:
+    """Return how to reach the configured SMTP relay."""
+    assert settings.smtp_host is not None
+    security = settings.smtp_security.value
+    default_port = {"tls": 465, "starttls": 587}.get(security, 25)
+    return SmtpOptions(
+        host=settings.smtp_host,
+        port=settings.smtp_port or default_port,
+        security=security,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        connections=settings.smtp_connections,
+    )
+
+
+def dkim_signer(settings: Settings) -> Dkim | None:
+    """Return the DKIM signer, if the operator gave a selector, a domain and a key."""
+    if not (settings.dkim_selector and settings.dkim_domain and settings.dkim_key_file):
+        return None
+    try:
+        key = Path(settings.dkim_key_file).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"APPEALBOT_DKIM_KEY_FILE cannot be read: {exc.strerror}") from None
+    return Dkim(selector=settings.dkim_selector, domain=settings.dkim_domain, key=key)
+
+
+def build(settings: Settings, _parts: Parts) -> EmailChannel | None:
+    """Return the email channel, if an SMTP relay is configured (APPEALBOT_SMTP_HOST)."""
+    if not settings.smtp_host:
+        return None
+    return EmailChannel(
+        smtp_options(settings),
+        Sender(mail_from=settings.mail_from, public_url=settings.public_url),
+        rate=settings.smtp_rate,
+        dkim=dkim_signer(settings),
+        down_wait=settings.smtp_down_wait_seconds,
+    )

@@ -26,7 +26,7 @@ import socket
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,20 +36,22 @@ from bot.delivery.channels import DeliveryChannel, Message, Outcome, Result
 from bot.delivery.messages import MessageCache
 from bot.delivery.policy import Decision, RetryPolicy, SubscriberChange, decide
 from storage.database import Database
-from storage.enums import Channel, DeliveryPurpose, DeliveryState
+from storage.enums import DeliveryPurpose, DeliveryState, SubscriberState
 from storage.repo import workers
-from storage.repo.appeals import set_channel_posts
 from storage.repo.deliveries import (
     Claimed,
     Recipient,
     claim_due,
     direct_recipient,
-    move_chat,
+    move,
     recipients,
     record_outcomes,
+    record_posts,
     release,
     subscribers_gone,
+    thread_posts,
 )
+from storage.repo.notices import settle_bundles
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -57,8 +59,6 @@ log = logging.getLogger(__name__)
 _RETRY_FIELDS = frozenset({"max_attempts", "backoff_first", "backoff_cap"})
 RECORDER_LONGEST_PAUSE = 5.0  # between tries of a failing write of outcomes
 RECORDER_STUCK_AFTER = 30.0  # failing this long, the engine no longer counts as alive
-# Channels whose budget belongs to the bot, whichever process sends: one holder at a time.
-EXCLUSIVE = {Channel.TELEGRAM: "telegram-sender"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +125,7 @@ class DeliveryEngine:
         self,
         *,
         db: Database,
-        channels: Mapping[Channel, DeliveryChannel],
+        channels: Mapping[str, DeliveryChannel],
         messages: MessageCache,
         config: EngineConfig | None = None,
         clock: Callable[[], datetime] = utcnow,
@@ -155,7 +155,7 @@ class DeliveryEngine:
         self._recorder: asyncio.Task[None] | None = None
         self._heart: asyncio.Task[None] | None = None
         self._senders: list[asyncio.Task[None]] = []
-        self._held: set[Channel] = set()  # exclusive channels this worker may send on now
+        self._held: set[str] = set()  # channels of an exclusive role this worker holds now
         self.stats = EngineStats()
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -221,7 +221,7 @@ class DeliveryEngine:
             await workers.deregister(unit.session, worker_id=self.worker_id)
             for held in self._held:
                 await workers.give_up_lease(
-                    unit.session, name=EXCLUSIVE[held], holder=self.worker_id, now=self._clock()
+                    unit.session, name=self._role(held), holder=self.worker_id, now=self._clock()
                 )
         self._held.clear()
         self._abandoned.clear()
@@ -240,9 +240,14 @@ class DeliveryEngine:
         self._wake.set()
 
     @property
-    def channels(self) -> list[Channel]:
+    def channels(self) -> list[str]:
         """Return the channels this engine can send through."""
         return list(self._channels)
+
+    def _role(self, channel: str) -> str:
+        role = self._channels[channel].role
+        assert role is not None
+        return role
 
     @property
     def in_flight(self) -> int:
@@ -301,23 +306,28 @@ class DeliveryEngine:
     async def _hold_roles(self, session: AsyncSession, now: datetime) -> None:
         """Take or renew the exclusive roles this worker has channels for."""
         until = now + timedelta(seconds=self.config.stale_after)
-        for channel, role in EXCLUSIVE.items():
-            if channel not in self._channels:
+        for channel, sender in self._channels.items():
+            role = sender.role
+            if role is None:
                 continue
             held = await workers.hold_lease(
                 session, name=role, holder=self.worker_id, now=now, until=until
             )
             if held and channel not in self._held:
-                log.info("this worker now sends to %s", channel.value)
+                log.info("this worker now sends to %s", channel)
                 self.wake()
             elif not held and channel in self._held:
-                log.warning("another worker sends to %s now", channel.value)
+                log.warning("another worker sends to %s now", channel)
             (self._held.add if held else self._held.discard)(channel)
 
     @property
-    def sending_on(self) -> list[Channel]:
+    def sending_on(self) -> list[str]:
         """Return the channels this worker claims deliveries for now."""
-        return [c for c in self._channels if c not in EXCLUSIVE or c in self._held]
+        return [
+            name
+            for name, channel in self._channels.items()
+            if channel.role is None or name in self._held
+        ]
 
     # ---- dispatcher ----------------------------------------------------------------------------
 
@@ -361,18 +371,29 @@ class DeliveryEngine:
             )
             subscriber_ids = {c.subscriber_id for c in claimed if c.subscriber_id is not None}
             found = await recipients(unit.session, subscriber_ids) if subscriber_ids else {}
+            threads = await thread_posts(
+                unit.session,
+                [
+                    (c.id, c.appeal_id, c.subscriber_id)
+                    for c in claimed
+                    if c.appeal_id is not None
+                    and c.subscriber_id is not None
+                    and c.subscriber_id in found
+                    and found[c.subscriber_id].mirror
+                ],
+            )
         for item in claimed:
             if item.subscriber_id is None:
                 recipient: Recipient | None = direct_recipient(item)
             else:
                 recipient = found.get(item.subscriber_id)
-            message = await self._messages.get(
-                item.appeal_id,
-                item.channel,
-                item.purpose,
-                notice=item.notice,
-                late=item.late,
-                language=recipient.language if recipient else "en",
+            if recipient is not None and item.id in threads:
+                recipient = replace(recipient, reply_to=threads[item.id])
+            channel = self._channels.get(item.channel)
+            message = (
+                await self._messages.get(item, recipient, channel.renders)
+                if channel is not None
+                else None
             )
             job = _Job(item, recipient, message)
             self._in_flight[item.id] = job
@@ -405,16 +426,16 @@ class DeliveryEngine:
             self._results.put_nowait((job, result))
 
     async def _deliver(self, job: _Job) -> Result:
-        if job.message is None:
-            return Result(Outcome.FAILED, "the appeal no longer exists")
-        if job.claimed.appeal_id in self._withdrawn:
-            return Result(Outcome.SKIP, "appeal withdrawn")
-        recipient = job.recipient
-        if recipient is None or not recipient.active:
-            return Result(Outcome.SKIP, "the subscriber left before it went out")
         channel = self._channels.get(job.claimed.channel)
         if channel is None:
-            return Result(Outcome.FAILED, f"the {job.claimed.channel.value} channel is not set up")
+            return Result(Outcome.FAILED, f"the {job.claimed.channel} channel is not set up")
+        if job.claimed.appeal_id is not None and job.claimed.appeal_id in self._withdrawn:
+            return Result(Outcome.SKIP, "appeal withdrawn")
+        recipient = job.recipient
+        if recipient is None or not recipient.may_get(job.claimed.purpose):
+            return Result(Outcome.SKIP, "the subscriber left before it went out")
+        if job.message is None:
+            return Result(Outcome.SKIP, "there is nothing left to say (the appeal is gone)")
         turn = await channel.wait_turn(recipient)
         if turn.busy > 0:
             # This chat is busy (someone is talking to the bot): come back to it later
@@ -422,7 +443,7 @@ class DeliveryEngine:
             return Result(Outcome.WAIT, "chat busy", retry_after=turn.busy)
         try:
             # Withdrawn while this waited for its turn: it must not go out now.
-            if job.claimed.appeal_id in self._withdrawn:
+            if job.claimed.appeal_id is not None and job.claimed.appeal_id in self._withdrawn:
                 return Result(Outcome.SKIP, "appeal withdrawn")
             self._on_wire.add(job.claimed.id)
             self._wire_clear.clear()
@@ -517,32 +538,44 @@ class DeliveryEngine:
             return
         now = self._clock()
         changes: list[dict[str, Any]] = []
-        gone: list[int] = []
-        moved: list[tuple[int, int, dict[str, Any]]] = []
-        posts: list[tuple[int, int]] = []
+        gone: dict[SubscriberState, set[int]] = {}
+        moved: list[tuple[int, str, str | None, dict[str, Any]]] = []
+        posts: list[tuple[int, str]] = []
+        digests: list[tuple[int, DeliveryState]] = []
         for job, result in batch:
             claimed = job.claimed
-            if claimed.purpose is DeliveryPurpose.CHANNEL and result.message_id is not None:
-                posts.append((claimed.appeal_id, result.message_id))
+            if job.recipient is not None and job.recipient.mirror and result.external_id:
+                posts.append((claimed.id, result.external_id))
             decision = self._decide(result, claimed, now)
             change = decision.row(claimed.id)
             changes.append(change)
+            if claimed.purpose is DeliveryPurpose.DIGEST:
+                digests.append((claimed.id, decision.state))
             if claimed.subscriber_id is None:
                 continue
             if decision.subscriber is SubscriberChange.GONE:
-                gone.append(claimed.subscriber_id)
-            elif decision.subscriber is SubscriberChange.MOVED and decision.new_chat_id:
-                moved.append((claimed.subscriber_id, decision.new_chat_id, change))
+                channel = self._channels.get(claimed.channel)
+                state = channel.gone if channel is not None else SubscriberState.BLOCKED
+                gone.setdefault(state, set()).add(claimed.subscriber_id)
+            elif decision.subscriber is SubscriberChange.MOVED and decision.new_address:
+                moved.append(
+                    (claimed.subscriber_id, decision.new_address, decision.new_kind, change)
+                )
         async with self._db.unit() as unit:
-            for subscriber_id, new_chat_id, change in moved:
-                if not await move_chat(unit.session, subscriber_id, new_chat_id):
+            for subscriber_id, address, kind, change in moved:
+                if not await move(unit.session, subscriber_id, address, kind):
                     change.update(
                         state=DeliveryState.SKIPPED,
-                        last_error="moved to a chat that is already subscribed",
+                        last_error="moved to an address that is already subscribed",
                     )
             await record_outcomes(unit.session, changes)
-            await subscribers_gone(unit.session, sorted(set(gone)), reason="subscriber gone")
-            await set_channel_posts(unit.session, posts)
+            await subscribers_gone(
+                unit.session,
+                {state: sorted(ids) for state, ids in gone.items()},
+                reason="subscriber gone",
+            )
+            await record_posts(unit.session, posts)
+            await settle_bundles(unit.session, digests, now=now)
         for job, result in batch:
             # The row may already be claimed again (a chat-busy wait ends at once).
             if self._in_flight.get(job.claimed.id) is job:

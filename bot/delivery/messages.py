@@ -1,82 +1,139 @@
-"""What an appeal looks like on each channel, rendered once per process for a whole broadcast."""
+"""What each delivery says, rendered by the presentation layer: an appeal once per process
+for a whole broadcast (by channel rendering, purpose and language); a digest or a sign-up's
+confirmation for its one reader."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Protocol
 
-from bot.delivery.channels import Message
+from bot.delivery.channels import Message, Renders
 from storage.database import Database
-from storage.enums import Channel, DeliveryPurpose
+from storage.enums import DeliveryPurpose
 from storage.models import Appeal
-from storage.repo.appeals import get_appeal, get_channel_post
+from storage.repo.appeals import get_appeal, get_appeals
+from storage.repo.deliveries import Claimed, Recipient
+from storage.repo.notices import bundled
+from storage.repo.subscribers import confirm_token_of
 from storage.types import utcnow
 
-Render = Callable[[Appeal, Channel, DeliveryPurpose, str, bool, str], Message | None]
-"""Render an appeal for a channel, purpose, notice, lateness and reader's language (by the
-presentation layer); None when there is nothing to say (a reminder of an event no longer in
-the appeal)."""
+
+class Renderer(Protocol):
+    """What delivery asks the presentation layer to write."""
+
+    def prepare_delivery(self) -> None:
+        """Get ready to render (compile templates), so the first message is not held up."""
+
+    def for_delivery(
+        self,
+        appeal: Appeal,
+        renders: Renders,
+        purpose: DeliveryPurpose,
+        notice: str,
+        late: bool,
+        language: str,
+        mirror: bool,
+    ) -> Message | None:
+        """Render an appeal for a channel's rendering, purpose, notice, lateness, reader's
+        language and whether it goes to a mirror; None when there is nothing to say (a
+        reminder of an event no longer in the appeal)."""
+
+    def digest(self, appeals: Sequence[Appeal], since: date | None, language: str) -> Message:
+        """Render a daily digest of these appeals since the day of the last one."""
+
+    def confirmation(self, token: str, language: str) -> Message:
+        """Render a sign-up's confirmation, its link carrying ``token``."""
+
+
+DIGEST_SINCE = "since:"
+
+
+def digest_notice(since: date | None) -> str:
+    """Return the notice a digest row carries: the day of the reader's last digest."""
+    return DIGEST_SINCE + (since.isoformat() if since else "")
 
 
 class MessageCache:
-    """Rendered broadcasts by appeal, channel, purpose and language: each is rendered once."""
+    """Rendered broadcasts by appeal, rendering, purpose and language: each rendered once."""
 
     def __init__(
         self,
-        render: Render,
+        renderer: Renderer,
         db: Database,
         *,
-        prepare: Callable[[], None] = lambda: None,
         day: Callable[[], date] = lambda: utcnow().date(),
     ) -> None:
-        self._render = render
+        self._renderer = renderer
         self._db = db
-        self._prepare = prepare
         self._day = day
         self._rendered_on: date | None = None
-        self._cache: dict[tuple[int, Channel, DeliveryPurpose, str, bool, str], Message | None] = {}
+        self._cache: dict[tuple[object, ...], Message | None] = {}
 
     def prepare(self) -> None:
         """Get ready to render (compile templates), so the first message is not held up."""
-        self._prepare()
+        self._renderer.prepare_delivery()
 
     async def get(
-        self,
-        appeal_id: int,
-        channel: Channel,
-        purpose: DeliveryPurpose = DeliveryPurpose.APPEAL,
-        *,
-        notice: str = "",
-        late: bool = False,
-        language: str = "en",
+        self, claimed: Claimed, recipient: Recipient | None, renders: Renders
     ) -> Message | None:
-        """Return the message for an appeal on a channel (None if the appeal is gone)."""
+        """Return what a claimed delivery says (None if its appeal is gone)."""
+        language = recipient.language if recipient is not None else "en"
+        if claimed.purpose is DeliveryPurpose.DIGEST:
+            return await self._digest(claimed, language)
+        if claimed.purpose is DeliveryPurpose.CONFIRM:
+            return await self._confirmation(claimed, language)
+        if claimed.appeal_id is None:
+            return None
         today = self._day()
         if today != self._rendered_on:
             # A new day: countdowns ("3 days left") and standings move on.
             self._cache.clear()
             self._rendered_on = today
-        key = (appeal_id, channel, purpose, notice, late, language)
+        mirror = recipient is not None and recipient.mirror
+        key = (
+            claimed.appeal_id,
+            renders,
+            claimed.purpose,
+            claimed.notice,
+            claimed.late,
+            language,
+            mirror,
+        )
         if key not in self._cache:
             async with self._db.read() as session:
-                appeal = await get_appeal(session, appeal_id)
-                parent_post = (
-                    await get_channel_post(session, appeal.parent_id)
-                    if appeal is not None and purpose is DeliveryPurpose.CHANNEL
-                    else None
-                )
-            message = (
+                appeal = await get_appeal(session, claimed.appeal_id)
+            self._cache[key] = (
                 None
                 if appeal is None
-                else self._render(appeal, channel, purpose, notice, late, language)
+                else self._renderer.for_delivery(
+                    appeal,
+                    renders,
+                    claimed.purpose,
+                    claimed.notice,
+                    claimed.late,
+                    language,
+                    mirror,
+                )
             )
-            if message is not None and parent_post is not None:
-                # In the channel, an update or outcome answers the appeal's own post.
-                reply = {"message_id": parent_post, "allow_sending_without_reply": True}
-                message = replace(message, extra={**message.extra, "reply_parameters": reply})
-            self._cache[key] = message
         return self._cache[key]
+
+    async def _digest(self, claimed: Claimed, language: str) -> Message | None:
+        async with self._db.read() as session:
+            appeals = await get_appeals(session, await bundled(session, claimed.id))
+        if not appeals:
+            return None
+        since = claimed.notice.removeprefix(DIGEST_SINCE)
+        return self._renderer.digest(
+            appeals, date.fromisoformat(since) if since else None, language
+        )
+
+    async def _confirmation(self, claimed: Claimed, language: str) -> Message | None:
+        if claimed.subscriber_id is None:
+            return None
+        async with self._db.read() as session:
+            token = await confirm_token_of(session, claimed.subscriber_id)
+        return None if token is None else self._renderer.confirmation(token, language)
 
     def forget(self, appeal_id: int) -> None:
         """Drop an appeal's rendered messages (after it was edited or withdrawn)."""

@@ -10,7 +10,7 @@ GONE      skipped                                        kept         gone (bloc
 SKIP      skipped                                        kept         -
 REFUSED   pending, again after backoff (the first time)  kept         -
           skipped, from the second attempt on            kept         gone (bounced)
-MOVED     pending, again now (at the new chat id)        given back   moves to new_chat_id
+MOVED     pending, again now (at the new address)        given back   moves to new_address
           failed, when there is no subscriber to move
 """
 
@@ -29,7 +29,7 @@ from storage.enums import DeliveryState
 class SubscriberChange(StrEnum):
     NONE = "none"
     GONE = "gone"  # blocked the bot, deactivated, kicked it out: send nothing more
-    MOVED = "moved"  # a group became a supergroup with a new chat id
+    MOVED = "moved"  # its address changed (a group became a supergroup with a new id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,8 @@ class Decision:
     next_attempt_at: datetime | None = None
     sent_at: datetime | None = None
     subscriber: SubscriberChange = SubscriberChange.NONE
-    new_chat_id: int | None = None
+    new_address: str | None = None
+    new_kind: str | None = None
 
     def row(self, delivery_id: int) -> dict[str, Any]:
         """Return the change to write to the delivery row (lease released)."""
@@ -102,13 +103,14 @@ def decide(
         return Decision(DeliveryState.SKIPPED, attempts, error, subscriber=gone)
     if outcome is Outcome.SKIP:
         return Decision(DeliveryState.SKIPPED, attempts, error)
-    if outcome is Outcome.MOVED and result.new_chat_id is not None and has_subscriber:
+    if outcome is Outcome.MOVED and result.new_address is not None and has_subscriber:
         return Decision(
             DeliveryState.PENDING,
             attempts - 1,
             error,
             next_attempt_at=now,
             subscriber=SubscriberChange.MOVED,
-            new_chat_id=result.new_chat_id,
+            new_address=result.new_address,
+            new_kind=result.new_kind,
         )
     return Decision(DeliveryState.FAILED, attempts, error)

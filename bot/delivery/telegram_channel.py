@@ -6,11 +6,13 @@ import json
 import logging
 from typing import Any
 
-from bot.delivery.channels import Message, Outcome, Result, Turn
+from bot.config import Settings
+from bot.delivery.channels import Message, Outcome, Parts, Renders, Result, Target, Turn
 from bot.telegram.client import BotApiClient
 from bot.telegram.flood import FloodLimiter
+from bot.telegram.mirror import ChannelMirror
 from core.errors import BotApiError, BotApiRefusedError
-from storage.enums import Channel
+from storage.enums import Channel, SubscriberState
 from storage.repo.deliveries import Recipient
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,8 @@ def classify(error: BotApiError) -> Result:
     if error.code == 429:
         return Result(Outcome.WAIT, description, retry_after=float(error.retry_after or 1))
     if error.migrate_to_chat_id:
-        return Result(Outcome.MOVED, description, new_chat_id=int(error.migrate_to_chat_id))
+        moved = str(int(error.migrate_to_chat_id))
+        return Result(Outcome.MOVED, description, new_address=moved, new_kind="supergroup")
     # 403: blocked, deactivated, kicked out of the group; 400: the chat no longer exists.
     if error.code == 403 or (error.code == 400 and any(m in lowered for m in _GONE_400)):
         return Result(Outcome.GONE, description)
@@ -42,17 +45,52 @@ def classify(error: BotApiError) -> Result:
     return Result(Outcome.RETRY, description)
 
 
+def chat_of(recipient: Recipient) -> int | None:
+    """Return a Telegram recipient's chat id (its address), or None if it has none."""
+    try:
+        return int(recipient.address) if recipient.address is not None else None
+    except ValueError:
+        return None
+
+
+def is_group(recipient: Recipient, chat_id: int) -> bool:
+    """Tell whether a chat is a group (its own, slower limit), by its kind or its id."""
+    if recipient.kind is not None:
+        return recipient.kind in ("group", "supergroup")
+    return chat_id < 0
+
+
 class TelegramChannel:
     """Send appeals to Telegram chats under the shared rate limiter (bulk priority)."""
 
-    channel = Channel.TELEGRAM
+    name = Channel.TELEGRAM.value
+    renders = Renders.TELEGRAM
+    role: str | None = "telegram-sender"  # Telegram's limits are the bot's, not a process's
+    gone = SubscriberState.BLOCKED
 
-    def __init__(self, *, client: BotApiClient, limiter: FloodLimiter, paid: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        client: BotApiClient,
+        limiter: FloodLimiter,
+        paid: bool = False,
+        mirror: ChannelMirror | None = None,
+    ) -> None:
         self._client = client
         self._limiter = limiter
         self._paid = paid
+        self.mirror = mirror or ChannelMirror(None)
         # Each message's JSON, encoded once for a whole broadcast; the chat id goes in front.
         self._bodies: dict[int, tuple[Message, bytes]] = {}
+
+    async def targets(self) -> list[Target] | None:
+        """The channel of APPEALBOT_TELEGRAM_CHANNEL, once the Bot API said its id (None
+        while it cannot say)."""
+        if not self.mirror.configured:
+            return []
+        if not await self.mirror.resolve(self._client.call) or self.mirror.chat_id is None:
+            return None
+        return [Target(address=str(self.mirror.chat_id), kind="channel")]
 
     async def start(self) -> None:
         await self._client.start()
@@ -61,19 +99,26 @@ class TelegramChannel:
         await self._client.close()
 
     async def wait_turn(self, recipient: Recipient) -> Turn:
-        chat_id = recipient.chat_id
+        chat_id = chat_of(recipient)
         if chat_id is None:
             return Turn()
-        turn = await self._limiter.acquire_bulk(chat_id, is_group=chat_id < 0, paid=self._paid)
+        turn = await self._limiter.acquire_bulk(
+            chat_id, is_group=is_group(recipient, chat_id), paid=self._paid
+        )
         if turn.slot is None:
             return Turn(busy=turn.busy)
         return Turn(release=turn.slot.release)
 
     async def send(self, recipient: Recipient, message: Message) -> Result:
-        chat_id = recipient.chat_id
+        chat_id = chat_of(recipient)
         if chat_id is None:
             return Result(Outcome.GONE, "no chat id")
-        body = b'{"chat_id":%d,' % chat_id + self._body(message)
+        body = b'{"chat_id":%d,' % chat_id
+        if recipient.reply_to is not None and recipient.reply_to.isdigit():
+            # In the channel, an update or outcome answers the appeal's own post.
+            reply = {"message_id": int(recipient.reply_to), "allow_sending_without_reply": True}
+            body += b'"reply_parameters":%s,' % json.dumps(reply).encode()
+        body += self._body(message)
         try:
             sent = await self._client.call_raw("sendMessage", body)
         except BotApiError as exc:
@@ -82,7 +127,9 @@ class TelegramChannel:
                 self._limiter.told_to_wait(chat_id, result.retry_after or 1.0)
             return result
         message_id = sent.get("message_id") if isinstance(sent, dict) else None
-        return Result(Outcome.SENT, message_id=message_id if isinstance(message_id, int) else None)
+        return Result(
+            Outcome.SENT, external_id=str(message_id) if isinstance(message_id, int) else None
+        )
 
     def _body(self, message: Message) -> bytes:
         """Return the message's sendMessage fields as JSON, without the opening brace."""
@@ -102,3 +149,15 @@ class TelegramChannel:
             self._bodies.clear()
         self._bodies[id(message)] = (message, encoded)
         return encoded
+
+
+def build(settings: Settings, parts: Parts) -> TelegramChannel | None:
+    """Return the Telegram channel, if a bot token is configured."""
+    if parts.api is None:
+        return None
+    return TelegramChannel(
+        client=parts.api,
+        limiter=parts.limiter,
+        paid=settings.telegram_paid_broadcast,
+        mirror=ChannelMirror(settings.telegram_channel),
+    )

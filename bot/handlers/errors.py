@@ -11,7 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import Context
 from bot.handlers.replies import answer
 from bot.presentation.errors import is_expected, user_message
-from bot.telegram.ptb_limiter import StoppingError
+from core.errors import StoppingError
 
 log = logging.getLogger(__name__)
 

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.delivery.channels import Message
+from bot.delivery.channels import Message, Renders
 from bot.extract.draft import DraftData
 from bot.presentation.keyboards import appeal_keyboard, channel_keyboard
 from bot.presentation.labels import FILTERS, format_date
 from bot.presentation.letters import LetterPack, LetterWriter
 from bot.presentation.views import AppealCard, appeal_card
 from bot.presentation.words import event_label
-from storage.enums import AppealKind, Channel, DatePrecision, DeliveryPurpose
+from storage.enums import AppealKind, DatePrecision, DeliveryPurpose
 from storage.models import Appeal, Case
 from storage.standing import Age, AgePolicy
 from templates import Templates
 from templates.i18n import _, ngettext, speaking
 
 SUMMARY_STEPS = (None, 2500, 1500, 800, 300)
+
+
+def as_text(message: Message) -> Message:
+    """Return a Telegram message as plain text and simple HTML, for any other chat: the same
+    words, without Telegram's buttons."""
+    plain = html.unescape(re.sub(r"<[^>]+>", "", message.html or message.text))
+    simple = (message.html or message.text).replace("\n", "<br>\n")
+    return Message(text=plain, html=simple, subject=message.subject)
 
 
 def _shorten(text: str, limit: int | None, appeal_id: int | None) -> str:
@@ -30,14 +40,19 @@ def _shorten(text: str, limit: int | None, appeal_id: int | None) -> str:
 
 
 class Presenter:
-    """Render what people read: Telegram replies, broadcasts, letters."""
+    """Render what people read: Telegram replies, broadcasts, emails, letters."""
 
     def __init__(
-        self, templates: Templates | None = None, *, ages: AgePolicy | None = None
+        self,
+        templates: Templates | None = None,
+        *,
+        ages: AgePolicy | None = None,
+        public_url: str = "http://127.0.0.1:8080",
     ) -> None:
         self.templates = templates or Templates(filters=FILTERS)
         self.ages = ages or AgePolicy()
         self.letters = LetterWriter(self.templates)
+        self.public_url = public_url.rstrip("/")
         self.bot_username: str | None = None  # known once the bot has said who it is
 
     def telegram(self, name: str, /, **values: Any) -> list[str]:
@@ -78,45 +93,44 @@ class Presenter:
         return Message(
             text=self.templates.render("email/appeal.txt.j2", **values),
             html=self.templates.render("email/appeal.html.j2", **values),
-            extra={"subject": f"{prefix}: {card.title}"[:200]},
+            subject=f"{prefix}: {card.title}"[:200],
         )
 
-    def confirmation(self, confirm_url: str, language: str = "en") -> tuple[str, str, str]:
-        """Return the subject, text and HTML of a sign-up's confirmation email."""
-        values = {"confirm_url": confirm_url}
+    def confirmation(self, token: str, language: str = "en") -> Message:
+        """Render a sign-up's confirmation email, its link carrying ``token``."""
+        values = {"confirm_url": f"{self.public_url}/email/confirm/{token}"}
         with speaking(language):
-            return (
-                _("Confirm: urgent appeals by email"),
-                self.templates.render("email/confirm.txt.j2", **values),
-                self.templates.render("email/confirm.html.j2", **values),
+            return Message(
+                text=self.templates.render("email/confirm.txt.j2", **values),
+                html=self.templates.render("email/confirm.html.j2", **values),
+                subject=_("Confirm: urgent appeals by email"),
+                extra={"bulk": False},  # a message to one person: no list headers
             )
 
     def for_delivery(
         self,
         appeal: Appeal,
-        channel: Channel,
+        renders: Renders,
         purpose: DeliveryPurpose,
         notice: str = "",
         late: bool = False,
         language: str = "en",
+        mirror: bool = False,
     ) -> Message | None:
-        """Render what delivery sends for an appeal on a channel, in the reader's language
-        (None: nothing to send)."""
+        """Render what delivery sends of an appeal, as a channel's rendering asks, in the
+        reader's language (``mirror``: to a place everything is posted; None: nothing to
+        send)."""
         with speaking(language):
-            return self._for_delivery(appeal, channel, purpose, notice, late)
-
-    def _for_delivery(
-        self, appeal: Appeal, channel: Channel, purpose: DeliveryPurpose, notice: str, late: bool
-    ) -> Message | None:
-        if purpose in (DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE):
-            return self.notice(appeal, channel, purpose, notice, late=late)
-        if channel is Channel.EMAIL:
-            return self.email(appeal, self.ages.of(appeal))
-        card = appeal_card(appeal, self.ages.of(appeal))
-        return self.broadcast(card, in_channel=purpose is DeliveryPurpose.CHANNEL)
+            if purpose in (DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE):
+                return self.notice(appeal, renders, purpose, notice, late=late)
+            if renders is Renders.EMAIL:
+                return self.email(appeal, self.ages.of(appeal))
+            card = appeal_card(appeal, self.ages.of(appeal))
+            telegram = self.broadcast(card, in_channel=mirror)
+            return telegram if renders is Renders.TELEGRAM else as_text(telegram)
 
     def notice(
-        self, appeal: Appeal, channel: Channel, purpose: DeliveryPurpose, notice: str, *, late: bool
+        self, appeal: Appeal, renders: Renders, purpose: DeliveryPurpose, notice: str, *, late: bool
     ) -> Message | None:
         """Render a court-date reminder (notice ``e<event id>:eve`` or ``:day``) or a nudge."""
         age = self.ages.of(appeal)
@@ -137,24 +151,26 @@ class Presenter:
             }
             name = "reminder"
             subject = f"{when}: {values['event_label']}"
-        if channel is Channel.EMAIL:
+        if renders is Renders.EMAIL:
             values["pack"] = self.letters.pack(appeal, age)
             return Message(
                 text=self.templates.render(f"email/{name}.txt.j2", **values),
                 html=self.templates.render(f"email/{name}.html.j2", **values),
-                extra={"subject": subject[:200]},
+                subject=subject[:200],
             )
         [text, *_more] = self.telegram(name, **values)
         keyboard = appeal_keyboard(card, with_cases=False).to_dict()
-        return Message(text=text, html=text, extra={"reply_markup": keyboard})
+        telegram = Message(text=text, html=text, extra={"reply_markup": keyboard})
+        return telegram if renders is Renders.TELEGRAM else as_text(telegram)
 
     def digest(
         self, appeals: Sequence[Appeal], since: date | None, language: str = "en"
-    ) -> tuple[str, str, str]:
-        """Return the subject, text and HTML of a daily digest of these appeals (``since``:
-        the day of the last digest; None for the first)."""
+    ) -> Message:
+        """Render a daily digest of these appeals (``since``: the day of the last digest;
+        None for the first)."""
         with speaking(language):
-            return self._digest(appeals, since)
+            subject, text, html = self._digest(appeals, since)
+        return Message(text=text, html=html, subject=subject)
 
     def _digest(self, appeals: Sequence[Appeal], since: date | None) -> tuple[str, str, str]:
         items: list[dict[str, Any]] = []

@@ -337,7 +337,7 @@ def settings_view(subscriber: Subscriber | None) -> SettingsView:
         return SettingsView(False, False, False, (), ())
     return SettingsView(
         subscribed=True,
-        group=bool(subscriber.chat_type and subscriber.chat_type != "private"),
+        group=bool(subscriber.kind and subscriber.kind != "private"),
         urgent_only=subscriber.urgent_only,
         countries=tuple(subscriber.countries),
         followed=tuple(CaseLink(case.id, case.name) for case in subscriber.followed),

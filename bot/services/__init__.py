@@ -17,6 +17,7 @@ from bot.services.cases import CaseService
 from bot.services.drafts import DraftService
 from bot.services.email import EmailService
 from bot.services.lookup import CaseIndex
+from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
 from bot.services.outcomes import OutcomeService
 from bot.services.publishing import PublishingService
@@ -33,7 +34,8 @@ class Services:
     """Every service, built once."""
 
     settings: Settings
-    mirror: ChannelMirror
+    mirror: ChannelMirror  # the Telegram channel's link, for /start
+    mirrors: MirrorService
     db: Database
     index: CaseIndex
     resolver: Resolver

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.services.appeals import Dated
 from storage.database import Database
+from storage.enums import Channel
 from storage.models import Case
 from storage.repo.appeals import CaseEvent, events_for_case, latest_followups, timeline_for_case
 from storage.repo.cases import count_open_cases, get_case_figures, list_open_cases
@@ -45,7 +46,8 @@ class CaseService:
     async def summary(self, case_id: int, *, chat_id: int | None) -> CaseSummary | None:
         """Load a case's page (None if it is not public)."""
         async with self._db.read() as session:
-            figures = await get_case_figures(session, case_id, chat_id=chat_id)
+            reader = (Channel.TELEGRAM.value, str(chat_id)) if chat_id is not None else None
+            figures = await get_case_figures(session, case_id, reader=reader)
             if figures is None:
                 return None
             appeals = await timeline_for_case(session, case_id)

@@ -15,16 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Protocol
 
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.email_channel import Mail, Sender, build_email
+from bot.services.signals import DeliverySignals
 from core.errors import BadInputError
 from core.timing import zone_named
 from storage.database import Database
-from storage.enums import Channel, SubscriberState
+from storage.enums import Channel, DeliveryPurpose, SubscriberState
+from storage.models import Subscriber
 from storage.repo.cases import list_countries, list_open_cases
+from storage.repo.deliveries import queue_to_subscribers
 from storage.repo.notices import release_held
 from storage.repo.subscribers import (
     forget,
@@ -39,17 +41,6 @@ from templates.i18n import LANGUAGES, N_
 
 log = logging.getLogger(__name__)
 CONFIRM_FOR = timedelta(days=7)
-Confirmation = Callable[[str, str], tuple[str, str, str]]
-"""Render a confirmation email for its link, in a language: subject, text, HTML."""
-
-
-class Mailer(Protocol):
-    """What sends one email now (the email channel)."""
-
-    sender: Sender
-
-    async def deliver(self, mail: Mail) -> None:
-        """Send one message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +102,16 @@ class SignUpLimits:
     overall: Window = field(default_factory=lambda: Window(60, 60))
 
 
+async def _reader(session: AsyncSession, token: str, *, active: bool = True) -> Subscriber | None:
+    """Return the email reader a link's token belongs to (``active``: only one subscribed)."""
+    subscriber = await get_by_unsubscribe_token(session, token)
+    if subscriber is None or subscriber.channel != Channel.EMAIL:
+        return None
+    if active and subscriber.state is not SubscriberState.ACTIVE:
+        return None
+    return subscriber
+
+
 class EmailService:
     """Sign addresses up, confirm them, unsubscribe them."""
 
@@ -118,15 +119,15 @@ class EmailService:
         self,
         db: Database,
         *,
-        mailer: Mailer | None,
-        confirmation: Confirmation,
+        enabled: bool,
+        delivery: DeliverySignals,
         check_deliverability: bool = True,
         limits: SignUpLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
-        self._mailer = mailer
-        self._confirmation = confirmation
+        self._enabled = enabled
+        self._delivery = delivery
         self._check = check_deliverability
         self._limits = limits or SignUpLimits()
         self._clock = clock
@@ -134,7 +135,7 @@ class EmailService:
     @property
     def enabled(self) -> bool:
         """Tell whether email can be sent at all."""
-        return self._mailer is not None
+        return self._enabled
 
     async def normalise(self, address: str) -> str:
         """Return the address in the form the relay takes (a domain in other scripts written
@@ -162,8 +163,12 @@ class EmailService:
     async def sign_up(
         self, address: str, *, sender_key: str, language: str = "en", urgent_only: bool = False
     ) -> SignUp:
-        """Sign an address up and send it a confirmation link (see the module's promise)."""
-        if self._mailer is None:
+        """Sign an address up and queue its confirmation link (see the module's promise).
+
+        The confirmation goes out through the outbox, in its priority lane: the answer never
+        waits for the relay, so it takes as long whether the address is on the list or not.
+        """
+        if not self._enabled:
             return SignUp.NO_EMAIL
         now = self._clock()
         if not self._limits.per_sender.allow(sender_key, now):
@@ -177,27 +182,20 @@ class EmailService:
             )
             if new:
                 subscriber.urgent_only = urgent_only
-            token, language = subscriber.confirm_token, subscriber.language
-            pending = subscriber.state is SubscriberState.PENDING
-        if not pending or token is None:
-            return SignUp.ASKED  # already on the list: say nothing different, send nothing
-        if not self._limits.overall.allow("all", now):
-            log.warning("email sign-ups over the limit: a confirmation was not sent")
-            return SignUp.ASKED
-        await self._send_confirmation(email, token, language)
+            waiting = subscriber.state is SubscriberState.PENDING and subscriber.confirm_token
+            # Already on the list: say nothing different, send nothing.
+            if waiting and self._limits.overall.allow("all", now):
+                await queue_to_subscribers(
+                    unit.session,
+                    [(None, subscriber.id, subscriber.channel)],
+                    purpose=DeliveryPurpose.CONFIRM,
+                    now=utcnow(),
+                    priority=0,
+                )
+                unit.after_commit(self._delivery.wake)
+            elif waiting:
+                log.warning("email sign-ups over the limit: a confirmation was not sent")
         return SignUp.ASKED
-
-    async def _send_confirmation(self, email: str, token: str, language: str) -> None:
-        assert self._mailer is not None
-        sender = self._mailer.sender
-        subject, text, html = self._confirmation(
-            f"{sender.public_url}/email/confirm/{token}", language
-        )
-        message = build_email(sender, email, subject=subject, text=text, html=html, token=None)
-        try:
-            await self._mailer.deliver(message)
-        except Exception as exc:  # the relay is down: the sign-up may simply be sent again
-            log.warning("a confirmation email could not be sent: %s", type(exc).__name__)
 
     async def awaiting(self, token: str) -> bool:
         """Tell whether a confirmation link belongs to a sign-up still waiting for it (and
@@ -227,18 +225,13 @@ class EmailService:
         """Tell whether a link belongs to a subscribed address (``any_state``: to any row
         of an address, even one that left); changes nothing."""
         async with self._db.read() as session:
-            subscriber = await get_by_unsubscribe_token(session, token)
-            return (
-                subscriber is not None
-                and subscriber.channel is Channel.EMAIL
-                and (any_state or subscriber.state is SubscriberState.ACTIVE)
-            )
+            return await _reader(session, token, active=not any_state) is not None
 
     async def unsubscribe(self, token: str) -> bool:
         """Unsubscribe the address an unsubscribe link belongs to; return whether it did."""
         async with self._db.unit() as unit:
-            subscriber = await get_by_unsubscribe_token(unit.session, token)
-            if subscriber is None or subscriber.channel is not Channel.EMAIL:
+            subscriber = await _reader(unit.session, token, active=False)
+            if subscriber is None:
                 return False
             if subscriber.state is SubscriberState.UNSUBSCRIBED:
                 return True
@@ -248,18 +241,16 @@ class EmailService:
     async def forget(self, token: str) -> bool:
         """Delete an address and everything about it, by a link in its emails."""
         async with self._db.unit() as unit:
-            subscriber = await get_by_unsubscribe_token(unit.session, token)
-            if subscriber is None or subscriber.channel is not Channel.EMAIL:
+            subscriber = await _reader(unit.session, token, active=False)
+            if subscriber is None:
                 return False
             return await forget(unit.session, subscriber.id)
 
     async def settings(self, token: str) -> tuple[EmailSettings, EmailChoices] | None:
         """Return what a subscribed address receives, and what it could choose from."""
         async with self._db.read() as session:
-            subscriber = await get_by_unsubscribe_token(session, token)
-            if subscriber is None or subscriber.channel is not Channel.EMAIL:
-                return None
-            if subscriber.state is not SubscriberState.ACTIVE:
+            subscriber = await _reader(session, token)
+            if subscriber is None:
                 return None
             current = EmailSettings(
                 urgent_only=subscriber.urgent_only,
@@ -284,10 +275,8 @@ class EmailService:
         """
         async with self._db.unit() as unit:
             session = unit.session
-            subscriber = await get_by_unsubscribe_token(session, token)
-            if subscriber is None or subscriber.channel is not Channel.EMAIL:
-                return False
-            if subscriber.state is not SubscriberState.ACTIVE:
+            subscriber = await _reader(session, token)
+            if subscriber is None:
                 return False
             known = set(await list_countries(session))
             public = {case.id: case for case in await list_open_cases(session)}

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.actors import Actor
 from bot.services.lookup import CaseIndex
 from bot.services.signals import DeliverySignals
-from bot.telegram.mirror import ChannelMirror
 from core.errors import BadInputError, NotFoundError
 from storage.database import Database, Unit
-from storage.enums import AppealStatus, Channel, DeliveryPurpose, DeliveryState, Urgency
+from storage.enums import AppealStatus, DeliveryState, Urgency
 from storage.repo.appeals import ancestors, get_appeal
 from storage.repo.audit import log_action
 from storage.repo.broadcasts import ensure_broadcast, reopen
@@ -22,7 +20,6 @@ from storage.repo.deliveries import (
     cancel_pending,
     count_for_appeal,
     fan_out,
-    queue_direct,
     requeue_failed,
     state_counts,
 )
@@ -55,16 +52,14 @@ class PublishingService:
         *,
         delivery: DeliverySignals,
         index: CaseIndex,
-        channels: Sequence[Channel],
+        channels: Sequence[str],
         paid: bool,
-        mirror: ChannelMirror | None = None,
     ) -> None:
         self._db = db
         self._delivery = delivery
         self._index = index
         self.channels = tuple(channels)
         self.paid = paid
-        self.mirror = mirror or ChannelMirror(None)
 
     async def publish(
         self,
@@ -132,15 +127,8 @@ class PublishingService:
             appeal.status = AppealStatus.PUBLISHED
             appeal.published_at = now
             await session.flush()
-        if self.mirror.chat_id is not None and Channel.TELEGRAM in self.channels:
-            # The channel first: one post reaches all its members at once.
-            await queue_direct(
-                session,
-                appeal_id=appeal.id,
-                chat_ids=[self.mirror.chat_id],
-                purpose=DeliveryPurpose.CHANNEL,
-                next_attempt_at=now - timedelta(seconds=1),
-            )
+        # Mirrors (a Telegram channel, a Matrix room) are subscribers that get everything
+        # published, in the lane that goes first: one post reaches all their members.
         queued = await fan_out(
             session,
             appeal_id=appeal.id,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from storage.enums import Channel
-
 
 class DeliverySignals(Protocol):
     """The delivery engine, as services see it."""
@@ -25,11 +23,3 @@ class NoDelivery:
 
     def withdraw(self, appeal_id: int) -> None:
         """Nothing to stop."""
-
-
-def configured_channels(*, telegram: bool, email: bool) -> tuple[Channel, ...]:
-    """Return the channels appeals are queued for, by what the operator configured."""
-    channels = [Channel.TELEGRAM] if telegram else []
-    if email:
-        channels.append(Channel.EMAIL)
-    return tuple(channels)

@@ -10,27 +10,34 @@ from bot.services.signals import DeliverySignals, NoDelivery
 from core.errors import BadInputError
 from core.timing import zone_named
 from storage.database import Database
-from storage.enums import SubscriberState
+from storage.enums import Channel, SubscriberState
 from storage.models import Case, Subscriber
 from storage.repo.appeals import get_appeal
 from storage.repo.cases import get_case, is_public_case, list_countries
-from storage.repo.deliveries import move_chat, queue_each
+from storage.repo.deliveries import move, queue_each
 from storage.repo.drafts import delete_drafts_of
 from storage.repo.subscribers import (
-    chat_languages,
     forget,
-    get_by_chat,
-    leave_chat,
-    subscribe_chat,
+    get_by_address,
+    languages,
+    leave,
+    subscribe,
     toggle_followed,
 )
 from storage.repo.subscribers import toggle_country as repo_toggle_country
 from storage.types import utcnow
 from templates.i18n import LANGUAGES, N_, supported
 
+TELEGRAM = Channel.TELEGRAM.value
+
+
+async def _of_chat(session: AsyncSession, chat_id: int) -> Subscriber | None:
+    """Return a Telegram chat's subscription (a chat's address is its id)."""
+    return await get_by_address(session, TELEGRAM, str(chat_id))
+
 
 async def _active(session: AsyncSession, chat_id: int) -> Subscriber | None:
-    subscriber = await get_by_chat(session, chat_id)
+    subscriber = await _of_chat(session, chat_id)
     if subscriber is None or subscriber.state is not SubscriberState.ACTIVE:
         return None
     return subscriber
@@ -72,10 +79,11 @@ class SubscriptionService:
     ) -> tuple[Subscriber, bool]:
         """Subscribe a chat; return the subscriber and whether anything changed."""
         async with self._db.unit() as unit:
-            subscriber, changed = await subscribe_chat(
+            subscriber, changed = await subscribe(
                 unit.session,
-                chat_id=chat_id,
-                chat_type=chat_type,
+                channel=TELEGRAM,
+                address=str(chat_id),
+                kind=chat_type,
                 language=supported(language_code),
             )
             language = subscriber.language
@@ -88,14 +96,14 @@ class SubscriptionService:
             if await _active(unit.session, chat_id) is None:
                 return False
             unit.after_commit(lambda: self._chat_is(chat_id, None))
-            return await leave_chat(unit.session, chat_id, SubscriberState.UNSUBSCRIBED)
+            return await leave(unit.session, TELEGRAM, str(chat_id), SubscriberState.UNSUBSCRIBED)
 
     async def chat_gone(self, chat_id: int, *, blocked: bool) -> None:
         """Record that the bot was removed from a chat or blocked in it."""
         state = SubscriberState.BLOCKED if blocked else SubscriberState.UNSUBSCRIBED
         async with self._db.unit() as unit:
             unit.after_commit(lambda: self._chat_is(chat_id, None))
-            await leave_chat(unit.session, chat_id, state)
+            await leave(unit.session, TELEGRAM, str(chat_id), state)
 
     async def follow_offer(self, chat_id: int, appeal_id: int) -> tuple[bool, list[Case]]:
         """Return whether a chat is subscribed, and the appeal's cases it does not follow."""
@@ -111,7 +119,7 @@ class SubscriptionService:
         """Delete everything about a chat (and, in a private chat, its person's drafts);
         return whether there was anything. Protests stay counted, by hash only."""
         async with self._db.unit() as unit:
-            subscriber = await get_by_chat(unit.session, chat_id)
+            subscriber = await _of_chat(unit.session, chat_id)
             found = subscriber is not None and await forget(unit.session, subscriber.id)
             unit.after_commit(lambda: self._chat_is(chat_id, None))
             if user_id is not None and user_id == chat_id:
@@ -121,13 +129,14 @@ class SubscriptionService:
     async def settings(self, chat_id: int) -> tuple[Subscriber | None, list[str]]:
         """Return a chat's subscription and the countries it could choose from."""
         async with self._db.read() as session:
-            return await get_by_chat(session, chat_id), await list_countries(session)
+            return await _of_chat(session, chat_id), await list_countries(session)
 
     async def language(self, chat_id: int) -> str | None:
         """Return the language a subscribed chat chose (None: not subscribed)."""
         if self._languages is None:
             async with self._db.read() as session:
-                self._languages = await chat_languages(session)
+                found = await languages(session, TELEGRAM)
+                self._languages = {int(chat): language for chat, language in found.items()}
         return self._languages.get(chat_id)
 
     async def set_language(self, chat_id: int, language: str) -> bool:
@@ -204,7 +213,7 @@ class SubscriptionService:
     async def move(self, old_chat_id: int, new_chat_id: int) -> bool:
         """Follow a group to its new supergroup id; False if it was not subscribed."""
         async with self._db.unit() as unit:
-            subscriber = await get_by_chat(unit.session, old_chat_id)
+            subscriber = await _of_chat(unit.session, old_chat_id)
             if subscriber is None:
                 return False
             language = subscriber.language
@@ -214,4 +223,4 @@ class SubscriptionService:
                 self._chat_is(new_chat_id, language)
 
             unit.after_commit(moved)
-            return await move_chat(unit.session, subscriber.id, new_chat_id)
+            return await move(unit.session, subscriber.id, str(new_chat_id), "supergroup")

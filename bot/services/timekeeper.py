@@ -8,43 +8,34 @@ queues nothing twice, and a tick after downtime catches up with what is still us
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.delivery.channels import Outcome
-from bot.delivery.email_channel import build_email, classify
-from bot.services.email import Mailer
+from bot.delivery.messages import digest_notice
 from bot.services.signals import DeliverySignals
 from core.pseudonyms import Pseudonyms
 from core.timing import UTC_ZONE, Clock, at_local, country_zone, local_day, zone_named
 from storage.database import Database
-from storage.enums import Channel, DeliveryPurpose, DeliveryState
-from storage.models import Appeal, Subscriber
+from storage.enums import Channel, DeliveryPurpose
+from storage.models import Subscriber
 from storage.repo.actions import takers
-from storage.repo.appeals import get_appeals
-from storage.repo.deliveries import subscribers_gone
 from storage.repo.notices import (
-    DigestReader,
     Follower,
+    bundle_digest,
     court_dates,
     deadlines,
     digest_readers,
-    finish_held,
     followers,
-    held_for,
     past_deadline_with_queue,
     prune,
     queue_notices,
     skip_past_deadline,
 )
 from storage.repo.subscribers import expire_sign_ups
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
-
-DigestWriter = Callable[[Sequence[Appeal], date | None, str], tuple[str, str, str]]
-"""Write a digest of these appeals since the day of the last one (None: the first one), in
-the reader's language: its subject, text and HTML."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +58,7 @@ class Tick:
 
     reminders: int = 0
     nudges: int = 0
-    digests: int = 0
+    digests: int = 0  # queued, each one row in the outbox
     stopped: int = 0  # deliveries of appeals whose deadline passed, no longer pushed
 
 
@@ -80,6 +71,22 @@ class Sweep:
     audit_details: int = 0
 
 
+def _at_once(now: datetime) -> datetime:
+    """Return when a notice due now may go: now, by whichever is earlier of this clock and
+    the delivery engine's (they are one in production; a test moves this one ahead)."""
+    return min(now, utcnow())
+
+
+def _telegram_chat(follower: Follower) -> int | None:
+    """Return a follower's Telegram chat id (None for a follower on another channel)."""
+    if follower.channel != Channel.TELEGRAM or follower.address is None:
+        return None
+    try:
+        return int(follower.address)
+    except ValueError:
+        return None
+
+
 class Timekeeper:
     """Queue what is due by the clock; send digests; sweep old rows."""
 
@@ -89,9 +96,7 @@ class Timekeeper:
         *,
         clock: Clock,
         delivery: DeliverySignals,
-        channels: Sequence[Channel],
-        mailer: Mailer | None,
-        digest: DigestWriter,
+        channels: Sequence[str],
         pseudonyms: Pseudonyms,
         schedule: Schedule | None = None,
     ) -> None:
@@ -100,22 +105,20 @@ class Timekeeper:
         self._clock = clock
         self._delivery = delivery
         self._channels = tuple(channels)
-        self._mailer = mailer
-        self._digest = digest
         self.schedule = schedule or Schedule()
 
     async def tick(self) -> Tick:
-        """Queue the reminders and nudges due now, stop past deadlines, send due digests."""
+        """Queue the reminders, nudges and digests due now; stop past deadlines."""
         now = self._clock()
         tick = Tick(
             reminders=await self._remind(now),
             nudges=await self._nudge(now),
             stopped=await self._stop_past_deadlines(now),
-            digests=await self._send_digests(now),
+            digests=await self._queue_digests(now),
         )
         if tick.reminders or tick.nudges or tick.stopped or tick.digests:
             log.info(
-                "timekeeper: %d reminders, %d nudges queued; %d digests sent; %d stopped",
+                "timekeeper: %d reminders, %d nudges, %d digests queued; %d stopped",
                 tick.reminders,
                 tick.nudges,
                 tick.digests,
@@ -167,6 +170,7 @@ class Timekeeper:
                             to=group,
                             late=is_late,
                             now=now,
+                            due=_at_once(now),
                         )
             if queued:
                 unit.after_commit(self._delivery.wake)
@@ -202,9 +206,11 @@ class Timekeeper:
                 )
                 # Those who said they wrote are known only by a keyed hash of chat and appeal.
                 hashes = {
-                    f.subscriber_id: self._pseudonyms.protest(f.chat_id, appeal.appeal_id)
+                    f.subscriber_id: self._pseudonyms.protest(int(f.address), appeal.appeal_id)
                     for f in candidates
-                    if f.chat_id is not None
+                    if f.channel == Channel.TELEGRAM
+                    and f.address
+                    and f.address.lstrip("-").isdigit()
                 }
                 acted = await takers(session, appeal.appeal_id, list(hashes.values()))
                 to = [f for f in candidates if hashes.get(f.subscriber_id) not in acted]
@@ -216,6 +222,7 @@ class Timekeeper:
                     to=to,
                     late=False,
                     now=now,
+                    due=_at_once(now),
                 )
             if queued:
                 unit.after_commit(self._delivery.wake)
@@ -236,62 +243,38 @@ class Timekeeper:
 
     # ---- digests -----------------------------------------------------------------------------
 
-    async def _send_digests(self, now: datetime) -> int:
-        if self._mailer is None:
-            return 0
+    async def _queue_digests(self, now: datetime) -> int:
+        """Queue each reader's digest that is due: one row in the outbox that carries what
+        was held for them, sent (and never twice) like any other message."""
         async with self._db.read() as session:
             readers = await digest_readers(session)
-        sent = 0
+        queued = 0
         for reader in readers:
             zone = zone_named(reader.timezone) or UTC_ZONE
             slot = at_local(local_day(now, zone), reader.digest_hour, zone)
             if now < slot or (reader.last_digest_at is not None and reader.last_digest_at >= slot):
                 continue
-            sent += await self._send_digest(reader, now)
-        return sent
-
-    async def _send_digest(self, reader: DigestReader, now: datetime) -> int:
-        mailer = self._mailer
-        assert mailer is not None
-        async with self._db.unit() as unit:
-            session = unit.session
-            subscriber = await session.get(Subscriber, reader.subscriber_id)
-            held = await held_for(session, reader.subscriber_id)
-            if subscriber is None or not held or subscriber.email is None:
-                return 0
-            previous = subscriber.last_digest_at
-            # Claimed before sending: a second process, or the next tick, leaves it alone.
-            subscriber.last_digest_at = now
-            appeals = await get_appeals(session, [appeal_id for _, appeal_id in held])
-            address, token = subscriber.email, subscriber.unsubscribe_token
-            language = subscriber.language
-            zone = zone_named(subscriber.timezone) or UTC_ZONE
-        since = local_day(previous, zone) if previous else None
-        subject, text, html = self._digest(appeals, since, language)
-        mail = build_email(
-            mailer.sender, address, subject=subject, text=text, html=html, token=token
-        )
-        ids = [delivery_id for delivery_id, _ in held]
-        try:
-            await mailer.deliver(mail)
-        except Exception as exc:
-            result = classify(exc)
             async with self._db.unit() as unit:
-                if result.outcome is Outcome.GONE:
-                    await finish_held(
-                        unit.session, ids, state=DeliveryState.SKIPPED, now=now, error=result.error
-                    )
-                    await subscribers_gone(unit.session, [reader.subscriber_id], reason="bounced")
-                else:
-                    # Tried again at the next tick; nothing is lost.
-                    again = await unit.session.get(Subscriber, reader.subscriber_id)
-                    if again is not None:
-                        again.last_digest_at = previous
-            log.warning("a digest could not be sent: %s", result.error)
-            return 0
-        async with self._db.unit() as unit:
-            await finish_held(unit.session, ids, state=DeliveryState.SENT, now=now)
-        return 1
+                subscriber = await unit.session.get(Subscriber, reader.subscriber_id)
+                if subscriber is None or subscriber.channel not in self._channels:
+                    continue
+                if subscriber.last_digest_at is not None and subscriber.last_digest_at >= slot:
+                    continue  # another process queued it meanwhile
+                previous = subscriber.last_digest_at
+                since = local_day(previous, zone) if previous else None
+                digest = await bundle_digest(
+                    unit.session,
+                    subscriber,
+                    notice=digest_notice(since),
+                    now=now,
+                    due=_at_once(now),
+                )
+                if digest is None:
+                    continue
+                subscriber.last_digest_at = now
+                unit.after_commit(self._delivery.wake)
+            queued += 1
+        return queued
 
     # ---- sweeps ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.telegram.flood import FloodLimiter, Priority, Slot
+from core.errors import StoppingError
 from core.timing import bounded_wait
 
 log = logging.getLogger(__name__)
@@ -48,13 +49,6 @@ def retry_seconds(error: RetryAfter) -> float:
 
 def _is_group(chat_id: int) -> bool:
     return chat_id < 0
-
-
-class StoppingError(NetworkError):
-    """A reply given up because the service is stopping."""
-
-    def __init__(self) -> None:
-        super().__init__("the service is stopping")
 
 
 async def _drop(turn: asyncio.Future[Slot]) -> None:

@@ -12,15 +12,13 @@ from typing import Any
 
 from aiohttp import web
 
+from core.errors import BadUpdateError
+
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 Accept = Callable[[dict[str, Any]], Awaitable[None]]
 """Hand one update (as Telegram sent it) to the bot."""
-
-
-class BadUpdateError(ValueError):
-    """What was posted is not an update the bot can read."""
 
 
 @dataclass(slots=True)

@@ -74,8 +74,6 @@ class Appeal(Timestamps, Base):
     source_url: Mapped[str | None] = mapped_column(String(500))
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
-    # The post of this appeal in the Telegram channel mirror (updates reply to it).
-    channel_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # The appeal's facts in a sentence or two for a letter about it as a whole (the summary
     # is for readers, never pasted into a letter).
     letter_facts: Mapped[str | None] = mapped_column(Text)

@@ -4,34 +4,45 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.enums import Channel, DeliveryPurpose, DeliveryState
+from storage.enums import DeliveryPurpose, DeliveryState
 from storage.models.base import Base
 from storage.types import BigIntPK, str_enum, utcnow
 
 
 class Delivery(Base):
+    """One message to send (or sent): every message the service sends is one of these."""
+
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("appeal_id", "subscriber_id", "channel", "purpose", "notice"),
-        UniqueConstraint("appeal_id", "purpose", "chat_id"),
-        Index("ix_deliveries_due", "state", "next_attempt_at"),
+        UniqueConstraint("appeal_id", "purpose", "address"),
+        Index("ix_deliveries_due", "state", "priority", "next_attempt_at"),
         Index("ix_deliveries_appeal_state", "appeal_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"))
-    # Empty for a message to a chat that is not a subscriber (a thank-you to a protester).
+    # Empty for what is about no one appeal: a sign-up's confirmation, a daily digest.
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"))
+    # Empty for a message to someone who is not a subscriber (an admin's review of a draft).
     subscriber_id: Mapped[int | None] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
     )
-    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    address: Mapped[str | None] = mapped_column(String(320))  # where, without a subscriber
     purpose: Mapped[DeliveryPurpose] = mapped_column(
         str_enum(DeliveryPurpose), default=DeliveryPurpose.APPEAL
     )
-    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    channel: Mapped[str] = mapped_column(String(20))
+    # 0 goes before 1: mirrors, confirmations and admins' messages before a broadcast's rows.
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A row held for a reader's digest points at the digest that carries it.
+    bundle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL"), index=True
+    )
+    # What the channel called the message it sent (kept for mirrors: updates reply to it).
+    external_id: Mapped[str | None] = mapped_column(String(100))
     # Which notice of its purpose this is (a reminder: its event and slot); "" for the rest.
     notice: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # Queued after its time (the bot was down): the message says so.

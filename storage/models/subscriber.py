@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -14,10 +13,12 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.enums import Channel, SubscriberState
+from storage.enums import SubscriberState
 from storage.models.base import Base, Timestamps
 from storage.types import BigIntPK, str_enum
 
@@ -33,16 +34,24 @@ subscriber_cases = Table(
 
 
 class Subscriber(Timestamps, Base):
-    """Holds only what delivery needs: no names, no usernames."""
+    """Someone (or some place) appeals go to, by a channel and an address that channel
+    understands: a Telegram chat id, an email address, a Matrix room, a webhook's URL.
+
+    Holds only what delivery needs: no names, no usernames. A mirror is a place every
+    published appeal is posted to, whatever the filters (a Telegram channel, a Matrix room).
+    """
 
     __tablename__ = "subscribers"
-    __table_args__ = (Index("ix_subscribers_channel_state", "channel", "state"),)
+    __table_args__ = (
+        Index("ix_subscribers_channel_state", "channel", "state"),
+        UniqueConstraint("channel", "address"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
-    chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
-    chat_type: Mapped[str | None] = mapped_column(String(16))
-    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))  # the name a channel is registered by
+    address: Mapped[str | None] = mapped_column(String(320))  # None once it has left
+    kind: Mapped[str | None] = mapped_column(String(16))  # for Telegram: private, group ...
+    mirror: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     state: Mapped[SubscriberState] = mapped_column(
         str_enum(SubscriberState), default=SubscriberState.PENDING
     )

@@ -368,21 +368,6 @@ async def events_for_case(session: AsyncSession, case_id: int) -> list[CaseEvent
     return events
 
 
-async def set_channel_posts(session: AsyncSession, posts: Sequence[tuple[int, int]]) -> None:
-    """Record the channel mirror's post of each (appeal id, message id)."""
-    for appeal_id, message_id in posts:
-        appeal = await session.get(Appeal, appeal_id)
-        if appeal is not None:
-            appeal.channel_message_id = message_id
-
-
-async def get_channel_post(session: AsyncSession, appeal_id: int | None) -> int | None:
-    """Return the channel mirror's message id of an appeal's post, if it has one."""
-    if appeal_id is None:
-        return None
-    return await session.scalar(select(Appeal.channel_message_id).where(Appeal.id == appeal_id))
-
-
 async def ancestors(session: AsyncSession, appeal: Appeal, *, depth: int = 10) -> list[int]:
     """Return the appeals an update or outcome follows up, nearest first."""
     found: list[int] = []

@@ -190,9 +190,10 @@ class CaseFigures:
 
 
 async def get_case_figures(
-    session: AsyncSession, case_id: int, *, chat_id: int | None
+    session: AsyncSession, case_id: int, *, reader: tuple[str, str] | None
 ) -> CaseFigures | None:
-    """Load a public case, its names, its protest count and the chat's follow state at once.
+    """Load a public case, its names, its protest count and whether the reader (a channel
+    and an address) follows it, at once.
 
     None when there is no such case, or the public cannot see it.
     """
@@ -206,7 +207,12 @@ async def get_case_figures(
         )
         .scalar_subquery()
     )
-    active = (Subscriber.chat_id == chat_id) & (Subscriber.state == SubscriberState.ACTIVE)
+    channel, address = reader or ("", "")
+    active = (
+        (Subscriber.channel == channel)
+        & (Subscriber.address == address)
+        & (Subscriber.state == SubscriberState.ACTIVE)
+    )
     subscribed = exists(select(Subscriber.id).where(active))
     follows = exists(
         select(subscriber_cases.c.case_id)
@@ -222,5 +228,5 @@ async def get_case_figures(
     if row is None:
         return None
     case, count, is_subscribed, is_following = row
-    following = bool(is_following) if chat_id is not None and is_subscribed else None
+    following = bool(is_following) if reader is not None and is_subscribed else None
     return CaseFigures(case=case, protests=int(count or 0), following=following)

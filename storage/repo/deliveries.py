@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import Channel, DeliveryPurpose, DeliveryState, SubscriberState
-from storage.models import Delivery, Subscriber, SubscriberCountry, subscriber_cases
+from storage.models import Appeal, Delivery, Subscriber, SubscriberCountry, subscriber_cases
 from storage.repo.subscribers import retire
 from storage.types import UTCDateTime
 
@@ -36,28 +36,39 @@ class Claimed:
     """A delivery taken by a worker, with what it needs to send it."""
 
     id: int
-    appeal_id: int
+    appeal_id: int | None
     subscriber_id: int | None
-    channel: Channel
+    channel: str
     attempts: int
     purpose: DeliveryPurpose = DeliveryPurpose.APPEAL
-    chat_id: int | None = None
+    address: str | None = None  # where it goes, when it goes to no subscriber
     notice: str = ""
     late: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """Where a subscriber receives messages (and whether it still does)."""
+    """Where a message goes, in the terms of its channel, and whether it still may."""
 
     subscriber_id: int | None
-    channel: Channel
-    chat_id: int | None
-    chat_type: str | None
-    email: str | None
+    channel: str
+    address: str | None  # what the channel understands: a chat id, an email address, a room
+    kind: str | None  # of address, as the channel tells them apart (Telegram: private, group)
     language: str
-    active: bool
+    state: SubscriberState | None  # None: not a subscriber (an admin, for one message)
     token: str | None = None  # the subscriber's unsubscribe token, for links in emails
+    mirror: bool = False  # a place every published appeal is posted to
+    reply_to: str | None = None  # a mirror's post of the appeal this one follows up
+
+    def may_get(self, purpose: DeliveryPurpose) -> bool:
+        """Tell whether a message of this purpose may still go to this recipient."""
+        if self.address is None:
+            return False
+        if self.state is None:
+            return True
+        if purpose is DeliveryPurpose.CONFIRM:
+            return self.state is SubscriberState.PENDING
+        return self.state is SubscriberState.ACTIVE
 
 
 # The unique key of a delivery to a subscriber: one of each notice of each purpose.
@@ -78,15 +89,16 @@ async def fan_out(
     countries: Sequence[str],
     urgent: bool,
     now: datetime,
-    channels: Sequence[Channel] = (Channel.TELEGRAM,),
+    channels: Sequence[str] = (Channel.TELEGRAM,),
     follows_up: Sequence[int] = (),
 ) -> int:
     """Queue the appeal for every matching active subscriber; return how many rows were new.
 
-    A subscriber matches if it follows one of the appeal's cases, if it received one of the
-    appeals this one ``follows_up`` (whatever its filters say today), or if the appeal passes
-    its urgency choice and its country filter. Email readers of the daily digest get the row
-    held for it. Existing rows are left alone, so publishing twice queues nothing twice.
+    A subscriber matches if it is a mirror, if it follows one of the appeal's cases, if it
+    received one of the appeals this one ``follows_up`` (whatever its filters say today), or
+    if the appeal passes its urgency choice and its country filter. Mirrors go first. Readers
+    of the daily digest get the row held for it. Existing rows are left alone, so publishing
+    twice queues nothing twice.
     """
     follows = exists().where(
         subscriber_cases.c.subscriber_id == Subscriber.id,
@@ -107,23 +119,26 @@ async def fan_out(
     )
     state = case(
         (
-            and_(Subscriber.channel == Channel.EMAIL, Subscriber.digest.is_(true())),
+            and_(Subscriber.digest.is_(true()), Subscriber.mirror.is_(false())),
             literal(DeliveryState.HELD.value),
         ),
         else_=literal(DeliveryState.PENDING.value),
     )
+    priority = case((Subscriber.mirror.is_(true()), literal(0)), else_=literal(1))
+    mirror = Subscriber.mirror.is_(true())
     rows = select(
         literal(appeal_id),
         Subscriber.id,
         Subscriber.channel,
         state,
+        priority,
         literal(0),
         literal(now, UTCDateTime()),
         literal(now, UTCDateTime()),
     ).where(
         Subscriber.state == SubscriberState.ACTIVE,
-        Subscriber.channel.in_(channels),
-        or_(follows, wanted, received) if follows_up else or_(follows, wanted),
+        Subscriber.channel.in_(list(channels)),
+        or_(mirror, follows, wanted, received) if follows_up else or_(mirror, follows, wanted),
     )
     statement = (
         insert_ignoring_duplicates(session)
@@ -133,6 +148,7 @@ async def fan_out(
                 "subscriber_id",
                 "channel",
                 "state",
+                "priority",
                 "attempts",
                 "next_attempt_at",
                 "created_at",
@@ -152,25 +168,32 @@ async def claim_due(
     lease_until: datetime,
     limit: int,
     worker: str,
-    channels: Sequence[Channel] | None = None,
+    channels: Sequence[str] | None = None,
 ) -> list[Claimed]:
-    """Take up to ``limit`` due rows (first those whose worker's lease ran out) for sending.
+    """Take up to ``limit`` due rows for sending: first those whose worker's lease ran out,
+    then the priority lane (mirrors, confirmations, admins' messages), then the rest.
 
     On PostgreSQL concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED); SQLite
-    has one writer at a time, so the UPDATE itself is the lock. Each of the two queries walks
-    the (state, next_attempt_at) index, so a claim costs the same with 100 or 100,000 rows due.
+    has one writer at a time, so the UPDATE itself is the lock. Each query walks the
+    (state, priority, next_attempt_at) index, so a claim costs the same with 100 or 100,000
+    rows due.
     """
     mine = true() if channels is None else Delivery.channel.in_(list(channels))
     abandoned = and_(Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now, mine)
-    claimed = await _claim(
-        session, abandoned, None, lease_until=lease_until, limit=limit, worker=worker
-    )
-    if len(claimed) < limit:
-        due = and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now, mine)
+    due = and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now, mine)
+    passes: list[tuple[ColumnElement[bool], Any]] = [
+        (abandoned, None),
+        (and_(due, Delivery.priority == 0), Delivery.next_attempt_at),
+        (and_(due, Delivery.priority > 0), (Delivery.priority, Delivery.next_attempt_at)),
+    ]
+    claimed: list[Claimed] = []
+    for condition, order in passes:
+        if len(claimed) >= limit:
+            break
         claimed += await _claim(
             session,
-            due,
-            Delivery.next_attempt_at,
+            condition,
+            order,
             lease_until=lease_until,
             limit=limit - len(claimed),
             worker=worker,
@@ -189,7 +212,7 @@ async def _claim(
 ) -> list[Claimed]:
     chosen = select(Delivery.id).where(condition).limit(limit).with_for_update(skip_locked=True)
     if order is not None:
-        chosen = chosen.order_by(order)
+        chosen = chosen.order_by(*(order if isinstance(order, tuple) else (order,)))
     statement = (
         update(Delivery)
         .where(Delivery.id.in_(chosen.scalar_subquery()))
@@ -206,7 +229,7 @@ async def _claim(
             Delivery.channel,
             Delivery.attempts,
             Delivery.purpose,
-            Delivery.chat_id,
+            Delivery.address,
             Delivery.notice,
             Delivery.late,
         )
@@ -219,7 +242,7 @@ async def _claim(
                 row[0],
                 row[1],
                 row[2],
-                Channel(row[3]),
+                str(row[3]),
                 row[4],
                 DeliveryPurpose(row[5]),
                 row[6],
@@ -237,25 +260,53 @@ async def recipients(session: AsyncSession, subscriber_ids: Iterable[int]) -> di
     statement = select(
         Subscriber.id,
         Subscriber.channel,
-        Subscriber.chat_id,
-        Subscriber.chat_type,
-        Subscriber.email,
+        Subscriber.address,
+        Subscriber.kind,
         Subscriber.language,
         Subscriber.state,
         Subscriber.unsubscribe_token,
+        Subscriber.mirror,
     ).where(Subscriber.id.in_(set(subscriber_ids)))
-    found = {}
-    for row in await session.execute(statement):
-        found[row[0]] = Recipient(
+    return {
+        row[0]: Recipient(
             subscriber_id=row[0],
-            channel=Channel(row[1]),
-            chat_id=row[2],
-            chat_type=row[3],
-            email=row[4],
-            language=row[5],
-            active=row[6] == SubscriberState.ACTIVE,
-            token=row[7],
+            channel=str(row[1]),
+            address=row[2],
+            kind=row[3],
+            language=row[4],
+            state=SubscriberState(row[5]),
+            token=row[6],
+            mirror=bool(row[7]),
         )
+        for row in await session.execute(statement)
+    }
+
+
+async def thread_posts(
+    session: AsyncSession, rows: Sequence[tuple[int, int, int]]
+) -> dict[int, str]:
+    """For (delivery id, appeal id, subscriber id) rows to mirrors, return the post of the
+    first appeal of each one's thread (the appeal it follows up, and that one's own ...) as
+    the mirror got it, by delivery id."""
+    found: dict[int, str] = {}
+    for delivery_id, appeal_id, subscriber_id in rows:
+        chain: list[int] = []
+        parent = await session.scalar(select(Appeal.parent_id).where(Appeal.id == appeal_id))
+        while parent is not None and parent not in chain and len(chain) < 10:
+            chain.append(parent)
+            parent = await session.scalar(select(Appeal.parent_id).where(Appeal.id == parent))
+        for ancestor in reversed(chain):  # the first of the thread first
+            post = await session.scalar(
+                select(Delivery.external_id).where(
+                    Delivery.appeal_id == ancestor,
+                    Delivery.subscriber_id == subscriber_id,
+                    Delivery.purpose == DeliveryPurpose.APPEAL,
+                    Delivery.external_id.is_not(None),
+                )
+            )
+            if post is not None:
+                found[delivery_id] = post
+                break
     return found
 
 
@@ -298,41 +349,51 @@ async def release(session: AsyncSession, ids: Sequence[int]) -> None:
 
 
 async def subscribers_gone(
-    session: AsyncSession, subscriber_ids: Sequence[int], *, reason: str
+    session: AsyncSession, gone: Mapping[SubscriberState, Sequence[int]], *, reason: str
 ) -> None:
-    """Mark subscribers as gone (a chat blocked, an address bounced), keeping only a count
-    of them; drop what was queued."""
-    if not subscriber_ids:
+    """Mark subscribers as gone (a chat blocked, an address bounced: ``gone`` by the state
+    each becomes), keeping only a count of them; drop what was queued."""
+    ids = [subscriber_id for group in gone.values() for subscriber_id in group]
+    if not ids:
         return
-    channels = await session.execute(
-        select(Subscriber.id, Subscriber.channel).where(Subscriber.id.in_(subscriber_ids))
-    )
-    by_state: dict[SubscriberState, list[int]] = {}
-    for subscriber_id, channel in channels:
-        state = SubscriberState.BOUNCED if channel == Channel.EMAIL else SubscriberState.BLOCKED
-        by_state.setdefault(state, []).append(subscriber_id)
-    for state, ids in by_state.items():
-        await retire(session, ids, state)
+    for state, group in gone.items():
+        await retire(session, group, state)
     await session.execute(
         update(Delivery)
-        .where(Delivery.subscriber_id.in_(subscriber_ids), Delivery.state == DeliveryState.PENDING)
+        .where(Delivery.subscriber_id.in_(ids), Delivery.state == DeliveryState.PENDING)
         .values(state=DeliveryState.SKIPPED, last_error=reason)
         .execution_options(synchronize_session=False)
     )
 
 
-async def move_chat(session: AsyncSession, subscriber_id: int, new_chat_id: int) -> bool:
-    """Point a subscriber at the supergroup its group became; False if that chat is taken."""
-    taken = await session.scalar(select(Subscriber.id).where(Subscriber.chat_id == new_chat_id))
+async def move(session: AsyncSession, subscriber_id: int, address: str, kind: str | None) -> bool:
+    """Point a subscriber at its new address (a group became a supergroup with a new id);
+    False if that address is taken."""
+    channel = await session.scalar(select(Subscriber.channel).where(Subscriber.id == subscriber_id))
+    taken = await session.scalar(
+        select(Subscriber.id).where(Subscriber.channel == channel, Subscriber.address == address)
+    )
     if taken is not None and taken != subscriber_id:
         return False
     await session.execute(
         update(Subscriber)
         .where(Subscriber.id == subscriber_id)
-        .values(chat_id=new_chat_id, chat_type="supergroup")
+        .values(address=address, kind=kind)
         .execution_options(synchronize_session=False)
     )
     return True
+
+
+async def record_posts(session: AsyncSession, posts: Sequence[tuple[int, str]]) -> None:
+    """Keep the id a channel gave each (delivery id, external id) post of a mirror."""
+    if posts:
+        table = cast(Table, Delivery.__table__)
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(external_id=bindparam("post")),
+            [{"row_id": row_id, "post": post} for row_id, post in posts],
+        )
 
 
 async def state_counts(session: AsyncSession, appeal_id: int) -> dict[DeliveryState, int]:
@@ -380,50 +441,52 @@ async def count_for_appeal(session: AsyncSession, appeal_id: int) -> int:
 
 
 def direct_recipient(claimed: Claimed) -> Recipient:
-    """Return where a delivery to a chat that is not a subscriber goes."""
+    """Return where a delivery to someone who is not a subscriber goes."""
     return Recipient(
         subscriber_id=None,
         channel=claimed.channel,
-        chat_id=claimed.chat_id,
-        chat_type="channel" if claimed.purpose is DeliveryPurpose.CHANNEL else "private",
-        email=None,
+        address=claimed.address,
+        kind=None,
         language="en",
-        active=True,
+        state=None,
     )
 
 
 async def queue_direct(
     session: AsyncSession,
     *,
-    appeal_id: int,
-    chat_ids: Sequence[int],
+    channel: str,
+    addresses: Sequence[str],
     purpose: DeliveryPurpose,
-    next_attempt_at: datetime,
+    now: datetime,
+    appeal_id: int | None = None,
+    notice: str = "",
 ) -> int:
-    """Queue a message to chats that are not subscribers (a thank-you to a protester, the
-    channel mirror's post); return how many rows were new."""
-    if not chat_ids:
+    """Queue a message, in the priority lane, to addresses that are not subscribers (an
+    admin's review of a draft); return how many rows were new."""
+    if not addresses:
         return 0
     rows = [
         {
             "appeal_id": appeal_id,
             "subscriber_id": None,
-            "chat_id": chat_id,
-            "channel": Channel.TELEGRAM,
+            "address": address,
+            "channel": channel,
             "purpose": purpose,
+            "notice": notice,
+            "priority": 0,
             "state": DeliveryState.PENDING,
             "attempts": 0,
-            "next_attempt_at": next_attempt_at,
-            "created_at": next_attempt_at,
+            "next_attempt_at": now,
+            "created_at": now,
         }
-        for chat_id in sorted(set(chat_ids))
+        for address in sorted(set(addresses))
     ]
     statement = insert_ignoring_duplicates(session).on_conflict_do_nothing(
-        index_elements=["appeal_id", "purpose", "chat_id"]
+        index_elements=["appeal_id", "purpose", "address"]
     )
-    before = await count_for_appeal(session, appeal_id)
-    await session.execute(statement, rows)
-    return await count_for_appeal(session, appeal_id) - before
+    result = await session.execute(statement, rows)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def queue_each(
@@ -453,14 +516,17 @@ async def queue_each(
 
 async def queue_to_subscribers(
     session: AsyncSession,
-    deliveries: Sequence[tuple[int, int, Channel]],
+    deliveries: Sequence[tuple[int | None, int, str]],
     *,
     purpose: DeliveryPurpose,
     now: datetime,
     notice: str = "",
     late: bool = False,
+    priority: int = 1,
+    due: datetime | None = None,
 ) -> None:
-    """Queue (appeal, subscriber, channel) rows of one purpose; rows already there stay."""
+    """Queue (appeal, subscriber, channel) rows of one purpose, to go at ``due`` (else
+    ``now``); rows already there stay."""
     if not deliveries:
         return
     rows = [
@@ -471,9 +537,10 @@ async def queue_to_subscribers(
             "purpose": purpose,
             "notice": notice,
             "late": late,
+            "priority": priority,
             "state": DeliveryState.PENDING,
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": due or now,
             "created_at": now,
         }
         for appeal_id, subscriber_id, channel in deliveries

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import (
     AppealStatus,
-    Channel,
     DatePrecision,
     DeliveryPurpose,
     DeliveryState,
@@ -64,9 +63,9 @@ class Follower:
     """A subscriber who follows a case, with their chosen zone."""
 
     subscriber_id: int
-    channel: Channel
+    channel: str
     timezone: str | None
-    chat_id: int | None = None
+    address: str | None = None
 
 
 async def _cases_of(session: AsyncSession, appeal_ids: Sequence[int]) -> dict[int, list[Case]]:
@@ -134,7 +133,7 @@ async def followers(
     session: AsyncSession,
     *,
     case_ids: Sequence[int],
-    channels: Sequence[Channel],
+    channels: Sequence[str],
     appeal_id: int,
     purpose: DeliveryPurpose,
     notice: str,
@@ -147,10 +146,10 @@ async def followers(
         Delivery.notice == notice,
     )
     statement = (
-        select(Subscriber.id, Subscriber.channel, Subscriber.timezone, Subscriber.chat_id)
+        select(Subscriber.id, Subscriber.channel, Subscriber.timezone, Subscriber.address)
         .where(
             Subscriber.state == SubscriberState.ACTIVE,
-            Subscriber.channel.in_(channels),
+            Subscriber.channel.in_(list(channels)),
             exists().where(
                 subscriber_cases.c.subscriber_id == Subscriber.id,
                 subscriber_cases.c.case_id.in_(case_ids),
@@ -160,7 +159,7 @@ async def followers(
         .order_by(Subscriber.id)
     )
     rows = await session.execute(statement)
-    return [Follower(row[0], Channel(row[1]), row[2], row[3]) for row in rows]
+    return [Follower(row[0], str(row[1]), row[2], row[3]) for row in rows]
 
 
 async def queue_notices(
@@ -172,8 +171,10 @@ async def queue_notices(
     to: Sequence[Follower],
     late: bool,
     now: datetime,
+    due: datetime | None = None,
 ) -> int:
-    """Queue one notice for each of these subscribers; return how many rows were new."""
+    """Queue one notice for each of these subscribers, to go at ``due`` (else ``now``);
+    return how many rows were new."""
     await queue_to_subscribers(
         session,
         [(appeal_id, follower.subscriber_id, follower.channel) for follower in to],
@@ -181,6 +182,7 @@ async def queue_notices(
         now=now,
         notice=notice,
         late=late,
+        due=due,
     )
     return len(to)  # ``followers`` left out whoever had this notice already
 
@@ -242,57 +244,97 @@ class DigestReader:
 
 
 async def digest_readers(session: AsyncSession) -> list[DigestReader]:
-    """Return the active digest subscribers who have something held."""
+    """Return the active digest readers who have something held and not yet in a digest."""
     held = exists().where(
-        Delivery.subscriber_id == Subscriber.id, Delivery.state == DeliveryState.HELD
+        Delivery.subscriber_id == Subscriber.id,
+        Delivery.state == DeliveryState.HELD,
+        Delivery.bundle_id.is_(None),
     )
     statement = (
         select(
             Subscriber.id, Subscriber.timezone, Subscriber.digest_hour, Subscriber.last_digest_at
         )
-        .where(
-            Subscriber.state == SubscriberState.ACTIVE,
-            Subscriber.channel == Channel.EMAIL,
-            Subscriber.digest.is_(True),
-            held,
-        )
+        .where(Subscriber.state == SubscriberState.ACTIVE, Subscriber.digest.is_(True), held)
         .order_by(Subscriber.id)
     )
     return [DigestReader(*row) for row in await session.execute(statement)]
 
 
-async def held_for(session: AsyncSession, subscriber_id: int) -> list[tuple[int, int]]:
-    """Return (delivery id, appeal id) of what is held for a subscriber's digest, oldest first."""
+async def bundle_digest(
+    session: AsyncSession,
+    subscriber: Subscriber,
+    *,
+    notice: str,
+    now: datetime,
+    due: datetime | None = None,
+) -> int | None:
+    """Queue a reader's digest: one row that carries what is held for them (of appeals still
+    published); return its id, or None when nothing is held."""
     statement = (
-        select(Delivery.id, Delivery.appeal_id)
+        select(Delivery.id)
         .join(Appeal, Appeal.id == Delivery.appeal_id)
         .where(
-            Delivery.subscriber_id == subscriber_id,
+            Delivery.subscriber_id == subscriber.id,
             Delivery.state == DeliveryState.HELD,
+            Delivery.bundle_id.is_(None),
             Appeal.status == AppealStatus.PUBLISHED,
+        )
+    )
+    held = list(await session.scalars(statement))
+    if not held:
+        return None
+    digest = Delivery(
+        appeal_id=None,
+        subscriber_id=subscriber.id,
+        channel=subscriber.channel,
+        purpose=DeliveryPurpose.DIGEST,
+        notice=notice,
+        state=DeliveryState.PENDING,
+        attempts=0,
+        next_attempt_at=due or now,
+        created_at=now,
+    )
+    session.add(digest)
+    await session.flush()
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(held))
+        .values(bundle_id=digest.id)
+        .execution_options(synchronize_session=False)
+    )
+    return digest.id
+
+
+async def bundled(session: AsyncSession, digest_id: int) -> list[int]:
+    """Return the appeals a digest carries (and still holds: not withdrawn since), oldest
+    first."""
+    statement = (
+        select(Delivery.appeal_id)
+        .where(
+            Delivery.bundle_id == digest_id,
+            Delivery.state == DeliveryState.HELD,
+            Delivery.appeal_id.is_not(None),
         )
         .order_by(Delivery.created_at, Delivery.id)
     )
-    return [(row[0], row[1]) for row in await session.execute(statement)]
+    return [appeal_id for appeal_id in await session.scalars(statement) if appeal_id is not None]
 
 
-async def finish_held(
-    session: AsyncSession,
-    ids: Sequence[int],
-    *,
-    state: DeliveryState,
-    now: datetime,
-    error: str | None = None,
+async def settle_bundles(
+    session: AsyncSession, outcomes: Sequence[tuple[int, DeliveryState]], *, now: datetime
 ) -> None:
-    """Record what became of held rows: sent in a digest, or skipped."""
-    if ids:
+    """What became of a digest becomes of the rows it carries (sent, failed, skipped); a
+    digest to be tried again leaves them held."""
+    for digest_id, state in outcomes:
+        if state not in (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.SKIPPED):
+            continue
         await session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.HELD)
+            .where(Delivery.bundle_id == digest_id, Delivery.state == DeliveryState.HELD)
             .values(
                 state=state,
                 sent_at=now if state is DeliveryState.SENT else None,
-                last_error=error,
+                last_error=None if state is DeliveryState.SENT else f"its digest {state.value}",
                 attempts=Delivery.attempts + 1,
             )
             .execution_options(synchronize_session=False)
@@ -328,10 +370,15 @@ async def prune(
 
 
 async def release_held(session: AsyncSession, subscriber_id: int, *, now: datetime) -> int:
-    """Send at once what was held for a subscriber's digest (they left the digest)."""
+    """Send at once what was held for a subscriber's digest (they left the digest), but for
+    what a digest already carries."""
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.subscriber_id == subscriber_id, Delivery.state == DeliveryState.HELD)
+        .where(
+            Delivery.subscriber_id == subscriber_id,
+            Delivery.state == DeliveryState.HELD,
+            Delivery.bundle_id.is_(None),
+        )
         .values(state=DeliveryState.PENDING, next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )

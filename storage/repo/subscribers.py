@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -20,34 +20,46 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-async def get_by_chat(session: AsyncSession, chat_id: int) -> Subscriber | None:
-    """Return the Telegram subscriber for a chat, with the cases it follows."""
+async def _one(session: AsyncSession, condition: ColumnElement[bool]) -> Subscriber | None:
+    """Return the subscriber that meets a condition, with its cases and countries."""
     statement = (
         select(Subscriber)
-        .where(Subscriber.chat_id == chat_id)
+        .where(condition)
         .options(selectinload(Subscriber.followed), selectinload(Subscriber.country_filter))
     )
     return (await session.scalars(statement)).one_or_none()
 
 
-async def chat_languages(session: AsyncSession) -> dict[int, str]:
-    """Return the language of every subscribed chat, by chat id."""
-    statement = select(Subscriber.chat_id, Subscriber.language).where(
-        Subscriber.chat_id.is_not(None), Subscriber.state == SubscriberState.ACTIVE
+async def get_by_address(session: AsyncSession, channel: str, address: str) -> Subscriber | None:
+    """Return the subscriber of a channel at an address, with the cases it follows."""
+    return await _one(session, and_(Subscriber.channel == channel, Subscriber.address == address))
+
+
+async def get_by_unsubscribe_token(session: AsyncSession, token: str) -> Subscriber | None:
+    """Return the subscriber whose unsubscribe (and settings) links carry this token."""
+    return await _one(session, Subscriber.unsubscribe_token == token)
+
+
+async def languages(session: AsyncSession, channel: str) -> dict[str, str]:
+    """Return the language of every active subscriber of a channel, by address."""
+    statement = select(Subscriber.address, Subscriber.language).where(
+        Subscriber.channel == channel,
+        Subscriber.address.is_not(None),
+        Subscriber.state == SubscriberState.ACTIVE,
     )
-    return {chat: language for chat, language in await session.execute(statement) if chat}
+    return {address: language for address, language in await session.execute(statement) if address}
 
 
-async def subscribe_chat(
-    session: AsyncSession, *, chat_id: int, chat_type: str, language: str
+async def subscribe(
+    session: AsyncSession, *, channel: str, address: str, kind: str | None, language: str
 ) -> tuple[Subscriber, bool]:
-    """Make a chat an active subscriber; return it and whether it was not active before."""
-    subscriber = await get_by_chat(session, chat_id)
+    """Make an address an active subscriber; return it and whether it was not active before."""
+    subscriber = await get_by_address(session, channel, address)
     if subscriber is None:
         subscriber = Subscriber(
-            channel=Channel.TELEGRAM,
-            chat_id=chat_id,
-            chat_type=chat_type,
+            channel=channel,
+            address=address,
+            kind=kind,
             language=language,
             state=SubscriberState.ACTIVE,
             unsubscribe_token=new_token(),
@@ -59,7 +71,7 @@ async def subscribe_chat(
         return subscriber, True
     was_active = subscriber.state is SubscriberState.ACTIVE
     subscriber.state = SubscriberState.ACTIVE
-    subscriber.chat_type = chat_type
+    subscriber.kind = kind
     await session.flush()
     return subscriber, not was_active
 
@@ -81,7 +93,7 @@ async def retire(
     await session.execute(
         update(Subscriber)
         .where(Subscriber.id.in_(ids))
-        .values(state=state, chat_id=None, email=None, timezone=None, confirm_token=None)
+        .values(state=state, address=None, timezone=None, confirm_token=None)
         .execution_options(synchronize_session=False)
     )
     for subscriber in list(session.identity_map.values()):
@@ -89,9 +101,9 @@ async def retire(
             session.expire(subscriber)
 
 
-async def leave_chat(session: AsyncSession, chat_id: int, state: SubscriberState) -> bool:
-    """Retire a chat's subscription; return False if it was not subscribed."""
-    subscriber = await get_by_chat(session, chat_id)
+async def leave(session: AsyncSession, channel: str, address: str, state: SubscriberState) -> bool:
+    """Retire an address's subscription; return False if it was not subscribed."""
+    subscriber = await get_by_address(session, channel, address)
     if subscriber is None:
         return False
     was_active = subscriber.state is SubscriberState.ACTIVE
@@ -129,24 +141,9 @@ async def toggle_country(session: AsyncSession, subscriber: Subscriber, country:
     return chosen
 
 
-async def get_by_email(session: AsyncSession, email: str) -> Subscriber | None:
-    """Return the email subscriber with this address."""
-    return await session.scalar(select(Subscriber).where(Subscriber.email == email))
-
-
 async def get_by_confirm_token(session: AsyncSession, token: str) -> Subscriber | None:
     """Return the sign-up waiting for this confirmation token."""
     return await session.scalar(select(Subscriber).where(Subscriber.confirm_token == token))
-
-
-async def get_by_unsubscribe_token(session: AsyncSession, token: str) -> Subscriber | None:
-    """Return the subscriber whose unsubscribe (and settings) links carry this token."""
-    statement = (
-        select(Subscriber)
-        .where(Subscriber.unsubscribe_token == token)
-        .options(selectinload(Subscriber.followed), selectinload(Subscriber.country_filter))
-    )
-    return (await session.scalars(statement)).one_or_none()
 
 
 async def set_filters(
@@ -165,11 +162,11 @@ async def sign_up_email(
 
     An address that unsubscribed or bounced starts again as a new sign-up.
     """
-    subscriber = await get_by_email(session, email)
+    subscriber = await get_by_address(session, Channel.EMAIL, email)
     if subscriber is None:
         subscriber = Subscriber(
             channel=Channel.EMAIL,
-            email=email,
+            address=email,
             language=language,
             state=SubscriberState.PENDING,
             confirm_token=new_token(),
@@ -190,13 +187,62 @@ async def sign_up_email(
 
 
 async def expire_sign_ups(session: AsyncSession, *, before: datetime) -> int:
-    """Forget email sign-ups never confirmed since ``before``; return how many."""
+    """Forget sign-ups never confirmed since ``before``; return how many."""
     erased(session)
     result = await session.execute(
         delete(Subscriber).where(
-            Subscriber.channel == Channel.EMAIL,
             Subscriber.state == SubscriberState.PENDING,
             Subscriber.created_at < before,
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def confirm_token_of(session: AsyncSession, subscriber_id: int) -> str | None:
+    """Return the confirmation token of a sign-up still waiting for it."""
+    return await session.scalar(
+        select(Subscriber.confirm_token).where(
+            Subscriber.id == subscriber_id, Subscriber.state == SubscriberState.PENDING
+        )
+    )
+
+
+async def sync_mirrors(
+    session: AsyncSession, channel: str, targets: Sequence[tuple[str, str | None]]
+) -> tuple[int, int]:
+    """Make a channel's mirrors these (address, kind) targets: new ones added, gone ones
+    retired; return how many were added and retired."""
+    wanted = dict(targets)
+    rows = (
+        await session.scalars(
+            select(Subscriber).where(Subscriber.channel == channel, Subscriber.mirror.is_(True))
+        )
+    ).all()
+    have = {row.address: row for row in rows if row.address is not None}
+    added = 0
+    for address, kind in wanted.items():
+        row = have.get(address)
+        if row is None:
+            row = await get_by_address(session, channel, address)
+        if row is None:
+            session.add(
+                Subscriber(
+                    channel=channel,
+                    address=address,
+                    kind=kind,
+                    mirror=True,
+                    state=SubscriberState.ACTIVE,
+                    language="en",
+                    unsubscribe_token=new_token(),
+                    followed=[],
+                    country_filter=[],
+                )
+            )
+            added += 1
+        elif row.state is not SubscriberState.ACTIVE or not row.mirror:
+            row.state, row.mirror, row.kind = SubscriberState.ACTIVE, True, kind
+            added += 1
+    gone = [row.id for address, row in have.items() if address not in wanted]
+    await retire(session, gone, SubscriberState.UNSUBSCRIBED)
+    await session.flush()
+    return added, len(gone)

@@ -40,8 +40,8 @@ async def add_subscribers(
     rows = [
         {
             "channel": Channel.TELEGRAM,
-            "chat_id": chat_id,
-            "chat_type": "private" if chat_id > 0 else "group",
+            "address": str(chat_id),
+            "kind": "private" if chat_id > 0 else "group",
             "state": state,
             "language": language,
             "urgent_only": urgent_only,
@@ -54,9 +54,11 @@ async def add_subscribers(
     ]
     async with sessions.begin() as session:
         await session.execute(insert(Subscriber), rows)
-        chats = [row["chat_id"] for row in rows]
+        chats = [row["address"] for row in rows]
         found = await session.execute(
-            select(Subscriber.id, Subscriber.chat_id).where(Subscriber.chat_id.in_(chats))
+            select(Subscriber.id).where(
+                Subscriber.channel == Channel.TELEGRAM, Subscriber.address.in_(chats)
+            )
         )
         ids = [row.id for row in found]
         codes = list(countries)

@@ -45,7 +45,7 @@ async def add_reader(url: str, address: str, *, language: str = "en") -> str:
         session.add(
             Subscriber(
                 channel=Channel.EMAIL,
-                email=address,
+                address=address,
                 state=SubscriberState.ACTIVE,
                 unsubscribe_token=token,
                 confirmed_at=utcnow(),
@@ -57,7 +57,11 @@ async def add_reader(url: str, address: str, *, language: str = "en") -> str:
 
 async def subscriber(url: str, address: str) -> Subscriber | None:
     async with sessions_for(url) as sessions, sessions() as session:
-        return await session.scalar(select(Subscriber).where(Subscriber.email == address))
+        return await session.scalar(
+            select(Subscriber).where(
+                Subscriber.channel == Channel.EMAIL, Subscriber.address == address
+            )
+        )
 
 
 def body(message: EmailMessage) -> str:

@@ -120,9 +120,8 @@ async def add_follower(
     async with sessions_for(url) as sessions, sessions.begin() as session:
         subscriber = Subscriber(
             channel=Channel.EMAIL if email else Channel.TELEGRAM,
-            chat_id=chat_id,
-            chat_type="private" if chat_id else None,
-            email=email,
+            address=email or (str(chat_id) if chat_id is not None else None),
+            kind="private" if chat_id else None,
             state=SubscriberState.ACTIVE,
             unsubscribe_token=new_token(),
             timezone=timezone,
@@ -177,6 +176,6 @@ async def deliveries_of_chat(url: str, chat_id: int) -> list[int]:
         rows = await session.scalars(
             select(Delivery.appeal_id)
             .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-            .where(Subscriber.chat_id == chat_id)
+            .where(Subscriber.channel == "telegram", Subscriber.address == str(chat_id))
         )
-        return list(rows)
+        return [appeal_id for appeal_id in rows if appeal_id is not None]
