@@ -3,8 +3,11 @@
     python -m benchmarks.email            # the last line is the JSON result
     python -m benchmarks.email --quick
 
-Our channel (a pool of reused connections) against, in the same run, one connection per
-message (what Apprise's email plugin does): target >= 500 messages/s, ratio >= 4.
+Our channel (a pool of reused connections, each appeal built once by the email package and
+each reader's headers and links filled in) against, in the same run: the same pool building
+every message from scratch with the email package, and one connection per message (what
+Apprise's email plugin does). Target: pooled >= 1,000 messages/s, and >= 4 x one connection
+per message.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import json
 import sys
 import time
+from dataclasses import replace
 from typing import Any
 
 import aiosmtplib
@@ -72,12 +76,15 @@ def recipient(n: int) -> Recipient:
         kind=None,
         language="en",
         state=SubscriberState.ACTIVE,
-        token=f"token-{n:08d}-abcdefghijklmnop",
+        token=f"token-{n:08d}-abcdefghijklmnopq",  # as long as a real one: 32
     )
 
 
-async def pooled(port: int, messages: int, connections: int) -> tuple[float, int]:
-    """Send through our channel; return seconds and how many it says were sent."""
+async def pooled(
+    port: int, messages: int, connections: int, *, from_scratch: bool = False
+) -> tuple[float, int]:
+    """Send through our channel; return seconds and how many it says were sent
+    (``from_scratch``: a new message for each reader, so each is built whole)."""
     options = SmtpOptions(host="127.0.0.1", port=port, security="none", connections=connections)
     channel = EmailChannel(options, SENDER, rate=100_000.0)
     await channel.start()
@@ -93,7 +100,8 @@ async def pooled(port: int, messages: int, connections: int) -> tuple[float, int
             n = queue.get_nowait()
             to = recipient(n)
             await channel.wait_turn(to)
-            if (await channel.send(to, message)).outcome is Outcome.SENT:
+            one = replace(message) if from_scratch else message
+            if (await channel.send(to, one)).outcome is Outcome.SENT:
                 sent += 1
 
     started = time.perf_counter()
@@ -117,6 +125,8 @@ async def one_connection_each(port: int, messages: int) -> float:
             hostname="127.0.0.1",
             port=port,
             start_tls=False,
+            # Named, not looked up for every message: that would measure the machine's DNS.
+            local_hostname="bench.example.org",
         )
     return time.perf_counter() - started
 
@@ -127,9 +137,13 @@ async def run(quick: bool) -> dict[str, Any]:
     async with Sink() as sink:
         seconds, sent = await pooled(sink.port, messages, connections=8)
         ours = await sink.counts()
+        scratch_seconds, _ = await pooled(
+            sink.port, baseline_messages, connections=8, from_scratch=True
+        )
         base_seconds = await one_connection_each(sink.port, baseline_messages)
         total = await sink.counts()
     per_s = messages / seconds
+    scratch_per_s = baseline_messages / scratch_seconds
     base_per_s = baseline_messages / base_seconds
     return {
         "name": "email",
@@ -137,16 +151,17 @@ async def run(quick: bool) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "per_s": round(per_s, 1),
         "connections": 8,
+        "built_from_scratch_each_per_s": round(scratch_per_s, 1),
         "one_connection_each_per_s": round(base_per_s, 1),
         "one_connection_each_messages": baseline_messages,
         "ratio": round(per_s / base_per_s, 2),
-        "target_per_s": 500,
+        "target_per_s": 1_000,
         "target_ratio": 4,
-        "meets_target": per_s >= 500 and per_s / base_per_s >= 4 and ours["unique"] == messages,
+        "meets_target": per_s >= 1_000 and per_s / base_per_s >= 4 and ours["unique"] == messages,
         "peak_rss_mb": peak_rss_mb(),
         "lost": messages - ours["unique"],
         "duplicates": ours["received"] - ours["unique"],
-        "baseline_received": total["received"] - ours["received"],
+        "baselines_received": total["received"] - ours["received"],
         "reported_sent": sent,
         "http_429": 0,
     }

@@ -29,12 +29,15 @@ class Sink:
 
     messages: list[EmailMessage] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)  # as they came, for signature checks
+    envelopes: list[list[str]] = field(default_factory=list)  # each message's RCPT TO
     refuse_rcpt: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
     data_answers: list[str] = field(default_factory=list)  # next DATA answers, then 250
     mail_answers: list[str] = field(default_factory=list)  # next MAIL FROM answers, then 250
     smtputf8: bool = False  # offer SMTPUTF8 (addresses beyond ASCII), as few relays do
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     noops: int = 0  # NOOP commands answered (a health check asks one)
+    data_started: int = 0  # messages whose DATA the sink began to take
+    hold: asyncio.Event | None = None  # while set to an unset event, DATA gets no answer
     noop_delay: float = 0.0  # a slow relay: seconds before it answers NOOP
 
     async def handle_NOOP(  # noqa: N802
@@ -65,14 +68,26 @@ class Sink:
     async def handle_DATA(  # noqa: N802
         self, server: Any, session: Any, envelope: Any
     ) -> str:
+        self.data_started += 1
+        self.arrived.set()
+        if self.hold is not None:
+            await self.hold.wait()
         if self.data_answers:
             return self.data_answers.pop(0)
         self.raw.append(envelope.content)
+        self.envelopes.append(list(envelope.rcpt_tos))
         parsed = email.message_from_bytes(envelope.content, policy=default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
         self.arrived.set()
         return "250 Message accepted"
+
+    async def wait_started(self, count: int, *, timeout: float = 20.0) -> None:
+        """Wait until the sink has begun to take ``count`` messages' DATA."""
+        async with asyncio.timeout(timeout):
+            while self.data_started < count:
+                self.arrived.clear()
+                await self.arrived.wait()
 
     def to(self, address: str) -> list[EmailMessage]:
         """Return the messages for one address."""

@@ -487,3 +487,42 @@ async def test_a_fatal_signal_leaves_a_trace_on_stderr(
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == -signal.SIGBUS
     assert "Fatal Python error: Bus error" in stderr.decode()
+
+
+# ---- 3. who is subscribed cannot be read from the clock -----------------------------------------
+
+
+async def test_a_sign_up_takes_as_long_whether_the_address_is_on_the_list_or_not(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    for n in range(5):
+        await add_reader(seeded_url, f"member{n}@example.org")
+    slow = Sink(hold=asyncio.Event())  # a relay that never answers a message
+    smtp_port, http_port = free_port(), free_port()
+    web = f"http://127.0.0.1:{http_port}"
+    timings: dict[str, list[float]] = {"member": [], "stranger": []}
+    async with (
+        smtp_server(slow, port=smtp_port),
+        running_bot(
+            emulator,
+            seeded_url,
+            trusted_proxies="127.0.0.1",  # each request its own visitor, none over its limit
+            **mail_settings(smtp_port, http_port),
+        ),
+        aiohttp.ClientSession() as http,
+    ):
+        loop = asyncio.get_running_loop()
+        for n in range(5):
+            for who in ("member", "stranger"):
+                headers = {"X-Forwarded-For": f"198.51.100.{2 * n + (who == 'stranger')}"}
+                form = {"email": f"{who}{n}@example.org"}
+                asked = loop.time()
+                async with http.post(f"{web}/subscribe", data=form, headers=headers) as answer:
+                    await answer.text()
+                timings[who].append(loop.time() - asked)
+                assert answer.status == 200
+        await slow.wait_started(1)  # a confirmation did go to the relay, which never answers
+        assert slow.hold is not None
+        slow.hold.set()
+    slowest = max(max(timings["member"]), max(timings["stranger"]))
+    assert slowest < 0.25, timings  # the relay is never waited for inside a request

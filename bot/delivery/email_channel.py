@@ -9,6 +9,7 @@ not answer makes every delivery wait, without using up attempts, until it is bac
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import secrets
@@ -16,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, make_msgid
@@ -119,7 +121,24 @@ class Mail:
 # and language with a stand-in token of the length of a real one, which each reader's token
 # then replaces in the encoded bytes (quoted-printable may have broken it across lines).
 TOKEN_LENGTH = 32
-_LIST_HEADERS = SMTP.clone(max_line_length=998)
+
+
+class _Registry(HeaderRegistry):
+    """The email package's header registry, which makes each header's class once, not every
+    time a header is set (that was a third of the time of writing a reader's headers)."""
+
+    @functools.cache  # noqa: B019 (one registry per policy, for the life of the process)
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        return super().__getitem__(name)
+
+
+_REGISTRY = _Registry()
+_SHARED = SMTP.clone(header_factory=_REGISTRY)
+# A reader's own headers: To, Message-ID, and List-Unsubscribe, whose <…> a mail client reads
+# as they are, so they are folded at most at 998 characters, never cut into encoded words.
+_OWN = SMTP.clone(header_factory=_REGISTRY, max_line_length=998)
+_OWN_UTF8 = SMTPUTF8.clone(header_factory=_REGISTRY, max_line_length=998)
+SHARED_HEAD_FOR = 600.0  # seconds a message's Date (and the other shared headers) are kept
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -149,12 +168,13 @@ class MailTemplate:
         self.bulk = bulk
         self._text, self._html = text, html
         self._stand_in = secrets.token_urlsafe(24)
+        self._head: tuple[float, bytes] | None = None
         self._content_headers, self._body = self._encode(self._stand_in)
         self._pattern = _soft_broken(self._stand_in)
 
     def _encode(self, token: str) -> tuple[bytes, bytes]:
         """Write both parts with the links of ``token``; return their headers and body."""
-        body = EmailMessage(policy=SMTP)
+        body = EmailMessage(policy=_SHARED)
         body.set_content(self._links(self._text, token), cte="quoted-printable")
         if self._html:
             body.add_alternative(
@@ -175,30 +195,46 @@ class MailTemplate:
             text = text.replace(marker, url)
         return text
 
+    def _shared(self) -> bytes:
+        """Return the headers every reader's copy has (From, Subject, Date, the list headers
+        with the stand-in token), written by the email package once, and again when their
+        Date is ten minutes old."""
+        now = time.monotonic()
+        if self._head is None or now - self._head[0] > SHARED_HEAD_FOR:
+            sender, token = self.sender, self._stand_in
+            head = EmailMessage(policy=_SHARED)
+            head["From"] = sender.mail_from
+            head["Subject"] = self.subject
+            head["Date"] = format_datetime(utcnow())
+            head["Auto-Submitted"] = "auto-generated"
+            written = _lines(head)
+            if self.bulk:
+                # Folded as one line each: a mail client reads the <…> of List-Unsubscribe
+                # as they are, so they must not be cut into encoded words (nor the token).
+                lists = EmailMessage(policy=_OWN)
+                lists["List-Id"] = f"{sender.list_id} <{sender.list_id}.{sender.domain}>"
+                lists["List-Unsubscribe"] = (
+                    f"<{sender.unsubscribe_url(token)}>, "
+                    f"<mailto:{sender.mail_from}?subject=unsubscribe%20{token}>"
+                )
+                lists["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+                written += _lines(lists)
+            self._head = (now, written)
+        return self._head[1]
+
     def headers(self, to: str, token: str | None) -> bytes:
-        """Return the reader's own headers (From, To, Subject, list headers ...), written by
-        the email package."""
-        sender = self.sender
-        head = EmailMessage(policy=SMTP if to.isascii() else SMTPUTF8)
-        head["From"] = sender.mail_from
-        head["To"] = to
-        head["Subject"] = self.subject
-        head["Date"] = format_datetime(utcnow())
-        head["Message-ID"] = make_msgid(domain=sender.domain)
-        head["Auto-Submitted"] = "auto-generated"
-        written = head.as_bytes().rstrip(b"\r\n") + b"\r\n"
-        if token is None or not self.bulk:
-            return written
-        # Folded as one line each: a mail client reads the <…> of List-Unsubscribe as they
-        # are, so they must not be cut into encoded words.
-        lists = EmailMessage(policy=_LIST_HEADERS)
-        lists["List-Id"] = f"{sender.list_id} <{sender.list_id}.{sender.domain}>"
-        lists["List-Unsubscribe"] = (
-            f"<{sender.unsubscribe_url(token)}>, "
-            f"<mailto:{sender.mail_from}?subject=unsubscribe%20{token}>"
-        )
-        lists["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        return written + lists.as_bytes().rstrip(b"\r\n") + b"\r\n"
+        """Return the reader's headers: their own (To, Message-ID) and the ones all share,
+        with the reader's token in List-Unsubscribe; every one written by the email
+        package."""
+        own = EmailMessage(policy=_OWN if to.isascii() else _OWN_UTF8)
+        own["To"] = to
+        own["Message-ID"] = make_msgid(domain=self.sender.domain)
+        shared = self._shared()
+        if token is not None and self.bulk:
+            shared = shared.replace(self._stand_in.encode(), token.encode())
+        elif self.bulk:
+            shared = _without_list_unsubscribe(shared)
+        return _lines(own) + shared
 
     def to(self, to: str, token: str | None) -> Mail:
         """Return the message for one reader (``token``: theirs, for their links)."""
@@ -212,6 +248,20 @@ class MailTemplate:
             content_headers, body = self._encode(token)
         data = self.headers(to, token) + content_headers + b"\r\n" + body
         return Mail(to=to, data=data, mail_from=self.sender.mail_from)
+
+
+def _without_list_unsubscribe(head: bytes) -> bytes:
+    """Return header lines without List-Unsubscribe (a message to one with no token)."""
+    return b"".join(
+        line
+        for line in head.splitlines(keepends=True)
+        if not line.lower().startswith(b"list-unsubscribe:")
+    )
+
+
+def _lines(headers: EmailMessage) -> bytes:
+    """Return a message of headers only as its header lines (each ending in CRLF)."""
+    return headers.as_bytes().rstrip(b"\r\n") + b"\r\n"
 
 
 def _replace_keeping_breaks(found: bytes, token: bytes) -> bytes:

@@ -9,9 +9,9 @@ from collections import Counter
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from storage.enums import Channel, DeliveryState, SubscriberState
+from storage.enums import Channel, DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
@@ -55,6 +55,28 @@ async def add_reader(url: str, address: str, *, language: str = "en") -> str:
     return token
 
 
+async def add_readers(url: str, addresses: list[str]) -> None:
+    """Add many confirmed email subscribers at once."""
+    now = utcnow()
+    rows = [
+        {
+            "channel": Channel.EMAIL,
+            "address": address,
+            "state": SubscriberState.ACTIVE,
+            "language": "en",
+            "urgent_only": False,
+            "digest": False,
+            "unsubscribe_token": new_token(),
+            "confirmed_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for address in addresses
+    ]
+    async with sessions_for(url) as sessions, sessions.begin() as session:
+        await session.execute(insert(Subscriber), rows)
+
+
 async def subscriber(url: str, address: str) -> Subscriber | None:
     async with sessions_for(url) as sessions, sessions() as session:
         return await session.scalar(
@@ -77,14 +99,22 @@ def link(text: str, path: str) -> str:
 
 
 async def rows_in(
-    url: str, states: dict[DeliveryState, int], *, error: str = "", timeout: float = 20.0
+    url: str,
+    states: dict[DeliveryState, int],
+    *,
+    error: str = "",
+    purpose: DeliveryPurpose | None = None,
+    timeout: float = 20.0,
 ) -> None:
-    """Wait until the delivery rows are in these states (``error``: each with that in its
-    last error): what the engine has recorded, not what it may still do."""
+    """Wait until the delivery rows (of a ``purpose``) are in these states (``error``: each
+    with that in its last error): what the engine has recorded, not what it may still do."""
     async with sessions_for(url) as sessions, asyncio.timeout(timeout):
         while True:
             async with sessions() as session:
-                rows = (await session.scalars(select(Delivery))).all()
+                statement = select(Delivery)
+                if purpose is not None:
+                    statement = statement.where(Delivery.purpose == purpose)
+                rows = (await session.scalars(statement)).all()
             found = Counter(row.state for row in rows if error in (row.last_error or ""))
             if found == Counter(states):
                 return
