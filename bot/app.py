@@ -49,6 +49,7 @@ from bot.services.cases import CaseService
 from bot.services.drafts import DraftService
 from bot.services.email import EmailService
 from bot.services.lookup import CaseIndex
+from bot.services.maintenance import MaintenanceService
 from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
 from bot.services.outcomes import OutcomeService
@@ -73,9 +74,6 @@ from core.timing import Clock, system_clock
 from storage.database import Database
 from storage.engine import create_engine
 from storage.migrate import require_current, upgrade
-from storage.repo.appeals import count_appeals
-from storage.repo.cases import count_cases
-from storage.seeding import default_seed_dir, load_seed_files
 from storage.standing import AgePolicy
 
 log = logging.getLogger(__name__)
@@ -194,6 +192,7 @@ def build_services(
         settings=settings,
         mirror=telegram.mirror if telegram is not None else ChannelMirror(None),
         mirrors=MirrorService(db),
+        maintenance=MaintenanceService(db),
         db=db,
         index=index,
         resolver=Resolver(db, index),
@@ -304,16 +303,6 @@ async def open_app(
         await db.dispose()
 
 
-async def seed_if_empty(db: Database) -> bool:
-    """Load the shipped seeds into a database without cases or appeals."""
-    async with db.read() as session:
-        empty = await count_cases(session) == 0 and await count_appeals(session) == 0
-    if empty:
-        report = await load_seed_files(db, [default_seed_dir()])
-        log.info("seeded an empty database with %d appeals", report.created)
-    return empty
-
-
 def build_application(
     app: App, *, requests: tuple[BaseRequest, BaseRequest] | None = None
 ) -> AppType:
@@ -386,7 +375,7 @@ async def serve(
     """Migrate, seed an empty database, then run the bot, delivery, scheduler and HTTP
     endpoints until ``stop`` is set."""
     async with open_app(settings, migrate=Migrate.UPGRADE, overrides=overrides) as app:
-        await seed_if_empty(app.db)
+        await app.services.maintenance.seed_if_empty()
         health = PollingHealth()
         requests = (AiohttpRequest(), AiohttpRequest(connections=1, health=health))
         application = build_application(app, requests=requests)

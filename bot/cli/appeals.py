@@ -4,76 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from bot.app import open_app
 from bot.config import Settings
+from bot.presentation.documents import appeal_as_json
 from bot.presentation.labels import format_date, standing_mark
 from bot.services.appeals import Dated
-from storage.models import Appeal
-from storage.standing import Standing
-
-
-def appeal_as_json(appeal: Appeal, standing: Standing | None = None) -> dict[str, Any]:
-    """Return an appeal with its cases, demands, events and targets as plain JSON."""
-    slugs = {case.id: case.slug for case in appeal.cases}
-    return {
-        "id": appeal.id,
-        "slug": appeal.slug,
-        "title": appeal.title,
-        "kind": appeal.kind.value,
-        "status": appeal.status.value,
-        "urgency": appeal.urgency.value,
-        "language": appeal.language,
-        "issued_on": appeal.issued_on.isoformat() if appeal.issued_on else None,
-        "issued_precision": appeal.issued_precision.value,
-        "deadline": appeal.deadline.isoformat() if appeal.deadline else None,
-        "standing": standing.value if standing else None,
-        "summary": appeal.summary,
-        "source": {"name": appeal.source_name, "url": appeal.source_url},
-        "cases": [
-            {
-                "slug": case.slug,
-                "name": case.name,
-                "status": case.status.value,
-                "names": [name.name for name in case.names],
-            }
-            for case in appeal.cases
-        ],
-        "demands": [
-            {
-                "text": demand.text,
-                "solidarity": demand.solidarity,
-                "case": slugs.get(demand.case_id) if demand.case_id else None,
-                "to": [target.key for target in demand.addressees],
-            }
-            for demand in appeal.demands
-        ],
-        "events": [
-            {
-                "date": event.on_date.isoformat(),
-                "precision": event.precision.value,
-                "kind": event.kind.value,
-                "case": slugs.get(event.case_id) if event.case_id else None,
-                "label": event.label,
-            }
-            for event in appeal.events
-        ],
-        "targets": [
-            {
-                "key": link.target.key,
-                "kind": link.kind.value,
-                "name": link.target.name,
-                "role": link.target.role,
-                "emails": link.target.emails,
-                "phones": link.target.phones,
-                "faxes": link.target.faxes,
-                "postal_address": link.target.postal_address,
-                "note": link.note,
-            }
-            for link in appeal.targets
-        ],
-    }
 
 
 async def list_appeals(settings: Settings, args: argparse.Namespace) -> int:

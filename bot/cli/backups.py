@@ -5,19 +5,20 @@ from __future__ import annotations
 import argparse
 
 from bot.config import Settings
-from storage.backup import backup_sqlite, restore_sqlite
+from bot.services.maintenance import backup as backup_database
+from bot.services.maintenance import restore as restore_database
 
 
 async def backup(settings: Settings, args: argparse.Namespace) -> int:
     """Copy the database to FILE while the bot runs (SQLite's online backup)."""
-    pages = await backup_sqlite(settings.database_url, args.file)
+    pages = await backup_database(settings.database_url, args.file)
     print(f"backed up to {args.file} ({pages} pages); keep it encrypted, it names subscribers")
     return 0
 
 
 async def restore(settings: Settings, args: argparse.Namespace) -> int:
     """Replace the database by FILE (stop the bot first); the old one is kept beside it."""
-    kept = await restore_sqlite(settings.database_url, args.file)
+    kept = await restore_database(settings.database_url, args.file)
     print(f"restored from {args.file}")
     if kept is not None:
         print(f"the database as it was is kept in {kept}")

@@ -7,14 +7,12 @@ import sys
 
 from bot.app import Migrate, open_app
 from bot.config import Settings
-from storage.migrate import current_revision
-from storage.seeding import default_seed_dir, load_seed_files
 
 
 async def db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     """Apply every migration."""
     async with open_app(settings, migrate=Migrate.UPGRADE) as app:
-        revision = await current_revision(app.db.engine)
+        revision = await app.services.maintenance.revision()
     print(f"database is at revision {revision}")
     return 0
 
@@ -22,7 +20,7 @@ async def db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 async def seed(settings: Settings, args: argparse.Namespace) -> int:
     """Load seed files; print what was added; refuse invalid files whole."""
     async with open_app(settings, migrate=Migrate.UPGRADE) as app:
-        report = await load_seed_files(app.db, args.paths or [default_seed_dir()])
+        report = await app.services.maintenance.seed(args.paths or ())
     for loaded in report.loaded:
         state = "added" if loaded.created else "already there"
         print(f"{loaded.appeal_slug}: {state}")

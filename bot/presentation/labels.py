@@ -11,6 +11,8 @@ from babel import Locale
 from babel.dates import format_date as babel_date
 
 from bot.extract.places import country_display_name
+from bot.services.admins import AdminChange
+from bot.services.admins import Result as AdminResult
 from storage.enums import AppealKind, CaseStatus, DatePrecision
 from storage.standing import Age, Standing
 from templates.i18n import DEFAULT, N_, _, current, ngettext
@@ -161,3 +163,19 @@ FILTERS: dict[str, Callable[..., str]] = {
     "case_status": case_status_label,
     "country": country_name,
 }
+
+
+ADMIN_CHANGE_WORDS = {
+    AdminResult.ADDED: N_("%(id)s is now an admin."),
+    AdminResult.ALREADY: N_("%(id)s already was an admin."),
+    AdminResult.REMOVED: N_("%(id)s is no longer an admin."),
+    AdminResult.NOT_ADMIN: N_("%(id)s was not an admin."),
+    AdminResult.CONFIGURED: N_(
+        "%(id)s is an admin by configuration (APPEALBOT_ADMIN_IDS); change it there."
+    ),
+}
+
+
+def admin_change_words(change: AdminChange) -> str:
+    """Say what a change of admin rights did."""
+    return _(ADMIN_CHANGE_WORDS[change.result]) % {"id": change.user_id}

@@ -17,6 +17,7 @@ from bot.services.cases import CaseService
 from bot.services.drafts import DraftService
 from bot.services.email import EmailService
 from bot.services.lookup import CaseIndex
+from bot.services.maintenance import MaintenanceService
 from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
 from bot.services.outcomes import OutcomeService
@@ -36,6 +37,7 @@ class Services:
     settings: Settings
     mirror: ChannelMirror  # the Telegram channel's link, for /start
     mirrors: MirrorService
+    maintenance: MaintenanceService
     db: Database
     index: CaseIndex
     resolver: Resolver

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.services.actors import Actor
-from core.ids import parse_user_id
-from storage.database import Database
+from storage.database import Database, Unit
 from storage.repo import admins
 from storage.repo.audit import log_action
-from templates.i18n import N_, _
 
 
 class Source(StrEnum):
@@ -19,20 +17,23 @@ class Source(StrEnum):
     ADDED = "added"
 
 
+class Result(StrEnum):
+    """What giving or taking admin rights did."""
+
+    ADDED = "added"
+    ALREADY = "already an admin"
+    REMOVED = "removed"
+    NOT_ADMIN = "was not an admin"
+    CONFIGURED = "an admin by configuration"  # cannot be removed here
+
+
 @dataclass(frozen=True, slots=True)
 class AdminChange:
-    """What /admins did, in words for the admin, and everyone who is an admin now."""
+    """What one change of rights did, and everyone who is an admin now."""
 
-    message: str
+    user_id: int
+    result: Result
     admins: list[tuple[int, Source]]
-    added: int | None = None
-    removed: int | None = None
-
-
-USAGE = N_(
-    "Use /admins add <user id> or /admins remove <user id>: a Telegram user id is a "
-    "positive number, as @userinfobot shows it."
-)
 
 
 class AdminService:
@@ -79,47 +80,41 @@ class AdminService:
         listed = [(user_id, Source.CONFIGURATION) for user_id in sorted(self._configured)]
         return listed + [(uid, Source.ADDED) for uid in stored if uid not in self._configured]
 
-    async def change(self, argument: str, *, actor: Actor) -> AdminChange:
-        """Carry out "/admins [add|remove <id>]"; the configured admins cannot be removed."""
-        words = argument.split()
-        if not words:
-            return AdminChange("", await self.all_admins())
-        verb = words[0].lower()
-        target = words[1] if len(words) > 1 else ""
-        user_id = parse_user_id(target)
-        added = removed = None
+    async def add(self, user_id: int, *, actor: Actor) -> AdminChange:
+        """Make a Telegram user an admin."""
         async with self._db.unit() as unit:
-            if verb not in {"add", "remove"} or user_id is None:
-                message = _(USAGE)
-            elif verb == "add":
-                added = (
-                    user_id
-                    if await admins.add(unit.session, user_id=user_id, added_by=actor.user_id)
-                    else None
-                )
-                message = (
-                    _("%(id)s is now an admin.") if added else _("%(id)s already was an admin.")
-                ) % {"id": user_id}
-            elif user_id in self._configured:
-                message = _(
-                    "%(id)s is an admin by configuration (APPEALBOT_ADMIN_IDS); change it there."
-                ) % {"id": user_id}
+            added = await admins.add(unit.session, user_id=user_id, added_by=actor.user_id)
+            result = Result.ADDED if added else Result.ALREADY
+            await self._audit(unit, "admins add", user_id, result, actor)
+            if added:
+                self._tell(unit, user_id, is_admin=True)
+        return AdminChange(user_id, result, await self.all_admins())
+
+    async def remove(self, user_id: int, *, actor: Actor) -> AdminChange:
+        """Take a user's admin rights (not those given by the configuration)."""
+        async with self._db.unit() as unit:
+            if user_id in self._configured:
+                result = Result.CONFIGURED
+            elif await admins.remove(unit.session, user_id):
+                result = Result.REMOVED
+                self._tell(unit, user_id, is_admin=False)
             else:
-                removed = user_id if await admins.remove(unit.session, user_id) else None
-                message = (
-                    _("%(id)s is no longer an admin.") if removed else _("%(id)s was not an admin.")
-                ) % {"id": user_id}
-            await log_action(
-                unit.session,
-                actor=actor.label,
-                actor_id=actor.user_id,
-                action=f"admins {verb}"[:64],
-                subject=target[:40] or None,
-                detail={"result": message},
-            )
-            on_change = self.on_change
-            if on_change is not None and added is not None:
-                unit.after_commit(lambda: on_change(added, True))
-            if on_change is not None and removed is not None:
-                unit.after_commit(lambda: on_change(removed, False))
-        return AdminChange(message, await self.all_admins(), added=added, removed=removed)
+                result = Result.NOT_ADMIN
+            await self._audit(unit, "admins remove", user_id, result, actor)
+        return AdminChange(user_id, result, await self.all_admins())
+
+    def _tell(self, unit: Unit, user_id: int, *, is_admin: bool) -> None:
+        on_change = self.on_change
+        if on_change is not None:
+            unit.after_commit(lambda: on_change(user_id, is_admin))
+
+    @staticmethod
+    async def _audit(unit: Unit, action: str, user_id: int, result: Result, actor: Actor) -> None:
+        await log_action(
+            unit.session,
+            actor=actor.label,
+            actor_id=actor.user_id,
+            action=action,
+            subject=str(user_id),
+            detail={"result": result.value},
+        )

@@ -17,26 +17,6 @@ from storage.repo.slugs import slugify, unique_slug
 from storage.types import utcnow
 from templates.i18n import DEFAULT, N_, speaking
 
-STATUS_WORDS: dict[str, CaseStatus] = {
-    "released": CaseStatus.RELEASED,
-    "freed": CaseStatus.RELEASED,
-    "charges dropped": CaseStatus.CHARGES_DROPPED,
-    "charges_dropped": CaseStatus.CHARGES_DROPPED,
-    "dropped": CaseStatus.CHARGES_DROPPED,
-    "acquitted": CaseStatus.ACQUITTED,
-    "fined": CaseStatus.FINED,
-    "sentenced": CaseStatus.SENTENCED,
-    "convicted": CaseStatus.SENTENCED,
-    "closed": CaseStatus.CLOSED,
-    "open": CaseStatus.OPEN,
-    "reopened": CaseStatus.OPEN,
-}
-USAGE = N_(
-    "/outcome <case> <status> [what happened], for example:\n"
-    "/outcome Kuramshin released He was freed on 3 March.\n"
-    "Statuses: released, charges dropped, acquitted, fined, sentenced, closed, open"
-)
-
 
 @dataclass(frozen=True, slots=True)
 class OutcomeRequest:
@@ -50,23 +30,6 @@ class OutcomeResult:
     published: Published
     case_name: str
     status: CaseStatus
-
-
-def parse_outcome(argument: str) -> OutcomeRequest | None:
-    """Split "<case> <status> [text]" at the first status word (None when there is none)."""
-    words = argument.split()
-    for index in range(1, len(words)):
-        pair = " ".join(words[index : index + 2]).lower().strip(".,:;")
-        single = words[index].lower().strip(".,:;")
-        for phrase, width in ((pair, 2), (single, 1)):
-            status = STATUS_WORDS.get(phrase)
-            if status is not None:
-                return OutcomeRequest(
-                    case_query=" ".join(words[:index]),
-                    status=status,
-                    text=" ".join(words[index + width :]).strip(),
-                )
-    return None
 
 
 class OutcomeService:

@@ -12,12 +12,12 @@ import logging
 from typing import Any
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import JSONDict, ODVInput
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-ODVFloat = ODVInput[float]
+# A timeout as PTB passes it: seconds, None, or its "not given" default (whose type PTB keeps
+# in a private module; the value is public, BaseRequest.DEFAULT_NONE).
+Timeout = object
 log = logging.getLogger(__name__)
 
 
@@ -97,7 +97,7 @@ class AiohttpRequest(BaseRequest):
         self._session = None
 
     @staticmethod
-    def parse_json_payload(payload: bytes) -> JSONDict:
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
         """Parse an answer's JSON (PTB would log the whole body of a bad one, every time)."""
         try:
             answer = json.loads(payload.decode("utf-8", "replace"))
@@ -107,18 +107,20 @@ class AiohttpRequest(BaseRequest):
             raise _not_an_answer("JSON that is not a Bot API answer")
         return answer
 
-    def _pick(self, value: ODVFloat, default: float | None) -> float | None:
-        return default if isinstance(value, DefaultValue) else value
+    def _pick(self, value: Timeout, default: float | None) -> float | None:
+        if value is None or isinstance(value, int | float):
+            return value
+        return default  # BaseRequest.DEFAULT_NONE: not given
 
     async def do_request(
         self,
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVFloat = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVFloat = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVFloat = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVFloat = BaseRequest.DEFAULT_NONE,
+        read_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        write_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Timeout = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None:
             raise RuntimeError("AiohttpRequest used before initialize()")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import Context
+from bot.handlers.admin.arguments import ADMINS_USAGE, OUTCOME_USAGE, parse_admins, parse_outcome
 from bot.handlers.replies import answer, command_argument, ids, reply, reply_missing, tap
+from bot.presentation.labels import admin_change_words
 from bot.services.actors import Actor
-from bot.services.outcomes import USAGE, parse_outcome
 from bot.services.resolve import Found
 from templates.i18n import N_, _
 
@@ -25,7 +26,7 @@ async def outcome(update: Update, context: Context) -> None:
     """/outcome <case> <status> [text]: record it, announce it, thank the protesters."""
     request = parse_outcome(command_argument(update))
     if request is None or not request.case_query:
-        await reply(update, context, "usage", text=_(USAGE))
+        await reply(update, context, "usage", text=_(OUTCOME_USAGE))
         return
     services = context.bot_data.services
     resolution = await services.resolver.case(request.case_query, public=False)
@@ -97,7 +98,13 @@ async def stats(update: Update, context: Context) -> None:
 
 async def manage_admins(update: Update, context: Context) -> None:
     """/admins, /admins add <id>, /admins remove <id>."""
-    change = await context.bot_data.services.admins.change(
-        command_argument(update), actor=_actor(update)
-    )
-    await reply(update, context, "admins", admins=change.admins, message=change.message)
+    service = context.bot_data.services.admins
+    argument = command_argument(update)
+    wanted = parse_admins(argument)
+    if wanted is None:
+        usage = _(ADMINS_USAGE) if argument.strip() else ""
+        await reply(update, context, "admins", admins=await service.all_admins(), message=usage)
+        return
+    verb, user_id = wanted
+    change = await (service.add if verb == "add" else service.remove)(user_id, actor=_actor(update))
+    await reply(update, context, "admins", admins=change.admins, message=admin_change_words(change))

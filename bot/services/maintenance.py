@@ -1,0 +1,52 @@
+"""What an operator does to the database from the command line: migrate it, load seeds, back
+it up and restore it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from storage.backup import backup_sqlite, restore_sqlite
+from storage.database import Database
+from storage.migrate import current_revision
+from storage.repo.appeals import count_appeals
+from storage.repo.cases import count_cases
+from storage.seeding import SeedReport, default_seed_dir, load_seed_files
+
+log = logging.getLogger(__name__)
+
+
+class MaintenanceService:
+    """The database as an operator looks after it."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def revision(self) -> str | None:
+        """Return the migration the database is at (None: never migrated)."""
+        return await current_revision(self._db.engine)
+
+    async def seed_if_empty(self) -> bool:
+        """Load the shipped seeds into a database without cases or appeals."""
+        async with self._db.read() as session:
+            empty = await count_cases(session) == 0 and await count_appeals(session) == 0
+        if empty:
+            report = await self.seed()
+            log.info("seeded an empty database with %d appeals", report.created)
+        return empty
+
+    async def seed(self, paths: Sequence[Path] = ()) -> SeedReport:
+        """Load seed files (none given: the shipped ones); a file with a fault is refused whole."""
+        return await load_seed_files(self._db, list(paths) or [default_seed_dir()])
+
+
+async def backup(database_url: str, target: Path) -> int:
+    """Copy a SQLite database to ``target`` while the bot runs; return the pages copied."""
+    return await backup_sqlite(database_url, target)
+
+
+async def restore(database_url: str, backup_file: Path) -> Path | None:
+    """Replace a SQLite database by a backup (the bot stopped); return where the database as
+    it was is kept, if it was there."""
+    return await restore_sqlite(database_url, backup_file)
