@@ -45,17 +45,17 @@ from bot.services import Services
 from bot.services.admins import AdminService
 from bot.services.appeals import AppealService
 from bot.services.broadcasts import BroadcastService
+from bot.services.case_index import CaseIndex
 from bot.services.cases import CaseService
+from bot.services.delivery_signals import DeliverySignals, NoDelivery
 from bot.services.drafts import DraftService
 from bot.services.email import EmailService
-from bot.services.lookup import CaseIndex
 from bot.services.maintenance import MaintenanceService
 from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
 from bot.services.outcomes import OutcomeService
 from bot.services.publishing import PublishingService
-from bot.services.resolve import Resolver
-from bot.services.signals import DeliverySignals, NoDelivery
+from bot.services.references import Resolver
 from bot.services.stats import StatsService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.timekeeper import Schedule, Timekeeper

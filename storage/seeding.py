@@ -20,6 +20,7 @@ from storage.models import AppealText, CaseText
 from storage.repo.appeals import (
     DemandSpec,
     EventSpec,
+    NewAppeal,
     TargetLink,
     create_appeal,
     get_appeal_by_slug,
@@ -174,55 +175,57 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
         return False
     await create_appeal(
         session,
-        slug=appeal.slug,
-        title=appeal.title,
-        summary=appeal.summary,
-        kind=appeal.kind,
-        urgency=appeal.urgency,
-        status=appeal.status,
-        language=appeal.language,
-        issued_on=appeal.issued_on,
-        issued_precision=appeal.issued_precision,
-        deadline=appeal.deadline,
-        source_name=appeal.source.name,
-        source_url=str(appeal.source.url) if appeal.source.url else None,
-        published_at=_published_at(appeal),
-        cases=cases,
-        demands=[
-            DemandSpec(
-                text=demand.text,
-                solidarity=demand.solidarity,
-                case=by_slug[demand.case] if demand.case else None,
-                addressees=[targets[key] for key in demand.to],
-            )
-            for demand in appeal.demands
-        ],
-        events=[
-            EventSpec(
-                on_date=event.on_date,
-                label=event.label,
-                precision=event.precision,
-                kind=event.kind,
-                case=by_slug[event.case] if event.case else None,
-                labels=event.labels,
-            )
-            for event in appeal.events
-        ],
-        targets=links,
-        letter_facts=appeal.letter_facts,
-        case_facts={
-            by_slug[item.slug].id: item.letter_facts for item in seed.cases if item.letter_facts
-        },
-        texts=[
-            AppealText(
-                language=language,
-                title=text.title,
-                summary=text.summary,
-                letter_facts=text.letter_facts,
-                demands=list(text.demands),
-            )
-            for language, text in appeal.texts.items()
-        ],
+        NewAppeal(
+            slug=appeal.slug,
+            title=appeal.title,
+            summary=appeal.summary,
+            kind=appeal.kind,
+            urgency=appeal.urgency,
+            status=appeal.status,
+            language=appeal.language,
+            issued_on=appeal.issued_on,
+            issued_precision=appeal.issued_precision,
+            deadline=appeal.deadline,
+            source_name=appeal.source.name,
+            source_url=str(appeal.source.url) if appeal.source.url else None,
+            published_at=_published_at(appeal),
+            cases=cases,
+            demands=[
+                DemandSpec(
+                    text=demand.text,
+                    solidarity=demand.solidarity,
+                    case=by_slug[demand.case] if demand.case else None,
+                    addressees=[targets[key] for key in demand.to],
+                )
+                for demand in appeal.demands
+            ],
+            events=[
+                EventSpec(
+                    on_date=event.on_date,
+                    label=event.label,
+                    precision=event.precision,
+                    kind=event.kind,
+                    case=by_slug[event.case] if event.case else None,
+                    labels=event.labels,
+                )
+                for event in appeal.events
+            ],
+            targets=links,
+            letter_facts=appeal.letter_facts,
+            case_facts={
+                by_slug[item.slug].id: item.letter_facts for item in seed.cases if item.letter_facts
+            },
+            texts=[
+                AppealText(
+                    language=language,
+                    title=text.title,
+                    summary=text.summary,
+                    letter_facts=text.letter_facts,
+                    demands=list(text.demands),
+                )
+                for language, text in appeal.texts.items()
+            ],
+        ),
     )
     return True
 

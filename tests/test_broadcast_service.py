@@ -18,7 +18,7 @@ from storage.models import Delivery
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers, publish_appeal
 from tests.support.groups import TIMED
-from tests.support.processes import clean_env, start_run
+from tests.support.processes import service_env, start_run
 
 MAY_DAY = 3
 ADMIN = 99
@@ -83,10 +83,9 @@ async def test_kill_9_mid_broadcast_then_restart_loses_nobody(
     async with sessions_for(seeded_url) as sessions:
         await add_subscribers(sessions, chats)
     # A paid broadcast, so that the strict emulator allows 60 a second; default leases.
-    env = clean_env(
-        APPEALBOT_TELEGRAM_TOKEN=emulator.token,
-        APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
-        APPEALBOT_DATABASE_URL=seeded_url,
+    env = service_env(
+        emulator,
+        seeded_url,
         APPEALBOT_TELEGRAM_PAID_BROADCAST="true",
         APPEALBOT_TELEGRAM_PAID_RATE=str(rate),
     )
@@ -146,13 +145,7 @@ async def test_sigterm_mid_broadcast_leaves_nothing_claimed(
     chats = list(range(6_001, 6_201))
     async with sessions_for(seeded_url) as sessions:
         await add_subscribers(sessions, chats)
-    env = clean_env(
-        APPEALBOT_TELEGRAM_TOKEN=emulator.token,
-        APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
-        APPEALBOT_DATABASE_URL=seeded_url,
-        APPEALBOT_HTTP_PORT="0",
-    )
-    process = await start_run(emulator, tmp_path, env)
+    process = await start_run(emulator, tmp_path, service_env(emulator, seeded_url))
     try:
         await publish_appeal(seeded_url, MAY_DAY)
         await emulator.wait_until(lambda: emulator.stats["delivered"] >= 40, timeout=30)

@@ -28,7 +28,7 @@ from tests.support.bot import running_bot, sessions_for
 from tests.support.groups import TIMED
 from tests.support.mail import add_reader, add_readers, mail_settings, rows_in
 from tests.support.mail import publish_appeal as publish_for_email
-from tests.support.processes import clean_env, start_run
+from tests.support.processes import service_env, start_run
 from tests.support.smtp import Sink, free_port, smtp_server
 from tests.support.timeline import MovableClock, add_appeal
 
@@ -219,15 +219,13 @@ async def test_a_digest_on_its_way_when_the_process_is_killed_goes_out_exactly_o
     async with app_for(seeded_url, **settings) as app:
         await app.services.publishing.publish(MAY_DAY, actor=Actor("test"))
         assert (await app.services.time.tick()).digests == 1  # queued: one row, in the outbox
-    env = clean_env(
-        APPEALBOT_TELEGRAM_TOKEN=emulator.token,
-        APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
-        APPEALBOT_DATABASE_URL=seeded_url,
+    env = service_env(
+        emulator,
+        seeded_url,
         APPEALBOT_SMTP_HOST="127.0.0.1",
         APPEALBOT_SMTP_PORT=str(smtp_port),
         APPEALBOT_SMTP_SECURITY="none",
         APPEALBOT_MAIL_FROM="appeals@example.org",
-        APPEALBOT_HTTP_PORT="0",
         APPEALBOT_DELIVERY_HEARTBEAT_SECONDS="0.5",
     )
     stuck = Sink(hold=asyncio.Event())  # takes the digest's DATA and never answers

@@ -12,7 +12,7 @@ from emulator import BotApiEmulator
 from emulator.state import Sent
 from storage.enums import AppealStatus, TargetKind, Urgency
 from storage.models import Appeal, AppealTarget, Demand
-from storage.repo.appeals import DemandSpec, TargetLink, create_appeal
+from storage.repo.appeals import DemandSpec, NewAppeal, TargetLink, create_appeal
 from storage.repo.cases import get_case_by_slug
 from storage.repo.targets import upsert_target
 from storage.types import utcnow
@@ -153,17 +153,19 @@ async def test_a_new_appeal_is_open_urgent_first_and_its_letters_go_by_email_fax
         )
         await create_appeal(
             session,
-            slug="new-kuramshin-appeal",
-            title="Vadim Kuramshin on hunger strike",
-            summary="A recent appeal.",
-            letter_facts="Vadim Kuramshin has been on hunger strike in prison since last week.",
-            urgency=Urgency.URGENT,
-            issued_on=today - timedelta(days=2),
-            deadline=today + timedelta(days=3),
-            status=AppealStatus.PUBLISHED,
-            cases=[case],
-            demands=[DemandSpec("Let his lawyer and doctor see him at once.")],
-            targets=[TargetLink(procurator, TargetKind.PROTEST)],
+            NewAppeal(
+                slug="new-kuramshin-appeal",
+                title="Vadim Kuramshin on hunger strike",
+                summary="A recent appeal.",
+                letter_facts="Vadim Kuramshin has been on hunger strike in prison since last week.",
+                urgency=Urgency.URGENT,
+                issued_on=today - timedelta(days=2),
+                deadline=today + timedelta(days=3),
+                status=AppealStatus.PUBLISHED,
+                cases=[case],
+                demands=[DemandSpec("Let his lawyer and doctor see him at once.")],
+                targets=[TargetLink(procurator, TargetKind.PROTEST)],
+            ),
         )
     async with running_bot(emulator, seeded_url):
         [listing] = await emulator.converse(CHAT, "/appeals")

@@ -17,20 +17,21 @@ import dkim
 from sqlalchemy import select
 
 from bot.delivery.channels import Message, Outcome
-from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions, build_email
+from bot.delivery.email_channel import Dkim, Sender, build_email
 from emulator import BotApiEmulator
 from storage.enums import Channel, DeliveryState, SubscriberState
 from storage.models import Case, Delivery, Subscriber
-from storage.repo.deliveries import Recipient
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
 from tests.support.mail import (
     add_reader,
     body,
+    email_channel,
     link,
     mail_settings,
     publish_appeal,
+    reader_at,
     rows_in,
     subscriber,
 )
@@ -329,20 +330,10 @@ async def test_dkim_signs_the_list_headers_when_configured(sink: Sink, tmp_path:
 
     public = await asyncio.to_thread(make_key)
     record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
-    sender = Sender(mail_from="appeals@example.org", public_url="https://appeals.example.org")
-    async with smtp_server(sink) as port:
-        channel = EmailChannel(
-            SmtpOptions(host="127.0.0.1", port=port, security="none", connections=1),
-            sender,
-            rate=100.0,
-            dkim=Dkim(selector="s1", domain="example.org", key=key.read_bytes()),
-        )
-        await channel.start()
-        to = Recipient(
-            None, Channel.EMAIL, "r@example.org", None, "en", SubscriberState.ACTIVE, "t" * 32
-        )
-        result = await channel.send(to, Message(text="Hello %%UNSUBSCRIBE_URL%%", html="<p>Hi</p>"))
-        await channel.close()
+    signer = Dkim(selector="s1", domain="example.org", key=key.read_bytes())
+    async with email_channel(sink, dkim=signer) as channel:
+        message = Message(text="Hello %%UNSUBSCRIBE_URL%%", html="<p>Hi</p>")
+        result = await channel.send(reader_at("r@example.org"), message)
     assert result.outcome is Outcome.SENT
     [raw] = sink.raw
     signature = raw.split(b"\r\n\r\n")[0].decode()

@@ -16,7 +16,7 @@ from bot.extract.dates import events_and_deadline
 from bot.extract.draft import DraftData, TargetData, extract_draft
 from bot.presentation.render import Presenter
 from bot.presentation.views import draft_card
-from bot.services.lookup import CaseIndex
+from bot.services.case_index import CaseIndex
 from core.errors import ExtractionError
 from emulator.telegram_html import check_text
 from storage.enums import AppealKind, DatePrecision, TargetKind

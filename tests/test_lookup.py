@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.lookup import CaseIndex
+from bot.services.case_index import CaseIndex
 from storage.names import search_key
 
 NAMES = {

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.logs import configure_logging
 from core.pseudonyms import Pseudonyms
 from emulator import BotApiEmulator
-from storage.models import Action, AuditEntry
+from storage.models import AuditEntry, Protest
 from tests.support.bot import running_bot, sessions_for
 from tests.support.mail import body, link, mail_settings, publish_appeal
 from tests.support.privacy import file_mentions, rows_naming
@@ -32,7 +32,7 @@ def database_file(url: str) -> Path:
 
 async def protests(url: str) -> int:
     async with sessions_for(url) as sessions, sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(Action)) or 0)
+        return int(await session.scalar(select(func.count()).select_from(Protest)) or 0)
 
 
 async def test_unsubscribing_then_forget_leave_no_row_and_no_byte_that_names_the_chat(

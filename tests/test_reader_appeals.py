@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from emulator import BotApiEmulator
 from storage.enums import AppealStatus, Urgency
-from storage.models import Action
-from storage.repo.appeals import create_appeal
+from storage.models import Protest
+from storage.repo.appeals import NewAppeal, create_appeal
 from storage.repo.cases import get_case_by_slug
 from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
@@ -39,22 +39,26 @@ async def test_appeals_page_through_and_open_one(emulator: BotApiEmulator, seede
         for day in range(1, 8):
             await create_appeal(
                 session,
-                slug=f"recent-update-{day}",
-                title=f"Update {day} on Ainur Kurmanov",
-                summary="A later update.",
-                urgency=Urgency.URGENT if day % 2 else Urgency.NORMAL,
-                issued_on=today - timedelta(days=10 - day),
-                status=AppealStatus.PUBLISHED,
-                cases=[case],
+                NewAppeal(
+                    slug=f"recent-update-{day}",
+                    title=f"Update {day} on Ainur Kurmanov",
+                    summary="A later update.",
+                    urgency=Urgency.URGENT if day % 2 else Urgency.NORMAL,
+                    issued_on=today - timedelta(days=10 - day),
+                    status=AppealStatus.PUBLISHED,
+                    cases=[case],
+                ),
             )
         await create_appeal(
             session,
-            slug="2014-draft",
-            title="A draft nobody may see",
-            summary="Draft.",
-            urgency=Urgency.URGENT,
-            issued_on=date(2014, 1, 1),
-            cases=[case],
+            NewAppeal(
+                slug="2014-draft",
+                title="A draft nobody may see",
+                summary="Draft.",
+                urgency=Urgency.URGENT,
+                issued_on=date(2014, 1, 1),
+                cases=[case],
+            ),
         )
     async with running_bot(emulator, seeded_url):
         [first] = await emulator.converse(CHAT, "/appeals")
@@ -175,4 +179,4 @@ async def test_i_sent_a_protest_counts_once_per_person(
     [again] = await bot.converse(CHAT, "/case Kurmanov")
     assert "Protests sent: 2" in again.text
     async with sessions_for(seeded_url) as sessions, sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(Action)) == 2
+        assert await session.scalar(select(func.count()).select_from(Protest)) == 2

@@ -8,7 +8,7 @@ import pytest
 
 from emulator import BotApiEmulator
 from storage.enums import AppealStatus, Urgency
-from storage.repo.appeals import create_appeal
+from storage.repo.appeals import NewAppeal, create_appeal
 from storage.repo.cases import upsert_case
 from tests.support.bot import running_bot, sessions_for
 
@@ -124,13 +124,15 @@ async def test_latin_input_finds_a_name_written_only_in_cyrillic(
         case, _ = await upsert_case(session, slug="zhanna-b", name="Жанна Баймашева", country="KZ")
         await create_appeal(
             session,
-            slug="zhanna-b-appeal",
-            title="Жанна Баймашева задержана",
-            summary="Её задержали после собрания.",
-            urgency=Urgency.NORMAL,
-            issued_on=date(2012, 2, 1),
-            cases=[case],
-            status=AppealStatus.PUBLISHED,
+            NewAppeal(
+                slug="zhanna-b-appeal",
+                title="Жанна Баймашева задержана",
+                summary="Её задержали после собрания.",
+                urgency=Urgency.NORMAL,
+                issued_on=date(2012, 2, 1),
+                cases=[case],
+                status=AppealStatus.PUBLISHED,
+            ),
         )
     async with running_bot(emulator, seeded_url):
         [summary] = await emulator.converse(CHAT, "/case Zhanna Baimasheva")

@@ -6,9 +6,6 @@ import asyncio
 import itertools
 import logging
 import signal
-import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +14,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery.channels import Message, Outcome
-from bot.delivery.email_channel import EmailChannel, Sender, SmtpOptions
 from bot.extract.fetch import is_public_address
 from bot.logs import RedactPeople
 from bot.telegram.flood import FloodLimits
@@ -25,9 +21,8 @@ from core.pseudonyms import Pseudonyms
 from core.timing import MAX_WAIT
 from emulator import BotApiEmulator, Faults
 from emulator.state import chat_object, user_object
-from storage.enums import Channel, DeliveryState, SubscriberState
+from storage.enums import DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
-from storage.repo.deliveries import Recipient
 from storage.types import utcnow
 from tests.support.bot import handled, running_bot, sessions_for
 from tests.support.databases import MigratedDatabase
@@ -36,43 +31,22 @@ from tests.support.delivery import publish_appeal as publish_for_telegram
 from tests.support.mail import (
     add_reader,
     body,
+    email_channel,
     link,
     mail_settings,
     publish_appeal,
+    reader_at,
     rows_in,
     subscriber,
 )
 from tests.support.privacy import file_mentions, rows_naming
-from tests.support.processes import clean_env, start_run
+from tests.support.processes import service_env, start_run
 from tests.support.smtp import Sink, free_port, smtp_server
 
 MAY_DAY, NEW_WAVE = 3, 5
 READERS = [f"reader{n}@example.org" for n in range(4)]
 CHATS = itertools.count(31_000)
 MESSAGE = Message(text="An appeal", html="<p>An appeal</p>", subject="Appeal")
-
-
-def to(address: str) -> Recipient:
-    return Recipient(None, Channel.EMAIL, address, None, "en", SubscriberState.ACTIVE, "t" * 32)
-
-
-@asynccontextmanager
-async def email_channel(
-    sink: Sink, clock: Callable[[], float] = time.monotonic
-) -> AsyncIterator[EmailChannel]:
-    """One pooled connection to a real SMTP server, as the service builds it."""
-    async with smtp_server(sink) as port:
-        channel = EmailChannel(
-            SmtpOptions(host="127.0.0.1", port=port, security="none", connections=1),
-            Sender(mail_from="appeals@example.org", public_url="https://appeals.example.org"),
-            rate=1000.0,
-            clock=clock,
-        )
-        await channel.start()
-        try:
-            yield channel
-        finally:
-            await channel.close()
 
 
 # ---- 1. an address beyond ASCII must not get real readers bounced ---------------------------
@@ -109,8 +83,8 @@ async def test_an_address_in_another_script_after_the_at_is_written_in_ascii(
 async def test_a_failed_transaction_never_reaches_the_next_message_on_its_connection() -> None:
     sink = Sink()
     async with email_channel(sink) as channel:
-        refused = await channel.send(to("пользователь@example.org"), MESSAGE)
-        results = [await channel.send(to(address), MESSAGE) for address in READERS]
+        refused = await channel.send(reader_at("пользователь@example.org"), MESSAGE)
+        results = [await channel.send(reader_at(address), MESSAGE) for address in READERS]
     assert refused.outcome is Outcome.FAILED, "the message failed, nobody bounced"
     assert [result.outcome for result in results] == [Outcome.SENT] * len(READERS)
     assert [message["To"] for message in sink.messages] == READERS
@@ -119,7 +93,7 @@ async def test_a_failed_transaction_never_reaches_the_next_message_on_its_connec
 async def test_a_relay_that_offers_smtputf8_gets_an_address_beyond_ascii() -> None:
     sink = Sink(smtputf8=True)
     async with email_channel(sink) as channel:
-        result = await channel.send(to("пользователь@example.org"), MESSAGE)
+        result = await channel.send(reader_at("пользователь@example.org"), MESSAGE)
     assert result.outcome is Outcome.SENT
     assert [message["To"] for message in sink.messages] == ["пользователь@example.org"]
 
@@ -129,9 +103,9 @@ async def test_a_sender_refused_or_out_of_sequence_counts_against_the_message_no
 ):
     sink = Sink(mail_answers=["503 5.5.1 Error: nested MAIL command", "550 sender rejected"])
     async with email_channel(sink) as channel:
-        first = await channel.send(to("reader0@example.org"), MESSAGE)
-        second = await channel.send(to("reader0@example.org"), MESSAGE)
-        third = await channel.send(to("reader0@example.org"), MESSAGE)
+        first = await channel.send(reader_at("reader0@example.org"), MESSAGE)
+        second = await channel.send(reader_at("reader0@example.org"), MESSAGE)
+        third = await channel.send(reader_at("reader0@example.org"), MESSAGE)
     assert (first.outcome, second.outcome) == (Outcome.RETRY, Outcome.RETRY)
     assert third.outcome is Outcome.SENT
 
@@ -159,13 +133,13 @@ async def test_4xx_answers_wait_with_a_pause_that_grows_with_each_spell() -> Non
     sink = Sink(mail_answers=["451 4.7.1 Greylisted, try later"] * 4)
     now = [0.0]
     async with email_channel(sink, clock=lambda: now[0]) as channel:
-        waits = [await channel.send(to("reader0@example.org"), MESSAGE)]
+        waits = [await channel.send(reader_at("reader0@example.org"), MESSAGE)]
         for _ in range(2):
             now[0] += waits[-1].retry_after or 0  # the pause has passed: a new spell
-            waits.append(await channel.send(to("reader0@example.org"), MESSAGE))
-        same_spell = await channel.send(to("reader1@example.org"), MESSAGE)
-        sent = await channel.send(to("reader0@example.org"), MESSAGE)
-        again = await channel.send(to("reader1@example.org"), MESSAGE)
+            waits.append(await channel.send(reader_at("reader0@example.org"), MESSAGE))
+        same_spell = await channel.send(reader_at("reader1@example.org"), MESSAGE)
+        sent = await channel.send(reader_at("reader0@example.org"), MESSAGE)
+        again = await channel.send(reader_at("reader1@example.org"), MESSAGE)
     assert [result.outcome for result in waits] == [Outcome.WAIT] * 3
     pauses = [result.retry_after or 0 for result in waits]
     assert pauses == [10.0, 20.0, 40.0]
@@ -476,13 +450,7 @@ async def test_many_health_checks_at_once_ask_the_relay_once(
 async def test_a_fatal_signal_leaves_a_trace_on_stderr(
     emulator: BotApiEmulator, seeded_url: str, tmp_path: Path
 ) -> None:
-    env = clean_env(
-        APPEALBOT_TELEGRAM_TOKEN=emulator.token,
-        APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
-        APPEALBOT_DATABASE_URL=seeded_url,
-        APPEALBOT_HTTP_PORT="0",
-    )
-    process = await start_run(emulator, tmp_path, env)
+    process = await start_run(emulator, tmp_path, service_env(emulator, seeded_url))
     process.send_signal(signal.SIGBUS)  # what a disk turning read-only under SQLite raises
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == -signal.SIGBUS

@@ -17,7 +17,7 @@ from bot.commands import Audience
 from bot.handlers.table import COMMANDS as TABLE
 from bot.presentation.render import Presenter
 from bot.presentation.views import appeal_card, case_page, contact_groups
-from bot.services.appeals import Dated
+from bot.services.appeals import Aged
 from bot.services.cases import CaseSummary
 from emulator.telegram_html import MAX_TEXT_LENGTH, check_text, parse_html
 from storage.enums import (
@@ -162,7 +162,7 @@ def test_any_case_renders_as_valid_telegram_html(appeal: Appeal, protests: int, 
     case = appeal.cases[0]
     found = CaseSummary(
         case=case,
-        appeals=[Dated(appeal, age)],
+        appeals=[Aged(appeal, age)],
         events=[CaseEvent(date(2011, 5, 1), DatePrecision.DAY, EventKind.ARREST, "<b>&", 1)],
         protests=protests,
         following=None,

@@ -13,7 +13,7 @@ from emulator import BotApiEmulator
 from storage.engine import create_engine, create_sessionmaker
 from storage.models import Appeal, Case
 from tests.support.bot import running_bot
-from tests.support.processes import clean_env, start_run
+from tests.support.processes import clean_env, service_env, start_run
 
 
 async def run_and_wait(tmp_path: Path, **env: str) -> tuple[int, str, str]:
@@ -52,12 +52,7 @@ async def test_run_serves_a_fresh_database_and_stops_on_sigterm(
     tmp_path: Path, emulator: BotApiEmulator
 ) -> None:
     database = tmp_path / "fresh.db"
-    env = clean_env(
-        APPEALBOT_TELEGRAM_TOKEN=emulator.token,
-        APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
-        APPEALBOT_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
-        APPEALBOT_HTTP_PORT="0",
-    )
+    env = service_env(emulator, f"sqlite+aiosqlite:///{database}")
     process = await start_run(emulator, tmp_path, env)
     try:
         [welcome] = await emulator.converse(501, "/start", timeout=10)

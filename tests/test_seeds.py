@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import (
-    Action,
     Appeal,
     AppealEvent,
     AppealTarget,
@@ -20,6 +19,7 @@ from storage.models import (
     CaseName,
     Delivery,
     Demand,
+    Protest,
     Subscriber,
     Target,
 )
@@ -34,7 +34,7 @@ TABLES = [Appeal, AppealEvent, AppealTarget, Case, CaseName, Demand, Target]
 
 async def table_counts(session: AsyncSession) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for model in [*TABLES, Subscriber, Delivery, Action, AuditEntry]:
+    for model in [*TABLES, Subscriber, Delivery, Protest, AuditEntry]:
         count = await session.scalar(select(func.count()).select_from(model))
         counts[str(model.__tablename__)] = count or 0
     return counts

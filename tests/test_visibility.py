@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.services.actors import Actor
 from emulator import BotApiEmulator, Sent
-from storage.models import Action, Appeal, Case
+from storage.models import Appeal, Case, Protest
 from storage.repo.cases import get_case_by_slug
 from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
@@ -159,7 +159,7 @@ async def test_a_withdrawn_appeal_shows_nothing_actionable(
     _, protest = await tap(bot, before, f"prt:{shanyrak}:0", expect=0)
     assert protest["text"] == "This appeal is no longer available."
     async with sessions_for(seeded_url) as sessions, sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(Action)) == 0
+        assert await session.scalar(select(func.count()).select_from(Protest)) == 0
     # The case only that appeal was about is gone from public view, with its summary.
     [gone] = await bot.converse(next(READERS), "/case Shanyrak")
     assert gone.text.startswith("I found no case matching")

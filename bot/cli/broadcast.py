@@ -11,7 +11,7 @@ from bot.app import Migrate, open_app
 from bot.config import Settings
 from bot.delivery.progress import Progress, bar, duration, follow
 from bot.services.actors import CLI
-from bot.services.resolve import Found
+from bot.services.references import Meant
 from core.errors import BadInputError, ConfigError, NotFoundError
 
 PROGRESS_EVERY = 0.5
@@ -26,7 +26,7 @@ async def broadcast(settings: Settings, args: argparse.Namespace) -> int:
         if settings.telegram_channel:
             await app.introduce()
         resolution = await services.resolver.appeal(str(args.appeal), public=False)
-        if resolution.found is not Found.APPEAL or resolution.appeal_id is None:
+        if resolution.found is not Meant.APPEAL or resolution.appeal_id is None:
             raise NotFoundError(f"There is no appeal “{str(args.appeal)[:80]}”.")
         appeal_id = resolution.appeal_id
         published = await services.publishing.publish(

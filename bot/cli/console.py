@@ -16,6 +16,7 @@ from typing import TextIO
 
 import aiohttp
 
+from bot.telegram.updates import HandledUpdates
 from emulator import BotApiEmulator, Sent
 from emulator.mailbox import Sink
 
@@ -53,24 +54,6 @@ def plain_text(message: EmailMessage) -> str:
     return str(part.get_content()) if part is not None else ""
 
 
-class Handled:
-    """The ids of the updates the bot has finished handling (its own signal)."""
-
-    def __init__(self) -> None:
-        self._done: set[int] = set()
-        self._changed = asyncio.Event()
-
-    def __call__(self, update_id: int) -> None:
-        self._done.add(update_id)
-        self._changed.set()
-
-    async def wait(self, update_id: int) -> None:
-        """Wait until the update with this id was handled."""
-        while update_id not in self._done:
-            self._changed.clear()
-            await self._changed.wait()
-
-
 @dataclass
 class Console:
     """What the operator sees and types in the sandbox."""
@@ -81,7 +64,7 @@ class Console:
     subscriber: int
     admin: int
     web: str
-    handled: Handled = field(default_factory=Handled)
+    handled: HandledUpdates = field(default_factory=HandledUpdates)
     who: int = 0
     choices: list[tuple[Sent, dict[str, object]]] = field(default_factory=list)
     _edits: dict[tuple[int, int], int] = field(default_factory=dict)

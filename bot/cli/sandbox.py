@@ -17,8 +17,9 @@ import threading
 from pathlib import Path
 
 from bot.app import Overrides, serve
-from bot.cli.console import HELP, Console, Handled
+from bot.cli.console import HELP, Console
 from bot.config import Settings
+from bot.telegram.updates import HandledUpdates
 from core.errors import AppealbotError
 from emulator import BotApiEmulator
 from emulator.mailbox import Sink, free_port, smtp_server
@@ -85,7 +86,7 @@ async def sandbox(_settings: Settings, _args: argparse.Namespace) -> int:
         async with BotApiEmulator() as emulator, smtp_server(mailbox) as smtp_port:
             settings = sandbox_settings(Path(folder), emulator, smtp_port)
             stop = asyncio.Event()
-            handled = Handled()
+            handled = HandledUpdates()
             bot = asyncio.create_task(
                 serve(settings, stop=stop, overrides=Overrides(handled=handled)),
                 name="sandbox-bot",

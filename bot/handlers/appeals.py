@@ -8,7 +8,7 @@ from bot.context import Context
 from bot.handlers.replies import answer, edit, ids, reply, tap
 from bot.presentation.keyboards import appeal_keyboard, appeals_keyboard, follow_keyboard
 from bot.presentation.views import appeal_card
-from bot.services.resolve import Found
+from bot.services.references import Meant
 from templates.i18n import _
 
 APPEAL_SHORTCUT = r"^/appeal_([0-9]{1,10})(?:@\w+)?$"
@@ -62,7 +62,7 @@ async def show_appeal(update: Update, context: Context, appeal_id: int) -> None:
 async def open_appeal(update: Update, context: Context, reference: str) -> None:
     """Open an appeal by its number or slug (a withdrawn one says so)."""
     resolution = await context.bot_data.services.resolver.appeal(reference)
-    if resolution.found is Found.APPEAL and resolution.appeal_id is not None:
+    if resolution.found is Meant.APPEAL and resolution.appeal_id is not None:
         await show_appeal(update, context, resolution.appeal_id)
     else:
         await reply(
@@ -70,7 +70,7 @@ async def open_appeal(update: Update, context: Context, reference: str) -> None:
             context,
             "appeal_missing",
             appeal_id=reference,
-            withdrawn=resolution.found is Found.WITHDRAWN,
+            withdrawn=resolution.found is Meant.WITHDRAWN,
         )
 
 

@@ -16,7 +16,7 @@ from bot.handlers.replies import (
 )
 from bot.presentation.keyboards import case_keyboard, cases_keyboard
 from bot.presentation.views import case_links, case_page
-from bot.services.resolve import Found
+from bot.services.references import Meant
 from templates.i18n import _
 
 
@@ -34,7 +34,7 @@ async def show_case(update: Update, context: Context, case_id: int) -> None:
 async def open_case(update: Update, context: Context, reference: str) -> None:
     """Open what someone asked for: a case by name, slug or number."""
     resolution = await context.bot_data.services.resolver.case(reference)
-    if resolution.found is Found.CASE and resolution.case_id is not None:
+    if resolution.found is Meant.CASE and resolution.case_id is not None:
         await show_case(update, context, resolution.case_id)
     else:
         await reply_missing(update, context, resolution)

@@ -9,7 +9,7 @@ from bot.handlers.replies import answer, command_argument, reply, reply_missing,
 from bot.presentation.callbacks import Action
 from bot.presentation.keyboards import letter_languages_keyboard
 from bot.presentation.views import appeal_card, contact_groups
-from bot.services.resolve import Found
+from bot.services.references import Meant
 from storage.models import Appeal
 from storage.standing import Age
 from templates.i18n import _
@@ -69,9 +69,9 @@ async def _for_appeal(
 async def answer_for(update: Update, context: Context, command: str, reference: str) -> None:
     """Answer /contacts or /letter for a case or an appeal."""
     resolution = await context.bot_data.services.resolver.case_or_appeal(reference)
-    if resolution.found is Found.APPEAL and resolution.appeal_id is not None:
+    if resolution.found is Meant.APPEAL and resolution.appeal_id is not None:
         await _for_appeal(update, context, command, resolution.appeal_id)
-    elif resolution.found is Found.CASE and resolution.case_id is not None:
+    elif resolution.found is Meant.CASE and resolution.case_id is not None:
         await _for_case(update, context, command, resolution.case_id, resolution.case_name)
     else:
         await reply_missing(update, context, resolution, command=command)

@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.presentation.callbacks import Callback, parse
 from bot.presentation.keyboards import cases_keyboard
 from bot.presentation.views import CaseLink
-from bot.services.resolve import Found, Resolution
+from bot.services.references import Meant, Resolution
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +70,17 @@ async def reply_missing(
 ) -> None:
     """Answer a reference that found no single case or appeal: why, and what to try."""
     found = resolution.found
-    if found is Found.TOO_LONG:
+    if found is Meant.TOO_LONG:
         await reply(update, context, "too_long", command=command)
-    elif found is Found.WITHDRAWN or resolution.as_appeal:
+    elif found is Meant.WITHDRAWN or resolution.as_appeal:
         await reply(
             update,
             context,
             "appeal_missing",
             appeal_id=resolution.query,
-            withdrawn=found is Found.WITHDRAWN,
+            withdrawn=found is Meant.WITHDRAWN,
         )
-    elif found is Found.CHOOSE:
+    elif found is Meant.CHOOSE:
         choices = resolution.choices
         links = [CaseLink(choice.case_id, choice.case_name) for choice in choices]
         await reply(

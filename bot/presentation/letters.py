@@ -24,7 +24,7 @@ from bot.presentation.labels import (
     format_phone,
     language_name,
 )
-from bot.presentation.words import appeal_title, case_name, target_word
+from bot.presentation.localized import appeal_title, case_name, target_word
 from storage.enums import TargetKind
 from storage.models import Appeal, AppealTarget, Case, Demand
 from storage.standing import Age

@@ -13,8 +13,8 @@ from bot.extract.draft import DraftData
 from bot.presentation.keyboards import appeal_keyboard, channel_keyboard
 from bot.presentation.labels import FILTERS, format_date
 from bot.presentation.letters import LetterPack, LetterWriter
+from bot.presentation.localized import event_label
 from bot.presentation.views import AppealCard, appeal_card
-from bot.presentation.words import event_label
 from storage.enums import AppealKind, DatePrecision, DeliveryPurpose
 from storage.models import Appeal, Case
 from storage.standing import Age, AgePolicy

@@ -19,7 +19,7 @@ from bot.presentation.labels import (
     standing_mark,
 )
 from bot.presentation.letters import demands_for
-from bot.presentation.words import (
+from bot.presentation.localized import (
     appeal_summary,
     appeal_title,
     appeal_words,

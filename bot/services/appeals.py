@@ -11,8 +11,8 @@ from core.pseudonyms import Pseudonyms
 from storage.database import Database
 from storage.enums import AppealKind, AppealStatus, TargetKind
 from storage.models import Appeal
-from storage.repo.actions import count_for_appeal, record_action
 from storage.repo.appeals import (
+    AppealDates,
     appeals_for_case,
     get_appeal,
     get_appeals,
@@ -21,6 +21,7 @@ from storage.repo.appeals import (
     public_appeal_dates,
 )
 from storage.repo.audit import log_action
+from storage.repo.protests import count_for_appeal, record_action
 from storage.repo.visibility import is_public_appeal
 from storage.standing import Age, AgePolicy, Standing
 from templates.i18n import N_
@@ -30,7 +31,7 @@ _ORDER = {Standing.OPEN: 0, Standing.PAST_DEADLINE: 1, Standing.ARCHIVED: 2}
 
 
 @dataclass(frozen=True, slots=True)
-class Dated:
+class Aged:
     """An appeal with where it stands today."""
 
     appeal: Appeal
@@ -39,7 +40,7 @@ class Dated:
 
 @dataclass(frozen=True, slots=True)
 class AppealsPage:
-    appeals: list[Dated]
+    appeals: list[Aged]
     offset: int
     total: int
 
@@ -79,21 +80,22 @@ class AppealService:
         self._ages = ages
         self._pseudonyms = pseudonyms
 
+    def _age(self, row: AppealDates) -> Age:
+        """Return where an appeal stands, from its dates as a listing reads them."""
+        return self._ages.of_dates(
+            issued_on=row.issued_on,
+            precision=row.precision,
+            deadline=row.deadline,
+            kind=row.kind,
+            followed_up=row.followed_up,
+            resolved=row.resolved,
+        )
+
     async def page(self, *, offset: int) -> AppealsPage:
         """Return one page of public appeals: open ones first, each group newest first."""
         async with self._db.read() as session:
             rows = await public_appeal_dates(session)
-            ages = {
-                row.id: self._ages.of_dates(
-                    issued_on=row.issued_on,
-                    precision=row.precision,
-                    deadline=row.deadline,
-                    kind=row.kind,
-                    followed_up=row.followed_up,
-                    resolved=row.resolved,
-                )
-                for row in rows
-            }
+            ages = {row.id: self._age(row) for row in rows}
             rows.sort(
                 key=lambda row: (
                     _ORDER[ages[row.id].standing],
@@ -106,7 +108,7 @@ class AppealService:
             ids = [row.id for row in rows[offset : offset + PAGE_SIZE]]
             appeals = await get_appeals(session, ids)
         return AppealsPage(
-            appeals=[Dated(appeal, ages[appeal.id]) for appeal in appeals],
+            appeals=[Aged(appeal, ages[appeal.id]) for appeal in appeals],
             offset=offset,
             total=total,
         )
@@ -116,28 +118,18 @@ class AppealService:
         async with self._db.read() as session:
             rows = await public_appeal_dates(session)
         found = [
-            row
-            for row in rows
-            if row.kind is not AppealKind.OUTCOME
-            and self._ages.of_dates(
-                issued_on=row.issued_on,
-                precision=row.precision,
-                deadline=row.deadline,
-                kind=row.kind,
-                followed_up=row.followed_up,
-                resolved=row.resolved,
-            ).is_open
+            row for row in rows if row.kind is not AppealKind.OUTCOME and self._age(row).is_open
         ]
         found.sort(key=lambda row: (-_newest_first(row.issued_on), row.id))
         return [row.id for row in found]
 
-    async def listing(self, *, everything: bool = False) -> list[Dated]:
+    async def listing(self, *, everything: bool = False) -> list[Aged]:
         """Return the public appeals newest first (``everything``: drafts and withdrawn too)."""
         statuses = tuple(AppealStatus) if everything else None
         async with self._db.read() as session:
             appeals = await list_appeals(session, statuses=statuses)
             followups = await latest_followups(session, [appeal.id for appeal in appeals])
-        return [Dated(a, self._ages.of(a, followed_up=followups.get(a.id))) for a in appeals]
+        return [Aged(a, self._ages.of(a, followed_up=followups.get(a.id))) for a in appeals]
 
     async def show(self, appeal_id: int) -> AppealShown | None:
         """Return a public appeal in full (None if the public may not see it)."""
@@ -152,14 +144,14 @@ class AppealService:
                 self._ages.of(appeal, followed_up=followups.get(appeal_id)),
             )
 
-    async def for_case(self, case_id: int) -> Dated | None:
+    async def for_case(self, case_id: int) -> Aged | None:
         """Return the appeal whose targets a reader about this case should write to: of
         those that name someone to write to, open ones first, then those with a demand of
         this case's own, then the newest."""
         async with self._db.read() as session:
             appeals = await appeals_for_case(session, case_id)
             followups = await latest_followups(session, [appeal.id for appeal in appeals])
-        dated = [Dated(a, self._ages.of(a, followed_up=followups.get(a.id))) for a in appeals]
+        dated = [Aged(a, self._ages.of(a, followed_up=followups.get(a.id))) for a in appeals]
         writable = [item for item in dated if _names_someone(item.appeal)] or dated
         if not writable:
             return None

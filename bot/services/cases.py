@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.appeals import Dated
+from bot.services.appeals import Aged
 from storage.database import Database
 from storage.enums import Channel
 from storage.models import Case
-from storage.repo.appeals import CaseEvent, events_for_case, latest_followups, timeline_for_case
+from storage.repo.appeals import CaseEvent, appeals_for_case, events_for_case, latest_followups
 from storage.repo.cases import count_open_cases, get_case_figures, list_open_cases
 from storage.standing import AgePolicy
 
@@ -18,7 +18,7 @@ class CaseSummary:
     """A public case with what its page shows."""
 
     case: Case
-    appeals: list[Dated]  # by publication date, oldest first
+    appeals: list[Aged]  # by publication date, oldest first
     events: list[CaseEvent]  # by date
     protests: int
     following: bool | None
@@ -31,7 +31,7 @@ class CaseSummary:
         return self.appeals[-1].appeal.summary if self.appeals else None
 
     @property
-    def latest(self) -> Dated | None:
+    def latest(self) -> Aged | None:
         """Return the newest appeal about the case."""
         return self.appeals[-1] if self.appeals else None
 
@@ -50,14 +50,14 @@ class CaseService:
             figures = await get_case_figures(session, case_id, reader=reader)
             if figures is None:
                 return None
-            appeals = await timeline_for_case(session, case_id)
+            appeals = await appeals_for_case(session, case_id, whole=False)
             followups = await latest_followups(session, [appeal.id for appeal in appeals])
             events = await events_for_case(session, case_id)
         case = figures.case
         return CaseSummary(
             case=case,
             appeals=[
-                Dated(a, self._ages.of(a, followed_up=followups.get(a.id), cases=[case]))
+                Aged(a, self._ages.of(a, followed_up=followups.get(a.id), cases=[case]))
                 for a in appeals
             ],
             events=events,

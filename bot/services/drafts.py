@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.extract.draft import CaseRef, DraftData, extract_draft
 from bot.extract.fetch import FetchOptions, fetch_page, single_link
 from bot.services.actors import Actor
+from bot.services.case_index import CaseIndex
 from bot.services.draft_fields import BY_NAME, DraftField, EditContext
-from bot.services.lookup import CaseIndex
 from bot.services.publishing import Published, PublishingService
 from core.errors import BadInputError
 from storage.database import Database, Unit
@@ -27,9 +27,10 @@ from storage.repo import drafts as repo
 from storage.repo.appeals import (
     DemandSpec,
     EventSpec,
+    NewAppeal,
     TargetLink,
+    appeals_for_case,
     create_appeal,
-    timeline_for_case,
 )
 from storage.repo.cases import get_case, get_cases, upsert_case
 from storage.repo.slugs import slugify, unique_slug
@@ -206,7 +207,7 @@ class DraftService:
             data.summary_pasted = False
             parent_id = None
             if draft.case_id is not None:
-                earlier = await timeline_for_case(unit.session, draft.case_id)
+                earlier = await appeals_for_case(unit.session, draft.case_id, whole=False)
                 parent_id = earlier[-1].id if earlier else None
             appeal = await self._save(
                 unit,
@@ -314,41 +315,43 @@ class DraftService:
         links, by_number = await self._target_links(session, data)
         appeal = await create_appeal(
             session,
-            slug=slug,
-            title=data.title,
-            summary=data.summary,
-            summary_pasted=data.summary_pasted,
-            urgency=urgency,
-            issued_on=data.issued_on,
-            issued_precision=data.issued_precision,
-            cases=cases,
-            kind=kind,
-            status=AppealStatus.DRAFT,
-            language=data.language,
-            deadline=data.deadline,
-            source_url=data.source_url,
-            parent_id=parent_id,
-            created_by=created_by,
-            letter_facts=data.letter_facts,
-            demands=[
-                DemandSpec(
-                    text=demand.text,
-                    solidarity=demand.solidarity,
-                    case=_named_case(demand.text, cases),
-                    addressees=[by_number[n] for n in demand.to if n in by_number],
-                )
-                for demand in data.demands
-            ],
-            events=[
-                EventSpec(
-                    on_date=event.on,
-                    label=event.label,
-                    kind=event.kind,
-                    case=_named_case(event.label, cases) if len(cases) > 1 else None,
-                )
-                for event in data.events
-            ],
-            targets=links,
+            NewAppeal(
+                slug=slug,
+                title=data.title,
+                summary=data.summary,
+                summary_pasted=data.summary_pasted,
+                urgency=urgency,
+                issued_on=data.issued_on,
+                issued_precision=data.issued_precision,
+                cases=cases,
+                kind=kind,
+                status=AppealStatus.DRAFT,
+                language=data.language,
+                deadline=data.deadline,
+                source_url=data.source_url,
+                parent_id=parent_id,
+                created_by=created_by,
+                letter_facts=data.letter_facts,
+                demands=[
+                    DemandSpec(
+                        text=demand.text,
+                        solidarity=demand.solidarity,
+                        case=_named_case(demand.text, cases),
+                        addressees=[by_number[n] for n in demand.to if n in by_number],
+                    )
+                    for demand in data.demands
+                ],
+                events=[
+                    EventSpec(
+                        on_date=event.on,
+                        label=event.label,
+                        kind=event.kind,
+                        case=_named_case(event.label, cases) if len(cases) > 1 else None,
+                    )
+                    for event in data.events
+                ],
+                targets=links,
+            ),
         )
         unit.after_commit(self._index.invalidate)
         return appeal

@@ -19,7 +19,7 @@ from enum import StrEnum
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.signals import DeliverySignals
+from bot.services.delivery_signals import DeliverySignals
 from core.errors import BadInputError
 from core.timing import zone_named
 from storage.database import Database
@@ -72,7 +72,7 @@ class SignUp(StrEnum):
 
 
 @dataclass
-class Window:
+class Quota:
     """At most ``limit`` events per ``seconds`` for each key."""
 
     limit: int
@@ -97,9 +97,9 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class SignUpLimits:
-    per_sender: Window = field(default_factory=lambda: Window(5, 3600))
-    per_address: Window = field(default_factory=lambda: Window(2, 86_400))
-    overall: Window = field(default_factory=lambda: Window(60, 60))
+    per_sender: Quota = field(default_factory=lambda: Quota(5, 3600))
+    per_address: Quota = field(default_factory=lambda: Quota(2, 86_400))
+    overall: Quota = field(default_factory=lambda: Quota(60, 60))
 
 
 async def _reader(session: AsyncSession, token: str, *, active: bool = True) -> Subscriber | None:
@@ -221,11 +221,16 @@ class EmailService:
             subscriber.confirmed_at = utcnow()
             return True
 
-    async def knows(self, token: str, *, any_state: bool = False) -> bool:
-        """Tell whether a link belongs to a subscribed address (``any_state``: to any row
-        of an address, even one that left); changes nothing."""
+    async def knows(self, token: str) -> bool:
+        """Tell whether a link belongs to a subscribed address; changes nothing."""
         async with self._db.read() as session:
-            return await _reader(session, token, active=not any_state) is not None
+            return await _reader(session, token) is not None
+
+    async def knows_any(self, token: str) -> bool:
+        """Tell whether a link belongs to any row of an address, even one that left;
+        changes nothing."""
+        async with self._db.read() as session:
+            return await _reader(session, token, active=False) is not None
 
     async def unsubscribe(self, token: str) -> bool:
         """Unsubscribe the address an unsubscribe link belongs to; return whether it did."""

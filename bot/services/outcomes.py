@@ -11,7 +11,7 @@ from core.errors import NotFoundError
 from storage.database import Database
 from storage.enums import AppealKind, AppealStatus, CaseStatus, Urgency
 from storage.models import Appeal
-from storage.repo.appeals import create_appeal, timeline_for_case
+from storage.repo.appeals import NewAppeal, appeals_for_case, create_appeal
 from storage.repo.cases import get_case
 from storage.repo.slugs import slugify, unique_slug
 from storage.types import utcnow
@@ -64,23 +64,25 @@ class OutcomeService:
                 label = self._label(request.status)
             case.status = request.status
             case.outcome = request.text or f"{label[:1].upper()}{label[1:]}."
-            earlier = await timeline_for_case(session, case.id)
+            earlier = await appeals_for_case(session, case.id, whole=False)
             now = utcnow()
             slug = await unique_slug(
                 session, Appeal.slug, f"{now:%Y-%m-%d}-outcome-{slugify(case.name)}", limit=120
             )
             appeal = await create_appeal(
                 session,
-                slug=slug,
-                title=f"{case.name}: {label}",
-                summary=case.outcome,
-                urgency=Urgency.NORMAL,
-                issued_on=now.date(),
-                cases=[case],
-                kind=AppealKind.OUTCOME,
-                status=AppealStatus.DRAFT,
-                parent_id=earlier[-1].id if earlier else None,
-                created_by=actor.user_id,
+                NewAppeal(
+                    slug=slug,
+                    title=f"{case.name}: {label}",
+                    summary=case.outcome,
+                    urgency=Urgency.NORMAL,
+                    issued_on=now.date(),
+                    cases=[case],
+                    kind=AppealKind.OUTCOME,
+                    status=AppealStatus.DRAFT,
+                    parent_id=earlier[-1].id if earlier else None,
+                    created_by=actor.user_id,
+                ),
             )
             # Who protested is not stored: the thank-you is in the outcome itself, which
             # reaches everyone who follows the case or received its appeals.

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.actors import Actor
-from bot.services.lookup import CaseIndex
-from bot.services.signals import DeliverySignals
+from bot.services.case_index import CaseIndex
+from bot.services.delivery_signals import DeliverySignals
 from core.errors import BadInputError, NotFoundError
 from storage.database import Database, Unit
 from storage.enums import AppealStatus, DeliveryState, Urgency

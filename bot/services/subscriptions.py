@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.signals import DeliverySignals, NoDelivery
+from bot.services.delivery_signals import DeliverySignals, NoDelivery
 from core.errors import BadInputError
 from core.timing import zone_named
 from storage.database import Database

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.delivery.messages import digest_notice
-from bot.services.signals import DeliverySignals
+from bot.services.delivery_signals import DeliverySignals
 from core.pseudonyms import Pseudonyms
 from core.timing import UTC_ZONE, Clock, at_local, country_zone, local_day, zone_named
 from storage.database import Database
 from storage.enums import Channel, DeliveryPurpose
 from storage.models import Subscriber
-from storage.repo.actions import takers
 from storage.repo.notices import (
     Follower,
     bundle_digest,
@@ -32,6 +31,7 @@ from storage.repo.notices import (
     queue_notices,
     skip_past_deadline,
 )
+from storage.repo.protests import takers
 from storage.repo.subscribers import expire_sign_ups
 from storage.types import utcnow
 

@@ -142,8 +142,8 @@ class Slot:
 
 
 @dataclass(frozen=True, slots=True)
-class Turn:
-    """A broadcast message's turn: a slot, or for how long its chat is busy (no slot)."""
+class Grant:
+    """A broadcast message's grant: a slot, or for how long its chat is busy (no slot)."""
 
     slot: Slot | None
     busy: float = 0.0
@@ -256,14 +256,14 @@ class FloodLimiter:
                 return turn.slot
             await self.sleep(turn.busy)
 
-    async def acquire_bulk(self, chat_id: int, *, is_group: bool, paid: bool = False) -> Turn:
+    async def acquire_bulk(self, chat_id: int, *, is_group: bool, paid: bool = False) -> Grant:
         """Wait for a broadcast's turn and take a slot, unless the chat itself is busy:
         then return how long it is busy for, and take nothing (others go first meanwhile)."""
         async with self._bulk_lock:
             while True:
                 busy = self.chat_wait(chat_id, is_group=is_group)
                 if busy > 0:
-                    return Turn(None, busy)
+                    return Grant(None, busy)
                 if self._replies_waiting:
                     self._reply_taken.clear()
                     await self._reply_taken.wait()
@@ -272,7 +272,7 @@ class FloodLimiter:
                     chat_id, is_group=is_group, priority=Priority.BULK, paid=paid
                 )
                 if isinstance(granted, Slot):
-                    return Turn(granted)
+                    return Grant(granted)
                 await self.sleep(granted)
 
     async def _acquire_reply(self, chat_id: int, *, is_group: bool) -> Slot:

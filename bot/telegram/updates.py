@@ -29,6 +29,26 @@ def _ignore(_update_id: int) -> None:
     """Nobody listens."""
 
 
+class HandledUpdates:
+    """Which updates the bot has finished handling: a listener for ``PerChatUpdateProcessor``
+    that one can wait on (the sandbox's console waits for what was typed, a test for what it
+    sent, instead of waiting for a quiet spell)."""
+
+    def __init__(self) -> None:
+        self._done: set[int] = set()
+        self._changed = asyncio.Event()
+
+    def __call__(self, update_id: int) -> None:
+        self._done.add(update_id)
+        self._changed.set()
+
+    async def wait(self, update_id: int) -> None:
+        """Wait until the update with this id has been handled."""
+        while update_id not in self._done:
+            self._changed.clear()
+            await self._changed.wait()
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Run updates concurrently, except that each chat's updates run one at a time."""
 

@@ -8,12 +8,13 @@ one-click asks).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.services import Services
-from bot.services.email import EmailSettings, SignUp
+from bot.services.email import EmailService, EmailSettings, SignUp
 from bot.web.pages import PAGES_KEY, Pages
 from core.errors import BadInputError
 from templates.i18n import LANGUAGES, N_, NAMES, _, current, use
@@ -96,61 +97,42 @@ async def subscribe(request: web.Request) -> web.Response:
     return pages.page("signup", note=_(ASKED))
 
 
-async def confirm_page(request: web.Request) -> web.Response:
-    """Show one button to confirm; change nothing (mail scanners open links)."""
-    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
-    token = request.match_info["token"]
-    if not await services.email.awaiting(token):
-        return _not_found(pages)
-    return pages.page("confirm", token=token)
+Act = Callable[[EmailService, str], Awaitable[bool]]
+Show = Callable[[Pages, str], web.Response]
 
 
-async def confirm(request: web.Request) -> web.Response:
-    """Confirm a sign-up: the button of the page the link opens."""
-    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
-    if not await services.email.confirm(request.match_info["token"]):
-        return _not_found(pages)
-    return pages.message(
-        _("Confirmed"),
-        _("Thank you. Appeals will come to this address; each has a link to stop them."),
-    )
+def link(act: Act, show: Show) -> Handler:
+    """Return the handler of a link in an email: ``act`` with its token (look it up, or do
+    what the link does); a token it does not know gets a plain 404 and changes nothing."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
+        token = request.match_info["token"]
+        if not await act(services.email, token):
+            return _not_found(pages)
+        return show(pages, token)
+
+    return handler
 
 
-async def unsubscribe_page(request: web.Request) -> web.Response:
-    """Show one button; change nothing."""
-    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
-    token = request.match_info["token"]
-    if not await services.email.knows(token):
-        return _not_found(pages)
-    return pages.page("unsubscribe", token=token)
+def _button(name: str) -> Show:
+    """Show the page of one button (its GET changes nothing: mail scanners open links)."""
+    return lambda pages, token: pages.page(name, token=token)
 
 
-async def unsubscribe(request: web.Request) -> web.Response:
-    """Unsubscribe at once: the page's button, or a mail client's one-click POST."""
-    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
-    if not await services.email.unsubscribe(request.match_info["token"]):
-        return _not_found(pages)
-    return pages.message(_("Unsubscribed"), _("No more appeals will be sent to this address."))
+def _said(title: str, text: str) -> Show:
+    return lambda pages, _token: pages.message(_(title), _(text))
 
 
-async def forget_page(request: web.Request) -> web.Response:
-    """Show one button to delete the address and everything about it; change nothing."""
-    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
-    token = request.match_info["token"]
-    if not await services.email.knows(token, any_state=True):
-        return _not_found(pages)
-    return pages.page("forget", token=token)
-
-
-async def forget(request: web.Request) -> web.Response:
-    """Delete the address and everything about it."""
-    pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
-    if not await services.email.forget(request.match_info["token"]):
-        return _not_found(pages)
-    return pages.message(
-        _("Forgotten"),
-        _("This address and everything about it have been deleted. Nothing is kept."),
-    )
+CONFIRMED = (
+    N_("Confirmed"),
+    N_("Thank you. Appeals will come to this address; each has a link to stop them."),
+)
+UNSUBSCRIBED = (N_("Unsubscribed"), N_("No more appeals will be sent to this address."))
+FORGOTTEN = (
+    N_("Forgotten"),
+    N_("This address and everything about it have been deleted. Nothing is kept."),
+)
 
 
 async def settings_page(request: web.Request) -> web.Response:
@@ -219,11 +201,14 @@ def add_routes(router: web.UrlDispatcher) -> None:
     token = r"{token:[A-Za-z0-9_-]{16,64}}"
     router.add_get("/", signup_page)
     router.add_post("/subscribe", subscribe)
-    router.add_get(f"/email/forget/{token}", forget_page)
-    router.add_post(f"/email/forget/{token}", forget)
-    router.add_get(f"/email/confirm/{token}", confirm_page)
-    router.add_post(f"/email/confirm/{token}", confirm)
-    router.add_get(f"/email/unsubscribe/{token}", unsubscribe_page)
-    router.add_post(f"/email/unsubscribe/{token}", unsubscribe)
+    # Each link's GET shows one button and changes nothing; its POST does what it says.
+    router.add_get(f"/email/confirm/{token}", link(EmailService.awaiting, _button("confirm")))
+    router.add_post(f"/email/confirm/{token}", link(EmailService.confirm, _said(*CONFIRMED)))
+    router.add_get(f"/email/unsubscribe/{token}", link(EmailService.knows, _button("unsubscribe")))
+    router.add_post(
+        f"/email/unsubscribe/{token}", link(EmailService.unsubscribe, _said(*UNSUBSCRIBED))
+    )
+    router.add_get(f"/email/forget/{token}", link(EmailService.knows_any, _button("forget")))
+    router.add_post(f"/email/forget/{token}", link(EmailService.forget, _said(*FORGOTTEN)))
     router.add_get(f"/email/settings/{token}", settings_page)
     router.add_post(f"/email/settings/{token}", change_settings)

@@ -1,6 +1,5 @@
 """The data model."""
 
-from storage.models.action import Action
 from storage.models.admin import Admin
 from storage.models.appeal import (
     Appeal,
@@ -17,13 +16,13 @@ from storage.models.broadcast import Broadcast
 from storage.models.case import Case, CaseName
 from storage.models.delivery import Delivery
 from storage.models.draft import Draft
+from storage.models.protest import Protest
 from storage.models.subscriber import Subscriber, SubscriberCountry, subscriber_cases
 from storage.models.target import Target
 from storage.models.text import AppealText, CaseText
 from storage.models.worker import Lease, Worker
 
 __all__ = [
-    "Action",
     "Admin",
     "Appeal",
     "AppealCase",
@@ -40,6 +39,7 @@ __all__ = [
     "Demand",
     "Draft",
     "Lease",
+    "Protest",
     "Subscriber",
     "SubscriberCountry",
     "Target",

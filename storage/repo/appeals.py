@@ -132,53 +132,56 @@ async def list_appeals(
     return list((await session.scalars(statement)).all())
 
 
-async def create_appeal(
-    session: AsyncSession,
-    *,
-    slug: str,
-    title: str,
-    summary: str,
-    urgency: Urgency,
-    issued_on: date | None,
-    cases: Sequence[Case],
-    kind: AppealKind = AppealKind.APPEAL,
-    status: AppealStatus = AppealStatus.DRAFT,
-    language: str = "en",
-    issued_precision: DatePrecision = DatePrecision.DAY,
-    deadline: date | None = None,
-    source_name: str | None = None,
-    source_url: str | None = None,
-    parent_id: int | None = None,
-    published_at: datetime | None = None,
-    created_by: int | None = None,
-    demands: Sequence[DemandSpec] = (),
-    events: Sequence[EventSpec] = (),
-    targets: Sequence[TargetLink] = (),
-    letter_facts: str | None = None,
-    case_facts: Mapping[int, str] | None = None,
-    summary_pasted: bool = False,
-    texts: Sequence[AppealText] = (),
-) -> Appeal:
+@dataclass(frozen=True, slots=True)
+class NewAppeal:
+    """Everything an appeal is created with: a draft's, a seed's, an outcome's."""
+
+    slug: str
+    title: str
+    summary: str
+    urgency: Urgency
+    issued_on: date | None
+    cases: Sequence[Case]
+    kind: AppealKind = AppealKind.APPEAL
+    status: AppealStatus = AppealStatus.DRAFT
+    language: str = "en"
+    issued_precision: DatePrecision = DatePrecision.DAY
+    deadline: date | None = None
+    source_name: str | None = None
+    source_url: str | None = None
+    parent_id: int | None = None
+    published_at: datetime | None = None
+    created_by: int | None = None
+    demands: Sequence[DemandSpec] = ()
+    events: Sequence[EventSpec] = ()
+    targets: Sequence[TargetLink] = ()
+    letter_facts: str | None = None
+    case_facts: Mapping[int, str] | None = None  # by case id
+    summary_pasted: bool = False
+    texts: Sequence[AppealText] = ()
+
+
+async def create_appeal(session: AsyncSession, new: NewAppeal) -> Appeal:
     """Create an appeal with its demands, events, targets and the facts letters give."""
     appeal = Appeal(
-        slug=slug,
-        title=title,
-        summary=summary,
-        kind=kind,
-        urgency=urgency,
-        status=status,
-        language=language,
-        issued_on=issued_on,
-        issued_precision=issued_precision,
-        deadline=deadline,
-        source_name=source_name,
-        source_url=source_url,
-        parent_id=parent_id,
-        published_at=published_at,
-        created_by=created_by,
-        letter_facts=letter_facts,
-        summary_pasted=summary_pasted,
-        cases=list(cases),
+        slug=new.slug,
+        title=new.title,
+        summary=new.summary,
+        kind=new.kind,
+        urgency=new.urgency,
+        status=new.status,
+        language=new.language,
+        issued_on=new.issued_on,
+        issued_precision=new.issued_precision,
+        deadline=new.deadline,
+        source_name=new.source_name,
+        source_url=new.source_url,
+        parent_id=new.parent_id,
+        published_at=new.published_at,
+        created_by=new.created_by,
+        letter_facts=new.letter_facts,
+        summary_pasted=new.summary_pasted,
+        cases=list(new.cases),
         demands=[
             Demand(
                 position=n,
@@ -187,7 +190,7 @@ async def create_appeal(
                 case_id=spec.case.id if spec.case is not None else None,
                 addressees=[] if spec.solidarity else list(spec.addressees),
             )
-            for n, spec in enumerate(demands, start=1)
+            for n, spec in enumerate(new.demands, start=1)
         ],
         events=[
             AppealEvent(
@@ -198,17 +201,17 @@ async def create_appeal(
                 case_id=spec.case.id if spec.case is not None else None,
                 labels=dict(spec.labels),
             )
-            for spec in events
+            for spec in new.events
         ],
         targets=[
             AppealTarget(target=link.target, kind=link.kind, position=n, note=link.note)
-            for n, link in enumerate(targets, start=1)
+            for n, link in enumerate(new.targets, start=1)
         ],
-        texts=list(texts),
+        texts=list(new.texts),
     )
     session.add(appeal)
     await session.flush()
-    for case_id, facts in (case_facts or {}).items():
+    for case_id, facts in (new.case_facts or {}).items():
         await session.execute(
             update(appeal_cases)
             .where(appeal_cases.c.appeal_id == appeal.id, appeal_cases.c.case_id == case_id)
@@ -217,14 +220,17 @@ async def create_appeal(
     return appeal
 
 
-async def appeals_for_case(session: AsyncSession, case_id: int) -> list[Appeal]:
-    """Return the public appeals about a case, oldest first, with everything they show."""
+async def appeals_for_case(
+    session: AsyncSession, case_id: int, *, whole: bool = True
+) -> list[Appeal]:
+    """Return the public appeals about a case, oldest first: with everything they show, or
+    (``whole`` False) only with their texts, for a timeline."""
     statement = (
         select(Appeal)
         .join(appeal_cases, appeal_cases.c.appeal_id == Appeal.id)
         .where(appeal_cases.c.case_id == case_id, public_appeal())
         .order_by(Appeal.issued_on, Appeal.id)
-        .options(*full_appeal())
+        .options(*(full_appeal() if whole else (selectinload(Appeal.texts),)))
     )
     return list((await session.scalars(statement)).all())
 
@@ -233,18 +239,6 @@ async def count_public(session: AsyncSession) -> int:
     """Return how many appeals the public can see."""
     statement = select(func.count()).select_from(Appeal).where(public_appeal())
     return (await session.scalar(statement)) or 0
-
-
-async def timeline_for_case(session: AsyncSession, case_id: int) -> list[Appeal]:
-    """Return the public appeals about a case, oldest first, without their details."""
-    statement = (
-        select(Appeal)
-        .join(appeal_cases, appeal_cases.c.appeal_id == Appeal.id)
-        .where(appeal_cases.c.case_id == case_id, public_appeal())
-        .order_by(Appeal.issued_on, Appeal.id)
-        .options(selectinload(Appeal.texts))
-    )
-    return list((await session.scalars(statement)).all())
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from storage.enums import CaseStatus, SubscriberState
 from storage.models import (
-    Action,
     Case,
     CaseName,
     CaseText,
+    Protest,
     Subscriber,
     appeal_cases,
     subscriber_cases,
@@ -199,11 +199,11 @@ async def get_case_figures(
     """
     protests = (
         select(func.count())
-        .select_from(Action)
-        .join(appeal_cases, appeal_cases.c.appeal_id == Action.appeal_id)
+        .select_from(Protest)
+        .join(appeal_cases, appeal_cases.c.appeal_id == Protest.appeal_id)
         .where(
             appeal_cases.c.case_id == case_id,
-            Action.appeal_id.in_(public_appeal_ids().scalar_subquery()),
+            Protest.appeal_id.in_(public_appeal_ids().scalar_subquery()),
         )
         .scalar_subquery()
     )

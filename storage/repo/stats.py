@@ -9,7 +9,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import AppealStatus, Channel, DeliveryState, SubscriberState
-from storage.models import Action, Appeal, Broadcast, Delivery, Subscriber
+from storage.models import Appeal, Broadcast, Delivery, Protest, Subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +45,10 @@ async def protests_per_appeal(
     session: AsyncSession, *, limit: int = 10
 ) -> list[tuple[int, str, int]]:
     """Return (appeal id, title, protests) for the appeals with the most protests."""
-    count = func.count(Action.id).label("protests")
+    count = func.count(Protest.id).label("protests")
     statement = (
         select(Appeal.id, Appeal.title, count)
-        .join(Action, Action.appeal_id == Appeal.id)
+        .join(Protest, Protest.appeal_id == Appeal.id)
         .group_by(Appeal.id, Appeal.title)
         .order_by(count.desc(), Appeal.id.desc())
         .limit(limit)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Overrides, serve
 from bot.config import Settings
+from bot.telegram.updates import HandledUpdates
 from emulator import BotApiEmulator
 from storage.engine import create_engine, create_sessionmaker
 from tests.support.app import quick_settings
@@ -48,34 +49,13 @@ async def wait_until_webhook(emulator: BotApiEmulator, *, timeout: float = 20.0)
         await asyncio.sleep(0.02)
 
 
-class HandledUpdates:
-    """The service's own signal that it has finished with an update: a test waits for it,
-    then looks at what was (or was not) sent, instead of waiting for a quiet spell."""
-
-    def __init__(self) -> None:
-        self._done: set[int] = set()
-        self._changed = asyncio.Event()
-
-    def __call__(self, update_id: int) -> None:
-        self._done.add(update_id)
-        self._changed.set()
-
-    async def wait(self, update_id: int, timeout: float = 10.0) -> None:
-        """Wait until the update with this id has been handled."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while update_id not in self._done:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"update {update_id} was not handled in {timeout} s")
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout=remaining)
-
-    async def all(self, update_ids: Iterable[int], timeout: float = 10.0) -> None:
-        """Wait until every one of these updates has been handled."""
-        for update_id in update_ids:
-            await self.wait(update_id, timeout)
+async def handled_within(tracker: HandledUpdates, update_id: int, timeout: float = 10.0) -> None:
+    """Wait until the service has handled an update, for at most ``timeout`` seconds."""
+    try:
+        async with asyncio.timeout(timeout):
+            await tracker.wait(update_id)
+    except TimeoutError:
+        raise TimeoutError(f"update {update_id} was not handled in {timeout} s") from None
 
 
 async def handled(emulator: BotApiEmulator, *update_ids: int, timeout: float = 10.0) -> None:
@@ -99,7 +79,7 @@ async def running_bot(
     )
     stop = asyncio.Event()
     handled = HandledUpdates()
-    emulator.handled = handled.wait
+    emulator.handled = functools.partial(handled_within, handled)
     task = asyncio.create_task(serve(settings, stop=stop, overrides=Overrides(handled=handled)))
     waiter = asyncio.create_task(
         wait_until_webhook(emulator) if settings.webhook_url else wait_until_polling(emulator)

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import insert, select
 
+from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions
+from emulator.mailbox import Sink, smtp_server
 from storage.enums import Channel, DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
+from storage.repo.deliveries import Recipient
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
 from tests.support.bot import sessions_for
@@ -119,3 +125,28 @@ async def rows_in(
             if found == Counter(states):
                 return
             await asyncio.sleep(0.05)
+
+
+@asynccontextmanager
+async def email_channel(
+    sink: Sink, clock: Callable[[], float] = time.monotonic, dkim: Dkim | None = None
+) -> AsyncIterator[EmailChannel]:
+    """One pooled connection to a real SMTP server, as the service builds it."""
+    async with smtp_server(sink) as port:
+        channel = EmailChannel(
+            SmtpOptions(host="127.0.0.1", port=port, security="none", connections=1),
+            Sender(mail_from="appeals@example.org", public_url="https://appeals.example.org"),
+            rate=1000.0,
+            clock=clock,
+            dkim=dkim,
+        )
+        await channel.start()
+        try:
+            yield channel
+        finally:
+            await channel.close()
+
+
+def reader_at(address: str) -> Recipient:
+    """Return an email reader to send to directly through a channel."""
+    return Recipient(None, Channel.EMAIL, address, None, "en", SubscriberState.ACTIVE, "t" * 32)

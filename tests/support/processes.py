@@ -20,6 +20,17 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def service_env(emulator: BotApiEmulator, database_url: str, **extra: str) -> dict[str, str]:
+    """Return the environment of a service process that talks to the emulator."""
+    return clean_env(
+        APPEALBOT_TELEGRAM_TOKEN=emulator.token,
+        APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
+        APPEALBOT_DATABASE_URL=database_url,
+        APPEALBOT_HTTP_PORT="0",
+        **extra,
+    )
+
+
 async def start_run(
     emulator: BotApiEmulator, cwd: Path, env: dict[str, str], *, timeout: float = 60.0
 ) -> asyncio.subprocess.Process:

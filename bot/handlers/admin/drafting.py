@@ -32,7 +32,7 @@ from bot.presentation.labels import age_note
 from bot.presentation.views import draft_card
 from bot.services.draft_fields import FIELDS
 from bot.services.drafts import DraftService, DraftState, Step
-from bot.services.resolve import Found
+from bot.services.references import Meant
 from storage.standing import Age
 from templates.i18n import _
 from templates.telegram_html import split_message
@@ -108,7 +108,7 @@ async def update_case(update: Update, context: Context) -> None:
         return
     services = context.bot_data.services
     resolution = await services.resolver.case(query, public=False)
-    if resolution.found is not Found.CASE or resolution.case_id is None:
+    if resolution.found is not Meant.CASE or resolution.case_id is None:
         await reply_missing(update, context, resolution, command="update")
         return
     await services.drafts.begin(admin_id=admin_id, chat_id=chat_id, case_id=resolution.case_id)

@@ -9,7 +9,7 @@ from bot.handlers.admin.arguments import ADMINS_USAGE, OUTCOME_USAGE, parse_admi
 from bot.handlers.replies import answer, command_argument, ids, reply, reply_missing, tap
 from bot.presentation.labels import admin_change_words
 from bot.services.actors import Actor
-from bot.services.resolve import Found
+from bot.services.references import Meant
 from templates.i18n import N_, _
 
 WITHDRAW_USAGE = N_("/withdraw <appeal number or slug>, for example /withdraw 12")
@@ -30,7 +30,7 @@ async def outcome(update: Update, context: Context) -> None:
         return
     services = context.bot_data.services
     resolution = await services.resolver.case(request.case_query, public=False)
-    if resolution.found is not Found.CASE or resolution.case_id is None:
+    if resolution.found is not Meant.CASE or resolution.case_id is None:
         await reply_missing(update, context, resolution, command="outcome")
         return
     chat_id, __ = ids(update)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.services.lookup import MAX_QUERY_LENGTH, CaseIndex, Hit
+from bot.services.case_index import MAX_QUERY_LENGTH, CaseIndex, Hit
 from core.ids import parse_row_id
 from storage.database import Database
 from storage.enums import AppealStatus
@@ -23,7 +23,7 @@ _APPEAL_REFERENCE = re.compile(r"^(?:appeal[_ ]?|#)?([0-9]{1,10})$", re.IGNORECA
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 
 
-class Found(StrEnum):
+class Meant(StrEnum):
     CASE = "case"  # one case: case_id, case_name
     APPEAL = "appeal"  # one appeal: appeal_id
     CHOOSE = "choose"  # several cases might be meant: choices
@@ -44,7 +44,7 @@ class Choice:
 @dataclass(frozen=True, slots=True)
 class Resolution:
     query: str
-    found: Found
+    found: Meant
     case_id: int | None = None
     case_name: str | None = None
     appeal_id: int | None = None
@@ -63,9 +63,9 @@ class Resolver:
         """Read a case by any of its names (typos forgiven), its slug, or its number."""
         query = " ".join(text.split())
         if len(query) > MAX_QUERY_LENGTH:
-            return Resolution(query, Found.TOO_LONG)
+            return Resolution(query, Meant.TOO_LONG)
         if not query:
-            return Resolution(query, Found.NOTHING)
+            return Resolution(query, Meant.NOTHING)
         number = parse_row_id(query)
         if number is not None or _SLUG.match(query):
             async with self._db.read() as session:
@@ -75,26 +75,26 @@ class Resolver:
                     by_slug = (found[0].id, found[0].name) if found else None
                 if by_slug is not None:
                     if public and not await is_public_case(session, by_slug[0]):
-                        return Resolution(query, Found.NOTHING)
-                    return Resolution(query, Found.CASE, case_id=by_slug[0], case_name=by_slug[1])
+                        return Resolution(query, Meant.NOTHING)
+                    return Resolution(query, Meant.CASE, case_id=by_slug[0], case_name=by_slug[1])
         await self._refresh()
         lookup = self._index.find(query, public=public)
         if lookup.best is not None:
             best = self._choices((lookup.best,))
             if best:
                 return Resolution(
-                    query, Found.CASE, case_id=best[0].case_id, case_name=best[0].case_name
+                    query, Meant.CASE, case_id=best[0].case_id, case_name=best[0].case_name
                 )
         choices = self._choices(lookup.candidates)
         if not choices:
-            return Resolution(query, Found.NOTHING)
-        return Resolution(query, Found.CHOOSE, choices=tuple(choices))
+            return Resolution(query, Meant.NOTHING)
+        return Resolution(query, Meant.CHOOSE, choices=tuple(choices))
 
     async def appeal(self, text: str, *, public: bool = True) -> Resolution:
         """Read an appeal by its number (12, #12, appeal_12) or slug."""
         query = text.strip()
         if len(query) > MAX_QUERY_LENGTH:
-            return Resolution(query, Found.TOO_LONG)
+            return Resolution(query, Meant.TOO_LONG)
         reference = _APPEAL_REFERENCE.match(query)
         async with self._db.read() as session:
             if reference:
@@ -107,17 +107,17 @@ class Resolver:
                 appeal_id, status = None, None
         as_appeal = reference is not None
         if appeal_id is None or status is None:
-            return Resolution(query, Found.NOTHING, as_appeal=as_appeal)
+            return Resolution(query, Meant.NOTHING, as_appeal=as_appeal)
         if public and status is AppealStatus.WITHDRAWN:
-            return Resolution(query, Found.WITHDRAWN, appeal_id=appeal_id, as_appeal=True)
+            return Resolution(query, Meant.WITHDRAWN, appeal_id=appeal_id, as_appeal=True)
         if public and status is not AppealStatus.PUBLISHED:
-            return Resolution(query, Found.NOTHING, as_appeal=as_appeal)
-        return Resolution(query, Found.APPEAL, appeal_id=appeal_id, as_appeal=True)
+            return Resolution(query, Meant.NOTHING, as_appeal=as_appeal)
+        return Resolution(query, Meant.APPEAL, appeal_id=appeal_id, as_appeal=True)
 
     async def case_or_appeal(self, text: str) -> Resolution:
         """Read an appeal's number (12, #12) or slug if it is one, else a case's name."""
         appeal = await self.appeal(text)
-        if appeal.found is not Found.NOTHING or appeal.as_appeal:
+        if appeal.found is not Meant.NOTHING or appeal.as_appeal:
             return appeal
         return await self.case(text)
 

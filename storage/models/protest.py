@@ -1,4 +1,4 @@
-"""Actions: "I sent a protest" taps, counted once per person and appeal, never who."""
+"""Protests: "I sent a protest" taps, counted once per person and appeal, never who."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from storage.models.base import Base
 from storage.types import utcnow
 
 
-class Action(Base):
+class Protest(Base):
     __tablename__ = "actions"
     __table_args__ = (UniqueConstraint("appeal_id", "taker"),)
 
