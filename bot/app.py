@@ -43,6 +43,7 @@ from bot.presentation.labels import case_status_label
 from bot.presentation.render import Presenter
 from bot.services import Services
 from bot.services.admins import AdminService
+from bot.services.appeal_writer import AppealWriter
 from bot.services.appeals import AppealService
 from bot.services.broadcasts import BroadcastService
 from bot.services.case_index import CaseIndex
@@ -50,6 +51,7 @@ from bot.services.cases import CaseService
 from bot.services.delivery_signals import DeliverySignals, NoDelivery
 from bot.services.drafts import DraftService
 from bot.services.email import EmailService
+from bot.services.imports import ImportService
 from bot.services.maintenance import MaintenanceService
 from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
@@ -173,6 +175,7 @@ def build_services(
 ) -> Services:
     """Build every service over one database, telling ``delivery`` what to send."""
     index = CaseIndex()
+    writer = AppealWriter(index=index, today=ages.today)
     names = tuple(channel.name for channel in channels)
     publishing = PublishingService(
         db,
@@ -199,8 +202,14 @@ def build_services(
         cases=CaseService(db, ages=ages),
         appeals=AppealService(db, ages=ages, pseudonyms=pseudonyms),
         drafts=DraftService(
-            db, index=index, publishing=publishing, fetch_options=fetch, today=ages.today
+            db,
+            index=index,
+            publishing=publishing,
+            writer=writer,
+            fetch_options=fetch,
+            today=ages.today,
         ),
+        imports=ImportService(db, index=index, writer=writer, today=ages.today),
         publishing=publishing,
         broadcasts=BroadcastService(db),
         outcomes=OutcomeService(db, publishing=publishing, label=case_status_label),

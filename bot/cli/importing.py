@@ -29,7 +29,7 @@ async def import_files(settings: Settings, args: argparse.Namespace) -> int:
     async with open_app(settings, migrate=Migrate.UPGRADE) as app:
         for path in args.files:
             try:
-                data, appeal_id = await app.services.drafts.import_text(
+                data, appeal_id = await app.services.imports.import_text(
                     _read(path), dry_run=args.dry_run
                 )
             except BadInputError as problem:

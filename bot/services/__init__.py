@@ -17,6 +17,7 @@ from bot.services.case_index import CaseIndex
 from bot.services.cases import CaseService
 from bot.services.drafts import DraftService
 from bot.services.email import EmailService
+from bot.services.imports import ImportService
 from bot.services.maintenance import MaintenanceService
 from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
@@ -44,6 +45,7 @@ class Services:
     cases: CaseService
     appeals: AppealService
     drafts: DraftService
+    imports: ImportService
     publishing: PublishingService
     broadcasts: BroadcastService
     outcomes: OutcomeService

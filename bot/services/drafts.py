@@ -16,25 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.extract.draft import CaseRef, DraftData, extract_draft
 from bot.extract.fetch import FetchOptions, fetch_page, single_link
 from bot.services.actors import Actor
+from bot.services.appeal_writer import AppealWriter
 from bot.services.case_index import CaseIndex
 from bot.services.draft_fields import BY_NAME, DraftField, EditContext
 from bot.services.publishing import Published, PublishingService
 from core.errors import BadInputError
-from storage.database import Database, Unit
-from storage.enums import AppealKind, AppealStatus, TargetKind, Urgency
-from storage.models import Appeal, Case, Draft, Target
+from storage.database import Database
+from storage.enums import AppealKind, Urgency
+from storage.models import Draft
 from storage.repo import drafts as repo
 from storage.repo.appeals import (
-    DemandSpec,
-    EventSpec,
-    NewAppeal,
-    TargetLink,
     appeals_for_case,
-    create_appeal,
 )
-from storage.repo.cases import get_case, get_cases, upsert_case
-from storage.repo.slugs import slugify, unique_slug
-from storage.repo.targets import find_by_contact, upsert_target
+from storage.repo.cases import get_case, get_cases
 from storage.types import utcnow
 from templates.i18n import N_, _
 
@@ -82,7 +76,8 @@ def _state(draft: Draft) -> DraftState:
 
 
 class DraftService:
-    """Open, fill, edit, publish or drop an admin's draft; import drafts from files."""
+    """An admin's draft, step by step: open it, fill it from text or a link, edit a field,
+    publish it or drop it."""
 
     def __init__(
         self,
@@ -90,12 +85,14 @@ class DraftService:
         *,
         index: CaseIndex,
         publishing: PublishingService,
+        writer: AppealWriter,
         fetch_options: FetchOptions,
         today: Callable[[], date] = lambda: utcnow().date(),
     ) -> None:
         self._db = db
         self._index = index
         self._publishing = publishing
+        self._writer = writer
         self._fetch_options = fetch_options
         self._today = today
 
@@ -209,7 +206,7 @@ class DraftService:
             if draft.case_id is not None:
                 earlier = await appeals_for_case(unit.session, draft.case_id, whole=False)
                 parent_id = earlier[-1].id if earlier else None
-            appeal = await self._save(
+            appeal = await self._writer.save(
                 unit,
                 data,
                 kind=draft.kind,
@@ -222,18 +219,6 @@ class DraftService:
             )
             await repo.discard(unit.session, draft)
             return published
-
-    async def import_text(self, text: str, *, dry_run: bool) -> tuple[DraftData, int | None]:
-        """Read a text file's appeal into a draft appeal (stored unless ``dry_run``)."""
-        async with self._db.unit() as unit:
-            await self._index.refresh(unit.session)
-            data = extract_draft(text, today=self._today(), index=self._index)
-            if dry_run:
-                return data, None
-            appeal = await self._save(
-                unit, data, kind=AppealKind.APPEAL, urgency=data.urgency, created_by=None
-            )
-            return data, appeal.id
 
     # ---- inside a unit of work -------------------------------------------------------------
 
@@ -254,7 +239,7 @@ class DraftService:
             if case is not None:
                 data.cases = [CaseRef(id=case.id, name=case.name), *data.cases]
                 data.cases = [ref for ref in data.cases if ref.id is not None] or data.cases
-        data.cases = await self._main_names(session, data.cases)
+        data.cases = await self._writer.main_names(session, data.cases)
         draft.data = data.model_dump(mode="json")
         draft.step = Step.REVIEW.value
         await session.flush()
@@ -278,7 +263,7 @@ class DraftService:
                 refs.append(
                     CaseRef(id=best.case_id, name=name) if best else CaseRef(name=name[:120])
                 )
-            return await self._main_names(session, refs)
+            return await self._writer.main_names(session, refs)
 
         await field.write(data, value, EditContext(today=self._today(), find_cases=find_cases))
         draft.data = data.model_dump(mode="json")
@@ -294,126 +279,3 @@ class DraftService:
             if all(existing != ref for existing in result):
                 result.append(ref)
         return result
-
-    async def _save(
-        self,
-        unit: Unit,
-        data: DraftData,
-        *,
-        kind: AppealKind,
-        urgency: Urgency,
-        created_by: int | None,
-        parent_id: int | None = None,
-    ) -> Appeal:
-        """Store a draft as a draft appeal, creating new cases and linking or adding targets."""
-        session = unit.session
-        day = data.issued_on or self._today()
-        slug = await unique_slug(
-            session, Appeal.slug, f"{day:%Y-%m-%d}-{slugify(data.title)}", limit=120
-        )
-        cases = await self._case_rows(session, data)
-        links, by_number = await self._target_links(session, data)
-        appeal = await create_appeal(
-            session,
-            NewAppeal(
-                slug=slug,
-                title=data.title,
-                summary=data.summary,
-                summary_pasted=data.summary_pasted,
-                urgency=urgency,
-                issued_on=data.issued_on,
-                issued_precision=data.issued_precision,
-                cases=cases,
-                kind=kind,
-                status=AppealStatus.DRAFT,
-                language=data.language,
-                deadline=data.deadline,
-                source_url=data.source_url,
-                parent_id=parent_id,
-                created_by=created_by,
-                letter_facts=data.letter_facts,
-                demands=[
-                    DemandSpec(
-                        text=demand.text,
-                        solidarity=demand.solidarity,
-                        case=_named_case(demand.text, cases),
-                        addressees=[by_number[n] for n in demand.to if n in by_number],
-                    )
-                    for demand in data.demands
-                ],
-                events=[
-                    EventSpec(
-                        on_date=event.on,
-                        label=event.label,
-                        kind=event.kind,
-                        case=_named_case(event.label, cases) if len(cases) > 1 else None,
-                    )
-                    for event in data.events
-                ],
-                targets=links,
-            ),
-        )
-        unit.after_commit(self._index.invalidate)
-        return appeal
-
-    async def _case_rows(self, session: AsyncSession, data: DraftData) -> list[Case]:
-        cases = []
-        for ref in data.cases:
-            if ref.id is not None:
-                case = await get_case(session, ref.id)
-                if case is not None:
-                    cases.append(case)
-                    continue
-            slug = await unique_slug(session, Case.slug, slugify(ref.name))
-            # No summary of its own: the public reads the summaries of its published appeals.
-            case, __ = await upsert_case(
-                session, slug=slug, name=ref.name, country=data.country or "ZZ", place=data.place
-            )
-            cases.append(case)
-        return cases
-
-    async def _target_links(
-        self, session: AsyncSession, data: DraftData
-    ) -> tuple[list[TargetLink], dict[int, Target]]:
-        """Return the appeal's target links, and each target by its number in the draft."""
-        links: list[TargetLink] = []
-        by_number: dict[int, Target] = {}
-        for number, item in enumerate(data.targets, start=1):
-            existing = await find_by_contact(
-                session, emails=item.emails, phones=item.phones, faxes=item.faxes
-            )
-            key = (
-                existing.key
-                if existing
-                else await unique_slug(session, Target.key, slugify(item.name))
-            )
-            target = await upsert_target(
-                session,
-                key=key,
-                name=item.name,
-                country=data.country,
-                emails=item.emails,
-                phones=item.phones,
-                faxes=item.faxes,
-                postal_address=item.postal_address,
-                salutation=item.salutation,
-            )
-            if item.kind is not TargetKind.COPY_TO:
-                by_number[number] = target
-            if all(link.target.id != target.id for link in links):
-                links.append(TargetLink(target=target, kind=item.kind, note=item.note))
-        return links, by_number
-
-
-def _named_case(text: str, cases: Sequence[Case]) -> Case | None:
-    """Return the one case a demand or event names (by any of its names), if exactly one."""
-    lowered = text.lower()
-    named = [
-        case
-        for case in cases
-        if any(
-            len(name) >= 4 and name.lower() in lowered
-            for name in [case.name, *(alias.name for alias in case.names)]
-        )
-    ]
-    return named[0] if len(named) == 1 else None
