@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy import func, or_, select, update
 
 from bot.extract.draft import DraftData, TargetData
+from bot.services.actors import Actor
 from emulator import BotApiEmulator, Sent
 from storage.enums import AppealKind, AppealStatus, CaseStatus, DeliveryState
 from storage.models import Appeal, AuditEntry, Delivery, Draft, Protest
@@ -18,6 +19,7 @@ from storage.repo.cases import get_case_by_slug
 from storage.seed_schema import SeedTarget
 from storage.seeding import default_seed_dir, read_seed_file
 from tests.support import drafts
+from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers, publish_appeal
 from tests.support.pages import web_page
@@ -504,3 +506,23 @@ async def test_admins_get_their_own_command_menu(admin_bot: BotApiEmulator) -> N
     await admin_bot.wait_until(lambda: "stats" in admin_bot.commands_for(STRANGER))
     await admin_bot.converse(ADMIN, f"/admins remove {STRANGER}")
     await admin_bot.wait_until(lambda: admin_bot.commands_for(STRANGER) == [])
+
+
+async def test_a_retry_between_the_summary_and_its_closing_keeps_the_broadcast_open(
+    seeded_url: str,
+) -> None:
+    chats = list(range(8_321, 8_324))
+    async with sessions_for(seeded_url) as sessions:
+        await add_subscribers(sessions, chats)
+        published = await publish_appeal(seeded_url, 3, progress_chat_id=ADMIN)
+        async with sessions.begin() as session:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.appeal_id == 3, Delivery.subscriber_id.is_not(None))
+                .values(state=DeliveryState.FAILED, attempts=8, last_error="Bad Gateway")
+            )
+    async with app_for(seeded_url) as app:
+        # The reporter has shown "finished, 3 failed"; the admin taps Retry before it closes.
+        assert await app.services.publishing.retry_failed(3, actor=Actor("test")) == 3
+        assert not await app.services.broadcasts.finished(published.broadcast_id)
+        assert [b.id for b in await app.services.broadcasts.running()] == [published.broadcast_id]

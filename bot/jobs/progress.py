@@ -63,8 +63,7 @@ class ProgressReporter:
                 bot, broadcast, progress, state
             ):
                 continue  # the summary did not get through: the next tick shows it
-            if progress.finished:
-                await self._broadcasts.finished(broadcast.id)
+            if progress.finished and await self._broadcasts.finished(broadcast.id):
                 self._shown.pop(broadcast.id, None)
         return shown
 

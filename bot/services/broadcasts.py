@@ -7,8 +7,10 @@ from datetime import datetime
 
 from bot.delivery.progress import Progress, RateMeter, measure
 from storage.database import Database
+from storage.enums import DeliveryState
 from storage.models import Appeal, Broadcast
 from storage.repo.broadcasts import unfinished
+from storage.repo.deliveries import state_counts
 from storage.types import utcnow
 
 
@@ -61,9 +63,16 @@ class BroadcastService:
             if broadcast is not None:
                 broadcast.progress_message_id = message_id
 
-    async def finished(self, broadcast_id: int) -> None:
-        """Mark a broadcast as finished."""
+    async def finished(self, broadcast_id: int) -> bool:
+        """Mark a broadcast as finished unless deliveries were queued again; say if it was."""
         async with self._db.unit() as unit:
             broadcast = await unit.session.get(Broadcast, broadcast_id)
-            if broadcast is not None and broadcast.finished_at is None:
+            if broadcast is None:
+                return True
+            # A retry may have queued failed rows again since the summary was counted.
+            counts = await state_counts(unit.session, broadcast.appeal_id)
+            if counts.get(DeliveryState.PENDING, 0) or counts.get(DeliveryState.SENDING, 0):
+                return False
+            if broadcast.finished_at is None:
                 broadcast.finished_at = utcnow()
+            return True
