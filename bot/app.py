@@ -258,7 +258,9 @@ async def open_app(
             archive_after_months=settings.archive_after_months,
             clock=overrides.clock or system_clock,
         )
-        presenter = Presenter(ages=ages, public_url=settings.public_url)
+        presenter = Presenter(
+            ages=ages, public_url=settings.public_url, safety_notes=settings.safety_notes
+        )
         limiter = FloodLimiter(
             overrides.limits
             or FloodLimits(

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # Off only in tests: signing up checks that the address's domain takes mail.
     email_check_deliverability: bool = True
 
+    # The network's advice to letter writers on signing, by country code or "*" for every
+    # country, as JSON ({"KZ": "..."}); an appeal's own note comes first, then this, then ours.
+    safety_notes: dict[str, str] = {}
+
     public_url: str = "http://127.0.0.1:8080"
     # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none: the
     # TCP peer is the client.

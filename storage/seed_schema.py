@@ -95,6 +95,9 @@ class SeedCaseText(_Strict):
     place: Text | None = None
     summary: LongText | None = None
     outcome: LongText | None = None
+    about: Text | None = Field(default=None, description="how a letter names it")
+    letter_facts: LongText | None = Field(default=None, description="this appeal's facts of it")
+    inferred: LongText | None = Field(default=None, description="why it is linked, if inferred")
 
 
 class SeedAppealText(_Strict):
@@ -104,17 +107,25 @@ class SeedAppealText(_Strict):
     summary: LongText
     letter_facts: LongText | None = None
     demands: list[LongText] = []
+    inferred: LongText | None = None
+    safety_note: LongText | None = None
 
 
 class SeedCase(_Strict):
     slug: Slug
     name: Text
     aliases: list[Text] = []
+    misspellings: list[Text] = Field(
+        default=[], description="a source's misspellings: found by search, never shown"
+    )
     country: CountryCode
     place: Text | None = None
     status: CaseStatus = CaseStatus.OPEN
     summary: LongText | None = None
     outcome: LongText | None = None
+    about: Text | None = Field(
+        default=None, description='how a letter names it: "the case of …", "the … of …"'
+    )
     texts: dict[Language, SeedCaseText] = Field(
         default={}, description="the case in other languages"
     )
@@ -133,6 +144,8 @@ class SeedTargetText(_Strict):
     organisation: Text | None = None
     role: Text | None = None
     salutation: Text | None = None
+    notes: LongText | None = None
+    note: LongText | None = Field(default=None, description="what this appeal says of the target")
 
 
 class SeedTarget(_Strict):
@@ -177,6 +190,9 @@ class SeedAppeal(_Strict):
     source: SeedSource
     inferred: LongText | None = Field(
         default=None, description="what this record infers beyond its source, and why"
+    )
+    safety_note: LongText | None = Field(
+        default=None, description="advice to letter writers, in place of the network's"
     )
 
     @model_validator(mode="after")

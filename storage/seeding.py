@@ -18,6 +18,7 @@ from storage.database import Database
 from storage.enums import AppealStatus
 from storage.models import AppealText, CaseText
 from storage.repo.appeals import (
+    CaseLinkWords,
     DemandSpec,
     EventSpec,
     NewAppeal,
@@ -27,7 +28,7 @@ from storage.repo.appeals import (
 )
 from storage.repo.cases import upsert_case
 from storage.repo.targets import upsert_target
-from storage.seed_schema import SeedAppeal, SeedFile
+from storage.seed_schema import SeedAppeal, SeedCase, SeedFile
 
 SEED_SUFFIXES = (".yaml", ".yml")
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
@@ -114,6 +115,18 @@ def read_seed_file(path: Path) -> SeedFile:
         raise SeedError(path=name, problems=problems) from None
 
 
+def _case_words(item: SeedCase) -> CaseLinkWords:
+    texts = {
+        language: text.model_dump(include={"letter_facts", "inferred"}, exclude_none=True)
+        for language, text in item.texts.items()
+    }
+    return CaseLinkWords(
+        letter_facts=item.letter_facts,
+        inferred=item.inferred,
+        texts={language: said for language, said in texts.items() if said},
+    )
+
+
 async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
     """Write one validated seed; return whether its appeal was new.
 
@@ -132,7 +145,9 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
             status=case_item.status,
             summary=case_item.summary,
             outcome=case_item.outcome,
+            about=case_item.about,
             aliases=case_item.aliases,
+            misspellings=case_item.misspellings,
             texts=[
                 CaseText(
                     language=language,
@@ -140,6 +155,7 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
                     place=text.place,
                     summary=text.summary,
                     outcome=text.outcome,
+                    about=text.about,
                 )
                 for language, text in case_item.texts.items()
             ],
@@ -164,11 +180,14 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
             notes=target_item.notes,
             languages=target_item.languages,
             texts={
-                language: text.model_dump(exclude_none=True)
+                language: text.model_dump(exclude_none=True, exclude={"note"})
                 for language, text in target_item.texts.items()
             },
         )
-        links.append(TargetLink(target=target, kind=target_item.kind, note=target_item.note))
+        notes = {language: text.note for language, text in target_item.texts.items() if text.note}
+        links.append(
+            TargetLink(target=target, kind=target_item.kind, note=target_item.note, notes=notes)
+        )
         targets[target_item.key] = target
     appeal = seed.appeal
     if await get_appeal_by_slug(session, appeal.slug) is not None:
@@ -212,9 +231,9 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
             ],
             targets=links,
             letter_facts=appeal.letter_facts,
-            case_facts={
-                by_slug[item.slug].id: item.letter_facts for item in seed.cases if item.letter_facts
-            },
+            inferred=appeal.inferred,
+            safety_note=appeal.safety_note,
+            case_words={by_slug[item.slug].id: _case_words(item) for item in seed.cases},
             texts=[
                 AppealText(
                     language=language,
@@ -222,6 +241,8 @@ async def load_seed(session: AsyncSession, seed: SeedFile) -> bool:
                     summary=text.summary,
                     letter_facts=text.letter_facts,
                     demands=list(text.demands),
+                    inferred=text.inferred,
+                    safety_note=text.safety_note,
                 )
                 for language, text in appeal.texts.items()
             ],

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from templates import i18n
-from templates.telegram_html import split_message
+from templates.telegram_html import SECTION_BREAK, split_sections
 
 TEMPLATE_DIR = Path(__file__).parent
 
@@ -41,6 +42,7 @@ class Templates:
             i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
         )
         self.env.globals["language"] = i18n.current
+        self.env.globals["BREAK"] = Markup(SECTION_BREAK)
         self.env.filters.update(filters or {})
 
     def render(self, name: str, /, **context: Any) -> str:
@@ -54,4 +56,4 @@ class Templates:
 
     def telegram(self, name: str, /, **context: Any) -> list[str]:
         """Render ``telegram/<name>.html.j2`` and split it into sendable messages."""
-        return split_message(self.render(f"telegram/{name}.html.j2", **context))
+        return split_sections(self.render(f"telegram/{name}.html.j2", **context))

@@ -6,6 +6,9 @@ import re
 from dataclasses import dataclass
 
 TELEGRAM_TEXT_LIMIT = 4096
+# Between blocks a reader must get whole (a letter): messages are cut only here if they can be.
+# A comment, which escaped text can never contain, and Telegram never sees.
+SECTION_BREAK = "<!--section-->"
 _TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*>|&#?[a-zA-Z0-9]+;|[\s\S]")
 
 
@@ -96,3 +99,30 @@ def split_message(html: str, *, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
         while start < len(atoms) and atoms[start].text.isspace():
             start += 1
     return chunks or [html.strip()]
+
+
+def split_sections(html: str, *, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Split Telegram HTML into messages, keeping each section (between SECTION_BREAKs)
+    whole in one message; only a section longer than a message is cut, as split_message does.
+    """
+    if SECTION_BREAK not in html:
+        return split_message(html, limit=limit)
+    messages: list[str] = []
+    current = ""
+    for section in (part.strip() for part in html.split(SECTION_BREAK)):
+        if not section:
+            continue
+        joined = f"{current}\n\n{section}" if current else section
+        if visible_length(joined) <= limit:
+            current = joined
+            continue
+        if current:
+            messages.append(current)
+        if visible_length(section) <= limit:
+            current = section
+        else:
+            *whole, current = split_message(section, limit=limit)
+            messages.extend(whole)
+    if current:
+        messages.append(current)
+    return messages or [html.strip()]

@@ -61,6 +61,8 @@ def test_db_upgrade_then_seed_twice_then_list(
         "to": [
             "kz-embassy",
             "almaty-court-tikhonov",
+            "knb-press-office",
+            "almaty-police-press-office",
             "kz-foreign-ministry",
             "kz-presidential-administration",
         ],

@@ -17,6 +17,7 @@ from storage.repo.cases import get_case_by_slug
 from storage.repo.targets import upsert_target
 from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
+from tests.support.delivery import make_current
 from tests.test_golden import CASES
 
 CHAT = 7070
@@ -92,7 +93,10 @@ async def test_kurmanov_is_never_written_to_as_a_judge(bot: BotApiEmulator) -> N
         assert "Tikhonov" not in letter, "a letter about Kurmanov asks nothing about Tikhonov"
 
 
-async def test_a_phone_is_for_calling_never_for_sending_a_letter(bot: BotApiEmulator) -> None:
+async def test_a_phone_is_for_calling_never_for_sending_a_letter(
+    bot: BotApiEmulator, seeded_url: str
+) -> None:
+    await make_current(seeded_url, 4)
     for slug in CASES:
         [contacts] = await bot.converse(CHAT, f"/contacts {slug}")
         for line in contacts.text.splitlines():
@@ -125,10 +129,10 @@ async def test_seeded_appeals_say_they_are_archived_and_none_is_urgent(
     assert listing.text.count("🗄 archived") == 5
     [case] = await bot.converse(CHAT, "/case Kuramshin")
     assert "Status: no outcome recorded; the newest appeal is from January 2012" in case.text
-    assert "check for news before writing" in case.text
+    assert "No further action is requested" in case.text
     assert "Status: open" not in case.text
     [appeal] = await bot.converse(CHAT, "/appeal_3")
-    assert appeal.text.startswith("⚠️ This appeal is from 2 May 2011.")
+    assert appeal.text.startswith("⚠️ This appeal is from 2 May 2011 and is archived.")
     assert "URGENT" not in appeal.text
     [contacts] = await bot.converse(CHAT, "/contacts 3")
     assert "This appeal is from 2 May 2011" in contacts.text
@@ -188,7 +192,8 @@ async def test_a_new_appeal_is_open_urgent_first_and_its_letters_go_by_email_fax
         assert "act on this: let his lawyer and doctor see him at once." in letter
 
 
-async def test_a_letter_sent_by_post_gets_an_envelope(bot: BotApiEmulator) -> None:
+async def test_a_letter_sent_by_post_gets_an_envelope(bot: BotApiEmulator, seeded_url: str) -> None:
+    await make_current(seeded_url, 2, days_ago=1)
     replies = await bot.converse(CHAT, "/letter Taraz", settle=1.0)
     text = "\n".join(message.text for message in replies)
     assert (

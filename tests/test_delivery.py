@@ -66,15 +66,13 @@ async def test_every_subscriber_gets_the_appeal_once_within_the_limits(
     assert emulator.stats["http_429"] == 0
     message = emulator.sent(chats[0])[0]
     # A 2011 appeal sent today says how old it is, and is not marked urgent.
-    assert message.text.startswith("⚠️ This appeal is from 2 May 2011.")
+    assert message.text.startswith("⚠️ This appeal is from 2 May 2011 and is archived.")
     assert "URGENT" not in message.text
     assert "Almaty: police attack socialists at May Day" in message.text
-    assert "/contacts_3" in message.text
-    assert [b["text"] for b in message.buttons] == [
-        "📬 Contacts",
-        "✍️ Model letter",
-        "✊ I sent a protest",
-    ]
+    # Archived: what was asked stays readable; nothing is asked of the reader any more.
+    assert "/contacts_3" not in message.text
+    assert "/appeal_3 shows the whole story" in message.text
+    assert [b["text"] for b in message.buttons] == ["📬 Contacts", "✍️ Model letter"]
 
 
 async def subscriber_rows(db: MigratedDatabase) -> dict[int, Subscriber]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +20,9 @@ import pytest_asyncio
 
 from emulator import BotApiEmulator
 from emulator.state import Sent
+from storage.seeding import default_seed_dir, read_seed_file
 from tests.support.bot import running_bot
+from tests.support.languages import english_left
 
 # Every test only reads: one service for the module, a new chat for each test.
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group("golden")]
@@ -79,9 +82,43 @@ async def test_replies_match_their_reviewed_golden_file(
     await check_golden(reader_bot, slug, command, "en")
 
 
-@pytest.mark.parametrize("command", ["case", "contacts", "letter"])
-@pytest.mark.parametrize("slug", ["ainur-kurmanov", "vadim-kuramshin", "shanyrak-residents"])
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("slug", CASES)
 async def test_russian_replies_match_their_reviewed_golden_file(
     reader_bot: BotApiEmulator, slug: str, command: str
 ) -> None:
     await check_golden(reader_bot, slug, command, "ru")
+
+
+def english_of_the_seeds() -> set[str]:
+    """Return the sentences of five words or more the seeds write in English."""
+    said: list[str] = []
+    for path in sorted(default_seed_dir().glob("*.yaml")):
+        seed = read_seed_file(path)
+        appeal = seed.appeal
+        said += [appeal.summary, appeal.letter_facts or "", appeal.inferred or ""]
+        said += [event.label for event in appeal.events]
+        said += [demand.text for demand in appeal.demands]
+        for case in seed.cases:
+            said += [case.summary or "", case.letter_facts or "", case.inferred or ""]
+        for target in seed.targets:
+            said += [target.notes or "", target.note or ""]
+    sentences = set()
+    for text in said:
+        for sentence in re.split(r"(?<=[.;:!?])\s+", text):
+            if len(re.findall(r"[A-Za-z]{2,}", sentence)) >= 5:
+                sentences.add(sentence.strip())
+    return sentences
+
+
+async def test_no_russian_reply_holds_an_english_sentence(reader_bot: BotApiEmulator) -> None:
+    english = english_of_the_seeds()
+    assert len(english) > 50, "the seeds' English is read"
+    asked = [f"/{command} {slug}" for slug in CASES for command in COMMANDS]
+    asked += [f"/appeal_{number}" for number in range(1, 6)]
+    asked += ["/appeals", "/cases", "/start", "/help"]
+    for text in asked:
+        for reply in await reader_bot.converse(next(CHATS), text, language_code="ru"):
+            assert not english_left(reply.text), (text, english_left(reply.text))
+            left = [sentence for sentence in english if sentence in reply.text]
+            assert not left, (text, left)

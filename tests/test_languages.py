@@ -17,8 +17,14 @@ from storage.seeding import default_seed_dir, load_seed_files
 from templates.i18n import speaking
 from tests.support.bot import running_bot, sessions_for
 from tests.support.databases import MigratedDatabase
-from tests.support.delivery import add_subscribers, publish_appeal, running_engine, until_done
-from tests.support.languages import catalog, extracted, gaps
+from tests.support.delivery import (
+    add_subscribers,
+    make_current,
+    publish_appeal,
+    running_engine,
+    until_done,
+)
+from tests.support.languages import catalog, english_left, extracted, gaps
 from tests.support.mail import add_reader, subscriber
 from tests.support.mail import publish_appeal as publish_by_mail
 from tests.support.smtp import Sink
@@ -42,22 +48,6 @@ async def letters_after(bot: BotApiEmulator, chat_id: int, before: int) -> str:
 
     await bot.wait_until(came, timeout=10, what="the letters")
     return "\n".join(message.text for message in bot.sent(chat_id)[before:])
-
-
-def english_left(text: str) -> list[str]:
-    """Return the longer English texts of the catalog that a Russian reply still holds."""
-    russian = catalog("ru")
-    left = []
-    for message in extracted():
-        english = message if isinstance(message, str) else message[0]
-        entry = russian.get(english)
-        plain = re.sub(r"<[^>]+>|%\(\w+\)[sd]", "\0", english)
-        # Only a fixed stretch of words can be looked for, between the fields.
-        for piece in plain.split("\0"):
-            piece = piece.strip(" .,:;()")
-            if len(piece) >= 24 and piece in text and entry is not None:
-                left.append(piece)
-    return left
 
 
 def assert_russian(message: Sent) -> None:
@@ -114,10 +104,11 @@ async def test_a_russian_reader_is_answered_in_russian_for_every_command(
     [appeal] = await bot.converse(READER, f"/appeal_{MAY_DAY}", language_code="ru")
     assert "Алматы: полиция напала на социалистов на Первомае" in appeal.text
     assert "Снять обвинения с Дмитрия Тихонова." in appeal.text
-    assert "⚠️ Дата этого обращения: 2 мая 2011." in appeal.text
+    assert "⚠️ Дата обращения: 2 мая 2011; оно в архиве." in appeal.text
+    assert "Больше ничего делать не нужно" in appeal.text
     assert_russian(appeal)
     [contacts] = await bot.converse(READER, "/contacts Tikhonov", language_code="ru")
-    assert contacts.text.startswith("Куда направлять протесты")
+    assert contacts.text.startswith("Кому обращение просило писать")
     assert_russian(contacts)
     for text in ("/subscribe", "/settings", "/timezone", "/language", "/email", "/forget"):
         replies = await bot.converse(READER, text, language_code="ru")
@@ -130,13 +121,14 @@ async def test_a_russian_reader_is_answered_in_russian_for_every_command(
 
 
 async def test_letters_are_in_the_offices_language_and_the_reader_picks(
-    bot: BotApiEmulator,
+    bot: BotApiEmulator, seeded_url: str
 ) -> None:
+    await make_current(seeded_url, MAY_DAY)
     russian = await bot.converse(READER, f"/letter_{MAY_DAY}", language_code="ru")
     text = "\n".join(part.text for part in russian)
     assert "Ниже — письмо в каждое ведомство" in text
     assert "Уважаемый господин министр!" in text
-    assert "Я обращаюсь к Вам в связи со следующим делом" in text
+    assert "Я пишу Вам, потому что меня глубоко тревожит" in text
     assert "Прекратить преследование и насилие полиции" in text
     assert "Dear Minister," not in text
     for part in russian:
@@ -164,6 +156,7 @@ async def test_an_appeal_not_written_in_russian_says_so(
 ) -> None:
     async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
         await session.execute(delete(AppealText).where(AppealText.appeal_id == NEW_WAVE))
+    await make_current(seeded_url, NEW_WAVE)
     [appeal] = await bot.converse(READER, f"/appeal_{NEW_WAVE}", language_code="ru")
     assert "Показано на языке оригинала (английский)" in appeal.text
     assert "Kazakhstan: new wave of arrests" in appeal.text
@@ -211,14 +204,11 @@ async def test_a_broadcast_reaches_each_reader_in_their_language(
         await asyncio.wait_for(until_done(sqlite_db.database, MAY_DAY), timeout=30)
     [english] = emulator.sent(READER)
     [russian] = emulator.sent(OTHER)
-    assert english.text.startswith("⚠️ This appeal is from 2 May 2011.")
-    assert russian.text.startswith("⚠️ Дата этого обращения: 2 мая 2011.")
+    assert english.text.startswith("⚠️ This appeal is from 2 May 2011 and is archived.")
+    assert russian.text.startswith("⚠️ Дата обращения: 2 мая 2011; оно в архиве.")
     assert "Алматы: полиция напала на социалистов" in russian.text
-    assert [b["text"] for b in russian.buttons] == [
-        "📬 Адресаты",
-        "✍️ Образец письма",
-        "✊ Я отправил(а) протест",
-    ]
+    # Archived: nothing to protest about any more.
+    assert [b["text"] for b in russian.buttons] == ["📬 Адресаты", "✍️ Образец письма"]
     assert_russian(russian)
 
 
@@ -276,4 +266,4 @@ async def test_an_admin_follows_a_broadcast_in_their_language(
     assert "Отправлено 1 из 1 · ошибок 0" in summary.text
     assert re.search(r"Заняло \d+ с", summary.text), summary.text
     [english] = emulator.sent(READER)
-    assert english.text.startswith("⚠️ This appeal is from 2 May 2011.")
+    assert english.text.startswith("⚠️ This appeal is from 2 May 2011 and is archived.")

@@ -17,6 +17,7 @@ from core.pseudonyms import Pseudonyms
 from emulator import BotApiEmulator
 from storage.models import AuditEntry, Protest
 from tests.support.bot import running_bot, sessions_for
+from tests.support.delivery import make_current
 from tests.support.mail import body, link, mail_settings, publish_appeal
 from tests.support.privacy import file_mentions, rows_naming
 from tests.support.smtp import Sink, free_port, smtp_server
@@ -38,6 +39,7 @@ async def protests(url: str) -> int:
 async def test_unsubscribing_then_forget_leave_no_row_and_no_byte_that_names_the_chat(
     emulator: BotApiEmulator, seeded_url: str
 ) -> None:
+    await make_current(seeded_url, 4)
     async with running_bot(emulator, seeded_url):
         await emulator.converse(CHAT, "/subscribe")
         [summary] = await emulator.converse(CHAT, "/case Kurmanov")
@@ -130,6 +132,7 @@ async def test_a_whole_scenario_logged_at_debug_names_nobody_and_leaks_no_token(
     http_port = free_port()
     reader = "reader.private@example.org"
     log = io.StringIO()
+    await make_current(seeded_url, 4)
     with logging_to(log, secret=emulator.token):
         async with (
             smtp_server(sink) as smtp_port,

@@ -13,6 +13,7 @@ from storage.repo.appeals import NewAppeal, create_appeal
 from storage.repo.cases import get_case_by_slug
 from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
+from tests.support.delivery import make_current
 from tests.test_content import letters_in
 
 CHAT = 5151
@@ -80,13 +81,16 @@ async def test_appeals_page_through_and_open_one(emulator: BotApiEmulator, seede
         assert [b["text"] for b in first.buttons] == ["11", "12", "« Newer"]
         emulator.tap(first, "12")
         [appeal] = (await emulator.wait_for_messages(CHAT, 2))[1:]
-        assert appeal.text.startswith("⚠️ This appeal is from 20 April 2007.")
+        assert appeal.text.startswith("⚠️ This appeal is from 20 April 2007 and is archived.")
         assert "🗄 archived\nAlmaty: procurator demands 15 days' jail" in appeal.text
         assert "20 April 2007: The Almaty city procurator asks" in appeal.text
         assert "Demands" not in appeal.text, "the appeal makes none"
 
 
-async def test_open_appeal_shows_demands_dates_and_buttons(bot: BotApiEmulator) -> None:
+async def test_open_appeal_shows_demands_dates_and_buttons(
+    bot: BotApiEmulator, seeded_url: str
+) -> None:
+    await make_current(seeded_url, 3)
     [appeal] = await bot.converse(CHAT, "/appeal_3")
     text = appeal.text
     assert "2 May 2011: Trial of Dmitry Tikhonov" in text
@@ -101,16 +105,19 @@ async def test_open_appeal_shows_demands_dates_and_buttons(bot: BotApiEmulator) 
     assert "no published appeal number 999" in missing.text
 
 
-async def test_contacts_for_a_case_group_targets_copies_and_embassy(bot: BotApiEmulator) -> None:
+async def test_contacts_for_a_case_group_targets_copies_and_embassy(
+    bot: BotApiEmulator, seeded_url: str
+) -> None:
+    await make_current(seeded_url, 4)
     [contacts] = await bot.converse(CHAT, "/contacts Tikhonov")
     text = contacts.text
     assert text.startswith("Whom to protest to")
     assert "The court hearing the case of Dmitry Tikhonov" in text
     assert "📠 Fax: +7 727 271 5802" in text
     assert "☎️ To call (not to write to): +7 727 271 5807" in text
-    # About Tikhonov: only the offices that can act on his trial.
-    assert "press@knb.kz" not in text
-    assert "delta@police.kz" not in text
+    # Every office the source names: "other protests" go to the KNB and police press offices.
+    assert "✉️ Email: press@knb.kz" in text
+    assert "✉️ Email: delta@police.kz" in text
     assert "✉️ Email: mid@mid.kz" in text
     assert "☎️ To call (not to write to): +7 7172 74 55 24" in text
     assert "Begin: Your Honour," in text
@@ -132,7 +139,10 @@ async def test_contacts_without_an_argument_says_what_to_send(bot: BotApiEmulato
     assert "/contacts Kurmanov" in answer.text
 
 
-async def test_each_office_gets_its_own_copyable_letter(bot: BotApiEmulator) -> None:
+async def test_each_office_gets_its_own_copyable_letter(
+    bot: BotApiEmulator, seeded_url: str
+) -> None:
+    await make_current(seeded_url, 5)
     [letter] = await bot.converse(CHAT, "/letter Karamshin")
     text = letter.text
     assert text.startswith("✍️ Letters about Vadim Kuramshin")
@@ -146,7 +156,10 @@ async def test_each_office_gets_its_own_copyable_letter(bot: BotApiEmulator) -> 
     assert all(body.rstrip().endswith("[Your town and country]") for body in bodies)
 
 
-async def test_letter_for_the_court_case_opens_with_your_honour(bot: BotApiEmulator) -> None:
+async def test_letter_for_the_court_case_opens_with_your_honour(
+    bot: BotApiEmulator, seeded_url: str
+) -> None:
+    await make_current(seeded_url, 4)
     replies = await bot.converse(CHAT, "/letter Dmitry Tikhonov", settle=1.0)
     text = "\n".join(message.text for message in replies)
     assert "1. The court hearing the case of Dmitry Tikhonov" in text
@@ -169,6 +182,7 @@ async def test_case_buttons_give_contacts_and_letter(bot: BotApiEmulator) -> Non
 async def test_i_sent_a_protest_counts_once_per_person(
     bot: BotApiEmulator, seeded_url: str
 ) -> None:
+    await make_current(seeded_url, 4)
     [summary] = await bot.converse(CHAT, "/case Kurmanov")
     first = await bot.wait_for_answer(bot.tap(summary, "I sent a protest"))
     second = await bot.wait_for_answer(bot.tap(summary, "I sent a protest"))

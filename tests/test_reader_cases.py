@@ -88,9 +88,9 @@ async def test_case_by_another_spelling_shows_the_summary(bot: BotApiEmulator) -
     assert "prison-rights campaigner" in text
     assert "2 May 2011: Almaty: police attack socialists at May Day" in text
     assert "January 2012: Kazakhstan: new wave of arrests" in text
-    assert "Protests sent: 0" in text
+    assert "Protests sent" not in text, "no zero counters"
     labels = [button["text"] for button in summary.buttons]
-    assert labels == ["📬 Contacts", "✍️ Model letter", "✊ I sent a protest"]
+    assert labels == ["📬 Contacts", "✍️ Model letter"], "nothing about it is open"
     assert any(entity["type"] == "bold" for entity in summary.entities)
 
 

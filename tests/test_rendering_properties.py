@@ -148,7 +148,13 @@ def test_any_appeal_renders_as_valid_telegram_html(appeal: Appeal, protests: int
     visible(PRESENTER.telegram("contacts", appeal=card, groups=contact_groups(appeal)))
     focus = appeal.cases[0] if protests % 2 else None
     pack = PRESENTER.letter_pack(appeal, age, focus=focus)
-    shown_letter = visible(PRESENTER.telegram("letter", appeal=card, pack=pack))
+    parts = PRESENTER.telegram("letter", appeal=card, pack=pack)
+    shown_letter = visible(parts)
+    for item in pack.writable:
+        around = len(item.name) + len(item.organisation or "") + sum(map(len, item.notes))
+        if item.same_as is None and item.letter and len(item.letter) + around < 3500:
+            messages = [squash(check_text(part, parse_mode="HTML")[0]) for part in parts]
+            assert sum(squash(item.letter) in text for text in messages) == 1, "never split"
     for item in pack.letters:
         assert squash(item.name) in squash(shown_letter)
         if item.letter and appeal.letter_facts and focus is None:

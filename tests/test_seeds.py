@@ -146,7 +146,11 @@ def test_inferences_are_marked_in_the_seed_files() -> None:
     taraz = read_seed_file(SEED_DIR / "2010-03-taraz-arrests.yaml")
     tikhonov = next(case for case in taraz.cases if case.slug == "dmitry-tikhonov")
     assert tikhonov.inferred
-    assert "do not say so" in tikhonov.inferred
+    assert "No appeal says so" in tikhonov.inferred
+    assert tikhonov.texts["ru"].inferred, "an inference is said in every language"
+    assert "Dmitri Tikhonv" in tikhonov.misspellings, "kept for search, not shown"
+    assert taraz.appeal.source.url is not None
+    assert "2010/03/09" in str(taraz.appeal.source.url)
     shanyrak = read_seed_file(SEED_DIR / "2007-04-20-kurmanov-shanyrak.yaml")
     assert shanyrak.appeal.inferred
     assert "20 April 2007" in shanyrak.appeal.inferred
@@ -160,12 +164,15 @@ async def test_appeals_are_dated_and_ordered_as_their_sources(seeded: MigratedDa
         ("2012-01-new-wave-of-arrests", "2012-01-01"),
         ("2011-05-20-socialist-action-statement", "2011-05-20"),
         ("2011-05-02-may-day-attack", "2011-05-02"),
-        ("2010-03-taraz-arrests", "2010-03-01"),
+        ("2010-03-taraz-arrests", "2010-03-09"),
         ("2007-04-20-kurmanov-shanyrak", "2007-04-20"),
     ]
     shanyrak = listed[-1]
     assert shanyrak.source_url is not None
     assert "2007/04/20" in shanyrak.source_url
+    statement = listed[1]
+    assert statement.source_url is not None
+    assert "2011/05/20" in statement.source_url, "where the statement's date comes from"
 
 
 async def test_demands_carry_their_addressees_and_solidarity_apart(
@@ -209,7 +216,7 @@ async def test_appeals_carry_dates_demands_and_events(seeded: MigratedDatabase) 
         "vadim-kuramshin",
     }
     assert [event.on_date.isoformat() for event in taraz.events] == ["2010-03-07"]
-    assert taraz.issued_precision.value == "month"
+    assert taraz.issued_precision.value == "day"
     assert listed[0].slug == "2012-01-new-wave-of-arrests"
 
 

@@ -42,6 +42,7 @@ from storage.repo.deliveries import (
     Claimed,
     Recipient,
     claim_due,
+    defer,
     direct_recipient,
     move,
     recipients,
@@ -75,6 +76,7 @@ class EngineConfig:
     lease: float = 15.0  # how long a claim holds without its worker's heartbeat
     heartbeat: float = 2.0  # how often a worker says it is alive (and renews its leases)
     stale_after: float = 6.0  # a worker silent this long is dead: its claims are freed
+    thread_wait: float = 0.5  # a follow-up to a mirror waits this long for its thread's post
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
@@ -382,13 +384,18 @@ class DeliveryEngine:
                     and found[c.subscriber_id].mirror
                 ],
             )
+            if threads.waiting:
+                # Its thread's first post is still going out: wait for it (a beat, not a try).
+                until = now + timedelta(seconds=self.config.thread_wait)
+                await defer(unit.session, sorted(threads.waiting), until=until)
+                claimed = [item for item in claimed if item.id not in threads.waiting]
         for item in claimed:
             if item.subscriber_id is None:
                 recipient: Recipient | None = direct_recipient(item)
             else:
                 recipient = found.get(item.subscriber_id)
-            if recipient is not None and item.id in threads:
-                recipient = replace(recipient, reply_to=threads[item.id])
+            if recipient is not None and item.id in threads.posts:
+                recipient = replace(recipient, reply_to=threads.posts[item.id])
             channel = self._channels.get(item.channel)
             message = (
                 await self._messages.get(item, recipient, channel.renders)

@@ -7,6 +7,7 @@ from telegram import Message, Update
 from bot.context import Context
 from bot.handlers.replies import answer, edit, ids, reply, tap
 from bot.presentation.keyboards import appeal_keyboard, appeals_keyboard, follow_keyboard
+from bot.presentation.labels import NO_FURTHER_ACTION
 from bot.presentation.views import appeal_card
 from bot.services.references import Meant
 from templates.i18n import _
@@ -97,6 +98,9 @@ async def protest_button(update: Update, context: Context) -> None:
     protest = await context.bot_data.services.appeals.protest(
         callback.int_arg(0), user_id=user_id, case_id=callback.int_arg(1) or None
     )
+    if protest.closed:
+        await answer(update, _(NO_FURTHER_ACTION), alert=True)
+        return
     if protest.counted is None:
         await answer(update, _("This appeal is no longer available."), alert=True)
         return

@@ -31,7 +31,7 @@ async def _send(
     card = appeal_card(appeal, age)
     focus = next((case for case in appeal.cases if case.id == case_id), None)
     if command == "contacts":
-        groups = contact_groups(appeal, focus)
+        groups = contact_groups(appeal)
         await reply(update, context, "contacts", appeal=card, groups=groups)
         return
     pack = context.bot_data.presenter.letter_pack(appeal, age, focus=focus, language=language)

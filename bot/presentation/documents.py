@@ -25,6 +25,7 @@ def appeal_as_json(appeal: Appeal, standing: Standing | None = None) -> dict[str
         "deadline": appeal.deadline.isoformat() if appeal.deadline else None,
         "standing": standing.value if standing else None,
         "summary": appeal.summary,
+        "inferred": appeal.inferred,
         "source": {"name": appeal.source_name, "url": appeal.source_url},
         "cases": [
             {

@@ -42,7 +42,7 @@ def case_keyboard(page: CasePage) -> InlineKeyboardMarkup:
             _button(_("✍️ Model letter"), Action.LETTER_CASE, page.id),
         ]
     ]
-    if page.latest_appeal_id is not None:
+    if page.latest_appeal_id is not None and page.asks:
         rows.append(
             [_button(_("✊ I sent a protest"), Action.PROTEST, page.latest_appeal_id, page.id)]
         )
@@ -83,9 +83,10 @@ def appeal_keyboard(appeal: AppealCard, *, with_cases: bool = True) -> InlineKey
         [
             _button(_("📬 Contacts"), Action.CONTACTS_APPEAL, appeal.id),
             _button(_("✍️ Model letter"), Action.LETTER_APPEAL, appeal.id),
-        ],
-        [_button(_("✊ I sent a protest"), Action.PROTEST, appeal.id, 0)],
+        ]
     ]
+    if appeal.asks:
+        rows.append([_button(_("✊ I sent a protest"), Action.PROTEST, appeal.id, 0)])
     if with_cases:
         rows += [[_button(f"📁 {case.name}", Action.CASE, case.id)] for case in appeal.cases[:3]]
     return InlineKeyboardMarkup(rows)

@@ -100,6 +100,8 @@ STANDING_MARKS = {
     Standing.ARCHIVED: N_("🗄 archived"),
 }
 CHECK_NEWS = N_("The case may have moved on: check for news before writing.")
+# Amnesty's words when an urgent action closes: nothing is asked any more.
+NO_FURTHER_ACTION = N_("No further action is requested. Thank you to everyone who wrote.")
 
 
 def standing_mark(standing: Standing) -> str:
@@ -120,10 +122,10 @@ def age_note(age: Age) -> str | None:
         )
     when = format_date(age.issued_on, age.precision)
     if age.resolved:
-        return _("This appeal is from %(date)s, and the case has had an outcome since.") % {
-            "date": when
-        }
-    return _("This appeal is from %(date)s.") % {"date": when} + " " + _(CHECK_NEWS)
+        said = _("This appeal is from %(date)s, and the case has had an outcome since.")
+    else:
+        said = _("This appeal is from %(date)s and is archived.")
+    return said % {"date": when} + " " + _(NO_FURTHER_ACTION)
 
 
 def countdown(age: Age) -> str | None:

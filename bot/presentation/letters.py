@@ -13,7 +13,7 @@ where the appeal's words exist in it; the reader, who may read another, picks am
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -24,10 +24,17 @@ from bot.presentation.labels import (
     format_phone,
     language_name,
 )
-from bot.presentation.localized import appeal_title, case_name, target_word
+from bot.presentation.localized import (
+    appeal_title,
+    case_name,
+    link_facts,
+    link_note,
+    target_notes,
+    target_word,
+)
 from storage.enums import TargetKind
 from storage.models import Appeal, AppealTarget, Case, Demand
-from storage.standing import Age
+from storage.standing import Age, Standing
 from templates import Templates
 from templates.i18n import LANGUAGES, _, current, speaking
 
@@ -63,6 +70,17 @@ class TargetLetter:
     call_script: str | None  # for a target with a phone number
     mailto: str | None  # the letter in a mailto: link, for clients that open one
     notes: tuple[str, ...]
+    salutation: str = ""
+    same_as: int | None = None  # the number of an earlier letter with the same words after it
+    same_greeting: bool = False  # ... and the same salutation: word for word the same letter
+
+
+@dataclass(frozen=True, slots=True)
+class CallGroup:
+    """Offices to phone that are told the same words."""
+
+    names: tuple[tuple[str, tuple[str, ...]], ...]  # (office, its numbers)
+    script: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +100,8 @@ class LetterPack:
     letter_language_name: str = "English"  # its name, in the reader's language
     languages: tuple[str, ...] = ("en",)  # what they could be written in, best first
     language_note: str | None = None  # the offices read a language the appeal is not in
+    asks: bool = True  # False: the appeal is closed and its letters are a record only
+    safety_note: str | None = None
 
     @property
     def writable(self) -> tuple[TargetLetter, ...]:
@@ -93,6 +113,20 @@ class LetterPack:
         """Return the targets to phone, with their scripts."""
         return tuple(item for item in self.letters if item.call_script is not None)
 
+    @property
+    def call_groups(self) -> tuple[CallGroup, ...]:
+        """Return the calls, offices told the same words together (each script said once)."""
+        groups: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for item in self.calls:
+            assert item.call_script is not None
+            groups.setdefault(item.call_script, []).append((item.name, item.phones))
+        return tuple(CallGroup(tuple(names), script) for script, names in groups.items())
+
+    @property
+    def faxes(self) -> bool:
+        """Tell whether any letter goes by fax."""
+        return any(item.faxes for item in self.writable)
+
 
 def is_person(name: str) -> bool:
     """Tell whether a case's name is a person's ("Ainur Kurmanov"), not a campaign's."""
@@ -101,15 +135,22 @@ def is_person(name: str) -> bool:
 
 def subject_phrase(cases: Sequence[Case]) -> str:
     """Return what a letter is about: "the case of Ainur Kurmanov", "the Taraz arrests"."""
-    phrases = [
-        _("the case of %(name)s") % {"name": case_name(c)}
-        if is_person(c.name)
-        else _("the %(name)s") % {"name": case_name(c)}
-        for c in cases
-    ]
+    phrases = [case_about(c) for c in cases]
     if len(phrases) <= 1:
         return phrases[0] if phrases else _("this case")
     return _("%(first)s and %(last)s") % {"first": ", ".join(phrases[:-1]), "last": phrases[-1]}
+
+
+def case_about(case: Case) -> str:
+    """Return how a letter names a case, in the current language."""
+    text = case.text_in(current())
+    if text is not None and text.about:
+        return text.about
+    if current() == "en" and case.about:
+        return case.about
+    if is_person(case.name):
+        return _("the case of %(name)s") % {"name": case_name(case)}
+    return _("the %(name)s") % {"name": case_name(case)}
 
 
 def first_sentence(text: str) -> str:
@@ -126,10 +167,10 @@ def _lower_first(text: str) -> str:
 def _facts(appeal: Appeal, focus: Case | None, cases: Sequence[Case], language: str) -> str:
     own = language == appeal.language
     text = appeal.text_in(language)
-    if focus is not None and own:
+    if focus is not None:
         for link in appeal.case_links:
-            if link.case_id == focus.id and link.letter_facts:
-                return link.letter_facts
+            if link.case_id == focus.id and (facts := link_facts(appeal, link, language)):
+                return facts
     facts = appeal.letter_facts if own else (text.letter_facts if text else None)
     if facts:
         return facts
@@ -185,6 +226,15 @@ def demands_for(
     return chosen or None
 
 
+def _only_case(appeal: Appeal, target_id: int) -> Case | None:
+    """Return the one case every demand put to an office is about (None: not just one)."""
+    put = [d for d in appeal.demands if not d.solidarity and _addressed(d, target_id)]
+    cases = {d.case_id for d in put}
+    if len(cases) != 1 or None in cases:
+        return None
+    return next((case for case in appeal.cases if case.id in cases), None)
+
+
 def envelope_lines(name: str, address: str, country: str | None) -> list[str]:
     """Lay an address out for an envelope: name, street, postcode and town, COUNTRY.
 
@@ -217,6 +267,11 @@ def _envelope(link: AppealTarget, age: Age, country: str | None) -> Envelope | N
     return Envelope(tuple(lines), in_time)
 
 
+def _body(letter: str | None) -> str | None:
+    """Return a letter without its first line (the salutation)."""
+    return letter.split("\n", 1)[1] if letter and "\n" in letter else letter
+
+
 def _mailto(emails: Sequence[str], copies: Sequence[str], subject: str, body: str) -> str:
     query = f"subject={quote(subject)}&body={quote(body)}"
     if copies:
@@ -227,8 +282,24 @@ def _mailto(emails: Sequence[str], copies: Sequence[str], subject: str, body: st
 class LetterWriter:
     """Write the letters, call scripts and envelopes for an appeal."""
 
-    def __init__(self, templates: Templates) -> None:
+    def __init__(self, templates: Templates, *, safety_notes: Mapping[str, str] | None = None):
         self._templates = templates
+        # The network's own advice to letter writers, by country (ISO code) or "*" for all.
+        self._safety_notes = dict(safety_notes or {})
+
+    def safety_note(self, appeal: Appeal, country: str | None) -> str:
+        """Return the advice on signing that goes with every letter about an appeal."""
+        text = appeal.text_in(current())
+        own = appeal.safety_note if current() == appeal.language else None
+        note = (text.safety_note if text else None) or own
+        note = note or self._safety_notes.get(country or "") or self._safety_notes.get("*")
+        if note:
+            return note
+        where = country_name(country) if country else _("the country")
+        return _(
+            "If you have family in %(country)s, or plan to travel there, you may sign with "
+            "your initials and town only."
+        ) % {"country": where}
 
     def pack(
         self,
@@ -268,9 +339,12 @@ class LetterWriter:
                     "it yet: the letters are in %(language)s."
                 )
             ) % {"languages": names, "language": language_name(chosen)}
+        reader = current()
         with speaking(chosen):
-            pack = self._pack(appeal, age, focus, chosen)
+            pack = self._pack(appeal, age, focus, chosen, reader)
         name = ", ".join(case_name(c) for c in ([focus] if focus else appeal.cases))
+        country = focus or (appeal.cases[0] if appeal.cases else None)
+        safety = self.safety_note(appeal, country.country if country else None)
         return LetterPack(
             appeal_id=appeal.id,
             title=appeal_title(appeal),
@@ -285,13 +359,18 @@ class LetterWriter:
             letter_language_name=language_name(chosen),
             languages=tuple(languages),
             language_note=note,
+            asks=age.standing is not Standing.ARCHIVED,
+            safety_note=safety,
         )
 
-    def _pack(self, appeal: Appeal, age: Age, focus: Case | None, language: str) -> LetterPack:
+    def _pack(
+        self, appeal: Appeal, age: Age, focus: Case | None, language: str, reader: str
+    ) -> LetterPack:
         cases = [focus] if focus is not None else list(appeal.cases)
         about = subject_phrase(cases)
         name = ", ".join(case_name(c) for c in cases)
         facts = _facts(appeal, focus, cases, language)
+        whole = (about, name, facts)
         country = country_name(cases[0].country) if cases else None
         own = language == appeal.language
         copies = tuple(
@@ -314,6 +393,13 @@ class LetterWriter:
             demands = demands_for(appeal, target.id, focus, language)
             if demands is None:
                 continue  # nothing this office can do about this case
+            only = focus or _only_case(appeal, target.id)
+            if only is not None and only is not focus:
+                # An office that can act on one case only (a court) is written to about it.
+                about, name = subject_phrase([only]), case_name(only)
+                facts = _facts(appeal, only, [only], language)
+            else:
+                about, name, facts = whole
             embassy = link.kind is TargetKind.EMBASSY
             reachable = target.emails or target.faxes or target.postal_address
             if not (reachable or target.phones or embassy):
@@ -343,8 +429,22 @@ class LetterWriter:
                     fact=first_sentence(facts),
                     ask=_lower_first(demands[0]).rstrip(".") if demands else None,
                 )
-            notes = tuple(note for note in (link.note or target.notes,) if note)
+            with speaking(reader):
+                said = link_note(appeal, link) or target_notes(target)
+            notes = tuple(note for note in (said,) if note)
             writes = sum(1 for item in letters if item.letter is not None)
+            body = _body(letter)
+            twin = next(
+                (
+                    item
+                    for item in letters
+                    if letter is not None and item.same_as is None and _body(item.letter) == body
+                ),
+                None,
+            )
+            same_as = twin.number if twin else None
+            greeting = str(values["salutation"])
+            same_greeting = twin is not None and twin.salutation == greeting
             letters.append(
                 TargetLetter(
                     number=writes + 1 if letter is not None else 0,
@@ -371,6 +471,9 @@ class LetterWriter:
                         else None
                     ),
                     notes=notes,
+                    salutation=greeting,
+                    same_as=same_as,
+                    same_greeting=same_greeting,
                 )
             )
         return LetterPack(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.presentation.labels import original_note
-from storage.models import Appeal, Case, Target
+from storage.models import Appeal, AppealCase, AppealTarget, Case, Target
 from templates.i18n import current
 
 
@@ -63,3 +63,38 @@ def appeal_title(appeal: Appeal) -> str:
     """Return an appeal's title in the reader's language where written."""
     text = appeal.text_in(current())
     return text.title if text else appeal.title
+
+
+def in_language(appeal: Appeal, own: str | None, said: str | None) -> str | None:
+    """Return words of an appeal's in the reader's language where written, else its own."""
+    if current() == appeal.language:
+        return own
+    return said or own
+
+
+def appeal_inferred(appeal: Appeal) -> str | None:
+    """Return what an appeal's record infers beyond its source, in the reader's language."""
+    text = appeal.text_in(current())
+    return in_language(appeal, appeal.inferred, text.inferred if text else None)
+
+
+def link_inferred(appeal: Appeal, link: AppealCase) -> str | None:
+    """Return why an appeal is linked to a case, when the appeal does not say (None: it does)."""
+    return in_language(appeal, link.inferred, link.said_in(current(), "inferred"))
+
+
+def link_facts(appeal: Appeal, link: AppealCase, language: str) -> str | None:
+    """Return what a letter in ``language`` says of one of the appeal's cases."""
+    if language == appeal.language:
+        return link.letter_facts
+    return link.said_in(language, "letter_facts")
+
+
+def link_note(appeal: Appeal, link: AppealTarget) -> str | None:
+    """Return what the appeal says of an office, in the reader's language where written."""
+    return in_language(appeal, link.note, (link.notes or {}).get(current()))
+
+
+def target_notes(target: Target) -> str | None:
+    """Return an office's standing notes in the current language where written."""
+    return target_word(target, "notes")

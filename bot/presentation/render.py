@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -48,10 +48,11 @@ class Presenter:
         *,
         ages: AgePolicy | None = None,
         public_url: str = "http://127.0.0.1:8080",
+        safety_notes: Mapping[str, str] | None = None,
     ) -> None:
         self.templates = templates or Templates(filters=FILTERS)
         self.ages = ages or AgePolicy()
-        self.letters = LetterWriter(self.templates)
+        self.letters = LetterWriter(self.templates, safety_notes=safety_notes)
         self.public_url = public_url.rstrip("/")
         self.bot_username: str | None = None  # known once the bot has said who it is
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.extract.draft import DraftData
 from bot.presentation.labels import (
     CHECK_NEWS,
+    NO_FURTHER_ACTION,
     age_note,
     case_status_label,
     countdown,
@@ -18,19 +19,22 @@ from bot.presentation.labels import (
     original_note,
     standing_mark,
 )
-from bot.presentation.letters import demands_for
 from bot.presentation.localized import (
+    appeal_inferred,
     appeal_summary,
     appeal_title,
     appeal_words,
     case_name,
     event_label,
+    link_inferred,
+    link_note,
+    target_notes,
     target_word,
 )
 from bot.services.cases import CaseSummary
 from storage.enums import AppealKind, CaseStatus, TargetKind, Urgency
 from storage.models import Appeal, AppealTarget, Case, Subscriber
-from storage.standing import Age
+from storage.standing import Age, Standing
 from templates.i18n import DEFAULT, NAMES, _, current
 
 
@@ -41,6 +45,7 @@ class CaseLink:
     id: int
     name: str
     place: str | None = None
+    inferred: str | None = None  # why the appeal is linked to it, when the appeal does not say
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,7 @@ class EventLine:
     date: str
     label: str
     appeal_id: int | None = None
+    inferred: bool = False  # from an appeal linked to the case by inference
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +114,18 @@ class AppealCard:
     age_note: str | None  # said at the top when the appeal is not open
     countdown: str | None  # "3 days left"
     language_note: str | None = None  # shown in its original language, not the reader's
+    inferred: str | None = None  # what the record infers beyond its source
+    protests: int = 0
 
     @property
     def case_names(self) -> str:
-        """Return the names of the cases, comma-separated."""
-        return ", ".join(case.name for case in self.cases)
+        """Return the names of the cases, comma-separated, a doubtful link marked."""
+        return ", ".join(case.name + (" (?)" if case.inferred else "") for case in self.cases)
+
+    @property
+    def asks(self) -> bool:
+        """Tell whether the appeal still asks for action (an archived one does not)."""
+        return self.standing != Standing.ARCHIVED.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +136,7 @@ class TimelineLine:
     kind: str
     kind_label: str
     mark: str = ""
+    inferred: str | None = None  # why it is linked to the case, when it does not say
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +157,12 @@ class CasePage:
     latest_appeal_id: int | None
     age_note: str | None  # when the newest appeal is no longer open
     language_note: str | None = None  # the summary is in its original language
+    asks: bool = True  # some appeal about it still asks for action
+
+    @property
+    def inferred(self) -> tuple[TimelineLine, ...]:
+        """Return the appeals linked to the case by inference, with why."""
+        return tuple(line for line in self.timeline if line.inferred)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,13 +183,14 @@ class SettingsView:
         return NAMES.get(self.language, self.language)
 
 
-def _target_card(link: AppealTarget) -> TargetCard:
+def _target_card(appeal: Appeal, link: AppealTarget) -> TargetCard:
     target = link.target
     name, role = str(target_word(target, "name")), target_word(target, "role")
-    role = role if role and role.lower() not in name.lower() else None
     organisation = target_word(target, "organisation")
+    said = f"{name} {organisation or ''}".lower()
+    role = role if role and role.lower() not in said else None
     organisation = organisation if organisation and organisation != name else None
-    notes = tuple(note for note in (link.note or target.notes,) if note)
+    notes = tuple(note for note in (link_note(appeal, link) or target_notes(target),) if note)
     return TargetCard(
         name=name,
         role=role,
@@ -183,28 +204,39 @@ def _target_card(link: AppealTarget) -> TargetCard:
     )
 
 
-def contact_groups(appeal: Appeal, focus: Case | None = None) -> ContactGroups:
-    """Split an appeal's targets into whom to protest to, copies and embassy advice; about
-    one case (``focus``), only the offices that can act on it."""
+def contact_groups(appeal: Appeal) -> ContactGroups:
+    """Split an appeal's targets into whom to protest to, copies and embassy advice: every
+    office the appeal names, as it names them (what one may be asked is in its letter)."""
     protest, copies, copy_notes, embassy = [], [], [], []
     for link in appeal.targets:
-        if (
-            link.kind is not TargetKind.COPY_TO
-            and demands_for(appeal, link.target.id, focus) is None
-        ):
-            continue
         if link.kind is TargetKind.PROTEST:
-            protest.append(_target_card(link))
+            protest.append(_target_card(appeal, link))
         elif link.kind is TargetKind.COPY_TO:
             copies.extend(link.target.emails)
             if not link.target.emails:
                 copy_notes.append(link.target.name + (f": {link.note}" if link.note else ""))
         else:
-            embassy.append(link.note or link.target.notes or link.target.name)
+            embassy.append(
+                link_note(appeal, link)
+                or target_notes(link.target)
+                or str(target_word(link.target, "name"))
+            )
     return ContactGroups(tuple(protest), tuple(copies), tuple(copy_notes), tuple(embassy))
 
 
-def appeal_card(appeal: Appeal, age: Age) -> AppealCard:
+def _appeal_cases(appeal: Appeal) -> tuple[CaseLink, ...]:
+    links = {link.case_id: link for link in appeal.case_links}
+    return tuple(
+        CaseLink(
+            case.id,
+            case_name(case),
+            inferred=link_inferred(appeal, links[case.id]) if case.id in links else None,
+        )
+        for case in appeal.cases
+    )
+
+
+def appeal_card(appeal: Appeal, age: Age, *, protests: int = 0) -> AppealCard:
     """Return an appeal as readers see it, honest about how old it is."""
     words = appeal_words(appeal)
     return AppealCard(
@@ -214,7 +246,7 @@ def appeal_card(appeal: Appeal, age: Age) -> AppealCard:
         kind=appeal.kind.value,
         kind_label=kind_label(appeal.kind),
         urgent=appeal.urgency is Urgency.URGENT and age.is_open,
-        cases=tuple(CaseLink(case.id, case_name(case)) for case in appeal.cases),
+        cases=_appeal_cases(appeal),
         summary=words.summary,
         events=tuple(
             EventLine(
@@ -232,6 +264,8 @@ def appeal_card(appeal: Appeal, age: Age) -> AppealCard:
         age_note=age_note(age),
         countdown=countdown(age),
         language_note=words.note,
+        inferred=appeal_inferred(appeal),
+        protests=protests,
     )
 
 
@@ -292,14 +326,26 @@ def case_page(found: CaseSummary) -> CasePage:
     where = text.place if text is not None and text.place else case.place
     place = ", ".join(part for part in (where, country_name(case.country)) if part)
     note = None
+    asks = any(item.age.standing is not Standing.ARCHIVED for item in appeals)
     if latest is not None and not latest.age.is_open and case.status is CaseStatus.OPEN:
         when = format_date(latest.appeal.issued_on, latest.appeal.issued_precision)
         note = _("The newest appeal about this case is from %(date)s.") % {"date": when}
-        note += " " + _(CHECK_NEWS)
+        note += " " + (_(CHECK_NEWS) if asks else _(NO_FURTHER_ACTION))
+    elif not asks and appeals:
+        note = _(NO_FURTHER_ACTION)
+    doubts = {}
+    for item in appeals:
+        links = [link for link in item.appeal.case_links if link.case_id == case.id]
+        said = [link_inferred(item.appeal, link) for link in links]
+        said.append(appeal_inferred(item.appeal))
+        if any(said):
+            doubts[item.appeal.id] = " ".join(text for text in said if text)
     return CasePage(
         id=case.id,
         name=case_name(case),
-        aliases=tuple(name.name for name in case.names if name.name != case_name(case)),
+        aliases=tuple(
+            name.name for name in case.names if name.shown and name.name != case_name(case)
+        ),
         place=place,
         status=_case_status(found),
         summary=summary,
@@ -309,6 +355,7 @@ def case_page(found: CaseSummary) -> CasePage:
                 format_date(event.on_date, event.precision),
                 event_label(event.label, event.labels),
                 event.appeal_id,
+                inferred=event.appeal_id in doubts,
             )
             for event in found.events
         ),
@@ -320,6 +367,7 @@ def case_page(found: CaseSummary) -> CasePage:
                 kind=item.appeal.kind.value,
                 kind_label=kind_label(item.appeal.kind),
                 mark=standing_mark(item.age.standing) or (countdown(item.age) or ""),
+                inferred=doubts.get(item.appeal.id),
             )
             for item in appeals
         ),
@@ -328,6 +376,7 @@ def case_page(found: CaseSummary) -> CasePage:
         latest_appeal_id=latest.appeal.id if latest else None,
         age_note=note,
         language_note=language_note,
+        asks=asks,
     )
 
 

@@ -70,6 +70,7 @@ class Protest:
 
     counted: bool | None
     total: int
+    closed: bool = False  # the appeal no longer asks for action: nothing was counted
 
 
 class AppealService:
@@ -171,6 +172,10 @@ class AppealService:
             appeal = await get_appeal(unit.session, appeal_id)
             if appeal is None or not is_public_appeal(appeal):
                 return Protest(None, 0)
+            followups = await latest_followups(unit.session, [appeal_id])
+            age = self._ages.of(appeal, followed_up=followups.get(appeal_id))
+            if age.standing is Standing.ARCHIVED:
+                return Protest(None, await count_for_appeal(unit.session, appeal_id), closed=True)
             known = case_id if any(case.id == case_id for case in appeal.cases) else None
             counted = await record_action(
                 unit.session,

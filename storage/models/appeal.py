@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     ForeignKey,
@@ -41,6 +42,11 @@ appeal_cases = Table(
     Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, index=True),
     # The facts of this case, in a sentence or two written for a letter to an official.
     Column("letter_facts", Text, nullable=True),
+    # Why the network links this appeal to this case when the appeal does not say so (None:
+    # the appeal names the case itself).
+    Column("inferred", Text, nullable=True),
+    # Both in other languages: {"ru": {"letter_facts": ..., "inferred": ...}}.
+    Column("texts", JSON, nullable=False, server_default="{}"),
 )
 
 demand_targets = Table(
@@ -81,6 +87,10 @@ class Appeal(Timestamps, Base):
     summary_pasted: Mapped[bool] = mapped_column(default=False)
     # Reminders of its court dates go to the people following its cases (an admin may stop them).
     reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # What the record infers beyond its source ("today" read as its date), and why.
+    inferred: Mapped[str | None] = mapped_column(Text)
+    # Advice to letter writers for this appeal, in place of the network's (None: theirs).
+    safety_note: Mapped[str | None] = mapped_column(Text)
 
     cases: Mapped[list[Case]] = relationship(
         secondary=appeal_cases, back_populates="appeals", order_by="Case.id", lazy="raise"
@@ -117,6 +127,13 @@ class AppealCase(Base):
     appeal_id: Mapped[int]
     case_id: Mapped[int]
     letter_facts: Mapped[str | None]
+    inferred: Mapped[str | None]
+    texts: Mapped[dict[str, Any]]
+
+    def said_in(self, language: str, field: str) -> str | None:
+        """Return one of the link's words in a language (None: not written in it)."""
+        said = (self.texts or {}).get(language, {}).get(field)
+        return str(said) if said else None
 
 
 class Demand(Base):
@@ -170,5 +187,7 @@ class AppealTarget(Base):
     kind: Mapped[TargetKind] = mapped_column(str_enum(TargetKind))
     position: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
+    # The note in other languages than the appeal's own, by language.
+    notes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     target: Mapped[Target] = relationship(lazy="raise")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.enums import CaseStatus
@@ -27,6 +27,8 @@ class Case(Timestamps, Base):
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.OPEN)
     summary: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)
+    # How a letter names it ("the case of Ainur Kurmanov"; None: made from its name).
+    about: Mapped[str | None] = mapped_column(String(300))
 
     names: Mapped[list[CaseName]] = relationship(
         back_populates="case",
@@ -56,5 +58,7 @@ class CaseName(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     search_key: Mapped[str] = mapped_column(String(200), index=True)
+    # A source's misspelling is kept so that search finds it, never shown to readers.
+    shown: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     case: Mapped[Case] = relationship(back_populates="names", lazy="raise")

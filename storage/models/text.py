@@ -20,6 +20,8 @@ class AppealText(Base):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text)
     letter_facts: Mapped[str | None] = mapped_column(Text)
+    inferred: Mapped[str | None] = mapped_column(Text)
+    safety_note: Mapped[str | None] = mapped_column(Text)
     # The demands in this language, in the order of the appeal's own (empty: not written).
     demands: Mapped[list[str]] = mapped_column(default=list)
 
@@ -37,3 +39,4 @@ class CaseText(Base):
     place: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)
+    about: Mapped[str | None] = mapped_column(String(300))

@@ -40,6 +40,16 @@ class TargetLink:
     target: Target
     kind: TargetKind
     note: str | None = None
+    notes: Mapping[str, str] | None = None  # the note in other languages
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLinkWords:
+    """What an appeal says of one of its cases: facts for letters, and any inference."""
+
+    letter_facts: str | None = None
+    inferred: str | None = None  # why the case is linked, when the appeal does not say
+    texts: Mapping[str, Mapping[str, str]] | None = None  # both, in other languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +166,9 @@ class NewAppeal:
     events: Sequence[EventSpec] = ()
     targets: Sequence[TargetLink] = ()
     letter_facts: str | None = None
-    case_facts: Mapping[int, str] | None = None  # by case id
+    case_words: Mapping[int, CaseLinkWords] | None = None  # by case id
+    inferred: str | None = None
+    safety_note: str | None = None
     summary_pasted: bool = False
     texts: Sequence[AppealText] = ()
 
@@ -180,6 +192,8 @@ async def create_appeal(session: AsyncSession, new: NewAppeal) -> Appeal:
         published_at=new.published_at,
         created_by=new.created_by,
         letter_facts=new.letter_facts,
+        inferred=new.inferred,
+        safety_note=new.safety_note,
         summary_pasted=new.summary_pasted,
         cases=list(new.cases),
         demands=[
@@ -204,18 +218,28 @@ async def create_appeal(session: AsyncSession, new: NewAppeal) -> Appeal:
             for spec in new.events
         ],
         targets=[
-            AppealTarget(target=link.target, kind=link.kind, position=n, note=link.note)
+            AppealTarget(
+                target=link.target,
+                kind=link.kind,
+                position=n,
+                note=link.note,
+                notes=dict(link.notes or {}),
+            )
             for n, link in enumerate(new.targets, start=1)
         ],
         texts=list(new.texts),
     )
     session.add(appeal)
     await session.flush()
-    for case_id, facts in (new.case_facts or {}).items():
+    for case_id, words in (new.case_words or {}).items():
         await session.execute(
             update(appeal_cases)
             .where(appeal_cases.c.appeal_id == appeal.id, appeal_cases.c.case_id == case_id)
-            .values(letter_facts=facts)
+            .values(
+                letter_facts=words.letter_facts,
+                inferred=words.inferred,
+                texts={language: dict(said) for language, said in (words.texts or {}).items()},
+            )
         )
     return appeal
 
@@ -230,7 +254,13 @@ async def appeals_for_case(
         .join(appeal_cases, appeal_cases.c.appeal_id == Appeal.id)
         .where(appeal_cases.c.case_id == case_id, public_appeal())
         .order_by(Appeal.issued_on, Appeal.id)
-        .options(*(full_appeal() if whole else (selectinload(Appeal.texts),)))
+        .options(
+            *(
+                full_appeal()
+                if whole
+                else (selectinload(Appeal.texts), selectinload(Appeal.case_links))
+            )
+        )
     )
     return list((await session.scalars(statement)).all())
 

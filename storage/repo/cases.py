@@ -54,8 +54,10 @@ async def upsert_case(
     status: CaseStatus = CaseStatus.OPEN,
     summary: str | None = None,
     outcome: str | None = None,
+    about: str | None = None,
     aliases: Sequence[str] = (),
     texts: Sequence[CaseText] = (),
+    misspellings: Sequence[str] = (),
 ) -> tuple[Case, bool]:
     """Create the case, or fill in what an existing one lacks; add any new names.
 
@@ -73,6 +75,7 @@ async def upsert_case(
             status=status,
             summary=summary,
             outcome=outcome,
+            about=about,
             names=[],
             texts=[],
         )
@@ -81,6 +84,7 @@ async def upsert_case(
         case.place = case.place or place
         case.summary = case.summary or summary
         case.outcome = case.outcome or outcome
+        case.about = case.about or about
     written = {text.language: text for text in case.texts}
     for text in texts:
         if (have := written.get(text.language)) is None:
@@ -90,10 +94,12 @@ async def upsert_case(
         have.place = have.place or text.place
         have.summary = have.summary or text.summary
         have.outcome = have.outcome or text.outcome
+        have.about = have.about or text.about
     known = {existing.name for existing in case.names}
-    for spelling in (name, *aliases):
+    for spelling in (name, *aliases, *misspellings):
         if spelling not in known:
-            case.names.append(CaseName(name=spelling, search_key=search_key(spelling)))
+            shown = spelling not in misspellings
+            case.names.append(CaseName(name=spelling, search_key=search_key(spelling), shown=shown))
             known.add(spelling)
     await session.flush()
     return case, created

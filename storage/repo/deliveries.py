@@ -282,19 +282,37 @@ async def recipients(session: AsyncSession, subscriber_ids: Iterable[int]) -> di
     }
 
 
-async def thread_posts(
-    session: AsyncSession, rows: Sequence[tuple[int, int, int]]
-) -> dict[int, str]:
+@dataclass(frozen=True, slots=True)
+class Threads:
+    """Where follow-ups to mirrors go: the post each answers, and those that must wait."""
+
+    posts: dict[int, str]  # by delivery id: the post of the first appeal of its thread
+    waiting: set[int]  # delivery ids whose thread's earlier post is still going out
+
+
+async def thread_posts(session: AsyncSession, rows: Sequence[tuple[int, int, int]]) -> Threads:
     """For (delivery id, appeal id, subscriber id) rows to mirrors, return the post of the
     first appeal of each one's thread (the appeal it follows up, and that one's own ...) as
-    the mirror got it, by delivery id."""
+    the mirror got it; a row whose thread still has a post going out to that mirror waits,
+    so that a follow-up never overtakes what it answers."""
     found: dict[int, str] = {}
+    waiting: set[int] = set()
     for delivery_id, appeal_id, subscriber_id in rows:
         chain: list[int] = []
         parent = await session.scalar(select(Appeal.parent_id).where(Appeal.id == appeal_id))
         while parent is not None and parent not in chain and len(chain) < 10:
             chain.append(parent)
             parent = await session.scalar(select(Appeal.parent_id).where(Appeal.id == parent))
+        if chain and await session.scalar(
+            select(Delivery.id).where(
+                Delivery.appeal_id.in_(chain),
+                Delivery.subscriber_id == subscriber_id,
+                Delivery.purpose == DeliveryPurpose.APPEAL,
+                Delivery.state.in_((DeliveryState.PENDING, DeliveryState.SENDING)),
+            )
+        ):
+            waiting.add(delivery_id)
+            continue
         for ancestor in reversed(chain):  # the first of the thread first
             post = await session.scalar(
                 select(Delivery.external_id).where(
@@ -307,7 +325,24 @@ async def thread_posts(
             if post is not None:
                 found[delivery_id] = post
                 break
-    return found
+    return Threads(found, waiting)
+
+
+async def defer(session: AsyncSession, ids: Sequence[int], *, until: datetime) -> None:
+    """Give claimed rows back to be tried at ``until``, without counting an attempt."""
+    if ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.SENDING)
+            .values(
+                state=DeliveryState.PENDING,
+                next_attempt_at=until,
+                lease_until=None,
+                claimed_by=None,
+                attempts=Delivery.attempts - 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def record_outcomes(session: AsyncSession, changes: Sequence[dict[str, Any]]) -> None:

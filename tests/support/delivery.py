@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Overrides
@@ -19,11 +20,12 @@ from bot.telegram.client import ClientOptions
 from bot.telegram.flood import FloodLimits
 from emulator import BotApiEmulator
 from storage.database import Database
-from storage.enums import Channel, SubscriberState
-from storage.models import Subscriber, SubscriberCountry
+from storage.enums import Channel, DatePrecision, SubscriberState
+from storage.models import Appeal, Subscriber, SubscriberCountry
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
 from tests.support.app import SHORT_WAITS, app_for
+from tests.support.bot import sessions_for
 
 
 async def add_subscribers(
@@ -137,3 +139,14 @@ async def eventually(condition: Callable[[], bool], *, timeout: float = 10.0) ->
     async with asyncio.timeout(timeout):
         while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
+
+
+async def make_current(database_url: str, *appeal_ids: int, days_ago: int = 2) -> None:
+    """Date seeded appeals as if published this week, so that they ask for action again."""
+    issued = utcnow().date() - timedelta(days=days_ago)
+    async with sessions_for(database_url) as sessions, sessions.begin() as session:
+        await session.execute(
+            update(Appeal)
+            .where(Appeal.id.in_(appeal_ids))
+            .values(issued_on=issued, issued_precision=DatePrecision.DAY)
+        )

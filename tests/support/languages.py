@@ -63,3 +63,19 @@ def gaps(messages: Iterable[Message], translations: Catalog) -> list[str]:
             if _fields(text) - wanted or (wanted - {"num", "count"}) - _fields(text):
                 problems.append(f"fields differ: {name!r} -> {text!r}")
     return problems
+
+
+def english_left(text: str) -> list[str]:
+    """Return the longer English texts of the catalog that a Russian reply still holds."""
+    russian = catalog("ru")
+    left = []
+    for message in extracted():
+        english = message if isinstance(message, str) else message[0]
+        entry = russian.get(english)
+        plain = re.sub(r"<[^>]+>|%\(\w+\)[sd]", "\0", english)
+        # Only a fixed stretch of words can be looked for, between the fields.
+        for piece in plain.split("\0"):
+            piece = piece.strip(" .,:;()")
+            if len(piece) >= 24 and piece in text and entry is not None:
+                left.append(piece)
+    return left
