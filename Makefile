@@ -7,11 +7,13 @@ STAMP := $(VENV)/.installed
 LOCALES := templates/locale
 POT := $(LOCALES)/messages.pot
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	# The pip this Python ships, not the newest: what an operator's plain install uses.
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	$(BIN)/pybabel compile -d $(LOCALES) -D messages
+	# axe-core, which the browser tests inject to check accessibility (npm, pinned by the lock).
+	npm ci --no-audit --no-fund --silent
 	touch $(STAMP)
 
 ## extract: collect every text people read into the catalog template

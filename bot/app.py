@@ -56,6 +56,7 @@ from bot.services.maintenance import MaintenanceService
 from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
 from bot.services.outcomes import OutcomeService
+from bot.services.public import PublicService
 from bot.services.publishing import PublishingService
 from bot.services.references import Resolver
 from bot.services.stats import StatsService
@@ -69,6 +70,7 @@ from bot.telegram.request import AiohttpRequest, PollingHealth
 from bot.telegram.updates import Handled, PerChatUpdateProcessor
 from bot.web import start_web
 from bot.web.pages import Pages
+from bot.web.site import Site
 from bot.web.webhook import Webhook
 from core.errors import AppealbotError, BadUpdateError, ConfigError
 from core.pseudonyms import Pseudonyms
@@ -116,13 +118,18 @@ class App:
     reporter: ProgressReporter
     overrides: Overrides
     channels: Sequence[DeliveryChannel]
+    site: Site
 
-    async def introduce(self) -> None:
-        """Learn the bot's username from the Bot API, and make each channel's mirrors the
-        configured ones (a Telegram channel's id, too, is asked of the Bot API)."""
-        if self.api is not None:
+    async def learn_username(self) -> None:
+        """Learn the bot's username from the Bot API, unless it is configured."""
+        if self.api is not None and self.settings.bot_username is None:
             me = await self.api.call("getMe", {})
             self.presenter.bot_username = me.get("username")
+
+    async def introduce(self) -> None:
+        """Learn the bot's username, and make each channel's mirrors the configured ones (a
+        Telegram channel's id, too, is asked of the Bot API)."""
+        await self.learn_username()
         for channel in self.channels:
             targets = await channel.targets()
             if targets is not None:
@@ -191,6 +198,8 @@ def build_services(
     )
     telegram = next((c for c in channels if isinstance(c, TelegramChannel)), None)
     mailer = next((c for c in channels if isinstance(c, EmailChannel)), None)
+    cases = CaseService(db, ages=ages)
+    appeals = AppealService(db, ages=ages, pseudonyms=pseudonyms)
     return Services(
         settings=settings,
         mirror=telegram.mirror if telegram is not None else ChannelMirror(None),
@@ -199,8 +208,8 @@ def build_services(
         db=db,
         index=index,
         resolver=Resolver(db, index),
-        cases=CaseService(db, ages=ages),
-        appeals=AppealService(db, ages=ages, pseudonyms=pseudonyms),
+        cases=cases,
+        appeals=appeals,
         drafts=DraftService(
             db,
             index=index,
@@ -236,6 +245,7 @@ def build_services(
             pseudonyms=pseudonyms,
             schedule=schedule,
         ),
+        public=PublicService(db, ages=ages, appeals=appeals, cases=cases, pseudonyms=pseudonyms),
     )
 
 
@@ -261,6 +271,7 @@ async def open_app(
         presenter = Presenter(
             ages=ages, public_url=settings.public_url, safety_notes=settings.safety_notes
         )
+        presenter.bot_username = settings.bot_username
         limiter = FloodLimiter(
             overrides.limits
             or FloodLimits(
@@ -309,6 +320,13 @@ async def open_app(
             ),
             overrides=overrides,
             channels=channels,
+            site=Site(
+                services.public,
+                presenter,
+                name=settings.site_name,
+                image=settings.share_image_url,
+                bot=lambda: presenter.bot_username,
+            ),
         )
     finally:
         await db.dispose()
@@ -416,7 +434,7 @@ async def serve(
             # The web endpoints (health, email links) answer before the bot takes updates.
             pages = Pages(app.presenter.templates)
             hook = webhook_for(settings, application)
-            web_runner = await start_web(app.settings, app.services, pages, hook)
+            web_runner = await start_web(app.settings, app.services, pages, app.site, hook)
             if hook is not None:
                 await application.bot.set_webhook(
                     url=str(settings.webhook_url),
@@ -457,3 +475,23 @@ async def serve(
             await application.stop()
         finally:
             await application.shutdown()
+
+
+async def serve_web(
+    settings: Settings, *, stop: asyncio.Event, ready: asyncio.Event | None = None
+) -> None:
+    """Serve only the HTTP endpoints (pages, feeds, calendars, email links) until ``stop``
+    is set: one of several behind a reverse proxy, beside the bot on the same database."""
+    async with open_app(settings, migrate=Migrate.REQUIRE) as app:
+        try:
+            await app.learn_username()
+        except AppealbotError as exc:
+            log.warning("the bot's username is unknown (%s): pages go without its links", exc)
+        runner = await start_web(
+            app.settings, app.services, Pages(app.presenter.templates), app.site
+        )
+        log.info("serving the HTTP endpoints")
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+        await runner.cleanup()

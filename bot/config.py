@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     safety_notes: dict[str, str] = {}
 
     public_url: str = "http://127.0.0.1:8080"
+    # The public pages: the network's name on them, and the image their link previews show.
+    site_name: str = Field(default="Urgent appeals", min_length=1, max_length=80)
+    share_image_url: str | None = None
+    # The bot's @username for its deep links on the pages (else asked of the Bot API).
+    bot_username: str | None = None
     # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none: the
     # TCP peer is the client.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
@@ -137,6 +142,16 @@ class Settings(BaseSettings):
         value = value.strip()
         if re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100[0-9]{5,15}", value) is None:
             raise ValueError("a channel's @username or its id (-100…)")
+        return value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().removeprefix("@")
+        if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value) is None:
+            raise ValueError("a bot's @username (letters, digits and _)")
         return value
 
     @field_validator("telegram_api_url", "public_url")

@@ -30,6 +30,18 @@ class Pseudonyms:
         """Return who tapped "I sent a protest" on an appeal, as a hash (64 hex digits)."""
         return self._hash(f"protest:{user_id}:{appeal_id}")
 
+    def browser_protest(self, browser: str, appeal_id: int) -> str:
+        """Return a browser's "I sent a protest" on an appeal's page, as a hash."""
+        return self._hash(f"web-protest:{browser}:{appeal_id}")
+
+    def form_token(self, scope: str) -> str:
+        """Return the token a page's own form carries for ``scope`` (a form and a time)."""
+        return self._hash(f"form:{scope}")[:32]
+
+    def client(self, address: str) -> str:
+        """Return a short stand-in for a client address, kept in memory only."""
+        return self._hash(f"client:{address}")[:16]
+
     def for_log(self, value: int | str) -> str:
         """Return a short stable stand-in for a chat id or an address in a log line."""
         return f"#{self._hash(f'log:{value}')[:10]}"

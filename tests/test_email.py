@@ -115,7 +115,7 @@ async def test_double_opt_in_over_http_then_one_click_unsubscribe(
 ) -> None:
     _, web = mail_bot
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{web}/") as page:
+        async with http.get(f"{web}/subscribe") as page:
             assert page.status == 200
             assert '<form method="post" action="/subscribe">' in await page.text()
         async with http.post(f"{web}/subscribe", data={"email": "New@Example.org"}) as answer:

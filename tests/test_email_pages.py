@@ -38,7 +38,7 @@ async def test_sign_up_confirm_and_unsubscribe_in_a_browser(
 ) -> None:
     _, web = mail_bot
     async with chromium() as browser:
-        await browser.run(lambda d: d.get(f"{web}/"))
+        await browser.run(lambda d: d.get(f"{web}/subscribe"))
         assert await browser.run(shows("Urgent appeals by email"))
 
         def sign_up(driver: Any) -> None:

@@ -236,9 +236,11 @@ async def test_email_speaks_the_readers_language(
     assert "Вы получаете это письмо, потому что" in text
 
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{web_root}/", headers={"Accept-Language": "ru-RU,ru;q=0.9"}) as page:
+        async with http.get(
+            f"{web_root}/subscribe", headers={"Accept-Language": "ru-RU,ru;q=0.9"}
+        ) as page:
             assert "Срочные обращения по почте" in await page.text()
-        async with http.get(f"{web_root}/?lang=en") as page:
+        async with http.get(f"{web_root}/subscribe?lang=en") as page:
             assert "Urgent appeals by email" in await page.text()
         settings_url = f"{web_root}/email/settings/{token}"
         async with http.get(settings_url) as page:

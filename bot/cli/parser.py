@@ -15,6 +15,7 @@ from bot.cli import (
     run,
     sandbox,
     stats,
+    web,
     worker,
 )
 from core.errors import UsageError
@@ -45,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         "worker", help="an extra delivery worker (several share one PostgreSQL database)"
     )
     worker_parser.set_defaults(handler=worker.worker)
+    web_parser = commands.add_parser(
+        "web",
+        help="only the HTTP endpoints: public pages, feeds, calendars, email links (several "
+        "may run behind a reverse proxy)",
+    )
+    web_parser.set_defaults(handler=web.web)
 
     db_parser = commands.add_parser("db", help="database maintenance")
     db_commands = db_parser.add_subparsers(dest="db_command", required=True, parser_class=_Parser)

@@ -158,8 +158,14 @@ def format_phone(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def tel_uri(number: str) -> str:
+    """Return a number as a tel: link (RFC 3966): "tel:+77272715802"."""
+    return "tel:" + "".join(char for char in number if char.isdigit() or char == "+")
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "phone": format_phone,
+    "tel": tel_uri,
     "day": format_date,
     "month": month_name,
     "case_status": case_status_label,

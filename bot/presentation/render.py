@@ -19,7 +19,7 @@ from storage.enums import AppealKind, DatePrecision, DeliveryPurpose
 from storage.models import Appeal, Case
 from storage.standing import Age, AgePolicy
 from templates import Templates
-from templates.i18n import _, ngettext, speaking
+from templates.i18n import _, current, ngettext, speaking
 
 SUMMARY_STEPS = (None, 2500, 1500, 800, 300)
 
@@ -55,6 +55,12 @@ class Presenter:
         self.letters = LetterWriter(self.templates, safety_notes=safety_notes)
         self.public_url = public_url.rstrip("/")
         self.bot_username: str | None = None  # known once the bot has said who it is
+        self.templates.env.globals["page"] = self.page_url
+
+    def page_url(self, kind: str, slug: str) -> str:
+        """Return the public page of an appeal or case (``kind``: "appeals" or "cases"), in
+        the language being spoken."""
+        return f"{self.public_url}/{kind}/{slug}?lang={current()}"
 
     def telegram(self, name: str, /, **values: Any) -> list[str]:
         """Render ``telegram/<name>.html.j2`` into sendable messages."""

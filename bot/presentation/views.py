@@ -46,6 +46,7 @@ class CaseLink:
     name: str
     place: str | None = None
     inferred: str | None = None  # why the appeal is linked to it, when the appeal does not say
+    slug: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,8 @@ class AppealCard:
     language_note: str | None = None  # shown in its original language, not the reader's
     inferred: str | None = None  # what the record infers beyond its source
     protests: int = 0
+    slug: str = ""
+    country: str | None = None  # of its first case
 
     @property
     def case_names(self) -> str:
@@ -137,6 +140,7 @@ class TimelineLine:
     kind_label: str
     mark: str = ""
     inferred: str | None = None  # why it is linked to the case, when it does not say
+    slug: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +162,7 @@ class CasePage:
     age_note: str | None  # when the newest appeal is no longer open
     language_note: str | None = None  # the summary is in its original language
     asks: bool = True  # some appeal about it still asks for action
+    slug: str = ""
 
     @property
     def inferred(self) -> tuple[TimelineLine, ...]:
@@ -231,6 +236,7 @@ def _appeal_cases(appeal: Appeal) -> tuple[CaseLink, ...]:
             case.id,
             case_name(case),
             inferred=link_inferred(appeal, links[case.id]) if case.id in links else None,
+            slug=case.slug,
         )
         for case in appeal.cases
     )
@@ -266,6 +272,8 @@ def appeal_card(appeal: Appeal, age: Age, *, protests: int = 0) -> AppealCard:
         language_note=words.note,
         inferred=appeal_inferred(appeal),
         protests=protests,
+        slug=appeal.slug,
+        country=appeal.cases[0].country if appeal.cases else None,
     )
 
 
@@ -368,6 +376,7 @@ def case_page(found: CaseSummary) -> CasePage:
                 kind_label=kind_label(item.appeal.kind),
                 mark=standing_mark(item.age.standing) or (countdown(item.age) or ""),
                 inferred=doubts.get(item.appeal.id),
+                slug=item.appeal.slug,
             )
             for item in appeals
         ),
@@ -377,6 +386,7 @@ def case_page(found: CaseSummary) -> CasePage:
         age_note=note,
         language_note=language_note,
         asks=asks,
+        slug=case.slug,
     )
 
 

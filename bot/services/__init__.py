@@ -22,6 +22,7 @@ from bot.services.maintenance import MaintenanceService
 from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
 from bot.services.outcomes import OutcomeService
+from bot.services.public import PublicService
 from bot.services.publishing import PublishingService
 from bot.services.references import Resolver
 from bot.services.stats import StatsService
@@ -55,3 +56,4 @@ class Services:
     stats: StatsService
     monitoring: MonitoringService
     time: Timekeeper
+    public: PublicService

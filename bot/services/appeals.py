@@ -168,6 +168,15 @@ class AppealService:
 
     async def protest(self, appeal_id: int, *, user_id: int, case_id: int | None) -> Protest:
         """Count "I sent a protest" once per person and public appeal."""
+        return await self._count(appeal_id, self._pseudonyms.protest(user_id, appeal_id), case_id)
+
+    async def protest_from_browser(self, appeal_id: int, *, browser: str) -> Protest:
+        """Count "I sent a protest" from an appeal's page, once per browser (``browser``: a
+        random value the browser keeps)."""
+        taker = self._pseudonyms.browser_protest(browser, appeal_id)
+        return await self._count(appeal_id, taker, None)
+
+    async def _count(self, appeal_id: int, taker: str, case_id: int | None) -> Protest:
         async with self._db.unit() as unit:
             appeal = await get_appeal(unit.session, appeal_id)
             if appeal is None or not is_public_appeal(appeal):
@@ -180,7 +189,7 @@ class AppealService:
             counted = await record_action(
                 unit.session,
                 appeal_id=appeal_id,
-                taker=self._pseudonyms.protest(user_id, appeal_id),
+                taker=taker,
                 case_id=known,
             )
             return Protest(counted, await count_for_appeal(unit.session, appeal_id))

@@ -1,6 +1,7 @@
-"""HTTP endpoints, served in the same process as the bot: the email sign-up page, confirm,
-unsubscribe (one click, RFC 8058) and settings links, /healthz, /metrics, and the Telegram
-webhook when the bot runs in webhook mode."""
+"""HTTP endpoints, served in the same process as the bot (or alone, by `appealbot web`): the
+public pages, feeds and calendars, the email sign-up page, confirm, unsubscribe (one click,
+RFC 8058) and settings links, /healthz, /metrics, and the Telegram webhook when the bot runs in
+webhook mode."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from aiohttp.typedefs import Middleware
 
 from bot.config import Settings
 from bot.services import Services
-from bot.web import email, guard, monitoring, webhook
+from bot.web import email, guard, monitoring, site, webhook
 from bot.web.pages import PAGES_KEY, Pages
 
 SERVICES_KEY = email.SERVICES_KEY
@@ -20,6 +21,7 @@ SERVICES_KEY = email.SERVICES_KEY
 def build_web_app(
     services: Services,
     pages: Pages,
+    public: site.Site,
     hook: webhook.Webhook | None = None,
     *,
     trusted_proxies: Sequence[str] = (),
@@ -36,7 +38,9 @@ def build_web_app(
     app = web.Application(client_max_size=256 * 1024, middlewares=middlewares)
     app[SERVICES_KEY] = services
     app[PAGES_KEY] = pages
+    app[site.SITE_KEY] = public
     monitoring.add_routes(app.router)
+    site.add_routes(app.router)
     email.add_routes(app.router)
     if hook is not None:
         webhook.add_routes(app, hook)
@@ -44,12 +48,17 @@ def build_web_app(
 
 
 async def start_web(
-    settings: Settings, services: Services, pages: Pages, hook: webhook.Webhook | None = None
+    settings: Settings,
+    services: Services,
+    pages: Pages,
+    public: site.Site,
+    hook: webhook.Webhook | None = None,
 ) -> web.AppRunner:
     """Listen on APPEALBOT_HTTP_HOST:APPEALBOT_HTTP_PORT; return the runner to clean up."""
     app = build_web_app(
         services,
         pages,
+        public,
         hook,
         trusted_proxies=settings.trusted_proxies,
         timeout=settings.http_timeout_seconds,

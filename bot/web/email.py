@@ -199,7 +199,7 @@ async def change_settings(request: web.Request) -> web.Response:
 def add_routes(router: web.UrlDispatcher) -> None:
     """Add the email pages."""
     token = r"{token:[A-Za-z0-9_-]{16,64}}"
-    router.add_get("/", signup_page)
+    router.add_get("/subscribe", signup_page)
     router.add_post("/subscribe", subscribe)
     # Each link's GET shows one button and changes nothing; its POST does what it says.
     router.add_get(f"/email/confirm/{token}", link(EmailService.awaiting, _button("confirm")))

@@ -1,0 +1,26 @@
+"""``appealbot web``: only the HTTP endpoints, beside ``appealbot run``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from bot.app import serve_web
+from bot.config import Settings
+from bot.logs import set_level
+
+
+async def web(settings: Settings, _args: argparse.Namespace) -> int:
+    """Serve the public pages, feeds, calendars and email links until SIGINT or SIGTERM.
+
+    Several may run behind one reverse proxy on one PostgreSQL database; none of them sends.
+    """
+    set_level(logging.getLevelName(settings.log_level))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve_web(settings, stop=stop)
+    return 0
