@@ -3,13 +3,18 @@ for the module, on a seeded database with one appeal made current, one withdrawn
 
 from __future__ import annotations
 
+import base64
+import io
+import os
 import re
 import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from unicodedata import normalize
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import feedparser
@@ -17,6 +22,8 @@ import pytest
 import pytest_asyncio
 from icalendar import Calendar
 from multidict import CIMultiDictProxy
+from pypdf import PdfReader
+from selenium.webdriver.common.by import By
 from sqlalchemy import insert, update
 
 from bot.delivery.channels import Renders
@@ -26,6 +33,7 @@ from storage.models import Appeal, AppealEvent
 from storage.types import utcnow
 from tests.support.app import app_for
 from tests.support.bot import sessions_for
+from tests.support.browser import chromium
 from tests.support.delivery import make_current
 from tests.support.site import BOT, running_site
 
@@ -349,3 +357,84 @@ async def test_the_bot_and_emails_point_to_the_pages(web: str, seeded_url: str) 
             )
             assert message is not None
             assert f"https://appeals.example.org/appeals/{OPEN_SLUG}?lang=ru" in message.text
+
+
+AXE = Path(__file__).parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOT = Path(__file__).parent.parent / "docs" / "appeal-page.png"
+
+
+def axe_violations(driver: Any) -> list[dict[str, Any]]:
+    """Run axe-core on the open page; return its serious and critical WCAG 2.1 AA findings."""
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    found = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values:"
+        " ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        ".then(r => done(r.violations), e => done([{id: 'axe failed', impact: 'critical',"
+        " description: String(e)}]));"
+    )
+    return [v for v in found if v.get("impact") in ("serious", "critical")]
+
+
+async def test_pages_in_a_browser_read_print_and_pass_axe(web: str) -> None:
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `npm ci` (make does)")
+    page = f"{web}/appeals/{OPEN_SLUG}"
+    async with chromium() as browser:
+        await browser.run(lambda d: d.set_window_size(420, 900))
+        for language, heading in (("en", "Letters"), ("ru", "Письма")):
+            await browser.run(lambda d, lang=language: d.get(f"{page}?lang={lang}"))
+            text = await browser.run(lambda d: d.find_element(By.TAG_NAME, "main").text)
+            assert heading in text
+            assert (
+                await browser.run(
+                    lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang")
+                )
+                == language
+            )
+
+        if os.environ.get("APPEALBOT_UPDATE_SCREENSHOT") == "1":
+            await browser.run(lambda d: d.get(f"{page}?lang=en"))
+            await browser.run(lambda d: d.save_screenshot(str(SCREENSHOT)))
+
+        await browser.run(lambda d: d.get(f"{page}?lang=en"))
+
+        def letters(driver: Any) -> list[tuple[str, str, str]]:
+            found = []
+            for section in driver.find_elements(By.CSS_SELECTOR, "section.letter"):
+                title = section.find_element(By.TAG_NAME, "h3").text
+                body = section.find_element(By.TAG_NAME, "pre").text
+                links = section.find_elements(By.CSS_SELECTOR, "a[href^='mailto:']")
+                found.append((title, body, links[0].get_attribute("href") if links else ""))
+            return found
+
+        written = await browser.run(letters)
+        assert len(written) >= 2, "the open appeal has a letter for several offices"
+        with_mail = [(title, body, href) for title, body, href in written if href]
+        assert with_mail, "at least one office takes email"
+        for _title, body, href in with_mail:
+            address, _, query = href.removeprefix("mailto:").partition("?")
+            fields = parse_qs(query)
+            assert "@" in address
+            assert fields["body"][0].strip() == body.strip(), "the email opens with the letter"
+            assert fields["subject"][0].endswith("a letter of concern")
+        copied = await browser.run(
+            lambda d: d.find_element(By.CSS_SELECTOR, "button[data-copy^='letter-']").is_displayed()
+        )
+        assert copied, "with JavaScript, the copy buttons show"
+
+        printed = await browser.run(lambda d: d.print_page())
+        pdf = PdfReader(io.BytesIO(base64.b64decode(printed)))
+        # NFKC: the PDF's text may join "ffi" into one ligature.
+        starts = [normalize("NFKC", page.extract_text()).strip() for page in pdf.pages]
+        for title, _body, _href in written:
+            on = [n for n, text in enumerate(starts) if text.startswith(title[:30])]
+            assert len(on) == 1, f"{title!r} starts one printed page: {[s[:40] for s in starts]}"
+
+        for path in (
+            "/?lang=en",
+            f"/appeals/{OPEN_SLUG}?lang=ru",
+            "/cases/dmitry-tikhonov?lang=en",
+        ):
+            await browser.run(lambda d, p=path: d.get(web + p))
+            assert await browser.run(axe_violations) == [], path

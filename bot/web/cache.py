@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +23,25 @@ class Rendered:
     charset: str | None = "utf-8"
     last_modified: datetime | None = None
     status: int = 200
+    location: str | None = None  # where a 301 points
     etag: str = field(init=False)
+    # The headers it is sent with, worked out once for the headers it was first sent with.
+    _sent: dict[int, CIMultiDict[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "etag", hashlib.sha256(self.body).hexdigest()[:24])
+        object.__setattr__(self, "_sent", {})
+
+    def headers(self, base: Mapping[str, str]) -> CIMultiDict[str]:
+        """Return ``base`` with this page's ETag and Last-Modified."""
+        known = self._sent.get(id(base))
+        if known is None:
+            known = CIMultiDict(base)
+            known["ETag"] = f'"{self.etag}"'
+            if self.last_modified is not None:
+                known["Last-Modified"] = _http_date(self.last_modified)
+            self._sent[id(base)] = known
+        return known
 
 
 class PageCache:
@@ -69,7 +85,7 @@ class PageCache:
             if self._rendering.get(key) is future:
                 del self._rendering[key]
         future.set_result(page)
-        if stamp == self._stamp and page.status == 200:
+        if stamp == self._stamp:
             self._pages[key] = page
             while len(self._pages) > self._limit:
                 self._pages.popitem(last=False)
@@ -78,9 +94,9 @@ class PageCache:
 
 def answer(request: web.Request, page: Rendered, headers: Mapping[str, str]) -> web.Response:
     """Answer with the page, or 304 when the client's copy is this one (ETag, else date)."""
-    sent = {**headers, "ETag": f'"{page.etag}"'}
-    if page.last_modified is not None:
-        sent["Last-Modified"] = _http_date(page.last_modified)
+    if page.location is not None:
+        return web.Response(status=page.status, headers={**headers, "Location": page.location})
+    sent = page.headers(headers)
     if page.status == 200 and _fresh(request, page):
         return web.Response(status=304, headers=sent)
     return web.Response(

@@ -48,6 +48,11 @@ HEADERS = {
     "Cache-Control": "no-cache",
     "Vary": "Accept-Language",
 }
+ASSET_HEADERS = {
+    **{name: value for name, value in HEADERS.items() if name != "Vary"},
+    "Cache-Control": "public, max-age=31536000, immutable",
+}
+MISSING_HEADERS = {**HEADERS, "Content-Security-Policy": PAGE_HEADERS["Content-Security-Policy"]}
 NOT_FOUND = (
     N_("Page not found"),
     N_("There is no public appeal or case at this address (an appeal may have been withdrawn)."),
@@ -63,15 +68,14 @@ THANKS = {
 class Asset:
     """A stylesheet or script, served from memory under an address that names its version."""
 
-    body: bytes
-    content_type: str
+    page: Rendered
     href: str
 
 
 def _asset(name: str, content_type: str) -> Asset:
     body = (STATIC / name).read_bytes()
     version = hashlib.sha256(body).hexdigest()[:10]
-    return Asset(body, content_type, f"/static/{name}?v={version}")
+    return Asset(Rendered(body, content_type), f"/static/{name}?v={version}")
 
 
 class Site:
@@ -381,10 +385,7 @@ async def _cached(
         return page
 
     page = await site.cache.get((*key, current(), site.public.period()), stamp, rendered)
-    headers = dict(HEADERS)
-    if page.status == 404:
-        headers["Content-Security-Policy"] = PAGE_HEADERS["Content-Security-Policy"]
-    return answer(request, page, headers)
+    return answer(request, page, MISSING_HEADERS if page.status == 404 else HEADERS)
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -399,36 +400,67 @@ async def about(request: web.Request) -> web.StreamResponse:
     return await _cached(request, ("about",), site.about)
 
 
+Resolve = Callable[[str], Awaitable[Found | None]]
+
+
+async def _page_of(
+    resolve: Resolve,
+    ref: str,
+    address: Callable[[str], str],
+    render: Callable[[Found], Awaitable[Rendered | None]],
+    query: str,
+) -> Rendered | None:
+    """Render what a reference names; a number (or an old spelling) redirects to the slug."""
+    found = await resolve(ref)
+    if found is None:
+        return None
+    if ref != found.slug:
+        target = address(found.slug) + (f"?{query}" if query else "")
+        return Rendered(b"", "text/plain", status=301, location=target)
+    return await render(found)
+
+
+def _query(request: web.Request, *names: str) -> tuple[str, ...]:
+    return tuple(request.query.get(name, "")[:8] for name in names)
+
+
 async def appeal(request: web.Request) -> web.StreamResponse:
     """An appeal's page; its number redirects to its slug."""
     site = request.app[SITE_KEY]
-    found = await site.public.appeal_ref(request.match_info["ref"])
-    if found is None:
-        return await _cached(request, ("missing",), _nothing)
-    if request.match_info["ref"] != found.slug:
-        raise web.HTTPMovedPermanently(f"/appeals/{found.slug}?{request.query_string}".rstrip("?"))
-    letters = request.query.get("letters", "")[:8] or None
-    thanks = request.query.get("sent", "")[:8] or None
+    ref = request.match_info["ref"]
+    letters, sent = _query(request, "letters", "sent")
+
+    async def render(found: Found) -> Rendered | None:
+        return await site.appeal(found.id, letters=letters or None, thanks=sent or None)
+
     return await _cached(
         request,
-        ("appeal", found.id, letters, thanks),
-        lambda: site.appeal(found.id, letters=letters, thanks=thanks),
+        ("appeal", ref, letters, sent),
+        lambda: _page_of(
+            site.public.appeal_ref,
+            ref,
+            lambda slug: f"/appeals/{slug}",
+            render,
+            request.query_string,
+        ),
     )
 
 
 async def case(request: web.Request) -> web.StreamResponse:
     """A case's page; its number redirects to its slug."""
     site = request.app[SITE_KEY]
-    found = await site.public.case_ref(request.match_info["ref"])
-    if found is None:
-        return await _cached(request, ("missing",), _nothing)
-    if request.match_info["ref"] != found.slug:
-        raise web.HTTPMovedPermanently(f"/cases/{found.slug}?{request.query_string}".rstrip("?"))
-    return await _cached(request, ("case", found.id), lambda: site.case(found.id))
+    ref = request.match_info["ref"]
 
+    async def render(found: Found) -> Rendered | None:
+        return await site.case(found.id)
 
-async def _nothing() -> None:
-    return None
+    return await _cached(
+        request,
+        ("case", ref),
+        lambda: _page_of(
+            site.public.case_ref, ref, lambda slug: f"/cases/{slug}", render, request.query_string
+        ),
+    )
 
 
 async def protest(request: web.Request) -> web.StreamResponse:
@@ -505,14 +537,18 @@ async def feed_country(request: web.Request) -> web.StreamResponse:
 async def feed_case(request: web.Request) -> web.StreamResponse:
     """One case's public appeals, as Atom."""
     site = request.app[SITE_KEY]
-    found = await site.public.case_ref(request.match_info["ref"])
-    if found is None:
-        return await _cached(request, ("missing",), _nothing)
-    if request.match_info["ref"] != found.slug:
-        raise web.HTTPMovedPermanently(
-            f"/feeds/cases/{found.slug}.atom?{request.query_string}".rstrip("?")
-        )
-    return await _cached(request, ("feed-case", found.id), lambda: site.case_feed(found))
+    ref = request.match_info["ref"]
+    return await _cached(
+        request,
+        ("feed-case", ref),
+        lambda: _page_of(
+            site.public.case_ref,
+            ref,
+            lambda slug: f"/feeds/cases/{slug}.atom",
+            site.case_feed,
+            request.query_string,
+        ),
+    )
 
 
 async def calendar_open(request: web.Request) -> web.StreamResponse:
@@ -524,14 +560,18 @@ async def calendar_open(request: web.Request) -> web.StreamResponse:
 async def calendar_case(request: web.Request) -> web.StreamResponse:
     """One case's court days and deadlines, as iCalendar."""
     site = request.app[SITE_KEY]
-    found = await site.public.case_ref(request.match_info["ref"])
-    if found is None:
-        return await _cached(request, ("missing",), _nothing)
-    if request.match_info["ref"] != found.slug:
-        raise web.HTTPMovedPermanently(
-            f"/calendar/cases/{found.slug}.ics?{request.query_string}".rstrip("?")
-        )
-    return await _cached(request, ("ics", found.id), lambda: site.case_calendar(found))
+    ref = request.match_info["ref"]
+    return await _cached(
+        request,
+        ("ics-case", ref),
+        lambda: _page_of(
+            site.public.case_ref,
+            ref,
+            lambda slug: f"/calendar/cases/{slug}.ics",
+            site.case_calendar,
+            request.query_string,
+        ),
+    )
 
 
 async def static(request: web.Request) -> web.StreamResponse:
@@ -541,10 +581,7 @@ async def static(request: web.Request) -> web.StreamResponse:
     asset = site.assets.get(request.match_info["name"])
     if asset is None:
         raise web.HTTPNotFound()
-    page = Rendered(asset.body, asset.content_type)
-    headers = {**HEADERS, "Cache-Control": "public, max-age=31536000, immutable"}
-    del headers["Vary"]
-    return answer(request, page, headers)
+    return answer(request, asset.page, ASSET_HEADERS)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
