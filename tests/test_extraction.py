@@ -359,3 +359,77 @@ def test_a_full_date_on_a_line_of_its_own_is_the_appeals_date(index: CaseIndex) 
     assert [event.on for event in draft.events] == [date(2027, 3, 3)]
     for line in ("May 20, 2011", "20 May 2011", "May 2011"):
         assert extract_draft(f"{text}\n{line}\n", today=date(2026, 12, 1), index=index).issued_on
+
+
+DATELINED = {
+    "aktau": (
+        "URGENT: Release trade unionist Marat Zhaksybekov!\n\n"
+        "Aktau, 3 March 2026. Marat Zhaksybekov, a leader of the independent oil workers' "
+        "union, was detained by police on the evening of 2 March after a meeting with striking "
+        "workers.\n\n"
+        "Write to the Procurator of Mangystau Region, email: prokuratura@mangystau.example.kz, "
+        "demanding:\n1. The immediate release of Marat Zhaksybekov.\n"
+    ),
+    "shymkent": (
+        "СРОЧНО: Остановите преследование журналистки Айгерим Нурлановой\n\n"
+        "Шымкент, 15 сентября 2026 г. Журналистка Айгерим Нурланова задержана 14 сентября после "
+        "публикации расследования о коррупции в акимате. Суд назначен на 18 сентября.\n\n"
+        "Пишите прокурору области: prokuror@turkestan.example.kz.\nТребуем:\n"
+        "1. Немедленно освободить Айгерим Нурланову.\n"
+    ),
+    "dash": (
+        "Free the Oral six\n\n3 March 2026 — Police in Oral detained six members of a housing "
+        "campaign on 1 March, among them Serik Abenov, after a protest at the akimat.\n\n"
+        "Write to the Procurator: email oral@prokuratura.example.kz.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "own", "events", "person", "place"),
+    [
+        ("aktau", date(2026, 3, 3), [date(2026, 3, 2)], "Marat Zhaksybekov", "Aktau"),
+        (
+            "shymkent",
+            date(2026, 9, 15),
+            [date(2026, 9, 14), date(2026, 9, 18)],
+            "Айгерим Нурланова",
+            "Shymkent",
+        ),
+        ("dash", date(2026, 3, 3), [date(2026, 3, 1)], "Serik Abenov", "Oral"),
+    ],
+)
+def test_a_dateline_dates_the_appeal_and_gives_partial_dates_their_year(
+    name: str, own: date, events: list[date], person: str, place: str
+) -> None:
+    # Read nine months later: the year of "2 March" comes from the dateline, never from today.
+    data = extract_draft(DATELINED[name], today=date(2026, 12, 2), index=CaseIndex())
+    assert data.issued_on == own
+    assert data.issued_precision is DatePrecision.DAY
+    assert [(event.on, event.year_known) for event in data.events] == [(on, True) for on in events]
+    assert [case.name for case in data.cases] == [person], "the case is the person, not the title"
+    assert data.place == place
+
+
+def test_without_a_dateline_the_year_stays_unknown_and_a_menu_is_not_a_title() -> None:
+    text = (
+        "Home | News | Campaigns | About | Contact\n\nSolidarity with the Almaty tenants\n\n"
+        "On 12 April, in Almaty, police detained five members of the tenants' committee, among "
+        "them Gulnara Sadykova, as they protested outside the city hall.\n\n"
+        "Write to the Almaty Procurator: email almaty@prokuratura.example.kz.\n"
+    )
+    data = extract_draft(text, today=date(2026, 12, 2), index=CaseIndex())
+    assert data.title == "Solidarity with the Almaty tenants"
+    assert data.issued_on is None, "the draft asks the admin for the appeal's date"
+    assert [event.year_known for event in data.events] == [False]
+    assert [case.name for case in data.cases] == ["Gulnara Sadykova"]
+
+
+async def test_a_known_person_is_matched_by_any_spelling(index: CaseIndex, seeded_url: str) -> None:
+    text = (
+        "Solidarity needed\n\nAlmaty, 5 June 2026. Police again detained Dmitri Tikhonov, "
+        "a socialist activist, outside the court.\n\nWrite to the Procurator: "
+        "email office@prokuratura.example.kz.\n"
+    )
+    data = extract_draft(text, today=date(2026, 12, 2), index=index)
+    assert await case_slugs(seeded_url, data) == {"dmitry-tikhonov"}

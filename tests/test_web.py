@@ -10,6 +10,7 @@ import re
 import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -376,6 +377,10 @@ def axe_violations(driver: Any) -> list[dict[str, Any]]:
     return [v for v in found if v.get("impact") in ("serious", "critical")]
 
 
+def open_page(address: str, driver: Any) -> None:
+    driver.get(address)
+
+
 async def test_pages_in_a_browser_read_print_and_pass_axe(web: str) -> None:
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `npm ci` (make does)")
@@ -383,7 +388,7 @@ async def test_pages_in_a_browser_read_print_and_pass_axe(web: str) -> None:
     async with chromium() as browser:
         await browser.run(lambda d: d.set_window_size(420, 900))
         for language, heading in (("en", "Letters"), ("ru", "Письма")):
-            await browser.run(lambda d, lang=language: d.get(f"{page}?lang={lang}"))
+            await browser.run(partial(open_page, f"{page}?lang={language}"))
             text = await browser.run(lambda d: d.find_element(By.TAG_NAME, "main").text)
             assert heading in text
             assert (
@@ -436,5 +441,5 @@ async def test_pages_in_a_browser_read_print_and_pass_axe(web: str) -> None:
             f"/appeals/{OPEN_SLUG}?lang=ru",
             "/cases/dmitry-tikhonov?lang=en",
         ):
-            await browser.run(lambda d, p=path: d.get(web + p))
+            await browser.run(partial(open_page, web + path))
             assert await browser.run(axe_violations) == [], path

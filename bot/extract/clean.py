@@ -43,6 +43,7 @@ _TAIL = re.compile(
     r"|reply ↓?)\s*:?\.?$",
     re.I,
 )
+_MENU_ITEM = re.compile(r"^[^\W\d_][\w'’&-]*(?: [\w'’&-]+){0,2}$")
 _ARTEFACT = re.compile(r"⟨=\d+|\ufeff|[\u200b-\u200f\u2060]")
 _TRAILING_PIPE = re.compile(r"\s*\|\s*$")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -68,6 +69,9 @@ def is_boilerplate(line: str) -> bool:
     if "|" in stripped:
         cells = [cell.strip() for cell in stripped.split("|") if cell.strip()]
         if all(_CALENDAR_CELL.match(cell) for cell in cells):
+            return True
+        # A site's menu: "Home | News | Campaigns | About | Contact".
+        if len(cells) >= 3 and all(_MENU_ITEM.match(cell) for cell in cells):
             return True
     return any(pattern.search(stripped) for pattern in _BOILERPLATE)
 

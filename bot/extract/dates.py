@@ -174,8 +174,65 @@ def month_year(text: str) -> date | None:
     return found[0] if found and found[1] is DatePrecision.MONTH else None
 
 
+# A dateline at the head of a paragraph: "Aktau, 3 March 2026. Marat …", "3 March 2026 — …",
+# «Шымкент, 15 сентября 2026 г. Журналистка …», "2026-03-03: …".
+_FULL_DATE = (
+    rf"(?:[0-3]?\d\s+(?:{_MONTH})\s+(?:19|20)\d\d(?:\s*г(?:ода|\.)?)?"
+    rf"|(?:{_MONTH})\s+[0-3]?\d,\s+(?:19|20)\d\d"
+    r"|(?:19|20)\d\d-[01]\d-[0-3]\d)"
+)
+_HEAD_DATELINE = re.compile(
+    rf"^(?:(?P<place>[A-ZА-ЯЁ][\w’'-]+(?:[ -][A-ZА-ЯЁ][\w’'-]+){{0,2}}),\s+)?"
+    rf"(?P<date>{_FULL_DATE})\s*(?:[.—–:]|-\s|$)",
+    re.IGNORECASE,
+)
+HEAD_LINES = 6  # a dateline is looked for in the first lines only
+
+
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    """The date an appeal gives itself, where it says so, and the place before it."""
+
+    on: date
+    precision: DatePrecision
+    line: int  # the index of the line it is on
+    end: int  # where it ends on that line (the rest is the appeal's first words)
+    place: str | None = None
+
+
+def find_dateline(lines: list[str]) -> Dateline | None:
+    """Find the appeal's own date at its head: a line that is only a date, or a paragraph
+    that begins with one ("Aktau, 3 March 2026. …")."""
+    seen = 0
+    for index, line in enumerate(lines):
+        if not line:
+            continue
+        seen += 1
+        if seen > HEAD_LINES:
+            break
+        whole = dateline_date(line)
+        if whole is not None:
+            return Dateline(whole[0], whole[1], index, len(line))
+        match = _HEAD_DATELINE.match(line)
+        if match is None:
+            continue
+        found = dateline_date(match.group("date"))
+        if found is not None:
+            place = match.group("place")
+            return Dateline(found[0], found[1], index, match.end(), place)
+    return None
+
+
 def dateline_date(text: str) -> tuple[date, DatePrecision] | None:
-    """Read a dateline: "March 2010" (that month), "20 May 2011" or "May 20, 2011" (that day)."""
+    """Read a dateline: "March 2010" (that month), "20 May 2011", "May 20, 2011",
+    «15 сентября 2026 г.» or "2026-03-03" (that day)."""
+    text = re.sub(r"\s*г(?:ода|\.)?\s*$", "", text.strip(" .—–:"))
+    iso = re.fullmatch(r"\s*((?:19|20)\d\d)-([01]\d)-([0-3]\d)\s*", text)
+    if iso is not None:
+        try:
+            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3))), DatePrecision.DAY
+        except ValueError:
+            return None
     match = re.fullmatch(rf"\s*({_MONTH})\s+((?:19|20)\d\d)\s*", text, re.IGNORECASE)
     if match is not None:
         return date(int(match.group(2)), MONTHS[match.group(1).lower()], 1), DatePrecision.MONTH

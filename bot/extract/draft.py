@@ -10,8 +10,9 @@ from typing import Protocol
 from pydantic import BaseModel, Field, field_validator
 
 from bot.extract.clean import MAX_TEXT, clean_lines, has_words
-from bot.extract.dates import dateline_date, events_and_deadline, reanchor
+from bot.extract.dates import dateline_date, events_and_deadline, find_dateline, reanchor
 from bot.extract.demands import extract_demands, is_solidarity
+from bot.extract.people import find_person
 from bot.extract.places import country_display_name, find_country, find_place
 from bot.extract.targets import GENERIC_EMBASSY, extract_targets, salutation_for
 from core.errors import ExtractionError
@@ -262,9 +263,18 @@ def extract_draft(
         )
     lines, dateline = clean_lines(text)
     body = "\n".join(lines)
-    # A copied web page carries its date ("March 2010"); dates without a year are read
-    # against it. Without one, today says nothing of the year: the draft asks the admin.
-    page_date = dateline_date(dateline) if dateline else None
+    # An appeal dates itself at its head ("Aktau, 3 March 2026. …"), or a copied web page
+    # carries its date ("March 2010"); dates without a year are read against it. Without
+    # one, today says nothing of the year: the draft asks the admin.
+    head = find_dateline(lines)
+    page_date = (
+        (head.on, head.precision)
+        if head is not None
+        else (dateline_date(dateline) if dateline else None)
+    )
+    dated_lines = list(lines)
+    if head is not None:  # the dateline names the appeal's day, not an event
+        dated_lines[head.line] = dated_lines[head.line][head.end :]
     anchored = page_date is not None
     if page_date is not None:
         day, precision = page_date
@@ -285,11 +295,13 @@ def extract_draft(
             target.name = f"Embassy of {country_display_name(country)} in your country"
     for target in targets:
         target.salutation = target.salutation or salutation_for(target.name, target.kind)
-    events, deadline = events_and_deadline(body, today=today, anchored=anchored)
+    events, deadline = events_and_deadline("\n".join(dated_lines), today=today, anchored=anchored)
     mentioned = index.mentioned_in(body)
     cases = [CaseRef(id=hit.case_id, name=hit.name) for hit in mentioned]
     if not cases:
-        cases = [CaseRef(id=None, name=_title(lines)[:120])]
+        # The person the appeal is about, else (a campaign, a group) its title.
+        person = find_person(lines[0], "\n".join(dated_lines[1:]))
+        cases = [CaseRef(id=None, name=(person or _title(lines))[:120])]
     return DraftData(
         title=_title(lines),
         summary=_summary(lines[1:]) or _title(lines),
@@ -297,7 +309,7 @@ def extract_draft(
         urgency=Urgency.URGENT if _URGENT.search(body) else Urgency.NORMAL,
         language=_language(body),
         country=country,
-        place=find_place(body),
+        place=find_place(body) or (head.place if head else None),
         cases=cases,
         issued_on=page_date[0] if page_date else None,
         issued_precision=page_date[1] if page_date else DatePrecision.MONTH,

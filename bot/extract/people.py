@@ -1,0 +1,85 @@
+"""Whom an appeal is about: the person (or group) named after "release", "detained",
+"journalist", «журналистка» …, not its headline."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+# Words that introduce the person an appeal is about.
+_TRIGGER = re.compile(
+    r"\b(?:release|free|freedom for|detained|detention of|arrested|arrest of|abducted|beaten|"
+    r"charged|sentenced|jailed|imprisoned|prosecution of|persecution of|trial of|"
+    r"journalist|activist|unionist|trade unionist|lawyer|defender|human rights defender|"
+    r"blogger|leader|member|organiser|organizer|among them|including|"
+    r"журналист\w*|активист\w*|правозащитни\w*|профсоюзн\w+ (?:лидер\w*|активист\w*)|"
+    r"лидер\w*|адвокат\w*|блогер\w*|освободить|освобождения|задержан\w*|арестован\w*|"
+    r"преследовани\w+|осужден\w*|в том числе|среди них)\s+$",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<![\w-])([A-ZА-ЯЁ][a-zа-яё’'-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё’'-]+){1,2})(?![\w-])")
+# Capitalised words that are offices, places or headlines, never a person's name.
+_NOT_NAMES = frozenset(
+    re.split(
+        r"\s+",
+        """
+        urgent release free please write dear home news campaigns about contact email fax phone
+        procurator prosecutor general region regional police court city ministry minister
+        republic president committee union national security office embassy department
+        mayor akimat akim governor parliament government interior justice foreign affairs
+        street square district council centre center detention amnesty international
+        front line defenders kazakhstan almaty astana aktau shymkent russia moscow taraz
+        monday tuesday wednesday thursday friday saturday sunday january february march april
+        may june july august september october november december
+        срочно освободите остановите пишите прокурор прокуратура суд полиция области область
+        республики республика казахстан министерство министр акимат аким президент шымкент
+        алматы астана уважаемый уважаемая требуем
+        """.strip(),
+    )
+)
+
+
+def _key(name: str) -> str:
+    """Return a name's stem key, so that «Нурланова» and «Нурлановой» are one person."""
+    return " ".join(word[:5].lower() for word in name.split())
+
+
+def _plausible(name: str) -> bool:
+    words = name.split()
+    return 2 <= len(words) <= 3 and not any(word.lower() in _NOT_NAMES for word in words)
+
+
+def find_person(title: str, body: str) -> str | None:
+    """Return the person the appeal is about, as first written in its text (the subject of
+    its first sentences is in the nominative), or None when no name stands out."""
+    scores: Counter[str] = Counter()
+    first_form: dict[str, str] = {}
+    paragraphs = [paragraph for paragraph in body.split("\n") if paragraph.strip()]
+    opening = paragraphs[0] if paragraphs else ""
+    for source, weight in ((title, 2), (body, 1)):
+        for match in _NAME.finditer(source):
+            name = match.group(1)
+            first, _space, rest = name.partition(" ")
+            led = bool(_TRIGGER.search(first + " "))
+            if led:  # "Журналистка Айгерим Нурланова": the word before the name, capitalised
+                name = rest
+            if not _plausible(name):
+                continue
+            key = _key(name)
+            before = source[max(0, match.start() - 40) : match.start()]
+            score = weight
+            if led or _TRIGGER.search(before):
+                score += 3
+            if source is body and match.start() < len(opening) + 1:
+                score += 2
+            scores[key] += score
+            if source is body:
+                first_form.setdefault(key, name)
+            else:
+                first_form.setdefault(f"title:{key}", name)
+    if not scores:
+        return None
+    key, score = scores.most_common(1)[0]
+    if score < 4:
+        return None
+    return first_form.get(key) or first_form.get(f"title:{key}")
