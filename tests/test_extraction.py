@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from benchmarks.extraction import evaluate
 from bot.extract.clean import clean_lines
 from bot.extract.contacts import find_numbers
 from bot.extract.dates import events_and_deadline
@@ -433,3 +434,30 @@ async def test_a_known_person_is_matched_by_any_spelling(index: CaseIndex, seede
     )
     data = extract_draft(text, today=date(2026, 12, 2), index=index)
     assert await case_slugs(seeded_url, data) == {"dmitry-tikhonov"}
+
+
+# What the evaluation corpus must keep reading right (benchmarks/extraction.py prints it all).
+FLOORS = {
+    "title": (0.9, 0.9),
+    "own_date": (0.95, 0.9),
+    "case": (0.9, 0.9),
+    "place": (0.95, 0.95),
+    "deadline": (0.95, 0.7),
+    "events": (0.9, 0.9),
+    "emails": (0.95, 0.95),
+    "phones": (0.95, 0.95),
+    "faxes": (0.95, 0.95),
+    "copies": (0.95, 0.95),
+    "demands": (0.95, 0.85),
+}
+
+
+def test_the_evaluation_corpus_is_read_above_its_floors() -> None:
+    result = evaluate()
+    assert result["appeals"] >= 20
+    low = {
+        name: scores
+        for name, scores in result["fields"].items()
+        if (scores["precision"] or 0) < FLOORS[name][0] or (scores["recall"] or 0) < FLOORS[name][1]
+    }
+    assert not low, (low, result["misses"])

@@ -43,6 +43,13 @@ _TAIL = re.compile(
     r"|reply ↓?)\s*:?\.?$",
     re.I,
 )
+_FORWARDED = re.compile(
+    r"^-*\s*(forwarded message|begin forwarded message|пересылаемое сообщение|"
+    r"переадресованное сообщение)\s*:?\s*-*$",
+    re.IGNORECASE,
+)
+_HEADER = re.compile(r"^(from|to|cc|date|sent|subject|от|кому|дата|тема)\s*:\s*(.*)$", re.I)
+_REPLY_PREFIX = re.compile(r"^(?:(?:fwd?|re|пересл|отв)\s*:\s*)+", re.IGNORECASE)
 _MENU_ITEM = re.compile(r"^[^\W\d_][\w'’&-]*(?: [\w'’&-]+){0,2}$")
 _ARTEFACT = re.compile(r"⟨=\d+|\ufeff|[\u200b-\u200f\u2060]")
 _TRAILING_PIPE = re.compile(r"\s*\|\s*$")
@@ -76,12 +83,32 @@ def is_boilerplate(line: str) -> bool:
     return any(pattern.search(stripped) for pattern in _BOILERPLATE)
 
 
+def _forwarded(raw_lines: list[str]) -> list[str]:
+    """Drop a forwarded email's header block, keeping its subject as the first line."""
+    head = [line.strip() for line in raw_lines[:12]]
+    if not any(_FORWARDED.match(line) for line in head):
+        return raw_lines
+    subject = None
+    kept: list[str] = []
+    for index, line in enumerate(raw_lines):
+        stripped = line.strip()
+        if index < 12 and _FORWARDED.match(stripped):
+            continue
+        header = _HEADER.match(stripped) if index < 12 else None
+        if header is not None:
+            if header.group(1).lower() in ("subject", "тема"):
+                subject = _REPLY_PREFIX.sub("", header.group(2)).strip()
+            continue
+        kept.append(line)
+    return ([subject, ""] if subject else []) + kept
+
+
 def clean_lines(text: str) -> tuple[list[str], str | None]:
     """Return the appeal's lines (blank lines kept as "") and a trailing dateline, if any."""
     lines: list[str] = []
     dateline = None
     ended = False
-    for raw in normalise(text).split("\n"):
+    for raw in _forwarded(normalise(text).split("\n")):
         line = _TRAILING_PIPE.sub("", raw).strip()
         if _MONTH_YEAR_LINE.match(line):
             dateline = dateline if ended and dateline else line

@@ -12,6 +12,8 @@ _TRIGGER = re.compile(
     r"charged|sentenced|jailed|imprisoned|prosecution of|persecution of|trial of|"
     r"journalist|activist|unionist|trade unionist|lawyer|defender|human rights defender|"
     r"blogger|leader|member|organiser|organizer|among them|including|"
+    r"student|poet|writer|artist|doctor|teacher|worker|miner|farmer|pensioner|"
+    r"студент\w*|поэт\w*|писател\w*|врач\w*|учител\w*|рабоч\w+|шахт[её]р\w*|"
     r"журналист\w*|активист\w*|правозащитни\w*|профсоюзн\w+ (?:лидер\w*|активист\w*)|"
     r"лидер\w*|адвокат\w*|блогер\w*|освободить|освобождения|задержан\w*|арестован\w*|"
     r"преследовани\w+|осужден\w*|в том числе|среди них)\s+$",
@@ -41,7 +43,7 @@ _NOT_NAMES = frozenset(
 
 def _key(name: str) -> str:
     """Return a name's stem key, so that «Нурланова» and «Нурлановой» are one person."""
-    return " ".join(word[:5].lower() for word in name.split())
+    return " ".join(word[:4].lower() for word in name.split())
 
 
 def _plausible(name: str) -> bool:
