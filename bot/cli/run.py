@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import signal
 
 from bot.app import serve
+from bot.cli.signals import stop_on_signals
 from bot.config import Settings
 from bot.logs import set_level
 from core.errors import ConfigError
@@ -23,9 +22,6 @@ async def run(settings: Settings, _args: argparse.Namespace) -> int:
     if settings.telegram_token is None:
         raise ConfigError(NO_TOKEN)
     set_level(logging.getLevelName(settings.log_level))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_on_signals()
     await serve(settings, stop=stop)
     return 0

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import signal
 
 from bot.app import serve_web
+from bot.cli.signals import stop_on_signals
 from bot.config import Settings
 from bot.logs import set_level
 
@@ -18,9 +17,6 @@ async def web(settings: Settings, _args: argparse.Namespace) -> int:
     Several may run behind one reverse proxy on one PostgreSQL database; none of them sends.
     """
     set_level(logging.getLevelName(settings.log_level))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_on_signals()
     await serve_web(settings, stop=stop)
     return 0

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import signal
 
 from bot.app import Migrate, open_app
+from bot.cli.signals import stop_on_signals
 from bot.config import Settings
 from bot.logs import set_level
 from core.errors import ConfigError
@@ -22,10 +21,7 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> int:
     budget), every one sends email.
     """
     set_level(logging.getLevelName(settings.log_level))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_on_signals()
     async with open_app(settings, migrate=Migrate.REQUIRE) as app:
         if app.delivery is None:
             raise ConfigError(

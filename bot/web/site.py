@@ -534,44 +534,35 @@ async def feed_country(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def feed_case(request: web.Request) -> web.StreamResponse:
-    """One case's public appeals, as Atom."""
-    site = request.app[SITE_KEY]
-    ref = request.match_info["ref"]
-    return await _cached(
-        request,
-        ("feed-case", ref),
-        lambda: _page_of(
-            site.public.case_ref,
-            ref,
-            lambda slug: f"/feeds/cases/{slug}.atom",
-            site.case_feed,
-            request.query_string,
-        ),
-    )
+def _of_case(
+    kind: str, address: Callable[[str], str], render: Callable[[Site, Found], Awaitable[Rendered]]
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Return a handler for one case's file (feed, calendar) at ``address`` of its slug."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        site = request.app[SITE_KEY]
+        ref = request.match_info["ref"]
+
+        async def rendered(found: Found) -> Rendered:
+            return await render(site, found)
+
+        return await _cached(
+            request,
+            (kind, ref),
+            lambda: _page_of(site.public.case_ref, ref, address, rendered, request.query_string),
+        )
+
+    return handler
+
+
+feed_case = _of_case("feed-case", lambda slug: f"/feeds/cases/{slug}.atom", Site.case_feed)
+calendar_case = _of_case("ics-case", lambda slug: f"/calendar/cases/{slug}.ics", Site.case_calendar)
 
 
 async def calendar_open(request: web.Request) -> web.StreamResponse:
     """Court days and deadlines of every open appeal, as iCalendar."""
     site = request.app[SITE_KEY]
     return await _cached(request, ("ics",), lambda: site.calendar(_("Court dates and deadlines")))
-
-
-async def calendar_case(request: web.Request) -> web.StreamResponse:
-    """One case's court days and deadlines, as iCalendar."""
-    site = request.app[SITE_KEY]
-    ref = request.match_info["ref"]
-    return await _cached(
-        request,
-        ("ics-case", ref),
-        lambda: _page_of(
-            site.public.case_ref,
-            ref,
-            lambda slug: f"/calendar/cases/{slug}.ics",
-            site.case_calendar,
-            request.query_string,
-        ),
-    )
 
 
 async def static(request: web.Request) -> web.StreamResponse:
