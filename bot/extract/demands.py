@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 
 _NUMBERED = re.compile(r"^\s*(?P<number>\d{1,2})\s*[.)]\s+(?P<text>\S.*)$")
-_INTRO = re.compile(r"\b(demand|demanding|call(ing)? for|we want|we ask|urge)\b", re.IGNORECASE)
+_INTRO = re.compile(
+    r"\b(demands?|demanding|call(ing)? for|we want|we ask|urge)\b"
+    r"|(?<!\w)(требуем|требовани\w*|призываем|просим)(?!\w)",
+    re.IGNORECASE,
+)
 _DEMANDING = re.compile(
     r"^(we (call|demand|urge|insist|oppose)\b|\S+(\s\S+){0,4}\s+demands\b|hands off\b"
     r"|release\b|free\b|drop (the|all) charges\b|stop\b|end\b)",
@@ -34,7 +38,8 @@ def _tidy(text: str) -> str:
 
 
 def numbered_demands(lines: list[str]) -> list[str]:
-    """Return the longest numbered list (1. 2. 3.), preferring one introduced as demands."""
+    """Return the longest numbered list (1. 2. 3.), preferring one introduced as demands (a
+    single point counts only when introduced)."""
     lists: list[tuple[bool, list[str]]] = []
     current: list[str] = []
     introduced = False
@@ -48,11 +53,12 @@ def numbered_demands(lines: list[str]) -> list[str]:
                 introduced = bool(_INTRO.search(previous))
             current.append(_tidy(match.group("text")))
         else:
-            if len(current) >= 2:
+            # One numbered point is a list only where the text says it demands.
+            if len(current) >= 2 or (current and introduced):
                 lists.append((introduced, current))
             current = []
             previous = line
-    if len(current) >= 2:
+    if len(current) >= 2 or (current and introduced):
         lists.append((introduced, current))
     if not lists:
         return []
