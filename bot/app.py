@@ -28,7 +28,7 @@ from telegram.request import BaseRequest
 from bot import handlers
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, AppType, BotData, Context
-from bot.delivery import email_channel, telegram_channel
+from bot.delivery import email_channel, telegram_channel, webhook_channel
 from bot.delivery.channels import DeliveryChannel, Parts
 from bot.delivery.email_channel import EmailChannel
 from bot.delivery.engine import DeliveryEngine, EngineConfig
@@ -152,6 +152,7 @@ def build_api(settings: Settings, overrides: Overrides) -> BotApiClient | None:
 CHANNELS: tuple[Callable[[Settings, Parts], DeliveryChannel | None], ...] = (
     telegram_channel.build,
     email_channel.build,
+    webhook_channel.build,
 )
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from standardwebhooks.webhooks import Webhook
 
 from core.ids import parse_user_id
 
@@ -70,6 +71,10 @@ class Settings(BaseSettings):
     share_image_url: str | None = None
     # The bot's @username for its deep links on the pages (else asked of the Bot API).
     bot_username: str | None = None
+    # Receivers every publish, update and outcome is POSTed to, signed (Standard Webhooks)
+    # with this secret ("whsec_" and base64, as that scheme writes it).
+    outgoing_webhooks: Annotated[tuple[str, ...], NoDecode] = ()
+    outgoing_webhook_secret: SecretStr | None = None
     # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none: the
     # TCP peer is the client.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
@@ -143,6 +148,34 @@ class Settings(BaseSettings):
         if re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100[0-9]{5,15}", value) is None:
             raise ValueError("a channel's @username or its id (-100…)")
         return value
+
+    @field_validator("outgoing_webhooks", mode="before")
+    @classmethod
+    def _split_webhooks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for part in value:
+                if not re.match(r"https?://[^/\s]+", str(part)):
+                    raise ValueError(f"{part!r} is not an http(s) URL")
+            return tuple(str(part) for part in value)
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_secret(self) -> Settings:
+        if self.outgoing_webhooks and self.outgoing_webhook_secret is None:
+            raise ValueError(
+                "APPEALBOT_OUTGOING_WEBHOOK_SECRET must be set with APPEALBOT_OUTGOING_WEBHOOKS "
+                "(for example: whsec_ followed by `openssl rand -base64 32`)"
+            )
+        if self.outgoing_webhook_secret is not None:
+            try:
+                Webhook(self.outgoing_webhook_secret.get_secret_value())
+            except ValueError:
+                raise ValueError(
+                    "APPEALBOT_OUTGOING_WEBHOOK_SECRET is whsec_ followed by base64"
+                ) from None
+        return self
 
     @field_validator("bot_username")
     @classmethod

@@ -3,8 +3,10 @@ posts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from storage.enums import AppealKind, Urgency
 from storage.models import Appeal
 from storage.standing import Standing
 
@@ -69,4 +71,49 @@ def appeal_as_json(appeal: Appeal, standing: Standing | None = None) -> dict[str
             }
             for link in appeal.targets
         ],
+    }
+
+
+EVENT_VERSION = "1"
+EVENT_TYPES = {
+    AppealKind.APPEAL: "appeal.published",
+    AppealKind.UPDATE: "appeal.updated",
+    AppealKind.OUTCOME: "appeal.outcome",
+}
+
+
+def event_document(
+    appeal: Appeal, standing: Standing, *, url: str, case_urls: Mapping[str, str]
+) -> dict[str, Any]:
+    """Return what a webhook posts of a published appeal: what a bridge needs to post it
+    (docs/webhooks/event.schema.json), and nothing about subscribers."""
+    kind = EVENT_TYPES[appeal.kind]
+    return {
+        "version": EVENT_VERSION,
+        "id": f"evt_{appeal.id}_{kind.removeprefix('appeal.')}",
+        "type": kind,
+        "appeal": {
+            "id": appeal.id,
+            "slug": appeal.slug,
+            "url": url,
+            "kind": appeal.kind.value,
+            "urgent": appeal.urgency is Urgency.URGENT,
+            "follows": appeal.parent_id,
+            "title": appeal.title,
+            "summary": appeal.summary,
+            "language": appeal.language,
+            "texts": {
+                text.language: {"title": text.title, "summary": text.summary}
+                for text in appeal.texts
+            },
+            "issued_on": appeal.issued_on.isoformat() if appeal.issued_on else None,
+            "issued_precision": appeal.issued_precision.value,
+            "deadline": appeal.deadline.isoformat() if appeal.deadline else None,
+            "standing": standing.value,
+            "cases": [
+                {"slug": case.slug, "name": case.name, "url": case_urls.get(case.slug, "")}
+                for case in appeal.cases
+            ],
+            "source": {"name": appeal.source_name, "url": appeal.source_url},
+        },
     }

@@ -27,7 +27,7 @@ COURT_DAYS = (EventKind.HEARING, EventKind.TRIAL, EventKind.VERDICT)
 
 
 @dataclass(frozen=True, slots=True)
-class Dated:
+class FeedItem:
     """A public appeal for a feed or calendar: with its standing and page address."""
 
     appeal: Appeal
@@ -42,7 +42,7 @@ def _moment(appeal: Appeal) -> datetime:
 
 
 def atom(
-    items: Sequence[Dated],
+    items: Sequence[FeedItem],
     *,
     title: str,
     self_url: str,
@@ -76,7 +76,7 @@ def atom(
     return _with_link_relations(bytes(feed.atom_str(pretty=True)), items)
 
 
-def _with_link_relations(document: bytes, items: Sequence[Dated]) -> bytes:
+def _with_link_relations(document: bytes, items: Sequence[FeedItem]) -> bytes:
     """Give the entries' case links their relation: feedgen 1.0 drops an entry link's rel
     and type (its writer shadows the link it reads from)."""
     related = {url for item in items for url in item.case_urls}
@@ -98,7 +98,7 @@ def _entry_title(appeal: Appeal) -> str:
     return f"{kind_label(appeal.kind).capitalize()}: {title}"
 
 
-def calendar(items: Sequence[Dated], *, name: str, stamp: datetime) -> bytes:
+def calendar(items: Sequence[FeedItem], *, name: str, stamp: datetime) -> bytes:
     """Write a calendar of days in court and deadlines to act, each on its day where the
     case is (TZID: the place's zone), each linking back to its page."""
     cal = Calendar()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -10,6 +11,7 @@ from typing import Any
 
 from bot.delivery.channels import Message, Renders
 from bot.extract.draft import DraftData
+from bot.presentation.documents import event_document
 from bot.presentation.keyboards import appeal_keyboard, channel_keyboard
 from bot.presentation.labels import FILTERS, format_date
 from bot.presentation.letters import LetterPack, LetterWriter
@@ -128,6 +130,9 @@ class Presenter:
         reader's language (``mirror``: to a place everything is posted; None: nothing to
         send)."""
         with speaking(language):
+            if renders is Renders.EVENT:
+                # Machines get the appeal itself once; reminders are for people.
+                return self.event(appeal) if purpose is DeliveryPurpose.APPEAL else None
             if purpose in (DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE):
                 return self.notice(appeal, renders, purpose, notice, late=late)
             if renders is Renders.EMAIL:
@@ -135,6 +140,17 @@ class Presenter:
             card = appeal_card(appeal, self.ages.of(appeal))
             telegram = self.broadcast(card, in_channel=mirror)
             return telegram if renders is Renders.TELEGRAM else as_text(telegram)
+
+    def event(self, appeal: Appeal) -> Message:
+        """Render a published appeal as a webhook's JSON document."""
+        document = event_document(
+            appeal,
+            self.ages.of(appeal).standing,
+            url=self.page_url("appeals", appeal.slug),
+            case_urls={case.slug: self.page_url("cases", case.slug) for case in appeal.cases},
+        )
+        text = json.dumps(document, ensure_ascii=False, sort_keys=True)
+        return Message(text=text, extra={"event_id": document["id"]})
 
     def notice(
         self, appeal: Appeal, renders: Renders, purpose: DeliveryPurpose, notice: str, *, late: bool

@@ -28,7 +28,7 @@ PROTESTS_PER_CLIENT = 20
 
 
 @dataclass(frozen=True, slots=True)
-class Found:
+class PageRef:
     """What a reference names: its id, and its slug (the page's stable address)."""
 
     id: int
@@ -121,17 +121,17 @@ class PublicService:
             self.changed()
         return protest
 
-    async def appeal_ref(self, reference: str) -> Found | None:
+    async def appeal_ref(self, reference: str) -> PageRef | None:
         """Return the public appeal a number or slug names."""
         async with self._db.read() as session:
             found = await public_appeal_ref(session, reference)
-        return Found(*found) if found else None
+        return PageRef(*found) if found else None
 
-    async def case_ref(self, reference: str) -> Found | None:
+    async def case_ref(self, reference: str) -> PageRef | None:
         """Return the public case a number or slug names."""
         async with self._db.read() as session:
             found = await public_case_ref(session, reference)
-        return Found(*found) if found else None
+        return PageRef(*found) if found else None
 
     async def appeal(self, appeal_id: int) -> AppealShown | None:
         """Return a public appeal with its protests and standing."""

@@ -19,13 +19,13 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from aiohttp import web
 
-from bot.presentation.feeds import Dated, atom, calendar
+from bot.presentation.feeds import FeedItem, atom, calendar
 from bot.presentation.labels import country_name, kind_label
 from bot.presentation.localized import case_name
 from bot.presentation.render import Presenter
 from bot.presentation.views import AppealCard, appeal_card, case_page, contact_groups
 from bot.services.appeals import Aged
-from bot.services.public import Found, PublicService
+from bot.services.public import PageRef, PublicService
 from bot.web.cache import PageCache, Rendered, answer
 from bot.web.pages import HEADERS as PAGE_HEADERS
 from bot.web.pages import PAGES_KEY
@@ -298,9 +298,9 @@ class Site:
             calendar={"download": calendar_url, "webcal": self.webcal(calendar_url)},
         )
 
-    def _dated(self, items: list[Aged]) -> list[Dated]:
+    def _dated(self, items: list[Aged]) -> list[FeedItem]:
         return [
-            Dated(
+            FeedItem(
                 item.appeal,
                 item.age,
                 self.appeal_url(item.appeal.slug),
@@ -338,7 +338,7 @@ class Site:
         )
         return Rendered(body, "text/calendar", last_modified=changed)
 
-    async def case_feed(self, found: Found) -> Rendered:
+    async def case_feed(self, found: PageRef) -> Rendered:
         """Render the Atom feed of one case's appeals."""
         shown = await self.public.case(found.id)
         name = case_name(shown.case) if shown else found.slug
@@ -348,7 +348,7 @@ class Site:
             case_id=found.id,
         )
 
-    async def case_calendar(self, found: Found) -> Rendered:
+    async def case_calendar(self, found: PageRef) -> Rendered:
         """Render the calendar of one case's court days and deadlines."""
         shown = await self.public.case(found.id)
         name = case_name(shown.case) if shown else found.slug
@@ -400,14 +400,14 @@ async def about(request: web.Request) -> web.StreamResponse:
     return await _cached(request, ("about",), site.about)
 
 
-Resolve = Callable[[str], Awaitable[Found | None]]
+Resolve = Callable[[str], Awaitable[PageRef | None]]
 
 
 async def _page_of(
     resolve: Resolve,
     ref: str,
     address: Callable[[str], str],
-    render: Callable[[Found], Awaitable[Rendered | None]],
+    render: Callable[[PageRef], Awaitable[Rendered | None]],
     query: str,
 ) -> Rendered | None:
     """Render what a reference names; a number (or an old spelling) redirects to the slug."""
@@ -430,7 +430,7 @@ async def appeal(request: web.Request) -> web.StreamResponse:
     ref = request.match_info["ref"]
     letters, sent = _query(request, "letters", "sent")
 
-    async def render(found: Found) -> Rendered | None:
+    async def render(found: PageRef) -> Rendered | None:
         return await site.appeal(found.id, letters=letters or None, thanks=sent or None)
 
     return await _cached(
@@ -451,7 +451,7 @@ async def case(request: web.Request) -> web.StreamResponse:
     site = request.app[SITE_KEY]
     ref = request.match_info["ref"]
 
-    async def render(found: Found) -> Rendered | None:
+    async def render(found: PageRef) -> Rendered | None:
         return await site.case(found.id)
 
     return await _cached(
@@ -535,7 +535,7 @@ async def feed_country(request: web.Request) -> web.StreamResponse:
 
 
 def _of_case(
-    kind: str, address: Callable[[str], str], render: Callable[[Site, Found], Awaitable[Rendered]]
+    kind: str, address: Callable[[str], str], render: Callable[[Site, PageRef], Awaitable[Rendered]]
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """Return a handler for one case's file (feed, calendar) at ``address`` of its slug."""
 
@@ -543,7 +543,7 @@ def _of_case(
         site = request.app[SITE_KEY]
         ref = request.match_info["ref"]
 
-        async def rendered(found: Found) -> Rendered:
+        async def rendered(found: PageRef) -> Rendered:
             return await render(site, found)
 
         return await _cached(

@@ -1,0 +1,121 @@
+"""Signed webhooks: every publish, update and outcome POSTed as one JSON document to each URL
+in APPEALBOT_OUTGOING_WEBHOOKS, signed by the Standard Webhooks scheme (webhook-id,
+webhook-timestamp, webhook-signature: HMAC-SHA256 of id, timestamp and body).
+
+Each URL is a mirror: it gets everything published, through the outbox, retried with back-off
+until its receiver answers 2xx. The webhook-id is the event's, the same on every attempt, so a
+receiver that saw it already can drop a repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import aiohttp
+from standardwebhooks.webhooks import Webhook
+
+from bot.config import Settings
+from bot.delivery.channels import Message, Outcome, Parts, Renders, Result, Target, Turn
+from storage.enums import SubscriberState
+from storage.repo.deliveries import Recipient
+
+USER_AGENT = "appealbot-webhooks/1"
+TIMEOUT = 15.0
+RETRY_LATER = 60.0  # when a receiver says 429 or 503 without saying how long
+
+
+class WebhookChannel:
+    """POST each event to its receivers, signed."""
+
+    name = "webhook"
+    renders = Renders.EVENT
+    role: str | None = None  # every worker may send: the budget is each receiver's own
+    gone = SubscriberState.UNSUBSCRIBED
+
+    def __init__(self, urls: tuple[str, ...], secret: str, *, timeout: float = TIMEOUT) -> None:
+        self._urls = urls
+        self._signer = Webhook(secret)
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+        # One request at a time per receiver: a small site is not flooded by a burst.
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def targets(self) -> list[Target]:
+        return [Target(address=url, kind="webhook") for url in self._urls]
+
+    async def start(self) -> None:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+                headers={"User-Agent": USER_AGENT},
+            )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def wait_turn(self, recipient: Recipient) -> Turn:
+        lock = self._locks.setdefault(recipient.address or "", asyncio.Lock())
+        await lock.acquire()
+        return Turn(release=lock.release)
+
+    async def send(self, recipient: Recipient, message: Message) -> Result:
+        if recipient.address is None:
+            return Result(Outcome.SKIP)
+        await self.start()
+        assert self._session is not None
+        event_id = str(message.extra.get("event_id", ""))
+        now = datetime.now(UTC)
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": event_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": self._signer.sign(event_id, now, message.text),
+        }
+        try:
+            async with self._session.post(
+                recipient.address, data=message.text.encode(), headers=headers
+            ) as answer:
+                status = answer.status
+                retry_after = answer.headers.get("Retry-After")
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            return Result(Outcome.RETRY, f"webhook: {type(exc).__name__}")
+        return outcome(status, retry_after)
+
+
+def outcome(status: int, retry_after: str | None) -> Result:
+    """Say what a receiver's answer means: 2xx delivered, 410 gone, 429 and 503 wait, other
+    5xx and 408 again later, any other 4xx never."""
+    if 200 <= status < 300:
+        return Result(Outcome.SENT)
+    if status == 410:
+        return Result(Outcome.GONE, "webhook: 410 Gone")
+    if status in (429, 503):
+        return Result(Outcome.WAIT, f"webhook: {status}", retry_after=_seconds(retry_after))
+    if status >= 500 or status == 408:
+        return Result(Outcome.RETRY, f"webhook: {status}")
+    return Result(Outcome.FAILED, f"webhook: {status}")
+
+
+def _seconds(value: str | None) -> float:
+    if not value:
+        return RETRY_LATER
+    if value.strip().isdigit():
+        return min(float(value), 3600.0)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return RETRY_LATER
+    return max(0.0, min((when - datetime.now(UTC)).total_seconds(), 3600.0))
+
+
+def build(settings: Settings, _parts: Parts) -> WebhookChannel | None:
+    """Return the webhook channel, if receivers are configured (APPEALBOT_OUTGOING_WEBHOOKS)."""
+    if not settings.outgoing_webhooks or settings.outgoing_webhook_secret is None:
+        return None
+    return WebhookChannel(
+        settings.outgoing_webhooks, settings.outgoing_webhook_secret.get_secret_value()
+    )
