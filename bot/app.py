@@ -28,7 +28,7 @@ from telegram.request import BaseRequest
 from bot import handlers
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, AppType, BotData, Context
-from bot.delivery import email_channel, telegram_channel, webhook_channel
+from bot.delivery import email_channel, matrix_channel, telegram_channel, webhook_channel
 from bot.delivery.channels import DeliveryChannel, Parts
 from bot.delivery.email_channel import EmailChannel
 from bot.delivery.engine import DeliveryEngine, EngineConfig
@@ -153,6 +153,7 @@ CHANNELS: tuple[Callable[[Settings, Parts], DeliveryChannel | None], ...] = (
     telegram_channel.build,
     email_channel.build,
     webhook_channel.build,
+    matrix_channel.build,
 )
 
 

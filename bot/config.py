@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     share_image_url: str | None = None
     # The bot's @username for its deep links on the pages (else asked of the Bot API).
     bot_username: str | None = None
+    # Matrix rooms every published appeal is posted to (ids or aliases, comma-separated), as
+    # this user on this homeserver with this access token.
+    matrix_homeserver: str | None = None
+    matrix_user: str | None = None
+    matrix_access_token: SecretStr | None = None
+    matrix_rooms: Annotated[tuple[str, ...], NoDecode] = ()
     # Receivers every publish, update and outcome is POSTed to, signed (Standard Webhooks)
     # with this secret ("whsec_" and base64, as that scheme writes it).
     outgoing_webhooks: Annotated[tuple[str, ...], NoDecode] = ()
@@ -158,6 +164,19 @@ class Settings(BaseSettings):
             for part in value:
                 if not re.match(r"https?://[^/\s]+", str(part)):
                     raise ValueError(f"{part!r} is not an http(s) URL")
+            return tuple(str(part) for part in value)
+        return value
+
+    @field_validator("matrix_rooms", mode="before")
+    @classmethod
+    def _split_rooms(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for part in value:
+                # Room ids of room version 12 have no server part: "!abc…".
+                if not re.fullmatch(r"![^\s,]+|#[^:\s,]+:[^\s,]+", str(part)):
+                    raise ValueError(f"{part!r} is not a room id (!…) or alias (#…:server)")
             return tuple(str(part) for part in value)
         return value
 
