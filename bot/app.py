@@ -29,7 +29,7 @@ from bot import handlers
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, AppType, BotData, Context
 from bot.delivery import email_channel, matrix_channel, telegram_channel, webhook_channel
-from bot.delivery.channels import DeliveryChannel, Parts
+from bot.delivery.channels import DeliveryChannel, Parts, Renders
 from bot.delivery.email_channel import EmailChannel
 from bot.delivery.engine import DeliveryEngine, EngineConfig
 from bot.delivery.messages import MessageCache
@@ -192,6 +192,7 @@ def build_services(
         index=index,
         channels=names,
         paid=settings.telegram_paid_broadcast,
+        told_of_withdrawals=tuple(c.name for c in channels if c.renders is Renders.EVENT),
     )
     pseudonyms = build_pseudonyms(settings)
     schedule = Schedule(

@@ -138,6 +138,11 @@ async def test_the_homeservers_limit_is_waited_out_and_a_lost_room_is_no_longer_
             )
             await publish(app, appeals[4])
             states = await wait_until_settled(seeded_url, 5)
+            # Admins are told in /stats (and `appealbot stats`): the room no longer gets posts.
+            figures = await app.services.stats.collect()
+            assert ("matrix", room, "blocked") in figures.mirrors
+            [said] = app.presenter.telegram("stats", stats=figures)
+            assert f"matrix {room}: no longer posting" in said
         finally:
             await app.delivery.stop()
     assert sorted(states).count(DeliveryState.SENT) == 4

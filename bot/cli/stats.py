@@ -21,6 +21,10 @@ async def stats(settings: Settings, args: argparse.Namespace) -> int:
         print(f"  {channel}: " + ", ".join(f"{state} {n}" for state, n in states.items()))
     if not figures.subscribers:
         print("  none yet")
+    if figures.mirrors:
+        print("mirrors:")
+        for channel, where, state in figures.mirrors:
+            print(f"  {channel} {where}: {state}")
     print("appeals: " + ", ".join(f"{status} {n}" for status, n in figures.appeals.items()))
     print("protests sent:")
     for appeal_id, title, count in figures.protests:

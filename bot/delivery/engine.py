@@ -432,11 +432,20 @@ class DeliveryEngine:
                     self._wire_clear.set()
             self._results.put_nowait((job, result))
 
+    def _taken_back(self, job: _Job) -> bool:
+        """Tell whether the job's appeal was withdrawn (but for the notice that it was)."""
+        claimed = job.claimed
+        return (
+            claimed.appeal_id is not None
+            and claimed.appeal_id in self._withdrawn
+            and claimed.purpose is not DeliveryPurpose.WITHDRAW
+        )
+
     async def _deliver(self, job: _Job) -> Result:
         channel = self._channels.get(job.claimed.channel)
         if channel is None:
             return Result(Outcome.FAILED, f"the {job.claimed.channel} channel is not set up")
-        if job.claimed.appeal_id is not None and job.claimed.appeal_id in self._withdrawn:
+        if self._taken_back(job):
             return Result(Outcome.SKIP, "appeal withdrawn")
         recipient = job.recipient
         if recipient is None or not recipient.may_get(job.claimed.purpose):
@@ -450,7 +459,7 @@ class DeliveryEngine:
             return Result(Outcome.WAIT, "chat busy", retry_after=turn.busy)
         try:
             # Withdrawn while this waited for its turn: it must not go out now.
-            if job.claimed.appeal_id is not None and job.claimed.appeal_id in self._withdrawn:
+            if self._taken_back(job):
                 return Result(Outcome.SKIP, "appeal withdrawn")
             self._on_wire.add(job.claimed.id)
             self._wire_clear.clear()

@@ -23,6 +23,7 @@ from storage.repo.deliveries import Recipient
 
 USER_AGENT = "appealbot-webhooks/1"
 TIMEOUT = 15.0
+BUSY_AGAIN = 1.0  # a receiver still answering is asked again after this long
 RETRY_LATER = 60.0  # when a receiver says 429 or 503 without saying how long
 
 
@@ -59,6 +60,9 @@ class WebhookChannel:
 
     async def wait_turn(self, recipient: Recipient) -> Turn:
         lock = self._locks.setdefault(recipient.address or "", asyncio.Lock())
+        if lock.locked():
+            # Its receiver is still answering the last one: others go meanwhile.
+            return Turn(busy=BUSY_AGAIN)
         await lock.acquire()
         return Turn(release=lock.release)
 

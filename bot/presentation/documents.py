@@ -83,11 +83,17 @@ EVENT_TYPES = {
 
 
 def event_document(
-    appeal: Appeal, standing: Standing, *, url: str, case_urls: Mapping[str, str]
+    appeal: Appeal,
+    standing: Standing,
+    *,
+    url: str,
+    case_urls: Mapping[str, str],
+    withdrawn: bool = False,
 ) -> dict[str, Any]:
-    """Return what a webhook posts of a published appeal: what a bridge needs to post it
-    (docs/webhooks/event.schema.json), and nothing about subscribers."""
-    kind = EVENT_TYPES[appeal.kind]
+    """Return what a webhook posts of a published (or withdrawn) appeal: what a bridge needs
+    to post it, or take its post down (docs/webhooks/event.schema.json), and nothing about
+    subscribers."""
+    kind = "appeal.withdrawn" if withdrawn else EVENT_TYPES[appeal.kind]
     return {
         "version": EVENT_VERSION,
         "id": f"evt_{appeal.id}_{kind.removeprefix('appeal.')}",

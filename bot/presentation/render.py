@@ -132,7 +132,11 @@ class Presenter:
         with speaking(language):
             if renders is Renders.EVENT:
                 # Machines get the appeal itself once; reminders are for people.
-                return self.event(appeal) if purpose is DeliveryPurpose.APPEAL else None
+                if purpose in (DeliveryPurpose.APPEAL, DeliveryPurpose.WITHDRAW):
+                    return self.event(appeal, withdrawn=purpose is DeliveryPurpose.WITHDRAW)
+                return None
+            if purpose is DeliveryPurpose.WITHDRAW:
+                return None
             if purpose in (DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE):
                 return self.notice(appeal, renders, purpose, notice, late=late)
             if renders is Renders.EMAIL:
@@ -141,11 +145,12 @@ class Presenter:
             telegram = self.broadcast(card, in_channel=mirror)
             return telegram if renders is Renders.TELEGRAM else as_text(telegram)
 
-    def event(self, appeal: Appeal) -> Message:
-        """Render a published appeal as a webhook's JSON document."""
+    def event(self, appeal: Appeal, *, withdrawn: bool = False) -> Message:
+        """Render a published (or withdrawn) appeal as a webhook's JSON document."""
         document = event_document(
             appeal,
             self.ages.of(appeal).standing,
+            withdrawn=withdrawn,
             url=self.page_url("appeals", appeal.slug),
             case_urls={case.slug: self.page_url("cases", case.slug) for case in appeal.cases},
         )

@@ -68,8 +68,8 @@ class MonitoringService:
             deliveries = await delivery_counts(session)
             subscribers = await subscriber_counts(session)
         return Counts(
-            deliveries={(c.value, s.value): n for (c, s), n in deliveries.items()},
-            subscribers={(c.value, s.value): n for (c, s), n in subscribers.items()},
+            deliveries={(c, s.value): n for (c, s), n in deliveries.items()},
+            subscribers={(c, s.value): n for (c, s), n in subscribers.items()},
             sent_here=dict(self._outcomes()),
         )
 

@@ -20,6 +20,7 @@ from storage.repo.deliveries import (
     cancel_pending,
     count_for_appeal,
     fan_out,
+    queue_withdrawals,
     requeue_failed,
     state_counts,
 )
@@ -54,12 +55,15 @@ class PublishingService:
         index: CaseIndex,
         channels: Sequence[str],
         paid: bool,
+        told_of_withdrawals: Sequence[str] = (),
     ) -> None:
         self._db = db
         self._delivery = delivery
         self._index = index
         self.channels = tuple(channels)
         self.paid = paid
+        # Channels whose mirrors are machines (webhooks): told when an appeal is taken back.
+        self._told_of_withdrawals = tuple(told_of_withdrawals)
 
     async def publish(
         self,
@@ -185,8 +189,13 @@ class PublishingService:
             appeal.status = AppealStatus.WITHDRAWN
             cancelled = await cancel_pending(session, appeal.id, reason="appeal withdrawn")
             counts = await state_counts(session, appeal.id)
+            told = await queue_withdrawals(
+                session, appeal.id, channels=self._told_of_withdrawals, now=utcnow()
+            )
             await self._audit(session, actor, "withdraw", appeal.id, cancelled=cancelled)
             unit.after_commit(lambda: self._delivery.withdraw(appeal_id))
+            if told:
+                unit.after_commit(self._delivery.wake)
             unit.after_commit(self._index.invalidate)
             return Withdrawn(
                 appeal_id=appeal.id,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from storage.database import Database
 from storage.repo.stats import (
     BroadcastFigures,
     appeal_counts,
+    mirror_states,
     protests_per_appeal,
     recent_broadcasts,
     subscriber_counts,
@@ -21,12 +23,17 @@ class Stats:
     appeals: dict[str, int]
     protests: list[tuple[int, str, int]]
     broadcasts: list[BroadcastFigures]
+    mirrors: list[tuple[str, str, str]]  # channel, where (a room, a receiver's host), state
 
     def as_json(self) -> dict[str, Any]:
         """Return the figures as plain JSON."""
         return {
             "subscribers": self.subscribers,
             "appeals": self.appeals,
+            "mirrors": [
+                {"channel": channel, "where": where, "state": state}
+                for channel, where, state in self.mirrors
+            ],
             "protests": [
                 {"appeal_id": appeal_id, "title": title, "protests": count}
                 for appeal_id, title, count in self.protests
@@ -53,7 +60,7 @@ class StatsService:
         async with self._db.read() as session:
             subscribers: dict[str, dict[str, int]] = {}
             for (channel, state), count in sorted((await subscriber_counts(session)).items()):
-                subscribers.setdefault(channel.value, {})[state.value] = count
+                subscribers.setdefault(channel, {})[state.value] = count
             appeals = {
                 status.value: count
                 for status, count in sorted((await appeal_counts(session)).items())
@@ -63,4 +70,16 @@ class StatsService:
                 appeals=appeals,
                 protests=await protests_per_appeal(session),
                 broadcasts=await recent_broadcasts(session),
+                mirrors=[
+                    (channel, _where(address), state.value)
+                    for channel, address, state in await mirror_states(session)
+                ],
             )
+
+
+def _where(address: str) -> str:
+    """Return a mirror's address as admins may see it: a receiver's URL may carry a secret
+    in its path or query, so only its host."""
+    if "://" in address:
+        return urlsplit(address).hostname or "?"
+    return address

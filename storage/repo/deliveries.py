@@ -584,3 +584,45 @@ async def queue_to_subscribers(
         index_elements=SUBSCRIBER_KEY
     )
     await session.execute(statement, rows)
+
+
+async def queue_withdrawals(
+    session: AsyncSession, appeal_id: int, *, channels: Sequence[str], now: datetime
+) -> int:
+    """Queue a withdraw notice of an appeal to every mirror on ``channels`` that was sent
+    the appeal; return how many were queued."""
+    if not channels:
+        return 0
+    got_it = (
+        select(Delivery.subscriber_id)
+        .where(
+            Delivery.appeal_id == appeal_id,
+            Delivery.purpose == DeliveryPurpose.APPEAL,
+            Delivery.state == DeliveryState.SENT,
+            Delivery.channel.in_(channels),
+        )
+        .scalar_subquery()
+    )
+    rows = (
+        await session.execute(
+            select(Subscriber.id, Subscriber.channel).where(
+                Subscriber.mirror.is_(True),
+                Subscriber.state == SubscriberState.ACTIVE,
+                Subscriber.channel.in_(channels),
+                Subscriber.id.in_(got_it),
+            )
+        )
+    ).all()
+    for subscriber_id, channel in rows:
+        session.add(
+            Delivery(
+                appeal_id=appeal_id,
+                subscriber_id=subscriber_id,
+                channel=channel,
+                purpose=DeliveryPurpose.WITHDRAW,
+                priority=0,
+                next_attempt_at=now,
+            )
+        )
+    await session.flush()
+    return len(rows)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import AppealStatus, Channel, DeliveryState, SubscriberState
+from storage.enums import AppealStatus, DeliveryState, SubscriberState
 from storage.models import Appeal, Broadcast, Delivery, Protest, Subscriber
 
 
@@ -24,15 +24,28 @@ class BroadcastFigures:
     left: int
 
 
-async def subscriber_counts(session: AsyncSession) -> dict[tuple[Channel, SubscriberState], int]:
-    """Count subscribers by channel and state."""
+async def subscriber_counts(session: AsyncSession) -> dict[tuple[str, SubscriberState], int]:
+    """Count subscribers by channel (any channel's name) and state."""
     statement = select(Subscriber.channel, Subscriber.state, func.count()).group_by(
         Subscriber.channel, Subscriber.state
     )
     return {
-        (Channel(row[0]), SubscriberState(row[1])): int(row[2])
+        (str(row[0]), SubscriberState(row[1])): int(row[2])
         for row in await session.execute(statement)
     }
+
+
+async def mirror_states(session: AsyncSession) -> list[tuple[str, str, SubscriberState]]:
+    """Return every mirror (channel, address, state): where everything published goes."""
+    statement = (
+        select(Subscriber.channel, Subscriber.address, Subscriber.state)
+        .where(Subscriber.mirror.is_(True))
+        .order_by(Subscriber.channel, Subscriber.address)
+    )
+    return [
+        (str(row[0]), str(row[1]), SubscriberState(row[2]))
+        for row in await session.execute(statement)
+    ]
 
 
 async def appeal_counts(session: AsyncSession) -> dict[AppealStatus, int]:
@@ -89,13 +102,13 @@ async def recent_broadcasts(session: AsyncSession, *, limit: int = 5) -> list[Br
     return figures
 
 
-async def delivery_counts(session: AsyncSession) -> dict[tuple[Channel, DeliveryState], int]:
-    """Count deliveries by channel and state."""
+async def delivery_counts(session: AsyncSession) -> dict[tuple[str, DeliveryState], int]:
+    """Count deliveries by channel (any channel's name) and state."""
     statement = select(Delivery.channel, Delivery.state, func.count()).group_by(
         Delivery.channel, Delivery.state
     )
     return {
-        (Channel(row[0]), DeliveryState(row[1])): int(row[2])
+        (str(row[0]), DeliveryState(row[1])): int(row[2])
         for row in await session.execute(statement)
     }
 

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -82,7 +82,8 @@ async def retire(
     """Keep of subscribers who left only a count: no chat id, no address, no choices.
 
     The row stays (anonymous, in its state) so that figures add up; what was queued for it
-    is skipped when its turn comes.
+    is skipped when its turn comes. A mirror keeps its address (a room, a receiver: the
+    operator's configuration, nobody's data), so that admins can see which one was lost.
     """
     if not subscriber_ids:
         return
@@ -93,7 +94,12 @@ async def retire(
     await session.execute(
         update(Subscriber)
         .where(Subscriber.id.in_(ids))
-        .values(state=state, address=None, timezone=None, confirm_token=None)
+        .values(
+            state=state,
+            address=case((Subscriber.mirror.is_(True), Subscriber.address), else_=None),
+            timezone=None,
+            confirm_token=None,
+        )
         .execution_options(synchronize_session=False)
     )
     for subscriber in list(session.identity_map.values()):
@@ -242,7 +248,11 @@ async def sync_mirrors(
         elif row.state is not SubscriberState.ACTIVE or not row.mirror:
             row.state, row.mirror, row.kind = SubscriberState.ACTIVE, True, kind
             added += 1
-    gone = [row.id for address, row in have.items() if address not in wanted]
+    gone = [
+        row.id
+        for address, row in have.items()
+        if address not in wanted and row.state is not SubscriberState.UNSUBSCRIBED
+    ]
     await retire(session, gone, SubscriberState.UNSUBSCRIBED)
     await session.flush()
     return added, len(gone)
