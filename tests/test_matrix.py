@@ -13,6 +13,8 @@ import pytest_asyncio
 from sqlalchemy import select, update
 
 from bot.app import App, Overrides
+from bot.delivery.progress import Progress
+from bot.jobs.progress import no_limits
 from bot.services.actors import Actor
 from storage.enums import AppealKind, AppealStatus, DeliveryState, SubscriberState
 from storage.models import Appeal, Delivery, Subscriber
@@ -143,6 +145,24 @@ async def test_the_homeservers_limit_is_waited_out_and_a_lost_room_is_no_longer_
             assert ("matrix", room, "blocked") in figures.mirrors
             [said] = app.presenter.telegram("stats", stats=figures)
             assert f"matrix {room}: no longer posting" in said
+            # ... and in the progress message of the broadcast that met the lost room.
+            [lost] = await app.services.broadcasts.mirrors(appeals[4])
+            assert (lost.channel, lost.where, lost.lost) == ("matrix", room, True)
+            [sent] = await app.services.broadcasts.mirrors(appeals[0])
+            assert sent.state is DeliveryState.SENT
+            [progress] = app.presenter.telegram(
+                "progress",
+                progress=Progress(appeals[4], 1, 0, 0, 1, 0, 0.0, 1.0),
+                title="Held 4",
+                eta="",
+                took="1 s",
+                average="",
+                limit=no_limits(),
+                pauses=0,
+                paused="",
+                mirrors=[lost],
+            )
+            assert f"matrix {room} ✗ no longer posting" in progress
         finally:
             await app.delivery.stop()
     assert sorted(states).count(DeliveryState.SENT) == 4

@@ -89,6 +89,7 @@ class ProgressReporter:
             limit=limits,
             pauses=limits.pauses - state.pauses[0],
             paused=duration(limits.paused_seconds - state.pauses[1]),
+            mirrors=await self._broadcasts.mirrors(broadcast.appeal_id),
         )
         if text == state.text:
             return True

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery.progress import Progress, RateMeter, measure
+from bot.services.mirrors import mirror_where
 from storage.database import Database
-from storage.enums import DeliveryState
+from storage.enums import DeliveryState, SubscriberState
 from storage.models import Appeal, Broadcast
 from storage.repo.broadcasts import unfinished
 from storage.repo.deliveries import state_counts
+from storage.repo.stats import mirror_deliveries
 from storage.types import utcnow
 
 
@@ -25,6 +27,16 @@ class Running:
     message_id: int | None
     started_at: datetime
     language: str = "en"  # of the admin who follows it
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorShown:
+    """How a broadcast went to one mirror."""
+
+    channel: str
+    where: str
+    state: DeliveryState
+    lost: bool  # the mirror refused for good (the bot was removed): no longer posted to
 
 
 class BroadcastService:
@@ -55,6 +67,17 @@ class BroadcastService:
     async def progress(self, appeal_id: int, meter: RateMeter, *, started: float) -> Progress:
         """Count how far an appeal's broadcast has got."""
         return await measure(self._db, appeal_id, meter, started=started)
+
+    async def mirrors(self, appeal_id: int) -> list[MirrorShown]:
+        """Return how an appeal went to each mirror (a channel post, a room, a receiver)."""
+        async with self._db.read() as session:
+            rows = await mirror_deliveries(session, appeal_id)
+        return [
+            MirrorShown(
+                channel, mirror_where(address), delivery, lost=state is not SubscriberState.ACTIVE
+            )
+            for channel, address, state, delivery in rows
+        ]
 
     async def shown_in(self, broadcast_id: int, message_id: int) -> None:
         """Record the message a broadcast's progress is shown in (edited from now on)."""

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from bot.delivery.channels import Target
 from storage.database import Database
 from storage.repo.subscribers import sync_mirrors
 
 log = logging.getLogger(__name__)
+
+
+def mirror_where(address: str) -> str:
+    """Return a mirror's address as admins may see it: a receiver's URL may carry a secret
+    in its path or query, so only its host."""
+    if "://" in address:
+        return urlsplit(address).hostname or "?"
+    return address
 
 
 class MirrorService:

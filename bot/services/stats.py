@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+from bot.services.mirrors import mirror_where
 from storage.database import Database
 from storage.repo.stats import (
     BroadcastFigures,
@@ -71,15 +71,7 @@ class StatsService:
                 protests=await protests_per_appeal(session),
                 broadcasts=await recent_broadcasts(session),
                 mirrors=[
-                    (channel, _where(address), state.value)
+                    (channel, mirror_where(address), state.value)
                     for channel, address, state in await mirror_states(session)
                 ],
             )
-
-
-def _where(address: str) -> str:
-    """Return a mirror's address as admins may see it: a receiver's URL may carry a secret
-    in its path or query, so only its host."""
-    if "://" in address:
-        return urlsplit(address).hostname or "?"
-    return address

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import AppealStatus, DeliveryState, SubscriberState
+from storage.enums import AppealStatus, DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Appeal, Broadcast, Delivery, Protest, Subscriber
 
 
@@ -44,6 +44,27 @@ async def mirror_states(session: AsyncSession) -> list[tuple[str, str, Subscribe
     )
     return [
         (str(row[0]), str(row[1]), SubscriberState(row[2]))
+        for row in await session.execute(statement)
+    ]
+
+
+async def mirror_deliveries(
+    session: AsyncSession, appeal_id: int
+) -> list[tuple[str, str, SubscriberState, DeliveryState]]:
+    """Return how an appeal went to each mirror: (channel, address, mirror's state, the
+    delivery's state)."""
+    statement = (
+        select(Subscriber.channel, Subscriber.address, Subscriber.state, Delivery.state)
+        .join(Delivery, Delivery.subscriber_id == Subscriber.id)
+        .where(
+            Subscriber.mirror.is_(True),
+            Delivery.appeal_id == appeal_id,
+            Delivery.purpose == DeliveryPurpose.APPEAL,
+        )
+        .order_by(Subscriber.channel, Subscriber.address)
+    )
+    return [
+        (str(row[0]), str(row[1]), SubscriberState(row[2]), DeliveryState(row[3]))
         for row in await session.execute(statement)
     ]
 
