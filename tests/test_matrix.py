@@ -13,14 +13,18 @@ import pytest_asyncio
 from sqlalchemy import select, update
 
 from bot.app import App, Overrides
+from bot.delivery.channels import Message, Outcome
+from bot.delivery.matrix_channel import MatrixChannel
 from bot.delivery.progress import Progress
 from bot.jobs.progress import no_limits
 from bot.services.actors import Actor
 from storage.enums import AppealKind, AppealStatus, DeliveryState, SubscriberState
 from storage.models import Appeal, Delivery, Subscriber
+from storage.repo.deliveries import Recipient
 from tests.support.app import app_for
 from tests.support.bot import sessions_for
 from tests.support.matrix import Homeserver, homeserver
+from tests.support.smtp import free_port
 from tests.support.timeline import add_appeal
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group("matrix")]
@@ -173,3 +177,27 @@ async def test_the_homeservers_limit_is_waited_out_and_a_lost_room_is_no_longer_
     assert mirror is SubscriberState.BLOCKED, "no longer tried"
     bodies = [event["content"]["body"] for event in await synapse.messages(room, reader)]
     assert sum(1 for body in bodies if "Held " in body) == 4, "each posted once"
+
+
+async def test_a_homeserver_that_cannot_be_reached_is_waited_out() -> None:
+    channel = MatrixChannel(
+        f"http://127.0.0.1:{free_port()}", BOT, "token", ("!room",), down_wait=7.0
+    )
+    try:
+        assert await channel.targets() is None, "the rooms are left as they are"
+        result = await channel.send(
+            Recipient(
+                subscriber_id=1,
+                channel="matrix",
+                address="!room",
+                kind="room",
+                language="en",
+                state=SubscriberState.ACTIVE,
+                mirror=True,
+            ),
+            Message(text="An appeal"),
+        )
+    finally:
+        await channel.close()
+    assert result.outcome is Outcome.WAIT, "no attempt is used up while it is away"
+    assert result.retry_after == 7.0
