@@ -186,6 +186,8 @@ _HEAD_DATELINE = re.compile(
     rf"(?P<date>{_FULL_DATE})\s*(?:[.—–:]|-\s|$)",
     re.IGNORECASE,
 )
+# A header's date field: "UA 14/26 Index: EUR 57/0101/2026 Kazakhstan Date: 6 March 2026".
+_DATE_FIELD = re.compile(rf"\b(?:date|дата)\s*:\s*(?P<date>{_FULL_DATE})", re.IGNORECASE)
 HEAD_LINES = 6  # a dateline is looked for in the first lines only
 
 
@@ -213,6 +215,11 @@ def find_dateline(lines: list[str]) -> Dateline | None:
         whole = dateline_date(line)
         if whole is not None:
             return Dateline(whole[0], whole[1], index, len(line))
+        field = _DATE_FIELD.search(line)
+        if field is not None:
+            found = dateline_date(field.group("date"))
+            if found is not None:
+                return Dateline(found[0], found[1], index, field.end())
         match = _HEAD_DATELINE.match(line)
         if match is None:
             continue

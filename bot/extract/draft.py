@@ -216,8 +216,16 @@ def _month_end(first: date) -> date:
     return following - timedelta(days=1)
 
 
+# Lines at the head of an appeal that are its header, not its title: "UA 14/26 Index: …
+# Date: …", "URGENT ACTION".
+_HEADER_LINE = re.compile(
+    r"^(?:(?:further information on )?ua\b.*\bindex\b.*|urgent action|срочная акция)$", re.I
+)
+
+
 def _title(lines: list[str]) -> str:
-    title = lines[0]
+    heads = [line for line in lines[:4] if line and not _HEADER_LINE.match(line)]
+    title = heads[0] if heads else lines[0]
     if len(title) > TITLE_LIMIT:
         cut = title[:TITLE_LIMIT].rsplit(" ", 1)[0]
         title = cut + "…"
