@@ -59,6 +59,7 @@ from bot.services.outcomes import OutcomeService
 from bot.services.public import PublicService
 from bot.services.publishing import PublishingService
 from bot.services.references import Resolver
+from bot.services.sources import SourceService
 from bot.services.stats import StatsService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.timekeeper import Schedule, Timekeeper
@@ -247,6 +248,14 @@ def build_services(
             channels=names,
             pseudonyms=pseudonyms,
             schedule=schedule,
+        ),
+        sources=SourceService(
+            db,
+            index=index,
+            writer=writer,
+            fetch_options=fetch,
+            today=ages.today,
+            every=timedelta(minutes=settings.sources_every_minutes),
         ),
         public=PublicService(db, ages=ages, appeals=appeals, cases=cases, pseudonyms=pseudonyms),
     )
@@ -456,6 +465,12 @@ async def serve(
             )
             application.job_queue.run_repeating(
                 sweeps.sweep, interval=sweeps.SWEEP_EVERY, first=30.0, name="sweep"
+            )
+            application.job_queue.run_repeating(
+                sweeps.poll_sources,
+                interval=settings.sources_every_minutes * 60,
+                first=60.0,
+                name="sources",
             )
             application.job_queue.run_repeating(
                 _report_progress,

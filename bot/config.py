@@ -111,6 +111,8 @@ class Settings(BaseSettings):
     delivery_retention_days: int = Field(default=365, ge=1, le=36_500)
     audit_retention_days: int = Field(default=365, ge=1, le=36_500)
     fetch_allow_private: bool = False
+    # How often followed feeds are polled (a failing one less often: twice as long each time).
+    sources_every_minutes: float = Field(default=15.0, ge=1, le=1440)
 
     @field_validator("webhook_url")
     @classmethod

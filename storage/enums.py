@@ -97,3 +97,19 @@ class DeliveryPurpose(StrEnum):
     CONFIRM = "confirm"  # a sign-up's confirmation link
     REVIEW = "review"  # a draft for an admin to review
     WITHDRAW = "withdraw"  # an appeal taken back: told to the machines that got it (webhooks)
+
+
+class SourceState(StrEnum):
+    """Whether a publisher's feed is followed."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"  # an admin paused it
+    GONE = "gone"  # the feed answered 404 or 410: no longer polled
+
+
+class ItemOutcome(StrEnum):
+    """What became of one item of a followed feed."""
+
+    DRAFT = "draft"  # a draft appeal, for an admin to review
+    SKIPPED = "skipped"  # not an appeal (news, a report, a donation call), or unreadable
+    DUPLICATE = "duplicate"  # an appeal already drafted from this or another source

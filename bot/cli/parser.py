@@ -14,6 +14,7 @@ from bot.cli import (
     importing,
     run,
     sandbox,
+    sources,
     stats,
     web,
     worker,
@@ -52,6 +53,30 @@ def build_parser() -> argparse.ArgumentParser:
         "may run behind a reverse proxy)",
     )
     web_parser.set_defaults(handler=web.web)
+
+    sources_parser = commands.add_parser(
+        "sources", help="publishers' feeds followed for new appeals (drafts for admins)"
+    )
+    sources_commands = sources_parser.add_subparsers(
+        dest="sources_command", required=True, parser_class=_Parser
+    )
+    add_source = sources_commands.add_parser("add", help="follow a feed, or the feed a page names")
+    add_source.add_argument("url")
+    add_source.set_defaults(handler=sources.add)
+    list_source = sources_commands.add_parser("list", help="every source and what it found")
+    list_source.add_argument("--json", action="store_true", help="as JSON")
+    list_source.set_defaults(handler=sources.list_sources)
+    for name, handler in (
+        ("remove", sources.remove),
+        ("pause", sources.pause),
+        ("resume", sources.resume),
+    ):
+        changing = sources_commands.add_parser(name, help=f"{name} a source by its number")
+        changing.add_argument("number", type=int)
+        changing.set_defaults(handler=handler)
+    sources_commands.add_parser(
+        "poll", help="poll every active source once now and make the drafts"
+    ).set_defaults(handler=sources.poll)
 
     db_parser = commands.add_parser("db", help="database maintenance")
     db_commands = db_parser.add_subparsers(dest="db_command", required=True, parser_class=_Parser)

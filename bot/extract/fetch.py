@@ -170,13 +170,13 @@ def main_text(html: str) -> tuple[str, str | None]:
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
     declared = response.content_length
     if declared is not None and declared > limit:
-        raise FetchError(_TOO_LARGE, size=limit // 1_000_000)
+        raise FetchError(_TOO_LARGE, size=f"{limit / 1_000_000:g}")
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(64 * 1024):
         size += len(chunk)
         if size > limit:
-            raise FetchError(_TOO_LARGE, size=limit // 1_000_000)
+            raise FetchError(_TOO_LARGE, size=f"{limit / 1_000_000:g}")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -187,8 +187,24 @@ _TOO_LARGE = N_(
 )
 
 
-async def _download(url: str, options: FetchOptions) -> tuple[str, bytes, str | None, str]:
-    """Follow at most a few redirects, checking each address; return the final page."""
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    """What a server answered for a document, after its redirects."""
+
+    url: str
+    status: int
+    body: bytes
+    charset: str | None
+    content_type: str
+    etag: str | None = None
+    modified: str | None = None
+
+
+async def download(
+    url: str, options: FetchOptions, *, headers: dict[str, str] | None = None
+) -> Downloaded:
+    """Follow at most a few redirects, checking each address; return the final answer
+    (any status: a caller that sent If-None-Match may get 304)."""
     connector = aiohttp.TCPConnector(resolver=CheckingResolver(options.allowed), limit=4)
     async with aiohttp.ClientSession(
         connector=connector, headers={"User-Agent": USER_AGENT}
@@ -196,18 +212,36 @@ async def _download(url: str, options: FetchOptions) -> tuple[str, bytes, str | 
         current = URL(url)
         for _ in range(options.max_redirects + 1):
             _check_url(current, options)
-            async with session.get(current, allow_redirects=False) as response:
+            async with session.get(current, allow_redirects=False, headers=headers) as response:
                 if response.status in _REDIRECTS and "Location" in response.headers:
                     current = URL(urljoin(str(current), response.headers["Location"]))
                     continue
-                if response.status != 200:
-                    raise FetchError(
-                        N_("The page answered with HTTP %(status)s. Paste the text instead."),
-                        status=response.status,
-                    )
-                body = await _read_capped(response, options.max_bytes)
-                return str(current), body, response.charset, response.content_type
+                body = (
+                    await _read_capped(response, options.max_bytes)
+                    if response.status == 200
+                    else b""
+                )
+                return Downloaded(
+                    str(current),
+                    response.status,
+                    body,
+                    response.charset,
+                    response.content_type,
+                    response.headers.get("ETag"),
+                    response.headers.get("Last-Modified"),
+                )
         raise FetchError(N_("That link redirects too many times. Paste the text instead."))
+
+
+async def _download(url: str, options: FetchOptions) -> tuple[str, bytes, str | None, str]:
+    """Return a page that answered 200, or raise FetchError saying why not."""
+    found = await download(url, options)
+    if found.status != 200:
+        raise FetchError(
+            N_("The page answered with HTTP %(status)s. Paste the text instead."),
+            status=found.status,
+        )
+    return found.url, found.body, found.charset, found.content_type
 
 
 async def fetch_page(url: str, options: FetchOptions | None = None) -> Page:

@@ -13,6 +13,11 @@ async def tick(context: Context) -> None:
     await context.bot_data.services.time.tick()
 
 
+async def poll_sources(context: Context) -> None:
+    """Poll the followed feeds that are due, and draft their new appeals."""
+    await context.bot_data.services.sources.poll(only_due=True)
+
+
 async def sweep(context: Context) -> None:
     """Forget unconfirmed sign-ups; delete old deliveries and audit details."""
     await context.bot_data.services.time.sweep()

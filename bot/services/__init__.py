@@ -25,6 +25,7 @@ from bot.services.outcomes import OutcomeService
 from bot.services.public import PublicService
 from bot.services.publishing import PublishingService
 from bot.services.references import Resolver
+from bot.services.sources import SourceService
 from bot.services.stats import StatsService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.timekeeper import Timekeeper
@@ -57,3 +58,4 @@ class Services:
     monitoring: MonitoringService
     time: Timekeeper
     public: PublicService
+    sources: SourceService

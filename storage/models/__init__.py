@@ -17,6 +17,7 @@ from storage.models.case import Case, CaseName
 from storage.models.delivery import Delivery
 from storage.models.draft import Draft
 from storage.models.protest import Protest
+from storage.models.source import Source, SourceItem
 from storage.models.subscriber import Subscriber, SubscriberCountry, subscriber_cases
 from storage.models.target import Target
 from storage.models.text import AppealText, CaseText
@@ -40,6 +41,8 @@ __all__ = [
     "Draft",
     "Lease",
     "Protest",
+    "Source",
+    "SourceItem",
     "Subscriber",
     "SubscriberCountry",
     "Target",

@@ -1,0 +1,305 @@
+"""Sources: publishers' feeds that admins follow; each new item that is an appeal becomes a
+draft for an admin to review. Nothing is published without an admin."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.extract.draft import DraftData, extract_draft
+from bot.extract.feeds import Item, read_feed
+from bot.extract.fetch import FetchOptions, fetch_page
+from bot.services.actors import Actor
+from bot.services.appeal_writer import AppealWriter
+from bot.services.case_index import CaseIndex
+from core.errors import ExtractionError, FetchError, UsageError
+from storage.database import Database, Unit
+from storage.enums import AppealKind, DatePrecision, ItemOutcome, SourceState
+from storage.models import Source, SourceItem
+from storage.repo.audit import log_action
+from storage.repo.sources import (
+    active_sources,
+    drafted_fingerprint,
+    list_sources,
+    seen_keys,
+    source_by_url,
+)
+from storage.types import utcnow
+from templates.i18n import N_
+
+SHORT_TEXT = 400  # an item shorter than this is a teaser: its page is read instead
+GONE_STATUSES = (404, 410)
+BACK_OFF_AT_MOST = timedelta(days=1)
+NOT_AN_APPEAL = "not an appeal: no one to write to and no demand"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceShown:
+    """A followed feed, as admins see it."""
+
+    id: int
+    url: str
+    feed_url: str
+    title: str | None
+    state: str
+    checked_at: datetime | None
+    seen: int
+    drafts: int
+    skipped: int
+    error: str | None
+
+
+@dataclass
+class Polled:
+    """What one poll of one source found."""
+
+    source_id: int
+    drafts: list[int] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (title, why)
+    duplicates: int = 0
+    unchanged: bool = False
+    error: str | None = None
+
+
+def _shown(source: Source) -> SourceShown:
+    return SourceShown(
+        source.id,
+        source.url,
+        source.feed_url,
+        source.title,
+        source.state.value,
+        source.checked_at,
+        source.seen,
+        source.drafts,
+        source.skipped,
+        source.error,
+    )
+
+
+def fingerprint(data: DraftData, text: str) -> str:
+    """Return what two publishers' copies of one appeal share: whom to write to and about
+    whom, else the start of the text."""
+    emails = sorted({email.lower() for target in data.targets for email in target.emails})
+    if emails:
+        basis = "|".join([*emails, *(case.name.lower() for case in data.cases)])
+    else:
+        basis = re.sub(r"\W+", "", text.lower())[:400]
+    return hashlib.sha256(basis.encode()).hexdigest()
+
+
+def is_appeal(data: DraftData) -> bool:
+    """Tell whether a draft asks for action: someone to write to, or a demand."""
+    reachable = any(t.emails or t.faxes or t.phones or t.postal_address for t in data.targets)
+    return reachable or bool(data.demands)
+
+
+class SourceService:
+    """Follow feeds and draft appeals from their new items."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        index: CaseIndex,
+        writer: AppealWriter,
+        fetch_options: FetchOptions,
+        today: Callable[[], date],
+        every: timedelta = timedelta(minutes=15),
+    ) -> None:
+        self._db = db
+        self._index = index
+        self._writer = writer
+        self._fetch = fetch_options
+        self._today = today
+        self._every = every
+
+    async def add(self, url: str, *, actor: Actor) -> SourceShown:
+        """Follow a feed, or the feed a site page names; refuse what is not one."""
+        url = url.strip()
+        if not re.match(r"https?://\S+$", url) or len(url) > 2000:
+            raise UsageError(N_("A source is an http:// or https:// address of a feed or page."))
+        async with self._db.read() as session:
+            if await source_by_url(session, url) is not None:
+                raise UsageError(N_("That source is followed already."))
+        feed = await read_feed(url, self._fetch)
+        async with self._db.unit() as unit:
+            source = Source(url=url, feed_url=feed.url, title=(feed.title or "")[:300] or None)
+            unit.session.add(source)
+            await unit.session.flush()
+            await log_action(
+                unit.session,
+                actor=actor.label,
+                actor_id=actor.user_id,
+                action="source-add",
+                subject=f"source:{source.id}",
+                detail={},
+            )
+            return _shown(source)
+
+    async def followed(self) -> list[SourceShown]:
+        """Return every source with its figures."""
+        async with self._db.read() as session:
+            return [_shown(source) for source in await list_sources(session)]
+
+    async def remove(self, source_id: int, *, actor: Actor) -> bool:
+        """Stop following a source (the drafts it made stay); False if there is none."""
+        return await self._change(source_id, None, actor, "source-remove")
+
+    async def pause(self, source_id: int, *, actor: Actor) -> bool:
+        """Stop polling a source for now."""
+        return await self._change(source_id, SourceState.PAUSED, actor, "source-pause")
+
+    async def resume(self, source_id: int, *, actor: Actor) -> bool:
+        """Poll a paused (or gone) source again."""
+        return await self._change(source_id, SourceState.ACTIVE, actor, "source-resume")
+
+    async def _change(
+        self, source_id: int, state: SourceState | None, actor: Actor, action: str
+    ) -> bool:
+        async with self._db.unit() as unit:
+            source = await unit.session.get(Source, source_id)
+            if source is None:
+                return False
+            if state is None:
+                await unit.session.delete(source)
+            else:
+                source.state, source.failures = state, 0
+            await log_action(
+                unit.session,
+                actor=actor.label,
+                actor_id=actor.user_id,
+                action=action,
+                subject=f"source:{source_id}",
+                detail={},
+            )
+            return True
+
+    async def poll(self, *, only_due: bool = False) -> list[Polled]:
+        """Poll every active source once (``only_due``: those whose time has come; after
+        failures, twice as long each time, at most a day), side by side: a slow one holds up
+        no other."""
+        now = utcnow()
+        async with self._db.read() as session:
+            sources = [
+                (s.id, s.feed_url, s.etag, s.modified)
+                for s in await active_sources(session)
+                if not only_due or self._due(s, now)
+            ]
+        return list(await asyncio.gather(*(self._poll_one(*source) for source in sources)))
+
+    def _due(self, source: Source, now: datetime) -> bool:
+        if source.checked_at is None:
+            return True
+        wait = min(self._every * 2 ** min(source.failures, 10), BACK_OFF_AT_MOST)
+        # A little early is on time: the job's ticks and the checks drift by seconds.
+        return bool(now - source.checked_at >= wait - timedelta(seconds=30))
+
+    async def _poll_one(
+        self, source_id: int, feed_url: str, etag: str | None, modified: str | None
+    ) -> Polled:
+        polled = Polled(source_id)
+        try:
+            feed = await read_feed(feed_url, self._fetch, etag=etag, modified=modified)
+        except FetchError as exc:
+            polled.error = str(exc)
+            await self._failed(source_id, str(exc), gone=exc.params.get("status") in GONE_STATUSES)
+            return polled
+        if feed.unchanged:
+            polled.unchanged = True
+            await self._checked(source_id, etag, modified)
+            return polled
+        async with self._db.read() as session:
+            seen = await seen_keys(session, source_id, [item.key for item in feed.items])
+        fresh: list[Item] = []
+        for item in feed.items:
+            if item.key not in seen and item.key not in {i.key for i in fresh}:
+                fresh.append(item)
+        texts = [await self._text_of(item) for item in fresh]
+        async with self._db.unit() as unit:
+            session = unit.session
+            await self._index.refresh(session)
+            for item, text in zip(fresh, texts, strict=True):
+                outcome, reason, appeal_id, mark = await self._draft(unit, item, text)
+                session.add(
+                    SourceItem(
+                        source_id=source_id,
+                        key=item.key,
+                        fingerprint=mark,
+                        outcome=outcome,
+                        reason=reason,
+                        appeal_id=appeal_id,
+                    )
+                )
+                await session.flush()  # the next item sees this one's fingerprint
+                if outcome is ItemOutcome.DRAFT and appeal_id is not None:
+                    polled.drafts.append(appeal_id)
+                elif outcome is ItemOutcome.DUPLICATE:
+                    polled.duplicates += 1
+                else:
+                    polled.skipped.append((item.title, reason or ""))
+            source = await session.get(Source, source_id)
+            if source is not None:
+                source.seen += len(fresh)
+                source.drafts += len(polled.drafts)
+                source.skipped += len(polled.skipped) + polled.duplicates
+                source.etag, source.modified = feed.etag, feed.modified
+                source.checked_at, source.error, source.failures = utcnow(), None, 0
+                source.title = source.title or feed.title
+        return polled
+
+    async def _text_of(self, item: Item) -> str:
+        """Return an item's text: its own, or its page's when the feed holds a teaser."""
+        text = item.text
+        if len(text) < SHORT_TEXT and item.link:
+            try:
+                page = await fetch_page(item.link, self._fetch)
+            except FetchError:
+                pass  # the teaser is read as it is
+            else:
+                text = page.text
+        return f"{item.title}\n\n{text}" if item.title and not text.startswith(item.title) else text
+
+    async def _draft(
+        self, unit: Unit, item: Item, text: str
+    ) -> tuple[ItemOutcome, str | None, int | None, str]:
+        try:
+            data = extract_draft(text, today=self._today(), index=self._index, source_url=item.link)
+        except ExtractionError as exc:
+            return (
+                ItemOutcome.SKIPPED,
+                str(exc)[:200],
+                None,
+                hashlib.sha256(text.encode()).hexdigest(),
+            )
+        mark = fingerprint(data, text)
+        if not is_appeal(data):
+            return ItemOutcome.SKIPPED, NOT_AN_APPEAL, None, mark
+        earlier = await drafted_fingerprint(unit.session, mark)
+        if earlier is not None:
+            return ItemOutcome.DUPLICATE, f"the same appeal as draft {earlier}", earlier, mark
+        if data.issued_on is None and item.published is not None:
+            # The text has no date of its own: the feed item's is the next best.
+            data.issued_on, data.issued_precision = item.published, DatePrecision.DAY
+        appeal = await self._writer.save(
+            unit, data, kind=AppealKind.APPEAL, urgency=data.urgency, created_by=None
+        )
+        return ItemOutcome.DRAFT, None, appeal.id, mark
+
+    async def _failed(self, source_id: int, error: str, *, gone: bool) -> None:
+        async with self._db.unit() as unit:
+            source = await unit.session.get(Source, source_id)
+            if source is not None:
+                source.error, source.checked_at = error[:2000], utcnow()
+                source.failures += 1
+                if gone:
+                    source.state = SourceState.GONE
+
+    async def _checked(self, source_id: int, etag: str | None, modified: str | None) -> None:
+        async with self._db.unit() as unit:
+            source = await unit.session.get(Source, source_id)
+            if source is not None:
+                source.checked_at, source.error, source.failures = utcnow(), None, 0

@@ -1,0 +1,171 @@
+"""Followed feeds against a local feed server: RSS, Atom, a page naming its feed, and bad
+sources; what becomes a draft, what is skipped, one draft for a repeated appeal, a second
+poll that adds nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from aiohttp import web
+from sqlalchemy import insert, select
+
+from bot.app import Overrides
+from bot.extract.fetch import FetchOptions, anywhere
+from bot.services.actors import Actor
+from core.errors import FetchError, UsageError
+from storage.enums import AppealStatus, SourceState
+from storage.models import Appeal, Source
+from tests.support.app import app_for
+from tests.support.bot import sessions_for
+from tests.support.smtp import free_port
+
+APPEAL = """<p>Karaganda, 4 May 2026. Miners' leader Aibek Serikov was detained on the night of
+3 May after a sit-in underground.</p><script>alert("x")</script>
+<p>Write to the Karaganda Regional Prosecutor: email prokuror@karaganda.example.kz, fax
++7 7212 40 00 00.</p><p>We demand:</p><p>1. Release Aibek Serikov.</p>
+<p>2. Drop the charges against the miners.</p>"""
+RSS = f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Miners' solidarity</title><link>http://example.org/</link>
+<item><guid>appeal-1</guid><title>Release miners' leader Aibek Serikov</title>
+<link>LINK/appeal-1</link><pubDate>Mon, 04 May 2026 09:00:00 GMT</pubDate>
+<description><![CDATA[{APPEAL}]]></description></item>
+<item><guid>news-1</guid><title>Our spring newsletter</title><link>LINK/news-1</link>
+<description>Thank you to everyone who came to the concert. Photos are on the website, and the
+next meeting is in June. We are also looking for volunteers to help with translation work
+over the summer months, so get in touch if you can give a few hours of your time.</description>
+</item>
+<item><guid>appeal-2</guid><title>Blogger held in Aktobe</title><link>LINK/appeal-2.html</link>
+<description>Blogger held for a post about the akim. Read more.</description></item>
+</channel></rss>"""
+PAGE_2 = """<html><head><title>Blogger held in Aktobe</title></head><body><article>
+<h1>Blogger held in Aktobe</h1>
+<p>Aktobe, 6 May 2026. Blogger Saltanat Omarova was detained on 5 May after a post about the
+regional akim. She faces a charge of spreading false information and could be jailed.</p>
+<p>Send protests to the Aktobe police: email police@aktobe.example.kz.</p>
+<p>Ask them to release Saltanat Omarova and drop the charge against her at once.</p>
+</article></body></html>"""
+ATOM = f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Partner network</title><id>urn:partner</id>
+<updated>2026-05-05T10:00:00Z</updated>
+<entry><id>urn:partner:7</id><title>Free Aibek Serikov</title>
+<updated>2026-05-05T10:00:00Z</updated>
+<link href="http://example.org/partner/7"/>
+<content type="html"><![CDATA[{APPEAL}]]></content></entry></feed>"""
+SITE = """<!doctype html><html><head><title>Partner</title>
+<link rel="alternate" type="application/atom+xml" href="/partner/atom.xml"></head>
+<body>Home | News | About</body></html>"""
+
+
+@asynccontextmanager
+async def feed_server() -> AsyncIterator[tuple[str, asyncio.Event]]:
+    """Serve the feeds, the pages and the bad sources on 127.0.0.1."""
+    port = free_port()
+    root = f"http://127.0.0.1:{port}"
+    release = asyncio.Event()
+
+    async def rss(request: web.Request) -> web.Response:
+        if request.headers.get("If-None-Match") == '"rss-1"':
+            return web.Response(status=304)
+        body = RSS.replace("LINK", root + "/network")
+        return web.Response(
+            text=body, content_type="application/rss+xml", headers={"ETag": '"rss-1"'}
+        )
+
+    async def slow(_request: web.Request) -> web.Response:
+        await release.wait()
+        return web.Response(text=RSS, content_type="application/rss+xml")
+
+    def fixed(body: str, kind: str, status: int = 200):  # type: ignore[no-untyped-def]
+        async def handler(_request: web.Request) -> web.Response:
+            return web.Response(text=body, content_type=kind, status=status)
+
+        return handler
+
+    app = web.Application()
+    app.router.add_get("/network/rss.xml", rss)
+    app.router.add_get("/network/appeal-2.html", fixed(PAGE_2, "text/html"))
+    app.router.add_get("/partner/", fixed(SITE, "text/html"))
+    app.router.add_get("/partner/atom.xml", fixed(ATOM, "application/atom+xml"))
+    app.router.add_get(
+        "/bad/page.html", fixed("<html><body>No feed here</body></html>", "text/html")
+    )
+    app.router.add_get("/bad/broken.xml", fixed("not a feed at all {{{ <<<", "application/rss+xml"))
+    app.router.add_get("/bad/gone.xml", fixed("gone", "text/plain", 410))
+    app.router.add_get(
+        "/bad/big.xml", fixed("<rss>" + "x" * 300_000 + "</rss>", "application/rss+xml")
+    )
+    app.router.add_get("/bad/slow.xml", slow)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield root, release
+    finally:
+        release.set()
+        await runner.cleanup()
+
+
+OPTIONS = FetchOptions(allowed=anywhere, timeout=2.0, max_bytes=200_000)
+
+
+async def test_feeds_make_drafts_of_appeals_once_and_bad_sources_say_why(seeded_url: str) -> None:
+    async with (
+        feed_server() as (root, _release),
+        app_for(seeded_url, overrides=Overrides(fetch=OPTIONS)) as app,
+    ):
+        sources = app.services.sources
+        admin = Actor("test")
+        network = await sources.add(f"{root}/network/rss.xml", actor=admin)
+        assert network.title == "Miners' solidarity"
+        partner = await sources.add(f"{root}/partner/", actor=admin)
+        assert partner.feed_url == f"{root}/partner/atom.xml", "the page's feed link is followed"
+        with pytest.raises(FetchError, match="names no feed"):
+            await sources.add(f"{root}/bad/page.html", actor=admin)
+        with pytest.raises(UsageError):
+            await sources.add(f"{root}/network/rss.xml", actor=admin)
+        # Sources that went bad after they were added.
+        async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
+            for name in ("broken", "gone", "big", "slow"):
+                url = f"{root}/bad/{name}.xml"
+                await session.execute(insert(Source).values(url=url, feed_url=url))
+
+        results = {result.source_id: result for result in await sources.poll()}
+        first = results[network.id]
+        assert [title for title, _why in first.skipped] == ["Our spring newsletter"]
+        # The partner's copy of the Serikov appeal and the network's make one draft, whichever
+        # of the two feeds (polled side by side) was read first.
+        drafted = [n for source in (network.id, partner.id) for n in results[source].drafts]
+        assert len(drafted) == 2
+        assert first.duplicates + results[partner.id].duplicates == 1
+        errors = {r.source_id: r.error for r in results.values() if r.error}
+        assert len(errors) == 4
+        assert any("HTTP 410" in error for error in errors.values())
+        assert any("longer than 2 seconds" in error for error in errors.values())
+        assert any("not a feed" in error for error in errors.values())
+        assert any("larger than" in error for error in errors.values())
+
+        assert await sources.poll(only_due=True) == [], "none is due again yet"
+        again = await sources.poll()
+        assert all(not result.drafts for result in again), "a second poll adds nothing"
+        assert any(result.unchanged for result in again), "304 to a conditional GET"
+        shown = {item.id: item for item in await sources.followed()}
+        assert shown[network.id].seen == 3
+        assert shown[network.id].drafts + shown[partner.id].drafts == 2
+        assert shown[network.id].error is None
+        gone = [item for item in shown.values() if item.url.endswith("gone.xml")]
+        assert gone[0].state == SourceState.GONE.value, "410: no more polling"
+
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        drafts = (await session.scalars(select(Appeal).where(Appeal.id.in_(drafted)))).all()
+    assert {draft.status for draft in drafts} == {AppealStatus.DRAFT}, "nothing is published"
+    titles = sorted(draft.title for draft in drafts)
+    assert titles[0] == "Blogger held in Aktobe"
+    assert "Aibek Serikov" in titles[1]
+    for draft in drafts:
+        assert "alert" not in draft.summary, "no script reaches a draft"
+        assert draft.source_url is not None
+    serikov = next(d for d in drafts if "Serikov" in d.title)
+    assert str(serikov.issued_on) == "2026-05-04"
