@@ -23,6 +23,7 @@ from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers, make_current, publish_appeal
 from tests.support.pages import web_page
+from tests.support.smtp import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures" / "appeals"
 ADMIN, STRANGER = 4001, 4002
@@ -499,6 +500,7 @@ async def test_admins_get_their_own_command_menu(admin_bot: BotApiEmulator) -> N
         "outcome",
         "withdraw",
         "reminders",
+        "sources",
         "stats",
         "admins",
         "cancel",
@@ -528,3 +530,45 @@ async def test_a_retry_between_the_summary_and_its_closing_keeps_the_broadcast_o
         assert await app.services.publishing.retry_failed(3, actor=Actor("test")) == 3
         assert not await app.services.broadcasts.finished(published.broadcast_id)
         assert [b.id for b in await app.services.broadcasts.running()] == [published.broadcast_id]
+
+
+async def test_admins_follow_sources_in_telegram_and_others_cannot(
+    link_bot: BotApiEmulator,
+) -> None:
+    async def feed(_request: web.Request) -> web.Response:
+        body = (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Partner appeals</title>'
+            "<item><guid>1</guid><title>News</title><description>Hello</description></item>"
+            "</channel></rss>"
+        )
+        return web.Response(text=body, content_type="application/rss+xml")
+
+    async def page(_request: web.Request) -> web.Response:
+        return web.Response(text="<html><body>No feed</body></html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/rss.xml", feed)
+    app.router.add_get("/page.html", page)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        [refused] = await link_bot.converse(
+            STRANGER, f"/sources add http://127.0.0.1:{port}/rss.xml"
+        )
+        assert refused.text == "This command is for admins."
+        [added] = await link_bot.converse(ADMIN, f"/sources add http://127.0.0.1:{port}/rss.xml")
+        assert "Now following source 1: Partner appeals." in added.text
+        assert "1. Partner appeals · followed" in added.text
+        [no_feed] = await link_bot.converse(
+            ADMIN, f"/sources add http://127.0.0.1:{port}/page.html"
+        )
+        assert "That page names no feed (RSS or Atom)." in no_feed.text
+        [paused] = await link_bot.converse(ADMIN, "/sources pause 1")
+        assert "Source 1 is paused." in paused.text
+        assert "1. Partner appeals · paused" in paused.text
+        [usage] = await link_bot.converse(ADMIN, "/sources follow everything")
+        assert "Use /sources add <feed or page address>" in usage.text
+    finally:
+        await runner.cleanup()

@@ -94,6 +94,13 @@ COMMANDS: tuple[Command, ...] = (
         BOT_ADMINS,
     ),
     Command(
+        "sources",
+        N_("[add <address>|remove|pause|resume <n>]"),
+        N_("Publishers' feeds followed for new appeals"),
+        managing.manage_sources,
+        BOT_ADMINS,
+    ),
+    Command(
         "stats", "", N_("Subscribers, appeals, protests, broadcasts"), managing.stats, BOT_ADMINS
     ),
     Command(

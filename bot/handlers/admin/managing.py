@@ -7,9 +7,11 @@ from telegram import Update
 from bot.context import Context
 from bot.handlers.admin.arguments import ADMINS_USAGE, OUTCOME_USAGE, parse_admins, parse_outcome
 from bot.handlers.replies import answer, command_argument, ids, reply, reply_missing, tap
+from bot.presentation.errors import said
 from bot.presentation.labels import admin_change_words
 from bot.services.actors import Actor
 from bot.services.references import Meant
+from core.errors import BadInputError
 from templates.i18n import N_, _
 
 WITHDRAW_USAGE = N_("/withdraw <appeal number or slug>, for example /withdraw 12")
@@ -108,3 +110,47 @@ async def manage_admins(update: Update, context: Context) -> None:
     verb, user_id = wanted
     change = await (service.add if verb == "add" else service.remove)(user_id, actor=_actor(update))
     await reply(update, context, "admins", admins=change.admins, message=admin_change_words(change))
+
+
+SOURCE_CHANGES = ("remove", "pause", "resume")
+
+
+async def manage_sources(update: Update, context: Context) -> None:
+    """/sources, /sources add <url>, /sources remove|pause|resume <number>."""
+    service = context.bot_data.services.sources
+    verb, _space, rest = command_argument(update).strip().partition(" ")
+    rest = rest.strip()
+    __, user_id = ids(update)
+    actor = Actor.telegram(user_id)
+    note = None
+    if verb == "add" and rest:
+        try:
+            shown = await service.add(rest, actor=actor)
+        except BadInputError as exc:
+            note = said(exc)
+        else:
+            note = _("Now following source %(number)s: %(name)s.") % {
+                "number": shown.id,
+                "name": shown.title or shown.feed_url,
+            }
+    elif verb in SOURCE_CHANGES and rest.isdigit() and len(rest) < 10:
+        change = {"remove": service.remove, "pause": service.pause, "resume": service.resume}
+        done = await change[verb](int(rest), actor=actor)
+        note = (
+            _(SOURCE_DONE[verb]) % {"number": rest}
+            if done
+            else _("There is no source %(number)s.") % {"number": rest}
+        )
+    elif verb:
+        note = _(SOURCES_USAGE)
+    await reply(update, context, "sources", sources=await service.followed(), note=note)
+
+
+SOURCES_USAGE = N_(
+    "Use /sources add <feed or page address>, or /sources remove, pause or resume <number>."
+)
+SOURCE_DONE = {
+    "remove": N_("Source %(number)s is no longer followed."),
+    "pause": N_("Source %(number)s is paused."),
+    "resume": N_("Source %(number)s is followed again."),
+}
