@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -20,7 +20,14 @@ MAY_DAY = 3
 
 
 def text_of(driver: Any) -> str:
-    return str(driver.find_element(By.TAG_NAME, "body").text)
+    """Return the page's text; "" while the page is being replaced by the next one."""
+    try:
+        return str(driver.find_element(By.TAG_NAME, "body").text)
+    except WebDriverException as exc:
+        # The body found belonged to the page that was just left (a navigation in between).
+        if "does not belong to the document" in str(exc):
+            return ""
+        raise
 
 
 def shows(expected: str) -> Callable[[Any], bool]:

@@ -97,6 +97,17 @@ def is_appeal(data: DraftData) -> bool:
     return reachable or bool(data.demands)
 
 
+async def _audit(unit: Unit, actor: Actor, action: str, source_id: int) -> None:
+    await log_action(
+        unit.session,
+        actor=actor.label,
+        actor_id=actor.user_id,
+        action=action,
+        subject=f"source:{source_id}",
+        detail={},
+    )
+
+
 class SourceService:
     """Follow feeds and draft appeals from their new items."""
 
@@ -130,14 +141,7 @@ class SourceService:
             source = Source(url=url, feed_url=feed.url, title=(feed.title or "")[:300] or None)
             unit.session.add(source)
             await unit.session.flush()
-            await log_action(
-                unit.session,
-                actor=actor.label,
-                actor_id=actor.user_id,
-                action="source-add",
-                subject=f"source:{source.id}",
-                detail={},
-            )
+            await _audit(unit, actor, "source-add", source.id)
             return _shown(source)
 
     async def followed(self) -> list[SourceShown]:
@@ -168,14 +172,7 @@ class SourceService:
                 await unit.session.delete(source)
             else:
                 source.state, source.failures = state, 0
-            await log_action(
-                unit.session,
-                actor=actor.label,
-                actor_id=actor.user_id,
-                action=action,
-                subject=f"source:{source_id}",
-                detail={},
-            )
+            await _audit(unit, actor, action, source_id)
             return True
 
     async def poll(self, *, only_due: bool = False) -> list[Polled]:
