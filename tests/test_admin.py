@@ -14,7 +14,7 @@ from bot.extract.draft import DraftData, TargetData
 from bot.services.actors import Actor
 from emulator import BotApiEmulator, Sent
 from storage.enums import AppealKind, AppealStatus, CaseStatus, DeliveryState
-from storage.models import Appeal, AuditEntry, Delivery, Draft, Protest
+from storage.models import Appeal, AuditEntry, Delivery, Draft
 from storage.repo.cases import get_case_by_slug
 from storage.seed_schema import SeedTarget
 from storage.seeding import default_seed_dir, read_seed_file
@@ -23,7 +23,6 @@ from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers, make_current, publish_appeal
 from tests.support.pages import web_page
-from tests.support.smtp import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures" / "appeals"
 ADMIN, STRANGER = 4001, 4002
@@ -285,43 +284,6 @@ async def settled(url: str, appeal_id: int, *, timeout: float = 20.0) -> None:
             await asyncio.sleep(0.05)
 
 
-ADMIN_COMMANDS = [
-    "/newappeal",
-    "/update Kuramshin",
-    "/outcome Kuramshin released",
-    "/withdraw 1",
-    "/stats",
-    "/admins add 5",
-]
-
-
-async def test_non_admins_are_told_and_audited(admin_bot: BotApiEmulator, seeded_url: str) -> None:
-    before = await count(seeded_url, Appeal)
-    for command in ADMIN_COMMANDS:
-        [refusal] = await admin_bot.converse(STRANGER, command)
-        assert refusal.text == "This command is for admins.", command
-    assert await count(seeded_url, Appeal) == before
-    assert await count(seeded_url, Draft) == 0
-    async with sessions_for(seeded_url) as sessions, sessions() as session:
-        refused = (
-            await session.scalars(select(AuditEntry).where(AuditEntry.allowed.is_(False)))
-        ).all()
-        case = await get_case_by_slug(session, "vadim-kuramshin")
-    assert [entry.action for entry in refused] == [
-        "newappeal",
-        "update",
-        "outcome",
-        "withdraw",
-        "stats",
-        "admins",
-    ]
-    # Counted, never attributed: nothing in the log says who tried.
-    assert {(entry.actor, entry.actor_id) for entry in refused} == {("non-admin", None)}
-    assert all(str(STRANGER) not in str(entry.detail) for entry in refused)
-    assert case is not None
-    assert case.status is CaseStatus.OPEN
-
-
 async def test_bad_input_gets_a_clear_answer(admin_bot: BotApiEmulator, seeded_url: str) -> None:
     await admin_bot.converse(ADMIN, "/newappeal")
     [noise] = await admin_bot.converse(ADMIN, "%$#@! 1234 ???? ----")
@@ -369,29 +331,6 @@ async def test_a_link_is_fetched_and_read(link_bot: BotApiEmulator) -> None:
     assert "Leave a Reply" not in preview.text
     assert "gp@prokuror.example.kz · fax +7 7172 71 28 16" in review.text
     assert f"Source: {url}" in review.text
-
-
-async def test_admins_add_and_stats(admin_bot: BotApiEmulator, seeded_url: str) -> None:
-    [refused] = await admin_bot.converse(STRANGER, "/stats")
-    assert refused.text == "This command is for admins."
-    [added] = await admin_bot.converse(ADMIN, f"/admins add {STRANGER}")
-    assert f"{STRANGER} is now an admin." in added.text
-    assert f"{ADMIN}" in added.text
-    [figures] = await admin_bot.converse(STRANGER, "/stats")
-    assert figures.text.startswith("📊 Figures")
-    assert "published 5" in figures.text
-    [help_text] = await admin_bot.converse(STRANGER, "/help")
-    assert "For admins" in help_text.text
-    [removed] = await admin_bot.converse(ADMIN, f"/admins remove {STRANGER}")
-    assert f"{STRANGER} is no longer an admin." in removed.text
-    [refused_again] = await admin_bot.converse(STRANGER, "/stats")
-    assert refused_again.text == "This command is for admins."
-    [config] = await admin_bot.converse(ADMIN, f"/admins remove {ADMIN}")
-    assert "change it there" in config.text
-    async with sessions_for(seeded_url) as sessions, sessions() as session:
-        actions = (await session.scalars(select(AuditEntry.action).where(AuditEntry.allowed))).all()
-    assert {"admins add", "admins remove"} <= set(actions)
-    assert await count(seeded_url, Protest) == 0
 
 
 SLUGS = sorted(path.stem for path in FIXTURES.glob("*.txt"))
@@ -489,29 +428,6 @@ async def retry_what_failed(admin_bot: BotApiEmulator, chats: list[int]) -> None
     assert all(len(admin_bot.sent(chat)) == 1 for chat in chats)
 
 
-async def test_admins_get_their_own_command_menu(admin_bot: BotApiEmulator) -> None:
-    public = {command["command"] for command in admin_bot.commands}
-    assert "newappeal" not in public
-    await admin_bot.converse(ADMIN, "/stats")
-    await admin_bot.wait_until(lambda: "newappeal" in admin_bot.commands_for(ADMIN))
-    assert set(admin_bot.commands_for(ADMIN)) == public | {
-        "newappeal",
-        "update",
-        "outcome",
-        "withdraw",
-        "reminders",
-        "sources",
-        "stats",
-        "admins",
-        "cancel",
-    }
-    await admin_bot.converse(STRANGER, "/start")
-    await admin_bot.converse(ADMIN, f"/admins add {STRANGER}")
-    await admin_bot.wait_until(lambda: "stats" in admin_bot.commands_for(STRANGER))
-    await admin_bot.converse(ADMIN, f"/admins remove {STRANGER}")
-    await admin_bot.wait_until(lambda: admin_bot.commands_for(STRANGER) == [])
-
-
 async def test_a_retry_between_the_summary_and_its_closing_keeps_the_broadcast_open(
     seeded_url: str,
 ) -> None:
@@ -530,45 +446,3 @@ async def test_a_retry_between_the_summary_and_its_closing_keeps_the_broadcast_o
         assert await app.services.publishing.retry_failed(3, actor=Actor("test")) == 3
         assert not await app.services.broadcasts.finished(published.broadcast_id)
         assert [b.id for b in await app.services.broadcasts.running()] == [published.broadcast_id]
-
-
-async def test_admins_follow_sources_in_telegram_and_others_cannot(
-    link_bot: BotApiEmulator,
-) -> None:
-    async def feed(_request: web.Request) -> web.Response:
-        body = (
-            '<?xml version="1.0"?><rss version="2.0"><channel><title>Partner appeals</title>'
-            "<item><guid>1</guid><title>News</title><description>Hello</description></item>"
-            "</channel></rss>"
-        )
-        return web.Response(text=body, content_type="application/rss+xml")
-
-    async def page(_request: web.Request) -> web.Response:
-        return web.Response(text="<html><body>No feed</body></html>", content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/rss.xml", feed)
-    app.router.add_get("/page.html", page)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        [refused] = await link_bot.converse(
-            STRANGER, f"/sources add http://127.0.0.1:{port}/rss.xml"
-        )
-        assert refused.text == "This command is for admins."
-        [added] = await link_bot.converse(ADMIN, f"/sources add http://127.0.0.1:{port}/rss.xml")
-        assert "Now following source 1: Partner appeals." in added.text
-        assert "1. Partner appeals · followed" in added.text
-        [no_feed] = await link_bot.converse(
-            ADMIN, f"/sources add http://127.0.0.1:{port}/page.html"
-        )
-        assert "That page names no feed (RSS or Atom)." in no_feed.text
-        [paused] = await link_bot.converse(ADMIN, "/sources pause 1")
-        assert "Source 1 is paused." in paused.text
-        assert "1. Partner appeals · paused" in paused.text
-        [usage] = await link_bot.converse(ADMIN, "/sources follow everything")
-        assert "Use /sources add <feed or page address>" in usage.text
-    finally:
-        await runner.cleanup()

@@ -101,7 +101,8 @@ async def test_two_workers_on_postgres_send_10000_once_without_429_and_survive_a
                         )
                     if sent == READERS or time.monotonic() > deadline:
                         break
-                    await asyncio.sleep(0.5)
+                    # Another process records the outcomes: only the database can say.
+                    await asyncio.sleep(0.1)
                 [survivor] = [process for process in workers if process is not victim]
                 survivor.send_signal(signal.SIGTERM)
                 _, stderr = await asyncio.wait_for(survivor.communicate(), timeout=30)

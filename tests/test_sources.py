@@ -16,10 +16,11 @@ from bot.app import Overrides
 from bot.extract.fetch import FetchOptions, anywhere
 from bot.services.actors import Actor
 from core.errors import FetchError, UsageError
+from emulator import BotApiEmulator
 from storage.enums import AppealStatus, SourceState
 from storage.models import Appeal, Source
 from tests.support.app import app_for
-from tests.support.bot import sessions_for
+from tests.support.bot import running_bot, sessions_for
 from tests.support.smtp import free_port
 
 APPEAL = """<p>Karaganda, 4 May 2026. Miners' leader Aibek Serikov was detained on the night of
@@ -169,3 +170,28 @@ async def test_feeds_make_drafts_of_appeals_once_and_bad_sources_say_why(seeded_
         assert draft.source_url is not None
     serikov = next(d for d in drafts if "Serikov" in d.title)
     assert str(serikov.issued_on) == "2026-05-04"
+
+
+ADMIN, STRANGER = 4101, 4102
+
+
+async def test_admins_follow_sources_in_telegram_and_others_cannot(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    async with (
+        feed_server() as (root, _release),
+        running_bot(emulator, seeded_url, admin_ids=[ADMIN], fetch_allow_private=True),
+    ):
+        feed = f"{root}/network/rss.xml"
+        [refused] = await emulator.converse(STRANGER, f"/sources add {feed}")
+        assert refused.text == "This command is for admins."
+        [added] = await emulator.converse(ADMIN, f"/sources add {feed}")
+        assert "Now following source 1: Miners' solidarity." in added.text
+        assert "1. Miners' solidarity · followed" in added.text
+        [no_feed] = await emulator.converse(ADMIN, f"/sources add {root}/bad/page.html")
+        assert "That page names no feed (RSS or Atom)." in no_feed.text
+        [paused] = await emulator.converse(ADMIN, "/sources pause 1")
+        assert "Source 1 is paused." in paused.text
+        assert "1. Miners' solidarity · paused" in paused.text
+        [usage] = await emulator.converse(ADMIN, "/sources follow everything")
+        assert "Use /sources add <feed or page address>" in usage.text
