@@ -31,7 +31,8 @@ from bot.context import CONTEXT_TYPES, AppType, BotData, Context
 from bot.delivery import email_channel, matrix_channel, telegram_channel, webhook_channel
 from bot.delivery.channels import DeliveryChannel, Parts, Renders
 from bot.delivery.email_channel import EmailChannel
-from bot.delivery.engine import DeliveryEngine, EngineConfig
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.engine_config import EngineConfig
 from bot.delivery.messages import MessageCache
 from bot.delivery.telegram_channel import TelegramChannel
 from bot.extract.fetch import FetchOptions

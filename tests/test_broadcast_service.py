@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.delivery.engine import EngineConfig
+from bot.delivery.engine_config import EngineConfig
 from emulator import BotApiEmulator, Faults, Limits
 from storage.enums import DeliveryState
 from storage.models import Delivery

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.delivery.engine import EngineConfig
+from bot.delivery.engine_config import EngineConfig
 from bot.delivery.telegram_channel import TelegramChannel
 from emulator import BotApiEmulator
 from storage.database import Database

@@ -24,17 +24,17 @@ import os
 import random
 import socket
 import uuid
-from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.channels import DeliveryChannel, Message, Outcome, Result
+from bot.delivery.engine_config import EngineConfig, EngineStats
 from bot.delivery.messages import MessageCache
-from bot.delivery.policy import Decision, RetryPolicy, SubscriberChange, decide
+from bot.delivery.policy import Decision, SubscriberChange, decide
 from storage.database import Database
 from storage.enums import DeliveryPurpose, DeliveryState, SubscriberState
 from storage.repo import workers
@@ -57,42 +57,8 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-_RETRY_FIELDS = frozenset({"max_attempts", "backoff_first", "backoff_cap"})
 RECORDER_LONGEST_PAUSE = 5.0  # between tries of a failing write of outcomes
 RECORDER_STUCK_AFTER = 30.0  # failing this long, the engine no longer counts as alive
-
-
-@dataclass(frozen=True, slots=True)
-class EngineConfig:
-    """How hard the engine works; ``for_rate`` picks values that fit a send rate."""
-
-    max_in_flight: int = 200
-    claim_size: int = 100
-    first_claim: int = 20  # after a quiet spell: small, so the first message leaves at once
-    senders: int = 100
-    flush_every: float = 0.05
-    flush_size: int = 200
-    idle_poll: float = 1.0
-    lease: float = 15.0  # how long a claim holds without its worker's heartbeat
-    heartbeat: float = 2.0  # how often a worker says it is alive (and renews its leases)
-    stale_after: float = 6.0  # a worker silent this long is dead: its claims are freed
-    thread_wait: float = 0.5  # a follow-up to a mirror waits this long for its thread's post
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-
-    @classmethod
-    def for_rate(cls, rate: float, **overrides: Any) -> EngineConfig:
-        """Keep about half a second of sends in flight (at least 10, at most 1,000)."""
-        in_flight = int(min(1_000, max(10, rate / 2)))
-        values: dict[str, Any] = {
-            "max_in_flight": in_flight,
-            "claim_size": max(5, in_flight // 2),
-            "senders": min(in_flight, 200),
-        }
-        retry = {key: overrides.pop(key) for key in _RETRY_FIELDS & overrides.keys()}
-        if retry:
-            values["retry"] = RetryPolicy(**retry)
-        values.update(overrides)
-        return cls(**values)
 
 
 @dataclass(slots=True)
@@ -100,19 +66,6 @@ class _Job:
     claimed: Claimed
     recipient: Recipient | None
     message: Message | None
-
-
-@dataclass(slots=True)
-class EngineStats:
-    """What this engine did since it started."""
-
-    outcomes: Counter[str] = field(default_factory=Counter)
-    claimed: int = 0
-    freed: int = 0  # dead workers' claims this engine freed
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the counters as plain JSON."""
-        return {"claimed": self.claimed, "freed": self.freed, **dict(self.outcomes)}
 
 
 def worker_name() -> str:

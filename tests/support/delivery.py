@@ -12,7 +12,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Overrides
-from bot.delivery.engine import DeliveryEngine, EngineConfig
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.engine_config import EngineConfig
 from bot.delivery.progress import Progress, follow
 from bot.services.actors import Actor
 from bot.services.publishing import Published
