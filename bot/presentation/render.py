@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from bot.delivery.channels import Message, Renders
 from bot.extract.draft import DraftData
@@ -59,10 +60,15 @@ class Presenter:
         self.bot_username: str | None = None  # known once the bot has said who it is
         self.templates.env.globals["page"] = self.page_url
 
+    def address(self, path: str, *, language: str | None = None, **query: str) -> str:
+        """Return a public address (a page, a feed, a calendar) in ``language``, by default
+        the one being spoken."""
+        return f"{self.public_url}{path}?{urlencode({'lang': language or current(), **query})}"
+
     def page_url(self, kind: str, slug: str) -> str:
         """Return the public page of an appeal or case (``kind``: "appeals" or "cases"), in
         the language being spoken."""
-        return f"{self.public_url}/{kind}/{slug}?lang={current()}"
+        return self.address(f"/{kind}/{slug}")
 
     def telegram(self, name: str, /, **values: Any) -> list[str]:
         """Render ``telegram/<name>.html.j2`` into sendable messages."""

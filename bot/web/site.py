@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -97,7 +98,12 @@ class Site:
         self.bot = bot
         self.base = presenter.public_url
         self.cache = PageCache()
-        self.assets = {
+
+    @cached_property
+    def assets(self) -> dict[str, Asset]:
+        """Return the stylesheet and the script, read when first asked for (every command
+        builds the app; only a server needs them)."""
+        return {
             "site.css": _asset("site.css", "text/css"),
             "copy.js": _asset("copy.js", "text/javascript"),
         }
@@ -106,8 +112,7 @@ class Site:
 
     def url(self, path: str, *, language: str | None = None, **query: str) -> str:
         """Return a page's absolute address, in ``language`` (default: the current one)."""
-        params = {"lang": language or current(), **query}
-        return f"{self.base}{path}?{urlencode(params)}"
+        return self.presenter.address(path, language=language, **query)
 
     def appeal_url(self, slug: str, language: str | None = None) -> str:
         """Return an appeal page's address."""
