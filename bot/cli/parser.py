@@ -66,14 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     list_source = sources_commands.add_parser("list", help="every source and what it found")
     list_source.add_argument("--json", action="store_true", help="as JSON")
     list_source.set_defaults(handler=sources.list_sources)
-    for name, handler in (
-        ("remove", sources.remove),
-        ("pause", sources.pause),
-        ("resume", sources.resume),
-    ):
+    for name in ("remove", "pause", "resume"):
         changing = sources_commands.add_parser(name, help=f"{name} a source by its number")
         changing.add_argument("number", type=int)
-        changing.set_defaults(handler=handler)
+        changing.set_defaults(handler=sources.change)
     sources_commands.add_parser(
         "poll", help="poll every active source once now and make the drafts"
     ).set_defaults(handler=sources.poll)

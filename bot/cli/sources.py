@@ -9,6 +9,7 @@ from dataclasses import asdict
 from bot.app import open_app
 from bot.config import Settings
 from bot.services.actors import Actor
+from bot.services.sources import SourceChange
 from core.errors import UsageError
 
 
@@ -44,29 +45,14 @@ async def list_sources(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _change(settings: Settings, args: argparse.Namespace, what: str) -> int:
+async def change(settings: Settings, args: argparse.Namespace) -> int:
+    """Remove, pause or resume a source."""
+    what = SourceChange(args.sources_command)
     async with open_app(settings) as app:
-        service = app.services.sources
-        change = {"remove": service.remove, "pause": service.pause, "resume": service.resume}
-        if not await change[what](args.number, actor=Actor.cli()):
+        if not await app.services.sources.change(args.number, what, actor=Actor.cli()):
             raise UsageError("There is no source %(number)s.", number=args.number)
-    print(f"source {args.number}: {what}d")
+    print(f"source {args.number}: {what.value}d")
     return 0
-
-
-async def remove(settings: Settings, args: argparse.Namespace) -> int:
-    """Stop following a source."""
-    return await _change(settings, args, "remove")
-
-
-async def pause(settings: Settings, args: argparse.Namespace) -> int:
-    """Pause a source."""
-    return await _change(settings, args, "pause")
-
-
-async def resume(settings: Settings, args: argparse.Namespace) -> int:
-    """Resume a source."""
-    return await _change(settings, args, "resume")
 
 
 async def poll(settings: Settings, _args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from bot.extract.draft import DraftData, extract_draft
 from bot.extract.feeds import Item, read_feed
@@ -35,6 +36,21 @@ SHORT_TEXT = 400  # an item shorter than this is a teaser: its page is read inst
 GONE_STATUSES = (404, 410)
 BACK_OFF_AT_MOST = timedelta(days=1)
 NOT_AN_APPEAL = "not an appeal: no one to write to and no demand"
+
+
+class SourceChange(StrEnum):
+    """What an admin may do to a followed source."""
+
+    REMOVE = "remove"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+CHANGED_TO = {
+    SourceChange.REMOVE: None,
+    SourceChange.PAUSE: SourceState.PAUSED,
+    SourceChange.RESUME: SourceState.ACTIVE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,21 +165,11 @@ class SourceService:
         async with self._db.read() as session:
             return [_shown(source) for source in await list_sources(session)]
 
-    async def remove(self, source_id: int, *, actor: Actor) -> bool:
-        """Stop following a source (the drafts it made stay); False if there is none."""
-        return await self._change(source_id, None, actor, "source-remove")
-
-    async def pause(self, source_id: int, *, actor: Actor) -> bool:
-        """Stop polling a source for now."""
-        return await self._change(source_id, SourceState.PAUSED, actor, "source-pause")
-
-    async def resume(self, source_id: int, *, actor: Actor) -> bool:
-        """Poll a paused (or gone) source again."""
-        return await self._change(source_id, SourceState.ACTIVE, actor, "source-resume")
-
-    async def _change(
-        self, source_id: int, state: SourceState | None, actor: Actor, action: str
-    ) -> bool:
+    async def change(self, source_id: int, change: SourceChange, *, actor: Actor) -> bool:
+        """Remove (the drafts it made stay), pause or resume (a paused or gone) source;
+        False if there is none."""
+        state = CHANGED_TO[change]
+        action = f"source-{change.value}"
         async with self._db.unit() as unit:
             source = await unit.session.get(Source, source_id)
             if source is None:

@@ -11,6 +11,7 @@ from bot.presentation.errors import said
 from bot.presentation.labels import admin_change_words
 from bot.services.actors import Actor
 from bot.services.references import Meant
+from bot.services.sources import SourceChange
 from core.errors import BadInputError
 from templates.i18n import N_, _
 
@@ -112,7 +113,7 @@ async def manage_admins(update: Update, context: Context) -> None:
     await reply(update, context, "admins", admins=change.admins, message=admin_change_words(change))
 
 
-SOURCE_CHANGES = ("remove", "pause", "resume")
+SOURCE_CHANGES = frozenset(change.value for change in SourceChange)
 
 
 async def manage_sources(update: Update, context: Context) -> None:
@@ -134,8 +135,7 @@ async def manage_sources(update: Update, context: Context) -> None:
                 "name": shown.title or shown.feed_url,
             }
     elif verb in SOURCE_CHANGES and rest.isdigit() and len(rest) < 10:
-        change = {"remove": service.remove, "pause": service.pause, "resume": service.resume}
-        done = await change[verb](int(rest), actor=actor)
+        done = await service.change(int(rest), SourceChange(verb), actor=actor)
         note = (
             _(SOURCE_DONE[verb]) % {"number": rest}
             if done
