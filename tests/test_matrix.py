@@ -23,6 +23,7 @@ from storage.models import Appeal, Delivery, Subscriber
 from storage.repo.deliveries import Recipient
 from tests.support.app import app_for
 from tests.support.bot import sessions_for
+from tests.support.delivery import delivering
 from tests.support.matrix import Homeserver, homeserver
 from tests.support.smtp import free_port
 from tests.support.timeline import add_appeal
@@ -99,15 +100,12 @@ async def test_appeals_go_to_the_room_and_updates_into_their_thread(
         await session.execute(
             update(Appeal).where(Appeal.id == update_id).values(kind=AppealKind.UPDATE)
         )
-    async with app_for(seeded_url, overrides=Overrides(), **settings(synapse, bot, room)) as app:
-        assert app.delivery is not None
-        await app.introduce()  # joins the room it was invited to
-        await app.delivery.start()
-        try:
-            await publish(app, appeal_id, update_id)
-            assert await wait_until_settled(seeded_url, 2) == [DeliveryState.SENT] * 2
-        finally:
-            await app.delivery.stop()
+    async with (
+        app_for(seeded_url, overrides=Overrides(), **settings(synapse, bot, room)) as built,
+        delivering(built) as app,
+    ):
+        await publish(app, appeal_id, update_id)
+        assert await wait_until_settled(seeded_url, 2) == [DeliveryState.SENT] * 2
     first, second = await synapse.messages(room, reader)
     assert first["sender"] == BOT
     assert "Strike leader held" in first["content"]["body"]
@@ -127,48 +125,46 @@ async def test_the_homeservers_limit_is_waited_out_and_a_lost_room_is_no_longer_
         (await add_appeal(seeded_url, status=AppealStatus.DRAFT, title=f"Held {n}"))[0]
         for n in range(5)
     ]
-    async with app_for(seeded_url, overrides=Overrides(), **settings(synapse, bot, room)) as app:
+    async with (
+        app_for(seeded_url, overrides=Overrides(), **settings(synapse, bot, room)) as built,
+        delivering(built) as app,
+    ):
+        await publish(app, *appeals[:4])
+        assert await wait_until_settled(seeded_url, 4) == [DeliveryState.SENT] * 4
         assert app.delivery is not None
-        await app.introduce()
-        await app.delivery.start()
-        try:
-            await publish(app, *appeals[:4])
-            assert await wait_until_settled(seeded_url, 4) == [DeliveryState.SENT] * 4
-            assert app.delivery.stats.outcomes["wait"] >= 1, "M_LIMIT_EXCEEDED was met, and kept"
-            # An admin of the room removes the bot: the room is gone for us.
-            await synapse.call(
-                "POST",
-                f"/_matrix/client/v3/rooms/{room}/kick",
-                reader,
-                {"user_id": BOT, "reason": "test"},
-            )
-            await publish(app, appeals[4])
-            states = await wait_until_settled(seeded_url, 5)
-            # Admins are told in /stats (and `appealbot stats`): the room no longer gets posts.
-            figures = await app.services.stats.collect()
-            assert ("matrix", room, "blocked") in figures.mirrors
-            [said] = app.presenter.telegram("stats", stats=figures)
-            assert f"matrix {room}: no longer posting" in said
-            # ... and in the progress message of the broadcast that met the lost room.
-            [lost] = await app.services.broadcasts.mirrors(appeals[4])
-            assert (lost.channel, lost.where, lost.lost) == ("matrix", room, True)
-            [sent] = await app.services.broadcasts.mirrors(appeals[0])
-            assert sent.state is DeliveryState.SENT
-            [progress] = app.presenter.telegram(
-                "progress",
-                progress=Progress(appeals[4], 1, 0, 0, 1, 0, 0.0, 1.0),
-                title="Held 4",
-                eta="",
-                took="1 s",
-                average="",
-                limit=no_limits(),
-                pauses=0,
-                paused="",
-                mirrors=[lost],
-            )
-            assert f"matrix {room} ✗ no longer posting" in progress
-        finally:
-            await app.delivery.stop()
+        assert app.delivery.stats.outcomes["wait"] >= 1, "M_LIMIT_EXCEEDED was met, and kept"
+        # An admin of the room removes the bot: the room is gone for us.
+        await synapse.call(
+            "POST",
+            f"/_matrix/client/v3/rooms/{room}/kick",
+            reader,
+            {"user_id": BOT, "reason": "test"},
+        )
+        await publish(app, appeals[4])
+        states = await wait_until_settled(seeded_url, 5)
+        # Admins are told in /stats (and `appealbot stats`): the room no longer gets posts.
+        figures = await app.services.stats.collect()
+        assert ("matrix", room, "blocked") in figures.mirrors
+        [said] = app.presenter.telegram("stats", stats=figures)
+        assert f"matrix {room}: no longer posting" in said
+        # ... and in the progress message of the broadcast that met the lost room.
+        [lost] = await app.services.broadcasts.mirrors(appeals[4])
+        assert (lost.channel, lost.where, lost.lost) == ("matrix", room, True)
+        [sent] = await app.services.broadcasts.mirrors(appeals[0])
+        assert sent.state is DeliveryState.SENT
+        [progress] = app.presenter.telegram(
+            "progress",
+            progress=Progress(appeals[4], 1, 0, 0, 1, 0, 0.0, 1.0),
+            title="Held 4",
+            eta="",
+            took="1 s",
+            average="",
+            limit=no_limits(),
+            pauses=0,
+            paused="",
+            mirrors=[lost],
+        )
+        assert f"matrix {room} ✗ no longer posting" in progress
     assert sorted(states).count(DeliveryState.SENT) == 4
     async with sessions_for(seeded_url) as sessions, sessions() as session:
         mirror = await session.scalar(

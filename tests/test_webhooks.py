@@ -25,7 +25,7 @@ from storage.enums import AppealKind, AppealStatus, DeliveryState
 from storage.models import Appeal, Delivery
 from tests.support.app import app_for
 from tests.support.bot import sessions_for
-from tests.support.delivery import add_subscribers, until_done
+from tests.support.delivery import add_subscribers, delivering, until_done
 from tests.support.smtp import free_port
 from tests.support.timeline import add_appeal
 
@@ -105,19 +105,16 @@ async def test_every_publish_and_update_is_posted_once_signed_and_as_documented(
             "outgoing_webhook_secret": SECRET,
             "public_url": "https://appeals.example.org",
         }
-        async with app_for(seeded_url, overrides=Overrides(), **settings) as app:
-            assert app.delivery is not None
-            await app.introduce()
-            await app.delivery.start()
-            try:
-                await app.services.publishing.publish(appeal_id, actor=Actor("test"))
-                await bridge.wait_for(1)
-                await app.services.publishing.publish(update_id, actor=Actor("test"))
-                await bridge.wait_for(2)
-                await app.services.publishing.withdraw(appeal_id, actor=Actor("test"))
-                [published, updated, withdrawn] = await bridge.wait_for(3)
-            finally:
-                await app.delivery.stop()
+        async with (
+            app_for(seeded_url, overrides=Overrides(), **settings) as built,
+            delivering(built) as app,
+        ):
+            await app.services.publishing.publish(appeal_id, actor=Actor("test"))
+            await bridge.wait_for(1)
+            await app.services.publishing.publish(update_id, actor=Actor("test"))
+            await bridge.wait_for(2)
+            await app.services.publishing.withdraw(appeal_id, actor=Actor("test"))
+            [published, updated, withdrawn] = await bridge.wait_for(3)
 
     signer = Webhook(SECRET)
     for headers, body in bridge.attempts:
@@ -182,23 +179,17 @@ async def test_a_receiver_that_hangs_does_not_slow_telegram(
         "outgoing_webhook_secret": SECRET,
     }
     try:
-        async with app_for(seeded_url, **settings) as service:
-            assert service.delivery is not None
-            await service.introduce()
-            await service.delivery.start()
-            try:
-                await service.services.publishing.publish(appeal_id, actor=Actor("test"))
-                await emulator.wait_until(
-                    lambda: all(emulator.world.messages.get(chat) for chat in readers),
-                    timeout=20,
-                    what="every Telegram reader",
-                )
-                assert hanging, "the receiver was asked first (a mirror) and has not answered"
-                assert not release.is_set()
-                release.set()
-                await until_done(service.db, appeal_id)
-            finally:
-                await service.delivery.stop()
+        async with app_for(seeded_url, **settings) as built, delivering(built) as service:
+            await service.services.publishing.publish(appeal_id, actor=Actor("test"))
+            await emulator.wait_until(
+                lambda: all(emulator.world.messages.get(chat) for chat in readers),
+                timeout=20,
+                what="every Telegram reader",
+            )
+            assert hanging, "the receiver was asked first (a mirror) and has not answered"
+            assert not release.is_set()
+            release.set()
+            await until_done(service.db, appeal_id)
     finally:
         release.set()
         await runner.cleanup()

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Overrides
+from bot.app import App, Overrides
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.engine_config import EngineConfig
 from bot.delivery.progress import Progress, follow
@@ -151,3 +151,15 @@ async def make_current(database_url: str, *appeal_ids: int, days_ago: int = 2) -
             .where(Appeal.id.in_(appeal_ids))
             .values(issued_on=issued, issued_precision=DatePrecision.DAY)
         )
+
+
+@asynccontextmanager
+async def delivering(app: App) -> AsyncIterator[App]:
+    """Make the app's mirrors the configured ones and run its delivery engine for the block."""
+    assert app.delivery is not None
+    await app.introduce()
+    await app.delivery.start()
+    try:
+        yield app
+    finally:
+        await app.delivery.stop()
