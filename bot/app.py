@@ -205,6 +205,7 @@ def build_services(
     mailer = next((c for c in channels if isinstance(c, EmailChannel)), None)
     cases = CaseService(db, ages=ages)
     appeals = AppealService(db, ages=ages, pseudonyms=pseudonyms)
+    admins = AdminService(db, configured=settings.admin_ids)
     return Services(
         settings=settings,
         mirror=telegram.mirror if telegram is not None else ChannelMirror(None),
@@ -234,7 +235,7 @@ def build_services(
             delivery=delivery,
             check_deliverability=settings.email_check_deliverability,
         ),
-        admins=AdminService(db, configured=settings.admin_ids),
+        admins=admins,
         stats=StatsService(db),
         monitoring=MonitoringService(
             db,
@@ -254,6 +255,8 @@ def build_services(
             db,
             index=index,
             writer=writer,
+            admins=admins,
+            delivery=delivery,
             fetch_options=fetch,
             today=ages.today,
             every=timedelta(minutes=settings.sources_every_minutes),

@@ -110,6 +110,8 @@ class SourceState(StrEnum):
 class ItemOutcome(StrEnum):
     """What became of one item of a followed feed."""
 
-    DRAFT = "draft"  # a draft appeal, for an admin to review
+    DRAFT = "draft"  # a draft appeal, waiting for an admin to review it
+    TAKEN = "taken"  # an admin took the draft into their review (published from there, or not)
+    DISCARDED = "discarded"  # an admin threw the draft away
     SKIPPED = "skipped"  # not an appeal (news, a report, a donation call), or unreadable
     DUPLICATE = "duplicate"  # an appeal already drafted from this or another source

@@ -10,15 +10,17 @@ from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp import web
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from bot.app import Overrides
+from bot.extract.draft import DraftData
 from bot.extract.fetch import FetchOptions, anywhere
 from bot.services.actors import Actor
 from core.errors import FetchError, UsageError
 from emulator import BotApiEmulator
-from storage.enums import AppealStatus, SourceState
-from storage.models import Appeal, Source
+from storage.enums import AppealStatus, SourceState, Urgency
+from storage.models import Appeal, AuditEntry, Source, SourceItem
+from tests.support import drafts
 from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
 from tests.support.smtp import free_port
@@ -54,7 +56,15 @@ ATOM = f"""<?xml version="1.0" encoding="utf-8"?>
 <entry><id>urn:partner:7</id><title>Free Aibek Serikov</title>
 <updated>2026-05-05T10:00:00Z</updated>
 <link href="http://example.org/partner/7"/>
-<content type="html"><![CDATA[{APPEAL}]]></content></entry></feed>"""
+<content type="html"><![CDATA[{APPEAL}]]></content></entry>
+<entry><id>urn:partner:8</id><title>Vadim Kuramshin moved to a punishment cell</title>
+<updated>2026-05-08T10:00:00Z</updated>
+<link href="http://example.org/partner/8"/>
+<content type="html"><![CDATA[<p>Almaty, 8 May 2026. Vadim Kuramshin has been moved to a
+punishment cell for the third time this spring, his lawyer says, for writing to the
+prosecutor about conditions in the colony.</p><p>Write to the colony's governor: email
+governor@colony.example.kz.</p><p>Demand that Vadim Kuramshin is taken out of the punishment
+cell and released.</p>]]></content></entry></feed>"""
 SITE = """<!doctype html><html><head><title>Partner</title>
 <link rel="alternate" type="application/atom+xml" href="/partner/atom.xml"></head>
 <body>Home | News | About</body></html>"""
@@ -99,6 +109,11 @@ async def feed_server() -> AsyncIterator[tuple[str, asyncio.Event]]:
         "/bad/big.xml", fixed("<rss>" + "x" * 300_000 + "</rss>", "application/rss+xml")
     )
     app.router.add_get("/bad/slow.xml", slow)
+
+    async def loop(_request: web.Request) -> web.Response:
+        raise web.HTTPFound("/bad/loop.xml")
+
+    app.router.add_get("/bad/loop.xml", loop)  # /bad/missing.xml is not served: 404
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -119,6 +134,8 @@ async def test_feeds_make_drafts_of_appeals_once_and_bad_sources_say_why(seeded_
     ):
         sources = app.services.sources
         admin = Actor("test")
+        async with sessions_for(seeded_url) as sessions, sessions() as session:
+            appeals_before = await session.scalar(select(func.count(Appeal.id)))
         network = await sources.add(f"{root}/network/rss.xml", actor=admin)
         assert network.title == "Miners' solidarity"
         partner = await sources.add(f"{root}/partner/", actor=admin)
@@ -129,7 +146,7 @@ async def test_feeds_make_drafts_of_appeals_once_and_bad_sources_say_why(seeded_
             await sources.add(f"{root}/network/rss.xml", actor=admin)
         # Sources that went bad after they were added.
         async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
-            for name in ("broken", "gone", "big", "slow"):
+            for name in ("broken", "gone", "big", "slow", "loop", "missing"):
                 url = f"{root}/bad/{name}.xml"
                 await session.execute(insert(Source).values(url=url, feed_url=url))
 
@@ -139,11 +156,13 @@ async def test_feeds_make_drafts_of_appeals_once_and_bad_sources_say_why(seeded_
         # The partner's copy of the Serikov appeal and the network's make one draft, whichever
         # of the two feeds (polled side by side) was read first.
         drafted = [n for source in (network.id, partner.id) for n in results[source].drafts]
-        assert len(drafted) == 2
+        assert len(drafted) == 3
         assert first.duplicates + results[partner.id].duplicates == 1
         errors = {r.source_id: r.error for r in results.values() if r.error}
-        assert len(errors) == 4
+        assert len(errors) == 6
         assert any("HTTP 410" in error for error in errors.values())
+        assert any("HTTP 404" in error for error in errors.values())
+        assert any("redirects too many times" in error for error in errors.values())
         assert any("longer than 2 seconds" in error for error in errors.values())
         assert any("not a feed" in error for error in errors.values())
         assert any("larger than" in error for error in errors.values())
@@ -154,22 +173,31 @@ async def test_feeds_make_drafts_of_appeals_once_and_bad_sources_say_why(seeded_
         assert any(result.unchanged for result in again), "304 to a conditional GET"
         shown = {item.id: item for item in await sources.followed()}
         assert shown[network.id].seen == 3
-        assert shown[network.id].drafts + shown[partner.id].drafts == 2
+        assert shown[network.id].drafts + shown[partner.id].drafts == 3
         assert shown[network.id].error is None
-        gone = [item for item in shown.values() if item.url.endswith("gone.xml")]
-        assert gone[0].state == SourceState.GONE.value, "410: no more polling"
+        for name in ("gone", "missing"):
+            [gone] = [item for item in shown.values() if item.url.endswith(f"{name}.xml")]
+            assert gone.state == SourceState.GONE.value, "410 and 404: no more polling"
+        [looping] = [item for item in shown.values() if item.url.endswith("loop.xml")]
+        assert looping.state == SourceState.ACTIVE.value, "tried again later, less often"
 
     async with sessions_for(seeded_url) as sessions, sessions() as session:
-        drafts = (await session.scalars(select(Appeal).where(Appeal.id.in_(drafted)))).all()
-    assert {draft.status for draft in drafts} == {AppealStatus.DRAFT}, "nothing is published"
-    titles = sorted(draft.title for draft in drafts)
+        assert await session.scalar(select(func.count(Appeal.id))) == appeals_before, (
+            "a source's draft becomes an appeal only when an admin takes it"
+        )
+        items = (await session.scalars(select(SourceItem).where(SourceItem.id.in_(drafted)))).all()
+    drafts = {item.id: DraftData.model_validate(item.data) for item in items if item.data}
+    assert len(drafts) == 3
+    titles = sorted(draft.title for draft in drafts.values())
     assert titles[0] == "Blogger held in Aktobe"
     assert "Aibek Serikov" in titles[1]
-    for draft in drafts:
+    for draft in drafts.values():
         assert "alert" not in draft.summary, "no script reaches a draft"
         assert draft.source_url is not None
-    serikov = next(d for d in drafts if "Serikov" in d.title)
+    serikov = next(d for d in drafts.values() if "Serikov" in d.title)
     assert str(serikov.issued_on) == "2026-05-04"
+    [update] = [item for item in items if item.case_id is not None]
+    assert "Kuramshin" in drafts[update.id].title, "a known case's news is offered as its update"
 
 
 ADMIN, STRANGER = 4101, 4102
@@ -195,3 +223,76 @@ async def test_admins_follow_sources_in_telegram_and_others_cannot(
         assert "1. Miners' solidarity · paused" in paused.text
         [usage] = await emulator.converse(ADMIN, "/sources follow everything")
         assert "Use /sources add <feed or page address>" in usage.text
+
+
+OTHER_ADMIN = 4103
+TAKEN = "⚠️ Another admin has taken or discarded this draft."
+TAKEN_RU = "⚠️ Этот черновик уже взял или отклонил другой администратор."
+
+
+async def test_each_new_draft_reaches_every_admin_and_the_first_to_choose_takes_it(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    admins = [ADMIN, OTHER_ADMIN]
+    async with (
+        feed_server() as (root, _release),
+        running_bot(emulator, seeded_url, admin_ids=admins, fetch_allow_private=True),
+    ):
+        # An admin who reads the bot in Russian gets the review in Russian.
+        await emulator.converse(OTHER_ADMIN, "/subscribe", language_code="ru")
+        await emulator.converse(ADMIN, f"/sources add {root}/partner/")
+        had = {admin: len(emulator.sent(admin)) for admin in admins}
+        # `appealbot sources poll` from another process: the running bot sends the reviews.
+        async with app_for(
+            seeded_url, overrides=Overrides(fetch=OPTIONS), admin_ids=f"{ADMIN},{OTHER_ADMIN}"
+        ) as command_line:
+            [polled] = await command_line.services.sources.poll()
+        assert len(polled.drafts) == 2
+        reviews = {}
+        for admin in admins:
+            sent = (await emulator.wait_for_messages(admin, had[admin] + 2, timeout=10))[
+                had[admin] :
+            ]
+            reviews[admin] = {("Serikov" if "Serikov" in r.text else "Kuramshin"): r for r in sent}
+        assert reviews[OTHER_ADMIN]["Serikov"].text.startswith(
+            "📥 Новый черновик из источника «Partner network»"
+        )
+        serikov = reviews[ADMIN]["Serikov"]
+        assert serikov.text.startswith("📥 New draft from Partner network")
+        assert "Date: 4 May 2026" in serikov.text
+        assert "Karaganda Regional Prosecutor · prokuror@karaganda.example.kz" in serikov.text
+        assert "Nothing goes out until an admin publishes it." in serikov.text
+        assert [b["text"] for b in serikov.buttons] == [
+            "🔴 Publish as urgent",
+            "📣 Publish",
+            "✏️ Edit a field",
+            "🗑 Discard",
+        ]
+        kuramshin = reviews[OTHER_ADMIN]["Kuramshin"]
+        assert "It is about Vadim Kuramshin: it goes out as an update of that case." in (
+            reviews[ADMIN]["Kuramshin"].text
+        )
+
+        # The first admin publishes the Serikov draft, as from their own review.
+        await drafts.publish(emulator, ADMIN, serikov, "Publish as urgent")
+        # The other admin is told it is taken; nothing is published twice.
+        emulator.tap(reviews[OTHER_ADMIN]["Serikov"], "🔴")
+        await emulator.wait_until(
+            lambda: any(m.text == TAKEN_RU for m in emulator.sent(OTHER_ADMIN)), timeout=5
+        )
+        # The other admin discards the Kuramshin update; the first can no longer take it.
+        answer = await emulator.wait_for_answer(emulator.tap(kuramshin, "🗑"))
+        assert answer["text"] == "Отклонено."
+        emulator.tap(reviews[ADMIN]["Kuramshin"], "Edit a field")
+        await emulator.wait_until(
+            lambda: any(m.text == TAKEN for m in emulator.sent(ADMIN)), timeout=5
+        )
+
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        published = (
+            await session.scalars(select(Appeal).where(Appeal.title.contains("Serikov")))
+        ).all()
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert [appeal.status for appeal in published] == [AppealStatus.PUBLISHED]
+    assert published[0].urgency is Urgency.URGENT
+    assert {"source-draft-take", "source-draft-discard"} <= set(actions)

@@ -1,6 +1,6 @@
 """What each delivery says, rendered by the presentation layer: an appeal once per process
-for a whole broadcast (by channel rendering, purpose and language); a digest or a sign-up's
-confirmation for its one reader."""
+for a whole broadcast (by channel rendering, purpose and language); a digest, a sign-up's
+confirmation or an admin's review of a source's draft for its one reader."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from storage.models import Appeal
 from storage.repo.appeals import get_appeal, get_appeals
 from storage.repo.deliveries import Claimed, Recipient
 from storage.repo.notices import bundled
-from storage.repo.subscribers import confirm_token_of
+from storage.repo.sources import DraftForReview, draft_for_review
+from storage.repo.subscribers import confirm_token_of, get_by_address
 from storage.types import utcnow
 
 
@@ -44,6 +45,10 @@ class Renderer(Protocol):
 
     def confirmation(self, token: str, language: str) -> Message:
         """Render a sign-up's confirmation, its link carrying ``token``."""
+
+    def review(self, draft: DraftForReview, language: str) -> Message | None:
+        """Render a source's draft for an admin to review, with its buttons (None: it was
+        taken or discarded since it was queued)."""
 
 
 DIGEST_SINCE = "since:"
@@ -83,6 +88,8 @@ class MessageCache:
             return await self._digest(claimed, language)
         if claimed.purpose is DeliveryPurpose.CONFIRM:
             return await self._confirmation(claimed, language)
+        if claimed.purpose is DeliveryPurpose.REVIEW:
+            return await self._review(claimed)
         if claimed.appeal_id is None:
             return None
         today = self._day()
@@ -134,6 +141,17 @@ class MessageCache:
         async with self._db.read() as session:
             token = await confirm_token_of(session, claimed.subscriber_id)
         return None if token is None else self._renderer.confirmation(token, language)
+
+    async def _review(self, claimed: Claimed) -> Message | None:
+        if not claimed.notice.isdigit() or claimed.address is None:
+            return None
+        async with self._db.read() as session:
+            draft = await draft_for_review(session, int(claimed.notice))
+            # An admin who also reads the bot has chosen a language; else English.
+            reader = await get_by_address(session, claimed.channel, claimed.address)
+        if draft is None or draft.data is None:
+            return None
+        return self._renderer.review(draft, reader.language if reader is not None else "en")
 
     def forget(self, appeal_id: int) -> None:
         """Drop an appeal's rendered messages (after it was edited or withdrawn)."""

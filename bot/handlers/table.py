@@ -138,6 +138,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(Action.DRAFT_BACK, drafting.back_button, BOT_ADMINS, "edit"),
     Button(Action.DRAFT_CANCEL, drafting.cancel_button, BOT_ADMINS, "cancel"),
     Button(Action.DRAFT_TODAY, drafting.today_button, BOT_ADMINS, "edit"),
+    Button(Action.SOURCE_DRAFT, drafting.source_draft_button, BOT_ADMINS, "review"),
     Button(Action.RETRY_FAILED, managing.retry_button, BOT_ADMINS, "retry failed"),
 )
 

@@ -40,6 +40,7 @@ class Action(StrEnum):
     DRAFT_BACK = "dbck"
     DRAFT_CANCEL = "dcan"
     DRAFT_TODAY = "dtdy"
+    SOURCE_DRAFT = "sdft"  # a followed source's draft, sent to every admin
     RETRY_FAILED = "rtry"
     SEND_OPEN = "sopn"
     FORGET = "fgt"
@@ -77,6 +78,7 @@ ARGS: dict[Action, tuple[Arg, ...]] = {
     Action.DRAFT_BACK: (),
     Action.DRAFT_CANCEL: (),
     Action.DRAFT_TODAY: (),
+    Action.SOURCE_DRAFT: (Arg.ID, Arg.NAME),  # the source's item; what the admin chose
     Action.RETRY_FAILED: (Arg.ID,),
     Action.SEND_OPEN: (),
     Action.FORGET: (Arg.FLAG,),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -170,6 +171,39 @@ def draft_keyboard(*, year_unknown: bool = False) -> InlineKeyboardMarkup:
         ]
     )
     return InlineKeyboardMarkup(rows)
+
+
+class SourceChoice(StrEnum):
+    """What an admin may do with a followed source's draft."""
+
+    URGENT = "urgent"
+    PUBLISH = "publish"
+    TODAY = "today"
+    EDIT = "edit"
+    DISCARD = "discard"
+
+
+def source_draft_keyboard(item_id: int, *, year_unknown: bool) -> InlineKeyboardMarkup:
+    """The review's buttons under a source's draft: publish (as urgent or not), or settle
+    its year first; edit a field; discard."""
+    if year_unknown:
+        first = [
+            _button(_("📅 It is from today"), Action.SOURCE_DRAFT, item_id, SourceChoice.TODAY)
+        ]
+    else:
+        first = [
+            _button(_("🔴 Publish as urgent"), Action.SOURCE_DRAFT, item_id, SourceChoice.URGENT),
+            _button(_("📣 Publish"), Action.SOURCE_DRAFT, item_id, SourceChoice.PUBLISH),
+        ]
+    return InlineKeyboardMarkup(
+        [
+            first,
+            [
+                _button(_("✏️ Edit a field"), Action.SOURCE_DRAFT, item_id, SourceChoice.EDIT),
+                _button(_("🗑 Discard"), Action.SOURCE_DRAFT, item_id, SourceChoice.DISCARD),
+            ],
+        ]
+    )
 
 
 def confirm_summary_keyboard(*, urgent: bool) -> InlineKeyboardMarkup:

@@ -13,13 +13,14 @@ from urllib.parse import urlencode
 from bot.delivery.channels import Message, Renders
 from bot.extract.draft import DraftData
 from bot.presentation.documents import event_document
-from bot.presentation.keyboards import appeal_keyboard, channel_keyboard
-from bot.presentation.labels import FILTERS, format_date
+from bot.presentation.keyboards import appeal_keyboard, channel_keyboard, source_draft_keyboard
+from bot.presentation.labels import FILTERS, age_note, format_date
 from bot.presentation.letters import LetterPack, LetterWriter
 from bot.presentation.localized import event_label
 from bot.presentation.views import AppealCard, appeal_card
 from storage.enums import AppealKind, DatePrecision, DeliveryPurpose
 from storage.models import Appeal, Case
+from storage.repo.sources import DraftForReview
 from storage.standing import Age, AgePolicy
 from templates import Templates
 from templates.i18n import _, current, ngettext, speaking
@@ -236,6 +237,37 @@ class Presenter:
             followed_up=None,
             resolved=False,
         )
+
+    def draft_warnings(self, data: DraftData, age: Age) -> list[str]:
+        """Return what an admin should see before publishing a draft: what it lacks, and
+        how old it is."""
+        warnings = data.warnings()
+        if not age.is_open:
+            note = age_note(age) or ""
+            warnings.append(
+                _("%(note)s It goes out marked as such, not as urgent.") % {"note": note}
+            )
+        return warnings
+
+    def review(self, draft: DraftForReview, language: str = "en") -> Message | None:
+        """Render a followed source's draft as an admin's review, with its buttons (None:
+        it was taken or discarded)."""
+        if draft.data is None:
+            return None
+        data = DraftData.model_validate(draft.data)
+        kind = AppealKind.UPDATE if draft.case_name else AppealKind.APPEAL
+        keyboard = source_draft_keyboard(draft.item_id, year_unknown=data.year_unknown)
+        with speaking(language):
+            values = {
+                "data": data,
+                "source": draft.source,
+                "case_name": draft.case_name,
+                "warnings": self.draft_warnings(data, self.draft_age(data, kind)),
+            }
+            parts = self.telegram("source_draft", brief=False, **values)
+            if len(parts) > 1:
+                parts = self.telegram("source_draft", brief=True, **values)
+        return Message(text=parts[0], html=parts[0], extra={"reply_markup": keyboard.to_dict()})
 
     def letter_pack(
         self, appeal: Appeal, age: Age, *, focus: Case | None = None, language: str | None = None

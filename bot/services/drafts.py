@@ -22,13 +22,13 @@ from bot.services.draft_fields import BY_NAME, DraftField, EditContext
 from bot.services.publishing import Published, PublishingService
 from core.errors import BadInputError
 from storage.database import Database
-from storage.enums import AppealKind, Urgency
+from storage.enums import AppealKind, ItemOutcome, Urgency
 from storage.models import Draft
 from storage.repo import drafts as repo
-from storage.repo.appeals import (
-    appeals_for_case,
-)
-from storage.repo.cases import get_case, get_cases
+from storage.repo.appeals import appeals_for_case
+from storage.repo.audit import log_action
+from storage.repo.cases import get_case
+from storage.repo.sources import settle_draft
 from storage.types import utcnow
 from templates.i18n import N_, _
 
@@ -108,6 +108,41 @@ class DraftService:
                 kind=kind,
                 case_id=case_id,
             )
+
+    async def take(self, *, admin_id: int, chat_id: int, item_id: int) -> DraftState:
+        """Take a draft a followed source made into this admin's review (an update when it
+        is about a known case); refused if another admin took or discarded it, or while the
+        admin has a draft of their own open here."""
+        async with self._db.unit() as unit:
+            session = unit.session
+            if (mine := await repo.get_draft(session, admin_id=admin_id, chat_id=chat_id)) and (
+                mine.data
+            ):
+                raise BadInputError(
+                    N_("You have a draft open already: publish it or /cancel it first.")
+                )
+            settled = await settle_draft(session, item_id, ItemOutcome.TAKEN)
+            if settled is None:
+                raise BadInputError(N_("Another admin has taken or discarded this draft."))
+            data, case_id = settled
+            draft = await repo.start_draft(
+                session,
+                admin_id=admin_id,
+                chat_id=chat_id,
+                step=Step.REVIEW.value,
+                kind=AppealKind.UPDATE if case_id is not None else AppealKind.APPEAL,
+                case_id=case_id,
+                data=data,
+            )
+            await log_action(
+                session,
+                actor=Actor.telegram(admin_id).label,
+                actor_id=admin_id,
+                action="source-draft-take",
+                subject=f"source-item:{item_id}",
+                detail={},
+            )
+            return _state(draft)
 
     async def current(self, *, admin_id: int, chat_id: int) -> DraftState | None:
         """Return the admin's open draft in this chat."""
@@ -269,13 +304,3 @@ class DraftService:
         draft.data = data.model_dump(mode="json")
         draft.step = Step.REVIEW.value
         await session.flush()
-
-    async def _main_names(self, session: AsyncSession, refs: Sequence[CaseRef]) -> list[CaseRef]:
-        ids = [ref.id for ref in refs if ref.id is not None]
-        names = {case.id: case.name for case in await get_cases(session, ids)}
-        result: list[CaseRef] = []
-        for ref in refs:
-            ref = CaseRef(id=ref.id, name=names.get(ref.id, ref.name)) if ref.id else ref
-            if all(existing != ref for existing in result):
-                result.append(ref)
-        return result

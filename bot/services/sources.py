@@ -1,5 +1,6 @@
 """Sources: publishers' feeds that admins follow; each new item that is an appeal becomes a
-draft for an admin to review. Nothing is published without an admin."""
+draft that every admin is sent to review (through the outbox). Nothing is published without
+an admin: one of them takes the draft into their own review, or discards it."""
 
 from __future__ import annotations
 
@@ -15,18 +16,22 @@ from bot.extract.draft import DraftData, extract_draft
 from bot.extract.feeds import Item, read_feed
 from bot.extract.fetch import FetchOptions, fetch_page
 from bot.services.actors import Actor
+from bot.services.admins import AdminService
 from bot.services.appeal_writer import AppealWriter
 from bot.services.case_index import CaseIndex
+from bot.services.delivery_signals import DeliverySignals
 from core.errors import ExtractionError, FetchError, UsageError
 from storage.database import Database, Unit
-from storage.enums import AppealKind, DatePrecision, ItemOutcome, SourceState
+from storage.enums import Channel, DatePrecision, DeliveryPurpose, ItemOutcome, SourceState
 from storage.models import Source, SourceItem
 from storage.repo.audit import log_action
+from storage.repo.deliveries import queue_direct
 from storage.repo.sources import (
     active_sources,
     drafted_fingerprint,
     list_sources,
     seen_keys,
+    settle_draft,
     source_by_url,
 )
 from storage.types import utcnow
@@ -74,7 +79,7 @@ class Polled:
     """What one poll of one source found."""
 
     source_id: int
-    drafts: list[int] = field(default_factory=list)
+    drafts: list[int] = field(default_factory=list)  # the items drafted, for admins to review
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (title, why)
     duplicates: int = 0
     unchanged: bool = False
@@ -113,15 +118,26 @@ def is_appeal(data: DraftData) -> bool:
     return reachable or bool(data.demands)
 
 
-async def _audit(unit: Unit, actor: Actor, action: str, source_id: int) -> None:
+async def _audit(unit: Unit, actor: Actor, action: str, subject: str) -> None:
     await log_action(
         unit.session,
         actor=actor.label,
         actor_id=actor.user_id,
         action=action,
-        subject=f"source:{source_id}",
+        subject=subject,
         detail={},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Drafted:
+    """What one new item became."""
+
+    outcome: ItemOutcome
+    fingerprint: str
+    reason: str | None = None
+    data: DraftData | None = None
+    case_id: int | None = None  # a known case it is about: offered as its update
 
 
 class SourceService:
@@ -133,6 +149,8 @@ class SourceService:
         *,
         index: CaseIndex,
         writer: AppealWriter,
+        admins: AdminService,
+        delivery: DeliverySignals,
         fetch_options: FetchOptions,
         today: Callable[[], date],
         every: timedelta = timedelta(minutes=15),
@@ -140,6 +158,8 @@ class SourceService:
         self._db = db
         self._index = index
         self._writer = writer
+        self._admins = admins
+        self._delivery = delivery
         self._fetch = fetch_options
         self._today = today
         self._every = every
@@ -157,7 +177,7 @@ class SourceService:
             source = Source(url=url, feed_url=feed.url, title=(feed.title or "")[:300] or None)
             unit.session.add(source)
             await unit.session.flush()
-            await _audit(unit, actor, "source-add", source.id)
+            await _audit(unit, actor, "source-add", f"source:{source.id}")
             return _shown(source)
 
     async def followed(self) -> list[SourceShown]:
@@ -178,7 +198,15 @@ class SourceService:
                 await unit.session.delete(source)
             else:
                 source.state, source.failures = state, 0
-            await _audit(unit, actor, action, source_id)
+            await _audit(unit, actor, action, f"source:{source_id}")
+            return True
+
+    async def discard(self, item_id: int, *, actor: Actor) -> bool:
+        """Throw away a source's draft nobody has taken yet; False if it is no longer there."""
+        async with self._db.unit() as unit:
+            if await settle_draft(unit.session, item_id, ItemOutcome.DISCARDED) is None:
+                return False
+            await _audit(unit, actor, "source-draft-discard", f"source-item:{item_id}")
             return True
 
     async def poll(self, *, only_due: bool = False) -> list[Polled]:
@@ -222,28 +250,29 @@ class SourceService:
             if item.key not in seen and item.key not in {i.key for i in fresh}:
                 fresh.append(item)
         texts = [await self._text_of(item) for item in fresh]
+        admins = [str(user_id) for user_id, __ in await self._admins.all_admins()]
         async with self._db.unit() as unit:
             session = unit.session
             await self._index.refresh(session)
             for item, text in zip(fresh, texts, strict=True):
-                outcome, reason, appeal_id, mark = await self._draft(unit, item, text)
-                session.add(
-                    SourceItem(
-                        source_id=source_id,
-                        key=item.key,
-                        fingerprint=mark,
-                        outcome=outcome,
-                        reason=reason,
-                        appeal_id=appeal_id,
-                    )
+                drafted = await self._draft(unit, item, text)
+                row = SourceItem(
+                    source_id=source_id,
+                    key=item.key,
+                    fingerprint=drafted.fingerprint,
+                    outcome=drafted.outcome,
+                    reason=drafted.reason,
+                    data=drafted.data.model_dump(mode="json") if drafted.data else None,
+                    case_id=drafted.case_id,
                 )
+                session.add(row)
                 await session.flush()  # the next item sees this one's fingerprint
-                if outcome is ItemOutcome.DRAFT and appeal_id is not None:
-                    polled.drafts.append(appeal_id)
-                elif outcome is ItemOutcome.DUPLICATE:
+                if drafted.outcome is ItemOutcome.DRAFT:
+                    polled.drafts.append(row.id)
+                elif drafted.outcome is ItemOutcome.DUPLICATE:
                     polled.duplicates += 1
                 else:
-                    polled.skipped.append((item.title, reason or ""))
+                    polled.skipped.append((item.title, drafted.reason or ""))
             source = await session.get(Source, source_id)
             if source is not None:
                 source.seen += len(fresh)
@@ -252,6 +281,7 @@ class SourceService:
                 source.etag, source.modified = feed.etag, feed.modified
                 source.checked_at, source.error, source.failures = utcnow(), None, 0
                 source.title = source.title or feed.title
+            await self._tell_admins(unit, polled.drafts, admins)
         return polled
 
     async def _text_of(self, item: Item) -> str:
@@ -266,31 +296,39 @@ class SourceService:
                 text = page.text
         return f"{item.title}\n\n{text}" if item.title and not text.startswith(item.title) else text
 
-    async def _draft(
-        self, unit: Unit, item: Item, text: str
-    ) -> tuple[ItemOutcome, str | None, int | None, str]:
+    async def _draft(self, unit: Unit, item: Item, text: str) -> Drafted:
         try:
             data = extract_draft(text, today=self._today(), index=self._index, source_url=item.link)
         except ExtractionError as exc:
-            return (
-                ItemOutcome.SKIPPED,
-                str(exc)[:200],
-                None,
-                hashlib.sha256(text.encode()).hexdigest(),
-            )
+            mark = hashlib.sha256(text.encode()).hexdigest()
+            return Drafted(ItemOutcome.SKIPPED, mark, str(exc)[:200])
         mark = fingerprint(data, text)
         if not is_appeal(data):
-            return ItemOutcome.SKIPPED, NOT_AN_APPEAL, None, mark
+            return Drafted(ItemOutcome.SKIPPED, mark, NOT_AN_APPEAL)
         earlier = await drafted_fingerprint(unit.session, mark)
         if earlier is not None:
-            return ItemOutcome.DUPLICATE, f"the same appeal as draft {earlier}", earlier, mark
+            return Drafted(ItemOutcome.DUPLICATE, mark, f"the same appeal as item {earlier}")
         if data.issued_on is None and item.published is not None:
             # The text has no date of its own: the feed item's is the next best.
             data.issued_on, data.issued_precision = item.published, DatePrecision.DAY
-        appeal = await self._writer.save(
-            unit, data, kind=AppealKind.APPEAL, urgency=data.urgency, created_by=None
-        )
-        return ItemOutcome.DRAFT, None, appeal.id, mark
+        data.cases = await self._writer.main_names(unit.session, data.cases)
+        known = next((ref.id for ref in data.cases if ref.id is not None), None)
+        return Drafted(ItemOutcome.DRAFT, mark, data=data, case_id=known)
+
+    async def _tell_admins(self, unit: Unit, item_ids: list[int], chats: list[str]) -> None:
+        """Queue each new draft's review to every admin's private chat with the bot."""
+        if not item_ids or not chats:
+            return
+        for item_id in item_ids:
+            await queue_direct(
+                unit.session,
+                channel=Channel.TELEGRAM.value,
+                addresses=chats,
+                purpose=DeliveryPurpose.REVIEW,
+                now=utcnow(),
+                notice=str(item_id),
+            )
+        unit.after_commit(self._delivery.wake)
 
     async def _failed(self, source_id: int, error: str, *, gone: bool) -> None:
         async with self._db.unit() as unit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,7 +36,11 @@ class Source(Base):
 
 class SourceItem(Base):
     """One item of a source's feed, seen once: what it became, and a fingerprint of its
-    text so that the same appeal from another publisher makes no second draft."""
+    text so that the same appeal from another publisher makes no second draft.
+
+    A draft is kept here, not as an appeal, until an admin takes it into their review: so
+    an item nobody publishes leaves no case or office behind.
+    """
 
     __tablename__ = "source_items"
     __table_args__ = (UniqueConstraint("source_id", "key"),)
@@ -46,5 +51,8 @@ class SourceItem(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     outcome: Mapped[ItemOutcome] = mapped_column(str_enum(ItemOutcome))
     reason: Mapped[str | None] = mapped_column(String(200))
-    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id", ondelete="SET NULL"))
+    # What the draft says (DraftData), while it waits for an admin; emptied when taken.
+    data: Mapped[dict[str, Any] | None]
+    # A known case the item is about: the draft is offered as an update of it.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)

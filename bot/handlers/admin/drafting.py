@@ -24,16 +24,16 @@ from bot.handlers.replies import (
     tap,
 )
 from bot.presentation.keyboards import (
+    SourceChoice,
     confirm_summary_keyboard,
     draft_fields_keyboard,
     draft_keyboard,
 )
-from bot.presentation.labels import age_note
 from bot.presentation.views import draft_card
+from bot.services.actors import Actor
 from bot.services.draft_fields import FIELDS
 from bot.services.drafts import DraftService, DraftState, Step
 from bot.services.references import Meant
-from storage.standing import Age
 from templates.i18n import _
 from templates.telegram_html import split_message
 
@@ -78,16 +78,9 @@ async def show_draft(update: Update, context: Context, state: DraftState) -> Non
         "draft_review",
         data=state.data,
         is_update=state.kind.value == "update",
-        warnings=state.data.warnings() + _age_warning(age),
+        warnings=presenter.draft_warnings(state.data, age),
         keyboard=draft_keyboard(year_unknown=state.data.year_unknown),
     )
-
-
-def _age_warning(age: Age) -> list[str]:
-    if age.is_open:
-        return []
-    note = age_note(age) or ""
-    return [_("%(note)s It goes out marked as such, not as urgent.") % {"note": note}]
 
 
 async def new_appeal(update: Update, context: Context) -> None:
@@ -159,7 +152,15 @@ async def publish_button(update: Update, context: Context) -> None:
     urgent = callback.flag()
     confirmed = len(callback.args) > 1 and callback.flag(1)
     state = await _open_draft(update, context)
-    if state is None or state.data is None:
+    if state is None:
+        return
+    await _publish(update, context, state, urgent=urgent, confirmed=confirmed)
+
+
+async def _publish(
+    update: Update, context: Context, state: DraftState, *, urgent: bool, confirmed: bool
+) -> None:
+    if state.data is None:
         return
     if state.data.summary_pasted and not confirmed:
         await answer(update)
@@ -233,6 +234,42 @@ async def field_button(update: Update, context: Context) -> None:
         hint=_(field.hint),
         current=field.show(data)[:3000],
     )
+
+
+async def source_draft_button(update: Update, context: Context) -> None:
+    """A followed source's draft: discard it, or take it into this admin's review and go on
+    from the button chosen (publish, settle its year, edit a field)."""
+    callback = tap(update)
+    item_id, choice = callback.int_arg(), callback.args[1]
+    if choice not in set(SourceChoice):
+        await answer(update, _("This button has expired."))
+        return
+    admin_id, chat_id = _admin_chat(update)
+    services = context.bot_data.services
+    if choice == SourceChoice.DISCARD:
+        discarded = await services.sources.discard(item_id, actor=Actor.telegram(admin_id))
+        await answer(
+            update,
+            _("Discarded.") if discarded else _("Another admin has taken or discarded this draft."),
+            alert=not discarded,
+        )
+        await edit_keyboard(update, None)
+        return
+    state = await services.drafts.take(admin_id=admin_id, chat_id=chat_id, item_id=item_id)
+    year_unknown = state.data is not None and state.data.year_unknown
+    if choice == SourceChoice.EDIT:
+        await answer(update)
+        await edit_keyboard(update, draft_fields_keyboard([(f.name, _(f.label)) for f in FIELDS]))
+    elif choice == SourceChoice.TODAY:
+        state = await services.drafts.date_today(admin_id=admin_id, chat_id=chat_id)
+        await answer(update, _("Dated today."))
+        await edit_keyboard(update, None)
+        await show_draft(update, context, state)
+    else:
+        # From here on the message's buttons are the review's own, on the admin's draft.
+        await edit_keyboard(update, draft_keyboard(year_unknown=year_unknown))
+        urgent = choice == SourceChoice.URGENT
+        await _publish(update, context, state, urgent=urgent, confirmed=False)
 
 
 async def cancel_button(update: Update, context: Context) -> None:

@@ -49,17 +49,25 @@ def upgrade() -> None:
         sa.Column(
             "outcome",
             sa.Enum(
-                "draft", "skipped", "duplicate", name="itemoutcome", native_enum=False, length=20
+                "draft",
+                "taken",
+                "discarded",
+                "skipped",
+                "duplicate",
+                name="itemoutcome",
+                native_enum=False,
+                length=20,
             ),
             nullable=False,
         ),
         sa.Column("reason", sa.String(length=200), nullable=True),
-        sa.Column("appeal_id", sa.Integer(), nullable=True),
+        sa.Column("data", sa.JSON(), nullable=True),
+        sa.Column("case_id", sa.Integer(), nullable=True),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["appeal_id"],
-            ["appeals.id"],
-            name=op.f("fk_source_items_appeal_id_appeals"),
+            ["case_id"],
+            ["cases.id"],
+            name=op.f("fk_source_items_case_id_cases"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
