@@ -56,16 +56,17 @@ async def change(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def poll(settings: Settings, _args: argparse.Namespace) -> int:
-    """Poll every active source once now, make the drafts, and say what was found."""
+    """Poll every active source once now, make the drafts (their reviews queued for the
+    admins, sent by the running bot), and say what was found."""
     async with open_app(settings) as app:
         results = await app.services.sources.poll()
     for result in results:
         if result.error:
             print(f"source {result.source_id}: {result.error}")
             continue
-        drafts = ", ".join(str(n) for n in result.drafts) or "none"
         print(
-            f"source {result.source_id}: drafts {drafts}; skipped {len(result.skipped)}, "
+            f"source {result.source_id}: new drafts {len(result.drafts)} (sent to the admins "
+            f"to review); skipped {len(result.skipped)}, "
             f"already drafted {result.duplicates}" + (" (unchanged)" if result.unchanged else "")
         )
         for title, why in result.skipped:
