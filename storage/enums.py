@@ -96,6 +96,7 @@ class DeliveryPurpose(StrEnum):
     DIGEST = "digest"  # a reader's daily digest of the rows held for it
     CONFIRM = "confirm"  # a sign-up's confirmation link
     REVIEW = "review"  # a draft for an admin to review
+    PROGRESS = "progress"  # the message an admin follows a broadcast in (then edited in place)
     WITHDRAW = "withdraw"  # an appeal taken back: told to the machines that got it (webhooks)
 
 

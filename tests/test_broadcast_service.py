@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.delivery.engine_config import EngineConfig
 from emulator import BotApiEmulator, Faults, Limits
-from storage.enums import DeliveryState
+from storage.enums import DeliveryPurpose, DeliveryState
 from storage.models import Delivery
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers, publish_appeal
@@ -34,7 +34,8 @@ async def test_the_admin_sees_live_progress_then_a_summary(
         await publish_appeal(seeded_url, MAY_DAY, progress_chat_id=ADMIN)
         [progress] = await emulator.wait_for_messages(ADMIN, 1, timeout=10)
         assert progress.text.startswith("📤 Broadcasting: Almaty: police attack")
-        assert "of 150" in progress.text
+        # It goes out through the outbox saying it starts; the progress job edits it.
+        await emulator.wait_until(lambda: "of 150" in progress.text, timeout=10)
         await emulator.wait_until(
             lambda: progress.text.startswith("✅ Broadcast finished"), timeout=30
         )
@@ -46,6 +47,15 @@ async def test_the_admin_sees_live_progress_then_a_summary(
     assert "left" in during[-1]
     assert len(emulator.sent(ADMIN)) == 1
     assert all(len(emulator.sent(chat)) == 1 for chat in chats)
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        [(state, post)] = (
+            await session.execute(
+                select(Delivery.state, Delivery.external_id).where(
+                    Delivery.purpose == DeliveryPurpose.PROGRESS
+                )
+            )
+        ).all()
+    assert (state, post) == (DeliveryState.SENT, str(progress.message_id)), "one way out"
 
 
 @TIMED

@@ -513,7 +513,12 @@ class DeliveryEngine:
         digests: list[tuple[int, DeliveryState]] = []
         for job, result in batch:
             claimed = job.claimed
-            if job.recipient is not None and job.recipient.mirror and result.external_id:
+            # Kept where it is needed again: a mirror's post (updates reply to it), an
+            # admin's progress message (edited as the broadcast goes on).
+            kept = claimed.purpose is DeliveryPurpose.PROGRESS or (
+                job.recipient is not None and job.recipient.mirror
+            )
+            if kept and result.external_id:
                 posts.append((claimed.id, result.external_id))
             decision = self._decide(result, claimed, now)
             change = decision.row(claimed.id)

@@ -1,6 +1,7 @@
 """What each delivery says, rendered by the presentation layer: an appeal once per process
 for a whole broadcast (by channel rendering, purpose and language); a digest, a sign-up's
-confirmation or an admin's review of a source's draft for its one reader."""
+confirmation, an admin's review of a source's draft or the start of an admin's progress
+message for its one reader."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from storage.database import Database
 from storage.enums import DeliveryPurpose
 from storage.models import Appeal
 from storage.repo.appeals import get_appeal, get_appeals
+from storage.repo.broadcasts import progress_heading
 from storage.repo.deliveries import Claimed, Recipient
 from storage.repo.notices import bundled
 from storage.repo.sources import DraftForReview, draft_for_review
@@ -45,6 +47,9 @@ class Renderer(Protocol):
 
     def confirmation(self, token: str, language: str) -> Message:
         """Render a sign-up's confirmation, its link carrying ``token``."""
+
+    def progress_start(self, title: str, language: str) -> Message:
+        """Render the first of an admin's progress message (edited as the broadcast goes)."""
 
     def review(self, draft: DraftForReview, language: str) -> Message | None:
         """Render a source's draft for an admin to review, with its buttons (None: it was
@@ -90,6 +95,8 @@ class MessageCache:
             return await self._confirmation(claimed, language)
         if claimed.purpose is DeliveryPurpose.REVIEW:
             return await self._review(claimed)
+        if claimed.purpose is DeliveryPurpose.PROGRESS:
+            return await self._progress(claimed)
         if claimed.appeal_id is None:
             return None
         today = self._day()
@@ -152,6 +159,13 @@ class MessageCache:
         if draft is None or draft.data is None:
             return None
         return self._renderer.review(draft, reader.language if reader is not None else "en")
+
+    async def _progress(self, claimed: Claimed) -> Message | None:
+        if not claimed.notice.isdigit():
+            return None
+        async with self._db.read() as session:
+            heading = await progress_heading(session, int(claimed.notice))
+        return None if heading is None else self._renderer.progress_start(*heading)
 
     def forget(self, appeal_id: int) -> None:
         """Drop an appeal's rendered messages (after it was edited or withdrawn)."""

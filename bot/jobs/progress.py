@@ -1,4 +1,7 @@
-"""The live progress message an admin sees while their broadcast goes out (a repeating job)."""
+"""The live progress message an admin sees while their broadcast goes out (a repeating job).
+
+The message itself goes out through the outbox, like every message; this job edits it.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ def no_limits() -> FloodStatus:
 
 
 class ProgressReporter:
-    """Send, then edit every few seconds, one progress message per broadcast."""
+    """Edit, every few seconds, each broadcast's progress message."""
 
     def __init__(
         self,
@@ -54,12 +57,14 @@ class ProgressReporter:
         """Update every unfinished broadcast; mark the finished ones; return what was shown."""
         shown = []
         for broadcast in await self._broadcasts.running():
+            if broadcast.waiting:
+                continue  # its message has not gone out yet: nothing to edit
             state = self._shown.setdefault(broadcast.id, _Shown())
             progress = await self._broadcasts.progress(
                 broadcast.appeal_id, state.meter, started=state.started
             )
             shown.append(progress)
-            if broadcast.chat_id is not None and not await self._show(
+            if broadcast.message_id is not None and not await self._show(
                 bot, broadcast, progress, state
             ):
                 continue  # the summary did not get through: the next tick shows it
@@ -68,7 +73,7 @@ class ProgressReporter:
         return shown
 
     async def _show(self, bot: Bot, broadcast: Running, progress: Progress, state: _Shown) -> bool:
-        """Send or edit the progress message; False if Telegram did not take it (try again)."""
+        """Edit the progress message; False if Telegram did not take it (try again)."""
         with speaking(broadcast.language):
             return await self._show_in_language(bot, broadcast, progress, state)
 
@@ -93,23 +98,14 @@ class ProgressReporter:
         )
         if text == state.text:
             return True
-        chat_id = broadcast.chat_id
-        assert chat_id is not None
-        keyboard = progress_keyboard(progress)
         try:
-            if broadcast.message_id is None:
-                message = await bot.send_message(
-                    chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
-                )
-                await self._broadcasts.shown_in(broadcast.id, message.message_id)
-            else:
-                await bot.edit_message_text(
-                    text,
-                    chat_id=chat_id,
-                    message_id=broadcast.message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard,
-                )
+            await bot.edit_message_text(
+                text,
+                chat_id=broadcast.chat_id,
+                message_id=broadcast.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=progress_keyboard(progress),
+            )
         except (BadRequest, Forbidden) as exc:
             # The message is gone, or the admin blocked the bot: trying again would not help.
             if "not modified" not in str(exc).lower():

@@ -249,6 +249,12 @@ class Presenter:
             )
         return warnings
 
+    def progress_start(self, title: str, language: str = "en") -> Message:
+        """Render the progress message as it starts (the progress job edits it from then)."""
+        with speaking(language):
+            [text] = self.telegram("progress_start", title=title)
+        return Message(text=text, html=text)
+
     def review(self, draft: DraftForReview, language: str = "en") -> Message | None:
         """Render a followed source's draft as an admin's review, with its buttons (None:
         it was taken or discarded)."""

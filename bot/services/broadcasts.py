@@ -10,7 +10,7 @@ from bot.services.mirrors import mirror_where
 from storage.database import Database
 from storage.enums import DeliveryState, SubscriberState
 from storage.models import Appeal, Broadcast
-from storage.repo.broadcasts import unfinished
+from storage.repo.broadcasts import progress_post, unfinished
 from storage.repo.deliveries import state_counts
 from storage.repo.stats import mirror_deliveries
 from storage.types import utcnow
@@ -24,9 +24,10 @@ class Running:
     appeal_id: int
     title: str
     chat_id: int | None
-    message_id: int | None
+    message_id: int | None  # the progress message, once it went out (edited from then)
     started_at: datetime
     language: str = "en"  # of the admin who follows it
+    waiting: bool = False  # the progress message has not gone out yet: show nothing now
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,15 +52,22 @@ class BroadcastService:
             found = []
             for broadcast in await unfinished(session):
                 appeal = await session.get(Appeal, broadcast.appeal_id)
+                chat_id = broadcast.progress_chat_id
+                state, post = (
+                    await progress_post(session, broadcast.id)
+                    if chat_id is not None
+                    else (DeliveryState.SKIPPED, None)
+                )
                 found.append(
                     Running(
                         id=broadcast.id,
                         appeal_id=broadcast.appeal_id,
                         title=appeal.title if appeal else "",
-                        chat_id=broadcast.progress_chat_id,
-                        message_id=broadcast.progress_message_id,
+                        chat_id=chat_id,
+                        message_id=int(post) if post and post.isdigit() else None,
                         started_at=broadcast.started_at,
                         language=broadcast.progress_language,
+                        waiting=state in (DeliveryState.PENDING, DeliveryState.SENDING),
                     )
                 )
             return found
@@ -78,13 +86,6 @@ class BroadcastService:
             )
             for channel, address, state, delivery in rows
         ]
-
-    async def shown_in(self, broadcast_id: int, message_id: int) -> None:
-        """Record the message a broadcast's progress is shown in (edited from now on)."""
-        async with self._db.unit() as unit:
-            broadcast = await unit.session.get(Broadcast, broadcast_id)
-            if broadcast is not None:
-                broadcast.progress_message_id = message_id
 
     async def finished(self, broadcast_id: int) -> bool:
         """Mark a broadcast as finished unless deliveries were queued again; say if it was."""

@@ -12,7 +12,7 @@ from bot.services.case_index import CaseIndex
 from bot.services.delivery_signals import DeliverySignals
 from core.errors import BadInputError, NotFoundError
 from storage.database import Database, Unit
-from storage.enums import AppealStatus, DeliveryState, Urgency
+from storage.enums import AppealStatus, Channel, DeliveryPurpose, DeliveryState, Urgency
 from storage.repo.appeals import ancestors, get_appeal
 from storage.repo.audit import log_action
 from storage.repo.broadcasts import ensure_broadcast, reopen
@@ -20,6 +20,7 @@ from storage.repo.deliveries import (
     cancel_pending,
     count_for_appeal,
     fan_out,
+    queue_direct,
     queue_withdrawals,
     requeue_failed,
     state_counts,
@@ -157,6 +158,16 @@ class PublishingService:
         broadcast.total = total
         if queued:
             broadcast.finished_at = None
+        if progress_chat_id is not None and broadcast.finished_at is None:
+            # The admin's progress message goes out like every message (the job edits it).
+            await queue_direct(
+                session,
+                channel=Channel.TELEGRAM.value,
+                addresses=[str(progress_chat_id)],
+                purpose=DeliveryPurpose.PROGRESS,
+                now=now,
+                notice=str(broadcast.id),
+            )
         await self._audit(session, actor, "broadcast", appeal.id, queued=queued, total=total)
         unit.after_commit(self._delivery.wake)
         unit.after_commit(self._index.invalidate)

@@ -20,7 +20,6 @@ class Broadcast(Base):
     )
     started_by: Mapped[int | None] = mapped_column(BigInteger)
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
-    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # The language of the admin who follows the progress message.
     progress_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     total: Mapped[int] = mapped_column(Integer, default=0)

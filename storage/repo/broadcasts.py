@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Broadcast
+from storage.enums import DeliveryPurpose, DeliveryState
+from storage.models import Appeal, Broadcast, Delivery
 
 
 async def get_for_appeal(session: AsyncSession, appeal_id: int) -> Broadcast | None:
@@ -58,3 +59,35 @@ async def reopen(session: AsyncSession, appeal_id: int) -> Broadcast | None:
         broadcast.finished_at = None
         await session.flush()
     return broadcast
+
+
+async def progress_heading(session: AsyncSession, broadcast_id: int) -> tuple[str, str] | None:
+    """Return a broadcast's appeal title and the language its admin follows it in."""
+    row = (
+        await session.execute(
+            select(Appeal.title, Broadcast.progress_language)
+            .join(Appeal, Appeal.id == Broadcast.appeal_id)
+            .where(Broadcast.id == broadcast_id)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def progress_post(
+    session: AsyncSession, broadcast_id: int
+) -> tuple[DeliveryState, str | None]:
+    """Return how the latest message showing a broadcast's progress went, and the id
+    Telegram gave it (PENDING before it went; SKIPPED when there is none)."""
+    row = (
+        await session.execute(
+            select(Delivery.state, Delivery.external_id)
+            .where(
+                Delivery.appeal_id.is_(None),
+                Delivery.purpose == DeliveryPurpose.PROGRESS,
+                Delivery.notice == str(broadcast_id),
+            )
+            .order_by(Delivery.id.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    return (DeliveryState.SKIPPED, None) if row is None else (DeliveryState(row[0]), row[1])

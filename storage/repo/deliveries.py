@@ -420,7 +420,8 @@ async def move(session: AsyncSession, subscriber_id: int, address: str, kind: st
 
 
 async def record_posts(session: AsyncSession, posts: Sequence[tuple[int, str]]) -> None:
-    """Keep the id a channel gave each (delivery id, external id) post of a mirror."""
+    """Keep the id a channel gave each (delivery id, external id) post of a mirror or
+    admin's progress message."""
     if posts:
         table = cast(Table, Delivery.__table__)
         await session.execute(
