@@ -460,7 +460,7 @@ async def test_a_fatal_signal_leaves_a_trace_on_stderr(
 # ---- 3. who is subscribed cannot be read from the clock -----------------------------------------
 
 
-async def test_a_sign_up_takes_as_long_whether_the_address_is_on_the_list_or_not(
+async def test_a_sign_up_never_waits_for_the_relay_whether_on_the_list_or_not(
     emulator: BotApiEmulator, seeded_url: str
 ) -> None:
     for n in range(5):
