@@ -28,7 +28,7 @@ CORPUS = Path(__file__).parent.parent / "tests" / "fixtures" / "evaluation" / "a
 # Read long after they were written: a year taken from today would show as wrong.
 TODAY = date(2026, 12, 2)
 SINGLE = ("title", "own_date", "case", "place", "deadline")
-SETS = ("events", "emails", "phones", "faxes", "copies")
+SETS = ("events", "targets", "emails", "phones", "faxes", "addresses", "copies")
 
 
 @dataclass
@@ -63,6 +63,8 @@ def read_fields(data: DraftData) -> dict[str, Any]:
         "deadline": data.deadline,
         # An event whose year the text does not give is not a date yet.
         "events": {event.on for event in data.events if event.year_known},
+        "targets": {t.name.lower() for t in protest},
+        "addresses": {t.postal_address.lower() for t in protest if t.postal_address},
         "emails": {email.lower() for t in protest for email in t.emails},
         "phones": _digits(phone for t in data.targets for phone in t.phones),
         "faxes": _digits(fax for t in data.targets for fax in t.faxes),
@@ -75,6 +77,8 @@ def _expected(expect: dict[str, Any]) -> dict[str, Any]:
     return {
         **{name: expect.get(name) for name in SINGLE},
         "events": set(expect.get("events") or []),
+        "targets": {name.lower() for name in expect.get("targets") or []},
+        "addresses": {address.lower() for address in expect.get("addresses") or []},
         "emails": {email.lower() for email in expect.get("emails") or []},
         "phones": _digits(expect.get("phones") or []),
         "faxes": _digits(expect.get("faxes") or []),

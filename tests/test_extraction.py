@@ -155,6 +155,23 @@ def test_numbers_are_told_apart_by_the_words_before_them() -> None:
     ]
 
 
+def test_an_office_named_in_a_sentence_keeps_its_name_and_a_label_before_a_break_its_kind(
+    index: CaseIndex,
+) -> None:
+    # A feed's paragraph, broken where the label ends its line.
+    data = extract_draft(
+        "Release miners' leader Aibek Serikov\n\nKaraganda, 4 May 2026. Aibek Serikov was "
+        "detained on 3 May.\n\nWrite to the Karaganda Regional Prosecutor: email "
+        "prokuror@karaganda.example.kz, fax\n+7 7212 40 00 00, tel.\n+7 7212 40 00 01.\n\n"
+        "We demand:\n\n1. Release Aibek Serikov.",
+        today=date(2026, 5, 6),
+        index=index,
+    )
+    [target] = data.targets
+    assert target.name == "Karaganda Regional Prosecutor"
+    assert (target.faxes, target.phones) == (["+77212400000"], ["+77212400001"])
+
+
 def test_years_are_read_against_the_posting_date() -> None:
     text = "Strikers were shot on 16 December. Arrests followed on 23 January. Trial on 2 March."
     events, deadline = events_and_deadline(text, today=date(2012, 1, 25))
@@ -444,6 +461,8 @@ FLOORS = {
     "place": (0.95, 0.95),
     "deadline": (0.95, 0.95),
     "events": (0.95, 0.95),
+    "targets": (0.95, 0.95),
+    "addresses": (0.95, 0.95),
     "emails": (0.95, 0.95),
     "phones": (0.95, 0.95),
     "faxes": (0.95, 0.95),

@@ -27,7 +27,16 @@ _TRAILING_WORDS = re.compile(
     r"(\s+(on|at|by|via|the number|number|email|e-mail|e mail|fax|tel|phone|:|urgently))+\s*:?\s*$",
     re.IGNORECASE,
 )
-_TO_PHRASE = re.compile(r"\bto\s+(the\s+)?(?P<name>[^,;:]{3,80})$", re.IGNORECASE)
+_TO_PHRASE = re.compile(r"\bto\s*:?\s+(the\s+)?(?P<name>[^,;:]{3,80})$", re.IGNORECASE)
+# What a sentence says before the office it names: "Please email the", "Contact the",
+# «Пишите», «Звоните в», «Адреса для писем:».
+_LEAD_IN = re.compile(
+    r"^(please\s+)?(write|send(\s+your)?(\s+(protests?|letters?|appeals?))?|contact|e-?mail"
+    r"|fax|call|phone|ring|protest|appeal)(\s+to)?(\s+the)?\s*:?\s+"
+    r"|^(пишите|звоните|обращайтесь|направляйте(\s+\w+)?|адреса?(\s+для\s+писем)?)\s*:?\s*"
+    r"(?P<into>(в|во|на)\s+)?",
+    re.IGNORECASE,
+)
 _LONG_PROSE = 160
 _EMBASSY_ADVICE = re.compile(
     r"\bembass(y|ies) of\b|\bembassies\b|\bconsulat|\byour (local|own|nearest) embass"
@@ -93,14 +102,45 @@ def _tidy(name: str) -> str:
 def _name_before_contact(line: str) -> str | None:
     position = first_contact_at(line)
     before = line[:position] if position is not None else line
-    before = _TRAILING_WORDS.sub("", before.rstrip(" +(:"))
+    # "… Prosecutor: email x@y": the label goes, then the colon before it.
+    before = _TRAILING_WORDS.sub("", before.rstrip(" +(:")).rstrip(" +(:,;")
     match = _TO_PHRASE.search(before)
     if match:
         return _tidy(match.group("name"))
     # "Procurator General, Email: office@example.org": the name is what comes first.
     if 2 < len(before) <= 80:
-        return _tidy(before)
+        return _without_lead_in(before)
     return None
+
+
+_POSTAL_LABEL = re.compile(
+    r"^(post|postal address|address|mail to|адрес|почтовый адрес)\s*:\s*", re.IGNORECASE
+)
+
+
+def _postal(line: str) -> str:
+    """Return a postal address without the label before it ("Post: …")."""
+    return _tidy(_POSTAL_LABEL.sub("", line))
+
+
+def _without_lead_in(text: str) -> str | None:
+    """Return the office a phrase names without the words that ask to write to it (None
+    when nothing else is left: «Пишите:»)."""
+    lead = _LEAD_IN.match(text)
+    if lead is None:
+        return _tidy(text)
+    rest = text[lead.end() :].strip(" .:;,-–")
+    if len(rest) < 3:
+        return None
+    if lead.group("into"):
+        # «в полицию», «в прокуратуру»: the office as it is named, not where one writes.
+        first, __, others = rest.partition(" ")
+        for ending, named in (("ию", "ия"), ("ую", "ая"), ("у", "а")):
+            if first.lower().endswith(ending):
+                first = first[: -len(ending)] + named
+                break
+        rest = f"{first} {others}".strip()
+    return _tidy(rest)
 
 
 class _Collector:
@@ -135,8 +175,25 @@ def _embassy_name(line: str) -> str:
         return f"Embassy of {match.group(3)} in your country"
     match = re.search(r"\b([A-Z][\w-]+)\s+(embass|consulat)", line)
     if match:
-        return f"Embassy of {match.group(1)} in your country"
+        return f"The {match.group(1)} embassy in your country"
     return GENERIC_EMBASSY
+
+
+_LABEL_AT_END = re.compile(
+    r"\b(fax|tel|phone|telephone|mobile|e-?mail|факс|тел|телефон)\.?\s*:?$", re.IGNORECASE
+)
+
+
+def _join_broken_labels(lines: list[str]) -> list[str]:
+    """Join a line that ends with a contact's label ("…, fax") to the number under it: a
+    label and its number belong together, wherever a page broke the line."""
+    joined: list[str] = []
+    for line in lines:
+        if joined and _LABEL_AT_END.search(joined[-1]) and first_contact_at(line) == 0:
+            joined[-1] = f"{joined[-1]} {line}"
+        else:
+            joined.append(line)
+    return joined
 
 
 def extract_targets(lines: list[str], *, listing: bool = False) -> list[TargetDraft]:
@@ -148,10 +205,15 @@ def extract_targets(lines: list[str], *, listing: bool = False) -> list[TargetDr
     Lines about copies become copy-to addresses; lines about embassies, embassy advice.
     Targets with no way to reach them are left out.
     """
+    lines = _join_broken_labels(lines)
     found = _Collector()
     current: TargetDraft | None = None
     # ``listing``: the lines are nothing but a list of targets (an admin's edit).
     in_contacts = listing
+    # A short line of its own just before the first contact line names its office
+    # ("Prosecutor General" / "Email: …"), as letter-writing guides print it.
+    heading: str | None = None
+    heading_address: str | None = None
     for line in lines:
         if not line:
             continue
@@ -179,14 +241,23 @@ def extract_targets(lines: list[str], *, listing: bool = False) -> list[TargetDr
             current.add_contacts(line)
             continue
         if is_postal_address(line) and in_contacts and current is not None and not emails:
-            current.postal_address = current.postal_address or _tidy(line)
+            current.postal_address = current.postal_address or _postal(line)
+            continue
+        if is_postal_address(line) and heading and not emails and not has_number:
+            heading_address = _postal(line)  # under the office's name, before its contacts
             continue
         if emails or has_number:
             name = _name_before_contact(line) or "Protest target"
             if _CONTACT_LINE.match(name) or name == "Protest target":
-                name = current.name if current is not None else "Protest target"
+                fallback = _tidy(heading) if heading else "Protest target"
+                name = current.name if current is not None else fallback
+            else:
+                heading_address = None  # the office is named on this line: not the heading
+            heading = None
             current = found.get(name, TargetKind.PROTEST)
             current.add_contacts(line)
+            current.postal_address = current.postal_address or heading_address
+            heading_address = None
             if len(line) > 60:
                 current.note = current.note or _tidy(line)[:300]
             if _EMBASSY.search(line):
@@ -204,6 +275,8 @@ def extract_targets(lines: list[str], *, listing: bool = False) -> list[TargetDr
         if in_contacts and len(line) <= 80 and line[:1].isupper() and not line.endswith("."):
             current = found.get(_tidy(line), TargetKind.PROTEST)
             continue
+        heading = line if len(line) <= 80 and not line.endswith((".", "!", "?")) else None
+        heading_address = None
         if len(line) > _LONG_PROSE:
             in_contacts = False
             current = None
