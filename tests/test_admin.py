@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select, update
 
 from bot.extract.draft import DraftData, TargetData
 from bot.services.actors import Actor
+from bot.services.publishing import Published
 from emulator import BotApiEmulator, Sent
 from storage.enums import AppealKind, AppealStatus, CaseStatus, DeliveryPurpose, DeliveryState
 from storage.models import Appeal, AuditEntry, Delivery, Draft
@@ -393,20 +394,26 @@ async def test_a_slow_page_does_not_hold_up_other_people(link_bot: BotApiEmulato
         assert said[-1].text.startswith("⚠️ I could not find an appeal")
 
 
-async def test_a_finished_broadcast_offers_to_retry_what_failed(
-    emulator: BotApiEmulator, seeded_url: str
-) -> None:
-    chats = list(range(8_301, 8_311))
+async def failed_broadcast(seeded_url: str, chats: list[int]) -> Published:
+    """Publish appeal 3 to these chats, every delivery failed for good before the service
+    (re)starts."""
     async with sessions_for(seeded_url) as sessions:
         await add_subscribers(sessions, chats)
         published = await publish_appeal(seeded_url, 3, progress_chat_id=ADMIN)
-        # Every delivery failed for good before the service (re)starts.
         async with sessions.begin() as session:
             await session.execute(
                 update(Delivery)
                 .where(Delivery.appeal_id == 3, Delivery.subscriber_id.is_not(None))
                 .values(state=DeliveryState.FAILED, attempts=8, last_error="Bad Gateway")
             )
+    return published
+
+
+async def test_a_finished_broadcast_offers_to_retry_what_failed(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    chats = list(range(8_301, 8_311))
+    published = await failed_broadcast(seeded_url, chats)
     assert published.queued == 10
     async with running_bot(emulator, seeded_url, admin_ids=[ADMIN]):
         await retry_what_failed(emulator, chats)
@@ -434,15 +441,7 @@ async def test_a_retry_between_the_summary_and_its_closing_keeps_the_broadcast_o
     seeded_url: str,
 ) -> None:
     chats = list(range(8_321, 8_324))
-    async with sessions_for(seeded_url) as sessions:
-        await add_subscribers(sessions, chats)
-        published = await publish_appeal(seeded_url, 3, progress_chat_id=ADMIN)
-        async with sessions.begin() as session:
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.appeal_id == 3, Delivery.subscriber_id.is_not(None))
-                .values(state=DeliveryState.FAILED, attempts=8, last_error="Bad Gateway")
-            )
+    published = await failed_broadcast(seeded_url, chats)
     async with app_for(seeded_url) as app:
         # The reporter has shown "finished, 3 failed"; the admin taps Retry before it closes.
         assert await app.services.publishing.retry_failed(3, actor=Actor("test")) == 3

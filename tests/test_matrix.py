@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.app import App, Overrides
 from bot.delivery.channels import Message, Outcome
@@ -19,7 +19,7 @@ from bot.delivery.progress import Progress
 from bot.jobs.progress import no_limits
 from bot.services.actors import Actor
 from storage.enums import AppealKind, AppealStatus, DeliveryState, SubscriberState
-from storage.models import Appeal, Delivery, Subscriber
+from storage.models import Delivery, Subscriber
 from storage.repo.deliveries import Recipient
 from tests.support.app import app_for
 from tests.support.bot import sessions_for
@@ -94,12 +94,12 @@ async def test_appeals_go_to_the_room_and_updates_into_their_thread(
         seeded_url, status=AppealStatus.DRAFT, title="Strike leader held"
     )
     update_id, _ = await add_appeal(
-        seeded_url, case_id=case_id, parent_id=appeal_id, status=AppealStatus.DRAFT
+        seeded_url,
+        case_id=case_id,
+        parent_id=appeal_id,
+        status=AppealStatus.DRAFT,
+        kind=AppealKind.UPDATE,
     )
-    async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
-        await session.execute(
-            update(Appeal).where(Appeal.id == update_id).values(kind=AppealKind.UPDATE)
-        )
     async with (
         app_for(seeded_url, overrides=Overrides(), **settings(synapse, bot, room)) as built,
         delivering(built) as app,

@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from aiohttp import web
 from jsonschema import Draft202012Validator
-from sqlalchemy import select, update
+from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from bot.app import Overrides
 from bot.services.actors import Actor
 from emulator import BotApiEmulator
 from storage.enums import AppealKind, AppealStatus, DeliveryState
-from storage.models import Appeal, Delivery
+from storage.models import Delivery
 from tests.support.app import app_for
 from tests.support.bot import sessions_for
 from tests.support.delivery import add_subscribers, delivering, until_done
@@ -92,12 +92,12 @@ async def test_every_publish_and_update_is_posted_once_signed_and_as_documented(
         seeded_url, status=AppealStatus.DRAFT, title="Strike leader held"
     )
     update_id, _ = await add_appeal(
-        seeded_url, case_id=case_id, parent_id=appeal_id, status=AppealStatus.DRAFT
+        seeded_url,
+        case_id=case_id,
+        parent_id=appeal_id,
+        status=AppealStatus.DRAFT,
+        kind=AppealKind.UPDATE,
     )
-    async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
-        await session.execute(
-            update(Appeal).where(Appeal.id == update_id).values(kind=AppealKind.UPDATE)
-        )
     async with receiver() as bridge:
         settings = {
             "telegram_token": None,

@@ -42,13 +42,12 @@ from storage.repo.deliveries import (
     Claimed,
     Recipient,
     claim_due,
-    defer,
     direct_recipient,
+    give_back,
     move,
     recipients,
     record_outcomes,
     record_posts,
-    release,
     subscribers_gone,
     thread_posts,
 )
@@ -172,7 +171,7 @@ class DeliveryEngine:
             await self._recorder
             self._recorder = None
         async with self._db.unit() as unit:
-            await release(unit.session, [*unsent, *self._abandoned])
+            await give_back(unit.session, [*unsent, *self._abandoned])
             await workers.deregister(unit.session, worker_id=self.worker_id)
             for held in self._held:
                 await workers.give_up_lease(
@@ -340,7 +339,7 @@ class DeliveryEngine:
             if threads.waiting:
                 # Its thread's first post is still going out: wait for it (a beat, not a try).
                 until = now + timedelta(seconds=self.config.thread_wait)
-                await defer(unit.session, sorted(threads.waiting), until=until)
+                await give_back(unit.session, sorted(threads.waiting), until=until)
                 claimed = [item for item in claimed if item.id not in threads.waiting]
         for item in claimed:
             if item.subscriber_id is None:

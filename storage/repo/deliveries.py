@@ -328,19 +328,24 @@ async def thread_posts(session: AsyncSession, rows: Sequence[tuple[int, int, int
     return Threads(found, waiting)
 
 
-async def defer(session: AsyncSession, ids: Sequence[int], *, until: datetime) -> None:
-    """Give claimed rows back to be tried at ``until``, without counting an attempt."""
+async def give_back(
+    session: AsyncSession, ids: Sequence[int], *, until: datetime | None = None
+) -> None:
+    """Give claimed rows back unsent, without counting an attempt: to be tried at ``until``
+    (a thread's earlier post still going out), or as they were due (on shutdown)."""
     if ids:
+        values: dict[str, Any] = {
+            "state": DeliveryState.PENDING,
+            "lease_until": None,
+            "claimed_by": None,
+            "attempts": Delivery.attempts - 1,
+        }
+        if until is not None:
+            values["next_attempt_at"] = until
         await session.execute(
             update(Delivery)
             .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.SENDING)
-            .values(
-                state=DeliveryState.PENDING,
-                next_attempt_at=until,
-                lease_until=None,
-                claimed_by=None,
-                attempts=Delivery.attempts - 1,
-            )
+            .values(values)
             .execution_options(synchronize_session=False)
         )
 
@@ -365,22 +370,6 @@ async def record_outcomes(session: AsyncSession, changes: Sequence[dict[str, Any
             {"row_id": row["id"], **{f"new_{key}": row[key] for key in columns}} for row in rows
         ]
         await session.execute(statement, params)
-
-
-async def release(session: AsyncSession, ids: Sequence[int]) -> None:
-    """Give claimed rows back unsent (on shutdown), without counting an attempt."""
-    if ids:
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.SENDING)
-            .values(
-                state=DeliveryState.PENDING,
-                lease_until=None,
-                claimed_by=None,
-                attempts=Delivery.attempts - 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
 
 
 async def subscribers_gone(

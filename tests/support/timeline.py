@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from storage.enums import (
+    AppealKind,
     AppealStatus,
     Channel,
     DeliveryPurpose,
@@ -65,6 +66,7 @@ async def add_appeal(
     issued_on: date = date(2027, 3, 1),
     title: str = "Trial of a trade unionist",
     reminders: bool = True,
+    kind: AppealKind = AppealKind.APPEAL,
 ) -> tuple[int, int]:
     """Insert an appeal about a new case (or ``case_id``), with a trial on ``court``."""
     n = next(_serial)
@@ -83,6 +85,7 @@ async def add_appeal(
             issued_on=issued_on,
             deadline=deadline,
             parent_id=parent_id,
+            kind=kind,
             reminders=reminders,
             published_at=datetime.combine(issued_on, datetime.min.time(), UTC)
             if status is AppealStatus.PUBLISHED
