@@ -213,12 +213,16 @@ async def test_the_final_summary_is_shown_even_when_telegram_refused_it_the_firs
             async def recorded() -> bool:
                 async with sessions() as session:
                     done = await session.scalar(
-                        select(func.count()).where(Delivery.state == DeliveryState.SENT)
+                        select(func.count()).where(
+                            Delivery.state == DeliveryState.SENT,
+                            Delivery.subscriber_id.is_not(None),
+                        )
                     )
                 return done == len(chats)
 
-            while not await recorded():  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
+            async with asyncio.timeout(20):
+                while not await recorded():  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
         # A tick that found it finished had its edit refused.
         refused = emulator.stats["http_5xx"]
         await emulator.wait_until(lambda: emulator.stats["http_5xx"] > refused, timeout=10)
