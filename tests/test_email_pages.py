@@ -47,6 +47,10 @@ async def test_sign_up_confirm_and_unsubscribe_in_a_browser(
     async with chromium() as browser:
         await browser.run(lambda d: d.get(f"{web}/subscribe"))
         assert await browser.run(shows("Urgent appeals by email"))
+        # The page's style is allowed by its hash alone, and it does apply: the trap for
+        # robots is out of sight.
+        trap = await browser.run(lambda d: d.find_element(By.ID, "website").rect)
+        assert trap["x"] < -1000, trap
 
         def sign_up(driver: Any) -> None:
             driver.find_element(By.ID, "email").send_keys("browser@example.org")
