@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     matrix_user: str | None = None
     matrix_access_token: SecretStr | None = None
     matrix_rooms: Annotated[tuple[str, ...], NoDecode] = ()
+    # While the homeserver cannot be reached: how long a post waits before the next try.
+    matrix_down_wait_seconds: float = Field(default=10.0, gt=0, le=3600)
     # Receivers every publish, update and outcome is POSTed to, signed (Standard Webhooks)
     # with this secret ("whsec_" and base64, as that scheme writes it).
     outgoing_webhooks: Annotated[tuple[str, ...], NoDecode] = ()

@@ -171,5 +171,5 @@ def build(settings: Settings, _parts: Parts) -> MatrixChannel | None:
         settings.matrix_user,
         token.get_secret_value(),
         settings.matrix_rooms,
-        down_wait=settings.smtp_down_wait_seconds,
+        down_wait=settings.matrix_down_wait_seconds,
     )

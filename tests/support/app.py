@@ -18,6 +18,7 @@ SHORT_WAITS: dict[str, float] = {
     "delivery_heartbeat_seconds": 0.5,
     "retry_backoff_seconds": 0.2,
     "smtp_down_wait_seconds": 0.5,
+    "matrix_down_wait_seconds": 0.5,
     "progress_every_seconds": 0.5,
 }
 
