@@ -3,6 +3,7 @@ for the module, on a seeded database with one appeal made current, one withdrawn
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import os
@@ -25,12 +26,12 @@ from icalendar import Calendar
 from multidict import CIMultiDictProxy
 from pypdf import PdfReader
 from selenium.webdriver.common.by import By
-from sqlalchemy import insert, update
+from sqlalchemy import event, insert, update
 
 from bot.delivery.channels import Renders
 from bot.services.actors import Actor
 from storage.enums import AppealStatus, DatePrecision, DeliveryPurpose, EventKind
-from storage.models import Appeal, AppealEvent
+from storage.models import Appeal, AppealEvent, Protest
 from storage.types import utcnow
 from tests.support.app import app_for
 from tests.support.bot import sessions_for
@@ -443,3 +444,25 @@ async def test_pages_in_a_browser_read_print_and_pass_axe(web: str) -> None:
         ):
             await browser.run(partial(open_page, web + path))
             assert await browser.run(axe_violations) == [], path
+
+
+async def test_a_crowd_after_a_change_waits_for_one_read_of_what_changed(seeded_url: str) -> None:
+    async with app_for(seeded_url) as app:
+        public = app.services.public
+        reads: list[str] = []
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+            if "FROM actions" in statement:  # the protests, one part of the stamp
+                reads.append(statement)
+
+        event.listen(app.services.db.engine.sync_engine, "before_cursor_execute", count)
+        before = await public.stamp()
+        await asyncio.gather(*(public.stamp() for _ in range(16)))
+        assert len(reads) == 1, "read once a second, not once a request"
+        async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
+            await session.execute(insert(Protest).values(appeal_id=1, taker="t" * 64))
+        public.changed()
+        stamps = await asyncio.gather(*(public.stamp() for _ in range(16)))
+        assert len(reads) == 2, "sixteen readers at once, one read"
+        [after] = set(stamps)
+        assert after != before, "all see the change"

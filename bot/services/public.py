@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import time
 from collections import Counter
@@ -70,23 +71,44 @@ class PublicService:
         self._pseudonyms = pseudonyms
         self._stamp = ""
         self._stamped = float("-inf")
+        self._refreshing = asyncio.Lock()
+        self._generation = 0  # of changes this process made
+        self._read_generation = -1  # the generation the stamp was read in
         # Protests counted per (client, appeal) in this token period: in memory only.
         self._counted: Counter[tuple[str, int]] = Counter()
         self._counted_period = 0
 
     async def stamp(self) -> str:
-        """Return a stamp that changes when anything public changes (read once a second)."""
-        if time.monotonic() - self._stamped >= STAMP_AGE:
-            async with self._db.read() as session:
-                self._stamp = await content_stamp(session)
-            # The day is part of it: standings (open, archived) change with the date.
-            self._stamp += f"@{self._ages.today()}"
-            self._stamped = time.monotonic()
+        """Return a stamp that changes when anything public changes (read once a second).
+
+        One request reads it; those that come meanwhile use the stamp of under a second ago
+        instead of each queueing a read of their own (a shared link brings them at once),
+        unless this process changed something since: then they wait for the new one.
+        """
+        if self._stamp_is_current():
+            return self._stamp
+        if self._refreshing.locked() and self._stamp and self._read_generation == self._generation:
+            return self._stamp
+        async with self._refreshing:
+            if not self._stamp_is_current():
+                generation = self._generation
+                async with self._db.read() as session:
+                    stamp = await content_stamp(session)
+                # The day is part of it: standings (open, archived) change with the date.
+                self._stamp = f"{stamp}@{self._ages.today()}"
+                self._stamped = time.monotonic()
+                self._read_generation = generation
         return self._stamp
+
+    def _stamp_is_current(self) -> bool:
+        return (
+            time.monotonic() - self._stamped < STAMP_AGE
+            and self._read_generation == self._generation
+        )
 
     def changed(self) -> None:
         """Make the next stamp read the database (after this process changed something)."""
-        self._stamped = float("-inf")
+        self._generation += 1
 
     def period(self) -> int:
         """Return the current token period (pages rendered in it carry its token)."""
