@@ -18,7 +18,7 @@ from bot.delivery.matrix_channel import MatrixChannel
 from bot.delivery.progress import Progress
 from bot.jobs.progress import no_limits
 from bot.services.actors import Actor
-from storage.enums import AppealKind, AppealStatus, DeliveryState, SubscriberState
+from storage.enums import AppealStatus, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
 from storage.repo.deliveries import Recipient
 from tests.support.app import app_for
@@ -26,7 +26,7 @@ from tests.support.bot import sessions_for
 from tests.support.delivery import delivering
 from tests.support.matrix import Homeserver, homeserver
 from tests.support.smtp import free_port
-from tests.support.timeline import add_appeal
+from tests.support.timeline import add_appeal, draft_appeal_and_update
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group("matrix")]
 BOT = "@appealbot:localhost"
@@ -90,16 +90,7 @@ async def test_appeals_go_to_the_room_and_updates_into_their_thread(
     synapse: Homeserver, seeded_url: str
 ) -> None:
     room, reader, bot = await room_with_bot(synapse, "reader-one")
-    appeal_id, case_id = await add_appeal(
-        seeded_url, status=AppealStatus.DRAFT, title="Strike leader held"
-    )
-    update_id, _ = await add_appeal(
-        seeded_url,
-        case_id=case_id,
-        parent_id=appeal_id,
-        status=AppealStatus.DRAFT,
-        kind=AppealKind.UPDATE,
-    )
+    appeal_id, update_id = await draft_appeal_and_update(seeded_url, "Strike leader held")
     async with (
         app_for(seeded_url, overrides=Overrides(), **settings(synapse, bot, room)) as built,
         delivering(built) as app,

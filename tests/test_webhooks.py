@@ -21,13 +21,13 @@ from standardwebhooks.webhooks import Webhook
 from bot.app import Overrides
 from bot.services.actors import Actor
 from emulator import BotApiEmulator
-from storage.enums import AppealKind, AppealStatus, DeliveryState
+from storage.enums import AppealStatus, DeliveryState
 from storage.models import Delivery
 from tests.support.app import app_for
 from tests.support.bot import sessions_for
 from tests.support.delivery import add_subscribers, delivering, until_done
 from tests.support.smtp import free_port
-from tests.support.timeline import add_appeal
+from tests.support.timeline import add_appeal, draft_appeal_and_update
 
 SECRET = "whsec_" + base64.b64encode(b"a webhook secret of the network!").decode()
 SCHEMA = Path(__file__).parent.parent / "docs" / "webhooks" / "event.schema.json"
@@ -88,16 +88,7 @@ def validator() -> Draft202012Validator:
 async def test_every_publish_and_update_is_posted_once_signed_and_as_documented(
     seeded_url: str,
 ) -> None:
-    appeal_id, case_id = await add_appeal(
-        seeded_url, status=AppealStatus.DRAFT, title="Strike leader held"
-    )
-    update_id, _ = await add_appeal(
-        seeded_url,
-        case_id=case_id,
-        parent_id=appeal_id,
-        status=AppealStatus.DRAFT,
-        kind=AppealKind.UPDATE,
-    )
+    appeal_id, update_id = await draft_appeal_and_update(seeded_url, "Strike leader held")
     async with receiver() as bridge:
         settings = {
             "telegram_token": None,

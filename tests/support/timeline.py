@@ -182,3 +182,16 @@ async def deliveries_of_chat(url: str, chat_id: int) -> list[int]:
             .where(Subscriber.channel == "telegram", Subscriber.address == str(chat_id))
         )
         return [appeal_id for appeal_id in rows if appeal_id is not None]
+
+
+async def draft_appeal_and_update(url: str, title: str) -> tuple[int, int]:
+    """Insert a draft appeal about a new case and a draft update of it; return their ids."""
+    appeal_id, case_id = await add_appeal(url, status=AppealStatus.DRAFT, title=title)
+    update_id, _ = await add_appeal(
+        url,
+        case_id=case_id,
+        parent_id=appeal_id,
+        status=AppealStatus.DRAFT,
+        kind=AppealKind.UPDATE,
+    )
+    return appeal_id, update_id
