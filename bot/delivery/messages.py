@@ -156,7 +156,7 @@ class MessageCache:
             draft = await draft_for_review(session, int(claimed.notice))
             # An admin who also reads the bot has chosen a language; else English.
             reader = await get_by_address(session, claimed.channel, claimed.address)
-        if draft is None or draft.data is None:
+        if draft is None:
             return None
         return self._renderer.review(draft, reader.language if reader is not None else "en")
 
