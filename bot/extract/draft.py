@@ -14,7 +14,7 @@ from bot.extract.dates import dateline_date, events_and_deadline, find_dateline,
 from bot.extract.demands import extract_demands, is_solidarity
 from bot.extract.people import find_person
 from bot.extract.places import country_display_name, find_country, find_place
-from bot.extract.targets import GENERIC_EMBASSY, extract_targets, salutation_for
+from bot.extract.offices import read_offices
 from core.errors import ExtractionError
 from storage.enums import DatePrecision, EventKind, TargetKind, Urgency
 from templates.i18n import N_, _, ngettext
@@ -118,6 +118,7 @@ class DraftData(BaseModel):
     deadline_year_known: bool = True
     demands: list[DemandData] = []
     targets: list[TargetData] = []
+    unplaced: list[str] = Field(default=[], description="contacts no office took")
     source_url: str | None = None
     summary_pasted: bool = Field(default=False, description="the summary is the pasted text")
     letter_facts: str | None = None
@@ -202,6 +203,11 @@ class DraftData(BaseModel):
                     "send them (for example: “Procurator General, Email: office@example.org, "
                     "Fax: +7 727 000 0000”)."
                 )
+            )
+        if self.unplaced:
+            notes.append(
+                _("Not placed: %(contacts)s. Edit a field → Targets to give them to an office.")
+                % {"contacts": ", ".join(self.unplaced)}
             )
         if any(case.id is None for case in self.cases):
             names = ", ".join(case.name for case in self.cases if case.id is None)
@@ -297,12 +303,20 @@ def extract_draft(
         )
     paragraphs = [line for line in lines[1:] if len(line) > 60]
     country = find_country(body)
-    targets = [TargetData(**vars(target)) for target in extract_targets(lines)]
-    for target in targets:
-        if target.kind is TargetKind.EMBASSY and target.name == GENERIC_EMBASSY and country:
-            target.name = f"Embassy of {country_display_name(country)} in your country"
-    for target in targets:
-        target.salutation = target.salutation or salutation_for(target.name, target.kind)
+    reading = read_offices(lines, fallback_regions=[code for code in (country,) if code])
+    targets = [
+        TargetData(
+            name=office.name,
+            kind=office.kind,
+            emails=office.emails,
+            phones=office.phones,
+            faxes=office.faxes,
+            postal_address=", ".join(office.address)[:300] or None,
+            note=" ".join(office.notes) or None,
+            salutation=office.salutation,
+        )
+        for office in reading.offices
+    ]
     events, deadline = events_and_deadline("\n".join(dated_lines), today=today, anchored=anchored)
     mentioned = index.mentioned_in(body)
     cases = [CaseRef(id=hit.case_id, name=hit.name) for hit in mentioned]
@@ -337,6 +351,7 @@ def extract_draft(
             for demand in extract_demands(lines, paragraphs)
         ],
         targets=targets,
+        unplaced=reading.unplaced,
         source_url=source_url,
         text=body,
     )
