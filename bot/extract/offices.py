@@ -36,7 +36,9 @@ _LEAD_IN = re.compile(
     r"|\bescrib\w*\s+a\b|\benv[íi]\w*\s+.*\ba\b\s*:?\s*$|\b[ée]crivez\b|\bscrivete\b|\binviare\b"
     r"|\bescreva\b|\bnapisz\w*\b|\bpiszcie\b|\byaz[ıi]n\b|\bileti[şs]im bilgileri\b|^contact\w*\s*:"
     r"|^kontakt\w*\s*:|пишите|пишіть|пішыце|адрес\w* для (писем|листів)|^контакты|^куда писать"
-    r"|please write to|start your letter|following address",
+    r"|please write to|start your letter|following address"
+    r"|(contact|poster|faxer|envoy|écri|adress|inviar|scriv|mand|schreib|schick|send|escrib|envi"
+    r"|escrev|napis|wysł|gönder|пис|направ|надісл)\w*\b[^:]*:\s*$",
     re.IGNORECASE,
 )
 _COPIES = re.compile(
@@ -75,7 +77,7 @@ _ADVICE = re.compile(
 )
 NAME_LIMIT = 160
 _ADVICE_EMBASSY = re.compile(
-    r"((?:[A-Z][\w.]*\s)?(?:the\s)?(?:diplomatic representatives?|embass(?:y|ies)|consulates?"
+    r"((?-i:[A-Z][\w.]*\s)?(?:the\s)?(?:diplomatic representatives?|embass(?:y|ies)|consulates?"
     r"|ambasciata|ambassade|botschaft|embajada|embaixada|ambasada)\b[^,.;:!?()]{0,60})",
     re.IGNORECASE,
 )
@@ -149,7 +151,16 @@ def _regions(block: Sequence[str], fallbacks: Sequence[str]) -> list[str]:
     return [*named, *(code for code in fallbacks if code not in named)]
 
 
+_CONTACTS_OF = re.compile(
+    r"^(?:contacts?|kontakt\w*|контакты|контакти|contatti|coordonnées|datos de contacto)"
+    r"\s+(?:of\s+|des?\s+|di\s+)?(?P<name>[^:]{3,80}):\s*$",
+    re.IGNORECASE,
+)
+
+
 def _clean(line: str) -> str:
+    line = re.sub(r"n°\s*de\s*fax", "Fax", line, flags=re.I)
+    line = re.sub(r"n°\s*de\s*t[ée]l[ée]phone|standar[dt]\s+t[ée]l[ée]phonique", "Tel", line, flags=re.I)
     line = re.sub(r"^\s*(?:>+\s?)+", "", line)
     line = re.sub(r"^\s*(?:[-•*–·]|\d{1,2}[.)])\s+", "", line)
     line = _TRAILING_DATE.sub("", line)
@@ -224,6 +235,9 @@ def read_offices(lines: Sequence[str], *, fallback_regions: Sequence[str]) -> Re
                 _address_line(offices, loose, current, value, kind)
                 current = offices[-1] if offices and offices[-1] is not current and offices[-1].address and value in offices[-1].address[0] else current
                 continue
+            if not value and current is not None and not current.address and not current.has_contacts:
+                current = None  # "Correos:": the list under it is the lead-in's, not this name's
+                continue
             if current is None:
                 if emails or numbers or has_hidden_email(value):
                     loose.append(Loose(hint="", emails=emails, **_numbers(label, numbers)))
@@ -235,6 +249,22 @@ def read_offices(lines: Sequence[str], *, fallback_regions: Sequence[str]) -> Re
             if rest and is_address_line(rest):
                 current.address.append(rest)
             current.closed = True
+            continue
+        heads = _CONTACTS_OF.match(line)
+        if heads:
+            current = Office(names=[heads.group("name").strip()], kind=kind)
+            offices.append(current)
+            continue
+        following = label_of(pieces[position + 1]) if position + 1 < len(pieces) else None
+        if (
+            following is not None
+            and following[0] in (Label.FAX, Label.PHONE, Label.EMAIL)
+            and len(line) > 60
+            and not find_emails(line)
+        ):
+            name = _name_of(line)[:NAME_LIMIT]
+            current = Office(names=[name], kind=_kind_of(name, kind))
+            offices.append(current)
             continue
         emails = find_emails(line)
         numbers, rest = numbers_in(line, regions, labelled=False)
@@ -263,7 +293,9 @@ def read_offices(lines: Sequence[str], *, fallback_regions: Sequence[str]) -> Re
             _contact_sentence(offices, loose, line, regions, kind)
             current = offices[-1] if offices and offices[-1].names == [_name_of(_before_contact(line))] else None
             continue
-        if len(line) > NAME_LIMIT or (line.endswith((".", "!", "?")) and len(line.split()) > 6):
+        if len(line) > NAME_LIMIT or line.endswith(("!", "?")) or (
+            line.endswith(".") and len(line.split()) > 6
+        ):
             current = None
             last_label = None
             continue
@@ -288,9 +320,14 @@ def read_offices(lines: Sequence[str], *, fallback_regions: Sequence[str]) -> Re
             if _EMBASSY.search(name):
                 current.kind = TargetKind.EMBASSY
     kept = _merge([office for office in offices if office.names and (office.has_contacts or office.kind is TargetKind.EMBASSY and office.emails)])
-    named = [office for office in offices if office.names and not office.has_contacts]
-    unplaced = _place(kept, named, loose)
+    named = [
+        office
+        for office in offices
+        if office.names and not office.has_contacts and len(office.names) <= 3
+        and all(len(name) <= 120 for name in office.names)
+    ]
     _advice_embassies(kept, lines, fallback_regions)
+    unplaced = _place(kept, named, loose)
     _assign_openers(kept, openers, offices)
     if hidden:
         for office in kept:
@@ -332,7 +369,7 @@ def _address_line(
     address = [part for part in parts if is_address_line(part)]
     names = [part for part in parts if part not in address and not re.search(r"\d{4}", part)]
     if names and address:
-        offices.append(Office(names=names[:1], address=address, kind=TargetKind.SOLIDARITY))
+        offices.append(Office(names=names[:1], address=address, kind=TargetKind.PROTEST))
     elif address:
         loose.append(Loose(hint="", address=", ".join(address)))
 
@@ -341,6 +378,8 @@ def _contact_sentence(
     offices: list[Office], loose: list[Loose], line: str, regions: list[str], kind: TargetKind
 ) -> None:
     """Read a contact inside a sentence: the office is what the sentence names before it."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", line)
+    line = next((s for s in sentences if find_emails(s) or re.search(r"\d[\d ().-]{6,}\d", s)), line)
     before = _before_contact(line)
     emails = find_emails(line)
     label = None
@@ -432,7 +471,8 @@ def _place(kept: list[Office], named: list[Office], loose: list[Loose]) -> list[
 def _owner_of(email: str, offices: list[Office]) -> Office | None:
     """Return the office whose name an address spells ("felipe.calderon@…" → Calderón)."""
     local, _at, domain = email.partition("@")
-    local_plain = "".join(words_of(local.replace(".", " ").replace("_", " ")) or {local})
+    local = f"{local}.{domain.rsplit('.', 2)[0]}".lower()
+    local_plain = local
     best, score = None, 0
     for office in offices:
         words = words_of(" ".join(office.names))
