@@ -14,6 +14,7 @@ from bot.extract.dates import dateline_date, events_and_deadline, find_dateline,
 from bot.extract.demands import extract_demands, is_solidarity
 from bot.extract.people import find_person
 from bot.extract.places import country_display_name, find_country, find_place
+from bot.extract.language import detect_language
 from bot.extract.offices import read_offices
 from core.errors import ExtractionError
 from storage.enums import DatePrecision, EventKind, TargetKind, Urgency
@@ -329,7 +330,7 @@ def extract_draft(
         summary=_summary(lines[1:]) or _title(lines),
         summary_pasted=True,
         urgency=Urgency.URGENT if _URGENT.search(body) else Urgency.NORMAL,
-        language=_language(body),
+        language=detect_language(lines),
         country=country,
         place=find_place(body) or (head.place if head else None),
         cases=cases,
