@@ -12,7 +12,7 @@ from babel import Locale
 READ_LANGUAGES = ("en", "ru", "uk", "be", "it", "fr", "es", "pt", "de", "pl", "tr", "nl")
 _SLAVIC = {"ru", "uk", "be", "pl"}
 # Names that are also words or people's names far more often than countries.
-_AMBIGUOUS = {"chad", "jordan", "georgia", "niger", "guinea", "mali", "togo", "turkey", "peru"}
+_AMBIGUOUS = {"chad", "jordan", "georgia", "niger", "guinea", "mali", "togo", "peru"}
 # Adjectives and other names CLDR does not list.
 _EXTRA = {
     "cuban": "CU", "turkish": "TR", "türkisch": "TR", "türkischen": "TR", "turc": "TR",

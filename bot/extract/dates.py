@@ -16,9 +16,30 @@ MONTHS = {
     "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6, "июля": 7,
     "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
 }  # fmt: skip
+
+
+def _months_of(languages: tuple[str, ...]) -> dict[str, int]:
+    """Return month names in the languages appeals are written in (Babel's CLDR), as written
+    in dates ("24 luglio", "30 de agosto", "21 listopada")."""
+    from babel import Locale
+
+    names: dict[str, int] = {}
+    for language in languages:
+        months = Locale.parse(language).months
+        for context in ("format", "stand-alone"):
+            for number, name in months[context]["wide"].items():
+                key = name.lower().rstrip(".")
+                if len(key) >= 3 and not key.isdigit():
+                    names.setdefault(key, number)
+    return names
+
+
+for _name, _number in _months_of(("it", "fr", "es", "pt", "de", "pl", "tr", "nl", "uk", "be")).items():
+    MONTHS.setdefault(_name, _number)
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_MONTH = re.compile(
-    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})\.?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th|er|º)?\.?\s*(?:of\s+|de\s+)?(?P<month>{_MONTH})\.?"
+    rf"(?:,?\s+(?:de\s+)?(?P<year>(?:19|20)\d\d))?\b",
     re.IGNORECASE,
 )
 _MONTH_DAY = re.compile(
@@ -188,7 +209,7 @@ _HEAD_DATELINE = re.compile(
 )
 # A header's date field: "UA 14/26 Index: EUR 57/0101/2026 Kazakhstan Date: 6 March 2026".
 _DATE_FIELD = re.compile(rf"\b(?:date|дата)\s*:\s*(?P<date>{_FULL_DATE})", re.IGNORECASE)
-HEAD_LINES = 6  # a dateline is looked for in the first lines only
+HEAD_LINES = 10  # a dateline is looked for in the first lines only
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +251,40 @@ def find_dateline(lines: list[str]) -> Dateline | None:
     return None
 
 
+_TIME = re.compile(r"\s+(?:at|à|alle|um|a las)?\s*\d{1,2}[:.]\d\d\s*(?:[ap]\.?m\.?)?\s*$", re.I)
+_SHORT_NUMERIC = re.compile(r"\s*([0-3]?\d)\.([01]?\d)\.(\d\d)\s*")
+
+
 def dateline_date(text: str) -> tuple[date, DatePrecision] | None:
+    """Read a dateline, also with a weekday, a label or a time around its date ("Daily
+    archives: September 1, 2010", "mercoledì 24 luglio 2013", "14.1.10")."""
+    found = _bare_dateline(text)
+    if found is not None or len(text) > 70:
+        return found
+    text = _TIME.sub("", text.strip())
+    short = _SHORT_NUMERIC.fullmatch(text)
+    if short is not None:
+        try:
+            day = date(2000 + int(short.group(3)), int(short.group(2)), int(short.group(1)))
+        except ValueError:
+            return None
+        return day, DatePrecision.DAY
+    for pattern in (_DAY_MONTH, _MONTH_DAY):
+        for match in pattern.finditer(text):
+            if not match.group("year"):
+                continue
+            left = (text[: match.start()] + " " + text[match.end() :]).strip(" ,.:;-–")
+            if len(re.findall(r"[^\W\d_]+", left)) > 4:
+                continue
+            try:
+                day = date(int(match.group("year")), MONTHS[match.group("month").lower()], int(match.group("day")))
+            except ValueError:
+                continue
+            return day, DatePrecision.DAY
+    return None
+
+
+def _bare_dateline(text: str) -> tuple[date, DatePrecision] | None:
     """Read a dateline: "March 2010" (that month), "20 May 2011", "May 20, 2011",
     «15 сентября 2026 г.» or "2026-03-03" (that day)."""
     text = re.sub(r"\s*г(?:ода|\.)?\s*$", "", text.strip(" .—–:"))

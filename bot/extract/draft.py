@@ -14,6 +14,7 @@ from bot.extract.dates import dateline_date, events_and_deadline, find_dateline,
 from bot.extract.demands import extract_demands, is_solidarity
 from bot.extract.people import find_person
 from bot.extract.places import country_display_name, find_country, find_place
+from bot.extract.countries import most_named
 from bot.extract.language import detect_language
 from bot.extract.offices import read_offices
 from core.errors import ExtractionError
@@ -120,6 +121,7 @@ class DraftData(BaseModel):
     demands: list[DemandData] = []
     targets: list[TargetData] = []
     unplaced: list[str] = Field(default=[], description="contacts no office took")
+    undated: list[str] = Field(default=[], description="dates the text gives without a year")
     source_url: str | None = None
     summary_pasted: bool = Field(default=False, description="the summary is the pasted text")
     letter_facts: str | None = None
@@ -213,6 +215,14 @@ class DraftData(BaseModel):
         if any(case.id is None for case in self.cases):
             names = ", ".join(case.name for case in self.cases if case.id is None)
             notes.append(_("New case to be created: %(names)s.") % {"names": names})
+        if self.undated:
+            notes.append(
+                _(
+                    "Dates without a year, left out (the text gives no year to read them "
+                    "by): %(dates)s. Add them with Edit a field → Dates."
+                )
+                % {"dates": "; ".join(self.undated)}
+            )
         if not self.events and self.deadline is None:
             notes.append(_("No dates found."))
         return notes
@@ -303,7 +313,10 @@ def extract_draft(
             )
         )
     paragraphs = [line for line in lines[1:] if len(line) > 60]
-    country = find_country(body)
+    prose = [line for line in lines if len(line) > 60]
+    country = most_named(
+        "\n".join(prose), weights=[(_title(lines), 3), ("\n".join(prose[:2]), 1)]
+    ) or find_country(body)
     reading = read_offices(lines, fallback_regions=[code for code in (country,) if code])
     targets = [
         TargetData(
@@ -319,6 +332,13 @@ def extract_draft(
         for office in reading.offices
     ]
     events, deadline = events_and_deadline("\n".join(dated_lines), today=today, anchored=anchored)
+    # A date without a year, in a text that gives none to read it from, stays out: a guessed
+    # year (today's) would be printed as if the text said it.
+    undated = [event.label for event in events if not event.year_given]
+    events = [event for event in events if event.year_given]
+    if deadline is not None and not deadline.year_given:
+        undated.append(deadline.label)
+        deadline = None
     mentioned = index.mentioned_in(body)
     cases = [CaseRef(id=hit.case_id, name=hit.name) for hit in mentioned]
     if not cases:
@@ -353,6 +373,7 @@ def extract_draft(
         ],
         targets=targets,
         unplaced=reading.unplaced,
+        undated=undated,
         source_url=source_url,
         text=body,
     )
