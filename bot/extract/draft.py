@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, field_validator
 from bot.extract.clean import MAX_TEXT, clean_lines, has_words
 from bot.extract.dates import dateline_date, events_and_deadline, find_dateline, reanchor
 from bot.extract.demands import extract_demands, is_solidarity
-from bot.extract.people import find_person
+from bot.extract.people import find_group, find_person, nominative
 from bot.extract.places import country_display_name, find_country, find_place
 from bot.extract.countries import most_named
 from bot.extract.language import detect_language
@@ -240,9 +240,31 @@ _HEADER_LINE = re.compile(
 )
 
 
-def _title(lines: list[str]) -> str:
-    heads = [line for line in lines[:4] if line and not _HEADER_LINE.match(line)]
-    title = heads[0] if heads else lines[0]
+_CHROME = re.compile(
+    r"^\W*(menu|take action|urgent (action|appeal)s?|in|home|read more|skip to.*|tagged:.*"
+    r"|arch/?ive.*|daily archives.*|share|print|downloads?)\W*$|cookie|^[\s|•>]*$",
+    re.IGNORECASE,
+)
+
+
+def _heading(line: str) -> bool:
+    """Tell whether a line reads as an appeal's title (not a date, menu or greeting)."""
+    words = line.split()
+    return (
+        2 <= len(words) <= 24
+        and len(line) <= 160
+        and not _CHROME.search(line)
+        and not _HEADER_LINE.match(line)
+        and not line.endswith((",", ":", ";"))
+        and not line.startswith(">")
+        and dateline_date(line) is None
+        and not re.match(r"^(dear|liebe|cari|chers?|beste|уважаем)\b", line, re.IGNORECASE)
+    )
+
+
+def _title(lines: list[str], *, skip: frozenset[str] = frozenset()) -> str:
+    heads = [line for line in lines[:12] if line and line not in skip and _heading(line)]
+    title = heads[0] if heads else next((line for line in lines if line), "")
     if len(title) > TITLE_LIMIT:
         cut = title[:TITLE_LIMIT].rsplit(" ", 1)[0]
         title = cut + "…"
@@ -341,13 +363,27 @@ def extract_draft(
         deadline = None
     mentioned = index.mentioned_in(body)
     cases = [CaseRef(id=hit.case_id, name=hit.name) for hit in mentioned]
+    office_lines = frozenset(
+        line for line in lines if line and any(line[:40] in target.name for target in targets)
+    )
+    title = _title(lines, skip=office_lines)
     if not cases:
-        # The person the appeal is about, else (a campaign, a group) its title.
-        person = find_person(lines[0], "\n".join(dated_lines[1:]))
-        cases = [CaseRef(id=None, name=(person or _title(lines))[:120])]
+        # The person the appeal is about, else the group, else (a campaign) its title.
+        officials = frozenset(
+            word[:5].lower()
+            for target in targets
+            if target.emails or target.phones or target.faxes
+            for word in target.name.split()
+            if len(word) > 3
+        )
+        body_lines = [line for line in dated_lines if line not in office_lines]
+        person = find_person(title, "\n".join(body_lines), not_these=officials)
+        group = None if person else find_group(title, "\n".join(prose[:2]))
+        name = nominative(person) if person else group or title
+        cases = [CaseRef(id=None, name=name[:120])]
     return DraftData(
-        title=_title(lines),
-        summary=_summary(lines[1:]) or _title(lines),
+        title=title,
+        summary=_summary(lines[1:]) or title,
         summary_pasted=True,
         urgency=Urgency.URGENT if _URGENT.search(body) else Urgency.NORMAL,
         language=detect_language(lines),

@@ -54,7 +54,9 @@ _NOT_A_NAME = re.compile(
     r"^(open letter|lettera aperta|lettre ouverte|offener brief|carta abierta|carta aberta"
     r"|sample letter.*|model letter|proposition de lettre|modelo de carta|musterbrief|list otwarty"
     r"|\[?\(?date\)?\]?|your name|\(?tu podpis\)?|signature|sachlage|hechos|background"
-    r"|for communi\w+|protest letter|letter|subject\b.*|soggetto\b.*)\W*$",
+    r"|for communi\w+|protest letter|letter|subject\b.*|soggetto\b.*|yours (sincerely|faithfully|truly)"
+    r"|sincerely|regards|best wishes|mit freundlichen grü(ß|ss)en|cordialement|atentamente"
+    r"|cordiali saluti|с уважением|з повагою|solidarische grü(ß|ss)e)\W*$",
     re.IGNORECASE,
 )
 _HONORIFIC_TO = re.compile(
@@ -64,7 +66,15 @@ _HONORIFIC_TO = re.compile(
 )
 _TRAILING_DATE = re.compile(r"\s{2,}\d{1,2}\s+\w+\s+\d{4}\s*$")
 _PLACEHOLDER = re.compile(r"^[\s.…_\-–=*]+$|^\[.*\]$|^\(.*\)$")
-_SENTENCE = re.compile(r"(?<=[a-zа-яё]{2}[.!?])\s+(?=[A-ZА-ЯЁ«\"“])")
+_SENTENCE = re.compile(r"(?<=[a-zа-яё]{4}[.!?])\s+(?=[A-ZА-ЯЁ«\"“])")
+# An address given inside a sentence: «… на адресу: «Name, 107076, …»», "… to the Center: 01024 …".
+_QUOTED_ADDRESS = re.compile(
+    r"(?:адрес\w*|address\w*|adress\w*|adres\w*|direcci\w+|indirizzo)\s*:?\s*[«\"“](?P<q>[^»\"”]{10,200})[»\"”]",
+    re.IGNORECASE,
+)
+_TO_ADDRESS = re.compile(
+    r"\bto (?:the )?(?P<name>[A-Z][^:.]{3,60}):\s*(?P<address>[^;]*?\d{4,6}[^;]*?)(?=\.\s+[A-Z]|\.?$)"
+)
 _PUBLISHER = re.compile(
     r"\bif you have (any )?questions\b|\bfor more information\b|\bsubscribe\b|\bunsubscribe\b"
     r"|\blet (me|us) know\b|\bdonat",
@@ -96,6 +106,7 @@ class Office:
     notes: list[str] = field(default_factory=list)
     kind: TargetKind = TargetKind.PROTEST
     closed: bool = False  # its contacts have begun: a name line now starts the next office
+    advised: bool = False  # named in a sentence ("…and copies to your embassy"), not a block
 
     @property
     def name(self) -> str:
@@ -293,6 +304,15 @@ def read_offices(lines: Sequence[str], *, fallback_regions: Sequence[str]) -> Re
             _contact_sentence(offices, loose, line, regions, kind)
             current = offices[-1] if offices and offices[-1].names == [_name_of(_before_contact(line))] else None
             continue
+        quoted = _QUOTED_ADDRESS.search(line) or _TO_ADDRESS.search(line)
+        if quoted is not None and len(line) > 60:
+            parts = [part.strip() for part in (quoted.groupdict().get("q") or "").split(",")]
+            if quoted.groupdict().get("name"):
+                offices.append(Office(names=[quoted.group("name")], address=[quoted.group("address")], kind=kind, closed=True))
+            elif parts and not re.search(r"\d", parts[0]):
+                offices.append(Office(names=[parts[0]], address=[", ".join(parts[1:])], kind=kind, closed=True))
+            current = None
+            continue
         if len(line) > NAME_LIMIT or line.endswith(("!", "?")) or (
             line.endswith(".") and len(line.split()) > 6
         ):
@@ -405,8 +425,8 @@ def _merge(offices: list[Office]) -> list[Office]:
     """Merge an office printed twice (its block, then the sample letter's address)."""
     kept: list[Office] = []
     for office in offices:
-        key = words_of(office.names[0])
-        twin = next((other for other in kept if key and words_of(other.names[0]) == key), None)
+        key = words_of(" ".join(office.names))
+        twin = next((other for other in kept if key and words_of(" ".join(other.names)) == key), None)
         if twin is None:
             twin = next(
                 (
@@ -512,7 +532,9 @@ def _advice_embassies(kept: list[Office], lines: Sequence[str], regions: Sequenc
             if len(name.split()) == 1:
                 country = regions[0] if regions else None
                 name = f"Embassy of {_country_name(country)}" if country else "Embassy in your country"
-            kept.append(Office(names=[name[:1].upper() + name[1:]], kind=TargetKind.EMBASSY))
+            kept.append(
+                Office(names=[name[:1].upper() + name[1:]], kind=TargetKind.EMBASSY, advised=True)
+            )
             return
 
 
@@ -537,7 +559,7 @@ def _assign_openers(kept: list[Office], openers: list[tuple[str, int]], read: li
         )
         if match is None and first:
             previous = read[before - 1] if 0 < before <= len(read) else None
-            candidates = [office for office in kept if office.salutation is None]
+            candidates = [o for o in kept if o.salutation is None and not o.advised]
             by_block = next((o for o in candidates if previous is not None and o.names == previous.names), None)
             match = by_block or (candidates[0] if candidates else None)
         if match is not None:

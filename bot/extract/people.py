@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
+
+import pymorphy3
 
 # Words that introduce the person an appeal is about.
 _TRIGGER = re.compile(
@@ -16,10 +19,19 @@ _TRIGGER = re.compile(
     r"студент\w*|поэт\w*|писател\w*|врач\w*|учител\w*|рабоч\w+|шахт[её]р\w*|"
     r"журналист\w*|активист\w*|правозащитни\w*|профсоюзн\w+ (?:лидер\w*|активист\w*)|"
     r"лидер\w*|адвокат\w*|блогер\w*|освободить|освобождения|задержан\w*|арестован\w*|"
+    r"ejidatario|detenid[oa]|desaparecid[oa]|preso|presa|periodista|activista|defensor[a]?|"
+    r"arrestato|giornalista|attivista|prigioniero|leader|libération de|liberté pour|"
+    r"journaliste|militant[e]?|Freiheit für|Freilassung von|Journalist(?:in)?|Aktivist(?:in)?|"
+    r"Gefangene[nr]?|dziennikarz\w*|działacz\w*|więzień|gazeteci|tutuklu|"
+    r"журналіст\w*|активіст\w*|політв'язн\w*|льотчиц\w*|"
     r"преследовани\w+|осужден\w*|в том числе|среди них)\s+$",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"(?<![\w-])([A-ZА-ЯЁ][a-zа-яё’'-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё’'-]+){1,2})(?![\w-])")
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪĮİŁŃŇŌŐŒŘŚŞŠŢŤŪŮŰŲŹŻŽА-ЯЁІЇЄЎҐ"
+_NAME = re.compile(
+    rf"(?<![\w-])([{_UPPER}][^\W\d_A-Z]+(?:[’'-][^\W\d_]+)?"
+    rf"(?:[ \t]+[{_UPPER}][^\W\d_A-Z]+(?:[’'-][^\W\d_]+)?){{1,2}})(?![\w-])"
+)
 # Capitalised words that are offices, places or headlines, never a person's name.
 _NOT_NAMES = frozenset(
     re.split(
@@ -51,7 +63,7 @@ def _plausible(name: str) -> bool:
     return 2 <= len(words) <= 3 and not any(word.lower() in _NOT_NAMES for word in words)
 
 
-def find_person(title: str, body: str) -> str | None:
+def find_person(title: str, body: str, *, not_these: frozenset[str] = frozenset()) -> str | None:
     """Return the person the appeal is about, as first written in its text (the subject of
     its first sentences is in the nominative), or None when no name stands out."""
     scores: Counter[str] = Counter()
@@ -65,7 +77,7 @@ def find_person(title: str, body: str) -> str | None:
             led = bool(_TRIGGER.search(first + " "))
             if led:  # "Журналистка Айгерим Нурланова": the word before the name, capitalised
                 name = rest
-            if not _plausible(name):
+            if not _plausible(name) or any(word[:5].lower() in not_these for word in name.split()):
                 continue
             key = _key(name)
             before = source[max(0, match.start() - 40) : match.start()]
@@ -85,3 +97,53 @@ def find_person(title: str, body: str) -> str | None:
     if score < 4:
         return None
     return first_form.get(key) or first_form.get(f"title:{key}")
+
+
+# The groups appeals are about, when no one person stands out.
+_GROUP = re.compile(
+    r"\b(political (?:prisoners|prisioners)|politische[n]? Gefangene[n]?|presos políticos"
+    r"|prisonniers politiques|prigionieri politici|więźni\w* polityczn\w*|politik mahpus\w*"
+    r"|политзаключ\w+|політв'язн\w+|\w+ (?:journalists|Medienschaffende|activists|workers))\b"
+    r"|(?<![\w.-])(\d{1,3}\s+(?:[^\W\d_]+\s+){0,2}[^\W\d_]{4,})",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"[“\"«]([^”\"»]{3,40})[”\"»]")
+
+
+def find_group(title: str, opening: str) -> str | None:
+    """Return the group an appeal is about ("7 Saharauis", "political prisoners"), if named."""
+    for source in (title, opening):
+        quoted = _QUOTED.search(source)
+        if quoted and re.search(r"\d", quoted.group(1)):
+            return quoted.group(1)
+        match = _GROUP.search(source)
+        if match:
+            found = match.group(0).strip()
+            if not re.match(r"^\d+\s+(years?|days?|months?|hours?|лет|года?|дней|jahre\w*|años|anni|ans)\b", found, re.I):
+                return found
+    return None
+
+
+@lru_cache(maxsize=1)
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+def nominative(name: str) -> str:
+    """Bring a Russian name to the nominative: «Ивану Сафронову» → «Иван Сафронов»."""
+    if not re.search(r"[а-яё]", name, re.IGNORECASE):
+        return name
+    morph = _morph()
+    words = name.split()
+    parses = []
+    for word in words:
+        options = [p for p in morph.parse(word) if {"Name", "Surn", "Patr"} & p.tag.grammemes]
+        parses.append(options)
+    genders = [p.tag.gender for options in parses for p in options[:1] if "Name" in p.tag.grammemes]
+    gender = genders[0] if genders else None
+    result = []
+    for word, options in zip(words, parses, strict=True):
+        chosen = next((p for p in options if gender is None or p.tag.gender == gender), None)
+        inflected = chosen.inflect({"nomn"}) if chosen is not None else None
+        result.append(inflected.word.capitalize() if inflected is not None else word)
+    return " ".join(result)
