@@ -1,4 +1,4 @@
-"""Countries as appeals name them, in the languages they are written in (names from Babel's CLDR)."""
+"""Countries as appeals name them, in the languages they are written in (CLDR names, via Babel)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def countries_in(text: str) -> list[tuple[str, int]]:
 
 def _inflected(name: str, ending: str) -> bool:
     # «России», «Турции», "Turkey's" are the country; "Indiana" is not India.
-    return len(ending) <= 3 and bool(re.search(r"[а-яёіў]", name)) or ending in ("s",)
+    return (len(ending) <= 3 and bool(re.search(r"[а-яёіў]", name))) or ending in ("s",)
 
 
 def most_named(text: str, *, weights: Sequence[tuple[str, int]] = ()) -> str | None:

@@ -34,7 +34,9 @@ def _months_of(languages: tuple[str, ...]) -> dict[str, int]:
     return names
 
 
-for _name, _number in _months_of(("it", "fr", "es", "pt", "de", "pl", "tr", "nl", "uk", "be")).items():
+for _name, _number in _months_of(
+    ("it", "fr", "es", "pt", "de", "pl", "tr", "nl", "uk", "be")
+).items():
     MONTHS.setdefault(_name, _number)
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_MONTH = re.compile(
@@ -277,7 +279,11 @@ def dateline_date(text: str) -> tuple[date, DatePrecision] | None:
             if len(re.findall(r"[^\W\d_]+", left)) > 4:
                 continue
             try:
-                day = date(int(match.group("year")), MONTHS[match.group("month").lower()], int(match.group("day")))
+                day = date(
+                    int(match.group("year")),
+                    MONTHS[match.group("month").lower()],
+                    int(match.group("day")),
+                )
             except ValueError:
                 continue
             return day, DatePrecision.DAY

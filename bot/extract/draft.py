@@ -10,13 +10,13 @@ from typing import Protocol
 from pydantic import BaseModel, Field, field_validator
 
 from bot.extract.clean import MAX_TEXT, clean_lines, has_words
+from bot.extract.countries import most_named
 from bot.extract.dates import dateline_date, events_and_deadline, find_dateline, reanchor
 from bot.extract.demands import extract_demands, is_solidarity
-from bot.extract.people import find_group, find_person, nominative
-from bot.extract.places import country_display_name, find_country, find_place
-from bot.extract.countries import most_named
 from bot.extract.language import detect_language
 from bot.extract.offices import read_offices
+from bot.extract.people import find_group, find_person, nominative
+from bot.extract.places import find_country, find_place
 from core.errors import ExtractionError
 from storage.enums import DatePrecision, EventKind, TargetKind, Urgency
 from templates.i18n import N_, _, ngettext

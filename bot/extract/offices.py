@@ -41,9 +41,7 @@ _LEAD_IN = re.compile(
     r"|escrev|napis|wysł|gönder|пис|направ|надісл)\w*\b[^:]*:\s*$",
     re.IGNORECASE,
 )
-_COPIES = re.compile(
-    r"\bcop(y|ies)\b|\bcopie\b|\bcopia\b|\bkopie\b|\bкопи", re.IGNORECASE
-)
+_COPIES = re.compile(r"\bcop(y|ies)\b|\bcopie\b|\bcopia\b|\bkopie\b|\bкопи", re.IGNORECASE)
 _EMBASSY = re.compile(
     r"embass|ambassad|botschaft|ambasciat|embaixad|embajad|ambasad|büyükelçi|посольств|consulat"
     r"|konsulat|permanent mission|diplomatic representative",
@@ -54,7 +52,8 @@ _NOT_A_NAME = re.compile(
     r"^(open letter|lettera aperta|lettre ouverte|offener brief|carta abierta|carta aberta"
     r"|sample letter.*|model letter|proposition de lettre|modelo de carta|musterbrief|list otwarty"
     r"|\[?\(?date\)?\]?|your name|\(?tu podpis\)?|signature|sachlage|hechos|background"
-    r"|for communi\w+|protest letter|letter|subject\b.*|soggetto\b.*|yours (sincerely|faithfully|truly)"
+    r"|for communi\w+|protest letter|letter|subject\b.*|soggetto\b.*"
+    r"|yours (sincerely|faithfully|truly)"
     r"|sincerely|regards|best wishes|mit freundlichen grü(ß|ss)en|cordialement|atentamente"
     r"|cordiali saluti|с уважением|з повагою|solidarische grü(ß|ss)e)\W*$",
     re.IGNORECASE,
@@ -73,7 +72,8 @@ _QUOTED_ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _TO_ADDRESS = re.compile(
-    r"\bto (?:the )?(?P<name>[A-Z][^:.]{3,60}):\s*(?P<address>[^;]*?\d{4,6}[^;]*?)(?=\.\s+[A-Z]|\.?$)"
+    r"\bto (?:the )?(?P<name>[A-Z][^:.]{3,60}):\s*"
+    r"(?P<address>[^;]*?\d{4,6}[^;]*?)(?=\.\s+[A-Z]|\.?$)"
 )
 _PUBLISHER = re.compile(
     r"\bif you have (any )?questions\b|\bfor more information\b|\bsubscribe\b|\bunsubscribe\b"
@@ -171,7 +171,9 @@ _CONTACTS_OF = re.compile(
 
 def _clean(line: str) -> str:
     line = re.sub(r"n°\s*de\s*fax", "Fax", line, flags=re.I)
-    line = re.sub(r"n°\s*de\s*t[ée]l[ée]phone|standar[dt]\s+t[ée]l[ée]phonique", "Tel", line, flags=re.I)
+    line = re.sub(
+        r"n°\s*de\s*t[ée]l[ée]phone|standar[dt]\s+t[ée]l[ée]phonique", "Tel", line, flags=re.I
+    )
     line = re.sub(r"^\s*(?:>+\s?)+", "", line)
     line = re.sub(r"^\s*(?:[-•*–·]|\d{1,2}[.)])\s+", "", line)
     line = _TRAILING_DATE.sub("", line)
@@ -185,8 +187,7 @@ def _name_of(text: str) -> str:
     text = pieces[-1]
     if ": " in text and len(text) > 60:
         text = text.rsplit(": ", 1)[-1]
-    text = _HONORIFIC_TO.sub("", text).strip(" :,;–-")
-    return text
+    return _HONORIFIC_TO.sub("", text).strip(" :,;–-")
 
 
 def _hint_name(text: str) -> str | None:
@@ -244,14 +245,26 @@ def read_offices(lines: Sequence[str], *, fallback_regions: Sequence[str]) -> Re
             numbers, rest = numbers_in(value, regions, labelled=label in (Label.FAX, Label.PHONE))
             if label is Label.ADDRESS and not emails:
                 _address_line(offices, loose, current, value, kind)
-                current = offices[-1] if offices and offices[-1] is not current and offices[-1].address and value in offices[-1].address[0] else current
+                current = (
+                    offices[-1]
+                    if offices
+                    and offices[-1] is not current
+                    and offices[-1].address
+                    and value in offices[-1].address[0]
+                    else current
+                )
                 continue
-            if not value and current is not None and not current.address and not current.has_contacts:
+            if (
+                not value
+                and current is not None
+                and not current.address
+                and not current.has_contacts
+            ):
                 current = None  # "Correos:": the list under it is the lead-in's, not this name's
                 continue
             if current is None:
                 if emails or numbers or has_hidden_email(value):
-                    loose.append(Loose(hint="", emails=emails, **_numbers(label, numbers)))
+                    loose.append(_loose("", emails, label, numbers))
                 continue
             current.emails.extend(email for email in emails if email not in current.emails)
             current.take(label if label is not Label.EMAIL else None, numbers)
@@ -295,26 +308,43 @@ def read_offices(lines: Sequence[str], *, fallback_regions: Sequence[str]) -> Re
             ) or (numbers and not rest)
             if current is not None and only_contacts:
                 current.emails.extend(email for email in emails if email not in current.emails)
-                current.take(last_label if last_label in (Label.FAX, Label.PHONE) else None, numbers)
+                current.take(
+                    last_label if last_label in (Label.FAX, Label.PHONE) else None, numbers
+                )
                 current.closed = True
                 continue
             if only_contacts:
-                loose.append(Loose(hint="", emails=emails, **_numbers(last_label, numbers)))
+                loose.append(_loose("", emails, last_label, numbers))
                 continue
             _contact_sentence(offices, loose, line, regions, kind)
-            current = offices[-1] if offices and offices[-1].names == [_name_of(_before_contact(line))] else None
+            current = (
+                offices[-1]
+                if offices and offices[-1].names == [_name_of(_before_contact(line))]
+                else None
+            )
             continue
         quoted = _QUOTED_ADDRESS.search(line) or _TO_ADDRESS.search(line)
         if quoted is not None and len(line) > 60:
             parts = [part.strip() for part in (quoted.groupdict().get("q") or "").split(",")]
             if quoted.groupdict().get("name"):
-                offices.append(Office(names=[quoted.group("name")], address=[quoted.group("address")], kind=kind, closed=True))
+                offices.append(
+                    Office(
+                        names=[quoted.group("name")],
+                        address=[quoted.group("address")],
+                        kind=kind,
+                        closed=True,
+                    )
+                )
             elif parts and not re.search(r"\d", parts[0]):
-                offices.append(Office(names=[parts[0]], address=[", ".join(parts[1:])], kind=kind, closed=True))
+                offices.append(
+                    Office(names=[parts[0]], address=[", ".join(parts[1:])], kind=kind, closed=True)
+                )
             current = None
             continue
-        if len(line) > NAME_LIMIT or line.endswith(("!", "?")) or (
-            line.endswith(".") and len(line.split()) > 6
+        if (
+            len(line) > NAME_LIMIT
+            or line.endswith(("!", "?"))
+            or (line.endswith(".") and len(line.split()) > 6)
         ):
             current = None
             last_label = None
@@ -325,8 +355,11 @@ def read_offices(lines: Sequence[str], *, fallback_regions: Sequence[str]) -> Re
         name = _HONORIFIC_TO.sub("", line).strip(" :")
         address = is_address_line(line) or _is_country_line(line)
         one_line = "," in name and len(name) >= 25 and not address
-        if current is None or current.closed or (one_line and current.names and not current.address) or (
-            current.names and "," in current.names[0] and len(current.names[0]) >= 25
+        if (
+            current is None
+            or current.closed
+            or (one_line and current.names and not current.address)
+            or (current.names and "," in current.names[0] and len(current.names[0]) >= 25)
         ):
             if address and current is not None and current.closed and not current.address:
                 current.address.append(line)
@@ -339,11 +372,20 @@ def read_offices(lines: Sequence[str], *, fallback_regions: Sequence[str]) -> Re
             current.names.append(name)
             if _EMBASSY.search(name):
                 current.kind = TargetKind.EMBASSY
-    kept = _merge([office for office in offices if office.names and (office.has_contacts or office.kind is TargetKind.EMBASSY and office.emails)])
+    kept = _merge(
+        [
+            office
+            for office in offices
+            if office.names
+            and (office.has_contacts or (office.kind is TargetKind.EMBASSY and office.emails))
+        ]
+    )
     named = [
         office
         for office in offices
-        if office.names and not office.has_contacts and len(office.names) <= 3
+        if office.names
+        and not office.has_contacts
+        and len(office.names) <= 3
         and all(len(name) <= 120 for name in office.names)
     ]
     _advice_embassies(kept, lines, fallback_regions)
@@ -356,10 +398,23 @@ def read_offices(lines: Sequence[str], *, fallback_regions: Sequence[str]) -> Re
     return Reading(offices=kept, unplaced=unplaced)
 
 
-def _numbers(label: Label | None, numbers: list[str]) -> dict[str, list[str]]:
-    if label is Label.FAX:
-        return {"faxes": numbers, "phones": []}
-    return {"phones": numbers, "faxes": []}
+def _loose(
+    hint: str,
+    emails: list[str],
+    label: Label | None,
+    numbers: list[str],
+    *,
+    publisher: bool = False,
+) -> Loose:
+    """Return contacts no block took, their numbers under the label the text gave them."""
+    fax = label is Label.FAX
+    return Loose(
+        hint=hint,
+        emails=emails,
+        phones=[] if fax else numbers,
+        faxes=numbers if fax else [],
+        publisher=publisher,
+    )
 
 
 def _is_country_line(line: str) -> bool:
@@ -399,7 +454,9 @@ def _contact_sentence(
 ) -> None:
     """Read a contact inside a sentence: the office is what the sentence names before it."""
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", line)
-    line = next((s for s in sentences if find_emails(s) or re.search(r"\d[\d ().-]{6,}\d", s)), line)
+    line = next(
+        (s for s in sentences if find_emails(s) or re.search(r"\d[\d ().-]{6,}\d", s)), line
+    )
     before = _before_contact(line)
     emails = find_emails(line)
     label = None
@@ -410,7 +467,7 @@ def _contact_sentence(
         found, _rest = numbers_in(match.group(0), regions, labelled=label is not None)
         numbers.extend(number for number in found if number not in numbers)
     if _PUBLISHER.search(line):
-        loose.append(Loose(hint=before, emails=emails, publisher=True, **_numbers(label, numbers)))
+        loose.append(_loose(before, emails, label, numbers, publisher=True))
         return
     name = _name_of(before)
     if len(line) <= 120 and name and len(name.split()) <= 12 and not _LEAD_IN.search(before):
@@ -418,7 +475,7 @@ def _contact_sentence(
         office.take(label, numbers)
         offices.append(office)
         return
-    loose.append(Loose(hint=_hint_name(before) or "", emails=emails, **_numbers(label, numbers)))
+    loose.append(_loose(_hint_name(before) or "", emails, label, numbers))
 
 
 def _merge(offices: list[Office]) -> list[Office]:
@@ -426,7 +483,9 @@ def _merge(offices: list[Office]) -> list[Office]:
     kept: list[Office] = []
     for office in offices:
         key = words_of(" ".join(office.names))
-        twin = next((other for other in kept if key and words_of(" ".join(other.names)) == key), None)
+        twin = next(
+            (other for other in kept if key and words_of(" ".join(other.names)) == key), None
+        )
         if twin is None:
             twin = next(
                 (
@@ -531,7 +590,9 @@ def _advice_embassies(kept: list[Office], lines: Sequence[str], regions: Sequenc
             name = re.sub(r"\s+(?:and|und|et|e|y|che|которые)\s.*$", "", name)
             if len(name.split()) == 1:
                 country = regions[0] if regions else None
-                name = f"Embassy of {_country_name(country)}" if country else "Embassy in your country"
+                name = (
+                    f"Embassy of {_country_name(country)}" if country else "Embassy in your country"
+                )
             kept.append(
                 Office(names=[name[:1].upper() + name[1:]], kind=TargetKind.EMBASSY, advised=True)
             )
@@ -560,7 +621,9 @@ def _assign_openers(kept: list[Office], openers: list[tuple[str, int]], read: li
         if match is None and first:
             previous = read[before - 1] if 0 < before <= len(read) else None
             candidates = [o for o in kept if o.salutation is None and not o.advised]
-            by_block = next((o for o in candidates if previous is not None and o.names == previous.names), None)
+            by_block = next(
+                (o for o in candidates if previous is not None and o.names == previous.names), None
+            )
             match = by_block or (candidates[0] if candidates else None)
         if match is not None:
             match.salutation = salute

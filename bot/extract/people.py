@@ -119,7 +119,11 @@ def find_group(title: str, opening: str) -> str | None:
         match = _GROUP.search(source)
         if match:
             found = match.group(0).strip()
-            if not re.match(r"^\d+\s+(years?|days?|months?|hours?|лет|года?|дней|jahre\w*|años|anni|ans)\b", found, re.I):
+            if not re.match(
+                r"^\d+\s+(years?|days?|months?|hours?|лет|года?|дней|jahre\w*|años|anni|ans)\b",
+                found,
+                re.I,
+            ):
                 return found
     return None
 

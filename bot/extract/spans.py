@@ -27,7 +27,10 @@ _SALUTATION = (
     r"salutation|anrede|saludo|formule d'appel|saluto|sauda[çc][ãa]o|hitap|обращение|звернення"
     r"|start your letter with|begin your letter with|open(?: your letter)? with"
 )
-_ADDRESS = r"postal address|address|adresse|anschrift|adres|direcci[óo]n|indirizzo|endere[çc]o|адрес|адреса|адрас"
+_ADDRESS = (
+    r"postal address|address|adresse|anschrift|adres|direcci[óo]n|indirizzo|endere[çc]o"
+    r"|адрес|адреса|адрас"
+)
 
 
 class Label(StrEnum):
@@ -62,12 +65,16 @@ _LABEL_INSIDE = re.compile(
 )
 _NUMBER_RUN = re.compile(r"\+?\(?\d[\d \t().\-–/]{4,}\d\)?")
 _GLUED_SEPARATORS = re.compile(r"\s*(?:/|,|;|\bor\b|\bou\b|\boder\b|\bo\b|\bveya\b|\bили\b)\s*")
-_AT = re.compile(r"\s*(?:\[at\]|\(at\)|\{at\}|\s+at\s+(?=[\w-]+\s*(?:\[dot\]|\(dot\)|\.)))\s*", re.I)
+_AT = re.compile(
+    r"\s*(?:\[at\]|\(at\)|\{at\}|\s+at\s+(?=[\w-]+\s*(?:\[dot\]|\(dot\)|\.)))\s*", re.I
+)
 _DOT = re.compile(r"\s*(?:\[dot\]|\(dot\)|\{dot\})\s*", re.IGNORECASE)
 _EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _HIDDEN_EMAIL = re.compile(r"\[\s*email\s*(?:protected|&#160;protected)\s*\]", re.IGNORECASE)
 # Top-level domains an address can end with; "…@mfa.gov.tremail@…" is two addresses glued.
-_TLD_GLUE = re.compile(r"^(?P<first>[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.(?:[a-z]{2,3}))(?P<rest>[a-z][\w.+-]*@.+)$")
+_TLD_GLUE = re.compile(
+    r"^(?P<first>[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.(?:[a-z]{2,3}))(?P<rest>[a-z][\w.+-]*@.+)$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +108,9 @@ def split_labels(line: str) -> list[str]:
             pieces.append(line[start:cut])
         start = cut
     pieces.append(line[start:])
-    return [piece.strip(" \t–-|,;") or piece.strip() for piece in pieces if piece.strip(" \t–-|,;I")]
+    return [
+        piece.strip(" \t–-|,;") or piece.strip() for piece in pieces if piece.strip(" \t–-|,;I")
+    ]
 
 
 def unmask_emails(text: str) -> str:
@@ -223,7 +232,7 @@ def numbers_in(segment: str, regions: Sequence[str], *, labelled: bool) -> tuple
 def _split_run(run: str, regions: Sequence[str]) -> list[str]:
     """Split a run of digits into the numbers printed in it."""
     pieces = [run]
-    slash = [p for p in re.split(r"\s*/\s*", run)]
+    slash = re.split(r"\s*/\s*", run)
     if len(slash) > 1 and all(len(re.sub(r"\D", "", p)) >= 6 for p in slash):
         pieces = slash
     result: list[str] = []
