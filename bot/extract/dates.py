@@ -38,7 +38,8 @@ for _name, _number in _months_of(
     ("it", "fr", "es", "pt", "de", "pl", "tr", "nl", "uk", "be")
 ).items():
     MONTHS.setdefault(_name, _number)
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH = MONTH_PATTERN
 _DAY_MONTH = re.compile(
     rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th|er|º)?\.?\s*(?:of\s+|de\s+)?(?P<month>{_MONTH})\.?"
     rf"(?:,?\s+(?:de\s+)?(?P<year>(?:19|20)\d\d))?\b",

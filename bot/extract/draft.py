@@ -376,7 +376,7 @@ def extract_draft(
             for word in target.name.split()
             if len(word) > 3
         )
-        body_lines = [line for line in dated_lines if line not in office_lines]
+        body_lines = [line for line in dated_lines if line not in office_lines and line != title]
         person = find_person(title, "\n".join(body_lines), not_these=officials)
         group = None if person else find_group(title, "\n".join(prose[:2]))
         name = nominative(person) if person else group or title

@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import pymorphy3
 
+from bot.extract.dates import MONTH_PATTERN
+
 # Words that introduce the person an appeal is about.
 _TRIGGER = re.compile(
     r"\b(?:release|free|freedom for|detained|detention of|arrested|arrest of|abducted|beaten|"
@@ -19,7 +21,7 @@ _TRIGGER = re.compile(
     r"студент\w*|поэт\w*|писател\w*|врач\w*|учител\w*|рабоч\w+|шахт[её]р\w*|"
     r"журналист\w*|активист\w*|правозащитни\w*|профсоюзн\w+ (?:лидер\w*|активист\w*)|"
     r"лидер\w*|адвокат\w*|блогер\w*|освободить|освобождения|задержан\w*|арестован\w*|"
-    r"ejidatario|detenid[oa]|desaparecid[oa]|preso|presa|periodista|activista|defensor[a]?|"
+    r"prisoner|ejidatario|detenid[oa]|desaparecid[oa]|preso|presa|periodista|activista|defensor[a]?|"
     r"arrestato|giornalista|attivista|prigioniero|leader|libération de|liberté pour|"
     r"journaliste|militant[e]?|Freiheit für|Freilassung von|Journalist(?:in)?|Aktivist(?:in)?|"
     r"Gefangene[nr]?|dziennikarz\w*|działacz\w*|więzień|gazeteci|tutuklu|"
@@ -47,7 +49,8 @@ _NOT_NAMES = frozenset(
         may june july august september october november december
         срочно освободите остановите пишите прокурор прокуратура суд полиция области область
         республики республика казахстан министерство министр акимат аким президент шымкент
-        алматы астана уважаемый уважаемая требуем
+        алматы астана уважаемый уважаемая требуем поддержите защитите освободите остановите
+        пишите звоните напишите
         """.strip(),
     )
 )
@@ -107,6 +110,11 @@ _GROUP = re.compile(
     r"|(?<![\w.-])(\d{1,3}\s+(?:[^\W\d_]+\s+){0,2}[^\W\d_]{4,})",
     re.IGNORECASE,
 )
+# "28 March", "5 years": numbers that count time, not people.
+_COUNTED_TIME = re.compile(
+    rf"^\d+\s+(years?|days?|months?|hours?|лет|года?|дней|jahre\w*|años|anni|ans|{MONTH_PATTERN})\b",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,40})[”\"»]")
 
 
@@ -116,14 +124,9 @@ def find_group(title: str, opening: str) -> str | None:
         quoted = _QUOTED.search(source)
         if quoted and re.search(r"\d", quoted.group(1)):
             return quoted.group(1)
-        match = _GROUP.search(source)
-        if match:
+        for match in _GROUP.finditer(source):
             found = match.group(0).strip()
-            if not re.match(
-                r"^\d+\s+(years?|days?|months?|hours?|лет|года?|дней|jahre\w*|años|anni|ans)\b",
-                found,
-                re.I,
-            ):
+            if not _COUNTED_TIME.match(found):
                 return found
     return None
 
@@ -141,12 +144,19 @@ def nominative(name: str) -> str:
     words = name.split()
     parses = []
     for word in words:
-        options = [p for p in morph.parse(word) if {"Name", "Surn", "Patr"} & p.tag.grammemes]
+        options = [
+            p
+            for p in morph.parse(word)
+            if {"Name", "Surn", "Patr"} & p.tag.grammemes and "sing" in p.tag.grammemes
+        ]
         parses.append(options)
     genders = [p.tag.gender for options in parses for p in options[:1] if "Name" in p.tag.grammemes]
     gender = genders[0] if genders else None
     result = []
     for word, options in zip(words, parses, strict=True):
+        if any("nomn" in p.tag.grammemes for p in options) or not options:
+            result.append(word)  # already as a sentence's subject names it
+            continue
         chosen = next((p for p in options if gender is None or p.tag.gender == gender), None)
         inflected = chosen.inflect({"nomn"}) if chosen is not None else None
         result.append(inflected.word.capitalize() if inflected is not None else word)

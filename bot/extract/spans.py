@@ -28,7 +28,7 @@ _SALUTATION = (
     r"|start your letter with|begin your letter with|open(?: your letter)? with"
 )
 _ADDRESS = (
-    r"postal address|address|adresse|anschrift|adres|direcci[óo]n|indirizzo|endere[çc]o"
+    r"postal address|post|address|adresse|anschrift|adres|direcci[óo]n|indirizzo|endere[çc]o"
     r"|адрес|адреса|адрас"
 )
 

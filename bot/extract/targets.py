@@ -99,7 +99,7 @@ def _tidy(name: str) -> str:
     return name[:1].upper() + name[1:200]
 
 
-def _name_before_contact(line: str) -> str | None:
+def name_before_contact(line: str) -> str | None:
     position = first_contact_at(line)
     before = line[:position] if position is not None else line
     # "… Prosecutor: email x@y": the label goes, then the colon before it.
@@ -109,7 +109,7 @@ def _name_before_contact(line: str) -> str | None:
         return _tidy(match.group("name"))
     # "Procurator General, Email: office@example.org": the name is what comes first.
     if 2 < len(before) <= 80:
-        return _without_lead_in(before)
+        return without_lead_in(before)
     return None
 
 
@@ -123,7 +123,7 @@ def _postal(line: str) -> str:
     return _tidy(_POSTAL_LABEL.sub("", line))
 
 
-def _without_lead_in(text: str) -> str | None:
+def without_lead_in(text: str) -> str | None:
     """Return the office a phrase names without the words that ask to write to it (None
     when nothing else is left: «Пишите:»)."""
     lead = _LEAD_IN.match(text)
@@ -158,7 +158,7 @@ class _Collector:
         return target
 
     def embassy(self, line: str) -> TargetDraft:
-        name = _embassy_name(line)
+        name = embassy_name(line)
         for target in self.targets:
             if target.kind is TargetKind.EMBASSY:
                 if target.name == GENERIC_EMBASSY and name != GENERIC_EMBASSY:
@@ -169,7 +169,7 @@ class _Collector:
         return target
 
 
-def _embassy_name(line: str) -> str:
+def embassy_name(line: str) -> str:
     match = re.search(r"\b(embass(y|ies)|consulates?)\s+of\s+([A-Z][\w-]+)", line, re.IGNORECASE)
     if match:
         return f"Embassy of {match.group(3)} in your country"
@@ -247,7 +247,7 @@ def extract_targets(lines: list[str], *, listing: bool = False) -> list[TargetDr
             heading_address = _postal(line)  # under the office's name, before its contacts
             continue
         if emails or has_number:
-            name = _name_before_contact(line) or "Protest target"
+            name = name_before_contact(line) or "Protest target"
             if _CONTACT_LINE.match(name) or name == "Protest target":
                 fallback = _tidy(heading) if heading else "Protest target"
                 name = current.name if current is not None else fallback
