@@ -24,12 +24,16 @@ _EXTRA = {
     "egiziano": "EG", "azerbaijani": "AZ", "pakistani": "PK", "philippine": "PH", "filipino": "PH",
     "honduran": "HN", "chilean": "CL", "kurdistan": "TR", "saharaui": "EH", "sahrawi": "EH",
     "kazakh": "KZ", "казахстанск": "KZ", "uzbek": "UZ", "kyrgyz": "KG", "tajik": "TJ",
-    "turkmen": "TM", "sri lankan": "LK", "texas": "US", "california": "US", "u.s.": "US",
-    "usa": "US", "crimea": "UA", "donbas": "UA", "gaza": "PS", "xinjiang": "CN", "uighur": "CN",
-    "uyghur": "CN", "chiapas": "MX", "tegucigalpa": "HN", "damascus": "SY", "diyarbakir": "TR",
-    "ankara": "TR", "istanbul": "TR", "minsk": "BY", "минск": "BY", "мінск": "BY",
-    "москва": "RU", "moscow": "RU", "la habana": "CU", "havana": "CU", "hanoi": "VN",
-    "ha noi": "VN", "colombo": "LK", "baku": "AZ", "manila": "PH", "cairo": "EG",
+    "turkmen": "TM", "sri lankan": "LK", "usa": "US", "u.s.": "US",
+}  # fmt: skip
+# Places inside one country that appeals name without the country.
+_PLACES = {
+    "texas": "US", "california": "US", "crimea": "UA", "donbas": "UA", "gaza": "PS",
+    "xinjiang": "CN", "uighur": "CN", "uyghur": "CN", "chiapas": "MX", "tegucigalpa": "HN",
+    "damascus": "SY", "diyarbakir": "TR", "ankara": "TR", "istanbul": "TR", "minsk": "BY",
+    "минск": "BY", "мінск": "BY", "москва": "RU", "moscow": "RU", "la habana": "CU",
+    "havana": "CU", "hanoi": "VN", "ha noi": "VN", "colombo": "LK", "baku": "AZ",
+    "manila": "PH", "cairo": "EG",
 }  # fmt: skip
 
 
@@ -47,7 +51,7 @@ def _pattern() -> tuple[re.Pattern[str], dict[str, str]]:
             by_name.setdefault(key, code)
             if language in _SLAVIC and key[-1] in "аяоеиіыуюьйa" and len(key) >= 6:
                 stems.setdefault(key[:-1], code)
-    for key, code in _EXTRA.items():
+    for key, code in (_EXTRA | _PLACES).items():
         stems.setdefault(key, code)
     alternatives = sorted(set(by_name) | set(stems), key=len, reverse=True)
     words = "|".join(re.escape(name) for name in alternatives)
@@ -56,8 +60,9 @@ def _pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     return pattern, lookup
 
 
-def countries_in(text: str) -> list[tuple[str, int]]:
-    """Return each country a text names, with where, in order."""
+def countries_in(text: str, *, places: bool = True) -> list[tuple[str, int]]:
+    """Return each country a text names, with where, in order (``places``: also the towns
+    and regions that name one, "Damascus", "Chiapas")."""
     pattern, lookup = _pattern()
     found: list[tuple[str, int]] = []
     for match in pattern.finditer(text):
@@ -65,7 +70,14 @@ def countries_in(text: str) -> list[tuple[str, int]]:
         code = lookup.get(name)
         if code is None:
             continue
-        if name not in _EXTRA and match.group(2) and not _inflected(name, match.group(2)):
+        if not places and name in _PLACES:
+            continue
+        if (
+            name not in _EXTRA
+            and name not in _PLACES
+            and match.group(2)
+            and not _inflected(name, match.group(2))
+        ):
             continue
         found.append((code, match.start()))
     return found

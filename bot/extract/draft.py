@@ -356,6 +356,7 @@ def extract_draft(
     events, deadline = events_and_deadline("\n".join(dated_lines), today=today, anchored=anchored)
     # A date without a year, in a text that gives none to read it from, stays out: a guessed
     # year (today's) would be printed as if the text said it.
+    # (``year_given`` is also true of a date read against the text's own date.)
     undated = [event.label for event in events if not event.year_given]
     events = [event for event in events if event.year_given]
     if deadline is not None and not deadline.year_given:

@@ -25,6 +25,7 @@ class Office:
     closed: bool = False  # its contacts have begun: a name line now starts the next office
     advised: bool = False  # named in a sentence ("…and copies to your embassy"), not a block
     publisher: bool = False  # the publisher's own contacts ("if you have questions")
+    listed: bool = False  # listed under a lead-in ("Please send protests to:")
 
     @property
     def name(self) -> str:

@@ -65,6 +65,10 @@ ADVICE = re.compile(
     r"|écri|schreib|schick|bellen|escrib|envi|pisz|напиш|пиш|звон|отправ",
     re.IGNORECASE,
 )
+# "your local embassy", "the Embassy of X in your own country": the reader's own embassy.
+YOUR_EMBASSY = re.compile(
+    r"\byour (local|own|nearest) embass|\bembass(y|ies)\b.*\bin your\b", re.IGNORECASE
+)
 # An embassy a sentence names ("…and one to the Belarus Embassy", "all'ambasciata Italiana").
 ADVICE_EMBASSY = re.compile(
     r"(?<![@.\w])((?-i:[A-Z][\w.]*\s)?(?:the\s)?(?:diplomatic representatives?|embass(?:y|ies)"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from bot.extract import office_words as words
 from bot.extract.countries import countries_in
-from bot.extract.dates import dateline_date
+from bot.extract.dates import MONTH_PATTERN, dateline_date
 from bot.extract.office import NAME_LIMIT, Office, Reading
 from bot.extract.placing import place
 from bot.extract.spans import (
@@ -34,10 +34,11 @@ from storage.enums import TargetKind
 
 COPIES = "Copies"
 HIDDEN_NOTE = "An e-mail address here was hidden by the page's protection."
-_TRAILING_DATE = re.compile(r"\s{2,}\d{1,2}\s+\w+\s+\d{4}\s*$")
+_TRAILING_DATE = re.compile(rf"\s+\d{{1,2}}\s+(?:{MONTH_PATTERN})\s+\d{{4}}\s*$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"^[\s.…_\-–=*]+$|^\[.*\]$|^\(.*\)$")
 _SENTENCE = re.compile(r"(?<=[a-zа-яё]{4}[.!?])\s+(?=[A-ZА-ЯЁ«\"“])")
 _RUN = re.compile(r"\+?\(?\d[\d ().\-–/]{5,}\d")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+")
 _CONTACT_LABELS = (Label.FAX, Label.PHONE, Label.EMAIL)
 
 
@@ -50,7 +51,7 @@ def _clean(line: str) -> str:
         flags=re.IGNORECASE,
     )
     line = re.sub(r"^\s*(?:>+\s?)+", "", line)
-    line = re.sub(r"^\s*(?:[-•*–·]|\d{1,2}[.)])\s+", "", line)
+    line = re.sub(r"^\s*(?:[-•*–·]|\d{1,2}\s*[.):])\s+", "", line)
     line = _TRAILING_DATE.sub("", line)
     return line.strip()
 
@@ -112,6 +113,7 @@ class _Assembler:
         self.current: Office | None = None
         self.kind = TargetKind.PROTEST
         self.last_label: Label | None = None
+        self.listing = False  # under a lead-in: short lines are the offices it lists
 
     def regions(self, line: str) -> list[str]:
         """Return the regions to read numbers in: the countries the block names, then others."""
@@ -128,6 +130,7 @@ class _Assembler:
         return [*named, *(code for code in self.fallback_regions if code not in named)]
 
     def start(self, office: Office) -> Office:
+        office.listed = office.listed or self.listing
         self.offices.append(office)
         self.current = office
         return office
@@ -151,6 +154,7 @@ class _Assembler:
 
     def line(self, line: str, next_label: Label | None) -> str | None:
         """Read one line (or labelled piece); return what a run-on line leaves for the next."""
+        line = _URL.sub(" ", line).strip()
         if not line or _PLACEHOLDER.match(line):
             return None
         labelled = label_of(line)
@@ -190,6 +194,7 @@ class _Assembler:
             self.current = None
             self.kind = TargetKind.COPY_TO if words.COPIES_WORD.search(line) else TargetKind.PROTEST
             self.last_label = None
+            self.listing = True
             return None
         if emails or has_number or has_hidden_email(line):
             self.contacts(line, emails)
@@ -346,23 +351,26 @@ class _Assembler:
 
     def name_or_address(self, line: str, next_label: Label | None) -> None:
         """Read a line of a block that is a name, a title or part of an address."""
+        sentence_end = line.endswith(".") and not words.ABBREVIATION_END.search(line)
         address = (
             (is_address_line(line) or _is_country_line(line))
             and not _SENTENCE.search(line)
+            and not sentence_end
             and len(line.split()) <= 12
         )
-        sentence_end = line.endswith(".") and not words.ABBREVIATION_END.search(line)
         heading = line.endswith(":") and next_label is None
         if (
             len(line) > NAME_LIMIT
             or line.endswith(("!", "?"))
-            or (sentence_end and not address)
+            or sentence_end
+            or (_SENTENCE.search(line) and len(line.split()) > 8)
             or heading
             or words.NOT_A_NAME.match(line)
             or dateline_date(line) is not None
         ):
             self.current = None
             self.last_label = None
+            self.listing = self.listing and len(line) <= NAME_LIMIT
             return
         name = without_lead_in(words.ADDRESSED_TO.sub("", line).strip(" :")) or ""
         current = self.current
@@ -378,6 +386,8 @@ class _Assembler:
             current = self.start(Office(kind=_kind_of(line, self.kind)))
         if address or current.address:
             current.address.append(line)
+            if countries_in(line, places=False) and any(map(is_address_line, current.address)):
+                current.closed = True  # the country line ends an address
         elif name and len(current.names) < 5:
             current.names.append(name)
             if words.EMBASSY.search(name):

@@ -28,7 +28,7 @@ def place(
             office
             for office in offices
             if office.names
-            and (office.has_contacts or (office.kind is TargetKind.EMBASSY and office.emails))
+            and (office.has_contacts or (office.kind is TargetKind.EMBASSY and office.listed))
         ]
     )
     named = [
@@ -131,7 +131,8 @@ def _advice_embassy(kept: list[Office], lines: Sequence[str], regions: Sequence[
         return
     for line in lines:
         for sentence in re.split(r"(?<=[.!?])\s+", line):
-            match = words.ADVICE_EMBASSY.search(sentence) if words.ADVICE.search(sentence) else None
+            asks = words.ADVICE.search(sentence) or words.YOUR_EMBASSY.search(sentence)
+            match = words.ADVICE_EMBASSY.search(sentence) if asks else None
             if match is None:
                 continue
             name = re.sub(r"^the\s+", "", match.group(1).strip(), flags=re.IGNORECASE)

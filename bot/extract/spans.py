@@ -257,13 +257,14 @@ _STREET = re.compile(
     r"|largo|pra[çc]a|via|viale|piazza|corso|stra(?:ß|ss)e|str\.|platz|gasse|allee|laan|straat"
     r"|plein|ulica|ul\.|aleja|cadde\w*|sokak|sok\.|bulvar\w*|mahalle\w*|p\.?\s?o\.?\s?box|apartado"
     r"|postfach|casilla|cedex|no\.\s?\d+|№\s?\d+|c\.p\.\s?\d+)(?=\W|$)"
-    r"|(?<!\w)(ул|вул|пр|пл|г|д|корп|кв|м)\.\s?\w"
+    r"|(?<!\w)(ул|вул|пр|пл|г|д|корп|кв|м)\.\s?\w|\bul\s+[A-Z]"
     r"|\w(strasse|straße|str\.)",
     re.IGNORECASE,
 )
 _POSTCODE = re.compile(
-    r"(?<![\d.,:/])(\d{5,6}|\d{4}(?=\s+[^\W\d_]{3,})|\d{2}-\d{3}|\d{3}\s?\d{2}(?=\s+[^\W\d_]{3,})"
-    r"|\d{4}\s?-\s?\d{3})(?![\d.,:/])"
+    r"(?<![\d.,:/])(\d{5,6}|(?!(?:19|20)\d\d)\d{4}(?=\s+[^\W\d_a-zа-яё]\w{2,})|\d{2}-\d{3}"
+    r"|\d{3}\s?\d{2}(?=\s+[^\W\d_a-zа-яё]\w{2,})"
+    r"|\d{4}\s?-\s?\d{3})(?!\d|[.,:/]\d)"
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b|\b[A-Z]{2}\s\d{5}\b|\b[A-Z]\s?[–-]\s?\d{4,5}\b",
 )
 
