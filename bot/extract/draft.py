@@ -145,6 +145,7 @@ class DraftData(BaseModel):
         """Tell whether the appeal's year is still unknown (no dateline, no admin's word)."""
         return (
             self.issued_on is None
+            or bool(self.undated)
             or not self.deadline_year_known
             or any(not event.year_known for event in self.events)
         )
@@ -157,6 +158,18 @@ class DraftData(BaseModel):
                 event.on, event.year_known = reanchor(event.on, day), True
         if self.deadline is not None and not self.deadline_year_known:
             self.deadline, self.deadline_year_known = reanchor(self.deadline, day), True
+        if self.undated:
+            # Dates the text gave without a year are read again, against this date.
+            events, deadline = events_and_deadline("\n".join(self.undated), today=day)
+            known = {event.on for event in self.events}
+            self.events += [
+                EventData(on=found.on, label=found.label, kind=event_kind(found.label))
+                for found in events
+                if found.on not in known
+            ]
+            if deadline is not None and self.deadline is None:
+                self.deadline = deadline.on
+            self.undated = []
         self.events.sort(key=lambda event: event.on)
 
     def blockers(self) -> list[str]:
@@ -217,10 +230,7 @@ class DraftData(BaseModel):
             notes.append(_("New case to be created: %(names)s.") % {"names": names})
         if self.undated:
             notes.append(
-                _(
-                    "Dates without a year, left out (the text gives no year to read them "
-                    "by): %(dates)s. Add them with Edit a field → Dates."
-                )
+                _("Dates without a year, left out until the appeal's date is set: %(dates)s.")
                 % {"dates": "; ".join(self.undated)}
             )
         if not self.events and self.deadline is None:

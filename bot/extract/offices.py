@@ -29,7 +29,7 @@ from bot.extract.spans import (
     salutation_value,
     split_labels,
 )
-from bot.extract.targets import name_before_contact, without_lead_in
+from bot.extract.targets import join_broken_labels, name_before_contact, without_lead_in
 from storage.enums import TargetKind
 
 COPIES = "Copies"
@@ -164,18 +164,18 @@ class _Assembler:
         if heads:
             self.start(Office(names=[heads.group("name").strip()], kind=self.kind))
             return None
-        asks = words.IMPERATIVE.match(line) or words.LEAD_IN.search(line)
-        if next_label in _CONTACT_LABELS and asks and len(line) <= 120:
+        if next_label in _CONTACT_LABELS and not find_emails(line):
+            asks = words.IMPERATIVE.match(line) or words.LEAD_IN.search(line)
             # "Write to the Minister of Internal Affairs" before ", email: …".
-            named = without_lead_in(line.rstrip(" :,"))
+            named = name_before_contact(line.rstrip(" :,")) if asks else None
             if named and named != line.rstrip(" :,") and not words.NOT_A_NAME.match(named):
                 self.start(Office(names=[named], kind=_kind_of(named, self.kind)))
                 return None
-        if next_label in _CONTACT_LABELS and len(line) > 60 and not find_emails(line):
-            # "… your country: President: His Excellency … Damascus" before "Fax: …".
-            name = _name_of(line)[:NAME_LIMIT]
-            self.start(Office(names=[name], kind=_kind_of(name, self.kind)))
-            return None
+            if len(line) > 60:
+                # "… your country: President: His Excellency … Damascus" before "Fax: …".
+                name = _name_of(line)[:NAME_LIMIT]
+                self.start(Office(names=[name], kind=_kind_of(name, self.kind)))
+                return None
         opener = letter_opener(line)
         if opener is not None:
             self.openers.append((opener, len(self.offices)))
@@ -397,5 +397,6 @@ class _Assembler:
 def read_offices(lines: Sequence[str], *, fallback_regions: Sequence[str]) -> Reading:
     """Read the offices an appeal asks to write to, and what it gives that none of them took."""
     assembler = _Assembler(fallback_regions)
-    assembler.read([piece for raw in lines for piece in split_labels(_clean(raw))])
+    joined = join_broken_labels([_clean(raw) for raw in lines])
+    assembler.read([piece for line in joined for piece in split_labels(line)])
     return place(assembler.offices, assembler.loose, assembler.openers, lines, fallback_regions)

@@ -129,25 +129,27 @@ def _advice_embassy(kept: list[Office], lines: Sequence[str], regions: Sequence[
     """Add the embassy a sentence asks to write to ("…and one to the Belarus Embassy")."""
     if any(words.EMBASSY.search(office.name) for office in kept):
         return
-    for line in lines:
-        for sentence in re.split(r"(?<=[.!?])\s+", line):
-            asks = words.ADVICE.search(sentence) or words.YOUR_EMBASSY.search(sentence)
-            match = words.ADVICE_EMBASSY.search(sentence) if asks else None
-            if match is None:
-                continue
-            name = re.sub(r"^the\s+", "", match.group(1).strip(), flags=re.IGNORECASE)
-            name = re.sub(r"\s+(?:and|und|et|e|y|che|которые)\s.*$", "", name)
-            if len(name.split()) == 1:
-                name = (
-                    f"Embassy of {country_display_name(regions[0])}"
-                    if regions
-                    else "The embassy in your country"
-                )
-            elif re.match(r"(?-i:[A-Z])\w+ embass", name, re.IGNORECASE):
-                name = f"The {name}"  # "The Kazakh embassy in your country"
-            name = name[:1].upper() + name[1:]
-            kept.append(Office(names=[name], kind=TargetKind.EMBASSY, advised=True))
-            return
+    sentences = [sentence for line in lines for sentence in re.split(r"(?<=[.!?])\s+", line)]
+    # The reader's own embassy first ("…the Embassy of X in your country"), then any asked for.
+    asked = [s for s in sentences if words.YOUR_EMBASSY.search(s)]
+    asked += [s for s in sentences if words.ADVICE.search(s) and s not in asked]
+    for sentence in asked:
+        match = words.ADVICE_EMBASSY.search(sentence)
+        if match is None:
+            continue
+        name = re.sub(r"^the\s+", "", match.group(1).strip(), flags=re.IGNORECASE)
+        name = re.sub(r"\s+(?:and|or|und|oder|et|ou|e|o|y|che|которые)\s.*$", "", name)
+        if len(name.split()) == 1:
+            name = (
+                f"Embassy of {country_display_name(regions[0])}"
+                if regions
+                else "The embassy in your country"
+            )
+        elif re.match(r"(?-i:[A-Z])\w+ embass", name, re.IGNORECASE):
+            name = f"The {name}"  # "The Kazakh embassy in your country"
+        name = name[:1].upper() + name[1:]
+        kept.append(Office(names=[name], kind=TargetKind.EMBASSY, advised=True))
+        return
 
 
 def _assign_openers(kept: list[Office], openers: list[tuple[str, int]], read: list[Office]) -> None:

@@ -184,7 +184,7 @@ _LABEL_AT_END = re.compile(
 )
 
 
-def _join_broken_labels(lines: list[str]) -> list[str]:
+def join_broken_labels(lines: list[str]) -> list[str]:
     """Join a line that ends with a contact's label ("…, fax") to the number under it: a
     label and its number belong together, wherever a page broke the line."""
     joined: list[str] = []
@@ -205,7 +205,7 @@ def extract_targets(lines: list[str], *, listing: bool = False) -> list[TargetDr
     Lines about copies become copy-to addresses; lines about embassies, embassy advice.
     Targets with no way to reach them are left out.
     """
-    lines = _join_broken_labels(lines)
+    lines = join_broken_labels(lines)
     found = _Collector()
     current: TargetDraft | None = None
     # ``listing``: the lines are nothing but a list of targets (an admin's edit).

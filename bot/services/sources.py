@@ -22,7 +22,7 @@ from bot.services.case_index import CaseIndex
 from bot.services.delivery_signals import DeliverySignals
 from core.errors import ExtractionError, FetchError, UsageError
 from storage.database import Database, Unit
-from storage.enums import Channel, DatePrecision, DeliveryPurpose, ItemOutcome, SourceState
+from storage.enums import Channel, DeliveryPurpose, ItemOutcome, SourceState
 from storage.models import Source, SourceItem
 from storage.repo.audit import log_action
 from storage.repo.deliveries import queue_direct
@@ -309,8 +309,9 @@ class SourceService:
         if earlier is not None:
             return Drafted(ItemOutcome.DUPLICATE, mark, f"the same appeal as item {earlier}")
         if data.issued_on is None and item.published is not None:
-            # The text has no date of its own: the feed item's is the next best.
-            data.issued_on, data.issued_precision = item.published, DatePrecision.DAY
+            # The text has no date of its own: the feed item's is the next best, and the
+            # dates it gives without a year are read against it.
+            data.date_it(item.published)
         data.cases = await self._writer.main_names(unit.session, data.cases)
         known = next((ref.id for ref in data.cases if ref.id is not None), None)
         return Drafted(ItemOutcome.DRAFT, mark, data=data, case_id=known)
