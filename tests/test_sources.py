@@ -264,7 +264,7 @@ async def test_each_new_draft_reaches_every_admin_and_the_first_to_choose_takes_
         assert "Date: 4 May 2026" in serikov.text
         assert (
             "\n1. Karaganda Regional Prosecutor · prokuror@karaganda.example.kz · "
-            "fax +7 7212 40 00 00 · opens “Dear Procurator,”"
+            "fax +7 7212 40 00 00\n"
         ) in serikov.text
         assert "Nothing goes out until an admin publishes it." in serikov.text
         assert [b["text"] for b in serikov.buttons] == [
