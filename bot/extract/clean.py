@@ -61,6 +61,9 @@ _MONTH_YEAR_LINE = re.compile(
 )
 
 
+_QUOTED = re.compile(r"^\s*(?:>\s?)+")
+
+
 def normalise(text: str) -> str:
     """Unify line ends, spaces and look-alike characters."""
     text = unicodedata.normalize("NFC", text)
@@ -109,7 +112,8 @@ def clean_lines(text: str) -> tuple[list[str], str | None]:
     dateline = None
     ended = False
     for raw in _forwarded(normalise(text).split("\n")):
-        line = _TRAILING_PIPE.sub("", raw).strip()
+        # "> " quote marks of a forwarded email are not the text.
+        line = _TRAILING_PIPE.sub("", _QUOTED.sub("", raw)).strip()
         if _MONTH_YEAR_LINE.match(line):
             dateline = dateline if ended and dateline else line
             continue

@@ -17,11 +17,14 @@ from bot.extract.language import detect_language
 from bot.extract.offices import read_offices
 from bot.extract.people import find_group, find_person, nominative
 from bot.extract.places import find_country, find_place
+from bot.extract.spans import label_of
 from core.errors import ExtractionError
 from storage.enums import DatePrecision, EventKind, TargetKind, Urgency
 from templates.i18n import N_, _, ngettext
 
 TITLE_LIMIT = 200
+PROPOSED_TITLE_LIMIT = 80
+_STORY = 200  # a line this long is the story, not its title
 SUMMARY_LIMIT = 1_500
 _URGENT = re.compile(r"\burgent", re.IGNORECASE)
 _CONTACTS_START = re.compile(
@@ -107,6 +110,7 @@ class CaseRef(BaseModel):
 
 class DraftData(BaseModel):
     title: str
+    title_proposed: bool = Field(default=False, description="the text opens without a title")
     summary: str
     urgency: Urgency = Urgency.NORMAL
     language: str = "en"
@@ -186,6 +190,13 @@ class DraftData(BaseModel):
     def warnings(self) -> list[str]:
         """Say what the admin should look at before publishing."""
         notes = self.blockers()
+        if self.title_proposed:
+            notes.append(
+                _(
+                    "The text opens with its story, not a title: the title is proposed. "
+                    "Check it (Edit a field → Title)."
+                )
+            )
         if self.summary_pasted:
             notes.append(
                 _(
@@ -269,16 +280,46 @@ def _heading(line: str) -> bool:
         and not line.startswith(">")
         and dateline_date(line) is None
         and not re.match(r"^(dear|liebe|cari|chers?|beste|уважаем)\b", line, re.IGNORECASE)
+        and "@" not in line
+        and label_of(line) is None
     )
 
 
-def _title(lines: list[str], *, skip: frozenset[str] = frozenset()) -> str:
-    heads = [line for line in lines[:12] if line and line not in skip and _heading(line)]
-    title = heads[0] if heads else next((line for line in lines if line), "")
-    if len(title) > TITLE_LIMIT:
-        cut = title[:TITLE_LIMIT].rsplit(" ", 1)[0]
-        title = cut + "…"
-    return title
+def _title(lines: list[str], *, skip: frozenset[str] = frozenset()) -> str | None:
+    """Return the title the text opens with (None: it opens with its story)."""
+    for at, line in enumerate(lines[:12]):
+        if len(line) > _STORY:
+            return None  # the story has begun: a heading below it heads a section
+        wrapped = at + 1 < len(lines) and lines[at + 1][:1].islower()
+        if line and line not in skip and _heading(line) and not wrapped:
+            return _cut(line, TITLE_LIMIT)
+    return None
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _proposed_title(who: str | None, place: str | None, prose: list[str]) -> str:
+    """Propose a short title for a text that opens with a lead paragraph: who and where,
+    else the lead's first sentence, cut short."""
+    if who:
+        return f"{who} ({place})" if place and place not in who else who
+    first = re.split(r"(?<=[.!?])\s", next((line for line in prose if line), ""), maxsplit=1)[0]
+    return _cut(first, PROPOSED_TITLE_LIMIT)
+
+
+def _office_lines(lines: list[str], targets: list[TargetData]) -> frozenset[str]:
+    """Return the lines that belong to the offices to write to, not to the appeal's story."""
+    held = " ".join(f"{t.name} {t.postal_address or ''}" for t in targets)
+    return frozenset(
+        line
+        for line in lines
+        if line
+        and (
+            line[:40] in held or (len(line) <= 120 and ("@" in line or label_of(line) is not None))
+        )
+    )
 
 
 def _summary(lines: list[str]) -> str:
@@ -347,7 +388,7 @@ def extract_draft(
     paragraphs = [line for line in lines[1:] if len(line) > 60]
     prose = [line for line in lines if len(line) > 60]
     country = most_named(
-        "\n".join(prose), weights=[(_title(lines), 3), ("\n".join(prose[:2]), 1)]
+        "\n".join(prose), weights=[(_title(lines) or "", 3), ("\n".join(prose[:2]), 1)]
     ) or find_country(body)
     reading = read_offices(lines, fallback_regions=[code for code in (country,) if code])
     targets = [
@@ -372,12 +413,12 @@ def extract_draft(
     if deadline is not None and not deadline.year_given:
         undated.append(deadline.label)
         deadline = None
+    place = find_place(body) or (head.place if head else None)
     mentioned = index.mentioned_in(body)
     cases = [CaseRef(id=hit.case_id, name=hit.name) for hit in mentioned]
-    office_lines = frozenset(
-        line for line in lines if line and any(line[:40] in target.name for target in targets)
-    )
+    office_lines = _office_lines(lines, targets)
     title = _title(lines, skip=office_lines)
+    proposed = title is None
     if not cases:
         # The person the appeal is about, else the group, else (a campaign) its title.
         officials = frozenset(
@@ -388,18 +429,24 @@ def extract_draft(
             if len(word) > 3
         )
         body_lines = [line for line in dated_lines if line not in office_lines and line != title]
-        person = find_person(title, "\n".join(body_lines), not_these=officials)
-        group = None if person else find_group(title, "\n".join(prose[:2]))
-        name = nominative(person) if person else group or title
-        cases = [CaseRef(id=None, name=name[:120])]
+        person = find_person(title or "", "\n".join(body_lines), not_these=officials)
+        opening = "\n".join(body_lines)[:600]
+        group = None if person else find_group(title or "", opening)
+        who = nominative(person) if person else group
+        if title is None:
+            title = _proposed_title(who, place, prose or lines)
+        cases = [CaseRef(id=None, name=(who or title)[:120])]
+    elif title is None:
+        title = _proposed_title(cases[0].name, place, prose or lines)
     return DraftData(
         title=title,
+        title_proposed=proposed,
         summary=_summary(lines[1:]) or title,
         summary_pasted=True,
         urgency=Urgency.URGENT if _URGENT.search(body) else Urgency.NORMAL,
         language=detect_language(lines),
         country=country,
-        place=find_place(body) or (head.place if head else None),
+        place=place,
         cases=cases,
         issued_on=page_date[0] if page_date else None,
         issued_precision=page_date[1] if page_date else DatePrecision.MONTH,

@@ -21,7 +21,7 @@ _TRIGGER = re.compile(
     r"студент\w*|поэт\w*|писател\w*|врач\w*|учител\w*|рабоч\w+|шахт[её]р\w*|"
     r"журналист\w*|активист\w*|правозащитни\w*|профсоюзн\w+ (?:лидер\w*|активист\w*)|"
     r"лидер\w*|адвокат\w*|блогер\w*|освободить|освобождения|задержан\w*|арестован\w*|"
-    r"prisoner|ejidatario|detenid[oa]|desaparecid[oa]|preso|presa|periodista|activista|defensor[a]?|"
+    r"prisoner|comrade|editor|director|ejidatario|detenid[oa]|desaparecid[oa]|preso|presa|periodista|activista|defensor[a]?|"
     r"arrestato|giornalista|attivista|prigioniero|leader|libération de|liberté pour|"
     r"journaliste|militant[e]?|Freiheit für|Freilassung von|Journalist(?:in)?|Aktivist(?:in)?|"
     r"Gefangene[nr]?|dziennikarz\w*|działacz\w*|więzień|gazeteci|tutuklu|"
@@ -50,9 +50,22 @@ _NOT_NAMES = frozenset(
         срочно освободите остановите пишите прокурор прокуратура суд полиция области область
         республики республика казахстан министерство министр акимат аким президент шымкент
         алматы астана уважаемый уважаемая требуем поддержите защитите освободите остановите
-        пишите звоните напишите
+        пишите звоните напишите prize peace nobel tribunal militar military university party
+        campaign association movement federation institute foundation network radio times
+        şubesi derneği komisyonu cezaevi bakanlığı hapishanesi związku polaków fundacja comité
+        comitato ministero ministerio ministère secretaría gobierno presidente gobernador
+        embajada ambasciata ambassade botschaft amnistía prison prisons rights human
+        en el la los las le les il der die das im am del una uno ein eine na po за на при
         """.strip(),
     )
+)
+
+
+# "… Gefangenen in der Türkei, Sibel Balaç …": the word a few words before, across a comma.
+_TRIGGER_NEAR = re.compile(
+    r"\b(?:prisoners?|Gefangene[nr]?|pres[oa]s|detenid[oa]s|prigionier[ie]|prisonniers?"
+    r"|więźni\w*|заключ\w+|journalists?|activists?)\b[^.;:!?]{0,30},\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -66,13 +79,22 @@ def _plausible(name: str) -> bool:
     return 2 <= len(words) <= 3 and not any(word.lower() in _NOT_NAMES for word in words)
 
 
+_CALLED = re.compile(
+    rf"\b(?:release|free|freedom for|liberate|освободите|свободу)\s+"
+    rf"([{_UPPER}][^\W\d_]+)\b(?!\s+[{_UPPER}])",
+    re.IGNORECASE,
+)
+
+
 def find_person(title: str, body: str, *, not_these: frozenset[str] = frozenset()) -> str | None:
     """Return the person the appeal is about, as first written in its text (the subject of
     its first sentences is in the nominative), or None when no name stands out."""
     scores: Counter[str] = Counter()
     first_form: dict[str, str] = {}
     paragraphs = [paragraph for paragraph in body.split("\n") if paragraph.strip()]
-    opening = paragraphs[0] if paragraphs else ""
+    # The story's first paragraph (not a subheading above it).
+    opening = next((p for p in paragraphs if len(p) > 60), paragraphs[0] if paragraphs else "")
+    opening_at = body.find(opening)
     for source, weight in ((title, 2), (body, 1)):
         for match in _NAME.finditer(source):
             name = match.group(1)
@@ -80,20 +102,27 @@ def find_person(title: str, body: str, *, not_these: frozenset[str] = frozenset(
             led = bool(_TRIGGER.search(first + " "))
             if led:  # "Журналистка Айгерим Нурланова": the word before the name, capitalised
                 name = rest
-            if not _plausible(name) or any(word[:5].lower() in not_these for word in name.split()):
+            # An official the appeal writes to, not the person it is about.
+            official = sum(word[:5].lower() in not_these for word in name.split()) >= 2
+            if not _plausible(name) or official:
                 continue
             key = _key(name)
             before = source[max(0, match.start() - 40) : match.start()]
             score = weight
-            if led or _TRIGGER.search(before):
+            if led or _TRIGGER.search(before) or _TRIGGER_NEAR.search(before):
                 score += 3
-            if source is body and match.start() < len(opening) + 1:
-                score += 2
+            if source is body and opening_at <= match.start() < opening_at + len(opening):
+                score += 3 if match.start() == opening_at else 2  # the story's subject
             scores[key] += score
             if source is body:
                 first_form.setdefault(key, name)
             else:
                 first_form.setdefault(f"title:{key}", name)
+    # "Release Trung": the title names the person by one name; the text gives it whole.
+    for called in _CALLED.findall(title):
+        for key in scores:
+            if key.split()[-1] == _key(called):
+                scores[key] += 4
     if not scores:
         return None
     key, score = scores.most_common(1)[0]
@@ -106,7 +135,8 @@ def find_person(title: str, body: str, *, not_these: frozenset[str] = frozenset(
 _GROUP = re.compile(
     r"\b(political (?:prisoners|prisioners)|politische[n]? Gefangene[n]?|presos políticos"
     r"|prisonniers politiques|prigionieri politici|więźni\w* polityczn\w*|politik mahpus\w*"
-    r"|политзаключ\w+|політв'язн\w+|\w+ (?:journalists|Medienschaffende|activists|workers))\b"
+    r"|политзаключ\w+|політв'язн\w+"
+    r"|(?:\d+|(?-i:[A-Z]\w+)) (?:journalists|Medienschaffende|activists|workers|prisoners))\b"
     r"|(?<![\w.-])(\d{1,3}\s+(?:[^\W\d_]+\s+){0,2}[^\W\d_]{4,})",
     re.IGNORECASE,
 )
