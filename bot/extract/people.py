@@ -69,6 +69,15 @@ _TRIGGER_NEAR = re.compile(
 )
 
 
+# "Qanimet Zahid, editor-in-chief of …": the role said after the name.
+_ROLE = re.compile(
+    r",\s+(?:the\s+|a\s+|an\s+)?(?:editor|director|journalist|activist|leader|member|lawyer"
+    r"|defender|blogger|student|poet|writer|professor|unionist|prisoner|журналист\w*|активист\w*"
+    r"|правозащитни\w*|periodista|activista|journaliste|militant\w*|Journalist\w*)",
+    re.IGNORECASE,
+)
+
+
 def _key(name: str) -> str:
     """Return a name's stem key, so that «Нурланова» and «Нурлановой» are one person."""
     return " ".join(word[:4].lower() for word in name.split())
@@ -109,7 +118,8 @@ def find_person(title: str, body: str, *, not_these: frozenset[str] = frozenset(
             key = _key(name)
             before = source[max(0, match.start() - 40) : match.start()]
             score = weight
-            if led or _TRIGGER.search(before) or _TRIGGER_NEAR.search(before):
+            after = source[match.end() : match.end() + 40]
+            if led or _TRIGGER.search(before) or _TRIGGER_NEAR.search(before) or _ROLE.match(after):
                 score += 3
             if source is body and opening_at <= match.start() < opening_at + len(opening):
                 score += 3 if match.start() == opening_at else 2  # the story's subject
@@ -136,7 +146,8 @@ _GROUP = re.compile(
     r"\b(political (?:prisoners|prisioners)|politische[n]? Gefangene[n]?|presos políticos"
     r"|prisonniers politiques|prigionieri politici|więźni\w* polityczn\w*|politik mahpus\w*"
     r"|политзаключ\w+|політв'язн\w+"
-    r"|(?:\d+|(?-i:[A-Z]\w+)) (?:journalists|Medienschaffende|activists|workers|prisoners))\b"
+    r"|(?:\d+|(?-i:[A-Z]\w+)) (?:journalists|Medienschaffende|activists|workers|prisoners|writers"
+    r"|librarians|students|miners|teachers|doctors|lawyers))\b"
     r"|(?<![\w.-])(\d{1,3}\s+(?:[^\W\d_]+\s+){0,2}[^\W\d_]{4,})",
     re.IGNORECASE,
 )
