@@ -38,6 +38,9 @@ _TRAILING_DATE = re.compile(rf"\s+\d{{1,2}}\s+(?:{MONTH_PATTERN})\s+\d{{4}}\s*$"
 _PLACEHOLDER = re.compile(r"^[\s.…_\-–=*]+$|^\[.*\]$|^\(.*\)$")
 _SENTENCE = re.compile(r"(?<=[a-zа-яё]{4}[.!?])\s+(?=[A-ZА-ЯЁ«\"“])")
 _RUN = re.compile(r"\+?\(?\d[\d ().\-–/]{5,}\d")
+# "Eduard B. (Эдуард Б.) and Andrei A. (Андрэй А.): СІЗА-1. 220030, г. Мінск, …"
+_SHARED_ADDRESS = re.compile(r"^(?P<who>[^:\d]{5,160}):\s*(?P<address>[^:]{10,200})$")
+_AND = re.compile(r"\s+(?:and|и|і|i|und|et|y|e|oraz|ve)\s+|;\s*")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
 _CONTACT_LABELS = (Label.FAX, Label.PHONE, Label.EMAIL)
 
@@ -171,7 +174,8 @@ class _Assembler:
             if named and named != line.rstrip(" :,") and not words.NOT_A_NAME.match(named):
                 self.start(Office(names=[named], kind=_kind_of(named, self.kind)))
                 return None
-            if len(line) > 60:
+            opens_block = self.current is None or self.current.closed
+            if len(line) > 60 and opens_block and not _RUN.search(line):
                 # "… your country: President: His Excellency … Damascus" before "Fax: …".
                 name = _name_of(line)[:NAME_LIMIT]
                 self.start(Office(names=[name], kind=_kind_of(name, self.kind)))
@@ -324,7 +328,22 @@ class _Assembler:
             self.loose.append(Office(address=[", ".join(address)]))
 
     def address_in_sentence(self, line: str) -> bool:
-        """Read an address a sentence gives ("… to the Center of X: 01024 Kyiv, …")."""
+        """Read an address a sentence gives ("… to the Center of X: 01024 Kyiv, …"), or the
+        address several people share ("A (А) and B (Б): 220030, г. Мінск, …")."""
+        shared = _SHARED_ADDRESS.match(line)
+        people = _AND.split(shared.group("who")) if shared else []
+        if (
+            shared is not None
+            and is_address_line(shared.group("address"))
+            and len(shared.group("who").split()) <= 12
+            and all(who.strip()[:1].isupper() for who in people)
+        ):
+            for who in people:
+                self.start(
+                    Office(names=[who.strip()], address=[shared.group("address").strip(" ;.")])
+                )
+            self.current = None
+            return True
         if len(line) <= 60:
             return False
         quoted = words.QUOTED_ADDRESS.search(line)
