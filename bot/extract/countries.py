@@ -60,12 +60,21 @@ def _pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     return pattern, lookup
 
 
+_INSIDE_A_NAME = re.compile(r"(?-i:[A-ZÀ-ÖØ-Þ])[^\W\d_]+ $")
+_NAME_GOES_ON = re.compile(r"\w* (?-i:[A-ZÀ-ÖØ-Þ])[^\W\d_A-Z]+")
+
+
 def countries_in(text: str, *, places: bool = True) -> list[tuple[str, int]]:
     """Return each country a text names, with where, in order (``places``: also the towns
     and regions that name one, "Damascus", "Chiapas")."""
     pattern, lookup = _pattern()
     found: list[tuple[str, int]] = []
+    text = text.replace("İ", "I")  # "İstanbul": its lower case is two characters
     for match in pattern.finditer(text):
+        if _INSIDE_A_NAME.search(text[: match.start()]) and _NAME_GOES_ON.match(
+            text[match.end() :]
+        ):
+            continue  # "Bárbara Italia Méndez" is a woman, not Italy
         name = match.group(1).lower()
         code = lookup.get(name)
         if code is None:

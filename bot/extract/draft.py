@@ -13,7 +13,7 @@ from bot.extract.clean import MAX_TEXT, clean_lines, has_words
 from bot.extract.countries import most_named
 from bot.extract.dates import dateline_date, events_and_deadline, find_dateline, reanchor
 from bot.extract.demands import extract_demands, is_solidarity
-from bot.extract.language import detect_language
+from bot.extract.language import HOME_REGIONS, detect_language
 from bot.extract.offices import read_offices
 from bot.extract.people import find_group, find_person, nominative
 from bot.extract.places import find_country, find_place
@@ -386,11 +386,14 @@ def extract_draft(
             )
         )
     paragraphs = [line for line in lines[1:] if len(line) > 60]
-    prose = [line for line in lines if len(line) > 60]
+    prose = [line for line in lines if len(line) > 60] or [line for line in lines if line]
+    language = detect_language(lines)
     country = most_named(
         "\n".join(prose), weights=[(_title(lines) or "", 3), ("\n".join(prose[:2]), 1)]
     ) or find_country(body)
-    reading = read_offices(lines, fallback_regions=[code for code in (country,) if code])
+    # Numbers are read in the case's country, then where the text's language is spoken.
+    regions = [code for code in (country,) if code] + list(HOME_REGIONS.get(language, ()))
+    reading = read_offices(lines, fallback_regions=regions)
     targets = [
         TargetData(
             name=office.name,
@@ -444,7 +447,7 @@ def extract_draft(
         summary=_summary(lines[1:]) or title,
         summary_pasted=True,
         urgency=Urgency.URGENT if _URGENT.search(body) else Urgency.NORMAL,
-        language=detect_language(lines),
+        language=language,
         country=country,
         place=place,
         cases=cases,

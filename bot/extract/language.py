@@ -13,6 +13,12 @@ READ = (
     Language.GERMAN, Language.POLISH, Language.TURKISH, Language.DUTCH,
 )  # fmt: skip
 _SAMPLE = 1_000
+# Where a language's writers mostly are: the regions a number without a country code is read in.
+HOME_REGIONS: dict[str, tuple[str, ...]] = {
+    "en": ("GB", "US"), "ru": ("RU", "KZ", "BY"), "uk": ("UA",), "be": ("BY",),
+    "it": ("IT",), "fr": ("FR", "BE", "CH"), "es": ("ES", "MX"), "pt": ("PT", "BR"),
+    "de": ("DE", "AT", "CH"), "pl": ("PL",), "tr": ("TR",), "nl": ("NL", "BE"),
+}  # fmt: skip
 
 
 @lru_cache(maxsize=1)
