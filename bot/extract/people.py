@@ -14,6 +14,8 @@ from bot.extract.dates import MONTH_PATTERN
 # Words that introduce the person an appeal is about.
 _TRIGGER = re.compile(
     r"\b(?:release|free|freedom for|detained|detention of|arrested|arrest of|abducted|beaten|"
+    r"torture of|assault of|killing of|murder of|disappearance of|abduction of|harassment of|"
+    r"attack on|threats against|"
     r"charged|sentenced|jailed|imprisoned|prosecution of|persecution of|trial of|"
     r"journalist|activist|unionist|trade unionist|lawyer|defender|human rights defender|"
     r"blogger|leader|member|organiser|organizer|among them|including|"
@@ -64,7 +66,10 @@ _NOT_NAMES = frozenset(
 # "… Gefangenen in der Türkei, Sibel Balaç …": the word a few words before, across a comma.
 _TRIGGER_NEAR = re.compile(
     r"\b(?:prisoners?|Gefangene[nr]?|pres[oa]s|detenid[oa]s|prigionier[ie]|prisonniers?"
-    r"|więźni\w*|заключ\w+|journalists?|activists?)\b[^.;:!?]{0,30},\s*$",
+    r"|więźni\w*|заключ\w+|journalists?|activists?)\b[^.;:!?]{0,30},\s*$"
+    # "член профкома Владислав Казачков", "leader of the union Aibek …": a role, then its body.
+    r"|\b(?:член\w*|зампредседател\w*|председател\w*|лидер\w*|member|leader|chair\w*)"
+    r"(?:\s+(?:of\s+the\s+)?\S+){1,2}\s+$",
     re.IGNORECASE,
 )
 
@@ -85,7 +90,11 @@ def _key(name: str) -> str:
 
 def _plausible(name: str) -> bool:
     words = name.split()
-    return 2 <= len(words) <= 3 and not any(word.lower() in _NOT_NAMES for word in words)
+    return (
+        2 <= len(words) <= 3
+        and not any(word.lower() in _NOT_NAMES for word in words)
+        and not any(len(word) > 1 and word.isupper() for word in words)  # "МПРА", an acronym
+    )
 
 
 _CALLED = re.compile(

@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rapidfuzz import fuzz
+
 from bot.extract import office_words as words
-from bot.extract.office import Office, Reading
+from bot.extract.office import NAME_LIMIT, Office, Reading
 from bot.extract.places import country_display_name
 from bot.extract.spans import words_of
 from storage.enums import TargetKind
 
+_SPELLED_ALIKE = 80  # "amnest" and "amnist": one name in two languages
 _OPENING_WORDS = {"dear", "your", "excell", "sehr", "geehrt"}
 
 
@@ -37,7 +40,7 @@ def place(
         if office.names
         and not office.has_contacts
         and len(office.names) <= 3
-        and all(len(name) <= 120 for name in office.names)
+        and all(len(name) <= NAME_LIMIT for name in office.names)
     ]
     _advice_embassy(kept, lines, regions)
     unplaced = _place(kept, named, loose)
@@ -101,12 +104,21 @@ def _place(kept: list[Office], named: list[Office], loose: list[Office]) -> list
 
 
 def _owner_of(email: str, offices: list[Office]) -> Office | None:
-    """Return the office whose name an address spells ("felipe.calderon@…" → Calderón)."""
+    """Return the office whose name an address spells ("felipe.calderon@…" → Calderón,
+    "…@amnesty.org" → Amnistía Internacional)."""
     local, _at, domain = email.lower().partition("@")
-    spelled = f"{local}.{domain.rsplit('.', 2)[0]}"
+    tokens = [t for t in re.split(r"[._+-]", f"{local}.{domain.rsplit('.', 1)[0]}") if len(t) > 3]
+    spelled = "".join(tokens)
     best, score = None, 0
     for office in offices:
-        hits = sum(1 for word in _names(office) if word in spelled)
+        stems = _names(office)
+        hits = sum(1 for stem in stems if stem in spelled)
+        hits += sum(
+            1
+            for stem in stems
+            for token in tokens
+            if stem not in spelled and fuzz.ratio(stem, token[: len(stem)]) >= _SPELLED_ALIKE
+        )
         if hits > score:
             best, score = office, hits
     if best is None:
