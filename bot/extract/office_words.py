@@ -26,6 +26,8 @@ IMPERATIVE = re.compile(
     r"|liberad|liberate|uwolnij\w*)\b",
     re.IGNORECASE,
 )
+# "… copies via the Cuban Embassy in London:": the block under it is reached through it.
+VIA = re.compile(r"\bvia\b|\bthrough\b|\bc/o\b|\bcop(y|ies)\b|\bcopie\b|\bkopie\b", re.I)
 COPIES_WORD = re.compile(r"\bcop(y|ies)\b|\bcopie\b|\bcopia\b|\bkopie\b|\bкопи", re.IGNORECASE)
 EMBASSY = re.compile(
     r"embass|ambassad|botschaft|ambasciat|embaixad|embajad|ambasad|büyükelçi|посольств|consulat"
@@ -41,6 +43,12 @@ NOT_A_NAME = re.compile(
     r"|yours (sincerely|faithfully|truly)"
     r"|sincerely|regards|best wishes|mit freundlichen grü(ß|ss)en|cordialement|atentamente"
     r"|cordiali saluti|с уважением|з повагою|solidarische grü(ß|ss)e)\W*$",
+    re.IGNORECASE,
+)
+# A line about contacts ("These are the phone numbers"), not an office.
+CONTACT_KINDS = re.compile(
+    r"\b(phone|fax|telephone) numbers?\b|\btelefoonnummers?\b|\bnum[ée]ros? de\b"
+    r"|\bnumeri di\b|\btelefonnummern?\b|\bномера? телефон",
     re.IGNORECASE,
 )
 # "To", "A l'attention de", "An den" before an office's name on an envelope.
@@ -72,7 +80,10 @@ YOUR_EMBASSY = re.compile(
 # An embassy a sentence names ("…and one to the Belarus Embassy", "all'ambasciata Italiana").
 ADVICE_EMBASSY = re.compile(
     r"(?<![@.\w])((?-i:[A-Z][\w.]*\s)?(?:the\s)?(?:diplomatic representatives?|embass(?:y|ies)"
-    r"|consulates?|ambasciata|ambassade|botschaft|embajada|embaixada|ambasada)\b[^,.;:!?()]{0,60})",
+    r"|consulates?|ambasciata|ambassade|botschaft|embajada|embaixada|ambasada)\b"
+    # "… of Kazakhstan in your country", "… Italiana al Cairo": whose and where, no more.
+    r"(?:\s+(?-i:[A-Z])\w+)?(?:\s+(?:of|in|to|for|de|der|des|del|di|du|al|en|van|at)\b"
+    r"[^,.;:!?()]{0,40})?)",
     re.IGNORECASE,
 )
 # "Contacts of OOO «X»:", "Контакты ООО «…»:" name the office the lines under them reach.

@@ -117,6 +117,7 @@ class _Assembler:
         self.kind = TargetKind.PROTEST
         self.last_label: Label | None = None
         self.listing = False  # under a lead-in: short lines are the offices it lists
+        self.via_embassy: str | None = None  # the embassy a lead-in names
 
     def regions(self, line: str) -> list[str]:
         """Return the regions to read numbers in: the countries the block names, then others."""
@@ -199,6 +200,8 @@ class _Assembler:
             self.kind = TargetKind.COPY_TO if words.COPIES_WORD.search(line) else TargetKind.PROTEST
             self.last_label = None
             self.listing = True
+            embassy = words.ADVICE_EMBASSY.search(line) if words.VIA.search(line) else None
+            self.via_embassy = embassy.group(1).strip() if embassy else None
             return None
         if emails or has_number or has_hidden_email(line):
             self.contacts(line, emails)
@@ -241,7 +244,9 @@ class _Assembler:
         current.take(label if label is not Label.EMAIL else None, numbers)
         if has_hidden_email(value):
             current.notes.append(HIDDEN_NOTE)
-        if rest and is_address_line(rest):
+        if rest.startswith("("):
+            current.notes.append(rest.strip("() "))  # "(via the Ministry of Foreign Affairs)"
+        elif rest and is_address_line(rest):
             current.address.append(rest)
         current.closed = True
         return None
@@ -380,11 +385,12 @@ class _Assembler:
         heading = line.endswith(":") and next_label is None
         if (
             len(line) > NAME_LIMIT
-            or line.endswith(("!", "?"))
+            or line.endswith(("!", "?", ";"))
             or sentence_end
             or (_SENTENCE.search(line) and len(line.split()) > 8)
             or heading
             or words.NOT_A_NAME.match(line)
+            or words.CONTACT_KINDS.search(line)
             or dateline_date(line) is not None
         ):
             self.current = None
@@ -403,6 +409,11 @@ class _Assembler:
                 current.address.append(line)
                 return
             current = self.start(Office(kind=_kind_of(line, self.kind)))
+            if self.via_embassy:
+                # "… send copies via the Cuban Embassy in London:" heads the block under it.
+                current.names.append(self.via_embassy)
+                current.kind, self.via_embassy = TargetKind.EMBASSY, None
+                current.listed = False  # kept for its own contacts, not for the lead-in
         if address or current.address:
             current.address.append(line)
             if countries_in(line, places=False) and any(map(is_address_line, current.address)):

@@ -43,7 +43,7 @@ _NOT_NAMES = frozenset(
         """
         urgent release free please write dear home news campaigns about contact email fax phone
         procurator prosecutor general region regional police court city ministry minister
-        republic president committee union national security office embassy department
+        republic president committee committe union national security office embassy department
         mayor akimat akim governor parliament government interior justice foreign affairs
         street square district council centre center detention amnesty international
         front line defenders kazakhstan almaty astana aktau shymkent russia moscow taraz
@@ -92,6 +92,7 @@ def _plausible(name: str) -> bool:
     words = name.split()
     return (
         2 <= len(words) <= 3
+        and not any(word.lower().removesuffix("s") in _NOT_NAMES for word in words)
         and not any(word.lower() in _NOT_NAMES for word in words)
         and not any(len(word) > 1 and word.isupper() for word in words)  # "МПРА", an acronym
     )

@@ -94,8 +94,12 @@ def _place(kept: list[Office], named: list[Office], loose: list[Office]) -> list
                         kept.append(owner)
             if not item.has_contacts:
                 continue
-            if len(kept) == 1 and not item.address and not kept[0].emails and item.emails:
-                target = kept[0]
+            if (
+                len(kept) == 1
+                and (kept[0].advised or not kept[0].has_contacts)
+                and not item.address
+            ):
+                target = kept[0]  # "Call the embassy: …": the one office the text names
         if target is None:
             unplaced.extend(_describe(item))
             continue

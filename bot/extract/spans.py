@@ -14,6 +14,7 @@ from enum import StrEnum
 
 import phonenumbers
 
+from bot.extract.dates import MONTH_PATTERN
 from storage.contacts import normalize_email
 
 # Labels as networks print them, in the languages they write in.
@@ -258,7 +259,9 @@ _STREET = re.compile(
     r"|plein|ulica|ul\.|aleja|cadde\w*|sokak|sok\.|bulvar\w*|mahalle\w*|p\.?\s?o\.?\s?box|apartado"
     r"|postfach|casilla|cedex|no\.\s?\d+|№\s?\d+|c\.p\.\s?\d+)(?=\W|$)"
     r"|(?<!\w)(ул|вул|пр|пл|г|д|корп|кв|м)\.\s?\w|\bul\s+[A-Z]"
-    r"|\w(strasse|straße|str\.)",
+    r"|\w(strasse|straße|str\.)"
+    # "167 High Holborn": a house number before a street's name (not "28 March").
+    rf"|^\d{{1,4}}[a-z]?,?\s+(?!(?:{MONTH_PATTERN})\b)(?-i:[A-Z])[^\W\d_]{{2,}}",
     re.IGNORECASE,
 )
 _POSTCODE = re.compile(
