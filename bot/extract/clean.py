@@ -110,12 +110,15 @@ def clean_lines(text: str) -> tuple[list[str], str | None]:
     """Return the appeal's lines (blank lines kept as "") and a trailing dateline, if any."""
     lines: list[str] = []
     dateline = None
+    month_lines: set[str] = set()
     ended = False
     for raw in _forwarded(normalise(text).split("\n")):
         # "> " quote marks of a forwarded email are not the text.
         line = _TRAILING_PIPE.sub("", _QUOTED.sub("", raw)).strip()
         if _MONTH_YEAR_LINE.match(line):
             dateline = dateline if ended and dateline else line
+            if not re.search(r"\d\D+\d", line):  # "April 2026", no day: an archive's month
+                month_lines.add(line.lower())
             continue
         if ended:
             continue
@@ -125,6 +128,8 @@ def clean_lines(text: str) -> tuple[list[str], str | None]:
         if is_boilerplate(raw) or is_boilerplate(line):
             continue
         lines.append(re.sub(r"[ \t]+", " ", line))
+    if len(month_lines) > 1:
+        dateline = None  # an archive's list of months: none of them is the text's own date
     while lines and not lines[-1]:
         lines.pop()
     while lines and not lines[0]:

@@ -54,7 +54,10 @@ _ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")
 _MAY_DAY = re.compile(r"\bMay Day\b")
 _YEAR_AFTER = re.compile(r",?\s+((?:19|20)\d\d)\b")
 _DEADLINE = re.compile(
-    r"(\b(by|before|until|no later than):?\s+(the\s+)?|\bdeadline\b[^.]{0,15})$", re.IGNORECASE
+    r"(\b(by|before|until|no later than|expires on|expiring on|act by|avant le|jusqu'au"
+    r"|antes del?|hasta el|bis zum|bis|entro il|entro|até|do dnia|не позднее|до)"
+    r":?\s+(the\s+)?|\bdeadline\b[^.]{0,15}|\bfrist\b[^.]{0,15})$",
+    re.IGNORECASE,
 )
 _URL = re.compile(r"https?://\S+|www\.\S+")
 LABEL_LIMIT = 140

@@ -10,6 +10,14 @@ _INTRO = re.compile(
     r"|(?<!\w)(требуем|требовани\w*|призываем|просим)(?!\w)",
     re.IGNORECASE,
 )
+# A line that introduces the text's own list: "… urging him to:", «Требуем:», "Wir fordern:".
+_LIST_INTRO = re.compile(
+    r"\b(urg\w*|call\w* (on|for)|ask\w*|demand\w*|request\w*|insist\w*|exig\w*|demandons"
+    r"|fordern|forderungen|chiediamo|żądamy|talep\w*)\b[^:]{0,80}:\s*$"
+    r"|(?<!\w)(требуем|требования|призываем|просим|вимагаємо|закликаємо|патрабуем)(?!\w)[^:]{0,80}:\s*$",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^\s*(?:[•\-*–·▪●]|\d{1,2}\s*[.)])\s*(?P<text>\S.*)$")
 _DEMANDING = re.compile(
     r"^(we (call|demand|urge|insist|oppose)\b|\S+(\s\S+){0,4}\s+demands\b|hands off\b"
     r"|release\b|free\b|drop (the|all) charges\b|stop\b|end\b)",
@@ -66,6 +74,24 @@ def numbered_demands(lines: list[str]) -> list[str]:
     return lists[0][1][:MAX_DEMANDS]
 
 
+def listed_demands(lines: list[str]) -> list[str]:
+    """Return the bulleted or numbered points under a line that introduces them as demands."""
+    for at, line in enumerate(lines):
+        if not _LIST_INTRO.search(line):
+            continue
+        points: list[str] = []
+        for item in lines[at + 1 :]:
+            if not item:
+                continue
+            match = _BULLET.match(item)
+            if match is None:
+                break
+            points.append(_tidy(match.group("text")))
+        if points:
+            return points[:MAX_DEMANDS]
+    return []
+
+
 def demanding_sentences(paragraphs: list[str]) -> list[str]:
     """Return sentences that make a demand ("We call for ...", "... demands the release ...")."""
     found: list[str] = []
@@ -81,4 +107,4 @@ def demanding_sentences(paragraphs: list[str]) -> list[str]:
 
 def extract_demands(lines: list[str], paragraphs: list[str]) -> list[str]:
     """Return the appeal's demands, one per item."""
-    return numbered_demands(lines) or demanding_sentences(paragraphs)
+    return listed_demands(lines) or numbered_demands(lines) or demanding_sentences(paragraphs)
