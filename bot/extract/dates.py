@@ -280,8 +280,8 @@ def dateline_date(text: str) -> tuple[date, DatePrecision] | None:
             if not match.group("year"):
                 continue
             left = (text[: match.start()] + " " + text[match.end() :]).strip(" ,.:;-–")
-            if len(re.findall(r"[^\W\d_]+", left)) > 4:
-                continue
+            if len(re.findall(r"[^\W\d_]+", left)) > 3 or _DEADLINE.search(text[: match.start()]):
+                continue  # a sentence with a date in it ("Please act before …"), not a dateline
             try:
                 day = date(
                     int(match.group("year")),

@@ -16,7 +16,7 @@ from bot.extract.demands import extract_demands, is_solidarity
 from bot.extract.language import HOME_REGIONS, detect_language
 from bot.extract.offices import read_offices
 from bot.extract.people import find_group, find_person, nominative
-from bot.extract.places import find_country, find_place
+from bot.extract.places import country_display_name, find_country, find_place
 from bot.extract.spans import label_of
 from core.errors import ExtractionError
 from storage.enums import DatePrecision, EventKind, TargetKind, Urgency
@@ -300,11 +300,11 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _proposed_title(who: str | None, place: str | None, prose: list[str]) -> str:
+def _proposed_title(who: str | None, where: str | None, prose: list[str]) -> str:
     """Propose a short title for a text that opens with a lead paragraph: who and where,
     else the lead's first sentence, cut short."""
     if who:
-        return f"{who} ({place})" if place and place not in who else who
+        return f"{who} ({where})" if where and where not in who else who
     first = re.split(r"(?<=[.!?])\s", next((line for line in prose if line), ""), maxsplit=1)[0]
     return _cut(first, PROPOSED_TITLE_LIMIT)
 
@@ -437,10 +437,10 @@ def extract_draft(
         group = None if person else find_group(title or "", opening)
         who = nominative(person) if person else group
         if title is None:
-            title = _proposed_title(who, place, prose or lines)
+            title = _proposed_title(who, country_display_name(country), prose or lines)
         cases = [CaseRef(id=None, name=(who or title)[:120])]
     elif title is None:
-        title = _proposed_title(cases[0].name, place, prose or lines)
+        title = _proposed_title(cases[0].name, country_display_name(country), prose or lines)
     return DraftData(
         title=title,
         title_proposed=proposed,

@@ -8,6 +8,7 @@ from bot.extract.spans import Label
 from storage.enums import TargetKind
 
 NAME_LIMIT = 160
+HIDDEN_NOTE = "An e-mail address here was hidden by the page's protection: see the original."
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from bot.extract import office_words as words
 from bot.extract.countries import countries_in
 from bot.extract.dates import MONTH_PATTERN, dateline_date
-from bot.extract.office import NAME_LIMIT, Office, Reading
+from bot.extract.office import HIDDEN_NOTE, NAME_LIMIT, Office, Reading
 from bot.extract.placing import place
 from bot.extract.spans import (
     Label,
@@ -33,7 +33,6 @@ from bot.extract.targets import join_broken_labels, name_before_contact, without
 from storage.enums import TargetKind
 
 COPIES = "Copies"
-HIDDEN_NOTE = "An e-mail address here was hidden by the page's protection."
 _TRAILING_DATE = re.compile(rf"\s+\d{{1,2}}\s+(?:{MONTH_PATTERN})\s+\d{{4}}\s*$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"^[\s.…_\-–=*]+$|^\[.*\]$|^\(.*\)$")
 _SENTENCE = re.compile(r"(?<=[a-zа-яё]{4}[.!?])\s+(?=[A-ZА-ЯЁ«\"“])")
@@ -95,9 +94,7 @@ def _is_country_line(line: str) -> bool:
 
 
 def _kind_of(name: str, kind: TargetKind) -> TargetKind:
-    if words.EMBASSY.search(name) and kind is not TargetKind.COPY_TO:
-        return TargetKind.EMBASSY
-    return kind
+    return TargetKind.EMBASSY if words.EMBASSY.search(name) else kind
 
 
 def _one_line_office(name: str) -> bool:

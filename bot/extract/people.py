@@ -151,6 +151,10 @@ def find_person(title: str, body: str, *, not_these: frozenset[str] = frozenset(
     return first_form.get(key) or first_form.get(f"title:{key}")
 
 
+_AFTER_GROUP = (
+    "were|was|are|have|has|had|will|who|that|which|from|with|into|after|since|"
+    "que|qui|che|die|der|das|und|und|который|которые|были|jest|są|olan"
+)
 # The groups appeals are about, when no one person stands out.
 _GROUP = re.compile(
     r"\b(political (?:prisoners|prisioners)|politische[n]? Gefangene[n]?|presos políticos"
@@ -158,7 +162,8 @@ _GROUP = re.compile(
     r"|политзаключ\w+|політв'язн\w+"
     r"|(?:\d+|(?-i:[A-Z]\w+)) (?:journalists|Medienschaffende|activists|workers|prisoners|writers"
     r"|librarians|students|miners|teachers|doctors|lawyers))\b"
-    r"|(?<![\w.-])(\d{1,3}\s+(?:[^\W\d_]+\s+){0,2}[^\W\d_]{4,})",
+    # "32 presos mapuche", "7 Saharauis": a number of people, up to the verb after them.
+    rf"|(?<![\w.-])(\d{{1,3}}\s+[^\W\d_]{{4,}}(?:\s+(?!(?:{_AFTER_GROUP})\b)[^\W\d_]{{4,}}){{0,2}})",
     re.IGNORECASE,
 )
 # "28 March", "5 years": numbers that count time, not people.

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz
 
 from bot.extract import office_words as words
-from bot.extract.office import NAME_LIMIT, Office, Reading
+from bot.extract.office import HIDDEN_NOTE, NAME_LIMIT, Office, Reading
 from bot.extract.places import country_display_name
 from bot.extract.spans import words_of
 from storage.enums import TargetKind
@@ -31,7 +31,11 @@ def place(
             office
             for office in offices
             if office.names
-            and (office.has_contacts or (office.kind is TargetKind.EMBASSY and office.listed))
+            and (
+                office.has_contacts
+                or (office.kind is TargetKind.EMBASSY and office.listed)
+                or HIDDEN_NOTE in office.notes  # its address is on the page: the admin adds it
+            )
         ]
     )
     named = [

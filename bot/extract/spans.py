@@ -72,9 +72,10 @@ _AT = re.compile(
 _DOT = re.compile(r"\s*(?:\[dot\]|\(dot\)|\{dot\})\s*", re.IGNORECASE)
 _EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _HIDDEN_EMAIL = re.compile(r"\[\s*email\s*(?:protected|&#160;protected)\s*\]", re.IGNORECASE)
-# Top-level domains an address can end with; "…@mfa.gov.tremail@…" is two addresses glued.
-_TLD_GLUE = re.compile(
-    r"^(?P<first>[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.(?:[a-z]{2,3}))(?P<rest>[a-z][\w.+-]*@.+)$"
+# Two addresses glued where a line break was lost: "…@mfa.gov.trpress@…" ends at a known
+# top-level domain.
+_GLUED = re.compile(
+    r"(@[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|int|info|biz|[a-z]{2}))(?=[a-z][\w.+-]*@)"
 )
 
 
@@ -126,24 +127,17 @@ def find_emails(text: str, *, lenient: bool = False) -> list[str]:
     where the text says it is one, e.g. a domain cut short).
     """
     found: list[str] = []
-    for match in _EMAIL_ADDRESS.finditer(unmask_emails(text)):
+    text = _GLUED.sub(r"\1 ", unmask_emails(text))
+    for match in _EMAIL_ADDRESS.finditer(text):
         raw = match.group(0).rstrip(".")
-        parts = []
-        glued = _TLD_GLUE.match(raw)
-        while glued and "@" in glued.group("rest"):
-            parts.append(glued.group("first"))
-            raw = glued.group("rest")
-            glued = _TLD_GLUE.match(raw)
-        parts.append(raw)
-        for part in parts:
-            try:
-                email = normalize_email(part)
-            except ValueError:
-                if not lenient:
-                    continue
-                email = part
-            if email not in found:
-                found.append(email)
+        try:
+            email = normalize_email(raw)
+        except ValueError:
+            if not lenient:
+                continue
+            email = raw
+        if email not in found:
+            found.append(email)
     return found
 
 
