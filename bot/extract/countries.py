@@ -97,6 +97,30 @@ def _inflected(name: str, ending: str) -> bool:
     return (len(ending) <= 3 and bool(re.search(r"[а-яёіў]", name))) or ending in ("s",)
 
 
+_FILLERS = frozenset(
+    {
+        "republic", "of", "the", "people's", "people’s", "democratic", "federal", "islamic",
+        "kingdom", "state", "united", "arab", "socialist", "republik", "der", "république",
+        "de", "la", "república", "del", "repubblica", "rzeczpospolita", "республика",
+        "республики",
+    }
+)  # fmt: skip
+
+
+def country_line(text: str) -> str | None:
+    """Return the country a line is nothing but ("Cuba", "Syrian Arab Republic", "TÜRKEI",
+    "Republic of Kazakhstan"), else None: a street named after one is not."""
+    words = re.findall(r"[^\W\d_][\w’'-]*", text.lower())
+    if not words or len(words) > 6:
+        return None
+    lookup = _pattern()[1]
+    kept = [word for word in words if word not in _FILLERS]
+    for candidate in (" ".join(words), " ".join(kept), "".join(kept)):
+        if candidate in lookup and candidate not in _PLACES:
+            return lookup[candidate]
+    return None
+
+
 def most_named(text: str, *, weights: Sequence[tuple[str, int]] = ()) -> str | None:
     """Return the country a text names most, with extra weight for some parts of it."""
     counts: Counter[str] = Counter()

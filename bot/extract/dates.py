@@ -204,7 +204,7 @@ def month_year(text: str) -> date | None:
 # A dateline at the head of a paragraph: "Aktau, 3 March 2026. Marat …", "3 March 2026 — …",
 # «Шымкент, 15 сентября 2026 г. Журналистка …», "2026-03-03: …".
 _FULL_DATE = (
-    rf"(?:[0-3]?\d\s+(?:{_MONTH})\s+(?:19|20)\d\d(?:\s*г(?:ода|\.)?)?"
+    rf"(?:[0-3]?\d\.?\s*(?:de\s+)?(?:{_MONTH})\s+(?:de\s+)?(?:19|20)\d\d(?:\s*г(?:ода|\.)?)?"
     rf"|(?:{_MONTH})\s+[0-3]?\d,\s+(?:19|20)\d\d"
     r"|(?:19|20)\d\d-[01]\d-[0-3]\d)"
 )

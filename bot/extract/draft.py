@@ -15,7 +15,7 @@ from bot.extract.dates import dateline_date, events_and_deadline, find_dateline,
 from bot.extract.demands import extract_demands, is_solidarity
 from bot.extract.language import HOME_REGIONS, detect_language
 from bot.extract.offices import read_offices
-from bot.extract.people import find_group, find_person, nominative
+from bot.extract.people import ONE_OF, find_group, find_person, nominative
 from bot.extract.places import country_display_name, find_country, find_place
 from bot.extract.spans import label_of
 from core.errors import ExtractionError
@@ -304,9 +304,30 @@ def _proposed_title(who: str | None, where: str | None, prose: list[str]) -> str
     """Propose a short title for a text that opens with a lead paragraph: who and where,
     else the lead's first sentence, cut short."""
     if who:
+        who = who[:1].upper() + who[1:]
         return f"{who} ({where})" if where and where not in who else who
     first = re.split(r"(?<=[.!?])\s", next((line for line in prose if line), ""), maxsplit=1)[0]
     return _cut(first, PROPOSED_TITLE_LIMIT)
+
+
+def _recipients(targets: list[TargetData]) -> str | None:
+    """Return the people letters go to by post (prisoners, when no one else is named)."""
+    people = [
+        t.name
+        for t in targets
+        if t.postal_address
+        and not (t.emails or t.phones or t.faxes)
+        and 2 <= len(t.name.split()) <= 3
+        and all(word[:1].isupper() for word in t.name.split())
+    ]
+    joined = ", ".join(people)
+    return joined if people and len(joined) <= 80 else None
+
+
+def _one_of(person: str, text: str) -> bool:
+    """Tell whether the text names the person as one of a group ("…, including X")."""
+    at = text.find(person)
+    return at > 0 and ONE_OF.search(text[:at]) is not None
 
 
 def _office_lines(lines: list[str], targets: list[TargetData]) -> frozenset[str]:
@@ -434,8 +455,10 @@ def extract_draft(
         body_lines = [line for line in dated_lines if line not in office_lines and line != title]
         person = find_person(title or "", "\n".join(body_lines), not_these=officials)
         opening = "\n".join(body_lines)[:600]
-        group = None if person else find_group(title or "", opening)
-        who = nominative(person) if person else group
+        group = find_group(title or "", opening)
+        if person and group and not _one_of(person, opening):
+            group = None  # the person is the case; the group only their circle
+        who = group or (nominative(person) if person else None) or _recipients(targets)
         if title is None:
             title = _proposed_title(who, country_display_name(country), prose or lines)
         cases = [CaseRef(id=None, name=(who or title)[:120])]

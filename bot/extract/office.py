@@ -27,6 +27,7 @@ class Office:
     advised: bool = False  # named in a sentence ("…and copies to your embassy"), not a block
     publisher: bool = False  # the publisher's own contacts ("if you have questions")
     listed: bool = False  # listed under a lead-in ("Please send protests to:")
+    recipient: bool = False  # named by the envelope line after its address
 
     @property
     def name(self) -> str:

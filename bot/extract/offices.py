@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from bot.extract import office_words as words
-from bot.extract.countries import countries_in
+from bot.extract.countries import countries_in, country_line
 from bot.extract.dates import MONTH_PATTERN, dateline_date
 from bot.extract.office import HIDDEN_NOTE, NAME_LIMIT, Office, Reading
 from bot.extract.placing import place
@@ -23,11 +23,12 @@ from bot.extract.spans import (
     has_hidden_email,
     is_address_line,
     label_of,
-    letter_opener,
+    letter_openers,
     numbers_in,
     read_number,
     salutation_value,
     split_labels,
+    unmask_emails,
 )
 from bot.extract.targets import join_broken_labels, name_before_contact, without_lead_in
 from storage.enums import TargetKind
@@ -40,6 +41,14 @@ _RUN = re.compile(r"\+?\(?\d[\d ().\-–/]{5,}\d")
 # "Eduard B. (Эдуард Б.) and Andrei A. (Андрэй А.): СІЗА-1. 220030, г. Мінск, …"
 _SHARED_ADDRESS = re.compile(r"^(?P<who>[^:\d]{5,160}):\s*(?P<address>[^:]{10,200})$")
 _AND = re.compile(r"\s+(?:and|и|і|i|und|et|y|e|oraz|ve)\s+|;\s*")
+# "Пишите прокурору области до 20 августа:": the deadline is not part of the office's name.
+_DEADLINE_IN_NAME = re.compile(
+    r"\s+(?:до|by|before|until|bis|avant|entro|antes del?|hasta|do)\s+\d.*$", re.IGNORECASE
+)
+# "… napisać: Анжаліка Борыс": a person's name, as the envelope must give it.
+_ENVELOPE = re.compile(
+    r"^[^:]{0,80}:\s*(?P<name>(?:[A-ZА-ЯЁІЎ][^\W\d_]+)(?:\s+[A-ZА-ЯЁІЎ][^\W\d_]+){1,2})\.?$"
+)
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
 _CONTACT_LABELS = (Label.FAX, Label.PHONE, Label.EMAIL)
 
@@ -89,12 +98,21 @@ def _before_contact(line: str) -> str:
 
 
 def _is_country_line(line: str) -> bool:
-    found = countries_in(line)
-    return len(found) == 1 and len(line) <= 40 and len(line.split()) <= 4 and found[0][1] <= 12
+    return country_line(line) is not None
 
 
 def _kind_of(name: str, kind: TargetKind) -> TargetKind:
     return TargetKind.EMBASSY if words.EMBASSY.search(name) else kind
+
+
+def _name_and_address(text: str) -> tuple[str, list[str]]:
+    """Split a one-line office ("Minister X, Ministry, 06659 Ankara") into its name and the
+    address that follows it (from the first street, postcode or country on)."""
+    parts = [part.strip() for part in text.split(",")]
+    for at, part in enumerate(parts[1:], start=1):
+        if is_address_line(part) or _is_country_line(part):
+            return ", ".join(parts[:at]), [", ".join(parts[at:])]
+    return text, []
 
 
 def _one_line_office(name: str) -> bool:
@@ -155,7 +173,7 @@ class _Assembler:
 
     def line(self, line: str, next_label: Label | None) -> str | None:
         """Read one line (or labelled piece); return what a run-on line leaves for the next."""
-        line = _URL.sub(" ", line).strip()
+        line = unmask_emails(_URL.sub(" ", line)).strip()
         if not line or _PLACEHOLDER.match(line):
             return None
         labelled = label_of(line)
@@ -175,12 +193,12 @@ class _Assembler:
             opens_block = self.current is None or self.current.closed
             if len(line) > 60 and opens_block and not _RUN.search(line):
                 # "… your country: President: His Excellency … Damascus" before "Fax: …".
-                name = _name_of(line)[:NAME_LIMIT]
-                self.start(Office(names=[name], kind=_kind_of(name, self.kind)))
+                name, address = _name_and_address(_name_of(line)[:NAME_LIMIT])
+                self.start(Office(names=[name], address=address, kind=_kind_of(name, self.kind)))
                 return None
-        opener = letter_opener(line)
-        if opener is not None:
-            self.openers.append((opener, len(self.offices)))
+        openers = letter_openers(line)
+        if openers:
+            self.openers += [(opener, len(self.offices)) for opener in openers]
             self.current = None
             return None
         emails = find_emails(line)
@@ -202,6 +220,8 @@ class _Assembler:
             return None
         if emails or has_number or has_hidden_email(line):
             self.contacts(line, emails)
+            return None
+        if self.envelope(line):
             return None
         if self.address_in_sentence(line):
             return None
@@ -300,6 +320,8 @@ class _Assembler:
             copies.join(found)
             return None
         name = name_before_contact(line)
+        if name is not None:
+            name = _DEADLINE_IN_NAME.sub("", name).strip(" ,:") or None
         if name is None or label_of(name) is not None or words.IMPERATIVE.match(name):
             if self.current is not None and len(line) <= 120:
                 self.current.join(found)
@@ -314,6 +336,20 @@ class _Assembler:
         found.names, found.kind, found.closed = [name], _kind_of(name, self.kind), True
         self.offices.append(found)
         return found
+
+    def envelope(self, line: str) -> bool:
+        """Read whom an address just given is for ("Przy liście do X trzeba napisać: Анна
+        Борыс"): that person, at that address."""
+        named = _ENVELOPE.match(line)
+        last = self.offices[-1] if self.offices else None
+        if named is None or last is None or not last.address or last.emails or last.phones:
+            return False
+        if last.recipient:
+            self.offices.append(Office(names=[named.group("name")], address=list(last.address)))
+        else:
+            last.names, last.recipient = [named.group("name")], True
+        self.current = None
+        return True
 
     def address_label(self, value: str) -> None:
         """Read "Address: …" (with the addressee's name in it, as on an envelope)."""
@@ -377,7 +413,7 @@ class _Assembler:
             (is_address_line(line) or _is_country_line(line))
             and not _SENTENCE.search(line)
             and not sentence_end
-            and len(line.split()) <= 12
+            and (len(line.split()) <= 12 or sum(map(is_address_line, line.split(","))) >= 2)
         )
         heading = line.endswith(":") and next_label is None
         if (
@@ -396,6 +432,12 @@ class _Assembler:
             return
         name = without_lead_in(words.ADDRESSED_TO.sub("", line).strip(" :")) or ""
         current = self.current
+        street: list[str] = []
+        if "," in name and (current is None or current.closed or not current.address):
+            named, found = _name_and_address(name)
+            if found and not is_address_line(named) and not _is_country_line(named):
+                # "Minister X, Ministry, 06659 Ankara": a whole office on one line.
+                name, street, address = named, found, False
         if (
             current is None
             or current.closed
@@ -413,10 +455,12 @@ class _Assembler:
                 current.listed = False  # kept for its own contacts, not for the lead-in
         if address or current.address:
             current.address.append(line)
-            if countries_in(line, places=False) and any(map(is_address_line, current.address)):
+            ends = any(country_line(part) for part in line.split(","))
+            if ends and any(map(is_address_line, current.address)):
                 current.closed = True  # the country line ends an address
         elif name and len(current.names) < 5:
             current.names.append(name)
+            current.address.extend(street)
             if words.EMBASSY.search(name):
                 current.kind = TargetKind.EMBASSY
 

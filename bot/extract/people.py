@@ -157,11 +157,15 @@ _AFTER_GROUP = (
 )
 # The groups appeals are about, when no one person stands out.
 _GROUP = re.compile(
-    r"\b(political (?:prisoners|prisioners)|politische[n]? Gefangene[n]?|presos políticos"
-    r"|prisonniers politiques|prigionieri politici|więźni\w* polityczn\w*|politik mahpus\w*"
-    r"|политзаключ\w+|політв'язн\w+"
-    r"|(?:\d+|(?-i:[A-Z]\w+)) (?:journalists|Medienschaffende|activists|workers|prisoners|writers"
-    r"|librarians|students|miners|teachers|doctors|lawyers))\b"
+    r"\b((?:(?-i:[A-Z])\w+ )?(?:political (?:prisoners|prisioners)|politische[n]? Gefangene[n]?"
+    r"|presos políticos|prisonniers politiques|prigionieri politici|więźni\w* polityczn\w*"
+    r"|politik mahpus\w*|политзаключ\w+|політв'язн\w+)"
+    r"(?: of (?:the )?(?-i:[A-Z])[\w-]+(?: (?-i:[A-Z])[\w-]+)*)?"
+    r"|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?-i:[A-Z]\w+))"
+    r" (?:journalists|Medienschaffende|activists|workers|prisoners|writers|librarians|students"
+    r"|miners|teachers|doctors|lawyers|dockers|unionists)"
+    # "… of the independent weekly Halden Voice": whose they are.
+    r"(?: of (?:the )?(?:[a-z]+ ){0,2}(?-i:[A-Z])[\w-]+(?: (?-i:[A-Z])[\w-]+)*)?)\b"
     # "32 presos mapuche", "7 Saharauis": a number of people, up to the verb after them.
     rf"|(?<![\w.-])(\d{{1,3}}\s+[^\W\d_]{{4,}}(?:\s+(?!(?:{_AFTER_GROUP})\b)[^\W\d_]{{4,}}){{0,2}})",
     re.IGNORECASE,
@@ -172,6 +176,14 @@ _COUNTED_TIME = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,40})[”\"»]")
+
+
+# "… six journalists, including its editor Ruth Ames": one of a group, not the case itself.
+ONE_OF = re.compile(
+    r"\b(including|among them|such as|among whom|in particular|в том числе|среди них|"
+    r"darunter|entre ellos|parmi eux|tra cui)\b[^.;]{0,40}$",
+    re.IGNORECASE,
+)
 
 
 def find_group(title: str, opening: str) -> str | None:

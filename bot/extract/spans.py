@@ -251,7 +251,8 @@ _STREET = re.compile(
     r"\b(street|st\.|avenue|ave\.?|av\.|road|rd\.|boulevard|blvd|square|plaza|calle|avenida|rua"
     r"|largo|pra[çc]a|via|viale|piazza|corso|stra(?:ß|ss)e|str\.|platz|gasse|allee|laan|straat"
     r"|plein|ulica|ul\.|aleja|cadde\w*|sokak|sok\.|bulvar\w*|mahalle\w*|p\.?\s?o\.?\s?box|apartado"
-    r"|postfach|casilla|cedex|no\.\s?\d+|№\s?\d+|c\.p\.\s?\d+)(?=\W|$)"
+    r"|postfach|casilla|cedex|no\.\s?\d+|№\s?\d+|c\.p\.\s?\d+|rue|chemin|allée|quai|calzada"
+    r"|carrera|calle|jirón|rua)(?=\W|$)"
     r"|(?<!\w)(ул|вул|пр|пл|г|д|корп|кв|м)\.\s?\w|\bul\s+[A-Z]"
     r"|\w(strasse|straße|str\.)"
     # "167 High Holborn": a house number before a street's name (not "28 March").
@@ -259,7 +260,7 @@ _STREET = re.compile(
     re.IGNORECASE,
 )
 _POSTCODE = re.compile(
-    r"(?<![\d.,:/])(\d{5,6}|(?!(?:19|20)\d\d)\d{4}(?=\s+[^\W\d_a-zа-яё]\w{2,})|\d{2}-\d{3}"
+    r"(?<![\d.,:/])(\d{5,7}|(?!(?:19|20)\d\d)\d{4}(?=\s+[^\W\d_a-zа-яё]\w{2,})|\d{2}-\d{3}"
     r"|\d{3}\s?\d{2}(?=\s+[^\W\d_a-zа-яё]\w{2,})"
     r"|\d{4}\s?-\s?\d{3})(?!\d|[.,:/]\d)"
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b|\b[A-Z]{2}\s\d{5}\b|\b[A-Z]\s?[–-]\s?\d{4,5}\b",
@@ -300,6 +301,21 @@ def letter_opener(line: str) -> str | None:
     if head != line.strip().rstrip(",:!.") and not re.match(r"^[^,:!]+[,:!]", line):
         return None
     return head
+
+
+_LATER_OPENER = re.compile(r"(?:\s[–—-]\s|:\s)(?=\S)")
+
+
+def letter_openers(line: str) -> list[str]:
+    """Return the salutations a line gives: the one it opens with, and any after a dash or a
+    colon ("… A jeśli do Andrzeja – Шаноўны спадар Анджэй!")."""
+    found = [opener] if (opener := letter_opener(line)) else []
+    for cut in _LATER_OPENER.finditer(line):
+        rest = line[cut.end() :]
+        later = letter_opener(rest) if re.match(r"^[^,:!]+[!,]", rest) else None
+        if later and later not in found:
+            found.append(later)
+    return found
 
 
 def salutation_value(value: str) -> tuple[str, str]:
