@@ -1,16 +1,26 @@
-"""How well drafts are read from appeals a person has checked: precision and recall per field.
+"""How well drafts are read from appeals a person has checked, and how fast and small it is.
 
-Reads tests/fixtures/evaluation/appeals.yaml (appeals in the shapes networks publish, with the
-fields a person would sign off), drafts each as `appealbot import` does, nine months after
-the newest of them, and prints one JSON object: per field, precision (of what was read, how
-much is right) and recall (of what is there, how much was read), and each appeal's misses.
+Without arguments it reads tests/fixtures/evaluation/appeals.yaml (appeals in the shapes
+networks publish, with the fields a person would sign off), drafts each as `appealbot import`
+does, nine months after the newest of them, and prints one JSON object: per field, precision
+(of what was read, how much is right) and recall (of what is there, how much was read), and
+each appeal's misses. With ``--corpus DIR`` it scores a folder of real appeals labelled by hand
+(``*.txt``, ``expected.json``, ``sources.json``) by that folder's rules, each text imported
+through the service as `appealbot import --dry-run --json` does.
 
-    python -m benchmarks.extraction
+Both report the import of a 10 kB appeal (warm, p50 and p95, in ms) and the process's
+memory before the first import and after the runs.
+
+    python -m benchmarks.extraction [--corpus DIR] [--runs N]
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import re
+import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +29,11 @@ from typing import Any
 
 import yaml
 
-from benchmarks.common import report
+from benchmarks.common import peak_rss_mb, percentile, report
+from benchmarks.real_appeals import load, score_file, summary
+from bot.app import Migrate, open_app
+from bot.cli.importing import draft_entry
+from bot.config import Settings
 from bot.extract.draft import DraftData, extract_draft
 from bot.services.case_index import CaseIndex
 from storage.enums import TargetKind
@@ -125,5 +139,74 @@ def evaluate(corpus: Path = CORPUS) -> dict[str, Any]:
     }
 
 
+SAMPLE_SIZE = 10_000
+
+
+def sample_text(texts: list[str]) -> str:
+    """Return a 10 kB appeal made of the given texts (the first one's title heads it)."""
+    joined = "\n\n".join(texts)
+    while len(joined) < SAMPLE_SIZE:
+        joined += "\n\n" + joined
+    return joined[:SAMPLE_SIZE]
+
+
+async def through_the_service(texts: list[str], runs: int) -> tuple[list[Any], dict[str, Any]]:
+    """Import each text (dry run) through the service; time a 10 kB import ``runs`` times."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{folder}/b.db")
+        async with open_app(settings, migrate=Migrate.UPGRADE) as app:
+            before = peak_rss_mb()
+            drafts = []
+            for text in texts:
+                data, _ = await app.services.imports.import_text(text, dry_run=True)
+                drafts.append(draft_entry(data))
+            sample = sample_text(texts)
+            await app.services.imports.import_text(sample, dry_run=True)  # warm
+            took = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                await app.services.imports.import_text(sample, dry_run=True)
+                took.append((time.perf_counter() - started) * 1000)
+    speed = {
+        "import_10kb_ms": {
+            "p50": round(percentile(took, 0.5), 1),
+            "p95": round(percentile(took, 0.95), 1),
+            "runs": runs,
+        },
+        "rss_mb": {"service_open": before, "after_imports": peak_rss_mb()},
+    }
+    return drafts, speed
+
+
+def score_corpus(corpus: Path, runs: int) -> dict[str, Any]:
+    """Score a folder of real appeals by its rules, imported as `appealbot import` does."""
+    found, unlabelled = load(corpus)
+    texts = [path.read_text(encoding="utf-8") for path, _labels, _language in found]
+    drafts, speed = asyncio.run(through_the_service(texts, runs))
+    scored = [
+        score_file(path.name, labels, draft, language)
+        for (path, labels, language), draft in zip(found, drafts, strict=True)
+    ]
+    return {
+        "benchmark": "extraction",
+        "corpus": str(corpus),
+        "unlabelled": unlabelled,
+        **summary(scored),
+        **speed,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, help="a folder of labelled real appeals")
+    parser.add_argument("--runs", type=int, default=30, help="timed 10 kB imports")
+    args = parser.parse_args(argv)
+    if args.corpus is not None:
+        return score_corpus(args.corpus, args.runs)
+    items = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
+    _drafts, speed = asyncio.run(through_the_service([item["text"] for item in items], args.runs))
+    return {**evaluate(), **speed}
+
+
 if __name__ == "__main__":
-    report(evaluate())
+    report(main())

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.app import Migrate, open_app
 from bot.config import Settings
+from bot.extract.draft import DraftData
 from core.errors import BadInputError
 
 
@@ -20,6 +21,13 @@ def _read(path: Path) -> str:
         raise BadInputError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise BadInputError(f"{path}: {exc.strerror or exc}") from None
+
+
+def draft_entry(data: DraftData) -> dict[str, Any]:
+    """Return a draft as ``--json`` prints it: its fields (not the text) and its warnings."""
+    entry = data.model_dump(mode="json", exclude={"text"})
+    entry["warnings"] = data.warnings()
+    return entry
 
 
 async def import_files(settings: Settings, args: argparse.Namespace) -> int:
@@ -36,10 +44,7 @@ async def import_files(settings: Settings, args: argparse.Namespace) -> int:
                 failed += 1
                 print(f"appealbot: {path}: {problem}", file=sys.stderr)
                 continue
-            entry = {"file": str(path), "appeal_id": appeal_id, **data.model_dump(mode="json")}
-            entry.pop("text")
-            entry["warnings"] = data.warnings()
-            drafts.append(entry)
+            drafts.append({"file": str(path), "appeal_id": appeal_id, **draft_entry(data)})
             if not args.json:
                 contacts = sum(
                     len(t.emails) + len(t.phones) + len(t.faxes) + bool(t.postal_address)
