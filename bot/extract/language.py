@@ -36,7 +36,3 @@ def detect_language(lines: list[str]) -> str:
     code: IsoCode639_1 = found.iso_code_639_1
     return str(code.name).lower()
 
-
-def warm_up() -> None:
-    """Load the detector's models now, not on the first appeal."""
-    _detector().detect_language_of("warm up")
