@@ -35,4 +35,3 @@ def detect_language(lines: list[str]) -> str:
         return "en"
     code: IsoCode639_1 = found.iso_code_639_1
     return str(code.name).lower()
-
