@@ -1,4 +1,5 @@
-"""Emails, phone and fax numbers, postal addresses, in the forms real appeals use."""
+"""Phone and fax numbers in a line with their kind, postal addresses, where a contact starts
+(for the line reader of ``targets.py``; emails are read by ``spans.find_emails``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from enum import StrEnum
 
 import phonenumbers
 
-from storage.contacts import DEFAULT_REGION, normalize_email
+from storage.contacts import DEFAULT_REGION
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PLUSES = re.compile(r"\+{2,}")
@@ -34,19 +35,6 @@ class Number:
     kind: NumberKind
     start: int
     end: int
-
-
-def find_emails(text: str) -> list[str]:
-    """Return the valid email addresses in a text, in order, without repeats."""
-    found: list[str] = []
-    for match in _EMAIL.finditer(text):
-        try:
-            email = normalize_email(match.group(0).rstrip("."))
-        except ValueError:
-            continue
-        if email not in found:
-            found.append(email)
-    return found
 
 
 def find_numbers(text: str, *, region: str = DEFAULT_REGION) -> list[Number]:

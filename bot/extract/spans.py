@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from enum import StrEnum
 
 import phonenumbers
@@ -65,7 +64,6 @@ _LABEL_INSIDE = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_RUN = re.compile(r"\+?\(?\d[\d \t().\-–/]{4,}\d\)?")
-_GLUED_SEPARATORS = re.compile(r"\s*(?:/|,|;|\bor\b|\bou\b|\boder\b|\bo\b|\bveya\b|\bили\b)\s*")
 _AT = re.compile(
     r"\s*(?:\[at\]|\(at\)|\{at\}|\s+at\s+(?=[\w-]+\s*(?:\[dot\]|\(dot\)|\.)))\s*", re.I
 )
@@ -77,14 +75,6 @@ _HIDDEN_EMAIL = re.compile(r"\[\s*email\s*(?:protected|&#160;protected)\s*\]", r
 _GLUED = re.compile(
     r"(@[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|int|info|biz|[a-z]{2}))(?=[a-z][\w.+-]*@)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class LabelledSegment:
-    """A piece of a line with the label the text gives it (None: no label)."""
-
-    label: Label | None
-    text: str
 
 
 def label_of(line: str) -> tuple[Label, str] | None:
@@ -178,10 +168,8 @@ def read_number(printed: str, regions: Sequence[str], *, labelled: bool) -> str 
     if not 6 <= len(digits) <= 16:
         return None
     if text.startswith("+"):
-        found = _valid(text, None)
-        if found is None and "+" in text:
-            # "+90 0312 …": the trunk zero printed after the country code.
-            found = _valid(re.sub(r"^(\+\d{1,3})\s*0", r"\1 ", text), None)
+        # "+90 0312 …": the trunk zero printed after the country code.
+        found = _valid(text, None) or _valid(re.sub(r"^(\+\d{1,3})\s*0", r"\1 ", text), None)
         if found:
             return found
     else:
@@ -252,7 +240,7 @@ _STREET = re.compile(
     r"|largo|pra[çc]a|via|viale|piazza|corso|stra(?:ß|ss)e|str\.|platz|gasse|allee|laan|straat"
     r"|plein|ulica|ul\.|aleja|cadde\w*|sokak|sok\.|bulvar\w*|mahalle\w*|p\.?\s?o\.?\s?box|apartado"
     r"|postfach|casilla|cedex|no\.\s?\d+|№\s?\d+|c\.p\.\s?\d+|rue|chemin|allée|quai|calzada"
-    r"|carrera|calle|jirón|rua)(?=\W|$)"
+    r"|carrera|jirón)(?=\W|$)"
     r"|(?<!\w)(ул|вул|пр|пл|г|д|корп|кв|м)\.\s?\w|\bul\s+[A-Z]"
     r"|\w(strasse|straße|str\.)"
     # "167 High Holborn": a house number before a street's name (not "28 March").
@@ -335,13 +323,3 @@ def words_of(text: str) -> set[str]:
     plain = unicodedata.normalize("NFKD", text.lower())
     plain = "".join(char for char in plain if not unicodedata.combining(char))
     return {word[:6] for word in re.findall(r"[^\W\d_]{4,}", plain)}
-
-
-def flatten(items: Iterable[list[str]]) -> list[str]:
-    """Return the items of several lists, in order, without repeats."""
-    seen: list[str] = []
-    for group in items:
-        for item in group:
-            if item not in seen:
-                seen.append(item)
-    return seen

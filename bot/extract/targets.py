@@ -5,13 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.extract.contacts import (
-    NumberKind,
-    find_emails,
-    find_numbers,
-    first_contact_at,
-    is_postal_address,
-)
+from bot.extract.contacts import NumberKind, find_numbers, first_contact_at, is_postal_address
+from bot.extract.spans import find_emails
 from storage.enums import TargetKind
 
 _INTRO = re.compile(
