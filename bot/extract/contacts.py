@@ -1,5 +1,5 @@
-"""Phone and fax numbers in a line with their kind, postal addresses, where a contact starts
-(for the line reader of ``targets.py``; emails are read by ``spans.find_emails``)."""
+"""Phone and fax numbers in a sentence with their kind, and where a line's first contact
+starts (emails are read by ``spans.find_emails``)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,11 @@ from enum import StrEnum
 
 import phonenumbers
 
+from bot.extract.office_words import FAX_WORD, PHONE_WORD
 from storage.contacts import DEFAULT_REGION
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PLUSES = re.compile(r"\+{2,}")
-_FAX_WORDS = re.compile(r"\bfax(ed|es|ing)?\b|факс", re.IGNORECASE)
-_PHONE_WORDS = re.compile(
-    r"\b(tel|telephone|phone|phoned|call|ring|mobile)\b|тел|телефон", re.IGNORECASE
-)
-_POSTAL = re.compile(
-    r"\b\d{6}\b|\b(ul\.?|ulitsa|street|str\.|prospekt|prosp\.|avenue|ave\.|road|square)\s+\S+"
-    r"|\bP\.?O\.? Box\b|\bул\.|\bпр\.",
-    re.IGNORECASE,
-)
 
 
 class NumberKind(StrEnum):
@@ -51,8 +43,8 @@ def find_numbers(text: str, *, region: str = DEFAULT_REGION) -> list[Number]:
     )
     for match in matcher:
         context = prepared[previous_end : match.start]
-        fax = [m.end() for m in _FAX_WORDS.finditer(context)]
-        phone = [m.end() for m in _PHONE_WORDS.finditer(context)]
+        fax = [m.end() for m in FAX_WORD.finditer(context)]
+        phone = [m.end() for m in PHONE_WORD.finditer(context)]
         if fax and (not phone or fax[-1] > phone[-1]):
             kind = NumberKind.FAX
         elif not fax and not phone and numbers:
@@ -63,11 +55,6 @@ def find_numbers(text: str, *, region: str = DEFAULT_REGION) -> list[Number]:
         numbers.append(Number(e164=e164, kind=kind, start=match.start, end=match.end))
         previous_end = match.end
     return numbers
-
-
-def is_postal_address(line: str) -> bool:
-    """Tell whether a line looks like a postal address."""
-    return bool(_POSTAL.search(line)) and bool(re.search(r"\d", line)) and len(line) <= 200
 
 
 def first_contact_at(line: str) -> int | None:

@@ -14,6 +14,7 @@ from bot.extract.countries import most_named
 from bot.extract.dates import dateline_date, events_and_deadline, find_dateline, reanchor
 from bot.extract.demands import extract_demands, is_solidarity
 from bot.extract.language import HOME_REGIONS, detect_language
+from bot.extract.office import Office
 from bot.extract.offices import read_offices
 from bot.extract.people import ONE_OF, find_group, find_person, nominative
 from bot.extract.places import country_display_name, find_country, find_place
@@ -361,10 +362,18 @@ def _summary(lines: list[str]) -> str:
     return summary
 
 
-def _language(text: str) -> str:
-    letters = re.findall(r"[^\W\d_]", text)
-    cyrillic = sum(1 for letter in letters if "\u0400" <= letter <= "\u04ff")
-    return "ru" if letters and cyrillic / len(letters) > 0.3 else "en"
+def target_data(office: Office) -> TargetData:
+    """Return an office as a draft keeps it."""
+    return TargetData(
+        name=office.name,
+        kind=office.kind,
+        emails=office.emails,
+        phones=office.phones,
+        faxes=office.faxes,
+        postal_address=", ".join(office.address)[:300] or None,
+        note=" ".join(office.notes) or None,
+        salutation=office.salutation,
+    )
 
 
 def extract_draft(
@@ -415,19 +424,7 @@ def extract_draft(
     # Numbers are read in the case's country, then where the text's language is spoken.
     regions = [code for code in (country,) if code] + list(HOME_REGIONS.get(language, ()))
     reading = read_offices(lines, fallback_regions=regions)
-    targets = [
-        TargetData(
-            name=office.name,
-            kind=office.kind,
-            emails=office.emails,
-            phones=office.phones,
-            faxes=office.faxes,
-            postal_address=", ".join(office.address)[:300] or None,
-            note=" ".join(office.notes) or None,
-            salutation=office.salutation,
-        )
-        for office in reading.offices
-    ]
+    targets = [target_data(office) for office in reading.offices]
     events, deadline = events_and_deadline("\n".join(dated_lines), today=today, anchored=anchored)
     # A date without a year, in a text that gives none to read it from, stays out: a guessed
     # year (today's) would be printed as if the text said it.

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from bot.extract import office_words as words
 from bot.extract.countries import countries_in, country_line
 from bot.extract.dates import MONTH_PATTERN, dateline_date
+from bot.extract.naming import join_broken_labels, name_before_contact, without_lead_in
 from bot.extract.office import HIDDEN_NOTE, NAME_LIMIT, Office, Reading
 from bot.extract.placing import place
 from bot.extract.spans import (
@@ -30,7 +31,6 @@ from bot.extract.spans import (
     split_labels,
     unmask_emails,
 )
-from bot.extract.targets import join_broken_labels, name_before_contact, without_lead_in
 from storage.enums import TargetKind
 
 COPIES = "Copies"

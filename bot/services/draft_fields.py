@@ -12,8 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.extract.dates import find_dates, month_year
-from bot.extract.draft import CaseRef, DemandData, DraftData, EventData, TargetData, event_kind
-from bot.extract.targets import extract_targets, salutation_for
+from bot.extract.draft import (
+    CaseRef,
+    DemandData,
+    DraftData,
+    EventData,
+    event_kind,
+    target_data,
+)
+from bot.extract.offices import read_offices
 from core.errors import BadInputError
 from storage.enums import DatePrecision, TargetKind
 from templates.i18n import N_, _
@@ -162,15 +169,13 @@ async def _demands(data: DraftData, value: str, _ctx: EditContext) -> None:
 
 
 async def _targets(data: DraftData, value: str, _ctx: EditContext) -> None:
-    found = extract_targets(_lines(value), listing=True)
+    regions = [data.country] if data.country else []
+    found = read_offices(_lines(value), fallback_regions=regions).offices
     if not found and not _cleared(value):
         raise BadInputError(
             N_("I found no email, phone, fax or address in that. %(hint)s"), hint=_(TARGETS_HINT)
         )
-    data.targets = [
-        TargetData(**vars(target), salutation=salutation_for(target.name, target.kind))
-        for target in found
-    ]
+    data.targets = [target_data(office) for office in found]
 
 
 async def _cases(data: DraftData, value: str, ctx: EditContext) -> None:
