@@ -61,7 +61,6 @@ def _clean(line: str) -> str:
         line,
         flags=re.IGNORECASE,
     )
-    line = re.sub(r"^\s*(?:>+\s?)+", "", line)
     line = re.sub(r"^\s*(?:[-•*–·]|\d{1,2}\s*[.):])\s+", "", line)
     line = _TRAILING_DATE.sub("", line)
     return line.strip()
