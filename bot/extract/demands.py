@@ -18,8 +18,13 @@ _LIST_INTRO = re.compile(
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*(?:[•\-*–·▪●]|\d{1,2}\s*[.)])\s*(?P<text>\S.*)$")
+# Steps for the reader ("TAKE ACTION: 1. Write a letter … 2. Click here …"), not demands.
+_STEPS = re.compile(
+    r"\b(take action|what you can do|how (you can|to) help|what to do|how to act)\b", re.I
+)
 _DEMANDING = re.compile(
     r"^(we (call|demand|urge|insist|oppose)\b|\S+(\s\S+){0,4}\s+demands\b|hands off\b"
+    r"|\S+(\s\S+){0,3}\s+calls? on\b"
     r"|release\b|free\b|drop (the|all) charges\b|stop\b|end\b)",
     re.IGNORECASE,
 )
@@ -50,7 +55,7 @@ def numbered_demands(lines: list[str]) -> list[str]:
     single point counts only when introduced)."""
     lists: list[tuple[bool, list[str]]] = []
     current: list[str] = []
-    introduced = False
+    introduced = steps = False
     previous = ""
     for line in lines:
         if not line:
@@ -59,7 +64,9 @@ def numbered_demands(lines: list[str]) -> list[str]:
         if match and (int(match.group("number")) == len(current) + 1):
             if not current:
                 introduced = bool(_INTRO.search(previous))
-            current.append(_tidy(match.group("text")))
+                steps = bool(_STEPS.search(previous))
+            if not steps:
+                current.append(_tidy(match.group("text")))
         else:
             # One numbered point is a list only where the text says it demands.
             if len(current) >= 2 or (current and introduced):

@@ -49,6 +49,10 @@ _DEADLINE_IN_NAME = re.compile(
 _ENVELOPE = re.compile(
     r"^[^:]{0,80}:\s*(?P<name>(?:[A-ZА-ЯЁІЎ][^\W\d_]+)(?:\s+[A-ZА-ЯЁІЎ][^\W\d_]+){1,2})\.?$"
 )
+# Where a run-on office line turns into advice about it.
+_ASIDE = re.compile(r"\s+(?:due to|please|kindly|note:|if you)\b", re.IGNORECASE)
+# "… Embassy of X 1600 Massachusetts Ave. NW": a house number starts the street.
+_HOUSE_NUMBER = re.compile(r"\s(?=\d{1,5}[a-z]?\s+(?-i:[A-Z]))")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
 _CONTACT_LABELS = (Label.FAX, Label.PHONE, Label.EMAIL)
 
@@ -71,6 +75,7 @@ def _name_of(text: str) -> str:
     text = _SENTENCE.split(text.strip(" :,;–-"))[-1]
     if ": " in text and len(text) > 60:
         text = text.rsplit(": ", 1)[-1]
+    text = _ASIDE.split(text, maxsplit=1)[0]  # "… Philippines Due to postal restrictions, …"
     return words.ADDRESSED_TO.sub("", text).strip(" :,;–-")
 
 
@@ -108,6 +113,9 @@ def _name_and_address(text: str) -> tuple[str, list[str]]:
     """Split a one-line office ("Minister X, Ministry, 06659 Ankara") into its name and the
     address that follows it (from the first street, postcode or country on)."""
     parts = [part.strip() for part in text.split(",")]
+    for cut in _HOUSE_NUMBER.finditer(parts[0]):
+        if cut.start() > 0 and is_address_line(parts[0][cut.end() :]):
+            return parts[0][: cut.start()].strip(), [text[cut.end() :]]
     for at, part in enumerate(parts[1:], start=1):
         if is_address_line(part) or _is_country_line(part):
             return ", ".join(parts[:at]), [", ".join(parts[at:])]
