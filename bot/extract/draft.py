@@ -30,7 +30,7 @@ SUMMARY_LIMIT = 1_500
 _URGENT = re.compile(r"\burgent", re.IGNORECASE)
 _CONTACTS_START = re.compile(
     r"\b(please (send|protest|fax|write)|protests? (should|can|must) be|send (urgent )?protests"
-    r"|we call for urgent protests|send messages)\b",
+    r"|we call for urgent protests|send messages|take action|write to)\b",
     re.IGNORECASE,
 )
 _NUMBERED = re.compile(r"^\s*\d{1,2}\s*[.):]\s+")
@@ -344,6 +344,12 @@ def _office_lines(lines: list[str], targets: list[TargetData]) -> frozenset[str]
     )
 
 
+def _after_title(lines: list[str], title: str) -> list[str]:
+    """Return the lines after the title (or after the first line when it is proposed)."""
+    at = next((k for k, line in enumerate(lines) if line and title.startswith(line[:60])), 0)
+    return lines[at + 1 :]
+
+
 def _summary(lines: list[str]) -> str:
     kept: list[str] = []
     size = 0
@@ -464,7 +470,7 @@ def extract_draft(
     return DraftData(
         title=title,
         title_proposed=proposed,
-        summary=_summary(lines[1:]) or title,
+        summary=_summary(_after_title(lines, title)) or title,
         summary_pasted=True,
         urgency=Urgency.URGENT if _URGENT.search(body) else Urgency.NORMAL,
         language=language,
