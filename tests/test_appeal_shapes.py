@@ -107,6 +107,16 @@ def test_numbers_are_read_as_printed_with_the_label_the_text_gives(
     assert (target.faxes, target.phones) == (faxes, phones)
 
 
+def test_a_note_under_a_number_says_what_it_is() -> None:
+    data = read(
+        "Release Ana Petrov\n\nAna Petrov was detained on 2 April 2026 in Moscow, Russia.\n\n"
+        "The numbers are:\n\nRegional Prosecutor's Office: +7 495 623 68 69\n"
+        "(This is the fax number of the reception, which also takes calls.)\n"
+    )
+    [target] = data.targets
+    assert (target.faxes, target.phones) == (["+74956236869"], [])
+
+
 def test_a_one_line_embassy_entry_is_one_office_with_all_of_it() -> None:
     data = read(
         "Free the Norvale Three\n\nThree students were arrested in Norvale on 2 June 2026.\n\n"

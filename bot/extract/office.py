@@ -28,6 +28,7 @@ class Office:
     publisher: bool = False  # the publisher's own contacts ("if you have questions")
     listed: bool = False  # listed under a lead-in ("Please send protests to:")
     recipient: bool = False  # named by the envelope line after its address
+    last_number: str | None = None  # the number read last ("(This is the fax …)" follows it)
 
     @property
     def name(self) -> str:
@@ -48,6 +49,7 @@ class Office:
         for number in numbers:
             if number not in self.faxes and number not in self.phones:
                 bucket.append(number)
+                self.last_number = number
 
     def take_emails(self, emails: list[str]) -> None:
         """Add emails not yet known."""

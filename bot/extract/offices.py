@@ -53,6 +53,10 @@ _ENVELOPE = re.compile(
 _ASIDE = re.compile(r"\s+(?:due to|please|kindly|note:|if you)\b", re.IGNORECASE)
 # "… Embassy of X 1600 Massachusetts Ave. NW": a house number starts the street.
 _HOUSE_NUMBER = re.compile(r"\s(?=\d{1,5}[a-z]?\s+(?-i:[A-Z]))")
+# "(This is the fax number of the reception …": what the number above is.
+_NUMBER_IS = re.compile(
+    r"^\(\s*(?:this|that|it) is (?:the |a |our )?(?P<kind>fax|phone|telephone)\b", re.IGNORECASE
+)
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
 _CONTACT_LABELS = (Label.FAX, Label.PHONE, Label.EMAIL)
 
@@ -181,6 +185,8 @@ class _Assembler:
     def line(self, line: str, next_label: Label | None) -> str | None:
         """Read one line (or labelled piece); return what a run-on line leaves for the next."""
         line = unmask_emails(_URL.sub(" ", line)).strip()
+        if self.said_of_number(line):
+            return None
         if not line or _PLACEHOLDER.match(line):
             return None
         labelled = label_of(line)
@@ -343,6 +349,22 @@ class _Assembler:
         found.names, found.kind, found.closed = [name], _kind_of(name, self.kind), True
         self.offices.append(found)
         return found
+
+    def said_of_number(self, line: str) -> bool:
+        """Read "(This is the fax number of …)" under a number: the number is what it says."""
+        said = _NUMBER_IS.match(line)
+        last = self.offices[-1] if self.offices else None
+        if said is None or last is None:
+            return False
+        number = last.last_number
+        if number is None:
+            return False
+        fax = words.FAX_WORD.search(said.group("kind")) is not None
+        for bucket in (last.phones, last.faxes):
+            if number in bucket:
+                bucket.remove(number)
+        (last.faxes if fax else last.phones).append(number)
+        return True
 
     def envelope(self, line: str) -> bool:
         """Read whom an address just given is for ("Przy liście do X trzeba napisać: Анна
