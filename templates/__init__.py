@@ -6,17 +6,53 @@ handed in by the presentation layer, so this package depends on nothing of ours.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_eval_context,
+    select_autoescape,
+)
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
 from templates import i18n
 from templates.telegram_html import SECTION_BREAK, split_sections
 
 TEMPLATE_DIR = Path(__file__).parent
+
+
+# The only markup a catalog's text may carry into HTML; any other "<", ">" or "&" in it is
+# text ("/sources add <feed or page address>") and is escaped like any other value.
+_CATALOG_TAGS = re.compile(r"&lt;(/?)(b|i|u|s|code)&gt;")
+
+
+def _trusted(eval_ctx: EvalContext, text: str) -> str:
+    """Return a translation as the template's output format wants it: in an HTML template,
+    escaped but for the simple tags a translation may hold (Jinja marks it safe after)."""
+    if not eval_ctx.autoescape:
+        return text
+    return _CATALOG_TAGS.sub(r"<\1\2>", str(escape(text)))
+
+
+@pass_eval_context
+def _gettext(eval_ctx: EvalContext, message: str) -> str:
+    return _trusted(eval_ctx, i18n.gettext(message))
+
+
+@pass_eval_context
+def _ngettext(eval_ctx: EvalContext, singular: str, plural: str, number: int) -> str:
+    return _trusted(eval_ctx, i18n.ngettext(singular, plural, number))
+
+
+@pass_eval_context
+def _pgettext(eval_ctx: EvalContext, context: str, message: str) -> str:
+    return _trusted(eval_ctx, i18n.pgettext(context, message))
 
 
 class Templates:
@@ -39,7 +75,7 @@ class Templates:
         )
         # Looked up at render time: one environment speaks whatever the reply's language is.
         self.env.install_gettext_callables(  # type: ignore[attr-defined]
-            i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+            _gettext, _ngettext, newstyle=True, pgettext=_pgettext
         )
         self.env.globals["language"] = i18n.current
         self.env.globals["BREAK"] = Markup(SECTION_BREAK)

@@ -23,6 +23,7 @@ from storage.models import Appeal, AuditEntry, Source, SourceItem
 from tests.support import drafts
 from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
+from tests.support.databases import MigratedDatabase
 from tests.support.smtp import free_port
 
 APPEAL = """<p>Karaganda, 4 May 2026. Miners' leader Aibek Serikov was detained on the night of
@@ -301,3 +302,40 @@ async def test_each_new_draft_reaches_every_admin_and_the_first_to_choose_takes_
     assert [appeal.status for appeal in published] == [AppealStatus.PUBLISHED]
     assert published[0].urgency is Urgency.URGENT
     assert {"source-draft-take", "source-draft-discard"} <= set(actions)
+
+
+FRESH_ADMIN = 4201
+APOLOGIES = (
+    "Sorry, something went wrong",
+    "Простите, у нас что-то пошло не так",
+)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_an_admin_on_a_fresh_install_gets_every_listing_not_an_apology(
+    emulator: BotApiEmulator, sqlite_db: MigratedDatabase, language: str
+) -> None:
+    # An empty database: no source, no appeal, no subscriber yet. Each listing's "none yet"
+    # line carries "<…>" placeholders that are text, not Telegram HTML.
+    async with running_bot(emulator, sqlite_db.url, admin_ids=[FRESH_ADMIN]):
+        await emulator.converse(FRESH_ADMIN, f"/language {language}")
+        for command in (
+            "/sources",
+            "/sources add http://127.0.0.1/feed.xml",
+            "/sources remove 7",
+            "/sources follow everything",
+            "/stats",
+            "/admins",
+            "/appeals",
+            "/help",
+            "/update",
+            "/withdraw",
+            "/outcome",
+            "/reminders",
+        ):
+            replies = await emulator.converse(FRESH_ADMIN, command)
+            assert replies, command
+            for reply in replies:
+                assert not reply.text.startswith(APOLOGIES), (command, reply.text)
+        [listing] = await emulator.converse(FRESH_ADMIN, "/sources")
+        assert "/sources add <" in listing.text, "the placeholder is shown as written"
