@@ -271,3 +271,13 @@ def test_a_contact_no_office_took_is_listed_in_the_review() -> None:
     )
     assert data.unplaced == ["fax +231770001234"]
     assert any(w.startswith("Not placed: fax +231770001234") for w in data.warnings())
+
+
+def test_control_characters_pasted_or_fed_are_not_kept() -> None:
+    data = read(
+        "Release\x0b Ana Petrov\x1b[0m\n\nAna Petrov was detained on 2 April 2026.\n\n"
+        "Write to the Chief of Police: police@example.org\x07\n"
+    )
+    fields = data.model_dump_json()
+    assert not any(f"\\u00{code:02x}" in fields for code in (7, 0x0B, 0x1B))
+    assert data.title == "Release Ana Petrov", "a terminal's colour codes go with their escape"

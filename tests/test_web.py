@@ -466,3 +466,30 @@ async def test_a_crowd_after_a_change_waits_for_one_read_of_what_changed(seeded_
         assert len(reads) == 2, "sixteen readers at once, one read"
         [after] = set(stamps)
         assert after != before, "all see the change"
+
+
+async def test_a_control_character_in_an_appeal_leaves_every_feed_readable(
+    seeded_template: Path, tmp_path: Path
+) -> None:
+    # Stored before drafts were cleaned (a feed item's "&#11;", a pasted terminal colour).
+    copy = tmp_path / "seeded.db"
+    shutil.copyfile(seeded_template, copy)
+    url = f"sqlite+aiosqlite:///{copy}"
+    async with sessions_for(url) as sessions, sessions.begin() as session:
+        await session.execute(
+            update(Appeal)
+            .where(Appeal.id == OPEN)
+            .values(title="Almaty\x0b: police \x1b[1mbeat\x1b[0m strikers")
+        )
+    async with running_site(url) as root, aiohttp.ClientSession() as http:
+        for path in (
+            "/feeds/appeals.atom",
+            "/feeds/countries/kz.atom",
+            "/feeds/cases/dmitry-tikhonov.atom",
+        ):
+            status, body, _ = await get(http, f"{root}{path}?lang=en")
+            assert status == 200, path
+            parsed = feedparser.parse(body)
+            assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+            titles = [entry.title for entry in parsed.entries]
+            assert any("police" in title and "beat" in title for title in titles), path

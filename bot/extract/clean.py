@@ -64,11 +64,21 @@ _MONTH_YEAR_LINE = re.compile(
 _QUOTED = re.compile(r"^\s*(?:>\s?)+")
 
 
+# Control characters (but tab and line break) are nobody's text: "&#11;" in a feed's title,
+# an escape pasted with a terminal's colours. XML cannot even hold them.
+_CONTROLS = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(text: str) -> str:
+    """Return a text without control characters (tab and line breaks stay)."""
+    return _CONTROLS.sub(lambda found: "" if len(found.group(0)) > 1 else " ", text)
+
+
 def normalise(text: str) -> str:
-    """Unify line ends, spaces and look-alike characters."""
+    """Unify line ends, spaces and look-alike characters; drop control characters."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    return _ARTEFACT.sub("", text)
+    return _ARTEFACT.sub("", without_controls(text))
 
 
 def is_boilerplate(line: str) -> bool:

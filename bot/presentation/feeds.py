@@ -3,6 +3,8 @@ and icalendar, never by hand."""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,6 +23,7 @@ from storage.models import Appeal
 from storage.standing import Age, Standing
 from templates.i18n import _, current
 
+log = logging.getLogger(__name__)
 ATOM = "{http://www.w3.org/2005/Atom}"
 # What goes into a calendar: the days in court, and the last day to act.
 COURT_DAYS = (EventKind.HEARING, EventKind.TRIAL, EventKind.VERDICT)
@@ -53,7 +56,7 @@ def atom(
     """Write an Atom feed of appeals, newest first: updates and outcomes link their case."""
     feed = FeedGenerator()
     feed.id(self_url)
-    feed.title(title)
+    feed.title(_xml(title))
     feed.author({"name": site_name})
     feed.link(href=page_url, rel="alternate", type="text/html")
     feed.link(href=self_url, rel="self", type="application/atom+xml")
@@ -63,16 +66,22 @@ def atom(
     for item in sorted(items, key=lambda dated: _moment(dated.appeal)):
         appeal = item.appeal
         entry = feed.add_entry()  # each added first: the feed reads newest first
-        entry.id(item.url)
-        entry.title(_entry_title(appeal))
-        entry.link(href=item.url, rel="alternate", type="text/html")
-        for case_url in item.case_urls:
-            entry.link(href=case_url, rel="related", type="text/html")
-        entry.published(_moment(appeal))
-        entry.updated(max(_moment(appeal), _aware(appeal.updated_at)))
-        summary, _note = appeal_summary(appeal)
-        entry.summary(summary)
-        entry.category(term=appeal.kind.value, label=kind_label(appeal.kind))
+        try:
+            entry.id(item.url)
+            entry.title(_xml(_entry_title(appeal)))
+            entry.link(href=item.url, rel="alternate", type="text/html")
+            for case_url in item.case_urls:
+                entry.link(href=case_url, rel="related", type="text/html")
+            entry.published(_moment(appeal))
+            entry.updated(max(_moment(appeal), _aware(appeal.updated_at)))
+            summary, _note = appeal_summary(appeal)
+            entry.summary(_xml(summary))
+            entry.category(term=appeal.kind.value, label=_xml(kind_label(appeal.kind)))
+        except ValueError:
+            # One entry the writer refuses leaves the feed without it, not every reader
+            # without the feed.
+            log.exception("appeal %s left out of a feed", appeal.id)
+            feed.remove_entry(entry)
     return _with_link_relations(bytes(feed.atom_str(pretty=True)), items)
 
 
@@ -85,6 +94,16 @@ def _with_link_relations(document: bytes, items: Sequence[FeedItem]) -> bytes:
         link.set("rel", "related" if link.get("href") in related else "alternate")
         link.set("type", "text/html")
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+# What XML 1.0 cannot hold: control characters but tab and line breaks, and two non-characters.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """Return a text XML can hold (stored before drafts were cleaned, it may carry a control
+    character)."""
+    return _NOT_XML.sub(" ", text)
 
 
 def _aware(moment: datetime) -> datetime:

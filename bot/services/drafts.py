@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.extract.clean import without_controls
 from bot.extract.draft import CaseRef, DraftData, extract_draft
 from bot.extract.fetch import FetchOptions, fetch_page, single_link
 from bot.services.actors import Actor
@@ -285,7 +286,7 @@ class DraftService:
         field = BY_NAME.get(name or "")
         if data is None or field is None:
             raise BadInputError(N_("Nothing is being edited."))
-        value = value.strip()
+        value = without_controls(value).strip()
         if not value:
             raise BadInputError(N_("That was empty. %(hint)s"), hint=_(field.hint))
 
