@@ -202,6 +202,26 @@ async def test_an_absurd_retry_after_is_capped_and_every_outcome_is_recorded(
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
+@pytest.mark.parametrize("retry_after", [10**15, 2**70])
+async def test_a_reply_told_to_wait_forever_is_answered_later_without_a_traceback(
+    emulator: BotApiEmulator,
+    seeded_url: str,
+    caplog: pytest.LogCaptureFixture,
+    retry_after: int,
+) -> None:
+    # Not a broadcast: a reader's own command, answered with a 429 that asks for ages.
+    reader, other = 41_100, 41_101
+    emulator.set_faults(Faults(retry_after={reader: retry_after}))
+    async with running_bot(emulator, seeded_url):
+        emulator.send_text(reader, "/start")
+        await eventually(lambda: any(chat == reader for chat, _at in emulator.world.refused))
+        [answer] = await emulator.converse(other, "/start", timeout=10)
+        assert "urgent appeals" in answer.text, "the bot goes on answering others"
+        emulator.set_faults(Faults())
+    assert not [r for r in caplog.records if "OverflowError" in r.getMessage() + str(r.exc_info)]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 # ---- 6. what is deleted is gone from the files at once ----------------------------------------
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 import aiohttp
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from core.timing import bounded_wait
 
 # A timeout as PTB passes it: seconds, None, or its "not given" default (whose type PTB keeps
 # in a private module; the value is public, BaseRequest.DEFAULT_NONE).
@@ -105,6 +108,11 @@ class AiohttpRequest(BaseRequest):
             raise _not_an_answer("something that is not JSON") from None
         if not isinstance(answer, dict):
             raise _not_an_answer("JSON that is not a Bot API answer")
+        parameters = answer.get("parameters")
+        if isinstance(parameters, dict) and "retry_after" in parameters:
+            # An absurd wait (10**15 s) would overflow PTB's timedelta, and its error handler
+            # with it: every request of ours waits at most what the delivery engine does.
+            parameters["retry_after"] = math.ceil(bounded_wait(parameters["retry_after"]))
         return answer
 
     def _pick(self, value: Timeout, default: float | None) -> float | None:
