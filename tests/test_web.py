@@ -493,3 +493,21 @@ async def test_a_control_character_in_an_appeal_leaves_every_feed_readable(
             assert not parsed.bozo, (path, parsed.get("bozo_exception"))
             titles = [entry.title for entry in parsed.entries]
             assert any("police" in title and "beat" in title for title in titles), path
+
+
+async def test_a_form_in_an_unknown_charset_is_a_bad_request_with_the_usual_headers(
+    web: str,
+) -> None:
+    strange = {"Content-Type": "application/x-www-form-urlencoded; charset=x-no-such-charset"}
+    async with aiohttp.ClientSession() as http:
+        for path in (
+            "/subscribe",
+            f"/appeals/{OPEN_SLUG}/protest",
+            "/email/settings/" + "a" * 32,
+        ):
+            async with http.post(
+                f"{web}{path}", data=b"email=reader%40example.org&token=x", headers=strange
+            ) as answer:
+                assert answer.status == 400, (path, answer.status)
+                assert answer.headers["X-Content-Type-Options"] == "nosniff", path
+                assert answer.headers["X-Frame-Options"] == "DENY", path

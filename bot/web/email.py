@@ -15,6 +15,7 @@ from aiohttp.typedefs import Handler
 
 from bot.services import Services
 from bot.services.email import EmailService, EmailSettings, SignUp
+from bot.web.guard import form_of
 from bot.web.pages import PAGES_KEY, Pages
 from core.errors import BadInputError
 from templates.i18n import LANGUAGES, N_, NAMES, _, current, use
@@ -73,7 +74,7 @@ async def signup_page(request: web.Request) -> web.Response:
 async def subscribe(request: web.Request) -> web.Response:
     """Take a sign-up from the form."""
     pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
-    form = await request.post()
+    form = await form_of(request)
     chosen = str(form.get("language", ""))
     if chosen in LANGUAGES:
         use(chosen)
@@ -159,7 +160,7 @@ async def change_settings(request: web.Request) -> web.Response:
     """Save what this address gets."""
     pages, services = request.app[PAGES_KEY], request.app[SERVICES_KEY]
     token = request.match_info["token"]
-    form = await request.post()
+    form = await form_of(request)
     found = await services.email.settings(token)
     if found is None:
         return _not_found(pages)

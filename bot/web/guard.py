@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 from collections.abc import Sequence
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from aiohttp_remotes import XForwardedFiltered
+from multidict import MultiDictProxy
+
+log = logging.getLogger(__name__)
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -19,16 +23,33 @@ SECURITY_HEADERS = {
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """No page of ours may be framed by another site, sniffed, or leak where it was read."""
+    """No page of ours may be framed by another site, sniffed, or leak where it was read:
+    not even an error's."""
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         response = exc
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)
+        response = web.HTTPInternalServerError(text="Internal Server Error")
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if isinstance(response, web.HTTPException):
         raise response
     return response
+
+
+async def form_of(
+    request: web.Request,
+) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """Return a posted form; one that cannot be read (a charset nobody knows, bytes that are
+    not its charset) is the client's mistake: 400, not 500."""
+    try:
+        return await request.post()
+    except (LookupError, UnicodeDecodeError, ValueError) as exc:
+        raise web.HTTPBadRequest(
+            text=f"The form could not be read: {type(exc).__name__}."
+        ) from None
 
 
 def deadline(seconds: float) -> Middleware:

@@ -28,6 +28,7 @@ from bot.presentation.views import AppealCard, appeal_card, case_page, contact_g
 from bot.services.appeals import Aged
 from bot.services.public import PageRef, PublicService
 from bot.web.cache import PageCache, Rendered, answer
+from bot.web.guard import form_of
 from bot.web.pages import HEADERS as PAGE_HEADERS
 from bot.web.pages import PAGES_KEY
 from templates import TEMPLATE_DIR
@@ -474,7 +475,7 @@ async def protest(request: web.Request) -> web.StreamResponse:
     found = await site.public.appeal_ref(request.match_info["ref"])
     if found is None:
         return pages.message(_(NOT_FOUND[0]), _(NOT_FOUND[1]), status=404)
-    form = await request.post()
+    form = await form_of(request)
     if not site.public.token_ok(found.id, str(form.get("token", ""))[:64]):
         return pages.message(
             _("Please try again"),
