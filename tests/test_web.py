@@ -27,6 +27,7 @@ from multidict import CIMultiDictProxy
 from pypdf import PdfReader
 from selenium.webdriver.common.by import By
 from sqlalchemy import event, insert, update
+from sqlalchemy.engine import Engine
 
 from bot.delivery.channels import Renders
 from bot.services.actors import Actor
@@ -511,3 +512,30 @@ async def test_a_form_in_an_unknown_charset_is_a_bad_request_with_the_usual_head
                 assert answer.status == 400, (path, answer.status)
                 assert answer.headers["X-Content-Type-Options"] == "nosniff", path
                 assert answer.headers["X-Frame-Options"] == "DENY", path
+
+
+async def test_a_made_up_query_value_costs_no_more_than_the_page_it_stands_for(
+    seeded_url: str,
+) -> None:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    async with running_site(seeded_url) as root, aiohttp.ClientSession() as http:
+        page = f"{root}/appeals/{OPEN_SLUG}?lang=en"
+        status, first, _ = await get(http, page)
+        assert status == 200
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            for _ in range(10):
+                await get(http, page)
+            cached = len(statements)
+            statements.clear()
+            for made_up in ("qwertyui", "zzzzzzzz", "aaaaaaaa", "xx", "ru1", "12345678"):
+                status, body, _ = await get(http, f"{page}&letters={made_up}&sent={made_up}")
+                assert status == 200
+                assert body == first, "a value nobody offers is the page without it"
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+    assert len(statements) <= cached + 2, "no made-up value is rendered (or read) again"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -426,15 +426,23 @@ async def _page_of(
     return await render(found)
 
 
-def _query(request: web.Request, *names: str) -> tuple[str, ...]:
-    return tuple(request.query.get(name, "")[:8] for name in names)
+# The values a page's query may take; anything else is the default, so that a made-up value
+# ("?letters=qwertyui") costs no render and takes no place in the cache.
+_LETTER_LANGUAGES = frozenset(
+    path.name for path in (TEMPLATE_DIR / "letters").iterdir() if path.is_dir()
+)
+
+
+def _known(value: str, allowed: Collection[str]) -> str:
+    return value if value in allowed else ""
 
 
 async def appeal(request: web.Request) -> web.StreamResponse:
     """An appeal's page; its number redirects to its slug."""
     site = request.app[SITE_KEY]
     ref = request.match_info["ref"]
-    letters, sent = _query(request, "letters", "sent")
+    letters = _known(request.query.get("letters", ""), _LETTER_LANGUAGES)
+    sent = _known(request.query.get("sent", ""), THANKS)
 
     async def render(found: PageRef) -> Rendered | None:
         return await site.appeal(found.id, letters=letters or None, thanks=sent or None)
