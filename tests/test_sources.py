@@ -206,6 +206,23 @@ async def test_feeds_make_drafts_of_appeals_once_and_bad_sources_say_why(seeded_
 ADMIN, STRANGER = 4101, 4102
 
 
+async def test_a_feed_followed_already_is_not_followed_twice_and_each_source_shows_where(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    async with (
+        feed_server() as (root, _release),
+        running_bot(emulator, seeded_url, admin_ids=[ADMIN], fetch_allow_private=True),
+    ):
+        [added] = await emulator.converse(ADMIN, f"/sources add {root}/partner/atom.xml")
+        assert "Now following source 1" in added.text
+        # The partner's site page names the same feed: not a second source of it.
+        [again] = await emulator.converse(ADMIN, f"/sources add {root}/partner/")
+        assert "That feed is followed already, as source 1." in again.text
+        [listing] = await emulator.converse(ADMIN, "/sources")
+        assert f"({root.removeprefix('http://')}/partner/atom.xml)" in listing.text
+        assert "\n2." not in listing.text
+
+
 async def test_admins_follow_sources_in_telegram_and_others_cannot(
     emulator: BotApiEmulator, seeded_url: str
 ) -> None:
@@ -214,16 +231,17 @@ async def test_admins_follow_sources_in_telegram_and_others_cannot(
         running_bot(emulator, seeded_url, admin_ids=[ADMIN], fetch_allow_private=True),
     ):
         feed = f"{root}/network/rss.xml"
+        where = feed.removeprefix("http://")
         [refused] = await emulator.converse(STRANGER, f"/sources add {feed}")
         assert refused.text == "This command is for admins."
         [added] = await emulator.converse(ADMIN, f"/sources add {feed}")
         assert "Now following source 1: Miners' solidarity." in added.text
-        assert "1. Miners' solidarity · followed" in added.text
+        assert f"1. Miners' solidarity ({where}) · followed" in added.text
         [no_feed] = await emulator.converse(ADMIN, f"/sources add {root}/bad/page.html")
         assert "That page names no feed (RSS or Atom)." in no_feed.text
         [paused] = await emulator.converse(ADMIN, "/sources pause 1")
         assert "Source 1 is paused." in paused.text
-        assert "1. Miners' solidarity · paused" in paused.text
+        assert f"1. Miners' solidarity ({where}) · paused" in paused.text
         [usage] = await emulator.converse(ADMIN, "/sources follow everything")
         assert "Use /sources add <feed or page address>" in usage.text
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from bot.extract.draft import DraftData, extract_draft
 from bot.extract.feeds import Item, read_feed
@@ -72,6 +73,12 @@ class SourceShown:
     drafts: int
     skipped: int
     error: str | None
+
+    @property
+    def where(self) -> str:
+        """Return where the feed is, without its scheme: its host and path."""
+        parts = urlsplit(self.feed_url)
+        return f"{parts.netloc}{parts.path}".rstrip("/")
 
 
 @dataclass
@@ -170,9 +177,14 @@ class SourceService:
         if not re.match(r"https?://\S+$", url) or len(url) > 2000:
             raise UsageError(N_("A source is an http:// or https:// address of a feed or page."))
         async with self._db.read() as session:
-            if await source_by_url(session, url) is not None:
-                raise UsageError(N_("That source is followed already."))
-        feed = await read_feed(url, self._fetch)
+            known = await source_by_url(session, url)
+        if known is None:
+            feed = await read_feed(url, self._fetch)
+            async with self._db.read() as session:
+                # A site's page names a feed that is followed already: one source, not two.
+                known = await source_by_url(session, feed.url)
+        if known is not None:
+            raise UsageError(N_("That feed is followed already, as source %(id)s."), id=known.id)
         async with self._db.unit() as unit:
             source = Source(url=url, feed_url=feed.url, title=(feed.title or "")[:300] or None)
             unit.session.add(source)

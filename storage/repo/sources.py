@@ -19,8 +19,10 @@ async def list_sources(session: AsyncSession) -> Sequence[Source]:
 
 
 async def source_by_url(session: AsyncSession, url: str) -> Source | None:
-    """Return the source added with this address."""
-    return await session.scalar(select(Source).where(Source.url == url))
+    """Return the source added with this address, or whose feed is at it."""
+    return await session.scalar(
+        select(Source).where((Source.url == url) | (Source.feed_url == url)).limit(1)
+    )
 
 
 async def active_sources(session: AsyncSession) -> Sequence[Source]:
