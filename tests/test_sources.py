@@ -108,6 +108,9 @@ async def feed_server() -> AsyncIterator[tuple[str, asyncio.Event]]:
     )
     app.router.add_get("/bad/broken.xml", fixed("not a feed at all {{{ <<<", "application/rss+xml"))
     app.router.add_get("/bad/gone.xml", fixed("gone", "text/plain", 410))
+    # The connection closed part-way: the first item is whole, the second cut off.
+    cut = ATOM[: ATOM.index("<entry><id>urn:partner:8</id>") + 60]
+    app.router.add_get("/bad/cut.xml", fixed(cut, "application/atom+xml"))
     app.router.add_get(
         "/bad/big.xml", fixed("<rss>" + "x" * 300_000 + "</rss>", "application/rss+xml")
     )
@@ -204,6 +207,26 @@ async def test_feeds_make_drafts_of_appeals_once_and_bad_sources_say_why(seeded_
 
 
 ADMIN, STRANGER = 4101, 4102
+
+
+async def test_a_feed_cut_off_part_way_keeps_what_it_gave_and_says_it_is_malformed(
+    seeded_url: str,
+) -> None:
+    async with (
+        feed_server() as (root, _release),
+        app_for(seeded_url, overrides=Overrides(fetch=OPTIONS)) as app,
+    ):
+        sources = app.services.sources
+        async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
+            url = f"{root}/bad/cut.xml"
+            await session.execute(insert(Source).values(url=url, feed_url=url))
+        [polled] = await sources.poll()
+        assert polled.error is None
+        assert len(polled.drafts) + len(polled.skipped) + polled.duplicates == 1, "item 7 kept"
+        [shown] = await sources.followed()
+        assert shown.error is not None
+        assert shown.error.startswith("The feed is malformed (")
+        assert shown.seen == 1
 
 
 async def test_a_feed_followed_already_is_not_followed_twice_and_each_source_shows_where(

@@ -48,6 +48,7 @@ class Feed:
     etag: str | None
     modified: str | None
     unchanged: bool = False  # 304: nothing new since the last poll
+    malformed: str | None = None  # what the parser found wrong (cut off, not well-formed)
 
 
 class _FeedLinks(HTMLParser):
@@ -102,6 +103,10 @@ def _item(entry: Any) -> Item:
     )
 
 
+# What feedparser notes but reads whole: a charset declared one way and served another.
+_HARMLESS = (feedparser.CharacterEncodingOverride,)
+
+
 async def read_feed(
     url: str,
     options: FetchOptions,
@@ -141,4 +146,17 @@ async def read_feed(
         raise FetchError(N_("That is not a feed that can be read (RSS or Atom)."))
     items = [_item(entry) for entry in parsed.entries[:MAX_ITEMS]]
     title = parsed.feed.get("title")
-    return Feed(found.url, as_text(title) if title else None, items, found.etag, found.modified)
+    malformed = None
+    if parsed.bozo and not isinstance(parsed.get("bozo_exception"), _HARMLESS):
+        # A feed cut off mid-way parses as far as it goes: keep that, and say so. Its last
+        # item may be the one cut: it is left for the next, whole reading.
+        malformed = str(parsed.get("bozo_exception") or "not well-formed")[:300]
+        items = items[:-1] if len(parsed.entries) <= MAX_ITEMS else items
+    return Feed(
+        found.url,
+        as_text(title) if title else None,
+        items,
+        None if malformed else found.etag,  # ask for all of it again next time
+        None if malformed else found.modified,
+        malformed=malformed,
+    )

@@ -59,6 +59,9 @@ CHANGED_TO = {
 }
 
 
+MALFORMED = N_("The feed is malformed (%(reason)s); the items read before it are kept.")
+
+
 @dataclass(frozen=True, slots=True)
 class SourceShown:
     """A followed feed, as admins see it."""
@@ -291,7 +294,9 @@ class SourceService:
                 source.drafts += len(polled.drafts)
                 source.skipped += len(polled.skipped) + polled.duplicates
                 source.etag, source.modified = feed.etag, feed.modified
-                source.checked_at, source.error, source.failures = utcnow(), None, 0
+                source.checked_at, source.failures = utcnow(), 0
+                # Stored as said, like a fetch's error: a malformed feed keeps what it gave.
+                source.error = MALFORMED % {"reason": feed.malformed} if feed.malformed else None
                 source.title = source.title or feed.title
             await self._tell_admins(unit, polled.drafts, admins)
         return polled
