@@ -206,6 +206,24 @@ async def test_sign_ups_are_limited_and_never_tell_who_is_on_the_list(
     assert await subscriber(seeded_url, "bot@example.org") is None
 
 
+async def test_one_mailbox_signed_up_in_two_spellings_is_one_reader(
+    mail_bot: tuple[BotApiEmulator, str], seeded_url: str, sink: Sink
+) -> None:
+    _, web = mail_bot
+    async with aiohttp.ClientSession() as http:
+        for address in ("Victim@Example.org", "victim@example.org"):
+            async with http.post(f"{web}/subscribe", data={"email": address}) as answer:
+                assert answer.status == 200
+    await sink.wait_for(1)
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        rows = (
+            await session.scalars(select(Subscriber).where(Subscriber.channel == Channel.EMAIL))
+        ).all()
+    mailboxes = [row.address for row in rows if (row.address or "").lower() == "victim@example.org"]
+    assert mailboxes == ["victim@example.org"], "one subscriber, one confirmation"
+    assert [message["To"] for message in sink.messages] == ["victim@example.org"]
+
+
 async def test_a_4xx_is_tried_again_and_delivered_once(
     mail_bot: tuple[BotApiEmulator, str], seeded_url: str, sink: Sink
 ) -> None:

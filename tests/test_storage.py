@@ -126,3 +126,47 @@ async def test_country_lists_move_into_rows(db: MigratedDatabase) -> None:
     async with db.sessions() as session:
         rows = (await session.execute(text("SELECT country FROM subscriber_countries"))).all()
     assert sorted(row[0] for row in rows) == ["KZ", "RU"]
+
+
+async def test_one_mailbox_under_two_spellings_becomes_one_subscriber(db: MigratedDatabase) -> None:
+    await upgrade(db.url, revision="base")
+    await upgrade(db.url, revision="0013")
+    async with db.engine.begin() as connection:
+        for token, address, state, country in (
+            ("token-a", "Victim@Example.org", "pending", "RU"),
+            ("token-b", "victim@example.org", "active", "KZ"),
+            ("token-c", "other@example.org", "active", "BY"),
+        ):
+            await connection.execute(
+                text(
+                    "INSERT INTO subscribers (channel, address, state, language, urgent_only,"
+                    " digest, unsubscribe_token, created_at, updated_at) VALUES ('email',"
+                    " :address, :state, 'en', false, false, :token, CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                {"address": address, "state": state, "token": token},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO subscriber_countries (subscriber_id, country) SELECT id,"
+                    " :country FROM subscribers WHERE unsubscribe_token = :token"
+                ),
+                {"country": country, "token": token},
+            )
+    await upgrade(db.url)
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                text("SELECT id, address, state, unsubscribe_token FROM subscribers ORDER BY id")
+            )
+        ).all()
+        kept = next(row for row in rows if row[1] == "victim@example.org")
+        countries = (
+            await session.execute(
+                text("SELECT country FROM subscriber_countries WHERE subscriber_id = :id"),
+                {"id": kept[0]},
+            )
+        ).all()
+    assert [row[1] for row in rows] == ["victim@example.org", "other@example.org"]
+    assert (kept[2], kept[3]) == ("active", "token-b"), "the confirmed row is the one kept"
+    assert sorted(row[0] for row in countries) == ["KZ", "RU"], "what either chose is kept"

@@ -158,7 +158,8 @@ class EmailService:
             raise BadInputError(
                 N_("That does not look like an email address that can receive mail.")
             ) from None
-        return valid.ascii_email or valid.normalized
+        # One mailbox, one subscriber: "Victim@…" and "victim@…" are the same reader.
+        return (valid.ascii_email or valid.normalized).lower()
 
     async def sign_up(
         self, address: str, *, sender_key: str, language: str = "en", urgent_only: bool = False
