@@ -34,6 +34,10 @@ class Pseudonyms:
         """Return a browser's "I sent a protest" on an appeal's page, as a hash."""
         return self._hash(f"web-protest:{browser}:{appeal_id}")
 
+    def requester(self, chat_id: int) -> str:
+        """Return the chat that asked for an email sign-up, as a hash (64 hex digits)."""
+        return self._hash(f"requester:{chat_id}")
+
     def form_token(self, scope: str) -> str:
         """Return the token a page's own form carries for ``scope`` (a form and a time)."""
         return self._hash(f"form:{scope}")[:32]

@@ -191,3 +191,23 @@ def test_json_logs_are_one_object_per_line_without_addresses_or_raw_ids() -> Non
     assert same in events[0]["message"], "the same id, the same hash: lines can be followed"
     assert str(CHAT) not in stream.getvalue()
     assert "ValueError" in events[1]["error"]
+
+
+async def test_an_email_typed_in_a_chat_that_then_asks_to_be_forgotten_is_nowhere(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    sink, address = Sink(), "typed.in.chat@example.org"
+    http_port = free_port()
+    async with (
+        smtp_server(sink) as smtp_port,
+        running_bot(emulator, seeded_url, **mail_settings(smtp_port, http_port)),
+    ):
+        await emulator.converse(CHAT, f"/email {address}")
+        await sink.wait_for(1)  # the confirmation went out; nobody confirmed it
+        assert await rows_naming(seeded_url, [address]), "while it waits, the address is kept"
+        [ask] = await emulator.converse(CHAT, "/forget")
+        await emulator.wait_for_answer(emulator.tap(ask, "Yes, delete everything"))
+        await emulator.wait_for_edit(ask, 1)
+        # The service still runs: nothing was checkpointed by a clean shutdown.
+        assert await rows_naming(seeded_url, [address, CHAT]) == []
+        assert file_mentions(database_file(seeded_url), [address, CHAT]) == []

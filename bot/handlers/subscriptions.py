@@ -224,7 +224,7 @@ async def email_command(update: Update, context: Context) -> None:
     chat_id, __ = ids(update)
     # Counted per chat, by a hash: never the chat id itself.
     key = "tg:" + hashlib.sha256(str(chat_id).encode()).hexdigest()[:16]
-    outcome = await email.sign_up(address, sender_key=key, language=current())
+    outcome = await email.sign_up(address, sender_key=key, language=current(), chat_id=chat_id)
     await reply(update, context, "email_asked", outcome=outcome.value)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.delivery_signals import DeliverySignals
 from core.errors import BadInputError
+from core.pseudonyms import Pseudonyms
 from core.timing import zone_named
 from storage.database import Database
 from storage.enums import Channel, DeliveryPurpose, SubscriberState
@@ -124,8 +125,10 @@ class EmailService:
         check_deliverability: bool = True,
         limits: SignUpLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
+        pseudonyms: Pseudonyms | None = None,
     ) -> None:
         self._db = db
+        self._pseudonyms = pseudonyms
         self._enabled = enabled
         self._delivery = delivery
         self._check = check_deliverability
@@ -162,7 +165,13 @@ class EmailService:
         return (valid.ascii_email or valid.normalized).lower()
 
     async def sign_up(
-        self, address: str, *, sender_key: str, language: str = "en", urgent_only: bool = False
+        self,
+        address: str,
+        *,
+        sender_key: str,
+        language: str = "en",
+        urgent_only: bool = False,
+        chat_id: int | None = None,
     ) -> SignUp:
         """Sign an address up and queue its confirmation link (see the module's promise).
 
@@ -183,6 +192,9 @@ class EmailService:
             )
             if new:
                 subscriber.urgent_only = urgent_only
+            if chat_id is not None and self._pseudonyms is not None and not subscriber.confirmed_at:
+                # A chat's /forget takes the sign-up it asked for (by a keyed hash, not its id).
+                subscriber.requested_by = self._pseudonyms.requester(chat_id)
             waiting = subscriber.state is SubscriberState.PENDING and subscriber.confirm_token
             # Already on the list: say nothing different, send nothing.
             if waiting and self._limits.overall.allow("all", now):
@@ -219,6 +231,7 @@ class EmailService:
                 return False
             subscriber.state = SubscriberState.ACTIVE
             subscriber.confirm_token = None
+            subscriber.requested_by = None  # the mailbox's own now, not the chat's
             subscriber.confirmed_at = utcnow()
             return True
 

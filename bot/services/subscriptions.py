@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.delivery_signals import DeliverySignals, NoDelivery
 from core.errors import BadInputError
+from core.pseudonyms import Pseudonyms
 from core.timing import zone_named
 from storage.database import Database
 from storage.enums import Channel, SubscriberState
@@ -18,6 +19,7 @@ from storage.repo.deliveries import move, queue_each
 from storage.repo.drafts import delete_drafts_of
 from storage.repo.subscribers import (
     forget,
+    forget_requested,
     get_by_address,
     languages,
     leave,
@@ -46,9 +48,16 @@ async def _active(session: AsyncSession, chat_id: int) -> Subscriber | None:
 class SubscriptionService:
     """Change and read what a chat receives."""
 
-    def __init__(self, db: Database, *, delivery: DeliverySignals | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        delivery: DeliverySignals | None = None,
+        pseudonyms: Pseudonyms | None = None,
+    ) -> None:
         self._db = db
         self._delivery = delivery or NoDelivery()
+        self._pseudonyms = pseudonyms
         # Every update asks for its chat's language: read from the database once, then kept
         # here and changed after each commit that changes it (this process answers updates).
         self._languages: dict[int, str] | None = None
@@ -121,6 +130,10 @@ class SubscriptionService:
         async with self._db.unit() as unit:
             subscriber = await _of_chat(unit.session, chat_id)
             found = subscriber is not None and await forget(unit.session, subscriber.id)
+            if self._pseudonyms is not None:
+                # The email sign-up this chat asked for and nobody confirmed goes with it.
+                requester = self._pseudonyms.requester(chat_id)
+                found = await forget_requested(unit.session, requester) or found
             unit.after_commit(lambda: self._chat_is(chat_id, None))
             if user_id is not None and user_id == chat_id:
                 found = await delete_drafts_of(unit.session, user_id) or found

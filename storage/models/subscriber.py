@@ -50,6 +50,9 @@ class Subscriber(Timestamps, Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))  # the name a channel is registered by
     address: Mapped[str | None] = mapped_column(String(320))  # None once it has left
+    # Who typed /email for a sign-up still waiting: a keyed hash of the chat, never its id,
+    # so that the chat's /forget takes the sign-up with it.
+    requested_by: Mapped[str | None] = mapped_column(String(64), index=True)
     kind: Mapped[str | None] = mapped_column(String(16))  # for Telegram: private, group ...
     mirror: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     state: Mapped[SubscriberState] = mapped_column(

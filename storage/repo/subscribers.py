@@ -124,6 +124,18 @@ async def forget(session: AsyncSession, subscriber_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
+async def forget_requested(session: AsyncSession, requested_by: str) -> bool:
+    """Delete the email sign-ups a chat asked for that are still waiting for confirmation."""
+    erased(session)
+    result = await session.execute(
+        delete(Subscriber).where(
+            Subscriber.requested_by == requested_by,
+            Subscriber.state == SubscriberState.PENDING,
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def toggle_followed(session: AsyncSession, subscriber: Subscriber, case: Case) -> bool:
     """Follow a case, or stop following it; return whether it is followed now."""
     if any(followed.id == case.id for followed in subscriber.followed):
