@@ -18,12 +18,15 @@ from sqlalchemy import select
 
 from bot.delivery.channels import Message, Outcome
 from bot.delivery.email_channel import Dkim, Sender, build_email
+from bot.services.delivery_signals import NoDelivery
+from bot.services.email import EmailService, Quota, SignUp, SignUpLimits
 from emulator import BotApiEmulator
-from storage.enums import Channel, DeliveryState, SubscriberState
+from storage.enums import Channel, DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Case, Delivery, Subscriber
 from storage.repo.subscribers import new_token
 from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
+from tests.support.databases import MigratedDatabase
 from tests.support.mail import (
     add_reader,
     body,
@@ -434,3 +437,42 @@ async def test_a_reader_chooses_urgency_countries_and_cases_on_the_settings_page
     assert chooser.countries == ["KZ"], "an unknown country is dropped"
     assert [case.id for case in chooser.followed] == [kurmanov]
     assert (chooser.digest, chooser.digest_hour, chooser.timezone) == (True, 19, "Asia/Almaty")
+
+
+async def test_over_the_budget_a_confirmation_waits_its_turn_and_one_mailbox_gets_two_at_most(
+    sqlite_db: MigratedDatabase,
+) -> None:
+    now = [0.0]
+    service = EmailService(
+        sqlite_db.database,
+        enabled=True,
+        delivery=NoDelivery(),
+        check_deliverability=False,
+        limits=SignUpLimits(overall=Quota(2, 60)),
+        clock=lambda: now[0],
+    )
+    # Two strangers spend the whole budget of a minute...
+    said = [
+        await service.sign_up(f"stranger{n}@example.org", sender_key=f"net:{n}") for n in (1, 2)
+    ]
+    # ...and the next real visitor is told the truth, and their confirmation is queued.
+    said.append(await service.sign_up("reader@example.org", sender_key="net:3"))
+    assert said == [SignUp.ASKED, SignUp.ASKED, SignUp.LATER]
+    # One mailbox under several tags: two confirmations a day at most, whatever the spelling.
+    for n, tagged in enumerate(
+        ("Victim+1@example.org", "victim+2@example.org", "victim+3@example.org")
+    ):
+        now[0] += 1
+        await service.sign_up(tagged, sender_key=f"net:{10 + n}")
+    async with sqlite_db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Subscriber.address, Delivery.created_at, Delivery.next_attempt_at)
+                .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+                .where(Delivery.purpose == DeliveryPurpose.CONFIRM)
+            )
+        ).all()
+    due = {address: (at - created).total_seconds() for address, created, at in rows}
+    assert due["stranger1@example.org"] < 1
+    assert 55 <= due["reader@example.org"] <= 65, "it goes when the budget allows, not never"
+    assert len([a for a in due if (a or "").startswith("victim")]) == 2

@@ -68,6 +68,7 @@ class EmailChoices:
 
 class SignUp(StrEnum):
     ASKED = "asked"  # the same answer whatever happened
+    LATER = "later"  # the same, when confirmations are over their budget: they wait their turn
     SLOW_DOWN = "slow_down"  # too many sign-ups from this sender: try later
     NO_EMAIL = "no_email"  # this service sends no email
 
@@ -88,12 +89,32 @@ class Quota:
         if len(events) >= self.limit:
             return False
         events.append(now)
+        self._tidy(now)
+        return True
+
+    def reserve(self, key: str, now: float) -> float:
+        """Take the first free place for ``key`` from ``now`` on; return when it is (``now``,
+        or later when the window is full: each one after the last, none dropped)."""
+        events = self._events[key]
+        while events and events[0] <= now - self.seconds:
+            events.popleft()
+        at = now if len(events) < self.limit else events[-self.limit] + self.seconds
+        events.append(max(at, events[-1] if events else at))
+        return events[-1]
+
+    def _tidy(self, now: float) -> None:
         if len(self._events) > 10_000:
             for stale in [
                 k for k, v in self._events.items() if not v or v[-1] <= now - self.seconds
             ]:
                 del self._events[stale]
-        return True
+
+
+def mailbox(address: str) -> str:
+    """Return the mailbox an address reaches: lower-cased, without its "+tag"
+    ("Victim+2@example.org" is victim@example.org's), for counting sign-ups to it."""
+    local, _at, domain = address.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +205,7 @@ class EmailService:
         if not self._limits.per_sender.allow(sender_key, now):
             return SignUp.SLOW_DOWN
         email = await self.normalise(address)
-        if not self._limits.per_address.allow(email.lower(), now):
+        if not self._limits.per_address.allow(mailbox(email), now):
             return SignUp.ASKED
         async with self._db.unit() as unit:
             subscriber, new = await sign_up_email(
@@ -196,19 +217,22 @@ class EmailService:
                 # A chat's /forget takes the sign-up it asked for (by a keyed hash, not its id).
                 subscriber.requested_by = self._pseudonyms.requester(chat_id)
             waiting = subscriber.state is SubscriberState.PENDING and subscriber.confirm_token
-            # Already on the list: say nothing different, send nothing.
-            if waiting and self._limits.overall.allow("all", now):
+            # Every sign-up takes a place in the budget, on the list or not: the answer (and
+            # how long it says it may take) tells nobody who is on it.
+            wait = self._limits.overall.reserve("all", now) - now
+            if waiting:
+                # Over the budget, a confirmation waits its turn in the outbox: none is lost.
+                started = utcnow()
                 await queue_to_subscribers(
                     unit.session,
                     [(None, subscriber.id, subscriber.channel)],
                     purpose=DeliveryPurpose.CONFIRM,
-                    now=utcnow(),
+                    now=started,
                     priority=0,
+                    due=started + timedelta(seconds=wait) if wait > 0 else None,
                 )
                 unit.after_commit(self._delivery.wake)
-            elif waiting:
-                log.warning("email sign-ups over the limit: a confirmation was not sent")
-        return SignUp.ASKED
+        return SignUp.LATER if wait > 0 else SignUp.ASKED
 
     async def awaiting(self, token: str) -> bool:
         """Tell whether a confirmation link belongs to a sign-up still waiting for it (and

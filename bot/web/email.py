@@ -8,6 +8,7 @@ one-click asks).
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -28,6 +29,10 @@ NOT_FOUND = (
 ASKED = N_(
     "If this address can receive mail, a confirmation link is on its way. Open it within "
     "7 days to start getting appeals."
+)
+LATER = N_(
+    "If this address can receive mail, a confirmation link is on its way; many people are "
+    "signing up just now, so it may take a while. Open it within 7 days to start getting appeals."
 )
 CHOOSABLE = tuple((code, NAMES[code]) for code in LANGUAGES)
 
@@ -62,8 +67,16 @@ def _not_found(pages: Pages) -> web.Response:
 
 
 def _sender_key(request: web.Request) -> str:
-    # Only for counting sign-ups: a hash, never the address itself.
-    return "ip:" + hashlib.sha256((request.remote or "?").encode()).hexdigest()[:16]
+    # Only for counting sign-ups: a hash, never the address itself. Counted by network (a
+    # /24, a /48), so that one network's few addresses count as one sender.
+    try:
+        address = ipaddress.ip_address(request.remote or "")
+    except ValueError:
+        network = request.remote or "?"
+    else:
+        prefix = 24 if address.version == 4 else 48
+        network = str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+    return "net:" + hashlib.sha256(network.encode()).hexdigest()[:16]
 
 
 async def signup_page(request: web.Request) -> web.Response:
@@ -95,7 +108,7 @@ async def subscribe(request: web.Request) -> web.Response:
     if outcome is SignUp.SLOW_DOWN:
         note = _("Too many sign-ups from here just now. Please try again in an hour.")
         return pages.page("signup", status=429, note=note)
-    return pages.page("signup", note=_(ASKED))
+    return pages.page("signup", note=_(LATER if outcome is SignUp.LATER else ASKED))
 
 
 Act = Callable[[EmailService, str], Awaitable[bool]]
