@@ -217,14 +217,15 @@ async def test_one_mailbox_signed_up_in_two_spellings_is_one_reader(
         for address in ("Victim@Example.org", "victim@example.org"):
             async with http.post(f"{web}/subscribe", data={"email": address}) as answer:
                 assert answer.status == 200
-    await sink.wait_for(1)
+    # Asked twice: a confirmation and a reminder, both to the one mailbox.
+    await sink.wait_for(2)
     async with sessions_for(seeded_url) as sessions, sessions() as session:
         rows = (
             await session.scalars(select(Subscriber).where(Subscriber.channel == Channel.EMAIL))
         ).all()
     mailboxes = [row.address for row in rows if (row.address or "").lower() == "victim@example.org"]
     assert mailboxes == ["victim@example.org"], "one subscriber, one confirmation"
-    assert [message["To"] for message in sink.messages] == ["victim@example.org"]
+    assert [message["To"] for message in sink.messages] == ["victim@example.org"] * 2
 
 
 async def test_a_4xx_is_tried_again_and_delivered_once(

@@ -8,7 +8,6 @@ one-click asks).
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -67,16 +66,8 @@ def _not_found(pages: Pages) -> web.Response:
 
 
 def _sender_key(request: web.Request) -> str:
-    # Only for counting sign-ups: a hash, never the address itself. Counted by network (a
-    # /24, a /48), so that one network's few addresses count as one sender.
-    try:
-        address = ipaddress.ip_address(request.remote or "")
-    except ValueError:
-        network = request.remote or "?"
-    else:
-        prefix = 24 if address.version == 4 else 48
-        network = str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
-    return "net:" + hashlib.sha256(network.encode()).hexdigest()[:16]
+    # Only for counting sign-ups: a hash, never the address itself.
+    return "ip:" + hashlib.sha256((request.remote or "?").encode()).hexdigest()[:16]
 
 
 async def signup_page(request: web.Request) -> web.Response:
