@@ -98,6 +98,7 @@ class DeliveryPurpose(StrEnum):
     REVIEW = "review"  # a draft for an admin to review
     PROGRESS = "progress"  # the message an admin follows a broadcast in (then edited in place)
     WITHDRAW = "withdraw"  # an appeal taken back: told to the machines that got it (webhooks)
+    SOURCE = "source"  # a followed source went wrong (a malformed feed): told to the admins once
 
 
 class SourceState(StrEnum):

@@ -229,6 +229,31 @@ async def test_a_feed_cut_off_part_way_keeps_what_it_gave_and_says_it_is_malform
         assert shown.seen == 1
 
 
+async def test_admins_are_told_once_that_a_followed_feed_came_malformed(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    async with (
+        feed_server() as (root, _release),
+        running_bot(emulator, seeded_url, admin_ids=[ADMIN], fetch_allow_private=True),
+    ):
+        await emulator.converse(ADMIN, "/start")
+        async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
+            url = f"{root}/bad/cut.xml"
+            await session.execute(insert(Source).values(url=url, feed_url=url))
+        had = len(emulator.sent(ADMIN))
+        async with app_for(
+            seeded_url, overrides=Overrides(fetch=OPTIONS), admin_ids=str(ADMIN)
+        ) as command_line:
+            await command_line.services.sources.poll()
+            # The item read before the cut comes as a draft to review; and the word of trouble.
+            told = await emulator.find(ADMIN, "⚠️ Source 1 has a problem")
+            assert "The feed is malformed (" in told.text
+            await command_line.services.sources.poll()  # malformed again: said already
+        [listing] = await emulator.converse(ADMIN, "/sources")
+        assert [m for m in emulator.sent(ADMIN)[had:] if "has a problem" in m.text] == [told]
+        assert "The feed is malformed (" in listing.text
+
+
 async def test_a_feed_followed_already_is_not_followed_twice_and_each_source_shows_where(
     emulator: BotApiEmulator, seeded_url: str
 ) -> None:

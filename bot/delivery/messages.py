@@ -17,7 +17,7 @@ from storage.repo.appeals import get_appeal, get_appeals
 from storage.repo.broadcasts import progress_heading
 from storage.repo.deliveries import Claimed, Recipient
 from storage.repo.notices import bundled
-from storage.repo.sources import DraftForReview, draft_for_review
+from storage.repo.sources import DraftForReview, draft_for_review, source_trouble
 from storage.repo.subscribers import confirm_token_of, get_by_address
 from storage.types import utcnow
 
@@ -50,6 +50,9 @@ class Renderer(Protocol):
 
     def progress_start(self, title: str, language: str) -> Message:
         """Render the first of an admin's progress message (edited as the broadcast goes)."""
+
+    def source_trouble(self, source_id: int, feed_url: str, error: str, language: str) -> Message:
+        """Render the word to admins that a followed source went wrong."""
 
     def review(self, draft: DraftForReview, language: str) -> Message | None:
         """Render a source's draft for an admin to review, with its buttons (None: it was
@@ -97,6 +100,8 @@ class MessageCache:
             return await self._review(claimed)
         if claimed.purpose is DeliveryPurpose.PROGRESS:
             return await self._progress(claimed)
+        if claimed.purpose is DeliveryPurpose.SOURCE:
+            return await self._source_trouble(claimed)
         if claimed.appeal_id is None:
             return None
         today = self._day()
@@ -159,6 +164,16 @@ class MessageCache:
         if draft is None:
             return None
         return self._renderer.review(draft, reader.language if reader is not None else "en")
+
+    async def _source_trouble(self, claimed: Claimed) -> Message | None:
+        if not claimed.notice.isdigit() or claimed.address is None:
+            return None
+        async with self._db.read() as session:
+            trouble = await source_trouble(session, int(claimed.notice))
+            reader = await get_by_address(session, claimed.channel, claimed.address)
+        if trouble is None:
+            return None  # put right before the word went out
+        return self._renderer.source_trouble(*trouble, reader.language if reader else "en")
 
     async def _progress(self, claimed: Claimed) -> Message | None:
         if not claimed.notice.isdigit():

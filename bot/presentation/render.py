@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from bot.delivery.channels import Message, Renders
 from bot.extract.draft import DraftData
@@ -253,6 +253,16 @@ class Presenter:
         """Render the progress message as it starts (the progress job edits it from then)."""
         with speaking(language):
             [text] = self.telegram("progress_start", title=title)
+        return Message(text=text, html=text)
+
+    def source_trouble(
+        self, source_id: int, feed_url: str, error: str, language: str = "en"
+    ) -> Message:
+        """Render the word to admins that a followed source went wrong."""
+        parts = urlsplit(feed_url)
+        where = f"{parts.netloc}{parts.path}".rstrip("/")
+        with speaking(language):
+            [text] = self.telegram("source_trouble", id=source_id, where=where, error=error)
         return Message(text=text, html=text)
 
     def review(self, draft: DraftForReview, language: str = "en") -> Message | None:

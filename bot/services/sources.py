@@ -290,6 +290,7 @@ class SourceService:
                     polled.skipped.append((item.title, drafted.reason or ""))
             source = await session.get(Source, source_id)
             if source is not None:
+                told_before = source.error
                 source.seen += len(fresh)
                 source.drafts += len(polled.drafts)
                 source.skipped += len(polled.skipped) + polled.duplicates
@@ -298,6 +299,8 @@ class SourceService:
                 # Stored as said, like a fetch's error: a malformed feed keeps what it gave.
                 source.error = MALFORMED % {"reason": feed.malformed} if feed.malformed else None
                 source.title = source.title or feed.title
+                if source.error and source.error != told_before:
+                    await self._tell_of_trouble(unit, source_id, admins)
             await self._tell_admins(unit, polled.drafts, admins)
         return polled
 
@@ -346,6 +349,20 @@ class SourceService:
                 now=utcnow(),
                 notice=str(item_id),
             )
+        unit.after_commit(self._delivery.wake)
+
+    async def _tell_of_trouble(self, unit: Unit, source_id: int, chats: list[str]) -> None:
+        """Queue a word to every admin that a source went wrong (once: not at each poll)."""
+        if not chats:
+            return
+        await queue_direct(
+            unit.session,
+            channel=Channel.TELEGRAM.value,
+            addresses=chats,
+            purpose=DeliveryPurpose.SOURCE,
+            now=utcnow(),
+            notice=str(source_id),
+        )
         unit.after_commit(self._delivery.wake)
 
     async def _failed(self, source_id: int, error: str, *, gone: bool) -> None:

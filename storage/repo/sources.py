@@ -105,3 +105,11 @@ async def settle_draft(
     if getattr(result, "rowcount", 0) != 1:
         return None
     return row[0], row[1]
+
+
+async def source_trouble(session: AsyncSession, source_id: int) -> tuple[int, str, str] | None:
+    """Return a source's number, feed address and what is wrong with it (None: nothing)."""
+    source = await session.get(Source, source_id)
+    if source is None or not source.error:
+        return None
+    return source.id, source.feed_url, source.error
