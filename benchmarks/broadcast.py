@@ -42,6 +42,7 @@ from bot.app import open_app
 from bot.config import Settings
 from bot.delivery.progress import follow
 from bot.services.actors import Actor
+from core.timing import system_clock
 from storage.database import Database
 from storage.engine import create_engine
 from storage.enums import Channel, DeliveryState, SubscriberState
@@ -49,7 +50,6 @@ from storage.migrate import upgrade
 from storage.models import Delivery, Subscriber
 from storage.repo.subscribers import new_token
 from storage.seeding import default_seed_dir, load_seed_files
-from storage.types import utcnow
 
 APPEAL = 3  # the May Day 2011 appeal
 UNLIMITED = 100_000.0
@@ -61,7 +61,7 @@ async def build_database(folder: Path, subscribers: int) -> str:
     await upgrade(url)
     db = Database(create_engine(url))
     await load_seed_files(db, [default_seed_dir()])
-    now = utcnow()
+    now = system_clock()
     for start in range(0, subscribers, 10_000):
         rows = [
             {

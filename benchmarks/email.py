@@ -23,8 +23,11 @@ from typing import Any
 import aiosmtplib
 
 from benchmarks.common import peak_rss_mb, report
+from bot.channels.email import EmailChannel, SmtpOptions
+from bot.channels.mail_mime import Sender, build_email
 from bot.delivery.channels import Message, Outcome
-from bot.delivery.email_channel import EmailChannel, Sender, SmtpOptions, build_email
+from bot.presentation.render import Presenter
+from core.timing import system_clock
 from storage.enums import Channel, SubscriberState
 from storage.repo.deliveries import Recipient
 
@@ -86,7 +89,9 @@ async def pooled(
     """Send through our channel; return seconds and how many it says were sent
     (``from_scratch``: a new message for each reader, so each is built whole)."""
     options = SmtpOptions(host="127.0.0.1", port=port, security="none", connections=connections)
-    channel = EmailChannel(options, SENDER, rate=100_000.0)
+    channel = EmailChannel(
+        options, SENDER, rate=100_000.0, presenter=Presenter(), clock=system_clock
+    )
     await channel.start()
     message = Message(text=TEXT, html=HTML, subject="Urgent appeal: benchmark")
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -116,7 +121,13 @@ async def one_connection_each(port: int, messages: int) -> float:
     started = time.perf_counter()
     for n in range(messages):
         mail = build_email(
-            SENDER, f"base{n}@example.org", subject="Baseline", text=TEXT, html=HTML, token="t"
+            SENDER,
+            f"base{n}@example.org",
+            subject="Baseline",
+            text=TEXT,
+            html=HTML,
+            token="t",
+            clock=system_clock,
         )
         await aiosmtplib.send(
             mail.data,

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from telegram import Update
@@ -26,15 +26,13 @@ from telegram.ext import Application, JobQueue
 from telegram.request import BaseRequest
 
 from bot import handlers
+from bot.channels import Channel, Parts, email, matrix, telegram, webhook
+from bot.channels.outbox import Outbox
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, AppType, BotData, Context
-from bot.delivery import email_channel, matrix_channel, telegram_channel, webhook_channel
-from bot.delivery.channels import DeliveryChannel, Parts, Renders
-from bot.delivery.email_channel import EmailChannel
+from bot.delivery.channels import Can
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.engine_config import EngineConfig
-from bot.delivery.messages import MessageCache
-from bot.delivery.telegram_channel import TelegramChannel
 from bot.extract.fetch import FetchOptions
 from bot.handlers import menus
 from bot.handlers.table import COMMANDS
@@ -79,6 +77,7 @@ from core.pseudonyms import Pseudonyms
 from core.timing import Clock, system_clock
 from storage.database import Database
 from storage.engine import create_engine
+from storage.items import Item, Publication, Reminder, Withdrawal
 from storage.migrate import require_current, upgrade
 from storage.standing import AgePolicy
 
@@ -96,7 +95,7 @@ class Overrides:
     """Explicit replacements, for tests and benchmarks; production uses none."""
 
     # Channels besides (or, with ``only_channels``, instead of) the configured ones.
-    channels: Sequence[DeliveryChannel] = ()
+    channels: Sequence[Channel] = ()
     only_channels: bool = False
     engine: EngineConfig | None = None
     limits: FloodLimits | None = None
@@ -119,7 +118,7 @@ class App:
     services: Services
     reporter: ProgressReporter
     overrides: Overrides
-    channels: Sequence[DeliveryChannel]
+    channels: Sequence[Channel]
     site: Site
 
     async def learn_username(self) -> None:
@@ -133,9 +132,9 @@ class App:
         Telegram channel's id, too, is asked of the Bot API)."""
         await self.learn_username()
         for channel in self.channels:
-            targets = await channel.targets()
-            if targets is not None:
-                await self.services.mirrors.sync(channel.name, targets)
+            mirrors = await channel.mirrors()
+            if mirrors is not None:
+                await self.services.mirrors.sync(channel.name, mirrors)
 
 
 def build_api(settings: Settings, overrides: Overrides) -> BotApiClient | None:
@@ -151,15 +150,23 @@ def build_api(settings: Settings, overrides: Overrides) -> BotApiClient | None:
 
 # Every channel the service can send through: a module's ``build``, which returns the channel
 # when its settings are there (else None). A new channel is one more line here.
-CHANNELS: tuple[Callable[[Settings, Parts], DeliveryChannel | None], ...] = (
-    telegram_channel.build,
-    email_channel.build,
-    webhook_channel.build,
-    matrix_channel.build,
+CHANNELS: tuple[Callable[[Settings, Parts], Channel | None], ...] = (
+    telegram.build,
+    email.build,
+    webhook.build,
+    matrix.build,
 )
 
 
-def build_channels(settings: Settings, parts: Parts, overrides: Overrides) -> list[DeliveryChannel]:
+@runtime_checkable
+class Probed(Protocol):
+    """A channel whose service can be asked whether it answers (an SMTP relay)."""
+
+    async def reachable(self) -> bool:
+        """Tell whether the service answers now."""
+
+
+def build_channels(settings: Settings, parts: Parts, overrides: Overrides) -> list[Channel]:
     """Return a channel for every way of sending that is configured."""
     built = [] if overrides.only_channels else [build(settings, parts) for build in CHANNELS]
     return [channel for channel in (*built, *overrides.channels) if channel is not None]
@@ -181,34 +188,49 @@ def build_services(
     delivery: DeliverySignals,
     fetch: FetchOptions,
     ages: AgePolicy,
-    channels: Sequence[DeliveryChannel] = (),
+    mirror: ChannelMirror,
+    channels: Sequence[Channel] = (),
     engine: DeliveryEngine | None = None,
 ) -> Services:
     """Build every service over one database, telling ``delivery`` what to send."""
+    clock = ages.clock
     index = CaseIndex()
     writer = AppealWriter(index=index, today=ages.today)
-    names = tuple(channel.name for channel in channels)
+
+    def rendering(kind: type[Item]) -> tuple[str, ...]:
+        return tuple(channel.name for channel in channels if kind in channel.renders)
+
+    admins_on = next(
+        (
+            c.name
+            for c in channels
+            if c.name == settings.admin_channel and Can.REACH_ADMINS in c.can
+        ),
+        None,
+    )
+    names = {channel.name for channel in channels}
+    probes = {c.name: c.reachable for c in channels if isinstance(c, Probed)}
     publishing = PublishingService(
         db,
         delivery=delivery,
         index=index,
-        channels=names,
+        channels=rendering(Publication),
         paid=settings.telegram_paid_broadcast,
-        told_of_withdrawals=tuple(c.name for c in channels if c.renders is Renders.EVENT),
+        clock=clock,
+        withdrawing=rendering(Withdrawal),
+        admins_on=admins_on,
     )
     pseudonyms = build_pseudonyms(settings)
     schedule = Schedule(
         keep_deliveries=timedelta(days=settings.delivery_retention_days),
         keep_audit_details=timedelta(days=settings.audit_retention_days),
     )
-    telegram = next((c for c in channels if isinstance(c, TelegramChannel)), None)
-    mailer = next((c for c in channels if isinstance(c, EmailChannel)), None)
-    cases = CaseService(db, ages=ages)
+    cases = CaseService(db, ages=ages, chats_on=telegram.NAME)
     appeals = AppealService(db, ages=ages, pseudonyms=pseudonyms)
     admins = AdminService(db, configured=settings.admin_ids)
     return Services(
         settings=settings,
-        mirror=telegram.mirror if telegram is not None else ChannelMirror(None),
+        mirror=mirror,
         mirrors=MirrorService(db),
         maintenance=MaintenanceService(db),
         db=db,
@@ -226,12 +248,15 @@ def build_services(
         ),
         imports=ImportService(db, index=index, writer=writer, today=ages.today),
         publishing=publishing,
-        broadcasts=BroadcastService(db),
-        outcomes=OutcomeService(db, publishing=publishing, label=case_status_label),
-        subscriptions=SubscriptionService(db, delivery=delivery, pseudonyms=pseudonyms),
+        broadcasts=BroadcastService(db, clock=clock),
+        outcomes=OutcomeService(db, publishing=publishing, clock=clock, label=case_status_label),
+        subscriptions=SubscriptionService(
+            db, clock=clock, chats_on=telegram.NAME, delivery=delivery, pseudonyms=pseudonyms
+        ),
         email=EmailService(
             db,
-            enabled=mailer is not None,
+            enabled=email.NAME in names,
+            clock=clock,
             delivery=delivery,
             check_deliverability=settings.email_check_deliverability,
             pseudonyms=pseudonyms,
@@ -240,7 +265,7 @@ def build_services(
         stats=StatsService(db),
         monitoring=MonitoringService(
             db,
-            smtp=mailer.reachable if mailer is not None else None,
+            smtp=probes.get(email.NAME),
             delivery_alive=(lambda: engine.alive) if engine is not None else None,
             outcomes=(lambda: dict(engine.stats.outcomes)) if engine is not None else dict,
         ),
@@ -248,9 +273,10 @@ def build_services(
             db,
             clock=ages.clock,
             delivery=delivery,
-            channels=names,
+            channels=rendering(Reminder),
             pseudonyms=pseudonyms,
             schedule=schedule,
+            protests_on=tuple(c.name for c in channels if Can.COUNT_PROTESTS in c.can),
         ),
         sources=SourceService(
             db,
@@ -259,7 +285,8 @@ def build_services(
             admins=admins,
             delivery=delivery,
             fetch_options=fetch,
-            today=ages.today,
+            clock=clock,
+            admins_on=admins_on,
             every=timedelta(minutes=settings.sources_every_minutes),
         ),
         public=PublicService(db, ages=ages, appeals=appeals, cases=cases, pseudonyms=pseudonyms),
@@ -296,13 +323,19 @@ async def open_app(
             )
         )
         api = build_api(settings, overrides)
-        channels = build_channels(settings, Parts(api=api, limiter=limiter), overrides)
+        mirror = ChannelMirror(settings.telegram_channel)
+        parts = Parts(
+            presenter=presenter, clock=ages.clock, api=api, limiter=limiter, telegram_mirror=mirror
+        )
+        channels = build_channels(settings, parts, overrides)
         delivery = None
         if channels:
+            by_name = {channel.name: channel for channel in channels}
             delivery = DeliveryEngine(
                 db=db,
-                channels={channel.name: channel for channel in channels},
-                messages=MessageCache(presenter, db, day=ages.today),
+                channels=by_name,
+                messages=Outbox(presenter, db, by_name, clock=ages.clock),
+                clock=ages.clock,
                 config=overrides.engine
                 or EngineConfig.for_rate(
                     settings.broadcast_rate,
@@ -321,6 +354,7 @@ async def open_app(
             delivery=delivery or NoDelivery(),
             fetch=fetch,
             ages=ages,
+            mirror=mirror,
             channels=channels,
             engine=delivery,
         )
@@ -333,7 +367,10 @@ async def open_app(
             delivery=delivery,
             services=services,
             reporter=ProgressReporter(
-                broadcasts=services.broadcasts, presenter=presenter, limits=limiter.status
+                broadcasts=services.broadcasts,
+                presenter=presenter,
+                clock=ages.clock,
+                limits=limiter.status,
             ),
             overrides=overrides,
             channels=channels,

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     database_url: str = "sqlite+aiosqlite:///appealbot.db"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # The channel admins are reached in (drafts to review, a broadcast's progress, a feed's
+    # trouble): one that can reach them, where their ids are its addresses.
+    admin_channel: str = "telegram"
 
     smtp_host: str | None = None
     smtp_port: int | None = None
@@ -223,11 +226,6 @@ class Settings(BaseSettings):
         if any(dkim) and not all(dkim):
             raise ValueError("DKIM needs all three: APPEALBOT_DKIM_SELECTOR, _DOMAIN and _KEY_FILE")
         return self
-
-    @property
-    def email_enabled(self) -> bool:
-        """Tell whether alert emails can be sent."""
-        return bool(self.smtp_host)
 
     @property
     def bot_base_url(self) -> str:

@@ -19,7 +19,6 @@ from sqlalchemy import inspect
 from core.timing import Clock, country_zone, system_clock
 from storage.enums import AppealKind, CaseStatus, DatePrecision
 from storage.models import Appeal, Case
-from storage.types import utcnow
 
 
 class Standing(StrEnum):
@@ -45,11 +44,10 @@ class Age:
         return self.standing is Standing.OPEN
 
     @classmethod
-    def fresh(cls, *, deadline: date | None = None, today: date | None = None) -> Age:
+    def fresh(cls, *, today: date, deadline: date | None = None) -> Age:
         """Return the age of an appeal being written now (a draft, a preview)."""
-        day = today or utcnow().date()
-        left = (deadline - day).days if deadline else None
-        return cls(Standing.OPEN, day, DatePrecision.DAY, deadline, left, resolved=False)
+        left = (deadline - today).days if deadline else None
+        return cls(Standing.OPEN, today, DatePrecision.DAY, deadline, left, resolved=False)
 
 
 def _months_before(day: date, months: int) -> date:

@@ -48,8 +48,3 @@ def str_enum(enum_cls: type[StrEnum], *, length: int = 20) -> Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
-
-
-def utcnow() -> datetime:
-    """Return the current time, aware, in UTC."""
-    return datetime.now(UTC)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from core.timing import system_clock
 from emulator import BotApiEmulator
 from storage.models import Appeal, Delivery, Subscriber
-from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import add_subscribers
 from tests.support.drafts import paste, publish
@@ -36,7 +36,7 @@ async def test_every_appeal_goes_to_the_channel_first_and_updates_reply_to_it(
 
         # The January 2012 appeal as if it came out this month: open, urgent.
         text = (FIXTURES / "2012-01-new-wave-of-arrests.txt").read_text("utf-8")
-        text = text.replace("January 2012", f"{utcnow():%B %Y}")
+        text = text.replace("January 2012", f"{system_clock():%B %Y}")
         _, review = await paste(emulator, ADMIN, text)
         await publish(emulator, ADMIN, review, "Publish as urgent")
         await emulator.wait_until(lambda: all(emulator.sent(c) for c in chats), timeout=30)

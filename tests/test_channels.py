@@ -14,11 +14,14 @@ import aiohttp
 from sqlalchemy import insert, select
 
 from bot.app import Overrides
-from bot.delivery.channels import Message, Outcome, Renders, Result, Target, Turn
+from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
+from bot.presentation.news import AppealNews, View
+from bot.presentation.render import Presenter, as_text
 from bot.services.actors import Actor
 from bot.services.outcomes import OutcomeRequest
 from emulator import BotApiEmulator
 from storage.enums import AppealStatus, CaseStatus, DeliveryPurpose, DeliveryState, SubscriberState
+from storage.items import Item, Nudge, Publication, Reminder
 from storage.models import Delivery, Subscriber, subscriber_cases
 from storage.repo.appeals import get_appeal
 from storage.repo.deliveries import Recipient
@@ -39,7 +42,8 @@ class PigeonPost:
     """A channel nobody ships: messages carried to lofts, each with a ring number."""
 
     name = "pigeon"
-    renders = Renders.TEXT
+    renders: frozenset[type[Item]] = frozenset({Publication, Reminder, Nudge})
+    can = frozenset({Can.THREAD})
     role: str | None = None
     gone = SubscriberState.UNSUBSCRIBED
 
@@ -47,8 +51,15 @@ class PigeonPost:
         self.carried: list[tuple[Recipient, Message]] = []
         self.arrived = asyncio.Event()
 
-    async def targets(self) -> list[Target]:
-        return [Target(address="loft-of-the-network")]  # a mirror: it gets everything
+    def render(self, view: View, recipient: Recipient) -> Message | None:
+        """A broadcast's words as plain text and simple HTML."""
+        if not isinstance(view, AppealNews):
+            return None
+        message = Presenter().telegram_news(view, in_channel=recipient.mirror)
+        return None if message is None else as_text(message)
+
+    async def mirrors(self) -> list[Mirror]:
+        return [Mirror(address="loft-of-the-network")]  # a mirror: it gets everything
 
     async def start(self) -> None:
         """Nothing to open."""
@@ -59,10 +70,10 @@ class PigeonPost:
     async def wait_turn(self, recipient: Recipient) -> Turn:
         return Turn()
 
-    async def send(self, recipient: Recipient, message: Message) -> Result:
+    async def send(self, recipient: Recipient, message: Message) -> SendResult:
         self.carried.append((recipient, message))
         self.arrived.set()
-        return Result(Outcome.SENT, external_id=f"ring-{len(self.carried)}")
+        return SendResult(Outcome.SENT, external_id=f"ring-{len(self.carried)}")
 
     async def wait_for(self, count: int) -> list[tuple[Recipient, Message]]:
         async with asyncio.timeout(10):

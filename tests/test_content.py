@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.timing import system_clock
 from emulator import BotApiEmulator
 from emulator.state import Sent
 from storage.enums import AppealStatus, TargetKind, Urgency
@@ -15,7 +16,6 @@ from storage.models import Appeal, AppealTarget, Demand
 from storage.repo.appeals import DemandSpec, NewAppeal, TargetLink, create_appeal
 from storage.repo.cases import get_case_by_slug
 from storage.repo.targets import upsert_target
-from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import make_current
 from tests.test_golden import CASES
@@ -142,7 +142,7 @@ async def test_seeded_appeals_say_they_are_archived_and_none_is_urgent(
 async def test_a_new_appeal_is_open_urgent_first_and_its_letters_go_by_email_fax_and_post(
     emulator: BotApiEmulator, seeded_url: str
 ) -> None:
-    today = utcnow().date()
+    today = system_clock().date()
     async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
         case = await get_case_by_slug(session, "vadim-kuramshin")
         assert case is not None

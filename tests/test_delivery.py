@@ -342,8 +342,8 @@ async def test_a_spell_of_garbled_answers_loses_nothing(
 
 
 async def test_unknown_answers_are_retried_and_only_telegrams_own_end_a_delivery() -> None:
+    from bot.channels.telegram import classify
     from bot.delivery.channels import Outcome
-    from bot.delivery.telegram_channel import classify
     from core.errors import BotApiGarbledError, BotApiRefusedError, BotApiUnreachableError
 
     def refused(code: int, description: str = "x", **extra: object) -> BotApiRefusedError:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.delivery.channels import Outcome, Result
+from bot.delivery.channels import Outcome, SendResult
 from bot.delivery.policy import Decision, RetryPolicy, SubscriberChange, decide
 from storage.enums import DeliveryState
 
@@ -25,7 +25,7 @@ def after(seconds: float) -> datetime:
     return NOW + timedelta(seconds=seconds)
 
 
-def run(result: Result, attempts: int, *, subscriber: bool = True, **extra: float) -> Decision:
+def run(result: SendResult, attempts: int, *, subscriber: bool = True, **extra: float) -> Decision:
     return decide(
         result, attempts=attempts, has_subscriber=subscriber, now=NOW, policy=POLICY, **extra
     )
@@ -34,28 +34,34 @@ def run(result: Result, attempts: int, *, subscriber: bool = True, **extra: floa
 # (result, attempts this one included, has a subscriber)
 #     -> (state, attempts kept, next attempt, subscriber change, new address)
 ROWS = [
-    ((Result(Outcome.SENT), 1, True), (SENT, 1, None, KEEP, None)),
-    ((Result(Outcome.WAIT, "429", retry_after=7), 3, True), (PENDING, 2, after(7), KEEP, None)),
-    ((Result(Outcome.WAIT, "busy"), 1, True), (PENDING, 0, after(1), KEEP, None)),
-    ((Result(Outcome.RETRY, "502"), 1, True), (PENDING, 1, after(2), KEEP, None)),
-    ((Result(Outcome.RETRY, "502"), 4, True), (PENDING, 4, after(16), KEEP, None)),
-    ((Result(Outcome.RETRY, "502"), 7, False), (PENDING, 7, after(128), KEEP, None)),
-    ((Result(Outcome.RETRY, "502"), 8, True), (FAILED, 8, None, KEEP, None)),
-    ((Result(Outcome.FAILED, "too long"), 1, True), (FAILED, 1, None, KEEP, None)),
-    ((Result(Outcome.GONE, "403"), 1, True), (SKIPPED, 1, None, GONE, None)),
-    ((Result(Outcome.GONE, "403"), 1, False), (SKIPPED, 1, None, KEEP, None)),
-    ((Result(Outcome.SKIP, "left"), 2, True), (SKIPPED, 2, None, KEEP, None)),
-    ((Result(Outcome.REFUSED, "SMTP 554"), 1, True), (PENDING, 1, after(2), KEEP, None)),
-    ((Result(Outcome.REFUSED, "SMTP 554"), 2, True), (SKIPPED, 2, None, GONE, None)),
-    ((Result(Outcome.MOVED, "up", new_address="-1005"), 1, True), (PENDING, 0, NOW, MOVE, "-1005")),
-    ((Result(Outcome.MOVED, "up", new_address="-1005"), 1, False), (FAILED, 1, None, KEEP, None)),
-    ((Result(Outcome.MOVED, "no id"), 1, True), (FAILED, 1, None, KEEP, None)),
+    ((SendResult(Outcome.SENT), 1, True), (SENT, 1, None, KEEP, None)),
+    ((SendResult(Outcome.WAIT, "429", retry_after=7), 3, True), (PENDING, 2, after(7), KEEP, None)),
+    ((SendResult(Outcome.WAIT, "busy"), 1, True), (PENDING, 0, after(1), KEEP, None)),
+    ((SendResult(Outcome.RETRY, "502"), 1, True), (PENDING, 1, after(2), KEEP, None)),
+    ((SendResult(Outcome.RETRY, "502"), 4, True), (PENDING, 4, after(16), KEEP, None)),
+    ((SendResult(Outcome.RETRY, "502"), 7, False), (PENDING, 7, after(128), KEEP, None)),
+    ((SendResult(Outcome.RETRY, "502"), 8, True), (FAILED, 8, None, KEEP, None)),
+    ((SendResult(Outcome.FAILED, "too long"), 1, True), (FAILED, 1, None, KEEP, None)),
+    ((SendResult(Outcome.GONE, "403"), 1, True), (SKIPPED, 1, None, GONE, None)),
+    ((SendResult(Outcome.GONE, "403"), 1, False), (SKIPPED, 1, None, KEEP, None)),
+    ((SendResult(Outcome.SKIP, "left"), 2, True), (SKIPPED, 2, None, KEEP, None)),
+    ((SendResult(Outcome.REFUSED, "SMTP 554"), 1, True), (PENDING, 1, after(2), KEEP, None)),
+    ((SendResult(Outcome.REFUSED, "SMTP 554"), 2, True), (SKIPPED, 2, None, GONE, None)),
+    (
+        (SendResult(Outcome.MOVED, "up", new_address="-1005"), 1, True),
+        (PENDING, 0, NOW, MOVE, "-1005"),
+    ),
+    (
+        (SendResult(Outcome.MOVED, "up", new_address="-1005"), 1, False),
+        (FAILED, 1, None, KEEP, None),
+    ),
+    ((SendResult(Outcome.MOVED, "no id"), 1, True), (FAILED, 1, None, KEEP, None)),
 ]
 
 
 @pytest.mark.parametrize(("given", "expected"), ROWS)
 def test_every_outcome_row(
-    given: tuple[Result, int, bool],
+    given: tuple[SendResult, int, bool],
     expected: tuple[DeliveryState, int, datetime | None, SubscriberChange, str | None],
 ) -> None:
     result, attempts, subscriber = given
@@ -73,13 +79,15 @@ def test_every_outcome_row(
 
 def test_backoff_is_capped_and_jittered() -> None:
     patient = RetryPolicy(max_attempts=20, backoff_cap=60)
-    late = decide(Result(Outcome.RETRY), attempts=7, has_subscriber=True, now=NOW, policy=patient)
+    late = decide(
+        SendResult(Outcome.RETRY), attempts=7, has_subscriber=True, now=NOW, policy=patient
+    )
     assert late.next_attempt_at == after(60)
-    assert run(Result(Outcome.RETRY), 2, jitter=1.2).next_attempt_at == after(4 * 1.2)
+    assert run(SendResult(Outcome.RETRY), 2, jitter=1.2).next_attempt_at == after(4 * 1.2)
 
 
 def test_a_decision_becomes_a_row_change_that_releases_the_lease() -> None:
-    assert run(Result(Outcome.SENT), 1).row(42) == {
+    assert run(SendResult(Outcome.SENT), 1).row(42) == {
         "id": 42,
         "state": SENT,
         "attempts": 1,
@@ -88,6 +96,6 @@ def test_a_decision_becomes_a_row_change_that_releases_the_lease() -> None:
         "claimed_by": None,
         "sent_at": NOW,
     }
-    retry = run(Result(Outcome.RETRY, "x"), 1).row(7)
+    retry = run(SendResult(Outcome.RETRY, "x"), 1).row(7)
     assert retry["next_attempt_at"] == after(2)
     assert "sent_at" not in retry

@@ -78,3 +78,11 @@ def test_the_example_env_file_names_every_setting_and_nothing_else() -> None:
     example = (ROOT / ".env.example").read_text("utf-8")
     named = set(re.findall(r"^#?\s*(APPEALBOT_[A-Z_]+)=", example, flags=re.MULTILINE))
     assert named == settings_names()
+
+
+def test_the_readme_table_names_every_setting_and_nothing_else() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `APPEALBOT_")]
+    named = {name for row in rows for name in re.findall(r"`(APPEALBOT_[A-Z_]+)`", row)}
+    assert named == settings_names()

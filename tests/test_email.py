@@ -16,15 +16,15 @@ import aiohttp
 import dkim
 from sqlalchemy import select
 
+from bot.channels.mail_mime import Dkim, Sender, build_email
 from bot.delivery.channels import Message, Outcome
-from bot.delivery.email_channel import Dkim, Sender, build_email
 from bot.services.delivery_signals import NoDelivery
 from bot.services.email import EmailService, Quota, SignUp, SignUpLimits
+from core.timing import system_clock
 from emulator import BotApiEmulator
 from storage.enums import Channel, DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Case, Delivery, Subscriber
 from storage.repo.subscribers import new_token
-from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
 from tests.support.databases import MigratedDatabase
 from tests.support.mail import (
@@ -39,6 +39,7 @@ from tests.support.mail import (
     subscriber,
 )
 from tests.support.smtp import Sink, free_port, smtp_server
+from tests.support.timeline import MovableClock
 
 MAY_DAY = 3
 READER = 9090
@@ -92,7 +93,13 @@ def test_a_message_survives_the_wire_whatever_its_text_holds() -> None:
     )
     html = '<p class="x">' + "Ä&amp;" * 50 + "</p>"
     mail = build_email(
-        sender, "reader@example.org", subject="Обращение: суд", text=text, html=html, token="tok"
+        sender,
+        "reader@example.org",
+        subject="Обращение: суд",
+        text=text,
+        html=html,
+        token="tok",
+        clock=system_clock,
     )
     lines = mail.data.split(b"\r\n")
     # List-Unsubscribe's <links> cannot be cut (a mail client reads them as they are): that
@@ -370,7 +377,7 @@ async def test_unconfirmed_sign_ups_expire_after_seven_days(seeded_url: str) -> 
 
     from tests.support.app import app_for
 
-    now = utcnow()
+    now = system_clock()
     async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
         for address, age in (("old@example.org", 8), ("young@example.org", 6)):
             session.add(
@@ -450,7 +457,8 @@ async def test_over_the_budget_a_confirmation_waits_its_turn_and_one_mailbox_get
         delivery=NoDelivery(),
         check_deliverability=False,
         limits=SignUpLimits(overall=Quota(2, 60)),
-        clock=lambda: now[0],
+        clock=MovableClock(),
+        monotonic=lambda: now[0],
     )
     # Two strangers spend the whole budget of a minute...
     said = [

@@ -258,7 +258,9 @@ def test_any_text_gives_a_draft_or_a_clear_refusal(text: str, index: CaseIndex) 
         return
     assert draft.title
     assert len(draft.title) <= 201
-    rendered = Presenter().broadcast(draft_card(draft, kind=AppealKind.APPEAL))
+    presenter = Presenter()
+    age = presenter.draft_age(draft, AppealKind.APPEAL)
+    rendered = presenter.broadcast(draft_card(draft, kind=AppealKind.APPEAL, age=age))
     plain, _ = check_text(rendered.text, parse_mode="HTML")
     assert plain
     for part in Presenter().telegram(
@@ -352,7 +354,8 @@ def test_solidarity_points_are_told_apart_from_demands(index: CaseIndex) -> None
         ("Full support for the", True),
     ]
     assert any("solidarity" in warning for warning in draft.warnings())
-    card = draft_card(draft, kind=AppealKind.APPEAL)
+    age = Presenter().draft_age(draft, AppealKind.APPEAL)
+    card = draft_card(draft, kind=AppealKind.APPEAL, age=age)
     assert len(card.demands) == 2
     assert len(card.solidarity) == 2
 

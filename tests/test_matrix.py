@@ -13,10 +13,11 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from bot.app import App, Overrides
+from bot.channels.matrix import MatrixChannel
 from bot.delivery.channels import Message, Outcome
-from bot.delivery.matrix_channel import MatrixChannel
 from bot.delivery.progress import Progress
 from bot.jobs.progress import no_limits
+from bot.presentation.render import Presenter
 from bot.services.actors import Actor
 from storage.enums import AppealStatus, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
@@ -168,10 +169,15 @@ async def test_the_homeservers_limit_is_waited_out_and_a_lost_room_is_no_longer_
 
 async def test_a_homeserver_that_cannot_be_reached_is_waited_out() -> None:
     channel = MatrixChannel(
-        f"http://127.0.0.1:{free_port()}", BOT, "token", ("!room",), down_wait=7.0
+        f"http://127.0.0.1:{free_port()}",
+        BOT,
+        "token",
+        ("!room",),
+        presenter=Presenter(),
+        down_wait=7.0,
     )
     try:
-        assert await channel.targets() is None, "the rooms are left as they are"
+        assert await channel.mirrors() is None, "the rooms are left as they are"
         result = await channel.send(
             Recipient(
                 subscriber_id=1,

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from core.timing import system_clock
 from emulator import BotApiEmulator
 from storage.enums import AppealStatus, Urgency
 from storage.models import Protest
 from storage.repo.appeals import NewAppeal, create_appeal
 from storage.repo.cases import get_case_by_slug
-from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import make_current
 from tests.test_content import letters_in
@@ -33,7 +33,7 @@ async def test_appeals_newest_first_each_marked_archived(bot: BotApiEmulator) ->
 
 
 async def test_appeals_page_through_and_open_one(emulator: BotApiEmulator, seeded_url: str) -> None:
-    today = utcnow().date()
+    today = system_clock().date()
     async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
         case = await get_case_by_slug(session, "ainur-kurmanov")
         assert case is not None

@@ -18,12 +18,11 @@ from bot.extract.fetch import is_public_address
 from bot.logs import RedactPeople
 from bot.telegram.flood import FloodLimits
 from core.pseudonyms import Pseudonyms
-from core.timing import MAX_WAIT
+from core.timing import MAX_WAIT, system_clock
 from emulator import BotApiEmulator, Faults
 from emulator.state import chat_object, user_object
 from storage.enums import DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
-from storage.types import utcnow
 from tests.support.bot import handled, running_bot, sessions_for
 from tests.support.databases import MigratedDatabase
 from tests.support.delivery import add_subscribers, eventually, running_engine
@@ -132,7 +131,7 @@ async def test_a_relay_answering_421_for_a_while_uses_no_attempt_and_loses_nothi
 async def test_4xx_answers_wait_with_a_pause_that_grows_with_each_spell() -> None:
     sink = Sink(mail_answers=["451 4.7.1 Greylisted, try later"] * 4)
     now = [0.0]
-    async with email_channel(sink, clock=lambda: now[0]) as channel:
+    async with email_channel(sink, monotonic=lambda: now[0]) as channel:
         waits = [await channel.send(reader_at("reader0@example.org"), MESSAGE)]
         for _ in range(2):
             now[0] += waits[-1].retry_after or 0  # the pause has passed: a new spell
@@ -197,7 +196,7 @@ async def test_an_absurd_retry_after_is_capped_and_every_outcome_is_recorded(
         waiting = [row for row in rows if row.state is DeliveryState.PENDING]
     assert len(waiting) == 2, "the victim's two rows wait"
     assert all(row.attempts == 0 and row.claimed_by is None for row in waiting)
-    latest = utcnow() + timedelta(seconds=MAX_WAIT + 5)
+    latest = system_clock() + timedelta(seconds=MAX_WAIT + 5)
     assert all(row.next_attempt_at <= latest for row in waiting), "at most an hour away"
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.channels.telegram import TelegramChannel
 from bot.delivery.engine_config import EngineConfig
-from bot.delivery.telegram_channel import TelegramChannel
 from emulator import BotApiEmulator
 from storage.database import Database
 from storage.engine import create_engine, create_sessionmaker

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.app import Overrides
-from bot.delivery.channels import Renders
 from bot.services.actors import CLI
 from emulator import BotApiEmulator
 from storage.enums import AppealStatus, Channel, DeliveryPurpose, DeliveryState
+from storage.items import Reminder, load
 from storage.models import AuditEntry, Delivery
 from storage.repo.appeals import get_appeal
 from storage.standing import Standing
@@ -47,9 +47,11 @@ async def reminder_text(
     async with sessions_for(url) as sessions, sessions() as session:
         appeal = await get_appeal(session, appeal_id)
         assert appeal is not None
-        message = app_presenter.for_delivery(
-            appeal, Renders.TELEGRAM, DeliveryPurpose.REMINDER, row["notice"], row["late"]
-        )
+        item = load(DeliveryPurpose.REMINDER, appeal_id, row["notice"], row["late"])
+        assert isinstance(item, Reminder)
+        news = app_presenter.news(appeal, item)
+        assert news is not None
+        message = app_presenter.telegram_news(news)
     assert message is not None
     return message.text
 

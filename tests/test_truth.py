@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from bot.presentation.render import Presenter
+from core.timing import system_clock
 from emulator import BotApiEmulator
 from emulator.telegram_html import check_text
 from storage.enums import AppealStatus, CaseStatus, TargetKind, Urgency
@@ -16,7 +17,6 @@ from storage.repo.appeals import DemandSpec, NewAppeal, TargetLink, create_appea
 from storage.repo.cases import get_case_by_slug
 from storage.repo.targets import upsert_target
 from storage.standing import AgePolicy
-from storage.types import utcnow
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import make_current
 from tests.test_content import letters_in
@@ -150,7 +150,7 @@ async def test_a_network_and_an_appeal_can_say_their_own_safety_note(
 
 
 async def test_no_letter_is_split_across_messages(seeded_url: str) -> None:
-    today = utcnow().date()
+    today = system_clock().date()
     async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
         case = await get_case_by_slug(session, "vadim-kuramshin")
         assert case is not None

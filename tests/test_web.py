@@ -29,11 +29,12 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import event, insert, update
 from sqlalchemy.engine import Engine
 
-from bot.delivery.channels import Renders
 from bot.services.actors import Actor
-from storage.enums import AppealStatus, DatePrecision, DeliveryPurpose, EventKind
+from core.timing import system_clock
+from storage.enums import AppealStatus, DatePrecision, EventKind
+from storage.items import Publication
 from storage.models import Appeal, AppealEvent, Protest
-from storage.types import utcnow
+from templates.i18n import speaking
 from tests.support.app import app_for
 from tests.support.bot import sessions_for
 from tests.support.browser import chromium
@@ -52,7 +53,7 @@ async def prepare(url: str) -> None:
     """One appeal asks for action again, with a trial and a deadline ahead; one is
     withdrawn; one is back to a draft."""
     await make_current(url, OPEN, TARAZ)
-    today = utcnow().date()
+    today = system_clock().date()
     async with sessions_for(url) as sessions, sessions.begin() as session:
         await session.execute(
             update(Appeal)
@@ -298,14 +299,16 @@ async def test_calendars_hold_court_days_and_deadlines_in_the_places_zone(web: s
         summaries = {str(event["SUMMARY"]): event for event in events}
         hearing = summaries["Appeal hearing of Dmitry Tikhonov"]
         start = hearing.decoded("DTSTART")
-        assert start.date() == utcnow().date() + timedelta(days=TRIAL_IN)
+        assert start.date() == system_clock().date() + timedelta(days=TRIAL_IN)
         assert str(start.tzinfo) == "Asia/Almaty"
         assert hearing["DTSTART"].params["TZID"] == "Asia/Almaty"
         assert str(hearing["URL"]) == f"{web}/appeals/{OPEN_SLUG}?lang=en"
         deadline = next(
             event for name, event in summaries.items() if name.startswith("Last day to act")
         )
-        assert deadline.decoded("DTSTART").date() == utcnow().date() + timedelta(days=DEADLINE_IN)
+        assert deadline.decoded("DTSTART").date() == system_clock().date() + timedelta(
+            days=DEADLINE_IN
+        )
         assert calendar.walk("VTIMEZONE"), "the zone is defined in the file"
         assert "2011-05-20" not in body
         status, body, _ = await get(http, f"{web}/calendar/cases/shanyrak-residents.ics")
@@ -354,10 +357,11 @@ async def test_the_bot_and_emails_point_to_the_pages(web: str, seeded_url: str) 
     async with app_for(seeded_url, public_url="https://appeals.example.org") as app:
         shown = await app.services.appeals.show(OPEN)
         assert shown is not None
-        for renders in (Renders.TELEGRAM, Renders.EMAIL):
-            message = app.presenter.for_delivery(
-                shown.appeal, renders, DeliveryPurpose.APPEAL, language="ru"
-            )
+        with speaking("ru"):
+            news = app.presenter.news(shown.appeal, Publication(OPEN))
+            assert news is not None
+            messages = [app.presenter.telegram_news(news), app.presenter.email_news(news)]
+        for message in messages:
             assert message is not None
             assert f"https://appeals.example.org/appeals/{OPEN_SLUG}?lang=ru" in message.text
 

@@ -1,9 +1,8 @@
-"""The channel interface: the engine hands a message to a channel and gets an outcome back.
+"""What the engine sees of a channel: it hands a message to a courier, gets an outcome back.
 
 Like a messenger in a mailing-list manager, the engine does not know whether it is talking
-to Telegram, an SMTP server, a Matrix homeserver or a webhook: a channel is one module with
-a name (what subscribers and deliveries are stored under), the rendering its messages need,
-and four methods.
+to Telegram, an SMTP server, a Matrix homeserver or a webhook: a courier has a name (what
+subscribers and deliveries are stored under), what it can do, and four methods.
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.telegram.client import BotApiClient
-from bot.telegram.flood import FloodLimiter
 from storage.enums import SubscriberState
 from storage.repo.deliveries import Recipient
 
@@ -31,7 +28,7 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Result:
+class SendResult:
     outcome: Outcome
     error: str | None = None
     retry_after: float | None = None
@@ -65,42 +62,35 @@ class Turn:
     release: Callable[[], None] = _nothing
 
 
-class Renders(StrEnum):
-    """How a channel's messages are rendered (by the presentation layer)."""
+class Can(StrEnum):
+    """What a channel can do besides sending, as it declares it."""
 
-    TELEGRAM = "telegram"  # Telegram's HTML, buttons, one message of at most 4,096 characters
-    EMAIL = "email"  # plain text and HTML with a letter to each office, a subject
-    TEXT = "text"  # plain text and simple HTML, with the links a reader needs
-    EVENT = "event"  # a JSON document for machines (a webhook's receiver)
+    EDIT = "edit"  # edit a message it sent (an admin's progress message, as figures move)
+    THREAD = "thread"  # post a follow-up as an answer to the post it follows up
+    REACH_ADMINS = "reach_admins"  # reach the admins: drafts to review, progress, troubles
+    COUNT_PROTESTS = "count_protests"  # its readers tell the bot they wrote (a nudge spares them)
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
-    """A place a channel posts everything published to (a mirror), as its channel says it."""
+class Mirror:
+    """A place a channel posts everything published to, as its channel names it."""
 
     address: str
     kind: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Parts:
-    """What channels are built from besides the settings."""
-
-    api: BotApiClient | None  # the Bot API client, with a bot token
-    limiter: FloodLimiter  # Telegram's limits, shared with replies
-
-
-class DeliveryChannel(Protocol):
-    """Sends one message to one recipient and says how it went."""
+class Courier(Protocol):
+    """Sends one message to one recipient and says how it went: what the engine sees of a
+    channel (the channel itself, in ``bot/channels``, also renders what it sends)."""
 
     name: str  # what its subscribers and deliveries are stored under
-    renders: Renders
+    can: frozenset[Can]
     # A budget that belongs to the bot, not to a process (Telegram's): one worker at a
     # time holds this role and sends on the channel. None: every worker sends.
     role: str | None
     gone: SubscriberState  # what a subscriber becomes when the channel says it is gone
 
-    async def targets(self) -> Sequence[Target] | None:
+    async def mirrors(self) -> Sequence[Mirror] | None:
         """Return the mirrors configured for this channel (none: only subscribers; None:
         they cannot be known now, so leave them as they are)."""
 
@@ -114,5 +104,5 @@ class DeliveryChannel(Protocol):
         """Wait until the channel's limits let a message to this recipient go; or, when this
         recipient itself must wait, say for how long (others go meanwhile)."""
 
-    async def send(self, recipient: Recipient, message: Message) -> Result:
+    async def send(self, recipient: Recipient, message: Message) -> SendResult:
         """Send now (call ``wait_turn`` first)."""

@@ -24,19 +24,20 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.channels import DeliveryChannel, Message, Outcome, Result
+from bot.delivery.channels import Courier, Message, Outcome, SendResult
 from bot.delivery.engine_config import EngineConfig, EngineStats
-from bot.delivery.messages import MessageCache
 from bot.delivery.policy import Decision, SubscriberChange, decide
+from core.timing import Clock
 from storage.database import Database
-from storage.enums import DeliveryPurpose, DeliveryState, SubscriberState
+from storage.enums import DeliveryState, SubscriberState
+from storage.items import Digest, Progress, Withdrawal
 from storage.repo import workers
 from storage.repo.deliveries import (
     Claimed,
@@ -52,12 +53,24 @@ from storage.repo.deliveries import (
     thread_posts,
 )
 from storage.repo.notices import settle_bundles
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 RECORDER_LONGEST_PAUSE = 5.0  # between tries of a failing write of outcomes
 RECORDER_STUCK_AFTER = 30.0  # failing this long, the engine no longer counts as alive
+
+
+class Messages(Protocol):
+    """What the engine asks to have written: a claimed item, rendered for its channel."""
+
+    def prepare(self) -> None:
+        """Get ready to render, so the first message is not held up."""
+
+    async def get(self, claimed: Claimed, recipient: Recipient | None) -> Message | None:
+        """Return what a claimed delivery says (None: nothing to send)."""
+
+    def forget(self, appeal_id: int) -> None:
+        """Drop what was rendered of an appeal (edited or withdrawn)."""
 
 
 @dataclass(slots=True)
@@ -79,10 +92,10 @@ class DeliveryEngine:
         self,
         *,
         db: Database,
-        channels: Mapping[str, DeliveryChannel],
-        messages: MessageCache,
+        channels: Mapping[str, Courier],
+        messages: Messages,
+        clock: Clock,
         config: EngineConfig | None = None,
-        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = db
         self._channels = dict(channels)
@@ -91,7 +104,7 @@ class DeliveryEngine:
         self._clock = clock
         self.worker_id = ""
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
-        self._results: asyncio.Queue[tuple[_Job, Result]] = asyncio.Queue()
+        self._results: asyncio.Queue[tuple[_Job, SendResult]] = asyncio.Queue()
         self._in_flight: dict[int, _Job] = {}
         self._capacity = asyncio.Event()
         self._wake = asyncio.Event()
@@ -348,10 +361,9 @@ class DeliveryEngine:
                 recipient = found.get(item.subscriber_id)
             if recipient is not None and item.id in threads.posts:
                 recipient = replace(recipient, reply_to=threads.posts[item.id])
-            channel = self._channels.get(item.channel)
             message = (
-                await self._messages.get(item, recipient, channel.renders)
-                if channel is not None
+                await self._messages.get(item, recipient)
+                if item.channel in self._channels
                 else None
             )
             job = _Job(item, recipient, message)
@@ -376,7 +388,7 @@ class DeliveryEngine:
                 raise
             except Exception as exc:
                 log.exception("sending delivery %d failed unexpectedly", job.claimed.id)
-                result = Result(Outcome.RETRY, f"internal error: {type(exc).__name__}")
+                result = SendResult(Outcome.RETRY, f"internal error: {type(exc).__name__}")
             finally:
                 self._current.pop(task, None)
                 self._on_wire.discard(job.claimed.id)
@@ -385,34 +397,30 @@ class DeliveryEngine:
             self._results.put_nowait((job, result))
 
     def _taken_back(self, job: _Job) -> bool:
-        """Tell whether the job's appeal was withdrawn (but for the notice that it was)."""
+        """Tell whether the job's appeal was withdrawn (but for the word that it was)."""
         claimed = job.claimed
-        return (
-            claimed.appeal_id is not None
-            and claimed.appeal_id in self._withdrawn
-            and claimed.purpose is not DeliveryPurpose.WITHDRAW
-        )
+        return claimed.appeal_id in self._withdrawn and not isinstance(claimed.item, Withdrawal)
 
-    async def _deliver(self, job: _Job) -> Result:
+    async def _deliver(self, job: _Job) -> SendResult:
         channel = self._channels.get(job.claimed.channel)
         if channel is None:
-            return Result(Outcome.FAILED, f"the {job.claimed.channel} channel is not set up")
+            return SendResult(Outcome.FAILED, f"the {job.claimed.channel} channel is not set up")
         if self._taken_back(job):
-            return Result(Outcome.SKIP, "appeal withdrawn")
+            return SendResult(Outcome.SKIP, "appeal withdrawn")
         recipient = job.recipient
         if recipient is None or not recipient.may_get(job.claimed.purpose):
-            return Result(Outcome.SKIP, "the subscriber left before it went out")
+            return SendResult(Outcome.SKIP, "the subscriber left before it went out")
         if job.message is None:
-            return Result(Outcome.SKIP, "there is nothing left to say (the appeal is gone)")
+            return SendResult(Outcome.SKIP, "there is nothing left to say (the appeal is gone)")
         turn = await channel.wait_turn(recipient)
         if turn.busy > 0:
             # This chat is busy (someone is talking to the bot): come back to it later
             # rather than hold up everyone behind it.
-            return Result(Outcome.WAIT, "chat busy", retry_after=turn.busy)
+            return SendResult(Outcome.WAIT, "chat busy", retry_after=turn.busy)
         try:
             # Withdrawn while this waited for its turn: it must not go out now.
             if self._taken_back(job):
-                return Result(Outcome.SKIP, "appeal withdrawn")
+                return SendResult(Outcome.SKIP, "appeal withdrawn")
             self._on_wire.add(job.claimed.id)
             self._wire_clear.clear()
             return await channel.send(recipient, job.message)
@@ -421,7 +429,7 @@ class DeliveryEngine:
 
     # ---- recorder --------------------------------------------------------------------------------
 
-    def _drain_results(self) -> list[tuple[_Job, Result]]:
+    def _drain_results(self) -> list[tuple[_Job, SendResult]]:
         done = []
         while not self._results.empty():
             done.append(self._results.get_nowait())
@@ -436,7 +444,7 @@ class DeliveryEngine:
         """
         config = self.config
         loop = asyncio.get_running_loop()
-        batch: list[tuple[_Job, Result]] = []
+        batch: list[tuple[_Job, SendResult]] = []
         failures = 0
         give_up_at: float | None = None
         while True:
@@ -481,11 +489,11 @@ class DeliveryEngine:
             if self._closing and self._results.empty():
                 return
 
-    def _decide(self, result: Result, claimed: Claimed, now: datetime) -> Decision:
+    def _decide(self, result: SendResult, claimed: Claimed, now: datetime) -> Decision:
         """Decide a row's fate; a result that cannot be read is retried like a failure."""
         jitter = random.uniform(0.8, 1.2)
 
-        def run(outcome: Result) -> Decision:
+        def run(outcome: SendResult) -> Decision:
             return decide(
                 outcome,
                 attempts=claimed.attempts,
@@ -499,9 +507,9 @@ class DeliveryEngine:
             return run(result)
         except Exception:
             log.exception("the outcome of delivery %d could not be read", claimed.id)
-            return run(Result(Outcome.RETRY, "internal error: an unreadable outcome"))
+            return run(SendResult(Outcome.RETRY, "internal error: an unreadable outcome"))
 
-    async def _flush(self, batch: list[tuple[_Job, Result]]) -> None:
+    async def _flush(self, batch: list[tuple[_Job, SendResult]]) -> None:
         if not batch:
             return
         now = self._clock()
@@ -514,7 +522,7 @@ class DeliveryEngine:
             claimed = job.claimed
             # Kept where it is needed again: a mirror's post (updates reply to it), an
             # admin's progress message (edited as the broadcast goes on).
-            kept = claimed.purpose is DeliveryPurpose.PROGRESS or (
+            kept = isinstance(claimed.item, Progress) or (
                 job.recipient is not None and job.recipient.mirror
             )
             if kept and result.external_id:
@@ -522,7 +530,7 @@ class DeliveryEngine:
             decision = self._decide(result, claimed, now)
             change = decision.row(claimed.id)
             changes.append(change)
-            if claimed.purpose is DeliveryPurpose.DIGEST:
+            if isinstance(claimed.item, Digest):
                 digests.append((claimed.id, decision.state))
             if claimed.subscriber_id is None:
                 continue

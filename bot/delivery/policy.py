@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.delivery.channels import Outcome, Result
+from bot.delivery.channels import Outcome, SendResult
 from core.timing import bounded_wait
 from storage.enums import DeliveryState
 
@@ -77,7 +77,7 @@ class Decision:
 
 
 def decide(
-    result: Result,
+    result: SendResult,
     *,
     attempts: int,
     has_subscriber: bool,

@@ -19,7 +19,7 @@ from bot.presentation.keyboards import progress_keyboard
 from bot.presentation.render import Presenter
 from bot.services.broadcasts import BroadcastService, Running
 from bot.telegram.flood import FloodStatus
-from storage.types import utcnow
+from core.timing import Clock
 from templates.i18n import speaking
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,10 @@ class ProgressReporter:
         *,
         broadcasts: BroadcastService,
         presenter: Presenter,
+        clock: Clock,
         limits: Callable[[], FloodStatus] = no_limits,
     ) -> None:
+        self._clock = clock
         self._broadcasts = broadcasts
         self._presenter = presenter
         self._limits = limits
@@ -80,7 +82,7 @@ class ProgressReporter:
     async def _show_in_language(
         self, bot: Bot, broadcast: Running, progress: Progress, state: _Shown
     ) -> bool:
-        took = (utcnow() - broadcast.started_at).total_seconds()
+        took = (self._clock() - broadcast.started_at).total_seconds()
         limits = self._limits()
         if state.pauses is None:
             state.pauses = (limits.pauses, limits.paused_seconds)

@@ -10,20 +10,30 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bot.delivery.channels import Message, Renders
+from bot.delivery.channels import Message
 from bot.extract.draft import DraftData
 from bot.presentation.documents import event_document
 from bot.presentation.keyboards import appeal_keyboard, channel_keyboard, source_draft_keyboard
 from bot.presentation.labels import FILTERS, age_note, format_date
 from bot.presentation.letters import LetterPack, LetterWriter
-from bot.presentation.localized import event_label
+from bot.presentation.news import (
+    AppealNews,
+    ConfirmNews,
+    DigestEntry,
+    DigestNews,
+    ProgressNews,
+    ReviewNews,
+    TroubleNews,
+    event_notice,
+)
 from bot.presentation.views import AppealCard, appeal_card
-from storage.enums import AppealKind, DatePrecision, DeliveryPurpose
+from storage.enums import AppealKind, DatePrecision
+from storage.items import AboutAppeal, Publication, Reminder, Withdrawal
 from storage.models import Appeal, Case
 from storage.repo.sources import DraftForReview
 from storage.standing import Age, AgePolicy
 from templates import Templates
-from templates.i18n import _, current, ngettext, speaking
+from templates.i18n import _, current, ngettext
 
 SUMMARY_STEPS = (None, 2500, 1500, 800, 300)
 
@@ -95,137 +105,174 @@ class Presenter:
         [text] = self.telegram("broadcast", summary="", demands=(), **values)
         return Message(text=text, html=text, extra=extra)
 
-    def prepare_delivery(self) -> None:
-        """Compile the templates delivery renders (before a broadcast needs them)."""
+    def prepare(self) -> None:
+        """Compile the templates broadcasts render (before a broadcast needs them)."""
         for name in ("telegram/broadcast.html.j2", "email/appeal.txt.j2", "email/appeal.html.j2"):
             self.templates.env.get_template(name)
 
-    def email(self, appeal: Appeal, age: Age) -> Message:
-        """Render an appeal as an email: plain text and HTML, with a letter for each office."""
-        card = appeal_card(appeal, age)
-        pack = self.letters.pack(appeal, age)
-        values = {"appeal": card, "pack": pack}
-        prefix = _("Urgent appeal") if card.urgent else card.kind_label.capitalize()
-        return Message(
-            text=self.templates.render("email/appeal.txt.j2", **values),
-            html=self.templates.render("email/appeal.html.j2", **values),
-            subject=f"{prefix}: {card.title}"[:200],
-        )
+    # ---- what a delivery says: an item resolved into a view -----------------------------
 
-    def confirmation(self, token: str, language: str = "en") -> Message:
-        """Render a sign-up's confirmation email, its link carrying ``token``."""
-        values = {"confirm_url": f"{self.public_url}/email/confirm/{token}"}
-        with speaking(language):
-            return Message(
-                text=self.templates.render("email/confirm.txt.j2", **values),
-                html=self.templates.render("email/confirm.html.j2", **values),
-                subject=_("Confirm: urgent appeals by email"),
-                extra={"bulk": False},  # a message to one person: no list headers
-            )
-
-    def for_delivery(
-        self,
-        appeal: Appeal,
-        renders: Renders,
-        purpose: DeliveryPurpose,
-        notice: str = "",
-        late: bool = False,
-        language: str = "en",
-        mirror: bool = False,
-    ) -> Message | None:
-        """Render what delivery sends of an appeal, as a channel's rendering asks, in the
-        reader's language (``mirror``: to a place everything is posted; None: nothing to
-        send)."""
-        with speaking(language):
-            if renders is Renders.EVENT:
-                # Machines get the appeal itself once; reminders are for people.
-                if purpose in (DeliveryPurpose.APPEAL, DeliveryPurpose.WITHDRAW):
-                    return self.event(appeal, withdrawn=purpose is DeliveryPurpose.WITHDRAW)
-                return None
-            if purpose is DeliveryPurpose.WITHDRAW:
-                return None
-            if purpose in (DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE):
-                return self.notice(appeal, renders, purpose, notice, late=late)
-            if renders is Renders.EMAIL:
-                return self.email(appeal, self.ages.of(appeal))
-            card = appeal_card(appeal, self.ages.of(appeal))
-            telegram = self.broadcast(card, in_channel=mirror)
-            return telegram if renders is Renders.TELEGRAM else as_text(telegram)
-
-    def event(self, appeal: Appeal, *, withdrawn: bool = False) -> Message:
-        """Render a published (or withdrawn) appeal as a webhook's JSON document."""
-        document = event_document(
-            appeal,
-            self.ages.of(appeal).standing,
-            withdrawn=withdrawn,
-            url=self.page_url("appeals", appeal.slug),
-            case_urls={case.slug: self.page_url("cases", case.slug) for case in appeal.cases},
-        )
-        text = json.dumps(document, ensure_ascii=False, sort_keys=True)
-        return Message(text=text, extra={"event_id": document["id"]})
-
-    def notice(
-        self, appeal: Appeal, renders: Renders, purpose: DeliveryPurpose, notice: str, *, late: bool
-    ) -> Message | None:
-        """Render a court-date reminder (notice ``e<event id>:eve`` or ``:day``) or a nudge."""
+    def news(self, appeal: Appeal, item: AboutAppeal) -> AppealNews | None:
+        """Resolve an item about an appeal into what is said of it, in the language being
+        spoken (None: nothing to say, as of a court date taken out of the appeal since)."""
         age = self.ages.of(appeal)
-        card = appeal_card(appeal, age)
-        values: dict[str, Any] = {"appeal": card, "late": late}
-        name = "nudge"
-        subject = f"{card.countdown or _('The deadline is near')}: {card.title}"
-        if purpose is DeliveryPurpose.REMINDER:
-            event_id, __, slot = notice.removeprefix("e").partition(":")
-            event = next((e for e in appeal.events if str(e.id) == event_id), None)
+        event = None
+        if isinstance(item, Reminder):
+            event = event_notice(appeal.events, item)
             if event is None:
-                return None  # the event was taken out of the appeal since
-            when = _("Tomorrow") if slot == "eve" else _("Today")
-            values |= {
-                "slot": slot,
-                "event_label": event_label(event.label, event.labels),
-                "event_date": format_date(event.on_date),
-            }
-            name = "reminder"
-            subject = f"{when}: {values['event_label']}"
-        if renders is Renders.EMAIL:
-            values["pack"] = self.letters.pack(appeal, age)
-            return Message(
-                text=self.templates.render(f"email/{name}.txt.j2", **values),
-                html=self.templates.render(f"email/{name}.html.j2", **values),
-                subject=subject[:200],
-            )
-        [text, *_more] = self.telegram(name, **values)
-        keyboard = appeal_keyboard(card, with_cases=False).to_dict()
-        telegram = Message(text=text, html=text, extra={"reply_markup": keyboard})
-        return telegram if renders is Renders.TELEGRAM else as_text(telegram)
+                return None
+        return AppealNews(
+            item=item,
+            card=appeal_card(appeal, age),
+            letters=self.letters.pack(appeal, age),
+            document=event_document(
+                appeal,
+                age.standing,
+                withdrawn=isinstance(item, Withdrawal),
+                url=self.page_url("appeals", appeal.slug),
+                case_urls={case.slug: self.page_url("cases", case.slug) for case in appeal.cases},
+            ),
+            url=self.page_url("appeals", appeal.slug),
+            event=event,
+            late=getattr(item, "late", False),
+        )
 
-    def digest(
-        self, appeals: Sequence[Appeal], since: date | None, language: str = "en"
-    ) -> Message:
-        """Render a daily digest of these appeals (``since``: the day of the last digest;
-        None for the first)."""
-        with speaking(language):
-            subject, text, html = self._digest(appeals, since)
-        return Message(text=text, html=html, subject=subject)
-
-    def _digest(self, appeals: Sequence[Appeal], since: date | None) -> tuple[str, str, str]:
-        items: list[dict[str, Any]] = []
+    def digest_news(self, appeals: Sequence[Appeal], since: date | None) -> DigestNews:
+        """Resolve a daily digest of these appeals (``since``: the last one's day)."""
+        entries = []
         for appeal in appeals:
             age = self.ages.of(appeal)
-            items.append(
-                {"appeal": appeal_card(appeal, age), "pack": self.letters.pack(appeal, age)}
-            )
-        values = {"items": items, "since": format_date(since) if since else _("you signed up")}
+            entries.append(DigestEntry(appeal_card(appeal, age), self.letters.pack(appeal, age)))
+        return DigestNews(tuple(entries), since)
+
+    def confirm_news(self, token: str) -> ConfirmNews:
+        """Resolve a sign-up's confirmation, its link carrying ``token``."""
+        return ConfirmNews(f"{self.public_url}/email/confirm/{token}")
+
+    def review_news(self, draft: DraftForReview) -> ReviewNews | None:
+        """Resolve a followed source's draft for an admin (None: taken or discarded)."""
+        if draft.data is None:
+            return None
+        data = DraftData.model_validate(draft.data)
+        kind = AppealKind.UPDATE if draft.case_name else AppealKind.APPEAL
+        warnings = self.draft_warnings(data, self.draft_age(data, kind))
+        return ReviewNews(draft.item_id, data, draft.source, draft.case_name, tuple(warnings))
+
+    @staticmethod
+    def progress_news(title: str) -> ProgressNews:
+        """Resolve the start of an admin's progress message."""
+        return ProgressNews(title)
+
+    @staticmethod
+    def trouble_news(source_id: int, feed_url: str, error: str) -> TroubleNews:
+        """Resolve the word to admins that a followed source went wrong."""
+        parts = urlsplit(feed_url)
+        return TroubleNews(source_id, f"{parts.netloc}{parts.path}".rstrip("/"), error)
+
+    # ---- how each format words it (channels choose) ---------------------------------------
+
+    def telegram_news(self, news: AppealNews, *, in_channel: bool = False) -> Message | None:
+        """Render an appeal (a reminder, a nudge) as one Telegram message with its buttons
+        (None for a withdrawal: a chat keeps what it got, the bot no longer offers it)."""
+        if news.withdrawn:
+            return None
+        if isinstance(news.item, Publication):
+            return self.broadcast(news.card, in_channel=in_channel)
+        name, values = self._notice_values(news)
+        [text, *_more] = self.telegram(name, **values)
+        keyboard = appeal_keyboard(news.card, with_cases=False).to_dict()
+        return Message(text=text, html=text, extra={"reply_markup": keyboard})
+
+    def email_news(self, news: AppealNews) -> Message | None:
+        """Render an appeal (a reminder, a nudge) as an email with a letter to each office."""
+        if news.withdrawn:
+            return None
+        card = news.card
+        values: dict[str, Any]
+        if isinstance(news.item, Publication):
+            name, values = "appeal", {"appeal": card}
+            prefix = _("Urgent appeal") if card.urgent else card.kind_label.capitalize()
+            subject = f"{prefix}: {card.title}"
+        else:
+            name, values = self._notice_values(news)
+            subject = values.pop("subject")
+        values["pack"] = news.letters
+        return Message(
+            text=self.templates.render(f"email/{name}.txt.j2", **values),
+            html=self.templates.render(f"email/{name}.html.j2", **values),
+            subject=subject[:200],
+        )
+
+    def _notice_values(self, news: AppealNews) -> tuple[str, dict[str, Any]]:
+        card = news.card
+        values: dict[str, Any] = {"appeal": card, "late": news.late}
+        if news.event is None:
+            values["subject"] = f"{card.countdown or _('The deadline is near')}: {card.title}"
+            return "nudge", values
+        when = _("Tomorrow") if news.event.slot == "eve" else _("Today")
+        values |= {
+            "slot": news.event.slot,
+            "event_label": news.event.label,
+            "event_date": news.event.date,
+            "subject": f"{when}: {news.event.label}",
+        }
+        return "reminder", values
+
+    @staticmethod
+    def document_news(news: AppealNews) -> Message:
+        """Render an appeal (or its withdrawal) as one JSON document for machines."""
+        text = json.dumps(news.document, ensure_ascii=False, sort_keys=True)
+        return Message(text=text, extra={"event_id": news.document["id"]})
+
+    def email_digest(self, news: DigestNews) -> Message:
+        """Render a daily digest as an email."""
+        items = [{"appeal": entry.card, "pack": entry.letters} for entry in news.entries]
+        since = format_date(news.since) if news.since else _("you signed up")
+        values = {"items": items, "since": since}
         count = len(items)
         subject = ngettext(
             "Daily digest: %(count)d appeal", "Daily digest: %(count)d appeals", count
         ) % {"count": count}
-        if appeals:
-            subject += f": {appeals[0].title}"
-        return (
-            subject[:200],
-            self.templates.render("email/digest.txt.j2", **values),
-            self.templates.render("email/digest.html.j2", **values),
+        if news.entries:
+            subject += f": {news.entries[0].card.title}"
+        return Message(
+            text=self.templates.render("email/digest.txt.j2", **values),
+            html=self.templates.render("email/digest.html.j2", **values),
+            subject=subject[:200],
         )
+
+    def email_confirmation(self, news: ConfirmNews) -> Message:
+        """Render a sign-up's confirmation email."""
+        values = {"confirm_url": news.url}
+        return Message(
+            text=self.templates.render("email/confirm.txt.j2", **values),
+            html=self.templates.render("email/confirm.html.j2", **values),
+            subject=_("Confirm: urgent appeals by email"),
+            extra={"bulk": False},  # a message to one person: no list headers
+        )
+
+    def telegram_admin(self, news: ReviewNews | ProgressNews | TroubleNews) -> Message:
+        """Render a message to an admin: a draft to review (with its buttons), the start of
+        a progress message, a source's trouble."""
+        if isinstance(news, ProgressNews):
+            [text] = self.telegram("progress_start", title=news.title)
+            return Message(text=text, html=text)
+        if isinstance(news, TroubleNews):
+            [text] = self.telegram(
+                "source_trouble", id=news.source_id, where=news.where, error=news.error
+            )
+            return Message(text=text, html=text)
+        values = {
+            "data": news.data,
+            "source": news.source,
+            "case_name": news.case_name,
+            "warnings": list(news.warnings),
+        }
+        parts = self.telegram("source_draft", brief=False, **values)
+        if len(parts) > 1:
+            parts = self.telegram("source_draft", brief=True, **values)
+        keyboard = source_draft_keyboard(news.item_id, year_unknown=news.data.year_unknown)
+        return Message(text=parts[0], html=parts[0], extra={"reply_markup": keyboard.to_dict()})
 
     def draft_age(self, data: DraftData, kind: AppealKind) -> Age:
         """Return where a draft will stand once published today."""
@@ -248,42 +295,6 @@ class Presenter:
                 _("%(note)s It goes out marked as such, not as urgent.") % {"note": note}
             )
         return warnings
-
-    def progress_start(self, title: str, language: str = "en") -> Message:
-        """Render the progress message as it starts (the progress job edits it from then)."""
-        with speaking(language):
-            [text] = self.telegram("progress_start", title=title)
-        return Message(text=text, html=text)
-
-    def source_trouble(
-        self, source_id: int, feed_url: str, error: str, language: str = "en"
-    ) -> Message:
-        """Render the word to admins that a followed source went wrong."""
-        parts = urlsplit(feed_url)
-        where = f"{parts.netloc}{parts.path}".rstrip("/")
-        with speaking(language):
-            [text] = self.telegram("source_trouble", id=source_id, where=where, error=error)
-        return Message(text=text, html=text)
-
-    def review(self, draft: DraftForReview, language: str = "en") -> Message | None:
-        """Render a followed source's draft as an admin's review, with its buttons (None:
-        it was taken or discarded)."""
-        if draft.data is None:
-            return None
-        data = DraftData.model_validate(draft.data)
-        kind = AppealKind.UPDATE if draft.case_name else AppealKind.APPEAL
-        keyboard = source_draft_keyboard(draft.item_id, year_unknown=data.year_unknown)
-        with speaking(language):
-            values = {
-                "data": data,
-                "source": draft.source,
-                "case_name": draft.case_name,
-                "warnings": self.draft_warnings(data, self.draft_age(data, kind)),
-            }
-            parts = self.telegram("source_draft", brief=False, **values)
-            if len(parts) > 1:
-                parts = self.telegram("source_draft", brief=True, **values)
-        return Message(text=parts[0], html=parts[0], extra={"reply_markup": keyboard.to_dict()})
 
     def letter_pack(
         self, appeal: Appeal, age: Age, *, focus: Case | None = None, language: str | None = None

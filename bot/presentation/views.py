@@ -278,10 +278,9 @@ def appeal_card(appeal: Appeal, age: Age, *, protests: int = 0) -> AppealCard:
 
 
 def draft_card(
-    data: DraftData, *, kind: AppealKind, age: Age | None = None, urgent: bool | None = None
+    data: DraftData, *, kind: AppealKind, age: Age, urgent: bool | None = None
 ) -> AppealCard:
     """Return a draft as readers will see it once published (``age``: as it will stand)."""
-    age = age or Age.fresh(deadline=data.deadline)
     is_urgent = (data.urgency is Urgency.URGENT if urgent is None else urgent) and age.is_open
     return AppealCard(
         id=None,

@@ -17,15 +17,12 @@ from storage.repo.appeals import DemandSpec, EventSpec, NewAppeal, TargetLink, c
 from storage.repo.cases import get_case, get_cases, upsert_case
 from storage.repo.slugs import slugify, unique_slug
 from storage.repo.targets import find_by_contact, upsert_target
-from storage.types import utcnow
 
 
 class AppealWriter:
     """Store what a draft holds as a draft appeal (inside a caller's unit of work)."""
 
-    def __init__(
-        self, *, index: CaseIndex, today: Callable[[], date] = lambda: utcnow().date()
-    ) -> None:
+    def __init__(self, *, index: CaseIndex, today: Callable[[], date]) -> None:
         self._index = index
         self._today = today
 

@@ -7,13 +7,13 @@ from datetime import datetime
 
 from bot.delivery.progress import Progress, RateMeter, measure
 from bot.services.mirrors import mirror_where
+from core.timing import Clock
 from storage.database import Database
 from storage.enums import DeliveryState, SubscriberState
 from storage.models import Appeal, Broadcast
 from storage.repo.broadcasts import progress_post, unfinished
 from storage.repo.deliveries import state_counts
 from storage.repo.stats import mirror_deliveries
-from storage.types import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +43,9 @@ class MirrorShown:
 class BroadcastService:
     """Follow broadcasts for the progress messages admins see."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db
+        self._clock = clock
 
     async def running(self) -> list[Running]:
         """Return the broadcasts not yet finished, oldest first."""
@@ -98,5 +99,5 @@ class BroadcastService:
             if counts.get(DeliveryState.PENDING, 0) or counts.get(DeliveryState.SENDING, 0):
                 return False
             if broadcast.finished_at is None:
-                broadcast.finished_at = utcnow()
+                broadcast.finished_at = self._clock()
             return True

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from bot.services.appeals import Aged
 from storage.database import Database
-from storage.enums import Channel
 from storage.models import Case
 from storage.repo.appeals import CaseEvent, appeals_for_case, events_for_case, latest_followups
 from storage.repo.cases import count_open_cases, get_case_figures, list_open_cases
@@ -39,14 +38,15 @@ class CaseSummary:
 class CaseService:
     """Read cases the public may see."""
 
-    def __init__(self, db: Database, *, ages: AgePolicy) -> None:
+    def __init__(self, db: Database, *, ages: AgePolicy, chats_on: str) -> None:
+        self._chats = chats_on  # the channel whose chats talk to the bot
         self._db = db
         self._ages = ages
 
     async def summary(self, case_id: int, *, chat_id: int | None) -> CaseSummary | None:
         """Load a case's page (None if it is not public)."""
         async with self._db.read() as session:
-            reader = (Channel.TELEGRAM.value, str(chat_id)) if chat_id is not None else None
+            reader = (self._chats, str(chat_id)) if chat_id is not None else None
             figures = await get_case_figures(session, case_id, reader=reader)
             if figures is None:
                 return None

@@ -30,7 +30,6 @@ from storage.repo.appeals import appeals_for_case
 from storage.repo.audit import log_action
 from storage.repo.cases import get_case
 from storage.repo.sources import settle_draft
-from storage.types import utcnow
 from templates.i18n import N_, _
 
 
@@ -88,7 +87,7 @@ class DraftService:
         publishing: PublishingService,
         writer: AppealWriter,
         fetch_options: FetchOptions,
-        today: Callable[[], date] = lambda: utcnow().date(),
+        today: Callable[[], date],
     ) -> None:
         self._db = db
         self._index = index

@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.delivery_signals import DeliverySignals
 from core.errors import BadInputError
 from core.pseudonyms import Pseudonyms
-from core.timing import zone_named
+from core.timing import Clock, zone_named
 from storage.database import Database
-from storage.enums import Channel, DeliveryPurpose, SubscriberState
+from storage.enums import Channel, SubscriberState
+from storage.items import Confirmation
 from storage.models import Subscriber
 from storage.repo.cases import list_countries, list_open_cases
 from storage.repo.deliveries import queue_to_subscribers
@@ -37,7 +38,6 @@ from storage.repo.subscribers import (
     set_filters,
     sign_up_email,
 )
-from storage.types import utcnow
 from templates.i18n import LANGUAGES, N_
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,8 @@ class EmailService:
         delivery: DeliverySignals,
         check_deliverability: bool = True,
         limits: SignUpLimits | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock,
+        monotonic: Callable[[], float] = time.monotonic,
         pseudonyms: Pseudonyms | None = None,
     ) -> None:
         self._db = db
@@ -155,6 +156,7 @@ class EmailService:
         self._check = check_deliverability
         self._limits = limits or SignUpLimits()
         self._clock = clock
+        self._monotonic = monotonic
 
     @property
     def enabled(self) -> bool:
@@ -201,7 +203,7 @@ class EmailService:
         """
         if not self._enabled:
             return SignUp.NO_EMAIL
-        now = self._clock()
+        now = self._monotonic()
         if not self._limits.per_sender.allow(sender_key, now):
             return SignUp.SLOW_DOWN
         email = await self.normalise(address)
@@ -209,7 +211,7 @@ class EmailService:
             return SignUp.ASKED
         async with self._db.unit() as unit:
             subscriber, new = await sign_up_email(
-                unit.session, email=email, language=language, now=utcnow()
+                unit.session, email=email, language=language, now=self._clock()
             )
             if new:
                 subscriber.urgent_only = urgent_only
@@ -222,11 +224,10 @@ class EmailService:
             wait = self._limits.overall.reserve("all", now) - now
             if waiting:
                 # Over the budget, a confirmation waits its turn in the outbox: none is lost.
-                started = utcnow()
+                started = self._clock()
                 await queue_to_subscribers(
                     unit.session,
-                    [(None, subscriber.id, subscriber.channel)],
-                    purpose=DeliveryPurpose.CONFIRM,
+                    [(Confirmation(), subscriber.id, subscriber.channel)],
                     now=started,
                     priority=0,
                     due=started + timedelta(seconds=wait) if wait > 0 else None,
@@ -242,7 +243,7 @@ class EmailService:
             return (
                 subscriber is not None
                 and subscriber.state is SubscriberState.PENDING
-                and utcnow() - subscriber.created_at <= CONFIRM_FOR
+                and self._clock() - subscriber.created_at <= CONFIRM_FOR
             )
 
     async def confirm(self, token: str) -> bool:
@@ -251,12 +252,12 @@ class EmailService:
             subscriber = await get_by_confirm_token(unit.session, token)
             if subscriber is None or subscriber.state is not SubscriberState.PENDING:
                 return False
-            if utcnow() - subscriber.created_at > CONFIRM_FOR:
+            if self._clock() - subscriber.created_at > CONFIRM_FOR:
                 return False
             subscriber.state = SubscriberState.ACTIVE
             subscriber.confirm_token = None
             subscriber.requested_by = None  # the mailbox's own now, not the chat's
-            subscriber.confirmed_at = utcnow()
+            subscriber.confirmed_at = self._clock()
             return True
 
     async def knows(self, token: str) -> bool:
@@ -325,7 +326,7 @@ class EmailService:
             public = {case.id: case for case in await list_open_cases(session)}
             subscriber.urgent_only = wanted.urgent_only
             if subscriber.digest and not wanted.digest:
-                await release_held(session, subscriber.id, now=utcnow())
+                await release_held(session, subscriber.id, now=self._clock())
             subscriber.digest = wanted.digest
             if 0 <= wanted.digest_hour <= 23:
                 subscriber.digest_hour = wanted.digest_hour

@@ -10,7 +10,6 @@ from bot.services.appeal_writer import AppealWriter
 from bot.services.case_index import CaseIndex
 from storage.database import Database
 from storage.enums import AppealKind
-from storage.types import utcnow
 
 
 class ImportService:
@@ -22,7 +21,7 @@ class ImportService:
         *,
         index: CaseIndex,
         writer: AppealWriter,
-        today: Callable[[], date] = lambda: utcnow().date(),
+        today: Callable[[], date],
     ) -> None:
         self._db = db
         self._index = index

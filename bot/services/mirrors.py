@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from bot.delivery.channels import Target
+from bot.delivery.channels import Mirror
 from storage.database import Database
 from storage.repo.subscribers import sync_mirrors
 
@@ -28,7 +28,7 @@ class MirrorService:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def sync(self, channel: str, targets: Sequence[Target]) -> tuple[int, int]:
+    async def sync(self, channel: str, targets: Sequence[Mirror]) -> tuple[int, int]:
         """Make a channel's mirrors these targets; return how many were added and retired."""
         async with self._db.unit() as unit:
             added, retired = await sync_mirrors(

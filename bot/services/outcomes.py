@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from bot.services.actors import Actor
 from bot.services.publishing import Published, PublishingService
 from core.errors import NotFoundError
+from core.timing import Clock
 from storage.database import Database
 from storage.enums import AppealKind, AppealStatus, CaseStatus, Urgency
 from storage.models import Appeal
 from storage.repo.appeals import NewAppeal, appeals_for_case, create_appeal
 from storage.repo.cases import get_case
 from storage.repo.slugs import slugify, unique_slug
-from storage.types import utcnow
 from templates.i18n import DEFAULT, N_, speaking
 
 
@@ -40,8 +40,10 @@ class OutcomeService:
         db: Database,
         *,
         publishing: PublishingService,
+        clock: Clock,
         label: Callable[[CaseStatus], str] = str,
     ) -> None:
+        self._clock = clock
         self._db = db
         self._publishing = publishing
         self._label = label
@@ -65,7 +67,7 @@ class OutcomeService:
             case.status = request.status
             case.outcome = request.text or f"{label[:1].upper()}{label[1:]}."
             earlier = await appeals_for_case(session, case.id, whole=False)
-            now = utcnow()
+            now = self._clock()
             slug = await unique_slug(
                 session, Appeal.slug, f"{now:%Y-%m-%d}-outcome-{slugify(case.name)}", limit=120
             )

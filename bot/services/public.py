@@ -106,13 +106,17 @@ class PublicService:
             and self._read_generation == self._generation
         )
 
+    def now(self) -> datetime:
+        """Return what time it is, by the service's one clock."""
+        return self._ages.clock()
+
     def changed(self) -> None:
         """Make the next stamp read the database (after this process changed something)."""
         self._generation += 1
 
     def period(self) -> int:
         """Return the current token period (pages rendered in it carry its token)."""
-        return int(time.time() // TOKEN_PERIOD)
+        return int(self._ages.clock().timestamp() // TOKEN_PERIOD)
 
     def form_token(self, appeal_id: int, period: int | None = None) -> str:
         """Return the token an appeal page's protest form carries."""

@@ -11,8 +11,10 @@ from bot.services.actors import Actor
 from bot.services.case_index import CaseIndex
 from bot.services.delivery_signals import DeliverySignals
 from core.errors import BadInputError, NotFoundError
+from core.timing import Clock
 from storage.database import Database, Unit
-from storage.enums import AppealStatus, Channel, DeliveryPurpose, DeliveryState, Urgency
+from storage.enums import AppealStatus, DeliveryState, Urgency
+from storage.items import Progress
 from storage.repo.appeals import ancestors, get_appeal
 from storage.repo.audit import log_action
 from storage.repo.broadcasts import ensure_broadcast, reopen
@@ -25,7 +27,6 @@ from storage.repo.deliveries import (
     requeue_failed,
     state_counts,
 )
-from storage.types import utcnow
 from templates.i18n import N_, current
 
 
@@ -56,15 +57,19 @@ class PublishingService:
         index: CaseIndex,
         channels: Sequence[str],
         paid: bool,
-        told_of_withdrawals: Sequence[str] = (),
+        clock: Clock,
+        withdrawing: Sequence[str] = (),
+        admins_on: str | None = None,
     ) -> None:
         self._db = db
         self._delivery = delivery
         self._index = index
         self.channels = tuple(channels)
         self.paid = paid
-        # Channels whose mirrors are machines (webhooks): told when an appeal is taken back.
-        self._told_of_withdrawals = tuple(told_of_withdrawals)
+        self._clock = clock
+        # Channels that take back what they got when an appeal is withdrawn (webhooks).
+        self._withdrawing = tuple(withdrawing)
+        self._admins_on = admins_on  # the channel admins follow a broadcast in
 
     async def publish(
         self,
@@ -109,7 +114,7 @@ class PublishingService:
             raise BadInputError(
                 N_("Appeal %(id)s was withdrawn; it cannot be broadcast."), id=appeal_id
             )
-        now = utcnow()
+        now = self._clock()
         if appeal.status is AppealStatus.DRAFT:
             if appeal.issued_on is None:
                 raise BadInputError(
@@ -158,15 +163,15 @@ class PublishingService:
         broadcast.total = total
         if queued:
             broadcast.finished_at = None
-        if progress_chat_id is not None and broadcast.finished_at is None:
+        admins_on = self._admins_on
+        if progress_chat_id is not None and broadcast.finished_at is None and admins_on:
             # The admin's progress message goes out like every message (the job edits it).
             await queue_direct(
                 session,
-                channel=Channel.TELEGRAM.value,
+                channel=admins_on,
                 addresses=[str(progress_chat_id)],
-                purpose=DeliveryPurpose.PROGRESS,
+                item=Progress(broadcast.id),
                 now=now,
-                notice=str(broadcast.id),
             )
         await self._audit(session, actor, "broadcast", appeal.id, queued=queued, total=total)
         unit.after_commit(self._delivery.wake)
@@ -183,7 +188,7 @@ class PublishingService:
                 raise BadInputError(
                     N_("Appeal %(id)s is not published; nothing to retry."), id=appeal_id
                 )
-            requeued = await requeue_failed(unit.session, appeal_id, now=utcnow())
+            requeued = await requeue_failed(unit.session, appeal_id, now=self._clock())
             if requeued:
                 await reopen(unit.session, appeal_id)
                 unit.after_commit(self._delivery.wake)
@@ -201,7 +206,7 @@ class PublishingService:
             cancelled = await cancel_pending(session, appeal.id, reason="appeal withdrawn")
             counts = await state_counts(session, appeal.id)
             told = await queue_withdrawals(
-                session, appeal.id, channels=self._told_of_withdrawals, now=utcnow()
+                session, appeal.id, channels=self._withdrawing, now=self._clock()
             )
             await self._audit(session, actor, "withdraw", appeal.id, cancelled=cancelled)
             unit.after_commit(lambda: self._delivery.withdraw(appeal_id))

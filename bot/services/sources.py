@@ -7,9 +7,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -22,8 +21,10 @@ from bot.services.appeal_writer import AppealWriter
 from bot.services.case_index import CaseIndex
 from bot.services.delivery_signals import DeliverySignals
 from core.errors import ExtractionError, FetchError, UsageError
+from core.timing import Clock
 from storage.database import Database, Unit
-from storage.enums import Channel, DeliveryPurpose, ItemOutcome, SourceState
+from storage.enums import ItemOutcome, SourceState
+from storage.items import Review, SourceTrouble
 from storage.models import Source, SourceItem
 from storage.repo.audit import log_action
 from storage.repo.deliveries import queue_direct
@@ -35,7 +36,6 @@ from storage.repo.sources import (
     settle_draft,
     source_by_url,
 )
-from storage.types import utcnow
 from templates.i18n import N_
 
 SHORT_TEXT = 400  # an item shorter than this is a teaser: its page is read instead
@@ -162,7 +162,8 @@ class SourceService:
         admins: AdminService,
         delivery: DeliverySignals,
         fetch_options: FetchOptions,
-        today: Callable[[], date],
+        clock: Clock,
+        admins_on: str | None,
         every: timedelta = timedelta(minutes=15),
     ) -> None:
         self._db = db
@@ -171,7 +172,8 @@ class SourceService:
         self._admins = admins
         self._delivery = delivery
         self._fetch = fetch_options
-        self._today = today
+        self._clock = clock
+        self._admins_on = admins_on  # the channel admins review drafts in
         self._every = every
 
     async def add(self, url: str, *, actor: Actor) -> SourceShown:
@@ -228,7 +230,7 @@ class SourceService:
         """Poll every active source once (``only_due``: those whose time has come; after
         failures, twice as long each time, at most a day), side by side: a slow one holds up
         no other."""
-        now = utcnow()
+        now = self._clock()
         async with self._db.read() as session:
             sources = [
                 (s.id, s.feed_url, s.etag, s.modified)
@@ -295,7 +297,7 @@ class SourceService:
                 source.drafts += len(polled.drafts)
                 source.skipped += len(polled.skipped) + polled.duplicates
                 source.etag, source.modified = feed.etag, feed.modified
-                source.checked_at, source.failures = utcnow(), 0
+                source.checked_at, source.failures = self._clock(), 0
                 # Stored as said, like a fetch's error: a malformed feed keeps what it gave.
                 source.error = MALFORMED % {"reason": feed.malformed} if feed.malformed else None
                 source.title = source.title or feed.title
@@ -318,7 +320,9 @@ class SourceService:
 
     async def _draft(self, unit: Unit, item: Item, text: str) -> Drafted:
         try:
-            data = extract_draft(text, today=self._today(), index=self._index, source_url=item.link)
+            data = extract_draft(
+                text, today=self._clock().date(), index=self._index, source_url=item.link
+            )
         except ExtractionError as exc:
             mark = hashlib.sha256(text.encode()).hexdigest()
             return Drafted(ItemOutcome.SKIPPED, mark, str(exc)[:200])
@@ -338,30 +342,28 @@ class SourceService:
 
     async def _tell_admins(self, unit: Unit, item_ids: list[int], chats: list[str]) -> None:
         """Queue each new draft's review to every admin's private chat with the bot."""
-        if not item_ids or not chats:
+        if not item_ids or not chats or self._admins_on is None:
             return
         for item_id in item_ids:
             await queue_direct(
                 unit.session,
-                channel=Channel.TELEGRAM.value,
+                channel=self._admins_on,
                 addresses=chats,
-                purpose=DeliveryPurpose.REVIEW,
-                now=utcnow(),
-                notice=str(item_id),
+                item=Review(item_id),
+                now=self._clock(),
             )
         unit.after_commit(self._delivery.wake)
 
     async def _tell_of_trouble(self, unit: Unit, source_id: int, chats: list[str]) -> None:
         """Queue a word to every admin that a source went wrong (once: not at each poll)."""
-        if not chats:
+        if not chats or self._admins_on is None:
             return
         await queue_direct(
             unit.session,
-            channel=Channel.TELEGRAM.value,
+            channel=self._admins_on,
             addresses=chats,
-            purpose=DeliveryPurpose.SOURCE,
-            now=utcnow(),
-            notice=str(source_id),
+            item=SourceTrouble(source_id),
+            now=self._clock(),
         )
         unit.after_commit(self._delivery.wake)
 
@@ -369,7 +371,7 @@ class SourceService:
         async with self._db.unit() as unit:
             source = await unit.session.get(Source, source_id)
             if source is not None:
-                source.error, source.checked_at = error[:2000], utcnow()
+                source.error, source.checked_at = error[:2000], self._clock()
                 source.failures += 1
                 if gone:
                     source.state = SourceState.GONE
@@ -378,4 +380,4 @@ class SourceService:
         async with self._db.unit() as unit:
             source = await unit.session.get(Source, source_id)
             if source is not None:
-                source.checked_at, source.error, source.failures = utcnow(), None, 0
+                source.checked_at, source.error, source.failures = self._clock(), None, 0

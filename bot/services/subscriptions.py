@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.delivery_signals import DeliverySignals, NoDelivery
 from core.errors import BadInputError
 from core.pseudonyms import Pseudonyms
-from core.timing import zone_named
+from core.timing import Clock, zone_named
 from storage.database import Database
-from storage.enums import Channel, SubscriberState
+from storage.enums import SubscriberState
 from storage.models import Case, Subscriber
 from storage.repo.appeals import get_appeal
 from storage.repo.cases import get_case, is_public_case, list_countries
@@ -27,22 +27,7 @@ from storage.repo.subscribers import (
     toggle_followed,
 )
 from storage.repo.subscribers import toggle_country as repo_toggle_country
-from storage.types import utcnow
 from templates.i18n import LANGUAGES, N_, supported
-
-TELEGRAM = Channel.TELEGRAM.value
-
-
-async def _of_chat(session: AsyncSession, chat_id: int) -> Subscriber | None:
-    """Return a Telegram chat's subscription (a chat's address is its id)."""
-    return await get_by_address(session, TELEGRAM, str(chat_id))
-
-
-async def _active(session: AsyncSession, chat_id: int) -> Subscriber | None:
-    subscriber = await _of_chat(session, chat_id)
-    if subscriber is None or subscriber.state is not SubscriberState.ACTIVE:
-        return None
-    return subscriber
 
 
 class SubscriptionService:
@@ -52,15 +37,29 @@ class SubscriptionService:
         self,
         db: Database,
         *,
+        clock: Clock,
+        chats_on: str,
         delivery: DeliverySignals | None = None,
         pseudonyms: Pseudonyms | None = None,
     ) -> None:
+        self._clock = clock
+        self._chats = chats_on  # the channel whose chats talk to the bot
         self._db = db
         self._delivery = delivery or NoDelivery()
         self._pseudonyms = pseudonyms
         # Every update asks for its chat's language: read from the database once, then kept
         # here and changed after each commit that changes it (this process answers updates).
         self._languages: dict[int, str] | None = None
+
+    async def _of_chat(self, session: AsyncSession, chat_id: int) -> Subscriber | None:
+        """Return a chat's subscription (a chat's address is its id)."""
+        return await get_by_address(session, self._chats, str(chat_id))
+
+    async def _active(self, session: AsyncSession, chat_id: int) -> Subscriber | None:
+        subscriber = await self._of_chat(session, chat_id)
+        if subscriber is None or subscriber.state is not SubscriberState.ACTIVE:
+            return None
+        return subscriber
 
     def _chat_is(self, chat_id: int, language: str | None) -> None:
         if self._languages is None:
@@ -73,11 +72,11 @@ class SubscriptionService:
     async def send_open(self, chat_id: int, appeal_ids: Sequence[int]) -> int | None:
         """Queue these appeals for a chat (each once); None when it is not subscribed."""
         async with self._db.unit() as unit:
-            subscriber = await _active(unit.session, chat_id)
+            subscriber = await self._active(unit.session, chat_id)
             if subscriber is None:
                 return None
             queued = await queue_each(
-                unit.session, subscriber_id=subscriber.id, appeal_ids=appeal_ids, now=utcnow()
+                unit.session, subscriber_id=subscriber.id, appeal_ids=appeal_ids, now=self._clock()
             )
             if queued:
                 unit.after_commit(self._delivery.wake)
@@ -90,7 +89,7 @@ class SubscriptionService:
         async with self._db.unit() as unit:
             subscriber, changed = await subscribe(
                 unit.session,
-                channel=TELEGRAM,
+                channel=self._chats,
                 address=str(chat_id),
                 kind=chat_type,
                 language=supported(language_code),
@@ -102,22 +101,24 @@ class SubscriptionService:
     async def unsubscribe(self, chat_id: int) -> bool:
         """Unsubscribe a chat; return whether it was subscribed."""
         async with self._db.unit() as unit:
-            if await _active(unit.session, chat_id) is None:
+            if await self._active(unit.session, chat_id) is None:
                 return False
             unit.after_commit(lambda: self._chat_is(chat_id, None))
-            return await leave(unit.session, TELEGRAM, str(chat_id), SubscriberState.UNSUBSCRIBED)
+            return await leave(
+                unit.session, self._chats, str(chat_id), SubscriberState.UNSUBSCRIBED
+            )
 
     async def chat_gone(self, chat_id: int, *, blocked: bool) -> None:
         """Record that the bot was removed from a chat or blocked in it."""
         state = SubscriberState.BLOCKED if blocked else SubscriberState.UNSUBSCRIBED
         async with self._db.unit() as unit:
             unit.after_commit(lambda: self._chat_is(chat_id, None))
-            await leave(unit.session, TELEGRAM, str(chat_id), state)
+            await leave(unit.session, self._chats, str(chat_id), state)
 
     async def follow_offer(self, chat_id: int, appeal_id: int) -> tuple[bool, list[Case]]:
         """Return whether a chat is subscribed, and the appeal's cases it does not follow."""
         async with self._db.read() as session:
-            subscriber = await _active(session, chat_id)
+            subscriber = await self._active(session, chat_id)
             appeal = await get_appeal(session, appeal_id)
             if appeal is None:
                 return subscriber is not None, []
@@ -128,7 +129,7 @@ class SubscriptionService:
         """Delete everything about a chat (and, in a private chat, its person's drafts);
         return whether there was anything. Protests stay counted, by hash only."""
         async with self._db.unit() as unit:
-            subscriber = await _of_chat(unit.session, chat_id)
+            subscriber = await self._of_chat(unit.session, chat_id)
             found = subscriber is not None and await forget(unit.session, subscriber.id)
             if self._pseudonyms is not None:
                 # The email sign-up this chat asked for and nobody confirmed goes with it.
@@ -142,13 +143,13 @@ class SubscriptionService:
     async def settings(self, chat_id: int) -> tuple[Subscriber | None, list[str]]:
         """Return a chat's subscription and the countries it could choose from."""
         async with self._db.read() as session:
-            return await _of_chat(session, chat_id), await list_countries(session)
+            return await self._of_chat(session, chat_id), await list_countries(session)
 
     async def language(self, chat_id: int) -> str | None:
         """Return the language a subscribed chat chose (None: not subscribed)."""
         if self._languages is None:
             async with self._db.read() as session:
-                found = await languages(session, TELEGRAM)
+                found = await languages(session, self._chats)
                 self._languages = {int(chat): language for chat, language in found.items()}
         return self._languages.get(chat_id)
 
@@ -159,7 +160,7 @@ class SubscriptionService:
                 N_("“%(code)s” is not a language this bot speaks."), code=language[:8]
             )
         async with self._db.unit() as unit:
-            subscriber = await _active(unit.session, chat_id)
+            subscriber = await self._active(unit.session, chat_id)
             if subscriber is None:
                 return False
             subscriber.language = language
@@ -169,7 +170,7 @@ class SubscriptionService:
     async def set_urgent_only(self, chat_id: int, *, urgent_only: bool) -> bool:
         """Choose between urgent appeals only and all appeals; False if not subscribed."""
         async with self._db.unit() as unit:
-            subscriber = await _active(unit.session, chat_id)
+            subscriber = await self._active(unit.session, chat_id)
             if subscriber is None:
                 return False
             subscriber.urgent_only = urgent_only
@@ -190,7 +191,7 @@ class SubscriptionService:
                 name=name[:60],
             )
         async with self._db.unit() as unit:
-            subscriber = await _active(unit.session, chat_id)
+            subscriber = await self._active(unit.session, chat_id)
             if subscriber is None:
                 return None
             subscriber.timezone = zone.key
@@ -199,7 +200,7 @@ class SubscriptionService:
     async def toggle_country(self, chat_id: int, country: str) -> bool:
         """Add a country to the filter or remove it; False if not subscribed."""
         async with self._db.unit() as unit:
-            subscriber = await _active(unit.session, chat_id)
+            subscriber = await self._active(unit.session, chat_id)
             if subscriber is None:
                 return False
             known = country in await list_countries(unit.session)
@@ -214,7 +215,7 @@ class SubscriptionService:
         """
         async with self._db.unit() as unit:
             session = unit.session
-            subscriber = await _active(session, chat_id)
+            subscriber = await self._active(session, chat_id)
             case = await get_case(session, case_id)
             if subscriber is None or case is None:
                 return None
@@ -226,7 +227,7 @@ class SubscriptionService:
     async def move(self, old_chat_id: int, new_chat_id: int) -> bool:
         """Follow a group to its new supergroup id; False if it was not subscribed."""
         async with self._db.unit() as unit:
-            subscriber = await _of_chat(unit.session, old_chat_id)
+            subscriber = await self._of_chat(unit.session, old_chat_id)
             if subscriber is None:
                 return False
             language = subscriber.language

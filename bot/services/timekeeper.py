@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from bot.delivery.messages import digest_notice
 from bot.services.delivery_signals import DeliverySignals
 from core.pseudonyms import Pseudonyms
 from core.timing import UTC_ZONE, Clock, at_local, country_zone, local_day, zone_named
 from storage.database import Database
-from storage.enums import Channel, DeliveryPurpose
+from storage.items import SLOTS, Nudge, Reminder
 from storage.models import Subscriber
 from storage.repo.notices import (
     Follower,
@@ -33,7 +32,6 @@ from storage.repo.notices import (
 )
 from storage.repo.protests import takers
 from storage.repo.subscribers import expire_sign_ups
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -71,22 +69,6 @@ class Sweep:
     audit_details: int = 0
 
 
-def _at_once(now: datetime) -> datetime:
-    """Return when a notice due now may go: now, by whichever is earlier of this clock and
-    the delivery engine's (they are one in production; a test moves this one ahead)."""
-    return min(now, utcnow())
-
-
-def _telegram_chat(follower: Follower) -> int | None:
-    """Return a follower's Telegram chat id (None for a follower on another channel)."""
-    if follower.channel != Channel.TELEGRAM or follower.address is None:
-        return None
-    try:
-        return int(follower.address)
-    except ValueError:
-        return None
-
-
 class Timekeeper:
     """Queue what is due by the clock; send digests; sweep old rows."""
 
@@ -99,8 +81,12 @@ class Timekeeper:
         channels: Sequence[str],
         pseudonyms: Pseudonyms,
         schedule: Schedule | None = None,
+        protests_on: Sequence[str] = (),
     ) -> None:
         self._pseudonyms = pseudonyms
+        # Channels whose readers tell the bot they wrote (known by a keyed hash of address
+        # and appeal): a nudge spares them.
+        self._protests_on = frozenset(protests_on)
         self._db = db
         self._clock = clock
         self._delivery = delivery
@@ -140,17 +126,15 @@ class Timekeeper:
             )
             for court in found:
                 case_zone = country_zone(court.country)
-                for slot in ("eve", "day"):
-                    notice = f"e{court.event_id}:{slot}"
+                for slot in SLOTS:
+                    item = Reminder(court.appeal_id, court.event_id, slot)
                     on_time: list[Follower] = []
                     late: list[Follower] = []
                     for follower in await followers(
                         session,
                         case_ids=court.case_ids,
                         channels=self._channels,
-                        appeal_id=court.appeal_id,
-                        purpose=DeliveryPurpose.REMINDER,
-                        notice=notice,
+                        item=item,
                     ):
                         zone = zone_named(follower.timezone) or case_zone
                         eve = at_local(court.on_date - timedelta(days=1), schedule.eve_hour, zone)
@@ -164,13 +148,10 @@ class Timekeeper:
                     for group, is_late in ((on_time, False), (late, True)):
                         queued += await queue_notices(
                             session,
-                            appeal_id=court.appeal_id,
-                            purpose=DeliveryPurpose.REMINDER,
-                            notice=notice,
+                            item=replace(item, late=is_late),
                             to=group,
-                            late=is_late,
                             now=now,
-                            due=_at_once(now),
+                            due=now,
                         )
             if queued:
                 unit.after_commit(self._delivery.wake)
@@ -200,15 +181,13 @@ class Timekeeper:
                     session,
                     case_ids=appeal.case_ids,
                     channels=self._channels,
-                    appeal_id=appeal.appeal_id,
-                    purpose=DeliveryPurpose.NUDGE,
-                    notice="deadline",
+                    item=Nudge(appeal.appeal_id),
                 )
                 # Those who said they wrote are known only by a keyed hash of chat and appeal.
                 hashes = {
                     f.subscriber_id: self._pseudonyms.protest(int(f.address), appeal.appeal_id)
                     for f in candidates
-                    if f.channel == Channel.TELEGRAM
+                    if f.channel in self._protests_on
                     and f.address
                     and f.address.lstrip("-").isdigit()
                 }
@@ -216,13 +195,10 @@ class Timekeeper:
                 to = [f for f in candidates if hashes.get(f.subscriber_id) not in acted]
                 queued += await queue_notices(
                     session,
-                    appeal_id=appeal.appeal_id,
-                    purpose=DeliveryPurpose.NUDGE,
-                    notice="deadline",
+                    item=Nudge(appeal.appeal_id),
                     to=to,
-                    late=False,
                     now=now,
-                    due=_at_once(now),
+                    due=now,
                 )
             if queued:
                 unit.after_commit(self._delivery.wake)
@@ -265,9 +241,9 @@ class Timekeeper:
                 digest = await bundle_digest(
                     unit.session,
                     subscriber,
-                    notice=digest_notice(since),
+                    since=since,
                     now=now,
-                    due=_at_once(now),
+                    due=now,
                 )
                 if digest is None:
                     continue

@@ -13,7 +13,6 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -340,7 +339,7 @@ class Site:
             listing = await self.public.feed(case_id=case_id)
             items, changed = listing.appeals, listing.changed
         body = calendar(
-            self._dated(items), name=f"{name} · {self.name}", stamp=changed or datetime.now(UTC)
+            self._dated(items), name=f"{name} · {self.name}", stamp=changed or self.public.now()
         )
         return Rendered(body, "text/calendar", last_modified=changed)
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.timing import system_clock
 from storage.models.base import Base
-from storage.types import utcnow
 
 
 class Admin(Base):
@@ -16,4 +16,4 @@ class Admin(Base):
 
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     added_by: Mapped[int | None] = mapped_column(BigInteger)
-    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_at: Mapped[datetime] = mapped_column(default=system_clock)

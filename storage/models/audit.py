@@ -8,15 +8,16 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.timing import system_clock
 from storage.models.base import Base
-from storage.types import BigIntPK, utcnow
+from storage.types import BigIntPK
 
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=system_clock, index=True)
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
     actor: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(64))

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import UTCDateTime, utcnow
+from core.timing import system_clock
+from storage.types import UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -35,5 +36,5 @@ class Base(DeclarativeBase):
 class Timestamps:
     """Creation and last-change times, set by the database session."""
 
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
+    updated_at: Mapped[datetime] = mapped_column(default=system_clock, onupdate=system_clock)

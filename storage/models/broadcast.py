@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.timing import system_clock
 from storage.models.base import Base
-from storage.types import utcnow
 
 
 class Broadcast(Base):
@@ -24,5 +24,5 @@ class Broadcast(Base):
     progress_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     total: Mapped[int] = mapped_column(Integer, default=0)
     paid: Mapped[bool] = mapped_column(Boolean, default=False)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=system_clock)
     finished_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.timing import system_clock
 from storage.enums import DeliveryPurpose, DeliveryState
 from storage.models.base import Base
-from storage.types import BigIntPK, str_enum, utcnow
+from storage.types import BigIntPK, str_enum
 
 
 class Delivery(Base):
@@ -51,10 +52,10 @@ class Delivery(Base):
         str_enum(DeliveryState), default=DeliveryState.PENDING
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=system_clock)
     lease_until: Mapped[datetime | None]
     # The worker that claimed it (while sending); a dead worker's claims are freed.
     claimed_by: Mapped[str | None] = mapped_column(String(36), index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)

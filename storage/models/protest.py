@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.timing import system_clock
 from storage.models.base import Base
-from storage.types import utcnow
 
 
 class Protest(Base):
@@ -23,4 +23,4 @@ class Protest(Base):
     # A keyed hash of the person and the appeal (core/pseudonyms.py): the same person is
     # counted once, and without the server's secret nobody can tell who it was.
     taker: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.timing import system_clock
 from storage.enums import ItemOutcome, SourceState
 from storage.models.base import Base
-from storage.types import str_enum, utcnow
+from storage.types import str_enum
 
 
 class Source(Base):
@@ -31,7 +32,7 @@ class Source(Base):
     seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     drafts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
 
 
 class SourceItem(Base):
@@ -55,4 +56,4 @@ class SourceItem(Base):
     data: Mapped[dict[str, Any] | None]
     # A known case the item is about: the draft is offered as an update of it.
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
-    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(default=system_clock)

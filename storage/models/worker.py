@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.timing import system_clock
 from storage.models.base import Base
-from storage.types import utcnow
 
 
 class Worker(Base):
@@ -18,8 +18,8 @@ class Worker(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime] = mapped_column(default=system_clock)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=system_clock, index=True)
 
 
 class Lease(Base):
@@ -29,4 +29,4 @@ class Lease(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(36))
-    until: Mapped[datetime] = mapped_column(default=utcnow)
+    until: Mapped[datetime] = mapped_column(default=system_clock)

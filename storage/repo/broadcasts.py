@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import DeliveryPurpose, DeliveryState
+from storage.enums import DeliveryState
+from storage.items import Progress, store
 from storage.models import Appeal, Broadcast, Delivery
 
 
@@ -78,13 +79,14 @@ async def progress_post(
 ) -> tuple[DeliveryState, str | None]:
     """Return how the latest message showing a broadcast's progress went, and the id
     Telegram gave it (PENDING before it went; SKIPPED when there is none)."""
+    stored = store(Progress(broadcast_id))
     row = (
         await session.execute(
             select(Delivery.state, Delivery.external_id)
             .where(
                 Delivery.appeal_id.is_(None),
-                Delivery.purpose == DeliveryPurpose.PROGRESS,
-                Delivery.notice == str(broadcast_id),
+                Delivery.purpose == stored.purpose,
+                Delivery.notice == stored.notice,
             )
             .order_by(Delivery.id.desc())
             .limit(1)

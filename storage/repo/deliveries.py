@@ -25,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import Channel, DeliveryPurpose, DeliveryState, SubscriberState
+from storage.enums import DeliveryPurpose, DeliveryState, SubscriberState
+from storage.items import Item, Publication, Withdrawal, load, store
 from storage.models import Appeal, Delivery, Subscriber, SubscriberCountry, subscriber_cases
 from storage.repo.subscribers import retire
 from storage.types import UTCDateTime
@@ -42,8 +43,7 @@ class Claimed:
     attempts: int
     purpose: DeliveryPurpose = DeliveryPurpose.APPEAL
     address: str | None = None  # where it goes, when it goes to no subscriber
-    notice: str = ""
-    late: bool = False
+    item: Item | None = None  # what it is about (None: a row this version cannot read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ async def fan_out(
     countries: Sequence[str],
     urgent: bool,
     now: datetime,
-    channels: Sequence[str] = (Channel.TELEGRAM,),
+    channels: Sequence[str],
     follows_up: Sequence[int] = (),
 ) -> int:
     """Queue the appeal for every matching active subscriber; return how many rows were new.
@@ -179,7 +179,11 @@ async def claim_due(
     rows due.
     """
     mine = true() if channels is None else Delivery.channel.in_(list(channels))
-    abandoned = and_(Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now, mine)
+    # Never this worker's own: it knows what it holds, even when its clock jumped ahead.
+    others = or_(Delivery.claimed_by.is_(None), Delivery.claimed_by != worker)
+    abandoned = and_(
+        Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now, others, mine
+    )
     due = and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now, mine)
     passes: list[tuple[ColumnElement[bool], Any]] = [
         (abandoned, None),
@@ -246,8 +250,7 @@ async def _claim(
                 row[4],
                 DeliveryPurpose(row[5]),
                 row[6],
-                row[7] or "",
-                bool(row[8]),
+                load(DeliveryPurpose(row[5]), row[1], row[7] or "", bool(row[8])),
             )
             for row in rows
         ),
@@ -482,23 +485,22 @@ async def queue_direct(
     *,
     channel: str,
     addresses: Sequence[str],
-    purpose: DeliveryPurpose,
+    item: Item,
     now: datetime,
-    appeal_id: int | None = None,
-    notice: str = "",
 ) -> int:
-    """Queue a message, in the priority lane, to addresses that are not subscribers (an
+    """Queue an item, in the priority lane, to addresses that are not subscribers (an
     admin's review of a draft); return how many rows were new."""
     if not addresses:
         return 0
+    stored = store(item)
     rows = [
         {
-            "appeal_id": appeal_id,
+            "appeal_id": stored.appeal_id,
             "subscriber_id": None,
             "address": address,
             "channel": channel,
-            "purpose": purpose,
-            "notice": notice,
+            "purpose": stored.purpose,
+            "notice": stored.notice,
             "priority": 0,
             "state": DeliveryState.PENDING,
             "attempts": 0,
@@ -530,45 +532,44 @@ async def queue_each(
             )
         )
     )
-    wanted = [
-        (appeal_id, subscriber_id, subscriber.channel)
+    wanted: list[tuple[Item, int, str]] = [
+        (Publication(appeal_id), subscriber_id, subscriber.channel)
         for appeal_id in appeal_ids
         if appeal_id not in had
     ]
-    await queue_to_subscribers(session, wanted, purpose=DeliveryPurpose.APPEAL, now=now)
+    await queue_to_subscribers(session, wanted, now=now)
     return len(wanted)
 
 
 async def queue_to_subscribers(
     session: AsyncSession,
-    deliveries: Sequence[tuple[int | None, int, str]],
+    deliveries: Sequence[tuple[Item, int, str]],
     *,
-    purpose: DeliveryPurpose,
     now: datetime,
-    notice: str = "",
-    late: bool = False,
     priority: int = 1,
     due: datetime | None = None,
 ) -> None:
-    """Queue (appeal, subscriber, channel) rows of one purpose, to go at ``due`` (else
-    ``now``); rows already there stay."""
+    """Queue (item, subscriber, channel) rows, to go at ``due`` (else ``now``); rows
+    already there stay."""
     if not deliveries:
         return
     rows = [
         {
-            "appeal_id": appeal_id,
+            "appeal_id": stored.appeal_id,
             "subscriber_id": subscriber_id,
             "channel": channel,
-            "purpose": purpose,
-            "notice": notice,
-            "late": late,
+            "purpose": stored.purpose,
+            "notice": stored.notice,
+            "late": stored.late,
             "priority": priority,
             "state": DeliveryState.PENDING,
             "attempts": 0,
             "next_attempt_at": due or now,
             "created_at": now,
         }
-        for appeal_id, subscriber_id, channel in deliveries
+        for stored, subscriber_id, channel in (
+            (store(item), subscriber_id, channel) for item, subscriber_id, channel in deliveries
+        )
     ]
     statement = insert_ignoring_duplicates(session).on_conflict_do_nothing(
         index_elements=SUBSCRIBER_KEY
@@ -579,8 +580,8 @@ async def queue_to_subscribers(
 async def queue_withdrawals(
     session: AsyncSession, appeal_id: int, *, channels: Sequence[str], now: datetime
 ) -> int:
-    """Queue a withdraw notice of an appeal to every mirror on ``channels`` that was sent
-    the appeal; return how many were queued."""
+    """Queue an appeal's withdrawal to every mirror on ``channels`` (those that take back
+    what they got) that was sent the appeal; return how many were queued."""
     if not channels:
         return 0
     got_it = (
@@ -603,16 +604,11 @@ async def queue_withdrawals(
             )
         )
     ).all()
-    for subscriber_id, channel in rows:
-        session.add(
-            Delivery(
-                appeal_id=appeal_id,
-                subscriber_id=subscriber_id,
-                channel=channel,
-                purpose=DeliveryPurpose.WITHDRAW,
-                priority=0,
-                next_attempt_at=now,
-            )
-        )
-    await session.flush()
+    withdrawal = Withdrawal(appeal_id)
+    await queue_to_subscribers(
+        session,
+        [(withdrawal, subscriber_id, str(channel)) for subscriber_id, channel in rows],
+        now=now,
+        priority=0,
+    )
     return len(rows)

@@ -21,6 +21,7 @@ from storage.enums import (
     EventKind,
     SubscriberState,
 )
+from storage.items import Digest, Nudge, Reminder, store
 from storage.models import (
     Appeal,
     AppealEvent,
@@ -134,16 +135,15 @@ async def followers(
     *,
     case_ids: Sequence[int],
     channels: Sequence[str],
-    appeal_id: int,
-    purpose: DeliveryPurpose,
-    notice: str,
+    item: Reminder | Nudge,
 ) -> list[Follower]:
-    """Return the active subscribers who follow one of the cases and have no such notice yet."""
+    """Return the active subscribers who follow one of the cases and have no such item yet."""
+    stored = store(item)
     has_notice = exists().where(
-        Delivery.appeal_id == appeal_id,
+        Delivery.appeal_id == stored.appeal_id,
         Delivery.subscriber_id == Subscriber.id,
-        Delivery.purpose == purpose,
-        Delivery.notice == notice,
+        Delivery.purpose == stored.purpose,
+        Delivery.notice == stored.notice,
     )
     statement = (
         select(Subscriber.id, Subscriber.channel, Subscriber.timezone, Subscriber.address)
@@ -165,23 +165,17 @@ async def followers(
 async def queue_notices(
     session: AsyncSession,
     *,
-    appeal_id: int,
-    purpose: DeliveryPurpose,
-    notice: str,
+    item: Reminder | Nudge,
     to: Sequence[Follower],
-    late: bool,
     now: datetime,
     due: datetime | None = None,
 ) -> int:
-    """Queue one notice for each of these subscribers, to go at ``due`` (else ``now``);
+    """Queue the item for each of these subscribers, to go at ``due`` (else ``now``);
     return how many rows were new."""
     await queue_to_subscribers(
         session,
-        [(appeal_id, follower.subscriber_id, follower.channel) for follower in to],
-        purpose=purpose,
+        [(item, follower.subscriber_id, follower.channel) for follower in to],
         now=now,
-        notice=notice,
-        late=late,
         due=due,
     )
     return len(to)  # ``followers`` left out whoever had this notice already
@@ -264,7 +258,7 @@ async def bundle_digest(
     session: AsyncSession,
     subscriber: Subscriber,
     *,
-    notice: str,
+    since: date | None,
     now: datetime,
     due: datetime | None = None,
 ) -> int | None:
@@ -283,12 +277,13 @@ async def bundle_digest(
     held = list(await session.scalars(statement))
     if not held:
         return None
+    stored = store(Digest(since))
     digest = Delivery(
         appeal_id=None,
         subscriber_id=subscriber.id,
         channel=subscriber.channel,
-        purpose=DeliveryPurpose.DIGEST,
-        notice=notice,
+        purpose=stored.purpose,
+        notice=stored.notice,
         state=DeliveryState.PENDING,
         attempts=0,
         next_attempt_at=due or now,

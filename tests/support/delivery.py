@@ -19,12 +19,12 @@ from bot.services.actors import Actor
 from bot.services.publishing import Published
 from bot.telegram.client import ClientOptions
 from bot.telegram.flood import FloodLimits
+from core.timing import system_clock
 from emulator import BotApiEmulator
 from storage.database import Database
 from storage.enums import Channel, DatePrecision, SubscriberState
 from storage.models import Appeal, Subscriber, SubscriberCountry
 from storage.repo.subscribers import new_token
-from storage.types import utcnow
 from tests.support.app import SHORT_WAITS, app_for
 from tests.support.bot import sessions_for
 
@@ -39,7 +39,7 @@ async def add_subscribers(
     language: str = "en",
 ) -> list[int]:
     """Insert active Telegram subscribers for these chats; return their ids."""
-    now = utcnow()
+    now = system_clock()
     rows = [
         {
             "channel": Channel.TELEGRAM,
@@ -144,7 +144,7 @@ async def eventually(condition: Callable[[], bool], *, timeout: float = 10.0) ->
 
 async def make_current(database_url: str, *appeal_ids: int, days_ago: int = 2) -> None:
     """Date seeded appeals as if published this week, so that they ask for action again."""
-    issued = utcnow().date() - timedelta(days=days_ago)
+    issued = system_clock().date() - timedelta(days=days_ago)
     async with sessions_for(database_url) as sessions, sessions.begin() as session:
         await session.execute(
             update(Appeal)

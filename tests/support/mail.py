@@ -14,13 +14,15 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from bot.delivery.email_channel import Dkim, EmailChannel, Sender, SmtpOptions
+from bot.channels.email import EmailChannel, SmtpOptions
+from bot.channels.mail_mime import Dkim, Sender
+from bot.presentation.render import Presenter
+from core.timing import system_clock
 from emulator.mailbox import Sink, smtp_server
 from storage.enums import Channel, DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
 from storage.repo.deliveries import Recipient
 from storage.repo.subscribers import new_token
-from storage.types import utcnow
 from tests.support.bot import sessions_for
 from tests.support.delivery import publish_appeal as publish_for_telegram
 
@@ -54,7 +56,7 @@ async def add_reader(url: str, address: str, *, language: str = "en") -> str:
                 address=address,
                 state=SubscriberState.ACTIVE,
                 unsubscribe_token=token,
-                confirmed_at=utcnow(),
+                confirmed_at=system_clock(),
                 language=language,
             )
         )
@@ -63,7 +65,7 @@ async def add_reader(url: str, address: str, *, language: str = "en") -> str:
 
 async def add_readers(url: str, addresses: list[str]) -> None:
     """Add many confirmed email subscribers at once."""
-    now = utcnow()
+    now = system_clock()
     rows = [
         {
             "channel": Channel.EMAIL,
@@ -129,7 +131,7 @@ async def rows_in(
 
 @asynccontextmanager
 async def email_channel(
-    sink: Sink, clock: Callable[[], float] = time.monotonic, dkim: Dkim | None = None
+    sink: Sink, monotonic: Callable[[], float] = time.monotonic, dkim: Dkim | None = None
 ) -> AsyncIterator[EmailChannel]:
     """One pooled connection to a real SMTP server, as the service builds it."""
     async with smtp_server(sink) as port:
@@ -137,7 +139,9 @@ async def email_channel(
             SmtpOptions(host="127.0.0.1", port=port, security="none", connections=1),
             Sender(mail_from="appeals@example.org", public_url="https://appeals.example.org"),
             rate=1000.0,
-            clock=clock,
+            presenter=Presenter(),
+            clock=system_clock,
+            monotonic=monotonic,
             dkim=dkim,
         )
         await channel.start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -31,11 +31,25 @@ from storage.repo.subscribers import new_token
 from tests.support.bot import sessions_for
 
 
-@dataclass
 class MovableClock:
-    """A clock that shows what the test sets (aware, UTC)."""
+    """The service's one clock as a test moves it (aware, UTC): it shows what the test set,
+    and goes on ticking from there as time passes (a delivery due in two seconds comes due),
+    unless ``ticking`` is off."""
 
-    now: datetime = field(default_factory=lambda: datetime(2027, 3, 1, tzinfo=UTC))
+    def __init__(self, now: datetime | None = None, *, ticking: bool = True) -> None:
+        self._ticking = ticking
+        self.now = now or datetime(2027, 3, 1, tzinfo=UTC)
+
+    @property
+    def now(self) -> datetime:
+        """Return what the clock shows."""
+        if not self._ticking:
+            return self._set
+        return self._set + timedelta(seconds=time.monotonic() - self._since)
+
+    @now.setter
+    def now(self, moment: datetime) -> None:
+        self._set, self._since = moment, time.monotonic()
 
     def __call__(self) -> datetime:
         return self.now

@@ -10,15 +10,20 @@ receiver that saw it already can drop a repeat.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 import aiohttp
 from standardwebhooks.webhooks import Webhook
 
+from bot.channels import Parts
 from bot.config import Settings
-from bot.delivery.channels import Message, Outcome, Parts, Renders, Result, Target, Turn
+from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
+from bot.presentation.news import AppealNews, View
+from bot.presentation.render import Presenter
+from core.timing import Clock
 from storage.enums import SubscriberState
+from storage.items import Item, Publication, Withdrawal
 from storage.repo.deliveries import Recipient
 
 USER_AGENT = "appealbot-webhooks/1"
@@ -31,11 +36,17 @@ class WebhookChannel:
     """POST each event to its receivers, signed."""
 
     name = "webhook"
-    renders = Renders.EVENT
+    # Machines get the appeal itself once, and the word when it is taken back; reminders
+    # are for people.
+    renders: frozenset[type[Item]] = frozenset({Publication, Withdrawal})
+    can: frozenset[Can] = frozenset()
     role: str | None = None  # every worker may send: the budget is each receiver's own
     gone = SubscriberState.UNSUBSCRIBED
 
-    def __init__(self, urls: tuple[str, ...], secret: str, *, timeout: float = TIMEOUT) -> None:
+    def __init__(
+        self, urls: tuple[str, ...], secret: str, *, clock: Clock, timeout: float = TIMEOUT
+    ) -> None:
+        self._clock = clock
         self._urls = urls
         self._signer = Webhook(secret)
         self._timeout = timeout
@@ -43,8 +54,12 @@ class WebhookChannel:
         # One request at a time per receiver: a small site is not flooded by a burst.
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def targets(self) -> list[Target]:
-        return [Target(address=url, kind="webhook") for url in self._urls]
+    def render(self, view: View, recipient: Recipient) -> Message | None:
+        """One JSON document: the appeal, or its withdrawal."""
+        return Presenter.document_news(view) if isinstance(view, AppealNews) else None
+
+    async def mirrors(self) -> list[Mirror]:
+        return [Mirror(address=url, kind="webhook") for url in self._urls]
 
     async def start(self) -> None:
         if self._session is None:
@@ -66,13 +81,13 @@ class WebhookChannel:
         await lock.acquire()
         return Turn(release=lock.release)
 
-    async def send(self, recipient: Recipient, message: Message) -> Result:
+    async def send(self, recipient: Recipient, message: Message) -> SendResult:
         if recipient.address is None:
-            return Result(Outcome.SKIP)
+            return SendResult(Outcome.SKIP)
         await self.start()
         assert self._session is not None
         event_id = str(message.extra.get("event_id", ""))
-        now = datetime.now(UTC)
+        now = self._clock()
         headers = {
             "content-type": "application/json",
             "webhook-id": event_id,
@@ -86,25 +101,27 @@ class WebhookChannel:
                 status = answer.status
                 retry_after = answer.headers.get("Retry-After")
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            return Result(Outcome.RETRY, f"webhook: {type(exc).__name__}")
-        return outcome(status, retry_after)
+            return SendResult(Outcome.RETRY, f"webhook: {type(exc).__name__}")
+        return outcome(status, retry_after, now=self._clock())
 
 
-def outcome(status: int, retry_after: str | None) -> Result:
+def outcome(status: int, retry_after: str | None, *, now: datetime) -> SendResult:
     """Say what a receiver's answer means: 2xx delivered, 410 gone, 429 and 503 wait, other
     5xx and 408 again later, any other 4xx never."""
     if 200 <= status < 300:
-        return Result(Outcome.SENT)
+        return SendResult(Outcome.SENT)
     if status == 410:
-        return Result(Outcome.GONE, "webhook: 410 Gone")
+        return SendResult(Outcome.GONE, "webhook: 410 Gone")
     if status in (429, 503):
-        return Result(Outcome.WAIT, f"webhook: {status}", retry_after=_seconds(retry_after))
+        return SendResult(
+            Outcome.WAIT, f"webhook: {status}", retry_after=_seconds(retry_after, now)
+        )
     if status >= 500 or status == 408:
-        return Result(Outcome.RETRY, f"webhook: {status}")
-    return Result(Outcome.FAILED, f"webhook: {status}")
+        return SendResult(Outcome.RETRY, f"webhook: {status}")
+    return SendResult(Outcome.FAILED, f"webhook: {status}")
 
 
-def _seconds(value: str | None) -> float:
+def _seconds(value: str | None, now: datetime) -> float:
     if not value:
         return RETRY_LATER
     if value.strip().isdigit():
@@ -113,13 +130,15 @@ def _seconds(value: str | None) -> float:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return RETRY_LATER
-    return max(0.0, min((when - datetime.now(UTC)).total_seconds(), 3600.0))
+    return max(0.0, min((when - now).total_seconds(), 3600.0))
 
 
-def build(settings: Settings, _parts: Parts) -> WebhookChannel | None:
+def build(settings: Settings, parts: Parts) -> WebhookChannel | None:
     """Return the webhook channel, if receivers are configured (APPEALBOT_OUTGOING_WEBHOOKS)."""
     if not settings.outgoing_webhooks or settings.outgoing_webhook_secret is None:
         return None
     return WebhookChannel(
-        settings.outgoing_webhooks, settings.outgoing_webhook_secret.get_secret_value()
+        settings.outgoing_webhooks,
+        settings.outgoing_webhook_secret.get_secret_value(),
+        clock=parts.clock,
     )

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, TypeGuard
 
+from bot.channels import Parts
 from bot.config import Settings
-from bot.delivery.channels import Message, Outcome, Parts, Renders, Result, Target, Turn
+from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
+from bot.presentation.news import AppealNews, ProgressNews, ReviewNews, TroubleNews, View
+from bot.presentation.render import Presenter
 from bot.telegram.client import BotApiClient
 from bot.telegram.flood import FloodLimiter
 from bot.telegram.mirror import ChannelMirror
 from core.errors import BotApiError, BotApiRefusedError
 from storage.enums import Channel, SubscriberState
+from storage.items import Item, Nudge, Progress, Publication, Reminder, Review, SourceTrouble
 from storage.repo.deliveries import Recipient
 
 log = logging.getLogger(__name__)
 
+NAME = Channel.TELEGRAM.value
+
 _GONE_400 = ("chat not found", "user not found", "peer_id_invalid", "group chat was deleted")
 
 
-def classify(error: BotApiError) -> Result:
+def classify(error: BotApiError) -> SendResult:
     """Map a failed Bot API call to what the engine should do about the message.
 
     Only Telegram's own final answers end a delivery: 400 for this message (it failed) or
@@ -29,20 +35,20 @@ def classify(error: BotApiError) -> Result:
     temporary: the message goes out once the API answers properly again.
     """
     if not isinstance(error, BotApiRefusedError):
-        return Result(Outcome.RETRY, str(error))
+        return SendResult(Outcome.RETRY, str(error))
     description = error.description
     lowered = description.lower()
     if error.code == 429:
-        return Result(Outcome.WAIT, description, retry_after=float(error.retry_after or 1))
+        return SendResult(Outcome.WAIT, description, retry_after=float(error.retry_after or 1))
     if error.migrate_to_chat_id:
         moved = str(int(error.migrate_to_chat_id))
-        return Result(Outcome.MOVED, description, new_address=moved, new_kind="supergroup")
+        return SendResult(Outcome.MOVED, description, new_address=moved, new_kind="supergroup")
     # 403: blocked, deactivated, kicked out of the group; 400: the chat no longer exists.
     if error.code == 403 or (error.code == 400 and any(m in lowered for m in _GONE_400)):
-        return Result(Outcome.GONE, description)
+        return SendResult(Outcome.GONE, description)
     if error.code == 400:
-        return Result(Outcome.FAILED, description)
-    return Result(Outcome.RETRY, description)
+        return SendResult(Outcome.FAILED, description)
+    return SendResult(Outcome.RETRY, description)
 
 
 def chat_of(recipient: Recipient) -> int | None:
@@ -63,8 +69,11 @@ def is_group(recipient: Recipient, chat_id: int) -> bool:
 class TelegramChannel:
     """Send appeals to Telegram chats under the shared rate limiter (bulk priority)."""
 
-    name = Channel.TELEGRAM.value
-    renders = Renders.TELEGRAM
+    name = NAME
+    renders: frozenset[type[Item]] = frozenset(
+        {Publication, Reminder, Nudge, Review, Progress, SourceTrouble}
+    )
+    can = frozenset({Can.EDIT, Can.THREAD, Can.REACH_ADMINS, Can.COUNT_PROTESTS})
     role: str | None = "telegram-sender"  # Telegram's limits are the bot's, not a process's
     gone = SubscriberState.BLOCKED
 
@@ -73,9 +82,11 @@ class TelegramChannel:
         *,
         client: BotApiClient,
         limiter: FloodLimiter,
+        presenter: Presenter,
         paid: bool = False,
         mirror: ChannelMirror | None = None,
     ) -> None:
+        self._presenter = presenter
         self._client = client
         self._limiter = limiter
         self._paid = paid
@@ -83,14 +94,24 @@ class TelegramChannel:
         # Each message's JSON, encoded once for a whole broadcast; the chat id goes in front.
         self._bodies: dict[int, tuple[Message, bytes]] = {}
 
-    async def targets(self) -> list[Target] | None:
+    async def mirrors(self) -> list[Mirror] | None:
         """The channel of APPEALBOT_TELEGRAM_CHANNEL, once the Bot API said its id (None
         while it cannot say)."""
         if not self.mirror.configured:
             return []
         if not await self.mirror.resolve(self._client.call) or self.mirror.chat_id is None:
             return None
-        return [Target(address=str(self.mirror.chat_id), kind="channel")]
+        return [Mirror(address=str(self.mirror.chat_id), kind="channel")]
+
+    def render(self, view: View, recipient: Recipient) -> Message | None:
+        """Telegram's HTML with buttons, one message of at most 4,096 characters."""
+        if isinstance(view, AppealNews):
+            return self._presenter.telegram_news(view, in_channel=recipient.mirror)
+        return self._presenter.telegram_admin(view) if self._for_admins(view) else None
+
+    @staticmethod
+    def _for_admins(view: View) -> TypeGuard[ReviewNews | ProgressNews | TroubleNews]:
+        return isinstance(view, ReviewNews | ProgressNews | TroubleNews)
 
     async def start(self) -> None:
         await self._client.start()
@@ -109,10 +130,10 @@ class TelegramChannel:
             return Turn(busy=turn.busy)
         return Turn(release=turn.slot.release)
 
-    async def send(self, recipient: Recipient, message: Message) -> Result:
+    async def send(self, recipient: Recipient, message: Message) -> SendResult:
         chat_id = chat_of(recipient)
         if chat_id is None:
-            return Result(Outcome.GONE, "no chat id")
+            return SendResult(Outcome.GONE, "no chat id")
         body = b'{"chat_id":%d,' % chat_id
         if recipient.reply_to is not None and recipient.reply_to.isdigit():
             # In the channel, an update or outcome answers the appeal's own post.
@@ -127,7 +148,7 @@ class TelegramChannel:
                 self._limiter.told_to_wait(chat_id, result.retry_after or 1.0)
             return result
         message_id = sent.get("message_id") if isinstance(sent, dict) else None
-        return Result(
+        return SendResult(
             Outcome.SENT, external_id=str(message_id) if isinstance(message_id, int) else None
         )
 
@@ -158,6 +179,7 @@ def build(settings: Settings, parts: Parts) -> TelegramChannel | None:
     return TelegramChannel(
         client=parts.api,
         limiter=parts.limiter,
+        presenter=parts.presenter,
         paid=settings.telegram_paid_broadcast,
-        mirror=ChannelMirror(settings.telegram_channel),
+        mirror=parts.telegram_mirror,
     )

@@ -24,9 +24,13 @@ from nio import (
     RoomSendResponse,
 )
 
+from bot.channels import Parts
 from bot.config import Settings
-from bot.delivery.channels import Message, Outcome, Parts, Renders, Result, Target, Turn
+from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
+from bot.presentation.news import AppealNews, View
+from bot.presentation.render import Presenter, as_text
 from storage.enums import SubscriberState
+from storage.items import Item, Nudge, Publication, Reminder
 from storage.repo.deliveries import Recipient
 
 log = logging.getLogger(__name__)
@@ -39,7 +43,8 @@ class MatrixChannel:
     """Post to the configured rooms as one bot user."""
 
     name = "matrix"
-    renders = Renders.TEXT
+    renders: frozenset[type[Item]] = frozenset({Publication, Reminder, Nudge})
+    can = frozenset({Can.THREAD})  # updates and outcomes answer the appeal's post
     # The homeserver limits the bot user, not a process: one worker at a time posts.
     role: str | None = "matrix"
     gone = SubscriberState.BLOCKED
@@ -51,14 +56,23 @@ class MatrixChannel:
         token: str,
         rooms: tuple[str, ...],
         *,
+        presenter: Presenter,
         down_wait: float = DOWN_WAIT,
     ) -> None:
+        self._presenter = presenter
         self._homeserver = homeserver
         self._user = user
         self._token = token
         self._rooms = rooms
         self._down_wait = down_wait
         self._client: AsyncClient | None = None
+
+    def render(self, view: View, recipient: Recipient) -> Message | None:
+        """Plain text and simple HTML: a broadcast's words, without Telegram's buttons."""
+        if not isinstance(view, AppealNews):
+            return None
+        message = self._presenter.telegram_news(view, in_channel=recipient.mirror)
+        return None if message is None else as_text(message)
 
     def _connected(self) -> AsyncClient:
         if self._client is None:
@@ -70,11 +84,11 @@ class MatrixChannel:
             self._client = client
         return self._client
 
-    async def targets(self) -> list[Target] | None:
+    async def mirrors(self) -> list[Mirror] | None:
         """Join the configured rooms (by id or alias; a private room must have invited the
         bot); None while the homeserver cannot be reached."""
         client = self._connected()
-        found: list[Target] = []
+        found: list[Mirror] = []
         try:
             for room in self._rooms:
                 room_id = room
@@ -97,7 +111,7 @@ class MatrixChannel:
                     # Not invited, or banned: posting would be refused. Said, not fatal.
                     log.warning("matrix: cannot join %s (%s)", room, joined.message)
                     continue
-                found.append(Target(address=room_id, kind="room"))
+                found.append(Mirror(address=room_id, kind="room"))
         except (ClientError, TimeoutError, OSError):
             log.warning("matrix: the homeserver cannot be reached; rooms are left as they are")
             return None
@@ -114,9 +128,9 @@ class MatrixChannel:
     async def wait_turn(self, recipient: Recipient) -> Turn:
         return Turn()
 
-    async def send(self, recipient: Recipient, message: Message) -> Result:
+    async def send(self, recipient: Recipient, message: Message) -> SendResult:
         if recipient.address is None:
-            return Result(Outcome.SKIP)
+            return SendResult(Outcome.SKIP)
         content: dict[str, Any] = {"msgtype": "m.text", "body": message.text}
         if message.html:
             content |= {"format": "org.matrix.custom.html", "formatted_body": message.html}
@@ -138,28 +152,28 @@ class MatrixChannel:
                 ignore_unverified_devices=True,
             )
         except (ClientError, TimeoutError, OSError) as exc:
-            return Result(
+            return SendResult(
                 Outcome.WAIT, f"matrix: {type(exc).__name__}", retry_after=self._down_wait
             )
         if isinstance(answer, RoomSendResponse):
-            return Result(Outcome.SENT, external_id=answer.event_id)
+            return SendResult(Outcome.SENT, external_id=answer.event_id)
         assert isinstance(answer, RoomSendError)
         return outcome(answer.status_code, answer.message, answer.retry_after_ms)
 
 
-def outcome(code: str | None, text: str, retry_after_ms: int | None) -> Result:
+def outcome(code: str | None, text: str, retry_after_ms: int | None) -> SendResult:
     """Say what a homeserver's refusal means for the message."""
     if code == "M_LIMIT_EXCEEDED":
-        return Result(Outcome.WAIT, "matrix: M_LIMIT_EXCEEDED", (retry_after_ms or 5000) / 1000)
+        return SendResult(Outcome.WAIT, "matrix: M_LIMIT_EXCEEDED", (retry_after_ms or 5000) / 1000)
     if code in GONE_CODES:
-        return Result(Outcome.GONE, f"matrix: {code}: {text}")
+        return SendResult(Outcome.GONE, f"matrix: {code}: {text}")
     if code == "M_UNKNOWN_TOKEN":
         # The access token was revoked: nothing will go until the operator sets a new one.
-        return Result(Outcome.WAIT, "matrix: M_UNKNOWN_TOKEN", retry_after=300.0)
-    return Result(Outcome.FAILED, f"matrix: {code}: {text}")
+        return SendResult(Outcome.WAIT, "matrix: M_UNKNOWN_TOKEN", retry_after=300.0)
+    return SendResult(Outcome.FAILED, f"matrix: {code}: {text}")
 
 
-def build(settings: Settings, _parts: Parts) -> MatrixChannel | None:
+def build(settings: Settings, parts: Parts) -> MatrixChannel | None:
     """Return the Matrix channel, if a homeserver, user, token and rooms are configured."""
     token = settings.matrix_access_token
     if not (
@@ -171,5 +185,6 @@ def build(settings: Settings, _parts: Parts) -> MatrixChannel | None:
         settings.matrix_user,
         token.get_secret_value(),
         settings.matrix_rooms,
+        presenter=parts.presenter,
         down_wait=settings.matrix_down_wait_seconds,
     )
