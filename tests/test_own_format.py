@@ -171,9 +171,11 @@ async def test_a_channel_with_its_own_format_gets_every_kind_of_item(seeded_url:
         "Appeal: Strike leader held"
     )
     assert "…" in appeal, "a long summary is cut to fit"
-    assert "/appeals/" in appeal and "#UrgentAction" in appeal
+    assert "/appeals/" in appeal
+    assert "#UrgentAction" in appeal
     assert follow_up.startswith("Update: ")
-    assert outcome.startswith("Outcome: ") and "Released." in outcome
+    assert outcome.startswith("Outcome: ")
+    assert "Released." in outcome
     assert withdrawn.startswith("Withdrawn: Strike leader held")
     # Follow-ups go in the thread of the first post; the withdrawal names what it takes back.
     replies = [recipient.reply_to for recipient, _ in timeline]
