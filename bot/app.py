@@ -538,11 +538,15 @@ async def serve(
 
 
 async def serve_web(
-    settings: Settings, *, stop: asyncio.Event, ready: asyncio.Event | None = None
+    settings: Settings,
+    *,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
+    overrides: Overrides | None = None,
 ) -> None:
     """Serve only the HTTP endpoints (pages, feeds, calendars, email links) until ``stop``
     is set: one of several behind a reverse proxy, beside the bot on the same database."""
-    async with open_app(settings, migrate=Migrate.REQUIRE) as app:
+    async with open_app(settings, migrate=Migrate.REQUIRE, overrides=overrides) as app:
         try:
             await app.learn_username()
         except AppealbotError as exc:

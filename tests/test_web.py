@@ -10,7 +10,7 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
@@ -40,6 +40,7 @@ from tests.support.bot import sessions_for
 from tests.support.browser import chromium
 from tests.support.delivery import make_current
 from tests.support.site import BOT, running_site
+from tests.support.timeline import MovableClock
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group("web")]
 
@@ -47,13 +48,16 @@ OPEN, TARAZ, WITHDRAWN, DRAFT = 3, 2, 4, 5
 OPEN_SLUG = "2011-05-02-may-day-attack"
 TRIAL_IN = 3  # days from today
 DEADLINE_IN = 5
+# Midday in UTC is the same day in Almaty, where the case is: "5 days left" counts the same
+# whatever the hour the suite runs at.
+CLOCK = MovableClock(datetime.combine(system_clock().date(), time(12), tzinfo=UTC))
 
 
 async def prepare(url: str) -> None:
     """One appeal asks for action again, with a trial and a deadline ahead; one is
     withdrawn; one is back to a draft."""
     await make_current(url, OPEN, TARAZ)
-    today = system_clock().date()
+    today = CLOCK().date()
     async with sessions_for(url) as sessions, sessions.begin() as session:
         await session.execute(
             update(Appeal)
@@ -85,7 +89,7 @@ async def web(
     shutil.copyfile(seeded_template, copy)
     url = f"sqlite+aiosqlite:///{copy}"
     await prepare(url)
-    async with running_site(url, site_name="Solidarity test network") as root:
+    async with running_site(url, clock=CLOCK, site_name="Solidarity test network") as root:
         yield root
 
 

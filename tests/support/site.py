@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bot.app import serve_web
+from bot.app import Overrides, serve_web
+from core.timing import Clock
 from tests.support.app import quick_settings
 from tests.support.smtp import free_port
 
@@ -15,7 +16,9 @@ BOT = "appeals_test_bot"
 
 
 @asynccontextmanager
-async def running_site(database_url: str, **values: Any) -> AsyncIterator[str]:
+async def running_site(
+    database_url: str, *, clock: Clock | None = None, **values: Any
+) -> AsyncIterator[str]:
     """Serve the HTTP endpoints alone until the block ends; give their root URL."""
     port = free_port()
     root = f"http://127.0.0.1:{port}"
@@ -27,7 +30,8 @@ async def running_site(database_url: str, **values: Any) -> AsyncIterator[str]:
         **values,
     )
     stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve_web(settings, stop=stop, ready=ready))
+    overrides = Overrides(clock=clock)
+    task = asyncio.create_task(serve_web(settings, stop=stop, ready=ready, overrides=overrides))
     waiting = asyncio.create_task(ready.wait())
     await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
     if task.done():
