@@ -44,6 +44,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/vulture
 	$(BIN)/pytest -n 4 --dist loadgroup
 
 format: $(STAMP)

@@ -40,7 +40,7 @@ from benchmarks.common import peak_rss_mb, percentile, report
 from benchmarks.remote import RemoteEmulator
 from bot.app import open_app
 from bot.config import Settings
-from bot.delivery.progress import follow
+from bot.delivery.figures import follow
 from bot.services.actors import Actor
 from core.timing import system_clock
 from storage.database import Database

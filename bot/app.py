@@ -37,7 +37,7 @@ from bot.extract.fetch import FetchOptions
 from bot.handlers import menus
 from bot.handlers.table import COMMANDS
 from bot.jobs import sweeps
-from bot.jobs.progress import ProgressReporter
+from bot.jobs.progress_message import ProgressReporter
 from bot.presentation.labels import case_status_label
 from bot.presentation.render import Presenter
 from bot.services import Services
@@ -71,7 +71,7 @@ from bot.telegram.updates import Handled, PerChatUpdateProcessor
 from bot.web import start_web
 from bot.web.pages import Pages
 from bot.web.site import Site
-from bot.web.webhook import Webhook
+from bot.web.telegram_updates import UpdateHook
 from core.errors import AppealbotError, BadUpdateError, ConfigError
 from core.pseudonyms import Pseudonyms
 from core.timing import Clock, system_clock
@@ -229,7 +229,6 @@ def build_services(
     appeals = AppealService(db, ages=ages, pseudonyms=pseudonyms)
     admins = AdminService(db, configured=settings.admin_ids)
     return Services(
-        settings=settings,
         mirror=mirror,
         mirrors=MirrorService(db),
         maintenance=MaintenanceService(db),
@@ -430,7 +429,7 @@ def webhook_secret(settings: Settings) -> str:
     return hmac.new(token, b"appealbot webhook", hashlib.sha256).hexdigest()
 
 
-def webhook_for(settings: Settings, application: AppType) -> Webhook | None:
+def webhook_for(settings: Settings, application: AppType) -> UpdateHook | None:
     """Return the webhook endpoint, in webhook mode (APPEALBOT_WEBHOOK_URL set)."""
     if not settings.webhook_url:
         return None
@@ -443,7 +442,7 @@ def webhook_for(settings: Settings, application: AppType) -> Webhook | None:
         await application.update_queue.put(update)
 
     path = urlsplit(settings.webhook_url).path or "/telegram"
-    return Webhook(path=path, secret=webhook_secret(settings), accept=accept)
+    return UpdateHook(path=path, secret=webhook_secret(settings), accept=accept)
 
 
 async def _report_progress(context: Context) -> None:

@@ -78,7 +78,7 @@ class Review:
 
 
 @dataclass(frozen=True, slots=True)
-class Progress:
+class ProgressMessage:
     """The message an admin follows a broadcast in (then edited in place)."""
 
     purpose: ClassVar[DeliveryPurpose] = DeliveryPurpose.PROGRESS
@@ -101,7 +101,7 @@ Item = (
     | Digest
     | Confirmation
     | Review
-    | Progress
+    | ProgressMessage
     | SourceTrouble
 )
 AboutAppeal = Publication | Withdrawal | Reminder | Nudge
@@ -133,7 +133,7 @@ def store(item: Item) -> Stored:
             return Stored(item.purpose, None, _DIGEST + (since.isoformat() if since else ""))
         case Confirmation():
             return Stored(item.purpose, None, "")
-        case Review(number) | Progress(number) | SourceTrouble(number):
+        case Review(number) | ProgressMessage(number) | SourceTrouble(number):
             return Stored(item.purpose, None, str(number))
 
 
@@ -154,7 +154,7 @@ def _load(purpose: DeliveryPurpose, appeal_id: int | None, notice: str, late: bo
     if purpose is DeliveryPurpose.REVIEW:
         return Review(int(notice))
     if purpose is DeliveryPurpose.PROGRESS:
-        return Progress(int(notice))
+        return ProgressMessage(int(notice))
     if purpose is DeliveryPurpose.SOURCE:
         return SourceTrouble(int(notice))
     if appeal_id is None:

@@ -63,17 +63,6 @@ def translations(language: str) -> gnu.NullTranslations:
     return gnu.GNUTranslations(io.BytesIO(data))
 
 
-def compile_all() -> list[Path]:
-    """Write the ``.mo`` of every catalog beside its ``.po`` (what ``make compile`` does)."""
-    written = []
-    for po in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        mo = po.with_suffix(".mo")
-        mo.write_bytes(_compiled(po))
-        written.append(mo)
-    translations.cache_clear()
-    return written
-
-
 def current() -> str:
     """Return the language of what is being written now."""
     return _language.get()

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from bot.app import App, Overrides
 from bot.channels.matrix import MatrixChannel
 from bot.delivery.channels import Message, Outcome
-from bot.delivery.progress import Progress
-from bot.jobs.progress import no_limits
+from bot.delivery.figures import Progress
+from bot.jobs.progress_message import no_limits
 from bot.presentation.render import Presenter
 from bot.services.actors import Actor
 from storage.enums import AppealStatus, DeliveryState, SubscriberState

@@ -22,7 +22,6 @@ from tests.support.delivery import make_current
 from tests.test_content import letters_in
 
 CHAT = 7171
-TAP_AS = 7272
 SOURCE_OFFICES = [
     "The court hearing the case of Dmitry Tikhonov",
     "Press office of the KNB",

@@ -18,7 +18,7 @@ from storage.items import (
     Confirmation,
     Digest,
     Item,
-    Progress,
+    ProgressMessage,
     Review,
     SourceTrouble,
 )
@@ -84,7 +84,7 @@ class Outbox:
         if claimed.address is None:
             return "en"
         async with self._db.read() as session:
-            if isinstance(item, Progress):
+            if isinstance(item, ProgressMessage):
                 # Whoever published follows the progress in the language they were answered in.
                 heading = await progress_heading(session, item.broadcast_id)
                 return heading[1] if heading is not None else "en"
@@ -124,7 +124,7 @@ class Outbox:
                     # None: put right before the word went out.
                     trouble = await source_trouble(session, source_id)
                     return None if trouble is None else presenter.trouble_news(*trouble)
-                case Progress(broadcast_id):
+                case ProgressMessage(broadcast_id):
                     heading = await progress_heading(session, broadcast_id)
                     return None if heading is None else presenter.progress_news(heading[0])
         return None

@@ -16,7 +16,7 @@ from bot.telegram.flood import FloodLimiter
 from bot.telegram.mirror import ChannelMirror
 from core.errors import BotApiError, BotApiRefusedError
 from storage.enums import Channel, SubscriberState
-from storage.items import Item, Nudge, Progress, Publication, Reminder, Review, SourceTrouble
+from storage.items import Item, Nudge, ProgressMessage, Publication, Reminder, Review, SourceTrouble
 from storage.repo.deliveries import Recipient
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class TelegramChannel:
 
     name = NAME
     renders: frozenset[type[Item]] = frozenset(
-        {Publication, Reminder, Nudge, Review, Progress, SourceTrouble}
+        {Publication, Reminder, Nudge, Review, ProgressMessage, SourceTrouble}
     )
     can = frozenset({Can.EDIT, Can.THREAD, Can.REACH_ADMINS, Can.COUNT_PROTESTS})
     role: str | None = "telegram-sender"  # Telegram's limits are the bot's, not a process's

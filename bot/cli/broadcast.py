@@ -9,7 +9,8 @@ import sys
 
 from bot.app import Migrate, open_app
 from bot.config import Settings
-from bot.delivery.progress import Progress, bar, duration, follow
+from bot.delivery.figures import Progress, follow
+from bot.presentation.progress_words import bar, duration
 from bot.services.actors import CLI
 from bot.services.references import Meant
 from core.errors import BadInputError, ConfigError, NotFoundError

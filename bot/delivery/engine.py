@@ -37,7 +37,7 @@ from bot.delivery.policy import Decision, SubscriberChange, decide
 from core.timing import Clock
 from storage.database import Database
 from storage.enums import DeliveryState, SubscriberState
-from storage.items import Digest, Progress, Withdrawal
+from storage.items import Digest, ProgressMessage, Withdrawal
 from storage.repo import workers
 from storage.repo.deliveries import (
     Claimed,
@@ -522,7 +522,7 @@ class DeliveryEngine:
             claimed = job.claimed
             # Kept where it is needed again: a mirror's post (updates reply to it), an
             # admin's progress message (edited as the broadcast goes on).
-            kept = isinstance(claimed.item, Progress) or (
+            kept = isinstance(claimed.item, ProgressMessage) or (
                 job.recipient is not None and job.recipient.mirror
             )
             if kept and result.external_id:

@@ -51,7 +51,3 @@ class EngineStats:
     outcomes: Counter[str] = field(default_factory=Counter)
     claimed: int = 0
     freed: int = 0  # dead workers' claims this engine freed
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the counters as plain JSON."""
-        return {"claimed": self.claimed, "freed": self.freed, **dict(self.outcomes)}

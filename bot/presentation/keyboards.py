@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.delivery.progress import Progress
+from bot.delivery.figures import Progress
 from bot.presentation.callbacks import Action, make
 from bot.presentation.labels import language_name
 from bot.presentation.views import AppealCard, CaseLink, CasePage, SettingsView

@@ -11,8 +11,7 @@ from babel import Locale
 from babel.dates import format_date as babel_date
 
 from bot.extract.places import country_display_name
-from bot.services.admins import AdminChange
-from bot.services.admins import Result as AdminResult
+from bot.services.admins import AdminChange, RightsChange
 from storage.enums import AppealKind, CaseStatus, DatePrecision
 from storage.standing import Age, Standing
 from templates.i18n import DEFAULT, N_, _, current, ngettext
@@ -174,11 +173,11 @@ FILTERS: dict[str, Callable[..., str]] = {
 
 
 ADMIN_CHANGE_WORDS = {
-    AdminResult.ADDED: N_("%(id)s is now an admin."),
-    AdminResult.ALREADY: N_("%(id)s already was an admin."),
-    AdminResult.REMOVED: N_("%(id)s is no longer an admin."),
-    AdminResult.NOT_ADMIN: N_("%(id)s was not an admin."),
-    AdminResult.CONFIGURED: N_(
+    RightsChange.ADDED: N_("%(id)s is now an admin."),
+    RightsChange.ALREADY: N_("%(id)s already was an admin."),
+    RightsChange.REMOVED: N_("%(id)s is no longer an admin."),
+    RightsChange.NOT_ADMIN: N_("%(id)s was not an admin."),
+    RightsChange.CONFIGURED: N_(
         "%(id)s is an admin by configuration (APPEALBOT_ADMIN_IDS); change it there."
     ),
 }

@@ -42,11 +42,6 @@ class AppealNews:
         """Tell whether this says the appeal was taken back."""
         return isinstance(self.item, Withdrawal)
 
-    @property
-    def reminder(self) -> bool:
-        """Tell whether this is a reminder of a court date."""
-        return isinstance(self.item, Reminder)
-
 
 @dataclass(frozen=True, slots=True)
 class DigestEntry:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import Settings
 from bot.services.admins import AdminService
 from bot.services.appeals import AppealService
 from bot.services.broadcasts import BroadcastService
@@ -37,7 +36,6 @@ from storage.database import Database
 class Services:
     """Every service, built once."""
 
-    settings: Settings
     mirror: ChannelMirror  # the Telegram channel's link, for /start
     mirrors: MirrorService
     maintenance: MaintenanceService

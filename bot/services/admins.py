@@ -12,12 +12,14 @@ from storage.repo import admins
 from storage.repo.audit import log_action
 
 
-class Source(StrEnum):
+class Appointed(StrEnum):
+    """How someone became an admin."""
+
     CONFIGURATION = "configuration"
     ADDED = "added"
 
 
-class Result(StrEnum):
+class RightsChange(StrEnum):
     """What giving or taking admin rights did."""
 
     ADDED = "added"
@@ -32,8 +34,8 @@ class AdminChange:
     """What one change of rights did, and everyone who is an admin now."""
 
     user_id: int
-    result: Result
-    admins: list[tuple[int, Source]]
+    result: RightsChange
+    admins: list[tuple[int, Appointed]]
 
 
 class AdminService:
@@ -73,18 +75,18 @@ class AdminService:
             )
         return False
 
-    async def all_admins(self) -> list[tuple[int, Source]]:
+    async def all_admins(self) -> list[tuple[int, Appointed]]:
         """Return every admin id with where the right comes from."""
         async with self._db.read() as session:
             stored = await admins.stored_admins(session)
-        listed = [(user_id, Source.CONFIGURATION) for user_id in sorted(self._configured)]
-        return listed + [(uid, Source.ADDED) for uid in stored if uid not in self._configured]
+        listed = [(user_id, Appointed.CONFIGURATION) for user_id in sorted(self._configured)]
+        return listed + [(uid, Appointed.ADDED) for uid in stored if uid not in self._configured]
 
     async def add(self, user_id: int, *, actor: Actor) -> AdminChange:
         """Make a Telegram user an admin."""
         async with self._db.unit() as unit:
             added = await admins.add(unit.session, user_id=user_id, added_by=actor.user_id)
-            result = Result.ADDED if added else Result.ALREADY
+            result = RightsChange.ADDED if added else RightsChange.ALREADY
             await self._audit(unit, "admins add", user_id, result, actor)
             if added:
                 self._tell(unit, user_id, is_admin=True)
@@ -94,12 +96,12 @@ class AdminService:
         """Take a user's admin rights (not those given by the configuration)."""
         async with self._db.unit() as unit:
             if user_id in self._configured:
-                result = Result.CONFIGURED
+                result = RightsChange.CONFIGURED
             elif await admins.remove(unit.session, user_id):
-                result = Result.REMOVED
+                result = RightsChange.REMOVED
                 self._tell(unit, user_id, is_admin=False)
             else:
-                result = Result.NOT_ADMIN
+                result = RightsChange.NOT_ADMIN
             await self._audit(unit, "admins remove", user_id, result, actor)
         return AdminChange(user_id, result, await self.all_admins())
 
@@ -109,7 +111,9 @@ class AdminService:
             unit.after_commit(lambda: on_change(user_id, is_admin))
 
     @staticmethod
-    async def _audit(unit: Unit, action: str, user_id: int, result: Result, actor: Actor) -> None:
+    async def _audit(
+        unit: Unit, action: str, user_id: int, result: RightsChange, actor: Actor
+    ) -> None:
         await log_action(
             unit.session,
             actor=actor.label,

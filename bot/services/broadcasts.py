@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.delivery.progress import Progress, RateMeter, measure
+from bot.delivery.figures import Progress, RateMeter, measure
 from bot.services.mirrors import mirror_where
 from core.timing import Clock
 from storage.database import Database

@@ -14,7 +14,7 @@ from core.errors import BadInputError, NotFoundError
 from core.timing import Clock
 from storage.database import Database, Unit
 from storage.enums import AppealStatus, DeliveryState, Urgency
-from storage.items import Progress
+from storage.items import ProgressMessage
 from storage.repo.appeals import ancestors, get_appeal
 from storage.repo.audit import log_action
 from storage.repo.broadcasts import ensure_broadcast, reopen
@@ -170,7 +170,7 @@ class PublishingService:
                 session,
                 channel=admins_on,
                 addresses=[str(progress_chat_id)],
-                item=Progress(broadcast.id),
+                item=ProgressMessage(broadcast.id),
                 now=now,
             )
         await self._audit(session, actor, "broadcast", appeal.id, queued=queued, total=total)

@@ -12,7 +12,7 @@ from aiohttp.typedefs import Middleware
 
 from bot.config import Settings
 from bot.services import Services
-from bot.web import email, guard, monitoring, site, webhook
+from bot.web import email, guard, monitoring, site, telegram_updates
 from bot.web.pages import PAGES_KEY, Pages
 
 SERVICES_KEY = email.SERVICES_KEY
@@ -22,7 +22,7 @@ def build_web_app(
     services: Services,
     pages: Pages,
     public: site.Site,
-    hook: webhook.Webhook | None = None,
+    hook: telegram_updates.UpdateHook | None = None,
     *,
     trusted_proxies: Sequence[str] = (),
     timeout: float = 15.0,
@@ -43,7 +43,7 @@ def build_web_app(
     site.add_routes(app.router)
     email.add_routes(app.router)
     if hook is not None:
-        webhook.add_routes(app, hook)
+        telegram_updates.add_routes(app, hook)
     return app
 
 
@@ -52,7 +52,7 @@ async def start_web(
     services: Services,
     pages: Pages,
     public: site.Site,
-    hook: webhook.Webhook | None = None,
+    hook: telegram_updates.UpdateHook | None = None,
 ) -> web.AppRunner:
     """Listen on APPEALBOT_HTTP_HOST:APPEALBOT_HTTP_PORT; return the runner to clean up."""
     app = build_web_app(

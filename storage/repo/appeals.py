@@ -265,12 +265,6 @@ async def appeals_for_case(
     return list((await session.scalars(statement)).all())
 
 
-async def count_public(session: AsyncSession) -> int:
-    """Return how many appeals the public can see."""
-    statement = select(func.count()).select_from(Appeal).where(public_appeal())
-    return (await session.scalar(statement)) or 0
-
-
 @dataclass(frozen=True, slots=True)
 class AppealDates:
     """What an appeal's standing is read from, without the appeal itself."""

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import DeliveryState
-from storage.items import Progress, store
+from storage.items import ProgressMessage, store
 from storage.models import Appeal, Broadcast, Delivery
 
 
@@ -79,7 +79,7 @@ async def progress_post(
 ) -> tuple[DeliveryState, str | None]:
     """Return how the latest message showing a broadcast's progress went, and the id
     Telegram gave it (PENDING before it went; SKIPPED when there is none)."""
-    stored = store(Progress(broadcast_id))
+    stored = store(ProgressMessage(broadcast_id))
     row = (
         await session.execute(
             select(Delivery.state, Delivery.external_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,12 +61,6 @@ async def reap(session: AsyncSession, *, now: datetime, stale_before: datetime) 
 async def deregister(session: AsyncSession, *, worker_id: str) -> None:
     """Forget a worker that stopped cleanly."""
     await session.execute(delete(Worker).where(Worker.id == worker_id))
-
-
-async def count_live(session: AsyncSession, *, since: datetime) -> int:
-    """Return how many workers have beaten since ``since``."""
-    statement = select(func.count()).select_from(Worker).where(Worker.heartbeat_at >= since)
-    return int(await session.scalar(statement) or 0)
 
 
 async def hold_lease(

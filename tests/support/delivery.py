@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import App, Overrides
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.engine_config import EngineConfig
-from bot.delivery.progress import Progress, follow
+from bot.delivery.figures import Progress, follow
 from bot.services.actors import Actor
 from bot.services.publishing import Published
 from bot.telegram.client import ClientOptions

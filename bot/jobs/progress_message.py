@@ -14,8 +14,9 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.delivery.progress import Progress, RateMeter, duration
+from bot.delivery.figures import Progress, RateMeter
 from bot.presentation.keyboards import progress_keyboard
+from bot.presentation.progress_words import duration
 from bot.presentation.render import Presenter
 from bot.services.broadcasts import BroadcastService, Running
 from bot.telegram.flood import FloodStatus

@@ -22,7 +22,7 @@ Accept = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(slots=True)
-class Webhook:
+class UpdateHook:
     """Where updates arrive, the secret they must carry, and who takes them."""
 
     path: str
@@ -43,12 +43,12 @@ class Webhook:
         return True
 
 
-WEBHOOK_KEY = web.AppKey("webhook", Webhook)
+UPDATE_HOOK_KEY = web.AppKey("telegram_updates", UpdateHook)
 
 
 async def receive(request: web.Request) -> web.Response:
     """Take one update; 403 without the right secret, and nothing is changed."""
-    webhook = request.app[WEBHOOK_KEY]
+    webhook = request.app[UPDATE_HOOK_KEY]
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), webhook.secret.encode()):
         log.warning("a webhook request without the right secret token was refused")
@@ -71,7 +71,7 @@ async def receive(request: web.Request) -> web.Response:
     return web.Response(status=200, text="ok")
 
 
-def add_routes(app: web.Application, webhook: Webhook) -> None:
+def add_routes(app: web.Application, webhook: UpdateHook) -> None:
     """Serve the webhook at its path."""
-    app[WEBHOOK_KEY] = webhook
+    app[UPDATE_HOOK_KEY] = webhook
     app.router.add_post(webhook.path, receive)
