@@ -70,7 +70,7 @@ from bot.telegram.request import AiohttpRequest, PollingHealth
 from bot.telegram.updates import Handled, PerChatUpdateProcessor
 from bot.web import start_web
 from bot.web.pages import Pages
-from bot.web.site import Site
+from bot.web.site_pages import Site
 from bot.web.telegram_updates import UpdateHook
 from core.errors import AppealbotError, BadUpdateError, ConfigError
 from core.pseudonyms import Pseudonyms

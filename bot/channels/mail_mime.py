@@ -17,6 +17,8 @@ from email.utils import format_datetime, make_msgid
 
 import dkim
 
+from bot.presentation import urls
+
 UNSUBSCRIBE = "%%UNSUBSCRIBE_URL%%"  # in a rendered body: this recipient's own link
 SETTINGS = "%%SETTINGS_URL%%"
 FORGET = "%%FORGET_URL%%"
@@ -62,15 +64,15 @@ class Sender:
 
     def unsubscribe_url(self, token: str) -> str:
         """Return a subscriber's one-click unsubscribe link."""
-        return f"{self.public_url}/email/unsubscribe/{token}"
+        return urls.absolute(self.public_url, urls.email_unsubscribe(token))
 
     def settings_url(self, token: str) -> str:
         """Return a subscriber's settings page."""
-        return f"{self.public_url}/email/settings/{token}"
+        return urls.absolute(self.public_url, urls.email_settings(token))
 
     def forget_url(self, token: str) -> str:
         """Return the page that deletes an address and everything about it."""
-        return f"{self.public_url}/email/forget/{token}"
+        return urls.absolute(self.public_url, urls.email_forget(token))
 
 
 @dataclass(frozen=True, slots=True)

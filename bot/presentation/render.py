@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 from bot.delivery.channels import Message
 from bot.extract.draft import DraftData
+from bot.presentation import urls
 from bot.presentation.documents import event_document
 from bot.presentation.keyboards import appeal_keyboard, channel_keyboard, source_draft_keyboard
 from bot.presentation.labels import FILTERS, age_note, format_date
@@ -79,7 +80,7 @@ class Presenter:
     def page_url(self, kind: str, slug: str) -> str:
         """Return the public page of an appeal or case (``kind``: "appeals" or "cases"), in
         the language being spoken."""
-        return self.address(f"/{kind}/{slug}")
+        return self.address(urls.page(kind, slug))
 
     def telegram(self, name: str, /, **values: Any) -> list[str]:
         """Render ``telegram/<name>.html.j2`` into sendable messages."""
@@ -147,7 +148,7 @@ class Presenter:
 
     def confirm_news(self, token: str) -> ConfirmNews:
         """Resolve a sign-up's confirmation, its link carrying ``token``."""
-        return ConfirmNews(f"{self.public_url}/email/confirm/{token}")
+        return ConfirmNews(urls.absolute(self.public_url, urls.email_confirm(token)))
 
     def review_news(self, draft: DraftForReview) -> ReviewNews | None:
         """Resolve a followed source's draft for an admin (None: taken or discarded)."""

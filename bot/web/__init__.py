@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.services import Services
 from bot.web import email, guard, monitoring, site, telegram_updates
 from bot.web.pages import PAGES_KEY, Pages
+from bot.web.site_pages import Site
 
 SERVICES_KEY = email.SERVICES_KEY
 
@@ -21,7 +22,7 @@ SERVICES_KEY = email.SERVICES_KEY
 def build_web_app(
     services: Services,
     pages: Pages,
-    public: site.Site,
+    public: Site,
     hook: telegram_updates.UpdateHook | None = None,
     *,
     trusted_proxies: Sequence[str] = (),
@@ -51,7 +52,7 @@ async def start_web(
     settings: Settings,
     services: Services,
     pages: Pages,
-    public: site.Site,
+    public: Site,
     hook: telegram_updates.UpdateHook | None = None,
 ) -> web.AppRunner:
     """Listen on APPEALBOT_HTTP_HOST:APPEALBOT_HTTP_PORT; return the runner to clean up."""

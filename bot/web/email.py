@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from bot.presentation import urls
 from bot.services import Services
 from bot.services.email import EmailService, EmailSettings, SignUp
 from bot.web.guard import form_of
@@ -203,17 +204,16 @@ async def change_settings(request: web.Request) -> web.Response:
 
 def add_routes(router: web.UrlDispatcher) -> None:
     """Add the email pages."""
-    token = r"{token:[A-Za-z0-9_-]{16,64}}"
-    router.add_get("/subscribe", signup_page)
-    router.add_post("/subscribe", subscribe)
+    router.add_get(urls.Route.SUBSCRIBE, signup_page)
+    router.add_post(urls.Route.SUBSCRIBE, subscribe)
     # Each link's GET shows one button and changes nothing; its POST does what it says.
-    router.add_get(f"/email/confirm/{token}", link(EmailService.awaiting, _button("confirm")))
-    router.add_post(f"/email/confirm/{token}", link(EmailService.confirm, _said(*CONFIRMED)))
-    router.add_get(f"/email/unsubscribe/{token}", link(EmailService.knows, _button("unsubscribe")))
+    router.add_get(urls.Route.EMAIL_CONFIRM, link(EmailService.awaiting, _button("confirm")))
+    router.add_post(urls.Route.EMAIL_CONFIRM, link(EmailService.confirm, _said(*CONFIRMED)))
+    router.add_get(urls.Route.EMAIL_UNSUBSCRIBE, link(EmailService.knows, _button("unsubscribe")))
     router.add_post(
-        f"/email/unsubscribe/{token}", link(EmailService.unsubscribe, _said(*UNSUBSCRIBED))
+        urls.Route.EMAIL_UNSUBSCRIBE, link(EmailService.unsubscribe, _said(*UNSUBSCRIBED))
     )
-    router.add_get(f"/email/forget/{token}", link(EmailService.knows_any, _button("forget")))
-    router.add_post(f"/email/forget/{token}", link(EmailService.forget, _said(*FORGOTTEN)))
-    router.add_get(f"/email/settings/{token}", settings_page)
-    router.add_post(f"/email/settings/{token}", change_settings)
+    router.add_get(urls.Route.EMAIL_FORGET, link(EmailService.knows_any, _button("forget")))
+    router.add_post(urls.Route.EMAIL_FORGET, link(EmailService.forget, _said(*FORGOTTEN)))
+    router.add_get(urls.Route.EMAIL_SETTINGS, settings_page)
+    router.add_post(urls.Route.EMAIL_SETTINGS, change_settings)
