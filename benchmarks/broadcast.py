@@ -45,7 +45,7 @@ from bot.services.actors import Actor
 from core.timing import system_clock
 from storage.database import Database
 from storage.engine import create_engine
-from storage.enums import Channel, DeliveryState, SubscriberState
+from storage.enums import DeliveryState, SubscriberState
 from storage.migrate import upgrade
 from storage.models import Delivery, Subscriber
 from storage.repo.subscribers import new_token
@@ -65,7 +65,7 @@ async def build_database(folder: Path, subscribers: int) -> str:
     for start in range(0, subscribers, 10_000):
         rows = [
             {
-                "channel": Channel.TELEGRAM,
+                "channel": "telegram",
                 "address": str(1_000_000 + n),
                 "kind": "private",
                 "state": SubscriberState.ACTIVE,

@@ -28,7 +28,7 @@ from bot.channels.mail_mime import Sender, build_email
 from bot.delivery.channels import Message, Outcome
 from bot.presentation.render import Presenter
 from core.timing import system_clock
-from storage.enums import Channel, SubscriberState
+from storage.enums import SubscriberState
 from storage.repo.deliveries import Recipient
 
 SENDER = Sender(mail_from="appeals@example.org", public_url="https://appeals.example.org")
@@ -74,7 +74,7 @@ class Sink:
 def recipient(n: int) -> Recipient:
     return Recipient(
         subscriber_id=n,
-        channel=Channel.EMAIL,
+        channel="email",
         address=f"reader{n}@example.org",
         kind=None,
         language="en",

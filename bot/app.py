@@ -255,6 +255,7 @@ def build_services(
         email=EmailService(
             db,
             enabled=email.NAME in names,
+            channel=email.NAME,
             clock=clock,
             delivery=delivery,
             check_deliverability=settings.email_check_deliverability,

@@ -64,14 +64,6 @@ class TargetKind(StrEnum):
     EMBASSY = "embassy"
 
 
-class Channel(StrEnum):
-    """The channels the service comes with (others register under their own names: a
-    subscriber's and a delivery's channel is a plain name)."""
-
-    TELEGRAM = "telegram"
-    EMAIL = "email"
-
-
 class SubscriberState(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from emulator import PROXY_PAGE, TRUNCATED_JSON, BotApiEmulator, Faults, Limits
-from storage.enums import Channel, DeliveryState, SubscriberState
+from storage.enums import DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
 from tests.support.databases import MigratedDatabase
 from tests.support.delivery import (
@@ -291,13 +291,13 @@ async def test_of_two_workers_one_sends_to_telegram_and_the_other_takes_over_at_
             running_engine(emulator, seeded.url, rate=100)
         )
         async with running_engine(emulator, seeded.url, rate=100) as second:
-            assert first.sending_on == [Channel.TELEGRAM]
+            assert first.sending_on == ["telegram"]
             assert second.sending_on == []
             first.wake()
             await emulator.wait_until(lambda: emulator.stats["delivered"] >= 100, timeout=20)
             await first_stack.aclose()  # the holder stops cleanly mid-broadcast
             # Its next heartbeat takes the role.
-            await eventually(lambda: second.sending_on == [Channel.TELEGRAM], timeout=5)
+            await eventually(lambda: second.sending_on == ["telegram"], timeout=5)
             await asyncio.wait_for(until_done(seeded.database, MAY_DAY), timeout=60)
             sent = (first.stats.outcomes["sent"], second.stats.outcomes["sent"])
     assert per_chat(emulator) == Counter(dict.fromkeys(chats, 1))

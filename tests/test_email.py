@@ -22,7 +22,7 @@ from bot.services.delivery_signals import NoDelivery
 from bot.services.email import EmailService, Quota, SignUp, SignUpLimits
 from core.timing import system_clock
 from emulator import BotApiEmulator
-from storage.enums import Channel, DeliveryPurpose, DeliveryState, SubscriberState
+from storage.enums import DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Case, Delivery, Subscriber
 from storage.repo.subscribers import new_token
 from tests.support.bot import running_bot, sessions_for
@@ -228,7 +228,7 @@ async def test_one_mailbox_signed_up_in_two_spellings_is_one_reader(
     await sink.wait_for(2)
     async with sessions_for(seeded_url) as sessions, sessions() as session:
         rows = (
-            await session.scalars(select(Subscriber).where(Subscriber.channel == Channel.EMAIL))
+            await session.scalars(select(Subscriber).where(Subscriber.channel == "email"))
         ).all()
     mailboxes = [row.address for row in rows if (row.address or "").lower() == "victim@example.org"]
     assert mailboxes == ["victim@example.org"], "one subscriber, one confirmation"
@@ -382,7 +382,7 @@ async def test_unconfirmed_sign_ups_expire_after_seven_days(seeded_url: str) -> 
         for address, age in (("old@example.org", 8), ("young@example.org", 6)):
             session.add(
                 Subscriber(
-                    channel=Channel.EMAIL,
+                    channel="email",
                     address=address,
                     state=SubscriberState.PENDING,
                     confirm_token=f"{address[:5]}-token-0123456789abcdef",
@@ -454,6 +454,7 @@ async def test_over_the_budget_a_confirmation_waits_its_turn_and_one_mailbox_get
     service = EmailService(
         sqlite_db.database,
         enabled=True,
+        channel="email",
         delivery=NoDelivery(),
         check_deliverability=False,
         limits=SignUpLimits(overall=Quota(2, 60)),

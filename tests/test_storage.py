@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from storage.enums import Channel, SubscriberState
+from storage.enums import SubscriberState
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Base, Subscriber
 from storage.repo.cases import get_case_by_slug, upsert_case
@@ -87,17 +87,15 @@ async def test_upsert_target_merges_contacts(db: MigratedDatabase) -> None:
 async def test_subscribers_are_unique_per_channel_and_address(db: MigratedDatabase) -> None:
     chat = "-1001234567890"
     async with db.sessions.begin() as session:
-        session.add(Subscriber(channel=Channel.TELEGRAM, address=chat, unsubscribe_token="a" * 32))
+        session.add(Subscriber(channel="telegram", address=chat, unsubscribe_token="a" * 32))
         # The same address on another channel is another subscriber.
         session.add(Subscriber(channel="pigeon", address=chat, unsubscribe_token="c" * 32))
     with pytest.raises(IntegrityError):
         async with db.sessions.begin() as session:
-            session.add(
-                Subscriber(channel=Channel.TELEGRAM, address=chat, unsubscribe_token="b" * 32)
-            )
+            session.add(Subscriber(channel="telegram", address=chat, unsubscribe_token="b" * 32))
     async with db.sessions() as session:
         stored = (
-            await session.scalars(select(Subscriber).where(Subscriber.channel == Channel.TELEGRAM))
+            await session.scalars(select(Subscriber).where(Subscriber.channel == "telegram"))
         ).one()
     assert stored.state is SubscriberState.PENDING
     assert stored.created_at.tzinfo is not None

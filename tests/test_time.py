@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.app import Overrides
 from bot.services.actors import CLI
 from emulator import BotApiEmulator
-from storage.enums import AppealStatus, Channel, DeliveryPurpose, DeliveryState
+from storage.enums import AppealStatus, DeliveryPurpose, DeliveryState
 from storage.items import Reminder, load
 from storage.models import AuditEntry, Delivery
 from storage.repo.appeals import get_appeal
@@ -204,7 +204,7 @@ async def test_the_deadline_flips_at_midnight_where_the_case_is_and_stops_pushin
     appeal_id, case_id = await add_appeal(seeded_url, deadline=date(2027, 3, 10))
     reader = await add_follower(seeded_url, [case_id], chat_id=7051)
     async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
-        session.add(Delivery(appeal_id=appeal_id, subscriber_id=reader, channel=Channel.TELEGRAM))
+        session.add(Delivery(appeal_id=appeal_id, subscriber_id=reader, channel="telegram"))
     async with sessions_for(seeded_url) as sessions, sessions() as session:
         appeal = await get_appeal(session, appeal_id)
     assert appeal is not None
@@ -230,7 +230,7 @@ async def test_the_deadline_flips_at_midnight_where_the_case_is_and_stops_pushin
             Delivery(
                 appeal_id=appeal_id,
                 subscriber_id=late_reader,
-                channel=Channel.TELEGRAM,
+                channel="telegram",
                 created_at=clock.advance(hours=1),
             )
         )
@@ -304,7 +304,7 @@ async def test_an_update_reaches_everyone_who_received_the_original_whatever_the
             Delivery(
                 appeal_id=original,
                 subscriber_id=got_it,
-                channel=Channel.TELEGRAM,
+                channel="telegram",
                 state=DeliveryState.SENT,
             )
         )
@@ -337,7 +337,7 @@ async def test_sweeps_delete_old_finished_rows_and_touch_nothing_else(seeded_url
                 Delivery(
                     appeal_id=appeal_id,
                     subscriber_id=subscriber,
-                    channel=Channel.TELEGRAM,
+                    channel="telegram",
                     state=state,
                     created_at=at,
                     sent_at=at if state is DeliveryState.SENT else None,

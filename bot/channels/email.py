@@ -27,13 +27,13 @@ from bot.presentation.news import AppealNews, ConfirmNews, DigestNews, View
 from bot.presentation.render import Presenter
 from core.errors import ConfigError, UnsendableAddressError
 from core.timing import Clock
-from storage.enums import Channel, SubscriberState
+from storage.enums import SubscriberState
 from storage.items import Confirmation, Digest, Item, Nudge, Publication, Reminder
 from storage.repo.deliveries import Recipient
 
 log = logging.getLogger(__name__)
 
-NAME = Channel.EMAIL.value
+NAME = "email"  # what its subscribers and deliveries are stored under
 MAX_RELAY_WAIT = 300.0
 
 

@@ -15,13 +15,13 @@ from bot.telegram.client import BotApiClient
 from bot.telegram.flood import FloodLimiter
 from bot.telegram.mirror import ChannelMirror
 from core.errors import BotApiError, BotApiRefusedError
-from storage.enums import Channel, SubscriberState
+from storage.enums import SubscriberState
 from storage.items import Item, Nudge, ProgressMessage, Publication, Reminder, Review, SourceTrouble
 from storage.repo.deliveries import Recipient
 
 log = logging.getLogger(__name__)
 
-NAME = Channel.TELEGRAM.value
+NAME = "telegram"  # what its subscribers and deliveries are stored under
 
 _GONE_400 = ("chat not found", "user not found", "peer_id_invalid", "group chat was deleted")
 

@@ -24,7 +24,7 @@ from core.errors import BadInputError
 from core.pseudonyms import Pseudonyms
 from core.timing import Clock, zone_named
 from storage.database import Database
-from storage.enums import Channel, SubscriberState
+from storage.enums import SubscriberState
 from storage.items import Confirmation
 from storage.models import Subscriber
 from storage.repo.cases import list_countries, list_open_cases
@@ -124,16 +124,6 @@ class SignUpLimits:
     overall: Quota = field(default_factory=lambda: Quota(60, 60))
 
 
-async def _reader(session: AsyncSession, token: str, *, active: bool = True) -> Subscriber | None:
-    """Return the email reader a link's token belongs to (``active``: only one subscribed)."""
-    subscriber = await get_by_unsubscribe_token(session, token)
-    if subscriber is None or subscriber.channel != Channel.EMAIL:
-        return None
-    if active and subscriber.state is not SubscriberState.ACTIVE:
-        return None
-    return subscriber
-
-
 class EmailService:
     """Sign addresses up, confirm them, unsubscribe them."""
 
@@ -142,6 +132,7 @@ class EmailService:
         db: Database,
         *,
         enabled: bool,
+        channel: str,
         delivery: DeliverySignals,
         check_deliverability: bool = True,
         limits: SignUpLimits | None = None,
@@ -152,11 +143,23 @@ class EmailService:
         self._db = db
         self._pseudonyms = pseudonyms
         self._enabled = enabled
+        self._channel = channel  # what email readers are stored under
         self._delivery = delivery
         self._check = check_deliverability
         self._limits = limits or SignUpLimits()
         self._clock = clock
         self._monotonic = monotonic
+
+    async def _reader(
+        self, session: AsyncSession, token: str, *, active: bool = True
+    ) -> Subscriber | None:
+        """Return the email reader a link's token belongs to (``active``: only one subscribed)."""
+        subscriber = await get_by_unsubscribe_token(session, token)
+        if subscriber is None or subscriber.channel != self._channel:
+            return None
+        if active and subscriber.state is not SubscriberState.ACTIVE:
+            return None
+        return subscriber
 
     @property
     def enabled(self) -> bool:
@@ -211,7 +214,11 @@ class EmailService:
             return SignUp.ASKED
         async with self._db.unit() as unit:
             subscriber, new = await sign_up_email(
-                unit.session, email=email, language=language, now=self._clock()
+                unit.session,
+                channel=self._channel,
+                email=email,
+                language=language,
+                now=self._clock(),
             )
             if new:
                 subscriber.urgent_only = urgent_only
@@ -263,18 +270,18 @@ class EmailService:
     async def knows(self, token: str) -> bool:
         """Tell whether a link belongs to a subscribed address; changes nothing."""
         async with self._db.read() as session:
-            return await _reader(session, token) is not None
+            return await self._reader(session, token) is not None
 
     async def knows_any(self, token: str) -> bool:
         """Tell whether a link belongs to any row of an address, even one that left;
         changes nothing."""
         async with self._db.read() as session:
-            return await _reader(session, token, active=False) is not None
+            return await self._reader(session, token, active=False) is not None
 
     async def unsubscribe(self, token: str) -> bool:
         """Unsubscribe the address an unsubscribe link belongs to; return whether it did."""
         async with self._db.unit() as unit:
-            subscriber = await _reader(unit.session, token, active=False)
+            subscriber = await self._reader(unit.session, token, active=False)
             if subscriber is None:
                 return False
             if subscriber.state is SubscriberState.UNSUBSCRIBED:
@@ -285,7 +292,7 @@ class EmailService:
     async def forget(self, token: str) -> bool:
         """Delete an address and everything about it, by a link in its emails."""
         async with self._db.unit() as unit:
-            subscriber = await _reader(unit.session, token, active=False)
+            subscriber = await self._reader(unit.session, token, active=False)
             if subscriber is None:
                 return False
             return await forget(unit.session, subscriber.id)
@@ -293,7 +300,7 @@ class EmailService:
     async def settings(self, token: str) -> tuple[EmailSettings, EmailChoices] | None:
         """Return what a subscribed address receives, and what it could choose from."""
         async with self._db.read() as session:
-            subscriber = await _reader(session, token)
+            subscriber = await self._reader(session, token)
             if subscriber is None:
                 return None
             current = EmailSettings(
@@ -319,7 +326,7 @@ class EmailService:
         """
         async with self._db.unit() as unit:
             session = unit.session
-            subscriber = await _reader(session, token)
+            subscriber = await self._reader(session, token)
             if subscriber is None:
                 return False
             known = set(await list_countries(session))

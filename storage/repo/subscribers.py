@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.database import erased
-from storage.enums import Channel, SubscriberState
+from storage.enums import SubscriberState
 from storage.models import Case, Subscriber, SubscriberCountry, subscriber_cases
 
 
@@ -174,16 +174,16 @@ async def set_filters(
 
 
 async def sign_up_email(
-    session: AsyncSession, *, email: str, language: str, now: datetime
+    session: AsyncSession, *, channel: str, email: str, language: str, now: datetime
 ) -> tuple[Subscriber, bool]:
     """Record an email sign-up waiting for confirmation; return it and whether it is new.
 
     An address that unsubscribed or bounced starts again as a new sign-up.
     """
-    subscriber = await get_by_address(session, Channel.EMAIL, email)
+    subscriber = await get_by_address(session, channel, email)
     if subscriber is None:
         subscriber = Subscriber(
-            channel=Channel.EMAIL,
+            channel=channel,
             address=email,
             language=language,
             state=SubscriberState.PENDING,

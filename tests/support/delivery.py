@@ -22,7 +22,7 @@ from bot.telegram.flood import FloodLimits
 from core.timing import system_clock
 from emulator import BotApiEmulator
 from storage.database import Database
-from storage.enums import Channel, DatePrecision, SubscriberState
+from storage.enums import DatePrecision, SubscriberState
 from storage.models import Appeal, Subscriber, SubscriberCountry
 from storage.repo.subscribers import new_token
 from tests.support.app import SHORT_WAITS, app_for
@@ -42,7 +42,7 @@ async def add_subscribers(
     now = system_clock()
     rows = [
         {
-            "channel": Channel.TELEGRAM,
+            "channel": "telegram",
             "address": str(chat_id),
             "kind": "private" if chat_id > 0 else "group",
             "state": state,
@@ -60,7 +60,7 @@ async def add_subscribers(
         chats = [row["address"] for row in rows]
         found = await session.execute(
             select(Subscriber.id).where(
-                Subscriber.channel == Channel.TELEGRAM, Subscriber.address.in_(chats)
+                Subscriber.channel == "telegram", Subscriber.address.in_(chats)
             )
         )
         ids = [row.id for row in found]

@@ -19,7 +19,7 @@ from bot.channels.mail_mime import Dkim, Sender
 from bot.presentation.render import Presenter
 from core.timing import system_clock
 from emulator.mailbox import Sink, smtp_server
-from storage.enums import Channel, DeliveryPurpose, DeliveryState, SubscriberState
+from storage.enums import DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
 from storage.repo.deliveries import Recipient
 from storage.repo.subscribers import new_token
@@ -52,7 +52,7 @@ async def add_reader(url: str, address: str, *, language: str = "en") -> str:
     async with sessions_for(url) as sessions, sessions.begin() as session:
         session.add(
             Subscriber(
-                channel=Channel.EMAIL,
+                channel="email",
                 address=address,
                 state=SubscriberState.ACTIVE,
                 unsubscribe_token=token,
@@ -68,7 +68,7 @@ async def add_readers(url: str, addresses: list[str]) -> None:
     now = system_clock()
     rows = [
         {
-            "channel": Channel.EMAIL,
+            "channel": "email",
             "address": address,
             "state": SubscriberState.ACTIVE,
             "language": "en",
@@ -88,9 +88,7 @@ async def add_readers(url: str, addresses: list[str]) -> None:
 async def subscriber(url: str, address: str) -> Subscriber | None:
     async with sessions_for(url) as sessions, sessions() as session:
         return await session.scalar(
-            select(Subscriber).where(
-                Subscriber.channel == Channel.EMAIL, Subscriber.address == address
-            )
+            select(Subscriber).where(Subscriber.channel == "email", Subscriber.address == address)
         )
 
 
@@ -153,4 +151,4 @@ async def email_channel(
 
 def reader_at(address: str) -> Recipient:
     """Return an email reader to send to directly through a channel."""
-    return Recipient(None, Channel.EMAIL, address, None, "en", SubscriberState.ACTIVE, "t" * 32)
+    return Recipient(None, "email", address, None, "en", SubscriberState.ACTIVE, "t" * 32)

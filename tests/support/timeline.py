@@ -11,7 +11,6 @@ from sqlalchemy import insert, select
 from storage.enums import (
     AppealKind,
     AppealStatus,
-    Channel,
     DeliveryPurpose,
     DeliveryState,
     EventKind,
@@ -136,7 +135,7 @@ async def add_follower(
 
     async with sessions_for(url) as sessions, sessions.begin() as session:
         subscriber = Subscriber(
-            channel=Channel.EMAIL if email else Channel.TELEGRAM,
+            channel="email" if email else "telegram",
             address=email or (str(chat_id) if chat_id is not None else None),
             kind="private" if chat_id else None,
             state=SubscriberState.ACTIVE,
