@@ -27,6 +27,7 @@ from tests.support.delivery import (
 from tests.support.languages import catalog, english_left, extracted, gaps
 from tests.support.mail import add_reader, subscriber
 from tests.support.mail import publish_appeal as publish_by_mail
+from tests.support.offline import OfflineChats, offline_bot
 from tests.support.smtp import Sink
 
 READER, OTHER, ADMIN = 7301, 7302, 7304
@@ -78,8 +79,13 @@ def test_the_catalog_check_fails_for_a_missing_or_wrong_translation() -> None:
 
 
 async def test_a_russian_reader_is_answered_in_russian_for_every_command(
-    bot: BotApiEmulator,
+    seeded_url: str,
 ) -> None:
+    async with offline_bot(seeded_url) as bot:
+        await _every_command_in_russian(bot)
+
+
+async def _every_command_in_russian(bot: OfflineChats) -> None:
     [start] = await bot.converse(READER, "/start", language_code="ru")
     assert "хранит срочные обращения" in start.text
     assert_russian(start)

@@ -24,6 +24,7 @@ from tests.support import drafts
 from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
 from tests.support.databases import MigratedDatabase
+from tests.support.offline import offline_bot
 from tests.support.smtp import free_port
 
 APPEAL = """<p>Karaganda, 4 May 2026. Miners' leader Aibek Serikov was detained on the night of
@@ -379,12 +380,12 @@ APOLOGIES = (
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 async def test_an_admin_on_a_fresh_install_gets_every_listing_not_an_apology(
-    emulator: BotApiEmulator, sqlite_db: MigratedDatabase, language: str
+    sqlite_db: MigratedDatabase, language: str
 ) -> None:
     # An empty database: no source, no appeal, no subscriber yet. Each listing's "none yet"
     # line carries "<…>" placeholders that are text, not Telegram HTML.
-    async with running_bot(emulator, sqlite_db.url, admin_ids=[FRESH_ADMIN]):
-        await emulator.converse(FRESH_ADMIN, f"/language {language}")
+    async with offline_bot(sqlite_db.url, admin_ids=str(FRESH_ADMIN)) as bot:
+        await bot.converse(FRESH_ADMIN, f"/language {language}")
         for command in (
             "/sources",
             "/sources add http://127.0.0.1/feed.xml",
@@ -399,9 +400,9 @@ async def test_an_admin_on_a_fresh_install_gets_every_listing_not_an_apology(
             "/outcome",
             "/reminders",
         ):
-            replies = await emulator.converse(FRESH_ADMIN, command)
+            replies = await bot.converse(FRESH_ADMIN, command)
             assert replies, command
             for reply in replies:
                 assert not reply.text.startswith(APOLOGIES), (command, reply.text)
-        [listing] = await emulator.converse(FRESH_ADMIN, "/sources")
+        [listing] = await bot.converse(FRESH_ADMIN, "/sources")
         assert "/sources add <" in listing.text, "the placeholder is shown as written"

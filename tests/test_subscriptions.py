@@ -9,6 +9,7 @@ from storage.enums import SubscriberState
 from storage.models import Subscriber
 from storage.repo.subscribers import get_by_address
 from tests.support.bot import handled, sessions_for
+from tests.support.offline import OfflineChats, offline_bot
 
 CHAT = 6161
 GROUP, ADMIN, MEMBER = -7171, 71, 72
@@ -19,9 +20,12 @@ async def subscriber(url: str, chat_id: int) -> Subscriber | None:
         return await get_by_address(session, "telegram", str(chat_id))
 
 
-async def test_private_subscribe_settings_follow_unsubscribe(
-    bot: BotApiEmulator, seeded_url: str
-) -> None:
+async def test_private_subscribe_settings_follow_unsubscribe(seeded_url: str) -> None:
+    async with offline_bot(seeded_url) as bot:
+        await _subscribe_settings_follow_unsubscribe(bot, seeded_url)
+
+
+async def _subscribe_settings_follow_unsubscribe(bot: OfflineChats, seeded_url: str) -> None:
     [settings] = await bot.converse(CHAT, "/subscribe", language_code="en-GB")
     assert settings.text.startswith("✅ Subscribed.")
     assert "Appeals: all appeals" in settings.text
@@ -35,18 +39,18 @@ async def test_private_subscribe_settings_follow_unsubscribe(
     )
     assert len(stored.unsubscribe_token) >= 32
 
-    await bot.wait_for_answer(bot.tap(settings, "Urgent only"))
-    await bot.wait_for_edit(settings, 1)
+    await bot.tap(settings, "Urgent only")
+    assert settings.edits == 1
     assert "Appeals: urgent appeals only" in settings.text
     assert settings.button("Urgent only")["text"] == "✅ Urgent only"
-    bot.tap(settings, "KZ")
-    await bot.wait_for_edit(settings, 2)
+    await bot.tap(settings, "KZ")
+    assert settings.edits == 2
     assert "Countries: Kazakhstan" in settings.text
 
     [summary] = await bot.converse(CHAT, "/case Kurmanov")
-    answer = await bot.wait_for_answer(bot.tap(summary, "Follow this case"))
+    answer = await bot.tap(summary, "Follow this case")
     assert "Following" in str(answer["text"])
-    await bot.wait_for_edit(summary, 1)
+    assert summary.edits == 1
     assert summary.button("Stop following")
 
     [current] = await bot.converse(CHAT, "/settings")
@@ -57,8 +61,8 @@ async def test_private_subscribe_settings_follow_unsubscribe(
     assert stored.countries == ["KZ"]
     assert [case.slug for case in stored.followed] == ["ainur-kurmanov"]
 
-    bot.tap(current, "Unfollow Ainur Kurmanov")
-    await bot.wait_for_edit(current, 1)
+    await bot.tap(current, "Unfollow Ainur Kurmanov")
+    assert current.edits == 1
     assert "Following: no case" in current.text
 
     [again] = await bot.converse(CHAT, "/subscribe")
