@@ -15,6 +15,7 @@ from emulator import BotApiEmulator
 from tests.support.bot import running_bot
 from tests.support.databases import DATABASE_KINDS, MigratedDatabase, Templates, database
 from tests.support.mail import mail_settings
+from tests.support.offline import OfflineChats, offline_bot
 from tests.support.smtp import Sink, free_port, smtp_server
 
 # Opt in to the coming PTB behaviour: RetryAfter.retry_after as a timedelta.
@@ -101,6 +102,14 @@ async def bot(emulator: BotApiEmulator, seeded_url: str) -> AsyncIterator[BotApi
     """Run the real service on a seeded database; the test talks to it through the emulator."""
     async with running_bot(emulator, seeded_url):
         yield emulator
+
+
+@pytest.fixture
+async def offline(seeded_url: str) -> AsyncIterator[OfflineChats]:
+    """Run the real service on a seeded database, in process: updates built in memory, the
+    bot's requests answered without a network (for handlers that need no Telegram)."""
+    async with offline_bot(seeded_url) as chats:
+        yield chats
 
 
 @pytest.fixture

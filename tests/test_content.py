@@ -18,6 +18,7 @@ from storage.repo.cases import get_case_by_slug
 from storage.repo.targets import upsert_target
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import make_current
+from tests.support.offline import OfflineChats
 from tests.test_golden import CASES
 
 CHAT = 7070
@@ -59,11 +60,11 @@ def sentences(text: str) -> list[str]:
 
 
 async def test_every_seeded_case_gets_letters_addressed_to_each_office(
-    bot: BotApiEmulator, seeded_url: str
+    offline: OfflineChats, seeded_url: str
 ) -> None:
     summaries, solidarity = await seeded_texts(seeded_url)
     for slug in CASES:
-        replies = await bot.converse(CHAT, f"/letter {slug}", settle=1.5)
+        replies = await offline.converse(CHAT, f"/letter {slug}")
         letters = letters_in(replies)
         assert letters, slug
         for office, letter in letters:
@@ -83,8 +84,8 @@ async def test_every_seeded_case_gets_letters_addressed_to_each_office(
         assert "This appeal is from" in text, "every seeded appeal is archived, and says so"
 
 
-async def test_kurmanov_is_never_written_to_as_a_judge(bot: BotApiEmulator) -> None:
-    replies = await bot.converse(CHAT, "/letter Kurmanov", settle=1.5)
+async def test_kurmanov_is_never_written_to_as_a_judge(offline: OfflineChats) -> None:
+    replies = await offline.converse(CHAT, "/letter Kurmanov")
     offices = [office for office, _ in letters_in(replies)]
     assert "Press office of the KNB" in offices
     assert "The court hearing the case of Dmitry Tikhonov" not in offices
@@ -94,15 +95,15 @@ async def test_kurmanov_is_never_written_to_as_a_judge(bot: BotApiEmulator) -> N
 
 
 async def test_a_phone_is_for_calling_never_for_sending_a_letter(
-    bot: BotApiEmulator, seeded_url: str
+    offline: OfflineChats, seeded_url: str
 ) -> None:
     await make_current(seeded_url, 4)
     for slug in CASES:
-        [contacts] = await bot.converse(CHAT, f"/contacts {slug}")
+        [contacts] = await offline.converse(CHAT, f"/contacts {slug}")
         for line in contacts.text.splitlines():
             if "+7 7172 74 55 24" in line or "+7 727 271 5807" in line:
                 assert line.startswith("☎️ To call (not to write to)"), line
-    replies = await bot.converse(CHAT, "/letter Tikhonov", settle=1.5)
+    replies = await offline.converse(CHAT, "/letter Tikhonov")
     text = "\n".join(message.text for message in replies)
     calls = text.split("☎️ To call")[1]
     assert "+7 7172 74 55 24" in calls
@@ -111,8 +112,8 @@ async def test_a_phone_is_for_calling_never_for_sending_a_letter(
         assert office != "Head of the Presidential Administration", "phone only: a call script"
 
 
-async def test_kurmanovs_timeline_lists_what_happened_in_order(bot: BotApiEmulator) -> None:
-    [page] = await bot.converse(CHAT, "/case Kurmanov")
+async def test_kurmanovs_timeline_lists_what_happened_in_order(offline: OfflineChats) -> None:
+    [page] = await offline.converse(CHAT, "/case Kurmanov")
     timeline = page.text.split("What happened when")[1].split("Appeals")[0]
     days = re.findall(r"• (\d{1,2} \w+ \d{4}):", timeline)
     assert days == ["19 April 2007", "20 April 2007", "1 May 2011"]
@@ -122,19 +123,19 @@ async def test_kurmanovs_timeline_lists_what_happened_in_order(bot: BotApiEmulat
 
 
 async def test_seeded_appeals_say_they_are_archived_and_none_is_urgent(
-    bot: BotApiEmulator,
+    offline: OfflineChats,
 ) -> None:
-    [listing] = await bot.converse(CHAT, "/appeals")
+    [listing] = await offline.converse(CHAT, "/appeals")
     assert "URGENT" not in listing.text
     assert listing.text.count("🗄 archived") == 5
-    [case] = await bot.converse(CHAT, "/case Kuramshin")
+    [case] = await offline.converse(CHAT, "/case Kuramshin")
     assert "Status: no outcome recorded; the newest appeal is from January 2012" in case.text
     assert "No further action is requested" in case.text
     assert "Status: open" not in case.text
-    [appeal] = await bot.converse(CHAT, "/appeal_3")
+    [appeal] = await offline.converse(CHAT, "/appeal_3")
     assert appeal.text.startswith("⚠️ This appeal is from 2 May 2011 and is archived.")
     assert "URGENT" not in appeal.text
-    [contacts] = await bot.converse(CHAT, "/contacts 3")
+    [contacts] = await offline.converse(CHAT, "/contacts 3")
     assert "This appeal is from 2 May 2011" in contacts.text
     assert "urgently" not in contacts.text
 
@@ -192,9 +193,11 @@ async def test_a_new_appeal_is_open_urgent_first_and_its_letters_go_by_email_fax
         assert "act on this: let his lawyer and doctor see him at once." in letter
 
 
-async def test_a_letter_sent_by_post_gets_an_envelope(bot: BotApiEmulator, seeded_url: str) -> None:
+async def test_a_letter_sent_by_post_gets_an_envelope(
+    offline: OfflineChats, seeded_url: str
+) -> None:
     await make_current(seeded_url, 2, days_ago=1)
-    replies = await bot.converse(CHAT, "/letter Taraz", settle=1.0)
+    replies = await offline.converse(CHAT, "/letter Taraz")
     text = "\n".join(message.text for message in replies)
     assert (
         "General Procurator of the Republic of Kazakhstan\nul Seifullina 73\n010000 Almaty\n"

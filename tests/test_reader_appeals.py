@@ -14,13 +14,14 @@ from storage.repo.appeals import NewAppeal, create_appeal
 from storage.repo.cases import get_case_by_slug
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import make_current
+from tests.support.offline import OfflineChats
 from tests.test_content import letters_in
 
 CHAT = 5151
 
 
-async def test_appeals_newest_first_each_marked_archived(bot: BotApiEmulator) -> None:
-    [listing] = await bot.converse(CHAT, "/appeals")
+async def test_appeals_newest_first_each_marked_archived(offline: OfflineChats) -> None:
+    [listing] = await offline.converse(CHAT, "/appeals")
     lines = listing.text.splitlines()
     assert lines[0] == "Latest appeals (1–5 of 5), open ones first"
     titles = [line for line in lines if line[:2] in {"1.", "2.", "3.", "4.", "5."}]
@@ -88,10 +89,10 @@ async def test_appeals_page_through_and_open_one(emulator: BotApiEmulator, seede
 
 
 async def test_open_appeal_shows_demands_dates_and_buttons(
-    bot: BotApiEmulator, seeded_url: str
+    offline: OfflineChats, seeded_url: str
 ) -> None:
     await make_current(seeded_url, 3)
-    [appeal] = await bot.converse(CHAT, "/appeal_3")
+    [appeal] = await offline.converse(CHAT, "/appeal_3")
     text = appeal.text
     assert "2 May 2011: Trial of Dmitry Tikhonov" in text
     assert "2. Drop the charges against Dmitry Tikhonov." in text
@@ -101,15 +102,15 @@ async def test_open_appeal_shows_demands_dates_and_buttons(
     assert "• Full support for Kazakhstan 2012" in solidarity
     labels = [button["text"] for button in appeal.buttons]
     assert labels[:3] == ["📬 Contacts", "✍️ Model letter", "✊ I sent a protest"]
-    [missing] = await bot.converse(CHAT, "/appeal_999")
+    [missing] = await offline.converse(CHAT, "/appeal_999")
     assert "no published appeal number 999" in missing.text
 
 
 async def test_contacts_for_a_case_group_targets_copies_and_embassy(
-    bot: BotApiEmulator, seeded_url: str
+    offline: OfflineChats, seeded_url: str
 ) -> None:
     await make_current(seeded_url, 4)
-    [contacts] = await bot.converse(CHAT, "/contacts Tikhonov")
+    [contacts] = await offline.converse(CHAT, "/contacts Tikhonov")
     text = contacts.text
     assert text.startswith("Whom to protest to")
     assert "The court hearing the case of Dmitry Tikhonov" in text
@@ -128,22 +129,22 @@ async def test_contacts_for_a_case_group_targets_copies_and_embassy(
     assert "Kazakhstan in your own country" in text
 
 
-async def test_contacts_by_appeal_number_shows_the_postal_address(bot: BotApiEmulator) -> None:
-    [contacts] = await bot.converse(CHAT, "/contacts 2")
+async def test_contacts_by_appeal_number_shows_the_postal_address(offline: OfflineChats) -> None:
+    [contacts] = await offline.converse(CHAT, "/contacts 2")
     assert "📮 Post: 010000, Republic of Kazakhstan, Almaty, ul Seifullina 73" in contacts.text
     assert "Procurator of Almaty" in contacts.text
 
 
-async def test_contacts_without_an_argument_says_what_to_send(bot: BotApiEmulator) -> None:
-    [answer] = await bot.converse(CHAT, "/contacts")
+async def test_contacts_without_an_argument_says_what_to_send(offline: OfflineChats) -> None:
+    [answer] = await offline.converse(CHAT, "/contacts")
     assert "/contacts Kurmanov" in answer.text
 
 
 async def test_each_office_gets_its_own_copyable_letter(
-    bot: BotApiEmulator, seeded_url: str
+    offline: OfflineChats, seeded_url: str
 ) -> None:
     await make_current(seeded_url, 5)
-    [letter] = await bot.converse(CHAT, "/letter Karamshin")
+    [letter] = await offline.converse(CHAT, "/letter Karamshin")
     text = letter.text
     assert text.startswith("✍️ Letters about Vadim Kuramshin")
     assert "1. Embassy of Kazakhstan in your country" in text
@@ -157,10 +158,10 @@ async def test_each_office_gets_its_own_copyable_letter(
 
 
 async def test_letter_for_the_court_case_opens_with_your_honour(
-    bot: BotApiEmulator, seeded_url: str
+    offline: OfflineChats, seeded_url: str
 ) -> None:
     await make_current(seeded_url, 4)
-    replies = await bot.converse(CHAT, "/letter Dmitry Tikhonov", settle=1.0)
+    replies = await offline.converse(CHAT, "/letter Dmitry Tikhonov")
     text = "\n".join(message.text for message in replies)
     assert "1. The court hearing the case of Dmitry Tikhonov" in text
     assert "📠 Fax to +7 727 271 5802" in text

@@ -11,12 +11,13 @@ from storage.enums import AppealStatus, Urgency
 from storage.repo.appeals import NewAppeal, create_appeal
 from storage.repo.cases import upsert_case
 from tests.support.bot import running_bot, sessions_for
+from tests.support.offline import OfflineChats
 
 CHAT = 4242
 
 
-async def test_start_welcomes_with_buttons(bot: BotApiEmulator) -> None:
-    [welcome] = await bot.converse(CHAT, "/start")
+async def test_start_welcomes_with_buttons(offline: OfflineChats) -> None:
+    [welcome] = await offline.converse(CHAT, "/start")
     assert "urgent appeals" in welcome.text
     assert "model letter" in welcome.text
     labels = [button["text"] for button in welcome.buttons]
@@ -44,15 +45,15 @@ async def test_start_buttons_open_appeals_subscribe_and_help(bot: BotApiEmulator
     ],
 )
 async def test_deep_links_open_a_case_or_appeal(
-    bot: BotApiEmulator, payload: str, expected: str
+    offline: OfflineChats, payload: str, expected: str
 ) -> None:
-    [answer] = await bot.converse(CHAT, f"/start {payload}")
+    [answer] = await offline.converse(CHAT, f"/start {payload}")
     assert expected in answer.text
     assert "urgent appeals" not in answer.text
 
 
-async def test_deep_link_to_a_missing_case_says_so(bot: BotApiEmulator) -> None:
-    [answer] = await bot.converse(CHAT, "/start case_nobody-here")
+async def test_deep_link_to_a_missing_case_says_so(offline: OfflineChats) -> None:
+    [answer] = await offline.converse(CHAT, "/start case_nobody-here")
     assert "found no case" in answer.text
     assert "/appeals" in answer.text
 
@@ -79,8 +80,8 @@ async def test_help_lists_every_command_and_the_menu_matches(bot: BotApiEmulator
         assert f"/{name}" in help_text.text
 
 
-async def test_case_by_another_spelling_shows_the_summary(bot: BotApiEmulator) -> None:
-    [summary] = await bot.converse(CHAT, "/case Karamshin")
+async def test_case_by_another_spelling_shows_the_summary(offline: OfflineChats) -> None:
+    [summary] = await offline.converse(CHAT, "/case Karamshin")
     text = summary.text
     assert text.startswith("Vadim Kuramshin")
     assert "Almaty, Kazakhstan" in text
@@ -112,8 +113,10 @@ async def test_case_by_another_spelling_shows_the_summary(bot: BotApiEmulator) -
         ("  ainur   KURMANOV ", "Ainur Kurmanov"),
     ],
 )
-async def test_lookup_forgives_what_people_type(bot: BotApiEmulator, query: str, name: str) -> None:
-    [summary] = await bot.converse(CHAT, f"/case {query}")
+async def test_lookup_forgives_what_people_type(
+    offline: OfflineChats, query: str, name: str
+) -> None:
+    [summary] = await offline.converse(CHAT, f"/case {query}")
     assert summary.text.splitlines()[0] == name
 
 
@@ -154,8 +157,8 @@ async def test_several_matches_give_a_pick_list(bot: BotApiEmulator) -> None:
     assert "7 March" in summary.text or "March 2010" in summary.text
 
 
-async def test_no_match_points_to_appeals(bot: BotApiEmulator) -> None:
-    [answer] = await bot.converse(CHAT, "/case Zzyzx Qwerty")
+async def test_no_match_points_to_appeals(offline: OfflineChats) -> None:
+    [answer] = await offline.converse(CHAT, "/case Zzyzx Qwerty")
     assert "found no case matching “Zzyzx Qwerty”" in answer.text
     assert "/appeals" in answer.text
 
@@ -177,8 +180,8 @@ async def test_html_and_oversized_input_get_a_clear_answer(bot: BotApiEmulator) 
     assert bot.stats["bad_requests"] == 0
 
 
-async def test_group_commands_addressed_to_the_bot(bot: BotApiEmulator) -> None:
-    [summary] = await bot.converse(
+async def test_group_commands_addressed_to_the_bot(offline: OfflineChats) -> None:
+    [summary] = await offline.converse(
         -300, "/case@appeal_test_bot Kurmanov", user_id=11, chat_type="group"
     )
     assert summary.text.startswith("Ainur Kurmanov")

@@ -19,6 +19,7 @@ from storage.repo.targets import upsert_target
 from storage.standing import AgePolicy
 from tests.support.bot import running_bot, sessions_for
 from tests.support.delivery import make_current
+from tests.support.offline import OfflineChats
 from tests.test_content import letters_in
 
 CHAT = 7171
@@ -56,9 +57,9 @@ async def test_an_archived_appeal_asks_for_nothing(bot: BotApiEmulator, seeded_u
     assert await protests(seeded_url) == 0
 
 
-async def test_a_resolved_appeal_asks_for_nothing(bot: BotApiEmulator, seeded_url: str) -> None:
+async def test_a_resolved_appeal_asks_for_nothing(offline: OfflineChats, seeded_url: str) -> None:
     await make_current(seeded_url, 5)
-    [open_case] = await bot.converse(CHAT, "/case Kuramshin")
+    [open_case] = await offline.converse(CHAT, "/case Kuramshin")
     assert "✊ I sent a protest" in [b["text"] for b in open_case.buttons]
     async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
         await session.execute(
@@ -66,37 +67,37 @@ async def test_a_resolved_appeal_asks_for_nothing(bot: BotApiEmulator, seeded_ur
             .where(Case.slug.in_(["vadim-kuramshin", "january-2012-arrests"]))
             .values(status=CaseStatus.RELEASED)
         )
-    [appeal] = await bot.converse(CHAT, "/appeal_5")
+    [appeal] = await offline.converse(CHAT, "/appeal_5")
     assert "the case has had an outcome since. No further action is requested." in appeal.text
     assert "I sent a protest" not in {button["text"] for button in appeal.buttons}
-    letter = "\n".join(m.text for m in await bot.converse(CHAT, "/letter_5", settle=1.0))
+    letter = "\n".join(m.text for m in await offline.converse(CHAT, "/letter_5"))
     assert "kept as a record" in letter
-    [case] = await bot.converse(CHAT, "/case Kuramshin")
+    [case] = await offline.converse(CHAT, "/case Kuramshin")
     assert "Status: released" in case.text
     assert "I sent a protest" not in {button["text"] for button in case.buttons}
 
 
-async def test_an_inferred_link_is_shown_with_its_doubt(bot: BotApiEmulator) -> None:
-    [case] = await bot.converse(CHAT, "/case Tikhonov")
+async def test_an_inferred_link_is_shown_with_its_doubt(offline: OfflineChats) -> None:
+    [case] = await offline.converse(CHAT, "/case Tikhonov")
     assert "beaten and detained by police in Taraz (?) /appeal_2" in case.text
     assert "❓ (?) inferred by the network, not said by the appeal of 9 March 2010:" in case.text
     assert "No appeal says so." in case.text
     assert "Dmitri Tikhonv" not in case.text.split("\n")[2], "a source's typo is not an alias"
-    [taraz] = await bot.converse(CHAT, "/appeal_2")
+    [taraz] = await offline.converse(CHAT, "/appeal_2")
     assert "Cases: Taraz arrests, March 2010, Dmitry Tikhonov (?)" in taraz.text
     assert "Dmitry Tikhonov: the appeal does not say so; the network infers it." in taraz.text
     assert "Inferred by the network, not said by the appeal: The appeal says" in taraz.text
-    [russian] = await bot.converse(CHAT, "/case Tikhonov", language_code="ru")
+    [russian] = await offline.converse(CHAT, "/case Tikhonov", language_code="ru")
     assert "❓ (?) вывод сети, а не слова обращения" in russian.text
     assert "Ни один призыв этого не говорит." in russian.text
     # The typo still finds him.
-    [found] = await bot.converse(CHAT, "/case Tikhonv")
+    [found] = await offline.converse(CHAT, "/case Tikhonv")
     assert found.text.startswith("Dmitry Tikhonov")
 
 
-async def test_contacts_list_every_office_the_source_names(bot: BotApiEmulator) -> None:
+async def test_contacts_list_every_office_the_source_names(offline: OfflineChats) -> None:
     for about in ("Tikhonov", "May Day 2011"):
-        [contacts] = await bot.converse(CHAT, f"/contacts {about}")
+        [contacts] = await offline.converse(CHAT, f"/contacts {about}")
         for office in SOURCE_OFFICES:
             assert office in contacts.text, (about, office)
         assert "press@knb.kz" in contacts.text
@@ -104,11 +105,11 @@ async def test_contacts_list_every_office_the_source_names(bot: BotApiEmulator) 
 
 
 async def test_a_court_is_asked_only_about_its_own_case(
-    bot: BotApiEmulator, seeded_url: str
+    offline: OfflineChats, seeded_url: str
 ) -> None:
     await make_current(seeded_url, 3, 4)
     for number in (3, 4):
-        replies = await bot.converse(CHAT, f"/letter_{number}", settle=1.0)
+        replies = await offline.converse(CHAT, f"/letter_{number}")
         court = dict(letters_in(replies))["The court hearing the case of Dmitry Tikhonov"]
         asked = court.split("act on this: ")[1].split("\n")[0]
         assert "Tikhonov" in asked
@@ -117,10 +118,10 @@ async def test_a_court_is_asked_only_about_its_own_case(
 
 
 async def test_the_same_words_are_said_once_and_the_safety_note_comes_with_letters(
-    bot: BotApiEmulator, seeded_url: str
+    offline: OfflineChats, seeded_url: str
 ) -> None:
     await make_current(seeded_url, 4)
-    replies = await bot.converse(CHAT, "/letter Tikhonov", settle=1.0)
+    replies = await offline.converse(CHAT, "/letter Tikhonov")
     text = "\n".join(message.text for message in replies)
     assert "🛡 If you have family in Kazakhstan, or plan to travel there" in text
     assert "The same letter as 2, beginning “Dear Minister,”" in text

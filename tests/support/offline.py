@@ -126,16 +126,23 @@ class OfflineChats:
         self._updates = itertools.count(1)
 
     async def converse(
-        self, chat_id: int, text: str, *, language_code: str | None = "en"
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        language_code: str | None = "en",
+        user_id: int | None = None,
+        chat_type: str = "private",
     ) -> list[Sent]:
-        """Write ``text`` in a private chat; return what the bot answered to it."""
+        """Write ``text`` in a chat (as ``user_id``, by default the chat's own user); return
+        what the bot answered to it."""
         before = len(self.request.chats.get(chat_id, []))
         message: dict[str, Any] = {
             "message_id": next(self._updates),
             "date": int(time.time()),
-            "chat": chat_object(chat_id, "private"),
+            "chat": chat_object(chat_id, chat_type),
             "from": {
-                "id": chat_id,
+                "id": user_id if user_id is not None else chat_id,
                 "is_bot": False,
                 "first_name": f"User{chat_id}",
                 **({"language_code": language_code} if language_code else {}),
