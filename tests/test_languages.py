@@ -158,17 +158,18 @@ async def test_letters_are_in_the_offices_language_and_the_reader_picks(
 
 
 async def test_an_appeal_not_written_in_russian_says_so(
-    bot: BotApiEmulator, seeded_url: str
+    offline: OfflineChats, seeded_url: str
 ) -> None:
     async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
         await session.execute(delete(AppealText).where(AppealText.appeal_id == NEW_WAVE))
     await make_current(seeded_url, NEW_WAVE)
-    [appeal] = await bot.converse(READER, f"/appeal_{NEW_WAVE}", language_code="ru")
+    [appeal] = await offline.converse(READER, f"/appeal_{NEW_WAVE}", language_code="ru")
     assert "Показано на языке оригинала (английский)" in appeal.text
     assert "Kazakhstan: new wave of arrests" in appeal.text
     assert "Требования" in appeal.text
     letter = "\n".join(
-        part.text for part in await bot.converse(READER, f"/letter_{NEW_WAVE}", language_code="ru")
+        part.text
+        for part in await offline.converse(READER, f"/letter_{NEW_WAVE}", language_code="ru")
     )
     assert "Your Excellency," in letter, "without a Russian text, the letter is English"
     assert "но у обращения пока нет такого текста" in letter

@@ -38,6 +38,7 @@ from tests.support.mail import (
     rows_in,
     subscriber,
 )
+from tests.support.offline import OfflineChats
 from tests.support.privacy import file_mentions, rows_naming
 from tests.support.processes import service_env, start_run
 from tests.support.smtp import Sink, free_port, smtp_server
@@ -393,9 +394,9 @@ async def group_language(url: str, chat_id: int) -> str | None:
 
 @pytest.mark.parametrize("name", ["localtime", "Factory", "posixrules", "right/UTC", "posix/UTC"])
 async def test_time_zones_are_places_not_files_of_the_zone_database(
-    bot: BotApiEmulator, name: str
+    offline: OfflineChats, name: str
 ) -> None:
-    [answer] = await bot.converse(next(CHATS), f"/timezone {name}")
+    [answer] = await offline.converse(next(CHATS), f"/timezone {name}")
     assert "is not a time zone I know" in answer.text
 
 

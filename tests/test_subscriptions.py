@@ -74,8 +74,8 @@ async def _subscribe_settings_follow_unsubscribe(bot: OfflineChats, seeded_url: 
     assert "not subscribed" in not_subscribed.text
 
 
-async def test_follow_needs_a_subscription_first(bot: BotApiEmulator) -> None:
-    [summary] = await bot.converse(CHAT, "/case Kurmanov")
+async def test_follow_needs_a_subscription_first(offline: OfflineChats) -> None:
+    [summary] = await offline.converse(CHAT, "/case Kurmanov")
     assert all("Follow" not in button["text"] for button in summary.buttons)
 
 
