@@ -18,11 +18,10 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from emulator import BotApiEmulator
 from emulator.state import Sent
 from storage.seeding import default_seed_dir, read_seed_file
-from tests.support.bot import running_bot
 from tests.support.languages import english_left
+from tests.support.offline import OfflineChats, offline_bot
 
 # Every test only reads: one service for the module, a new chat for each test.
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group("golden")]
@@ -44,12 +43,13 @@ CHATS = itertools.count(6060)
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def reader_bot(
     seeded_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[BotApiEmulator]:
-    """Run the service once for the module, on a copy of the seeded database."""
+) -> AsyncIterator[OfflineChats]:
+    """Run the service once for the module, on a copy of the seeded database, in process:
+    each reply is what the handlers send, checked as Telegram checks it."""
     copy = tmp_path_factory.mktemp("golden") / "seeded.db"
     shutil.copyfile(seeded_template, copy)
-    async with BotApiEmulator() as emulator, running_bot(emulator, f"sqlite+aiosqlite:///{copy}"):
-        yield emulator
+    async with offline_bot(f"sqlite+aiosqlite:///{copy}") as chats:
+        yield chats
 
 
 def as_read(messages: list[Sent]) -> str:
@@ -62,7 +62,7 @@ def as_read(messages: list[Sent]) -> str:
     return "\n\n—— next message ——\n\n".join(parts) + "\n"
 
 
-async def check_golden(bot: BotApiEmulator, slug: str, command: str, language: str) -> None:
+async def check_golden(bot: OfflineChats, slug: str, command: str, language: str) -> None:
     """Compare a reply, asked in a language, with its reviewed file (English: no suffix)."""
     replies = await bot.converse(next(CHATS), f"/{command} {slug}", language_code=language)
     seen = as_read(replies)
@@ -77,7 +77,7 @@ async def check_golden(bot: BotApiEmulator, slug: str, command: str, language: s
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("slug", CASES)
 async def test_replies_match_their_reviewed_golden_file(
-    reader_bot: BotApiEmulator, slug: str, command: str
+    reader_bot: OfflineChats, slug: str, command: str
 ) -> None:
     await check_golden(reader_bot, slug, command, "en")
 
@@ -85,7 +85,7 @@ async def test_replies_match_their_reviewed_golden_file(
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("slug", CASES)
 async def test_russian_replies_match_their_reviewed_golden_file(
-    reader_bot: BotApiEmulator, slug: str, command: str
+    reader_bot: OfflineChats, slug: str, command: str
 ) -> None:
     await check_golden(reader_bot, slug, command, "ru")
 
@@ -111,7 +111,7 @@ def english_of_the_seeds() -> set[str]:
     return sentences
 
 
-async def test_no_russian_reply_holds_an_english_sentence(reader_bot: BotApiEmulator) -> None:
+async def test_no_russian_reply_holds_an_english_sentence(reader_bot: OfflineChats) -> None:
     english = english_of_the_seeds()
     assert len(english) > 50, "the seeds' English is read"
     asked = [f"/{command} {slug}" for slug in CASES for command in COMMANDS]
