@@ -58,7 +58,12 @@ class Outbox:
         """Return what a claimed delivery says on its channel (None: nothing to send)."""
         channel = self._channels.get(claimed.channel)
         item = claimed.item
-        if channel is None or item is None or type(item) not in channel.renders:
+        if (
+            recipient is None
+            or channel is None
+            or item is None
+            or type(item) not in channel.renders
+        ):
             return None
         today = self._clock().date()
         if today != self._rendered_on:
@@ -73,13 +78,13 @@ class Outbox:
             return self._messages[key]
         view = await self._view(claimed, item, language)
         with speaking(language):
-            message = None if view is None or recipient is None else channel.render(view, recipient)
+            message = None if view is None else channel.render(view, recipient)
         if isinstance(item, AboutAppeal):  # the same for every reader: kept for the broadcast
             self._messages[key] = message
         return message
 
-    async def _language(self, claimed: Claimed, item: Item, recipient: Recipient | None) -> str:
-        if recipient is not None and recipient.subscriber_id is not None:
+    async def _language(self, claimed: Claimed, item: Item, recipient: Recipient) -> str:
+        if recipient.subscriber_id is not None:
             return recipient.language
         if claimed.address is None:
             return "en"

@@ -361,11 +361,7 @@ class DeliveryEngine:
                 recipient = found.get(item.subscriber_id)
             if recipient is not None and item.id in threads.posts:
                 recipient = replace(recipient, reply_to=threads.posts[item.id])
-            message = (
-                await self._messages.get(item, recipient)
-                if item.channel in self._channels
-                else None
-            )
+            message = await self._messages.get(item, recipient)
             job = _Job(item, recipient, message)
             self._in_flight[item.id] = job
             self._queue.put_nowait(job)

@@ -122,6 +122,7 @@ class Presenter:
             event = event_notice(appeal.events, item)
             if event is None:
                 return None
+        url = self.page_url("appeals", appeal.slug)
         return AppealNews(
             item=item,
             card=appeal_card(appeal, age),
@@ -130,10 +131,10 @@ class Presenter:
                 appeal,
                 age.standing,
                 withdrawn=isinstance(item, Withdrawal),
-                url=self.page_url("appeals", appeal.slug),
+                url=url,
                 case_urls={case.slug: self.page_url("cases", case.slug) for case in appeal.cases},
             ),
-            url=self.page_url("appeals", appeal.slug),
+            url=url,
             event=event,
             late=getattr(item, "late", False),
         )

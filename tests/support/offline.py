@@ -70,6 +70,11 @@ class OfflineRequest(BaseRequest):
             return 400, json.dumps(body).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
+    def _sent(self, params: dict[str, Any]) -> Sent:
+        """Return the message an edit names."""
+        chat = self.chats.get(int(params["chat_id"]), [])
+        return next(m for m in chat if m.message_id == params["message_id"])
+
     def _answer(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return bot_user()
@@ -88,10 +93,7 @@ class OfflineRequest(BaseRequest):
             self.chats.setdefault(chat_id, []).append(sent)
             return sent.as_message("private" if chat_id > 0 else "group")
         if name == "editMessageText":
-            chat_id = int(params["chat_id"])
-            found = next(
-                m for m in self.chats.get(chat_id, []) if m.message_id == params["message_id"]
-            )
+            found = self._sent(params)
             if found.html == str(params["text"]) and found.reply_markup == params.get(
                 "reply_markup"
             ):
@@ -103,15 +105,12 @@ class OfflineRequest(BaseRequest):
             found.html = str(params["text"])
             found.reply_markup = params.get("reply_markup")
             found.edits += 1
-            return found.as_message("private" if chat_id > 0 else "group")
+            return found.as_message("private" if found.chat_id > 0 else "group")
         if name == "editMessageReplyMarkup":
-            chat_id = int(params["chat_id"])
-            found = next(
-                m for m in self.chats.get(chat_id, []) if m.message_id == params["message_id"]
-            )
+            found = self._sent(params)
             found.reply_markup = params.get("reply_markup")
             found.edits += 1
-            return found.as_message("private" if chat_id > 0 else "group")
+            return found.as_message("private" if found.chat_id > 0 else "group")
         if name == "answerCallbackQuery":
             self.answers[str(params["callback_query_id"])] = params
         return True  # answerCallbackQuery, setMyCommands, sendChatAction, …
