@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, tzinfo
 from enum import StrEnum
 
-from sqlalchemy import inspect
-
 from core.timing import Clock, country_zone, system_clock
 from storage.enums import AppealKind, CaseStatus, DatePrecision
-from storage.models import Appeal, Case
+from storage.records import AppealBrief, AppealRecord, CaseRecord
 
 
 class Standing(StrEnum):
@@ -89,14 +87,14 @@ class AgePolicy:
 
     def of(
         self,
-        appeal: Appeal,
+        appeal: AppealBrief,
         *,
         followed_up: date | None = None,
-        cases: Sequence[Case] | None = None,
+        cases: Sequence[CaseRecord] | None = None,
     ) -> Age:
         """Return where an appeal stands: ``followed_up`` is the date of its newest update;
-        ``cases`` (else the appeal's own, when loaded) tell whether all are resolved."""
-        if cases is None and "cases" not in inspect(appeal).unloaded:
+        ``cases`` (else a whole appeal's own) tell whether all are resolved."""
+        if cases is None and isinstance(appeal, AppealRecord):
             cases = appeal.cases
         resolved = bool(cases) and all(case.status is not CaseStatus.OPEN for case in cases or ())
         # A deadline ends at midnight where the case is: that is where the letters are read.

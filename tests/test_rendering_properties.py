@@ -6,7 +6,7 @@ import itertools
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,15 @@ from storage.enums import (
     TargetKind,
     Urgency,
 )
-from storage.models import Appeal, AppealEvent, AppealTarget, Case, CaseName, Demand, Target
+from storage.records import (
+    AppealRecord,
+    AppealTargetRecord,
+    CaseNameRecord,
+    CaseRecord,
+    DemandRecord,
+    EventRecord,
+    TargetRecord,
+)
 from storage.repo.appeals import CaseEvent
 from storage.standing import Age, Standing
 from templates.telegram_html import split_message
@@ -62,9 +70,9 @@ def visible(parts: list[str]) -> str:
 
 
 @st.composite
-def appeals(draw: st.DrawFn) -> Appeal:
+def appeals(draw: st.DrawFn) -> AppealRecord:
     cases = [
-        Case(
+        CaseRecord(
             id=n,
             slug=f"case-{n}",
             name=draw(NAME),
@@ -73,23 +81,25 @@ def appeals(draw: st.DrawFn) -> Appeal:
             status=draw(st.sampled_from(CaseStatus)),
             summary=draw(st.none() | LONG),
             outcome=draw(st.none() | TEXT),
-            names=[CaseName(name=draw(NAME), search_key="x")],
+            names=(CaseNameRecord(name=draw(NAME)),),
         )
         for n in range(1, draw(st.integers(1, 3)) + 1)
     ]
     targets = [
-        AppealTarget(
+        AppealTargetRecord(
+            target_id=n,
             kind=draw(st.sampled_from(TargetKind)),
             position=n,
             note=draw(st.none() | TEXT),
-            target=Target(
+            target=TargetRecord(
+                id=n,
                 key=f"t{n}",
                 name=draw(NAME),
                 role=draw(st.none() | TEXT),
                 organisation=draw(st.none() | TEXT),
-                emails=draw(st.sampled_from([[], ["press@knb.kz"]])),
-                faxes=draw(st.sampled_from([[], ["+77272715802"]])),
-                phones=draw(st.sampled_from([[], ["+77172745524"]])),
+                emails=draw(st.sampled_from([(), ("press@knb.kz",)])),
+                faxes=draw(st.sampled_from([(), ("+77272715802",)])),
+                phones=draw(st.sampled_from([(), ("+77172745524",)])),
                 postal_address=draw(st.none() | TEXT),
                 salutation=draw(st.none() | TEXT),
                 notes=draw(st.none() | TEXT),
@@ -97,7 +107,7 @@ def appeals(draw: st.DrawFn) -> Appeal:
         )
         for n in range(draw(st.integers(0, 4)))
     ]
-    return Appeal(
+    return AppealRecord(
         id=draw(st.integers(1, 10**6)),
         slug="a",
         title=draw(NAME),
@@ -111,19 +121,21 @@ def appeals(draw: st.DrawFn) -> Appeal:
         deadline=draw(st.none() | st.just(date(2011, 5, 9))),
         source_name=draw(st.none() | TEXT),
         source_url=draw(st.none() | st.just("https://example.org/a?b=1&c=<2>")),
-        cases=cases,
-        demands=[
-            Demand(position=n, text=draw(TEXT), solidarity=draw(st.booleans()), addressees=[])
+        created_at=datetime(2011, 5, 2, 9, tzinfo=UTC),
+        updated_at=datetime(2011, 5, 3, 9, tzinfo=UTC),
+        cases=tuple(cases),
+        demands=tuple(
+            DemandRecord(position=n, text=draw(TEXT), solidarity=draw(st.booleans()))
             for n in range(1, draw(st.integers(0, 8)))
-        ],
-        events=[
-            AppealEvent(
+        ),
+        events=(
+            EventRecord(
                 on_date=date(2011, 5, 1),
                 label=draw(NAME),
                 precision=draw(st.sampled_from(DatePrecision)),
-            )
-        ],
-        targets=targets,
+            ),
+        ),
+        targets=tuple(targets),
         letter_facts=draw(st.none() | LONG),
     )
 
@@ -140,7 +152,9 @@ AGES = st.builds(
 
 
 @given(appeal=appeals(), protests=st.integers(0, 10**6), age=AGES)
-def test_any_appeal_renders_as_valid_telegram_html(appeal: Appeal, protests: int, age: Age) -> None:
+def test_any_appeal_renders_as_valid_telegram_html(
+    appeal: AppealRecord, protests: int, age: Age
+) -> None:
     card = appeal_card(appeal, age)
     shown = visible(PRESENTER.telegram("appeal", appeal=card, protests=protests))
     assert squash(appeal.title) in squash(shown)
@@ -164,7 +178,9 @@ def test_any_appeal_renders_as_valid_telegram_html(appeal: Appeal, protests: int
 
 
 @given(appeal=appeals(), protests=st.integers(0, 10**6), age=AGES)
-def test_any_case_renders_as_valid_telegram_html(appeal: Appeal, protests: int, age: Age) -> None:
+def test_any_case_renders_as_valid_telegram_html(
+    appeal: AppealRecord, protests: int, age: Age
+) -> None:
     case = appeal.cases[0]
     found = CaseSummary(
         case=case,

@@ -14,6 +14,7 @@ from emulator import BotApiEmulator
 from storage.enums import AppealStatus, DeliveryPurpose, DeliveryState
 from storage.items import Reminder, load
 from storage.models import AuditEntry, Delivery
+from storage.records import appeal_record
 from storage.repo.appeals import get_appeal
 from storage.standing import Standing
 from tests.support.app import app_for
@@ -45,8 +46,9 @@ async def reminder_text(
 
     assert isinstance(app_presenter, Presenter)
     async with sessions_for(url) as sessions, sessions() as session:
-        appeal = await get_appeal(session, appeal_id)
-        assert appeal is not None
+        found = await get_appeal(session, appeal_id)
+        assert found is not None
+        appeal = appeal_record(found)
         item = load(DeliveryPurpose.REMINDER, appeal_id, row["notice"], row["late"])
         assert isinstance(item, Reminder)
         news = app_presenter.news(appeal, item)
@@ -206,8 +208,9 @@ async def test_the_deadline_flips_at_midnight_where_the_case_is_and_stops_pushin
     async with sessions_for(seeded_url) as sessions, sessions.begin() as session:
         session.add(Delivery(appeal_id=appeal_id, subscriber_id=reader, channel="telegram"))
     async with sessions_for(seeded_url) as sessions, sessions() as session:
-        appeal = await get_appeal(session, appeal_id)
-    assert appeal is not None
+        row = await get_appeal(session, appeal_id)
+        assert row is not None
+        appeal = appeal_record(row)
     async with app_for(seeded_url, overrides=Overrides(clock=clock)) as app:
         clock.now = local(ALMATY, 2027, 3, 10, 23, 59)
         before = app.presenter.ages.of(appeal)

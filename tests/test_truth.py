@@ -13,6 +13,7 @@ from emulator import BotApiEmulator
 from emulator.telegram_html import check_text
 from storage.enums import AppealStatus, CaseStatus, TargetKind, Urgency
 from storage.models import Appeal, Case, Protest
+from storage.records import appeal_record
 from storage.repo.appeals import DemandSpec, NewAppeal, TargetLink, create_appeal, get_appeal
 from storage.repo.cases import get_case_by_slug
 from storage.repo.targets import upsert_target
@@ -192,8 +193,9 @@ async def test_no_letter_is_split_across_messages(seeded_url: str) -> None:
             demand.addressees = [offices[(n + k) % 9] for k in range(1, 3 + n)]
         appeal_id = appeal.id
     async with sessions_for(seeded_url) as sessions, sessions() as session:
-        loaded = await get_appeal(session, appeal_id)
-        assert loaded is not None
+        row = await get_appeal(session, appeal_id)
+        assert row is not None
+        loaded = appeal_record(row)
     presenter = Presenter()
     pack = presenter.letter_pack(loaded, AgePolicy().of(loaded))
     parts = presenter.telegram("letter", appeal=None, pack=pack)

@@ -22,6 +22,7 @@ from storage.items import (
     Review,
     SourceTrouble,
 )
+from storage.records import appeal_record
 from storage.repo.appeals import get_appeal, get_appeals
 from storage.repo.broadcasts import progress_heading
 from storage.repo.deliveries import Claimed, Recipient
@@ -101,7 +102,8 @@ class Outbox:
         if isinstance(item, AboutAppeal):
             if (item, language) not in self._views:
                 async with self._db.read() as session:
-                    appeal = await get_appeal(session, item.appeal_id)
+                    row = await get_appeal(session, item.appeal_id)
+                    appeal = None if row is None else appeal_record(row)
                 with speaking(language):
                     self._views[item, language] = (
                         None if appeal is None else self._presenter.news(appeal, item)
@@ -115,7 +117,8 @@ class Outbox:
         async with self._db.read() as session:
             match item:
                 case Digest(since):
-                    appeals = await get_appeals(session, await bundled(session, claimed.id))
+                    rows = await get_appeals(session, await bundled(session, claimed.id))
+                    appeals = [appeal_record(row) for row in rows]
                     return presenter.digest_news(appeals, since) if appeals else None
                 case Confirmation():
                     if claimed.subscriber_id is None:

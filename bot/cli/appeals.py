@@ -9,13 +9,13 @@ from bot.app import open_app
 from bot.config import Settings
 from bot.presentation.documents import appeal_as_json
 from bot.presentation.labels import format_date, standing_mark
-from bot.services.appeals import Aged
+from bot.services.appeals import AgedAppeal
 
 
 async def list_appeals(settings: Settings, args: argparse.Namespace) -> int:
     """Print appeals newest first, as a table or as JSON."""
     async with open_app(settings) as app:
-        appeals: list[Aged] = await app.services.appeals.listing(everything=args.all)
+        appeals: list[AgedAppeal] = await app.services.appeals.listing(everything=args.all)
     if args.json:
         rows = [appeal_as_json(item.appeal, item.age.standing) for item in appeals]
         print(json.dumps(rows, ensure_ascii=False, indent=2))

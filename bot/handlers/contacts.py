@@ -10,7 +10,7 @@ from bot.presentation.callbacks import Action
 from bot.presentation.keyboards import letter_languages_keyboard
 from bot.presentation.views import appeal_card, contact_groups
 from bot.services.references import Meant
-from storage.models import Appeal
+from storage.records import AppealRecord
 from storage.standing import Age
 from templates.i18n import _
 
@@ -23,7 +23,7 @@ async def _send(
     update: Update,
     context: Context,
     command: str,
-    appeal: Appeal,
+    appeal: AppealRecord,
     age: Age,
     case_id: int | None = None,
     language: str | None = None,

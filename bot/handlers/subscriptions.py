@@ -47,8 +47,8 @@ async def _show_settings(
     chat_id, __ = ids(update)
     if chat_id is None:
         return
-    subscriber, countries = await context.bot_data.services.subscriptions.settings(chat_id)
-    view = settings_view(subscriber)
+    found, countries = await context.bot_data.services.subscriptions.settings(chat_id)
+    view = settings_view(found)
     keyboard = settings_keyboard(view, countries)
     values = {"settings": view, "just_subscribed": changed}
     if in_place and await edit(update, context, "settings", keyboard=keyboard, **values):
@@ -61,12 +61,12 @@ async def subscribe_command(update: Update, context: Context) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return
-    subscriber, changed = await context.bot_data.services.subscriptions.subscribe(
+    language, changed = await context.bot_data.services.subscriptions.subscribe(
         chat_id=chat.id,
         chat_type=chat.type,
         language_code=_chosen(context) or (user.language_code if user else None),
     )
-    use(subscriber.language)
+    use(language)
     await _show_settings(update, context, in_place=False, changed=changed)
     if changed:
         # A new subscriber has missed what is still open: offer it, do not push it.

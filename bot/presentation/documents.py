@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from storage.enums import AppealKind, Urgency
-from storage.models import Appeal
+from storage.records import AppealRecord
 from storage.standing import Standing
 
 
-def appeal_as_json(appeal: Appeal, standing: Standing | None = None) -> dict[str, Any]:
+def appeal_as_json(appeal: AppealRecord, standing: Standing | None = None) -> dict[str, Any]:
     """Return an appeal with its cases, demands, events and targets as plain JSON."""
     slugs = {case.id: case.slug for case in appeal.cases}
     return {
@@ -83,7 +83,7 @@ EVENT_TYPES = {
 
 
 def event_document(
-    appeal: Appeal,
+    appeal: AppealRecord,
     standing: Standing,
     *,
     url: str,

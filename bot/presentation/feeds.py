@@ -19,7 +19,7 @@ from bot.presentation.labels import kind_label
 from bot.presentation.localized import appeal_summary, appeal_title, case_name, event_label
 from core.timing import country_zone
 from storage.enums import AppealKind, EventKind
-from storage.models import Appeal
+from storage.records import AppealRecord
 from storage.standing import Age, Standing
 from templates.i18n import _, current
 
@@ -33,13 +33,13 @@ COURT_DAYS = (EventKind.HEARING, EventKind.TRIAL, EventKind.VERDICT)
 class FeedItem:
     """A public appeal for a feed or calendar: with its standing and page address."""
 
-    appeal: Appeal
+    appeal: AppealRecord
     age: Age
     url: str
     case_urls: tuple[str, ...] = ()
 
 
-def _moment(appeal: Appeal) -> datetime:
+def _moment(appeal: AppealRecord) -> datetime:
     when = appeal.published_at or appeal.updated_at or appeal.created_at
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
@@ -110,7 +110,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _entry_title(appeal: Appeal) -> str:
+def _entry_title(appeal: AppealRecord) -> str:
     title = appeal_title(appeal)
     if appeal.kind is AppealKind.APPEAL:
         return title

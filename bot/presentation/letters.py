@@ -33,7 +33,7 @@ from bot.presentation.localized import (
     target_word,
 )
 from storage.enums import TargetKind
-from storage.models import Appeal, AppealTarget, Case, Demand
+from storage.records import AppealRecord, AppealTargetRecord, CaseRecord, DemandRecord
 from storage.standing import Age, Standing
 from templates import Templates
 from templates.i18n import LANGUAGES, _, current, speaking
@@ -133,7 +133,7 @@ def is_person(name: str) -> bool:
     return bool(_PERSON.match(name)) and not any(char.isdigit() for char in name)
 
 
-def subject_phrase(cases: Sequence[Case]) -> str:
+def subject_phrase(cases: Sequence[CaseRecord]) -> str:
     """Return what a letter is about: "the case of Ainur Kurmanov", "the Taraz arrests"."""
     phrases = [case_about(c) for c in cases]
     if len(phrases) <= 1:
@@ -141,7 +141,7 @@ def subject_phrase(cases: Sequence[Case]) -> str:
     return _("%(first)s and %(last)s") % {"first": ", ".join(phrases[:-1]), "last": phrases[-1]}
 
 
-def case_about(case: Case) -> str:
+def case_about(case: CaseRecord) -> str:
     """Return how a letter names a case, in the current language."""
     text = case.text_in(current())
     if text is not None and text.about:
@@ -164,7 +164,9 @@ def _lower_first(text: str) -> str:
     return text
 
 
-def _facts(appeal: Appeal, focus: Case | None, cases: Sequence[Case], language: str) -> str:
+def _facts(
+    appeal: AppealRecord, focus: CaseRecord | None, cases: Sequence[CaseRecord], language: str
+) -> str:
     own = language == appeal.language
     text = appeal.text_in(language)
     if focus is not None:
@@ -182,7 +184,7 @@ def _facts(appeal: Appeal, focus: Case | None, cases: Sequence[Case], language: 
     }
 
 
-def letter_languages(appeal: Appeal) -> list[str]:
+def letter_languages(appeal: AppealRecord) -> list[str]:
     """Return the languages letters about an appeal can be written in, those its offices
     read first."""
     asked = [demand for demand in appeal.demands if not demand.solidarity]
@@ -198,12 +200,12 @@ def letter_languages(appeal: Appeal) -> list[str]:
     return best + [language for language in offered if language not in best]
 
 
-def _addressed(demand: Demand, target_id: int) -> bool:
+def _addressed(demand: DemandRecord, target_id: int) -> bool:
     return not demand.addressees or any(t.id == target_id for t in demand.addressees)
 
 
 def demands_for(
-    appeal: Appeal, target_id: int, focus: Case | None, language: str | None = None
+    appeal: AppealRecord, target_id: int, focus: CaseRecord | None, language: str | None = None
 ) -> list[str] | None:
     """Return what one office is asked for (None: nothing it can do about this case).
 
@@ -226,7 +228,7 @@ def demands_for(
     return chosen or None
 
 
-def _only_case(appeal: Appeal, target_id: int) -> Case | None:
+def _only_case(appeal: AppealRecord, target_id: int) -> CaseRecord | None:
     """Return the one case every demand put to an office is about (None: not just one)."""
     put = [d for d in appeal.demands if not d.solidarity and _addressed(d, target_id)]
     cases = {d.case_id for d in put}
@@ -258,7 +260,7 @@ def envelope_lines(name: str, address: str, country: str | None) -> list[str]:
     return lines
 
 
-def _envelope(link: AppealTarget, age: Age, country: str | None) -> Envelope | None:
+def _envelope(link: AppealTargetRecord, age: Age, country: str | None) -> Envelope | None:
     target = link.target
     if not target.postal_address:
         return None
@@ -287,7 +289,7 @@ class LetterWriter:
         # The network's own advice to letter writers, by country (ISO code) or "*" for all.
         self._safety_notes = dict(safety_notes or {})
 
-    def safety_note(self, appeal: Appeal, country: str | None) -> str:
+    def safety_note(self, appeal: AppealRecord, country: str | None) -> str:
         """Return the advice on signing that goes with every letter about an appeal."""
         text = appeal.text_in(current())
         own = appeal.safety_note if current() == appeal.language else None
@@ -303,10 +305,10 @@ class LetterWriter:
 
     def pack(
         self,
-        appeal: Appeal,
+        appeal: AppealRecord,
         age: Age,
         *,
-        focus: Case | None = None,
+        focus: CaseRecord | None = None,
         language: str | None = None,
     ) -> LetterPack:
         """Return a letter for every office of the appeal that can act on its demands, in
@@ -364,7 +366,7 @@ class LetterWriter:
         )
 
     def _pack(
-        self, appeal: Appeal, age: Age, focus: Case | None, language: str, reader: str
+        self, appeal: AppealRecord, age: Age, focus: CaseRecord | None, language: str, reader: str
     ) -> LetterPack:
         cases = [focus] if focus is not None else list(appeal.cases)
         about = subject_phrase(cases)

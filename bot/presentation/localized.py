@@ -6,7 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.presentation.labels import original_note
-from storage.models import Appeal, AppealCase, AppealTarget, Case, Target
+from storage.records import (
+    AppealBrief,
+    AppealCaseRecord,
+    AppealRecord,
+    AppealTargetRecord,
+    CaseRecord,
+    TargetRecord,
+)
 from templates.i18n import current
 
 
@@ -20,7 +27,7 @@ class Words:
     note: str | None  # said when they are the original, not the reader's language
 
 
-def appeal_words(appeal: Appeal, language: str | None = None) -> Words:
+def appeal_words(appeal: AppealRecord, language: str | None = None) -> Words:
     """Return an appeal's title, summary and demands in a language (default: the reader's)."""
     language = language or current()
     text = appeal.text_in(language)
@@ -36,7 +43,7 @@ def appeal_words(appeal: Appeal, language: str | None = None) -> Words:
     return Words(text.title, text.summary, tuple(demands), None)
 
 
-def appeal_summary(appeal: Appeal) -> tuple[str, str | None]:
+def appeal_summary(appeal: AppealBrief) -> tuple[str, str | None]:
     """Return an appeal's summary in the reader's language where written, and the note to
     say when it is the original instead."""
     text = appeal.text_in(current())
@@ -48,53 +55,53 @@ def event_label(label: str, labels: Mapping[str, str] | None) -> str:
     return (labels or {}).get(current()) or label
 
 
-def target_word(target: Target, field: str) -> str | None:
+def target_word(target: TargetRecord, field: str) -> str | None:
     """Return an office's name, organisation or role in the current language where written."""
     return target.said_in(current(), field) or getattr(target, field)
 
 
-def case_name(case: Case) -> str:
+def case_name(case: CaseRecord) -> str:
     """Return a case's name as written in the current language, where it is."""
     text = case.text_in(current())
     return text.name if text and text.name else case.name
 
 
-def appeal_title(appeal: Appeal) -> str:
+def appeal_title(appeal: AppealBrief) -> str:
     """Return an appeal's title in the reader's language where written."""
     text = appeal.text_in(current())
     return text.title if text else appeal.title
 
 
-def in_language(appeal: Appeal, own: str | None, said: str | None) -> str | None:
+def in_language(appeal: AppealBrief, own: str | None, said: str | None) -> str | None:
     """Return words of an appeal's in the reader's language where written, else its own."""
     if current() == appeal.language:
         return own
     return said or own
 
 
-def appeal_inferred(appeal: Appeal) -> str | None:
+def appeal_inferred(appeal: AppealBrief) -> str | None:
     """Return what an appeal's record infers beyond its source, in the reader's language."""
     text = appeal.text_in(current())
     return in_language(appeal, appeal.inferred, text.inferred if text else None)
 
 
-def link_inferred(appeal: Appeal, link: AppealCase) -> str | None:
+def link_inferred(appeal: AppealBrief, link: AppealCaseRecord) -> str | None:
     """Return why an appeal is linked to a case, when the appeal does not say (None: it does)."""
     return in_language(appeal, link.inferred, link.said_in(current(), "inferred"))
 
 
-def link_facts(appeal: Appeal, link: AppealCase, language: str) -> str | None:
+def link_facts(appeal: AppealBrief, link: AppealCaseRecord, language: str) -> str | None:
     """Return what a letter in ``language`` says of one of the appeal's cases."""
     if language == appeal.language:
         return link.letter_facts
     return link.said_in(language, "letter_facts")
 
 
-def link_note(appeal: Appeal, link: AppealTarget) -> str | None:
+def link_note(appeal: AppealBrief, link: AppealTargetRecord) -> str | None:
     """Return what the appeal says of an office, in the reader's language where written."""
     return in_language(appeal, link.note, (link.notes or {}).get(current()))
 
 
-def target_notes(target: Target) -> str | None:
+def target_notes(target: TargetRecord) -> str | None:
     """Return an office's standing notes in the current language where written."""
     return target_word(target, "notes")

@@ -30,7 +30,7 @@ from bot.presentation.news import (
 from bot.presentation.views import AppealCard, appeal_card
 from storage.enums import AppealKind, DatePrecision
 from storage.items import AboutAppeal, Publication, Reminder, Withdrawal
-from storage.models import Appeal, Case
+from storage.records import AppealRecord, CaseRecord
 from storage.repo.sources import DraftForReview
 from storage.standing import Age, AgePolicy
 from templates import Templates
@@ -113,7 +113,7 @@ class Presenter:
 
     # ---- what a delivery says: an item resolved into a view -----------------------------
 
-    def news(self, appeal: Appeal, item: AboutAppeal) -> AppealNews | None:
+    def news(self, appeal: AppealRecord, item: AboutAppeal) -> AppealNews | None:
         """Resolve an item about an appeal into what is said of it, in the language being
         spoken (None: nothing to say, as of a court date taken out of the appeal since)."""
         age = self.ages.of(appeal)
@@ -139,7 +139,7 @@ class Presenter:
             late=getattr(item, "late", False),
         )
 
-    def digest_news(self, appeals: Sequence[Appeal], since: date | None) -> DigestNews:
+    def digest_news(self, appeals: Sequence[AppealRecord], since: date | None) -> DigestNews:
         """Resolve a daily digest of these appeals (``since``: the last one's day)."""
         entries = []
         for appeal in appeals:
@@ -299,7 +299,12 @@ class Presenter:
         return warnings
 
     def letter_pack(
-        self, appeal: Appeal, age: Age, *, focus: Case | None = None, language: str | None = None
+        self,
+        appeal: AppealRecord,
+        age: Age,
+        *,
+        focus: CaseRecord | None = None,
+        language: str | None = None,
     ) -> LetterPack:
         """Write a letter to every office of an appeal (about one of its cases, or all), in a
         language the offices read (``language``, when they can be written in it)."""

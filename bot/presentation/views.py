@@ -32,8 +32,9 @@ from bot.presentation.localized import (
     target_word,
 )
 from bot.services.cases import CaseSummary
+from bot.services.subscriptions import ChatSettings
 from storage.enums import AppealKind, CaseStatus, TargetKind, Urgency
-from storage.models import Appeal, AppealTarget, Case, Subscriber
+from storage.records import AppealRecord, AppealTargetRecord, CaseRecord
 from storage.standing import Age, Standing
 from templates.i18n import DEFAULT, NAMES, _, current
 
@@ -188,7 +189,7 @@ class SettingsView:
         return NAMES.get(self.language, self.language)
 
 
-def _target_card(appeal: Appeal, link: AppealTarget) -> TargetCard:
+def _target_card(appeal: AppealRecord, link: AppealTargetRecord) -> TargetCard:
     target = link.target
     name, role = str(target_word(target, "name")), target_word(target, "role")
     organisation = target_word(target, "organisation")
@@ -209,10 +210,13 @@ def _target_card(appeal: Appeal, link: AppealTarget) -> TargetCard:
     )
 
 
-def contact_groups(appeal: Appeal) -> ContactGroups:
+def contact_groups(appeal: AppealRecord) -> ContactGroups:
     """Split an appeal's targets into whom to protest to, copies and embassy advice: every
     office the appeal names, as it names them (what one may be asked is in its letter)."""
-    protest, copies, copy_notes, embassy = [], [], [], []
+    protest: list[TargetCard] = []
+    copies: list[str] = []
+    copy_notes: list[str] = []
+    embassy: list[str] = []
     for link in appeal.targets:
         if link.kind is TargetKind.PROTEST:
             protest.append(_target_card(appeal, link))
@@ -229,7 +233,7 @@ def contact_groups(appeal: Appeal) -> ContactGroups:
     return ContactGroups(tuple(protest), tuple(copies), tuple(copy_notes), tuple(embassy))
 
 
-def _appeal_cases(appeal: Appeal) -> tuple[CaseLink, ...]:
+def _appeal_cases(appeal: AppealRecord) -> tuple[CaseLink, ...]:
     links = {link.case_id: link for link in appeal.case_links}
     return tuple(
         CaseLink(
@@ -242,7 +246,7 @@ def _appeal_cases(appeal: Appeal) -> tuple[CaseLink, ...]:
     )
 
 
-def appeal_card(appeal: Appeal, age: Age, *, protests: int = 0) -> AppealCard:
+def appeal_card(appeal: AppealRecord, age: Age, *, protests: int = 0) -> AppealCard:
     """Return an appeal as readers see it, honest about how old it is."""
     words = appeal_words(appeal)
     return AppealCard(
@@ -304,7 +308,7 @@ def draft_card(
     )
 
 
-def case_links(cases: Sequence[Case]) -> list[CaseLink]:
+def case_links(cases: Sequence[CaseRecord]) -> list[CaseLink]:
     """Return cases as names to show and tap."""
     return [CaseLink(case.id, case.name, case.place) for case in cases]
 
@@ -389,16 +393,16 @@ def case_page(found: CaseSummary) -> CasePage:
     )
 
 
-def settings_view(subscriber: Subscriber | None) -> SettingsView:
+def settings_view(found: ChatSettings | None) -> SettingsView:
     """Return what a chat receives (not subscribed: nothing)."""
-    if subscriber is None or subscriber.state.value != "active":
+    if found is None:
         return SettingsView(False, False, False, (), ())
     return SettingsView(
         subscribed=True,
-        group=bool(subscriber.kind and subscriber.kind != "private"),
-        urgent_only=subscriber.urgent_only,
-        countries=tuple(subscriber.countries),
-        followed=tuple(CaseLink(case.id, case.name) for case in subscriber.followed),
-        timezone=subscriber.timezone,
-        language=subscriber.language,
+        group=found.group,
+        urgent_only=found.urgent_only,
+        countries=found.countries,
+        followed=tuple(CaseLink(case_id, name) for case_id, name in found.followed),
+        timezone=found.timezone,
+        language=found.language,
     )

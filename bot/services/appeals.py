@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Generic, TypeVar
 
 from bot.services.actors import Actor
 from core.errors import NotFoundError
@@ -11,6 +12,7 @@ from core.pseudonyms import Pseudonyms
 from storage.database import Database
 from storage.enums import AppealKind, AppealStatus, TargetKind
 from storage.models import Appeal
+from storage.records import AppealBrief, AppealRecord, appeal_record
 from storage.repo.appeals import (
     AppealDates,
     appeals_for_case,
@@ -30,17 +32,24 @@ PAGE_SIZE = 5
 _ORDER = {Standing.OPEN: 0, Standing.PAST_DEADLINE: 1, Standing.ARCHIVED: 2}
 
 
-@dataclass(frozen=True, slots=True)
-class Aged:
-    """An appeal with where it stands today."""
+A = TypeVar("A", bound=AppealBrief)
 
-    appeal: Appeal
+
+@dataclass(frozen=True, slots=True)
+class Aged(Generic[A]):
+    """An appeal (whole, or as a timeline shows it) with where it stands today."""
+
+    appeal: A
     age: Age
+
+
+# An appeal loaded whole, as lists, pages and letters show it.
+AgedAppeal = Aged[AppealRecord]
 
 
 @dataclass(frozen=True, slots=True)
 class AppealsPage:
-    appeals: list[Aged]
+    appeals: list[AgedAppeal]
     offset: int
     total: int
 
@@ -59,7 +68,7 @@ class AppealsPage:
 class AppealShown:
     """A public appeal, with how many said they protested about it."""
 
-    appeal: Appeal
+    appeal: AppealRecord
     protests: int
     age: Age
 
@@ -107,7 +116,7 @@ class AppealService:
             total = len(rows)
             offset = max(0, min(offset, max(0, total - 1) // PAGE_SIZE * PAGE_SIZE))
             ids = [row.id for row in rows[offset : offset + PAGE_SIZE]]
-            appeals = await get_appeals(session, ids)
+            appeals = [appeal_record(appeal) for appeal in await get_appeals(session, ids)]
         return AppealsPage(
             appeals=[Aged(appeal, ages[appeal.id]) for appeal in appeals],
             offset=offset,
@@ -124,33 +133,35 @@ class AppealService:
         found.sort(key=lambda row: (-_newest_first(row.issued_on), row.id))
         return [row.id for row in found]
 
-    async def listing(self, *, everything: bool = False) -> list[Aged]:
+    async def listing(self, *, everything: bool = False) -> list[AgedAppeal]:
         """Return the public appeals newest first (``everything``: drafts and withdrawn too)."""
         statuses = tuple(AppealStatus) if everything else None
         async with self._db.read() as session:
-            appeals = await list_appeals(session, statuses=statuses)
+            rows = await list_appeals(session, statuses=statuses)
+            appeals = [appeal_record(row) for row in rows]
             followups = await latest_followups(session, [appeal.id for appeal in appeals])
         return [Aged(a, self._ages.of(a, followed_up=followups.get(a.id))) for a in appeals]
 
     async def show(self, appeal_id: int) -> AppealShown | None:
         """Return a public appeal in full (None if the public may not see it)."""
         async with self._db.read() as session:
-            appeal = await get_appeal(session, appeal_id)
-            if appeal is None or not is_public_appeal(appeal):
+            row = await get_appeal(session, appeal_id)
+            if row is None or not is_public_appeal(row):
                 return None
             followups = await latest_followups(session, [appeal_id])
+            appeal = appeal_record(row)
             return AppealShown(
                 appeal,
                 await count_for_appeal(session, appeal_id),
                 self._ages.of(appeal, followed_up=followups.get(appeal_id)),
             )
 
-    async def for_case(self, case_id: int) -> Aged | None:
+    async def for_case(self, case_id: int) -> AgedAppeal | None:
         """Return the appeal whose targets a reader about this case should write to: of
         those that name someone to write to, open ones first, then those with a demand of
         this case's own, then the newest."""
         async with self._db.read() as session:
-            appeals = await appeals_for_case(session, case_id)
+            appeals = [appeal_record(row) for row in await appeals_for_case(session, case_id)]
             followups = await latest_followups(session, [appeal.id for appeal in appeals])
         dated = [Aged(a, self._ages.of(a, followed_up=followups.get(a.id))) for a in appeals]
         writable = [item for item in dated if _names_someone(item.appeal)] or dated
@@ -178,9 +189,10 @@ class AppealService:
 
     async def _count(self, appeal_id: int, taker: str, case_id: int | None) -> Protest:
         async with self._db.unit() as unit:
-            appeal = await get_appeal(unit.session, appeal_id)
-            if appeal is None or not is_public_appeal(appeal):
+            row = await get_appeal(unit.session, appeal_id)
+            if row is None or not is_public_appeal(row):
                 return Protest(None, 0)
+            appeal = appeal_record(row)
             followups = await latest_followups(unit.session, [appeal_id])
             age = self._ages.of(appeal, followed_up=followups.get(appeal_id))
             if age.standing is Standing.ARCHIVED:
@@ -216,6 +228,6 @@ def _newest_first(day: date | None) -> int:
     return -(day or date.min).toordinal()
 
 
-def _names_someone(appeal: Appeal) -> bool:
+def _names_someone(appeal: AppealRecord) -> bool:
     """Tell whether an appeal names anyone to protest to (not only where to send copies)."""
     return any(link.kind is not TargetKind.COPY_TO for link in appeal.targets)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.services.appeals import Aged
 from storage.database import Database
-from storage.models import Case
+from storage.records import AppealBrief, CaseRecord, appeal_brief, case_record
 from storage.repo.appeals import CaseEvent, appeals_for_case, events_for_case, latest_followups
 from storage.repo.cases import count_open_cases, get_case_figures, list_open_cases
 from storage.standing import AgePolicy
@@ -16,8 +16,8 @@ from storage.standing import AgePolicy
 class CaseSummary:
     """A public case with what its page shows."""
 
-    case: Case
-    appeals: list[Aged]  # by publication date, oldest first
+    case: CaseRecord
+    appeals: list[Aged[AppealBrief]]  # by publication date, oldest first
     events: list[CaseEvent]  # by date
     protests: int
     following: bool | None
@@ -30,7 +30,7 @@ class CaseSummary:
         return self.appeals[-1].appeal.summary if self.appeals else None
 
     @property
-    def latest(self) -> Aged | None:
+    def latest(self) -> Aged[AppealBrief] | None:
         """Return the newest appeal about the case."""
         return self.appeals[-1] if self.appeals else None
 
@@ -50,10 +50,11 @@ class CaseService:
             figures = await get_case_figures(session, case_id, reader=reader)
             if figures is None:
                 return None
-            appeals = await appeals_for_case(session, case_id, whole=False)
+            rows = await appeals_for_case(session, case_id, whole=False)
+            appeals = [appeal_brief(row) for row in rows]
             followups = await latest_followups(session, [appeal.id for appeal in appeals])
             events = await events_for_case(session, case_id)
-        case = figures.case
+        case = case_record(figures.case)
         return CaseSummary(
             case=case,
             appeals=[
@@ -65,7 +66,8 @@ class CaseService:
             following=figures.following,
         )
 
-    async def open_cases(self, *, limit: int = 20) -> tuple[list[Case], int]:
+    async def open_cases(self, *, limit: int = 20) -> tuple[list[CaseRecord], int]:
         """Return the most recent open cases and how many are open in all."""
         async with self._db.read() as session:
-            return await list_open_cases(session, limit=limit), await count_open_cases(session)
+            cases = await list_open_cases(session, limit=limit)
+            return [case_record(case) for case in cases], await count_open_cases(session)

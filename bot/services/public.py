@@ -9,11 +9,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.services.appeals import Aged, AppealService, AppealShown, Protest
+from bot.services.appeals import Aged, AgedAppeal, AppealService, AppealShown, Protest
 from bot.services.cases import CaseService, CaseSummary
 from core.pseudonyms import Pseudonyms
 from storage.database import Database
 from storage.enums import AppealKind
+from storage.records import appeal_record
 from storage.repo.appeals import latest_followups, list_appeals
 from storage.repo.public import content_stamp, last_change, public_appeal_ref, public_case_ref
 from storage.standing import AgePolicy, Standing
@@ -40,15 +41,15 @@ class PageRef:
 class Home:
     """The home page: what asks for action now, then what did recently."""
 
-    open: list[Aged]
-    past: list[Aged]
+    open: list[AgedAppeal]
+    past: list[AgedAppeal]
 
 
 @dataclass(frozen=True, slots=True)
 class Listing:
     """Public appeals newest first, and when any of them last changed."""
 
-    appeals: list[Aged]
+    appeals: list[AgedAppeal]
     changed: datetime | None
 
 
@@ -170,7 +171,7 @@ class PublicService:
     async def listing(self) -> Listing:
         """Return every public appeal, newest first, with its standing."""
         async with self._db.read() as session:
-            appeals = await list_appeals(session)
+            appeals = [appeal_record(row) for row in await list_appeals(session)]
             followups = await latest_followups(session, [appeal.id for appeal in appeals])
             changed = await last_change(session)
         aged = [Aged(a, self._ages.of(a, followed_up=followups.get(a.id))) for a in appeals]
@@ -185,7 +186,8 @@ class PublicService:
             if item.age.is_open and item.appeal.kind is not AppealKind.OUTCOME
         ]
         asking.sort(key=lambda item: (item.age.deadline or date.max, _newest(item)))
-        past = [item for item in listing if item not in asking][:RECENT_PAST]
+        shown = {item.appeal.id for item in asking}
+        past = [item for item in listing if item.appeal.id not in shown][:RECENT_PAST]
         return Home(asking, past)
 
     async def feed(self, *, country: str | None = None, case_id: int | None = None) -> Listing:
@@ -199,7 +201,7 @@ class PublicService:
         ]
         return Listing(chosen, listing.changed)
 
-    async def open_appeals(self) -> list[Aged]:
+    async def open_appeals(self) -> list[AgedAppeal]:
         """Return the public appeals that still ask for action (for the calendar)."""
         return [
             item
@@ -208,6 +210,6 @@ class PublicService:
         ]
 
 
-def _newest(item: Aged) -> int:
+def _newest(item: AgedAppeal) -> int:
     issued = item.appeal.issued_on
     return -(issued.toordinal() if issued else 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +13,8 @@ from core.pseudonyms import Pseudonyms
 from core.timing import Clock, zone_named
 from storage.database import Database
 from storage.enums import SubscriberState
-from storage.models import Case, Subscriber
+from storage.models import Subscriber
+from storage.records import CaseRecord, case_record
 from storage.repo.appeals import get_appeal
 from storage.repo.cases import get_case, is_public_case, list_countries
 from storage.repo.deliveries import move, queue_each
@@ -28,6 +30,18 @@ from storage.repo.subscribers import (
 )
 from storage.repo.subscribers import toggle_country as repo_toggle_country
 from templates.i18n import LANGUAGES, N_, supported
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """What a subscribed chat receives."""
+
+    group: bool
+    urgent_only: bool
+    countries: tuple[str, ...]
+    followed: tuple[tuple[int, str], ...]  # (case id, name)
+    timezone: str | None
+    language: str
 
 
 class SubscriptionService:
@@ -84,8 +98,9 @@ class SubscriptionService:
 
     async def subscribe(
         self, *, chat_id: int, chat_type: str, language_code: str | None
-    ) -> tuple[Subscriber, bool]:
-        """Subscribe a chat; return the subscriber and whether anything changed."""
+    ) -> tuple[str, bool]:
+        """Subscribe a chat; return the language it is answered in and whether anything
+        changed."""
         async with self._db.unit() as unit:
             subscriber, changed = await subscribe(
                 unit.session,
@@ -96,7 +111,7 @@ class SubscriptionService:
             )
             language = subscriber.language
             unit.after_commit(lambda: self._chat_is(chat_id, language))
-            return subscriber, changed
+            return language, changed
 
     async def unsubscribe(self, chat_id: int) -> bool:
         """Unsubscribe a chat; return whether it was subscribed."""
@@ -115,7 +130,7 @@ class SubscriptionService:
             unit.after_commit(lambda: self._chat_is(chat_id, None))
             await leave(unit.session, self._chats, str(chat_id), state)
 
-    async def follow_offer(self, chat_id: int, appeal_id: int) -> tuple[bool, list[Case]]:
+    async def follow_offer(self, chat_id: int, appeal_id: int) -> tuple[bool, list[CaseRecord]]:
         """Return whether a chat is subscribed, and the appeal's cases it does not follow."""
         async with self._db.read() as session:
             subscriber = await self._active(session, chat_id)
@@ -123,7 +138,8 @@ class SubscriptionService:
             if appeal is None:
                 return subscriber is not None, []
             followed = {case.id for case in subscriber.followed} if subscriber else set()
-            return subscriber is not None, [c for c in appeal.cases if c.id not in followed]
+            cases = [case_record(c) for c in appeal.cases if c.id not in followed]
+            return subscriber is not None, cases
 
     async def forget(self, *, chat_id: int, user_id: int | None) -> bool:
         """Delete everything about a chat (and, in a private chat, its person's drafts);
@@ -140,10 +156,23 @@ class SubscriptionService:
                 found = await delete_drafts_of(unit.session, user_id) or found
             return found
 
-    async def settings(self, chat_id: int) -> tuple[Subscriber | None, list[str]]:
-        """Return a chat's subscription and the countries it could choose from."""
+    async def settings(self, chat_id: int) -> tuple[ChatSettings | None, list[str]]:
+        """Return what a chat receives (None: not subscribed) and the countries it could
+        choose from."""
         async with self._db.read() as session:
-            return await self._of_chat(session, chat_id), await list_countries(session)
+            subscriber = await self._active(session, chat_id)
+            countries = await list_countries(session)
+            if subscriber is None:
+                return None, countries
+            found = ChatSettings(
+                group=bool(subscriber.kind and subscriber.kind != "private"),
+                urgent_only=subscriber.urgent_only,
+                countries=tuple(subscriber.countries),
+                followed=tuple((case.id, case.name) for case in subscriber.followed),
+                timezone=subscriber.timezone,
+                language=subscriber.language,
+            )
+        return found, countries
 
     async def language(self, chat_id: int) -> str | None:
         """Return the language a subscribed chat chose (None: not subscribed)."""

@@ -16,7 +16,7 @@ from bot.presentation.labels import country_name, kind_label
 from bot.presentation.localized import case_name
 from bot.presentation.render import Presenter
 from bot.presentation.views import AppealCard, appeal_card, case_page, contact_groups
-from bot.services.appeals import Aged
+from bot.services.appeals import AgedAppeal
 from bot.services.public import PageRef, PublicService
 from bot.web.cache import PageCache, Rendered
 from templates import TEMPLATE_DIR
@@ -138,7 +138,7 @@ class Site:
         username = self.bot()
         return f"https://t.me/{username}?start={payload}" if username else None
 
-    def _cards(self, items: list[Aged]) -> list[AppealCard]:
+    def _cards(self, items: list[AgedAppeal]) -> list[AppealCard]:
         return [appeal_card(item.appeal, item.age) for item in items]
 
     async def home(self) -> Rendered:
@@ -267,7 +267,7 @@ class Site:
             calendar={"download": calendar_url, "webcal": self.webcal(calendar_url)},
         )
 
-    def _dated(self, items: list[Aged]) -> list[FeedItem]:
+    def _dated(self, items: list[AgedAppeal]) -> list[FeedItem]:
         return [
             FeedItem(
                 item.appeal,

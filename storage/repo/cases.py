@@ -166,6 +166,7 @@ async def list_open_cases(session: AsyncSession, *, limit: int = 50) -> list[Cas
         .where(Case.status == CaseStatus.OPEN, public_case(Case.id))
         .order_by(Case.updated_at.desc(), Case.id.desc())
         .limit(limit)
+        .options(selectinload(Case.names), selectinload(Case.texts))
     )
     return list((await session.scalars(statement)).all())
 
