@@ -325,7 +325,12 @@ async def open_app(
         api = build_api(settings, overrides)
         mirror = ChannelMirror(settings.telegram_channel)
         parts = Parts(
-            presenter=presenter, clock=ages.clock, api=api, limiter=limiter, telegram_mirror=mirror
+            presenter=presenter,
+            clock=ages.clock,
+            public_url=settings.public_url,
+            api=api,
+            limiter=limiter,
+            telegram_mirror=mirror,
         )
         channels = build_channels(settings, parts, overrides)
         delivery = None

@@ -40,6 +40,7 @@ class Parts:
 
     presenter: Presenter  # words and templates
     clock: Clock
+    public_url: str  # the site's address, for links back to it
     api: BotApiClient | None  # the Bot API client, shared with the bot's replies
     limiter: FloodLimiter  # Telegram's limits, shared with the bot's replies
     telegram_mirror: ChannelMirror  # the Telegram channel everything is posted to, if any

@@ -14,14 +14,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 
 import aiosmtplib
+from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from bot.channels import Parts
 from bot.channels.mail_answers import RELAY_DOWN_WAIT, classify
 from bot.channels.mail_mime import Dkim, Mail, MailTemplate, Sender
-from bot.config import Settings
 from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
 from bot.presentation.news import AppealNews, ConfirmNews, DigestNews, View
 from bot.presentation.render import Presenter
@@ -35,6 +36,39 @@ log = logging.getLogger(__name__)
 
 NAME = "email"  # what its subscribers and deliveries are stored under
 MAX_RELAY_WAIT = 300.0
+
+
+class SmtpSecurity(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+class EmailSettings(BaseModel):
+    """The relay appeals are mailed through, and how mail is signed (off: no ``smtp_host``)."""
+
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
+    mail_from: str = ""
+    smtp_rate: float = Field(default=50.0, gt=0)
+    smtp_connections: int = Field(default=4, ge=1, le=50)
+    # How long deliveries wait, using no attempt, while the SMTP relay cannot be reached.
+    smtp_down_wait_seconds: float = Field(default=10.0, gt=0, le=3600)
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None
+    dkim_key_file: str | None = None
+
+    @model_validator(mode="after")
+    def _sender(self) -> EmailSettings:
+        if self.smtp_host and "@" not in self.mail_from:
+            raise ValueError("APPEALBOT_MAIL_FROM must be an email address when SMTP is set")
+        dkim = (self.dkim_selector, self.dkim_domain, self.dkim_key_file)
+        if any(dkim) and not all(dkim):
+            raise ValueError("DKIM needs all three: APPEALBOT_DKIM_SELECTOR, _DOMAIN and _KEY_FILE")
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +261,7 @@ class EmailChannel:
         return SendResult(Outcome.SENT)
 
 
-def smtp_options(settings: Settings) -> SmtpOptions:
+def smtp_options(settings: EmailSettings) -> SmtpOptions:
     """Return how to reach the configured SMTP relay."""
     assert settings.smtp_host is not None
     security = settings.smtp_security.value
@@ -242,7 +276,7 @@ def smtp_options(settings: Settings) -> SmtpOptions:
     )
 
 
-def dkim_signer(settings: Settings) -> Dkim | None:
+def dkim_signer(settings: EmailSettings) -> Dkim | None:
     """Return the DKIM signer, if the operator gave a selector, a domain and a key."""
     if not (settings.dkim_selector and settings.dkim_domain and settings.dkim_key_file):
         return None
@@ -253,13 +287,13 @@ def dkim_signer(settings: Settings) -> Dkim | None:
     return Dkim(selector=settings.dkim_selector, domain=settings.dkim_domain, key=key)
 
 
-def build(settings: Settings, parts: Parts) -> EmailChannel | None:
+def build(settings: EmailSettings, parts: Parts) -> EmailChannel | None:
     """Return the email channel, if an SMTP relay is configured (APPEALBOT_SMTP_HOST)."""
     if not settings.smtp_host:
         return None
     return EmailChannel(
         smtp_options(settings),
-        Sender(mail_from=settings.mail_from, public_url=settings.public_url),
+        Sender(mail_from=settings.mail_from, public_url=parts.public_url),
         rate=settings.smtp_rate,
         presenter=parts.presenter,
         clock=parts.clock,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from typing import Any
+import re
+from typing import Annotated, Any
 
 from aiohttp import ClientError
 from nio import (
@@ -23,9 +24,10 @@ from nio import (
     RoomSendError,
     RoomSendResponse,
 )
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from bot.channels import Parts
-from bot.config import Settings
 from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
 from bot.presentation.news import AppealNews, View
 from bot.presentation.render import Presenter, as_text
@@ -37,6 +39,31 @@ log = logging.getLogger(__name__)
 DOWN_WAIT = 10.0  # a homeserver that cannot be reached is asked again after this long
 GONE_CODES = ("M_FORBIDDEN", "M_NOT_FOUND")
 JOIN_TRIES = 5
+
+
+class MatrixSettings(BaseModel):
+    """The rooms every published appeal is posted to (ids or aliases, comma-separated), as
+    this user on this homeserver with this access token (off: any of them unset)."""
+
+    matrix_homeserver: str | None = None
+    matrix_user: str | None = None
+    matrix_access_token: SecretStr | None = None
+    matrix_rooms: Annotated[tuple[str, ...], NoDecode] = ()
+    # While the homeserver cannot be reached: how long a post waits before the next try.
+    matrix_down_wait_seconds: float = Field(default=10.0, gt=0, le=3600)
+
+    @field_validator("matrix_rooms", mode="before")
+    @classmethod
+    def _split_rooms(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for part in value:
+                # Room ids of room version 12 have no server part: "!abc…".
+                if not re.fullmatch(r"![^\s,]+|#[^:\s,]+:[^\s,]+", str(part)):
+                    raise ValueError(f"{part!r} is not a room id (!…) or alias (#…:server)")
+            return tuple(str(part) for part in value)
+        return value
 
 
 class MatrixChannel:
@@ -173,7 +200,7 @@ def outcome(code: str | None, text: str, retry_after_ms: int | None) -> SendResu
     return SendResult(Outcome.FAILED, f"matrix: {code}: {text}")
 
 
-def build(settings: Settings, parts: Parts) -> MatrixChannel | None:
+def build(settings: MatrixSettings, parts: Parts) -> MatrixChannel | None:
     """Return the Matrix channel, if a homeserver, user, token and rooms are configured."""
     token = settings.matrix_access_token
     if not (

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, TypeGuard
 
+from pydantic import BaseModel, Field, SecretStr, field_validator
+
 from bot.channels import Parts
-from bot.config import Settings
 from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
 from bot.presentation.news import AppealNews, ProgressNews, ReviewNews, TroubleNews, View
 from bot.presentation.render import Presenter
@@ -22,6 +24,67 @@ from storage.repo.deliveries import Recipient
 log = logging.getLogger(__name__)
 
 NAME = "telegram"  # what its subscribers and deliveries are stored under
+
+
+class TelegramSettings(BaseModel):
+    """The bot: its token, the Bot API it talks to, how updates arrive, how fast it sends."""
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    # Set: Telegram posts updates to this HTTPS URL (served by the HTTP app, its path as
+    # given), each checked against the secret token. Unset: long polling.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    # A channel every published appeal is also posted to.
+    telegram_channel: str | None = None
+    telegram_rate: float = Field(default=30.0, gt=0)
+    telegram_paid_broadcast: bool = False
+    telegram_paid_rate: float = Field(default=1000.0, gt=0)
+    # The bot's @username for its deep links on the pages (else asked of the Bot API).
+    bot_username: str | None = None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_https(cls, value: str | None) -> str | None:
+        if value and not value.startswith("https://"):
+            raise ValueError("Telegram posts updates to HTTPS URLs only (https://…)")
+        return value
+
+    @field_validator("telegram_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100[0-9]{5,15}", value) is None:
+            raise ValueError("a channel's @username or its id (-100…)")
+        return value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().removeprefix("@")
+        if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value) is None:
+            raise ValueError("a bot's @username (letters, digits and _)")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _strip_api_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def bot_base_url(self) -> str:
+        """Return the Bot API base in the form PTB expects (the token is inserted)."""
+        return f"{self.telegram_api_url}/bot{{token}}"
+
+    @property
+    def broadcast_rate(self) -> float:
+        """Return the global rate the broadcaster keeps to, in messages per second."""
+        return self.telegram_paid_rate if self.telegram_paid_broadcast else self.telegram_rate
+
 
 _GONE_400 = ("chat not found", "user not found", "peer_id_invalid", "group chat was deleted")
 
@@ -172,7 +235,7 @@ class TelegramChannel:
         return encoded
 
 
-def build(settings: Settings, parts: Parts) -> TelegramChannel | None:
+def build(settings: TelegramSettings, parts: Parts) -> TelegramChannel | None:
     """Return the Telegram channel, if a bot token is configured."""
     if parts.api is None:
         return None

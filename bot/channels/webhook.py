@@ -10,14 +10,17 @@ receiver that saw it already can drop a repeat.
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Annotated
 
 import aiohttp
+from pydantic import BaseModel, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
 from standardwebhooks.webhooks import Webhook
 
 from bot.channels import Parts
-from bot.config import Settings
 from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
 from bot.presentation.news import AppealNews, View
 from bot.presentation.render import Presenter
@@ -30,6 +33,42 @@ USER_AGENT = "appealbot-webhooks/1"
 TIMEOUT = 15.0
 BUSY_AGAIN = 1.0  # a receiver still answering is asked again after this long
 RETRY_LATER = 60.0  # when a receiver says 429 or 503 without saying how long
+
+
+class WebhookSettings(BaseModel):
+    """Receivers every publish, update and outcome is POSTed to, signed (Standard Webhooks)
+    with this secret ("whsec_" and base64, as that scheme writes it)."""
+
+    outgoing_webhooks: Annotated[tuple[str, ...], NoDecode] = ()
+    outgoing_webhook_secret: SecretStr | None = None
+
+    @field_validator("outgoing_webhooks", mode="before")
+    @classmethod
+    def _split_webhooks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for part in value:
+                if not re.match(r"https?://[^/\s]+", str(part)):
+                    raise ValueError(f"{part!r} is not an http(s) URL")
+            return tuple(str(part) for part in value)
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_secret(self) -> WebhookSettings:
+        if self.outgoing_webhooks and self.outgoing_webhook_secret is None:
+            raise ValueError(
+                "APPEALBOT_OUTGOING_WEBHOOK_SECRET must be set with APPEALBOT_OUTGOING_WEBHOOKS "
+                "(for example: whsec_ followed by `openssl rand -base64 32`)"
+            )
+        if self.outgoing_webhook_secret is not None:
+            try:
+                Webhook(self.outgoing_webhook_secret.get_secret_value())
+            except ValueError:
+                raise ValueError(
+                    "APPEALBOT_OUTGOING_WEBHOOK_SECRET is whsec_ followed by base64"
+                ) from None
+        return self
 
 
 class WebhookChannel:
@@ -133,7 +172,7 @@ def _seconds(value: str | None, now: datetime) -> float:
     return max(0.0, min((when - now).total_seconds(), 3600.0))
 
 
-def build(settings: Settings, parts: Parts) -> WebhookChannel | None:
+def build(settings: WebhookSettings, parts: Parts) -> WebhookChannel | None:
     """Return the webhook channel, if receivers are configured (APPEALBOT_OUTGOING_WEBHOOKS)."""
     if not settings.outgoing_webhooks or settings.outgoing_webhook_secret is None:
         return None

@@ -5,18 +5,48 @@ webhook mode."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
+from typing import Annotated
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import NoDecode
 
-from bot.config import Settings
 from bot.services import Services
 from bot.web import email, guard, monitoring, site, telegram_updates
 from bot.web.pages import PAGES_KEY, Pages
 from bot.web.site_pages import Site
 
 SERVICES_KEY = email.SERVICES_KEY
+
+
+class WebSettings(BaseModel):
+    """Where the pages and endpoints listen, and whom they believe about a client's address."""
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    # A client that has not sent its whole request in this time is disconnected (slow
+    # clients must not hold connections open), and an idle connection closed.
+    http_timeout_seconds: float = Field(default=15.0, gt=0, le=600)
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); none: the
+    # TCP peer is the client.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for part in value:
+                try:
+                    ipaddress.ip_network(str(part), strict=False)
+                except ValueError:
+                    raise ValueError(f"{part!r} is not an IP address or network") from None
+            return tuple(str(part) for part in value)
+        return value
 
 
 def build_web_app(
@@ -49,7 +79,7 @@ def build_web_app(
 
 
 async def start_web(
-    settings: Settings,
+    settings: WebSettings,
     services: Services,
     pages: Pages,
     public: Site,
