@@ -7,7 +7,12 @@ it is the most that can be sent twice if the process is killed.
 
 Each engine is a worker with an identity and a heartbeat. Its claims carry its id and a
 short lease that the heartbeat renews; when a worker stops beating (killed, frozen, cut off),
-another one frees its claims within seconds, and they go out from there.
+another one frees its claims within seconds, and they go out from there. Every time shared
+between workers (heartbeats, leases, when a row is due) is the database's, written in the
+statement: a worker whose clock is off by hours takes nothing from the others. A worker
+sends a row only while its own heartbeat is recent enough that nobody can have taken the row
+over (a worker that wakes from a freeze gives back what it held, unsent), and records an
+outcome only for a row it still holds.
 
 Telegram's limits are per bot, not per process: of several workers sharing one database, one
 at a time holds the role of sending to Telegram (a lease the heartbeat renews), so that
@@ -23,10 +28,11 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,6 +86,10 @@ class _Job:
     message: Message | None
 
 
+class _LapsedError(Exception):
+    """This worker's hold on a row may have lapsed (it froze): the row must not go out."""
+
+
 def worker_name() -> str:
     """Name this process in the workers table: host and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -96,12 +106,14 @@ class DeliveryEngine:
         messages: Messages,
         clock: Clock,
         config: EngineConfig | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
         self._channels = dict(channels)
         self._messages = messages
         self.config = config or EngineConfig()
         self._clock = clock
+        self._monotonic = monotonic
         self.worker_id = ""
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._results: asyncio.Queue[tuple[_Job, SendResult]] = asyncio.Queue()
@@ -113,6 +125,8 @@ class DeliveryEngine:
         self._wire_clear = asyncio.Event()
         self._wire_clear.set()
         self._abandoned: list[int] = []
+        self._lapsed: list[int] = []  # given back unsent: this worker's hold was in doubt
+        self._beat_ok_at = 0.0  # monotonic: when the last heartbeat that got through began
         self._withdrawn: set[int] = set()
         self._recorder_failing_since: float | None = None
         self._grace = 5.0
@@ -131,11 +145,11 @@ class DeliveryEngine:
         """Register as a worker, open the channels and start the tasks."""
         self._stopping = self._closing = False
         self.worker_id = str(uuid.uuid4())
+        started = self._monotonic()
         async with self._db.unit() as unit:
-            await workers.register(
-                unit.session, worker_id=self.worker_id, name=worker_name(), now=self._clock()
-            )
-            await self._hold_roles(unit.session, self._clock())
+            await workers.register(unit.session, worker_id=self.worker_id, name=worker_name())
+            await self._hold_roles(unit.session)
+        self._beat_ok_at = started
         for channel in self._channels.values():
             await channel.start()
         self._messages.prepare()
@@ -184,14 +198,16 @@ class DeliveryEngine:
             await self._recorder
             self._recorder = None
         async with self._db.unit() as unit:
-            await give_back(unit.session, [*unsent, *self._abandoned])
+            given = [*unsent, *self._abandoned, *self._lapsed]
+            await give_back(unit.session, given, worker=self.worker_id)
             await workers.deregister(unit.session, worker_id=self.worker_id)
             for held in self._held:
                 await workers.give_up_lease(
-                    unit.session, name=self._role(held), holder=self.worker_id, now=self._clock()
+                    unit.session, name=self._role(held), holder=self.worker_id
                 )
         self._held.clear()
         self._abandoned.clear()
+        self._lapsed.clear()
         self._in_flight.clear()
         self._current.clear()
         for channel in self._channels.values():
@@ -250,35 +266,29 @@ class DeliveryEngine:
 
     async def beat(self) -> int:
         """Say this worker is alive, renew its leases, free dead workers' claims."""
-        now = self._clock()
         config = self.config
+        started = self._monotonic()
         async with self._db.unit() as unit:
             await workers.beat(
-                unit.session,
-                worker_id=self.worker_id,
-                name=worker_name(),
-                now=now,
-                lease_until=now + timedelta(seconds=config.lease),
+                unit.session, worker_id=self.worker_id, name=worker_name(), lease=config.lease
             )
-            freed = await workers.reap(
-                unit.session, now=now, stale_before=now - timedelta(seconds=config.stale_after)
-            )
-            await self._hold_roles(unit.session, now)
+            freed = await workers.reap(unit.session, stale_after=config.stale_after)
+            await self._hold_roles(unit.session)
+        self._beat_ok_at = started
         if freed:
             log.warning("took over %d deliveries from a delivery worker that stopped", freed)
             self.stats.freed += freed
             self.wake()
         return freed
 
-    async def _hold_roles(self, session: AsyncSession, now: datetime) -> None:
+    async def _hold_roles(self, session: AsyncSession) -> None:
         """Take or renew the exclusive roles this worker has channels for."""
-        until = now + timedelta(seconds=self.config.stale_after)
         for channel, sender in self._channels.items():
             role = sender.role
             if role is None:
                 continue
             held = await workers.hold_lease(
-                session, name=role, holder=self.worker_id, now=now, until=until
+                session, name=role, holder=self.worker_id, seconds=self.config.stale_after
             )
             if held and channel not in self._held:
                 log.info("this worker now sends to %s", channel)
@@ -288,8 +298,18 @@ class DeliveryEngine:
             (self._held.add if held else self._held.discard)(channel)
 
     @property
+    def holds(self) -> bool:
+        """Tell whether nobody can have taken this worker's claims and roles: its last
+        heartbeat got through less than a beat before another worker would call it dead."""
+        config = self.config
+        margin = max(config.stale_after - config.heartbeat, config.stale_after / 2)
+        return self._monotonic() - self._beat_ok_at < margin
+
+    @property
     def sending_on(self) -> list[str]:
         """Return the channels this worker claims deliveries for now."""
+        if not self.holds:
+            return []
         return [
             name
             for name, channel in self._channels.items()
@@ -322,16 +342,13 @@ class DeliveryEngine:
                     await asyncio.wait_for(self._wake.wait(), timeout=config.idle_poll)
 
     async def _claim(self, limit: int) -> int:
-        now = self._clock()
-        lease_until = now + timedelta(seconds=self.config.lease)
         async with self._db.unit() as unit:
             sending_on = self.sending_on
             if not sending_on:
                 return 0
             claimed = await claim_due(
                 unit.session,
-                now=now,
-                lease_until=lease_until,
+                lease=self.config.lease,
                 limit=limit,
                 worker=self.worker_id,
                 channels=sending_on,
@@ -351,8 +368,12 @@ class DeliveryEngine:
             )
             if threads.waiting:
                 # Its thread's first post is still going out: wait for it (a beat, not a try).
-                until = now + timedelta(seconds=self.config.thread_wait)
-                await give_back(unit.session, sorted(threads.waiting), until=until)
+                await give_back(
+                    unit.session,
+                    sorted(threads.waiting),
+                    worker=self.worker_id,
+                    after=self.config.thread_wait,
+                )
                 claimed = [item for item in claimed if item.id not in threads.waiting]
         for item in claimed:
             if item.subscriber_id is None:
@@ -378,6 +399,12 @@ class DeliveryEngine:
             self._current[task] = job
             try:
                 result = await self._deliver(job)
+            except _LapsedError:
+                self._lapsed.append(job.claimed.id)
+                self._current.pop(task, None)
+                self._in_flight.pop(job.claimed.id, None)
+                self._capacity.set()
+                continue
             except asyncio.CancelledError:
                 if job.claimed.id not in self._on_wire:
                     self._abandoned.append(job.claimed.id)
@@ -414,6 +441,10 @@ class DeliveryEngine:
             # rather than hold up everyone behind it.
             return SendResult(Outcome.WAIT, "chat busy", retry_after=turn.busy)
         try:
+            if not self.holds:
+                # This worker froze or lost the database for a while: another may have
+                # taken the row over, and two must never send it.
+                raise _LapsedError
             # Withdrawn while this waited for its turn: it must not go out now.
             if self._taken_back(job):
                 return SendResult(Outcome.SKIP, "appeal withdrawn")
@@ -453,7 +484,7 @@ class DeliveryEngine:
                     batch.append(await asyncio.wait_for(self._results.get(), timeout=remaining))
                 batch.extend(self._drain_results())
             batch.extend(self._drain_results())
-            if batch:
+            if batch or self._lapsed:
                 try:
                     await self._flush(batch)
                 except Exception:
@@ -506,7 +537,7 @@ class DeliveryEngine:
             return run(SendResult(Outcome.RETRY, "internal error: an unreadable outcome"))
 
     async def _flush(self, batch: list[tuple[_Job, SendResult]]) -> None:
-        if not batch:
+        if not batch and not self._lapsed:
             return
         now = self._clock()
         changes: list[dict[str, Any]] = []
@@ -545,7 +576,9 @@ class DeliveryEngine:
                         state=DeliveryState.SKIPPED,
                         last_error="moved to an address that is already subscribed",
                     )
-            await record_outcomes(unit.session, changes)
+            await record_outcomes(unit.session, changes, worker=self.worker_id)
+            lapsed = list(self._lapsed)
+            await give_back(unit.session, lapsed, worker=self.worker_id)
             await subscribers_gone(
                 unit.session,
                 {state: sorted(ids) for state, ids in gone.items()},
@@ -553,6 +586,7 @@ class DeliveryEngine:
             )
             await record_posts(unit.session, posts)
             await settle_bundles(unit.session, digests, now=now)
+        del self._lapsed[: len(lapsed)]
         for job, result in batch:
             # The row may already be claimed again (a chat-busy wait ends at once).
             if self._in_flight.get(job.claimed.id) is job:

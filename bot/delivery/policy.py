@@ -1,5 +1,8 @@
 """What a send's outcome does to its delivery row and its subscriber: one pure function.
 
+When a row is tried again is a wait in seconds, counted from the database's time when the
+outcome is written (workers' clocks may disagree; the database's is the shared one).
+
 outcome   delivery row                                   attempts     subscriber
 SENT      sent, sent_at = now                            kept         -
 WAIT      pending, again after retry_after               given back   -
@@ -17,7 +20,7 @@ MOVED     pending, again now (at the new address)        given back   moves to n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -53,7 +56,7 @@ class Decision:
     state: DeliveryState
     attempts: int
     error: str | None
-    next_attempt_at: datetime | None = None
+    retry_in: float | None = None  # seconds from the database's now
     sent_at: datetime | None = None
     subscriber: SubscriberChange = SubscriberChange.NONE
     new_address: str | None = None
@@ -69,8 +72,8 @@ class Decision:
             "lease_until": None,
             "claimed_by": None,
         }
-        if self.next_attempt_at is not None:
-            change["next_attempt_at"] = self.next_attempt_at
+        if self.retry_in is not None:
+            change["retry_in"] = self.retry_in
         if self.sent_at is not None:
             change["sent_at"] = self.sent_at
         return change
@@ -90,14 +93,14 @@ def decide(
     if outcome is Outcome.SENT:
         return Decision(DeliveryState.SENT, attempts, None, sent_at=now)
     if outcome is Outcome.WAIT:
-        wait = timedelta(seconds=bounded_wait(result.retry_after))
-        return Decision(DeliveryState.PENDING, attempts - 1, error, next_attempt_at=now + wait)
+        wait = bounded_wait(result.retry_after)
+        return Decision(DeliveryState.PENDING, attempts - 1, error, retry_in=wait)
     if outcome is Outcome.RETRY and attempts < policy.max_attempts:
-        wait = timedelta(seconds=bounded_wait(policy.backoff(attempts) * jitter))
-        return Decision(DeliveryState.PENDING, attempts, error, next_attempt_at=now + wait)
+        wait = bounded_wait(policy.backoff(attempts) * jitter)
+        return Decision(DeliveryState.PENDING, attempts, error, retry_in=wait)
     if outcome is Outcome.REFUSED and attempts < 2:
-        wait = timedelta(seconds=bounded_wait(policy.backoff(attempts) * jitter))
-        return Decision(DeliveryState.PENDING, attempts, error, next_attempt_at=now + wait)
+        wait = bounded_wait(policy.backoff(attempts) * jitter)
+        return Decision(DeliveryState.PENDING, attempts, error, retry_in=wait)
     if outcome in (Outcome.GONE, Outcome.REFUSED):
         gone = SubscriberChange.GONE if has_subscriber else SubscriberChange.NONE
         return Decision(DeliveryState.SKIPPED, attempts, error, subscriber=gone)
@@ -108,7 +111,7 @@ def decide(
             DeliveryState.PENDING,
             attempts - 1,
             error,
-            next_attempt_at=now,
+            retry_in=0.0,
             subscriber=SubscriberChange.MOVED,
             new_address=result.new_address,
             new_kind=result.new_kind,

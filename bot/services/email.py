@@ -237,7 +237,7 @@ class EmailService:
                     [(Confirmation(), subscriber.id, subscriber.channel)],
                     now=started,
                     priority=0,
-                    due=started + timedelta(seconds=wait) if wait > 0 else None,
+                    after=max(0.0, wait),
                 )
                 unit.after_commit(self._delivery.wake)
         return SignUp.LATER if wait > 0 else SignUp.ASKED
@@ -333,7 +333,7 @@ class EmailService:
             public = {case.id: case for case in await list_open_cases(session)}
             subscriber.urgent_only = wanted.urgent_only
             if subscriber.digest and not wanted.digest:
-                await release_held(session, subscriber.id, now=self._clock())
+                await release_held(session, subscriber.id)
             subscriber.digest = wanted.digest
             if 0 <= wanted.digest_hour <= 23:
                 subscriber.digest_hour = wanted.digest_hour

@@ -188,7 +188,7 @@ class PublishingService:
                 raise BadInputError(
                     N_("Appeal %(id)s is not published; nothing to retry."), id=appeal_id
                 )
-            requeued = await requeue_failed(unit.session, appeal_id, now=self._clock())
+            requeued = await requeue_failed(unit.session, appeal_id)
             if requeued:
                 await reopen(unit.session, appeal_id)
                 unit.after_commit(self._delivery.wake)

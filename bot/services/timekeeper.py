@@ -151,7 +151,6 @@ class Timekeeper:
                             item=replace(item, late=is_late),
                             to=group,
                             now=now,
-                            due=now,
                         )
             if queued:
                 unit.after_commit(self._delivery.wake)
@@ -198,7 +197,6 @@ class Timekeeper:
                     item=Nudge(appeal.appeal_id),
                     to=to,
                     now=now,
-                    due=now,
                 )
             if queued:
                 unit.after_commit(self._delivery.wake)
@@ -243,7 +241,6 @@ class Timekeeper:
                     subscriber,
                     since=since,
                     now=now,
-                    due=now,
                 )
                 if digest is None:
                     continue

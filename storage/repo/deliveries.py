@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Table,
     and_,
     bindparam,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db_time import db_now
 from storage.enums import DeliveryPurpose, DeliveryState, SubscriberState
 from storage.items import Item, Publication, Withdrawal, load, store
 from storage.models import Appeal, Delivery, Subscriber, SubscriberCountry, subscriber_cases
@@ -133,7 +135,7 @@ async def fan_out(
         state,
         priority,
         literal(0),
-        literal(now, UTCDateTime()),
+        db_now(),  # due now by the database's clock, the one the workers compare with
         literal(now, UTCDateTime()),
     ).where(
         Subscriber.state == SubscriberState.ACTIVE,
@@ -164,14 +166,14 @@ async def fan_out(
 async def claim_due(
     session: AsyncSession,
     *,
-    now: datetime,
-    lease_until: datetime,
+    lease: float,
     limit: int,
     worker: str,
     channels: Sequence[str] | None = None,
 ) -> list[Claimed]:
     """Take up to ``limit`` due rows for sending: first those whose worker's lease ran out,
-    then the priority lane (mirrors, confirmations, admins' messages), then the rest.
+    then the priority lane (mirrors, confirmations, admins' messages), then the rest; held
+    for ``lease`` seconds (the database's: see ``db_now``).
 
     On PostgreSQL concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED); SQLite
     has one writer at a time, so the UPDATE itself is the lock. Each query walks the
@@ -182,9 +184,9 @@ async def claim_due(
     # Never this worker's own: it knows what it holds, even when its clock jumped ahead.
     others = or_(Delivery.claimed_by.is_(None), Delivery.claimed_by != worker)
     abandoned = and_(
-        Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now, others, mine
+        Delivery.state == DeliveryState.SENDING, Delivery.lease_until < db_now(), others, mine
     )
-    due = and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= now, mine)
+    due = and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= db_now(), mine)
     passes: list[tuple[ColumnElement[bool], Any]] = [
         (abandoned, None),
         (and_(due, Delivery.priority == 0), Delivery.next_attempt_at),
@@ -198,7 +200,7 @@ async def claim_due(
             session,
             condition,
             order,
-            lease_until=lease_until,
+            lease=lease,
             limit=limit - len(claimed),
             worker=worker,
         )
@@ -210,7 +212,7 @@ async def _claim(
     condition: ColumnElement[bool],
     order: Any,
     *,
-    lease_until: datetime,
+    lease: float,
     limit: int,
     worker: str,
 ) -> list[Claimed]:
@@ -222,7 +224,7 @@ async def _claim(
         .where(Delivery.id.in_(chosen.scalar_subquery()))
         .values(
             state=DeliveryState.SENDING,
-            lease_until=lease_until,
+            lease_until=db_now(lease),
             claimed_by=worker,
             attempts=Delivery.attempts + 1,
         )
@@ -332,10 +334,11 @@ async def thread_posts(session: AsyncSession, rows: Sequence[tuple[int, int, int
 
 
 async def give_back(
-    session: AsyncSession, ids: Sequence[int], *, until: datetime | None = None
+    session: AsyncSession, ids: Sequence[int], *, worker: str, after: float | None = None
 ) -> None:
-    """Give claimed rows back unsent, without counting an attempt: to be tried at ``until``
-    (a thread's earlier post still going out), or as they were due (on shutdown)."""
+    """Give a worker's claimed rows back unsent, without counting an attempt: to be tried
+    ``after`` seconds (a thread's earlier post still going out), or as they were due (on
+    shutdown). Rows another worker holds by now are left alone."""
     if ids:
         values: dict[str, Any] = {
             "state": DeliveryState.PENDING,
@@ -343,31 +346,48 @@ async def give_back(
             "claimed_by": None,
             "attempts": Delivery.attempts - 1,
         }
-        if until is not None:
-            values["next_attempt_at"] = until
+        if after is not None:
+            values["next_attempt_at"] = db_now(after)
         await session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.SENDING)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.state == DeliveryState.SENDING,
+                Delivery.claimed_by == worker,
+            )
             .values(values)
             .execution_options(synchronize_session=False)
         )
 
 
-async def record_outcomes(session: AsyncSession, changes: Sequence[dict[str, Any]]) -> None:
-    """Write many deliveries' new state at once (each dict carries its ``id``).
+async def record_outcomes(
+    session: AsyncSession, changes: Sequence[dict[str, Any]], *, worker: str
+) -> None:
+    """Write many deliveries' new state at once (each dict carries its ``id``; a
+    ``retry_in`` is seconds from the database's now).
 
-    A row that is gone (its subscriber asked to be forgotten meanwhile) is simply skipped.
+    Only rows this worker still holds are written: one taken over by another worker (this
+    one froze past its lease) is that worker's to record. A row that is gone (its subscriber
+    asked to be forgotten meanwhile) is simply skipped.
     """
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for change in changes:
         groups.setdefault(tuple(sorted(change)), []).append(change)
     table = cast(Table, Delivery.__table__)
     for keys, rows in groups.items():
-        columns = [key for key in keys if key != "id"]
+        columns = [key for key in keys if key not in ("id", "retry_in")]
+        values: dict[str, Any] = {key: bindparam(f"new_{key}") for key in columns}
+        if "retry_in" in keys:
+            values["next_attempt_at"] = db_now(bindparam("new_retry_in", type_=Float()))
+            columns.append("retry_in")
         statement = (
             update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values({key: bindparam(f"new_{key}") for key in columns})
+            .where(
+                table.c.id == bindparam("row_id"),
+                table.c.claimed_by == worker,
+                table.c.state == DeliveryState.SENDING,
+            )
+            .values(values)
         )
         params = [
             {"row_id": row["id"], **{f"new_{key}": row[key] for key in columns}} for row in rows
@@ -448,7 +468,7 @@ async def cancel_pending(session: AsyncSession, appeal_id: int, *, reason: str) 
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def requeue_failed(session: AsyncSession, appeal_id: int, *, now: datetime) -> int:
+async def requeue_failed(session: AsyncSession, appeal_id: int) -> int:
     """Queue an appeal's failed deliveries again, with fresh attempts; return how many.
 
     Only failed rows change: a delivery that went out is never queued twice.
@@ -456,7 +476,7 @@ async def requeue_failed(session: AsyncSession, appeal_id: int, *, now: datetime
     result = await session.execute(
         update(Delivery)
         .where(Delivery.appeal_id == appeal_id, Delivery.state == DeliveryState.FAILED)
-        .values(state=DeliveryState.PENDING, attempts=0, next_attempt_at=now, lease_until=None)
+        .values(state=DeliveryState.PENDING, attempts=0, next_attempt_at=db_now(), lease_until=None)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -504,13 +524,14 @@ async def queue_direct(
             "priority": 0,
             "state": DeliveryState.PENDING,
             "attempts": 0,
-            "next_attempt_at": now,
             "created_at": now,
         }
         for address in sorted(set(addresses))
     ]
-    statement = insert_ignoring_duplicates(session).on_conflict_do_nothing(
-        index_elements=["appeal_id", "purpose", "address"]
+    statement = (
+        insert_ignoring_duplicates(session)
+        .values(next_attempt_at=db_now())
+        .on_conflict_do_nothing(index_elements=["appeal_id", "purpose", "address"])
     )
     result = await session.execute(statement, rows)
     return int(getattr(result, "rowcount", 0) or 0)
@@ -547,10 +568,10 @@ async def queue_to_subscribers(
     *,
     now: datetime,
     priority: int = 1,
-    due: datetime | None = None,
+    after: float = 0.0,
 ) -> None:
-    """Queue (item, subscriber, channel) rows, to go at ``due`` (else ``now``); rows
-    already there stay."""
+    """Queue (item, subscriber, channel) rows, to go ``after`` seconds by the database's
+    clock (the one the workers compare with); rows already there stay."""
     if not deliveries:
         return
     rows = [
@@ -564,15 +585,16 @@ async def queue_to_subscribers(
             "priority": priority,
             "state": DeliveryState.PENDING,
             "attempts": 0,
-            "next_attempt_at": due or now,
             "created_at": now,
         }
         for stored, subscriber_id, channel in (
             (store(item), subscriber_id, channel) for item, subscriber_id, channel in deliveries
         )
     ]
-    statement = insert_ignoring_duplicates(session).on_conflict_do_nothing(
-        index_elements=SUBSCRIBER_KEY
+    statement = (
+        insert_ignoring_duplicates(session)
+        .values(next_attempt_at=db_now(after))
+        .on_conflict_do_nothing(index_elements=SUBSCRIBER_KEY)
     )
     await session.execute(statement, rows)
 

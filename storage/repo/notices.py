@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db_time import db_now
 from storage.enums import (
     AppealStatus,
     DatePrecision,
@@ -168,15 +169,11 @@ async def queue_notices(
     item: Reminder | Nudge,
     to: Sequence[Follower],
     now: datetime,
-    due: datetime | None = None,
 ) -> int:
-    """Queue the item for each of these subscribers, to go at ``due`` (else ``now``);
-    return how many rows were new."""
+    """Queue the item for each of these subscribers, to go at once; return how many rows
+    were new."""
     await queue_to_subscribers(
-        session,
-        [(item, follower.subscriber_id, follower.channel) for follower in to],
-        now=now,
-        due=due,
+        session, [(item, follower.subscriber_id, follower.channel) for follower in to], now=now
     )
     return len(to)  # ``followers`` left out whoever had this notice already
 
@@ -260,7 +257,6 @@ async def bundle_digest(
     *,
     since: date | None,
     now: datetime,
-    due: datetime | None = None,
 ) -> int | None:
     """Queue a reader's digest: one row that carries what is held for them (of appeals still
     published); return its id, or None when nothing is held."""
@@ -286,7 +282,7 @@ async def bundle_digest(
         notice=stored.notice,
         state=DeliveryState.PENDING,
         attempts=0,
-        next_attempt_at=due or now,
+        next_attempt_at=db_now(),
         created_at=now,
     )
     session.add(digest)
@@ -364,7 +360,7 @@ async def prune(
     )
 
 
-async def release_held(session: AsyncSession, subscriber_id: int, *, now: datetime) -> int:
+async def release_held(session: AsyncSession, subscriber_id: int) -> int:
     """Send at once what was held for a subscriber's digest (they left the digest), but for
     what a digest already carries."""
     result = await session.execute(
@@ -374,7 +370,7 @@ async def release_held(session: AsyncSession, subscriber_id: int, *, now: dateti
             Delivery.state == DeliveryState.HELD,
             Delivery.bundle_id.is_(None),
         )
-        .values(state=DeliveryState.PENDING, next_attempt_at=now)
+        .values(state=DeliveryState.PENDING, next_attempt_at=db_now())
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

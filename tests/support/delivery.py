@@ -19,7 +19,7 @@ from bot.services.actors import Actor
 from bot.services.publishing import Published
 from bot.telegram.client import ClientOptions
 from bot.telegram.flood import FloodLimits
-from core.timing import system_clock
+from core.timing import Clock, system_clock
 from emulator import BotApiEmulator
 from storage.database import Database
 from storage.enums import DatePrecision, SubscriberState
@@ -98,9 +98,11 @@ async def running_engine(
     timeout: float = 5.0,
     paid: bool = False,
     grace: float = 10.0,
+    clock: Clock | None = None,
     **config: Any,
 ) -> AsyncIterator[DeliveryEngine]:
-    """Run the service's delivery engine, sending to the emulator."""
+    """Run the service's delivery engine, sending to the emulator (``clock``: this
+    process's own idea of the time, if not the machine's)."""
     free = 30.0 if paid else rate
     heartbeat = SHORT_WAITS["delivery_heartbeat_seconds"]
     short = {
@@ -112,6 +114,7 @@ async def running_engine(
         engine=EngineConfig.for_rate(rate, **{**short, **config}),
         limits=limits or FloodLimits(global_rate=free, paid_rate=rate),
         client=ClientOptions(timeout=timeout),
+        clock=clock,
     )
     values: dict[str, Any] = {
         "telegram_token": emulator.token,
