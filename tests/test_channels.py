@@ -14,7 +14,7 @@ import aiohttp
 from sqlalchemy import insert, select
 
 from bot.app import Overrides
-from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
+from bot.delivery.channels import Can, Message, Mirror, Outcome, Pace, SendResult, Turn
 from bot.presentation.news import AppealNews, View
 from bot.presentation.render import Presenter, as_text
 from bot.services.actors import Actor
@@ -46,6 +46,7 @@ class PigeonPost:
     can = frozenset({Can.THREAD})
     role: str | None = None
     gone = SubscriberState.UNSUBSCRIBED
+    pace = Pace(rate=50.0, concurrency=4)
 
     def __init__(self) -> None:
         self.carried: list[tuple[Recipient, Message]] = []

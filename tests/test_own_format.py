@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, update
 
 from bot.app import Overrides
-from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
+from bot.delivery.channels import Can, Message, Mirror, Outcome, Pace, SendResult, Turn
 from bot.presentation.news import AppealNews, View
 from bot.services.actors import Actor
 from bot.services.outcomes import OutcomeRequest
@@ -48,6 +48,7 @@ class Microblog:
     can = frozenset({Can.THREAD})
     role: str | None = None
     gone = SubscriberState.UNSUBSCRIBED
+    pace = Pace(rate=50.0, concurrency=4)
 
     def __init__(self) -> None:
         self.posts: list[tuple[Recipient, Message]] = []

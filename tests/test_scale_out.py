@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,24 +22,11 @@ from storage.seeding import default_seed_dir, load_seed_files
 from tests.support.databases import postgres_database
 from tests.support.delivery import add_subscribers, publish_appeal
 from tests.support.groups import TIMED
-from tests.support.processes import clean_env
+from tests.support.processes import clean_env, start_worker
 
 MAY_DAY = 3
 READERS = 10_000
 PAID_RATE = 1000.0
-
-
-async def start_worker(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "worker",
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 @TIMED

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from bot.channels import Parts
 from bot.channels.mail_answers import RELAY_DOWN_WAIT, classify
 from bot.channels.mail_mime import Dkim, Mail, MailTemplate, Sender
-from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
+from bot.delivery.channels import Can, Message, Mirror, Outcome, Pace, SendResult, Turn
 from bot.presentation.news import AppealNews, ConfirmNews, DigestNews, View
 from bot.presentation.render import Presenter
 from core.errors import ConfigError, UnsendableAddressError
@@ -116,8 +116,9 @@ class EmailChannel:
         self.sender = sender
         self._dkim = dkim
         self._interval = 1.0 / rate
+        self.pace = Pace(rate, concurrency=options.connections)
         self._next = 0.0
-        self._pace = asyncio.Lock()
+        self._pacing = asyncio.Lock()
         self._pool: asyncio.Queue[aiosmtplib.SMTP | None] = asyncio.Queue()
         self._started = False
 
@@ -154,7 +155,7 @@ class EmailChannel:
                     client.close()
 
     async def wait_turn(self, recipient: Recipient) -> Turn:
-        async with self._pace:
+        async with self._pacing:
             now = time.monotonic()
             wait = self._next - now
             self._next = max(now, self._next) + self._interval

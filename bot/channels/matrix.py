@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from bot.channels import Parts
-from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
+from bot.delivery.channels import Can, Message, Mirror, Outcome, Pace, SendResult, Turn
 from bot.presentation.news import AppealNews, View
 from bot.presentation.render import Presenter, as_text
 from storage.enums import SubscriberState
@@ -75,6 +75,9 @@ class MatrixChannel:
     # The homeserver limits the bot user, not a process: one worker at a time posts.
     role: str | None = "matrix"
     gone = SubscriberState.BLOCKED
+    # A few rooms, posted to one at a time: the homeserver limits the bot user, and an
+    # appeal's thread needs its first post before the replies.
+    pace = Pace(rate=5.0, concurrency=1)
 
     def __init__(
         self,

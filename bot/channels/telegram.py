@@ -10,7 +10,7 @@ from typing import Any, TypeGuard
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from bot.channels import Parts
-from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
+from bot.delivery.channels import Can, Message, Mirror, Outcome, Pace, SendResult, Turn
 from bot.presentation.news import AppealNews, ProgressNews, ReviewNews, TroubleNews, View
 from bot.presentation.render import Presenter
 from bot.telegram.client import BotApiClient
@@ -153,6 +153,9 @@ class TelegramChannel:
         self._client = client
         self._limiter = limiter
         self._paid = paid
+        limits = limiter.limits
+        # Many requests at once: the limiter paces them to the bot's budget.
+        self.pace = Pace(limits.paid_rate if paid else limits.global_rate, concurrency=200)
         self.mirror = mirror or ChannelMirror(None)
         # Each message's JSON, encoded once for a whole broadcast; the chat id goes in front.
         self._bodies: dict[int, tuple[Message, bytes]] = {}

@@ -21,7 +21,7 @@ from pydantic_settings import NoDecode
 from standardwebhooks.webhooks import Webhook
 
 from bot.channels import Parts
-from bot.delivery.channels import Can, Message, Mirror, Outcome, SendResult, Turn
+from bot.delivery.channels import Can, Message, Mirror, Outcome, Pace, SendResult, Turn
 from bot.presentation.news import AppealNews, View
 from bot.presentation.render import Presenter
 from core.timing import Clock
@@ -92,6 +92,7 @@ class WebhookChannel:
         self._session: aiohttp.ClientSession | None = None
         # One request at a time per receiver: a small site is not flooded by a burst.
         self._locks: dict[str, asyncio.Lock] = {}
+        self.pace = Pace(rate=20.0, concurrency=max(1, len(urls)))
 
     def render(self, view: View, recipient: Recipient) -> Message | None:
         """One JSON document: the appeal, or its withdrawal."""

@@ -72,6 +72,16 @@ class Can(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Pace:
+    """How fast a channel may send (messages a second) and how many sends it takes at once
+    (an SMTP pool's connections): the engine gives each channel a lane of that size, so
+    that no channel's backlog or hung server stands in front of another's."""
+
+    rate: float
+    concurrency: int
+
+
+@dataclass(frozen=True, slots=True)
 class Mirror:
     """A place a channel posts everything published to, as its channel names it."""
 
@@ -89,6 +99,7 @@ class Courier(Protocol):
     # time holds this role and sends on the channel. None: every worker sends.
     role: str | None
     gone: SubscriberState  # what a subscriber becomes when the channel says it is gone
+    pace: Pace
 
     async def mirrors(self) -> Sequence[Mirror] | None:
         """Return the mirrors configured for this channel (none: only subscribers; None:

@@ -1,9 +1,11 @@
 """The delivery engine: claim due rows, send them through their channel, record each outcome.
 
-Three kinds of task share the work: a dispatcher claims rows in batches, a pool of senders
-sends them under the rate limits, and a recorder writes outcomes in small, frequent
-transactions. Rows claimed but not yet recorded are "in flight"; their number is capped, and
-it is the most that can be sent twice if the process is killed.
+Each channel has a lane of its own, sized from its pace: a dispatcher that claims that
+channel's rows in batches, and as many senders as the channel takes at once; one recorder
+writes every lane's outcomes in small, frequent transactions. A channel's backlog or a hung
+relay fills only its own lane: Telegram's first message never waits behind 8,000 e-mails.
+Rows claimed but not yet recorded are "in flight"; their number is capped per lane, and it
+is the most that can be sent twice if the process is killed.
 
 Each engine is a worker with an identity and a heartbeat. Its claims carry its id and a
 short lease that the heartbeat renews; when a worker stops beating (killed, frozen, cut off),
@@ -31,14 +33,14 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.channels import Courier, Message, Outcome, SendResult
-from bot.delivery.engine_config import EngineConfig, EngineStats
+from bot.delivery.engine_config import EngineConfig, EngineStats, LaneSize
 from bot.delivery.policy import Decision, SubscriberChange, decide
 from core.timing import Clock
 from storage.database import Database
@@ -84,6 +86,21 @@ class _Job:
     claimed: Claimed
     recipient: Recipient | None
     message: Message | None
+    claimed_at: float  # monotonic, once its claim was committed
+
+
+@dataclass(slots=True)
+class _Lane:
+    """One channel's share of the engine: its claims, its queue, its senders."""
+
+    name: str
+    size: LaneSize
+    queue: asyncio.Queue[_Job] = field(default_factory=asyncio.Queue)
+    in_flight: dict[int, _Job] = field(default_factory=dict)  # claimed, not yet recorded
+    capacity: asyncio.Event = field(default_factory=asyncio.Event)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    dispatcher: asyncio.Task[None] | None = None
+    senders: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 class _LapsedError(Exception):
@@ -115,11 +132,11 @@ class DeliveryEngine:
         self._clock = clock
         self._monotonic = monotonic
         self.worker_id = ""
-        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
+        self._lanes = {
+            name: _Lane(name, self.config.lane(channel.pace))
+            for name, channel in self._channels.items()
+        }
         self._results: asyncio.Queue[tuple[_Job, SendResult]] = asyncio.Queue()
-        self._in_flight: dict[int, _Job] = {}
-        self._capacity = asyncio.Event()
-        self._wake = asyncio.Event()
         self._current: dict[asyncio.Task[None], _Job] = {}  # what each sender is doing
         self._on_wire: set[int] = set()
         self._wire_clear = asyncio.Event()
@@ -127,15 +144,14 @@ class DeliveryEngine:
         self._abandoned: list[int] = []
         self._lapsed: list[int] = []  # given back unsent: this worker's hold was in doubt
         self._beat_ok_at = 0.0  # monotonic: when the last heartbeat that got through began
+        self._owned: set[int] = set()  # the rows that heartbeat found still this worker's
         self._withdrawn: set[int] = set()
         self._recorder_failing_since: float | None = None
         self._grace = 5.0
         self._stopping = False
         self._closing = False
-        self._dispatcher: asyncio.Task[None] | None = None
         self._recorder: asyncio.Task[None] | None = None
         self._heart: asyncio.Task[None] | None = None
-        self._senders: list[asyncio.Task[None]] = []
         self._held: set[str] = set()  # channels of an exclusive role this worker holds now
         self.stats = EngineStats()
 
@@ -155,11 +171,14 @@ class DeliveryEngine:
         self._messages.prepare()
         self._recorder = asyncio.create_task(self._record_loop(), name="delivery-recorder")
         self._heart = asyncio.create_task(self._heartbeat_loop(), name="delivery-heartbeat")
-        self._senders = [
-            asyncio.create_task(self._send_loop(), name=f"delivery-sender-{n}")
-            for n in range(self.config.senders)
-        ]
-        self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="delivery-dispatcher")
+        for lane in self._lanes.values():
+            lane.senders = [
+                asyncio.create_task(self._send_loop(lane), name=f"delivery-{lane.name}-{n}")
+                for n in range(lane.size.senders)
+            ]
+            lane.dispatcher = asyncio.create_task(
+                self._dispatch_loop(lane), name=f"delivery-{lane.name}-dispatcher"
+            )
 
     async def stop(self, *, grace: float = 5.0) -> None:
         """Stop claiming; give back at once what was not yet sent; let sends on the wire
@@ -169,26 +188,30 @@ class DeliveryEngine:
         so they go out again only when their lease runs out.
         """
         self._grace = grace
-        if self._dispatcher is not None:
-            # Not cancelled: a claim cut short after its commit would strand its rows.
-            self._stopping = True
-            self._wake.set()
-            self._capacity.set()
-            await self._dispatcher
-            self._dispatcher = None
+        self._stopping = True
+        lanes = list(self._lanes.values())
+        for lane in lanes:
+            lane.wake.set()
+            lane.capacity.set()
+        # Not cancelled: a claim cut short after its commit would strand its rows.
+        await asyncio.gather(*(lane.dispatcher for lane in lanes if lane.dispatcher is not None))
         unsent: list[int] = []
-        while not self._queue.empty():
-            unsent.append(self._queue.get_nowait().claimed.id)
+        for lane in lanes:
+            lane.dispatcher = None
+            while not lane.queue.empty():
+                unsent.append(lane.queue.get_nowait().claimed.id)
         # Senders still waiting for their turn give their rows back now.
         waiting = [t for t, job in self._current.items() if job.claimed.id not in self._on_wire]
         for task in waiting:
             task.cancel()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wire_clear.wait(), timeout=grace)
-        for task in self._senders:
+        senders = [task for lane in lanes for task in lane.senders]
+        for task in senders:
             task.cancel()
-        await asyncio.gather(*self._senders, return_exceptions=True)
-        self._senders = []
+        await asyncio.gather(*senders, return_exceptions=True)
+        for lane in lanes:
+            lane.senders = []
         if self._heart is not None:
             self._heart.cancel()
             await asyncio.gather(self._heart, return_exceptions=True)
@@ -208,7 +231,8 @@ class DeliveryEngine:
         self._held.clear()
         self._abandoned.clear()
         self._lapsed.clear()
-        self._in_flight.clear()
+        for lane in lanes:
+            lane.in_flight.clear()
         self._current.clear()
         for channel in self._channels.values():
             await channel.close()
@@ -220,7 +244,8 @@ class DeliveryEngine:
 
     def wake(self) -> None:
         """Look for due deliveries now (something was just queued)."""
-        self._wake.set()
+        for lane in self._lanes.values():
+            lane.wake.set()
 
     @property
     def channels(self) -> list[str]:
@@ -235,13 +260,13 @@ class DeliveryEngine:
     @property
     def in_flight(self) -> int:
         """Return how many rows are claimed and not yet recorded."""
-        return len(self._in_flight)
+        return sum(len(lane.in_flight) for lane in self._lanes.values())
 
     @property
     def alive(self) -> bool:
         """Tell whether the engine runs: its tasks are up, none has died, and outcomes are
         being recorded (a recorder failing for longer than ``RECORDER_STUCK_AFTER`` is not)."""
-        tasks = [self._dispatcher, self._recorder, self._heart]
+        tasks = [self._recorder, self._heart, *(lane.dispatcher for lane in self._lanes.values())]
         up = not self._stopping and all(task is not None and not task.done() for task in tasks)
         return up and not self.recorder_stuck
 
@@ -269,12 +294,12 @@ class DeliveryEngine:
         config = self.config
         started = self._monotonic()
         async with self._db.unit() as unit:
-            await workers.beat(
+            owned = await workers.beat(
                 unit.session, worker_id=self.worker_id, name=worker_name(), lease=config.lease
             )
             freed = await workers.reap(unit.session, stale_after=config.stale_after)
             await self._hold_roles(unit.session)
-        self._beat_ok_at = started
+        self._beat_ok_at, self._owned = started, owned
         if freed:
             log.warning("took over %d deliveries from a delivery worker that stopped", freed)
             self.stats.freed += freed
@@ -305,6 +330,13 @@ class DeliveryEngine:
         margin = max(config.stale_after - config.heartbeat, config.stale_after / 2)
         return self._monotonic() - self._beat_ok_at < margin
 
+    def _still_holds(self, job: _Job) -> bool:
+        """Tell whether a claimed row is still this worker's to send: its heartbeat is
+        recent, and the last one found the row still held (or the row was claimed after)."""
+        if not self.holds:
+            return False
+        return job.claimed_at >= self._beat_ok_at or job.claimed.id in self._owned
+
     @property
     def sending_on(self) -> list[str]:
         """Return the channels this worker claims deliveries for now."""
@@ -318,40 +350,39 @@ class DeliveryEngine:
 
     # ---- dispatcher ----------------------------------------------------------------------------
 
-    async def _dispatch_loop(self) -> None:
-        config = self.config
+    async def _dispatch_loop(self, lane: _Lane) -> None:
+        config, size = self.config, lane.size
         busy = False
         while not self._stopping:
-            free = config.max_in_flight - len(self._in_flight)
-            if free < max(1, min(config.claim_size, config.max_in_flight) // 2):
-                self._capacity.clear()
-                await self._capacity.wait()
+            free = size.max_in_flight - len(lane.in_flight)
+            if free < max(1, min(size.claim_size, size.max_in_flight) // 2):
+                lane.capacity.clear()
+                await lane.capacity.wait()
                 continue
             # Cleared before claiming: a wake-up that comes during the claim is kept.
-            self._wake.clear()
-            limit = min(free, config.claim_size if busy else config.first_claim)
+            lane.wake.clear()
+            limit = min(free, size.claim_size if busy else size.first_claim)
             try:
-                claimed = await self._claim(limit)
+                claimed = await self._claim(lane, limit)
             except Exception:
-                log.exception("claiming deliveries failed; retrying")
+                log.exception("claiming %s deliveries failed; retrying", lane.name)
                 await asyncio.sleep(config.idle_poll)
                 continue
             busy = claimed >= limit
             if not claimed and not self._stopping:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=config.idle_poll)
+                    await asyncio.wait_for(lane.wake.wait(), timeout=config.idle_poll)
 
-    async def _claim(self, limit: int) -> int:
+    async def _claim(self, lane: _Lane, limit: int) -> int:
+        if lane.name not in self.sending_on:
+            return 0
         async with self._db.unit() as unit:
-            sending_on = self.sending_on
-            if not sending_on:
-                return 0
             claimed = await claim_due(
                 unit.session,
                 lease=self.config.lease,
                 limit=limit,
                 worker=self.worker_id,
-                channels=sending_on,
+                channels=[lane.name],
             )
             subscriber_ids = {c.subscriber_id for c in claimed if c.subscriber_id is not None}
             found = await recipients(unit.session, subscriber_ids) if subscriber_ids else {}
@@ -375,6 +406,7 @@ class DeliveryEngine:
                     after=self.config.thread_wait,
                 )
                 claimed = [item for item in claimed if item.id not in threads.waiting]
+        claimed_at = self._monotonic()
         for item in claimed:
             if item.subscriber_id is None:
                 recipient: Recipient | None = direct_recipient(item)
@@ -383,27 +415,34 @@ class DeliveryEngine:
             if recipient is not None and item.id in threads.posts:
                 recipient = replace(recipient, reply_to=threads.posts[item.id])
             message = await self._messages.get(item, recipient)
-            job = _Job(item, recipient, message)
-            self._in_flight[item.id] = job
-            self._queue.put_nowait(job)
+            job = _Job(item, recipient, message, claimed_at)
+            lane.in_flight[item.id] = job
+            lane.queue.put_nowait(job)
         self.stats.claimed += len(claimed)
         return len(claimed)
 
     # ---- senders ---------------------------------------------------------------------------------
 
-    async def _send_loop(self) -> None:
+    def _release(self, job: _Job) -> None:
+        """Let a job's lane claim again: its row is recorded or given back."""
+        lane = self._lanes[job.claimed.channel]
+        # The row may already be claimed again (a chat-busy wait ends at once).
+        if lane.in_flight.get(job.claimed.id) is job:
+            del lane.in_flight[job.claimed.id]
+        lane.capacity.set()
+
+    async def _send_loop(self, lane: _Lane) -> None:
         task = asyncio.current_task()
         assert task is not None
         while True:
-            job = await self._queue.get()
+            job = await lane.queue.get()
             self._current[task] = job
             try:
                 result = await self._deliver(job)
             except _LapsedError:
                 self._lapsed.append(job.claimed.id)
                 self._current.pop(task, None)
-                self._in_flight.pop(job.claimed.id, None)
-                self._capacity.set()
+                self._release(job)
                 continue
             except asyncio.CancelledError:
                 if job.claimed.id not in self._on_wire:
@@ -441,7 +480,7 @@ class DeliveryEngine:
             # rather than hold up everyone behind it.
             return SendResult(Outcome.WAIT, "chat busy", retry_after=turn.busy)
         try:
-            if not self.holds:
+            if not self._still_holds(job):
                 # This worker froze or lost the database for a while: another may have
                 # taken the row over, and two must never send it.
                 raise _LapsedError
@@ -588,10 +627,7 @@ class DeliveryEngine:
             await settle_bundles(unit.session, digests, now=now)
         del self._lapsed[: len(lapsed)]
         for job, result in batch:
-            # The row may already be claimed again (a chat-busy wait ends at once).
-            if self._in_flight.get(job.claimed.id) is job:
-                del self._in_flight[job.claimed.id]
+            self._release(job)
             self.stats.outcomes[result.outcome.value] += 1
         if moved:
             self.wake()
-        self._capacity.set()

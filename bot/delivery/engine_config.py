@@ -6,14 +6,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.delivery.channels import Pace
 from bot.delivery.policy import RetryPolicy
 
 _RETRY_FIELDS = frozenset({"max_attempts", "backoff_first", "backoff_cap"})
 
 
 @dataclass(frozen=True, slots=True)
+class LaneSize:
+    """One channel's share of the engine: rows it holds at most, claims, senders."""
+
+    max_in_flight: int
+    claim_size: int
+    first_claim: int
+    senders: int
+
+
+@dataclass(frozen=True, slots=True)
 class EngineConfig:
-    """How hard the engine works; ``for_rate`` picks values that fit a send rate."""
+    """How hard the engine works; ``for_rate`` picks values that fit a send rate. The sizes
+    are the most any one channel's lane gets; ``lane`` fits them to the channel's pace."""
 
     max_in_flight: int = 200
     claim_size: int = 100
@@ -27,6 +39,18 @@ class EngineConfig:
     stale_after: float = 6.0  # a worker silent this long is dead: its claims are freed
     thread_wait: float = 0.5  # a follow-up to a mirror waits this long for its thread's post
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def lane(self, pace: Pace) -> LaneSize:
+        """Return a channel's lane: about half a second of its sends in flight (at least
+        what it takes at once, at most ``max_in_flight``), as many senders as it takes at
+        once, so that sends wait in the lane, not inside the channel."""
+        in_flight = int(min(self.max_in_flight, max(10, pace.concurrency, pace.rate / 2)))
+        return LaneSize(
+            max_in_flight=in_flight,
+            claim_size=max(1, min(self.claim_size, max(5, in_flight // 2))),
+            first_claim=max(1, min(self.first_claim, in_flight)),
+            senders=max(1, min(self.senders, pace.concurrency, in_flight)),
+        )
 
     @classmethod
     def for_rate(cls, rate: float, **overrides: Any) -> EngineConfig:

@@ -24,11 +24,12 @@ async def register(session: AsyncSession, *, worker_id: str, name: str) -> None:
     )
 
 
-async def beat(session: AsyncSession, *, worker_id: str, name: str, lease: float) -> None:
+async def beat(session: AsyncSession, *, worker_id: str, name: str, lease: float) -> set[int]:
     """Say this worker is alive, and keep the deliveries it holds from being taken for
-    ``lease`` seconds more.
+    ``lease`` seconds more; return the ids of those it still holds.
 
-    A worker that was thought dead (it froze for a while) is recorded again.
+    A worker that was thought dead (it froze for a while) is recorded again; what another
+    worker took from it meanwhile is not among the ids.
     """
     updated = await session.execute(
         update(Worker)
@@ -38,12 +39,14 @@ async def beat(session: AsyncSession, *, worker_id: str, name: str, lease: float
     )
     if not getattr(updated, "rowcount", 0):
         await register(session, worker_id=worker_id, name=name)
-    await session.execute(
+    held = await session.scalars(
         update(Delivery)
         .where(Delivery.claimed_by == worker_id, Delivery.state == DeliveryState.SENDING)
         .values(lease_until=db_now(lease))
+        .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
+    return set(held.all())
 
 
 async def reap(session: AsyncSession, *, stale_after: float) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -31,20 +31,22 @@ from tests.support.bot import sessions_for
 
 async def add_subscribers(
     sessions: async_sessionmaker[AsyncSession],
-    chat_ids: Iterable[int],
+    chat_ids: Iterable[int | str],
     *,
     urgent_only: bool = False,
     countries: Iterable[str] = (),
     state: SubscriberState = SubscriberState.ACTIVE,
     language: str = "en",
+    channel: str = "telegram",
 ) -> list[int]:
-    """Insert active Telegram subscribers for these chats; return their ids."""
+    """Insert active subscribers at these addresses (Telegram chats unless ``channel`` says
+    otherwise); return their ids."""
     now = system_clock()
     rows = [
         {
-            "channel": "telegram",
+            "channel": channel,
             "address": str(chat_id),
-            "kind": "private" if chat_id > 0 else "group",
+            "kind": None if isinstance(chat_id, str) else "private" if chat_id > 0 else "group",
             "state": state,
             "language": language,
             "urgent_only": urgent_only,
@@ -60,7 +62,7 @@ async def add_subscribers(
         chats = [row["address"] for row in rows]
         found = await session.execute(
             select(Subscriber.id).where(
-                Subscriber.channel == "telegram", Subscriber.address.in_(chats)
+                Subscriber.channel == channel, Subscriber.address.in_(chats)
             )
         )
         ids = [row.id for row in found]
@@ -99,6 +101,7 @@ async def running_engine(
     paid: bool = False,
     grace: float = 10.0,
     clock: Clock | None = None,
+    settings: Mapping[str, Any] | None = None,
     **config: Any,
 ) -> AsyncIterator[DeliveryEngine]:
     """Run the service's delivery engine, sending to the emulator (``clock``: this
@@ -122,6 +125,7 @@ async def running_engine(
         "telegram_rate": free,
         "telegram_paid_broadcast": paid,
         "telegram_paid_rate": rate,
+        **(settings or {}),
     }
     async with app_for(database_url, overrides=overrides, **values) as app:
         engine = app.delivery

@@ -55,3 +55,17 @@ async def start_run(
             raise AssertionError("the service did not start polling")
         await asyncio.sleep(0.05)
     return process
+
+
+async def start_worker(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    """Start an `appealbot worker` process with this environment."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "worker",
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
