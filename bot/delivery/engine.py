@@ -103,10 +103,6 @@ class _Lane:
     senders: list[asyncio.Task[None]] = field(default_factory=list)
 
 
-class _LapsedError(Exception):
-    """This worker's hold on a row may have lapsed (it froze): the row must not go out."""
-
-
 def worker_name() -> str:
     """Name this process in the workers table: host and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -439,11 +435,11 @@ class DeliveryEngine:
             self._current[task] = job
             try:
                 result = await self._deliver(job)
-            except _LapsedError:
-                self._lapsed.append(job.claimed.id)
-                self._current.pop(task, None)
-                self._release(job)
-                continue
+                if result is None:
+                    # This worker's hold on the row lapsed: it goes back unsent.
+                    self._lapsed.append(job.claimed.id)
+                    self._release(job)
+                    continue
             except asyncio.CancelledError:
                 if job.claimed.id not in self._on_wire:
                     self._abandoned.append(job.claimed.id)
@@ -463,7 +459,8 @@ class DeliveryEngine:
         claimed = job.claimed
         return claimed.appeal_id in self._withdrawn and not isinstance(claimed.item, Withdrawal)
 
-    async def _deliver(self, job: _Job) -> SendResult:
+    async def _deliver(self, job: _Job) -> SendResult | None:
+        """Send a job; return how it went, or None if it must not go out from here."""
         channel = self._channels.get(job.claimed.channel)
         if channel is None:
             return SendResult(Outcome.FAILED, f"the {job.claimed.channel} channel is not set up")
@@ -483,7 +480,7 @@ class DeliveryEngine:
             if not self._still_holds(job):
                 # This worker froze or lost the database for a while: another may have
                 # taken the row over, and two must never send it.
-                raise _LapsedError
+                return None
             # Withdrawn while this waited for its turn: it must not go out now.
             if self._taken_back(job):
                 return SendResult(Outcome.SKIP, "appeal withdrawn")
