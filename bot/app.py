@@ -8,6 +8,7 @@ pass explicit ``Overrides``), so what they exercise is what production runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -20,6 +21,7 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, JobQueue
@@ -51,7 +53,7 @@ from bot.services.delivery_signals import DeliverySignals, NoDelivery
 from bot.services.drafts import DraftService
 from bot.services.email import EmailService
 from bot.services.imports import ImportService
-from bot.services.maintenance import MaintenanceService
+from bot.services.maintenance import BOT_HOLD_SECONDS, MaintenanceService, this_process
 from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
 from bot.services.outcomes import OutcomeService
@@ -72,7 +74,7 @@ from bot.web import start_web
 from bot.web.pages import Pages
 from bot.web.site_pages import Site
 from bot.web.telegram_updates import UpdateHook
-from core.errors import AppealbotError, BadUpdateError, ConfigError
+from core.errors import AlreadyRunningError, AppealbotError, BadUpdateError, ConfigError
 from core.pseudonyms import Pseudonyms
 from core.timing import Clock, system_clock
 from storage.database import Database
@@ -457,12 +459,54 @@ async def _report_progress(context: Context) -> None:
         await reporter.tick(context.bot)
 
 
+@asynccontextmanager
+async def _holding_the_bot(app: App, stop: asyncio.Event) -> AsyncIterator[None]:
+    """Hold the bot for this process while the block runs: a second `appealbot run` on the
+    same database would answer every user twice, so it is refused; losing the hold (the
+    database says another run has it) stops this one."""
+    maintenance, holder = app.services.maintenance, this_process()
+    held_by = await maintenance.hold_the_bot(holder)
+    if held_by is not None:
+        raise AlreadyRunningError(
+            f"another `appealbot run` (process {held_by.partition('/')[0]}) answers this bot "
+            "on this database; "
+            f"stop it first (if it was killed, start again in {BOT_HOLD_SECONDS:.0f} s)"
+        )
+
+    async def keep() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=BOT_HOLD_SECONDS / 3)
+            if stop.is_set():
+                return
+            try:
+                held_by = await maintenance.hold_the_bot(holder)
+            except Exception:
+                log.exception("renewing this process's hold on the bot failed; trying again")
+                continue
+            if held_by is not None:
+                log.error("process %s took the bot over: this one stops", held_by)
+                stop.set()
+
+    keeper = asyncio.create_task(keep(), name="bot-hold")
+    try:
+        yield
+    finally:
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await maintenance.release_the_bot(holder)
+
+
 async def serve(
     settings: Settings, *, stop: asyncio.Event, overrides: Overrides | None = None
 ) -> None:
     """Migrate, seed an empty database, then run the bot, delivery, scheduler and HTTP
     endpoints until ``stop`` is set."""
-    async with open_app(settings, migrate=Migrate.UPGRADE, overrides=overrides) as app:
+    async with (
+        open_app(settings, migrate=Migrate.UPGRADE, overrides=overrides) as app,
+        _holding_the_bot(app, stop),
+    ):
         await app.services.maintenance.seed_if_empty()
         health = PollingHealth()
         requests = (AiohttpRequest(), AiohttpRequest(connections=1, health=health))
@@ -482,6 +526,7 @@ async def serve(
                 "check the network or APPEALBOT_TELEGRAM_API_URL"
             ) from None
         delivery = app.delivery
+        web_runner: web.AppRunner | None = None
         try:
             await app.introduce()
             await menus.publish_menu(application.bot)
@@ -529,16 +574,19 @@ async def serve(
             log.info("appealbot is running")
             await stop.wait()
             log.info("stopping")
+        finally:
+            # Also when starting failed half way: the real reason is what propagates.
             rate_limiter = application.bot.rate_limiter
             if isinstance(rate_limiter, PtbRateLimiter):
                 rate_limiter.stop_retrying()
-            await web_runner.cleanup()
-            if application.updater.running:
+            if web_runner is not None:
+                await web_runner.cleanup()
+            if application.updater is not None and application.updater.running:
                 await application.updater.stop()
-            if delivery is not None:
+            if delivery is not None and delivery.started:
                 await delivery.stop()
-            await application.stop()
-        finally:
+            if application.running:
+                await application.stop()
             await application.shutdown()
 
 

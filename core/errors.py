@@ -121,3 +121,7 @@ class StoppingError(AppealbotError):
 
     def __init__(self) -> None:
         super().__init__("the service is stopping")
+
+
+class AlreadyRunningError(AppealbotError):
+    """Another process holds what this one needs: the bot on this database, or the port."""

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.app import serve
+from core.errors import AlreadyRunningError
 from emulator import BotApiEmulator
 from storage.engine import create_engine, create_sessionmaker
 from storage.models import Appeal, Case
-from tests.support.bot import running_bot
+from tests.support.bot import bot_settings, running_bot
 from tests.support.processes import clean_env, service_env, start_run
 
 
@@ -108,3 +113,39 @@ async def test_an_unreachable_api_is_reported_in_one_line(tmp_path: Path) -> Non
     assert "could not reach the Bot API at http://127.0.0.1:9" in lines[0]
     assert "secret-token-value" not in stderr
     assert "Unclosed" not in stderr
+
+
+async def test_a_second_run_on_the_same_database_is_refused_and_says_who_holds_it(
+    tmp_path: Path, emulator: BotApiEmulator
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
+    async with running_bot(emulator, url):
+        with pytest.raises(AlreadyRunningError) as refused:
+            await serve(bot_settings(emulator, url), stop=asyncio.Event())
+        # The first goes on answering, alone.
+        [welcome] = await emulator.converse(7, "/start")
+    assert f"process {os.getpid()}@" in str(refused.value)
+    assert "model letter" in welcome.text
+    assert emulator.world.counters.calls["getupdates"] > 0
+    # A clean stop lets the next run start at once.
+    async with running_bot(emulator, url):
+        [again] = await emulator.converse(8, "/start")
+    assert "model letter" in again.text
+
+
+async def test_a_port_in_use_is_named_as_the_reason(
+    tmp_path: Path, emulator: BotApiEmulator
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = bot_settings(
+            emulator, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", http_port=port
+        )
+        with pytest.raises(AlreadyRunningError, match=f"port {port} on 127.0.0.1 is in use"):
+            await serve(settings, stop=asyncio.Event())
+    # Nothing of it is left behind: a run on a free port starts on the same database.
+    async with running_bot(emulator, settings.database_url):
+        [welcome] = await emulator.converse(9, "/start")
+    assert "model letter" in welcome.text

@@ -259,6 +259,11 @@ class DeliveryEngine:
         return sum(len(lane.in_flight) for lane in self._lanes.values())
 
     @property
+    def started(self) -> bool:
+        """Tell whether the engine was started and not yet stopped."""
+        return self._recorder is not None
+
+    @property
     def alive(self) -> bool:
         """Tell whether the engine runs: its tasks are up, none has died, and outcomes are
         being recorded (a recorder failing for longer than ``RECORDER_STUCK_AFTER`` is not)."""

@@ -4,6 +4,9 @@ it up and restore it."""
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,9 +15,19 @@ from storage.database import Database
 from storage.migrate import current_revision
 from storage.repo.appeals import count_appeals
 from storage.repo.cases import count_cases
+from storage.repo.workers import give_up_lease, hold_lease, lease_holder
 from storage.seeding import SeedReport, default_seed_dir, load_seed_files
 
 log = logging.getLogger(__name__)
+
+BOT_ROLE = "bot"  # answering the bot's updates: one `appealbot run` per database
+BOT_HOLD_SECONDS = 15.0  # a killed run's successor may start this long after
+
+
+def this_process() -> str:
+    """Name this run as an operator finds it: its process id and host (and a tag of its own,
+    should one process start two)."""
+    return f"{os.getpid()}@{socket.gethostname()}"[:31] + "/" + secrets.token_hex(2)
 
 
 class MaintenanceService:
@@ -35,6 +48,22 @@ class MaintenanceService:
             report = await self.seed()
             log.info("seeded an empty database with %d appeals", report.created)
         return empty
+
+    async def hold_the_bot(self, holder: str) -> str | None:
+        """Take or renew the role of answering the bot for ``BOT_HOLD_SECONDS``; return
+        None when ``holder`` has it, else who has it."""
+        async with self._db.unit() as unit:
+            if await hold_lease(
+                unit.session, name=BOT_ROLE, holder=holder, seconds=BOT_HOLD_SECONDS
+            ):
+                return None
+        async with self._db.read() as session:
+            return await lease_holder(session, BOT_ROLE) or "another process"
+
+    async def release_the_bot(self, holder: str) -> None:
+        """Let the next `appealbot run` start at once (a clean stop)."""
+        async with self._db.unit() as unit:
+            await give_up_lease(unit.session, name=BOT_ROLE, holder=holder)
 
     async def seed(self, paths: Sequence[Path] = ()) -> SeedReport:
         """Load seed files (none given: the shipped ones); a file with a fault is refused whole."""

@@ -5,6 +5,7 @@ webhook mode."""
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 from collections.abc import Sequence
 from typing import Annotated
@@ -18,6 +19,7 @@ from bot.services import Services
 from bot.web import email, guard, monitoring, site, telegram_updates
 from bot.web.pages import PAGES_KEY, Pages
 from bot.web.site_pages import Site
+from core.errors import AlreadyRunningError
 
 SERVICES_KEY = email.SERVICES_KEY
 
@@ -102,5 +104,14 @@ async def start_web(
         keepalive_timeout=settings.http_timeout_seconds,
     )
     await runner.setup()
-    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    try:
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        if exc.errno == errno.EADDRINUSE:
+            raise AlreadyRunningError(
+                f"port {settings.http_port} on {settings.http_host} is in use (another "
+                "appealbot, or another program); set APPEALBOT_HTTP_PORT to a free one"
+            ) from None
+        raise
     return runner

@@ -95,6 +95,13 @@ async def hold_lease(session: AsyncSession, *, name: str, holder: str, seconds: 
     return current == holder
 
 
+async def lease_holder(session: AsyncSession, name: str) -> str | None:
+    """Return who holds a role now (None: nobody, or a lease that ran out)."""
+    return await session.scalar(
+        select(Lease.holder).where(Lease.name == name, Lease.until >= db_now())
+    )
+
+
 async def give_up_lease(session: AsyncSession, *, name: str, holder: str) -> None:
     """Let another process take a role at once (a clean stop)."""
     await session.execute(
