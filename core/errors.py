@@ -125,3 +125,7 @@ class StoppingError(AppealbotError):
 
 class AlreadyRunningError(AppealbotError):
     """Another process holds what this one needs: the bot on this database, or the port."""
+
+
+class DatabaseUnwritableError(AppealbotError, OSError):
+    """The database cannot be written: its disk is full, or it was made read-only."""

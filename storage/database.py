@@ -7,12 +7,31 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from core.errors import DatabaseUnwritableError
 from storage.engine import create_read_sessionmaker, create_sessionmaker
 
 Effect = Callable[[], None]
 _ERASED = "appealbot_erased"
+# How SQLite and PostgreSQL say that nothing can be written (SQLITE_FULL, SQLITE_READONLY,
+# SQLITE_IOERR; SQLSTATE 53100 disk_full, 25006 read_only_sql_transaction).
+_UNWRITABLE = (
+    "database or disk is full",
+    "attempt to write a readonly database",
+    "disk i/o error",
+    "no space left on device",
+    "read-only",
+    "diskfullerror",
+    "readonlysqltransactionerror",
+)
+
+
+def unwritable(error: BaseException) -> bool:
+    """Tell whether an error says the database cannot be written (not a bug of ours)."""
+    text = f"{type(getattr(error, 'orig', None)).__name__} {error}".lower()
+    return isinstance(error, DBAPIError) and any(sign in text for sign in _UNWRITABLE)
 
 
 def erased(session: AsyncSession) -> None:
@@ -43,11 +62,22 @@ class Database:
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Unit]:
-        """Open a transaction; commit when the block ends, then fire the unit's effects."""
-        async with self._writes.begin() as session:
-            unit = Unit(session)
-            yield unit
-            erasing = session.info.pop(_ERASED, False)
+        """Open a transaction; commit when the block ends, then fire the unit's effects.
+
+        A database that cannot be written (a full disk, a volume remounted read-only) is
+        said as such: ``DatabaseUnwritableError``, with the driver's error as its cause.
+        """
+        try:
+            async with self._writes.begin() as session:
+                unit = Unit(session)
+                yield unit
+                erasing = session.info.pop(_ERASED, False)
+        except DBAPIError as exc:
+            if unwritable(exc):
+                raise DatabaseUnwritableError(
+                    "the database cannot be written (is its disk full, or read-only?)"
+                ) from exc
+            raise
         if erasing:
             await self.checkpoint()
         for effect in unit.effects:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 
 from bot.delivery.channels import Pace
 from bot.delivery.engine_config import EngineConfig
@@ -29,6 +31,7 @@ from tests.support.delivery import (
 )
 from tests.support.groups import TIMED
 from tests.support.mail import mail_settings
+from tests.support.offline import offline_bot
 from tests.support.processes import clean_env, start_worker
 from tests.support.smtp import Sink, free_port, smtp_server
 
@@ -177,3 +180,42 @@ async def test_a_relay_that_never_answers_holds_up_only_email(
     assert len(stamps) / (stamps[-1] - stamps[0]) > 29, "at Telegram's own rate"
     assert emulator.stats["http_429"] == 0
     assert stalled <= 4, "e-mail waited at its own relay's connections"
+
+
+class ReadOnlySwitch:
+    """While on, every SQLite connection taken from a pool refuses writes (as on a volume
+    remounted read-only); off, they write again."""
+
+    def __init__(self) -> None:
+        self.on = False
+
+    def checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA query_only = {'ON' if self.on else 'OFF'}")
+        cursor.close()
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[ReadOnlySwitch]:
+        event.listen(Engine, "checkout", self.checkout)
+        try:
+            yield self
+        finally:
+            event.remove(Engine, "checkout", self.checkout)
+
+
+async def test_what_the_database_cannot_store_is_answered_as_such(seeded_url: str) -> None:
+    admin = 4001
+    with ReadOnlySwitch().installed() as read_only:
+        async with offline_bot(seeded_url, admin_ids=str(admin)) as chats:
+            read_only.on = True
+            [refused] = await chats.converse(admin, "/newappeal")
+            read_only.on = False
+            [started] = await chats.converse(admin, "/newappeal")
+            read_only.on = True
+            [paste] = await chats.converse(
+                admin, "Free the strikers\n\nOn 16 December police fired at oil workers."
+            )
+    for reply in (refused, paste):
+        assert "cannot save anything just now" in reply.text
+        assert "not kept" in reply.text
+    assert "cannot save" not in started.text

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from core.errors import AppealbotError, BadInputError, BotApiError
+from core.errors import AppealbotError, BadInputError, BotApiError, DatabaseUnwritableError
 from templates.i18n import N_, _
 
 APOLOGY = N_("Sorry, something went wrong on our side. Please try again in a minute.")
 TELEGRAM_DOWN = N_("Telegram is not answering me properly just now. Please try again in a minute.")
+NOT_SAVED = N_(
+    "I cannot save anything just now (the bot's storage is full or read-only), so what you "
+    "sent was not kept. Please send it again later."
+)
 
 
 def said(error: BadInputError) -> str:
@@ -21,6 +25,8 @@ def user_message(error: BaseException) -> str:
         return f"⚠️ {said(error)}"
     if isinstance(error, BotApiError):
         return _(TELEGRAM_DOWN)
+    if isinstance(error, DatabaseUnwritableError):
+        return _(NOT_SAVED)
     return _(APOLOGY)
 
 
