@@ -269,6 +269,7 @@ def build_services(
             db,
             smtp=probes.get(email.NAME),
             delivery_alive=(lambda: engine.alive) if engine is not None else None,
+            writes_ok=(lambda: not engine.started or engine.holds) if engine is not None else None,
             outcomes=(lambda: dict(engine.stats.outcomes)) if engine is not None else dict,
         ),
         time=Timekeeper(

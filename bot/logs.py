@@ -121,3 +121,32 @@ def set_level(level: int) -> None:
     # httpx logs every request URL, and Bot API URLs contain the token.
     for noisy in (*_QUIET, *_SILENT):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class Repeating:
+    """Log a failure that repeats (a full disk, a database away) once, with its traceback,
+    then at most once every ``every`` seconds with how often it happened meanwhile: a storm
+    of the same error must not fill the disk it may be about."""
+
+    def __init__(self, logger: logging.Logger, *, every: float = 60.0) -> None:
+        self._log = logger
+        self._every = every
+        self._last: float | None = None
+        self._since = 0
+
+    def failed(self, message: str, *args: object, now: float) -> None:
+        """Note one more failure (``now``: monotonic seconds)."""
+        if self._last is None:
+            self._log.exception(message, *args)
+            self._last, self._since = now, 0
+        elif now - self._last >= self._every:
+            self._log.error(message + " (%d more times since)", *args, self._since + 1)
+            self._last, self._since = now, 0
+        else:
+            self._since += 1
+
+    def recovered(self, message: str, *args: object) -> None:
+        """Note that it works again (said once, if it had failed)."""
+        if self._last is not None:
+            self._log.warning(message, *args)
+        self._last, self._since = None, 0

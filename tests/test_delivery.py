@@ -83,7 +83,7 @@ async def subscriber_rows(db: MigratedDatabase) -> dict[int, Subscriber]:
 async def deliver(
     emulator: BotApiEmulator, db: MigratedDatabase, appeal_id: int, **options: object
 ) -> None:
-    async with running_engine(emulator, db.url, **options) as engine:  # type: ignore[arg-type]
+    async with running_engine(emulator, db.url, **options) as engine:
         engine.wake()
         await asyncio.wait_for(until_done(db.database, appeal_id), timeout=60)
 

@@ -25,7 +25,9 @@ from tests.support.bot import sessions_for
 from tests.support.databases import MigratedDatabase, Templates, database
 from tests.support.delivery import (
     add_subscribers,
+    eventually,
     publish_appeal,
+    running_app,
     running_engine,
     until_done,
 )
@@ -219,3 +221,26 @@ async def test_what_the_database_cannot_store_is_answered_as_such(seeded_url: st
         assert "cannot save anything just now" in reply.text
         assert "not kept" in reply.text
     assert "cannot save" not in started.text
+
+
+async def test_health_says_so_when_the_database_takes_no_writes(
+    emulator: BotApiEmulator, seeded_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A full disk or a volume remounted read-only: reads still work, so a ping alone would
+    # call the database fine. The heartbeat's writes and delivery's progress tell the truth.
+    with ReadOnlySwitch().installed() as read_only:
+        async with running_app(emulator, seeded_url, stalled_after=1.0) as app:
+            engine, monitoring = app.delivery, app.services.monitoring
+            assert engine is not None
+            assert engine.alive
+            assert (await monitoring.health()).ok
+            read_only.on = True
+            await eventually(lambda: not engine.alive, timeout=10)
+            checked = await monitoring.health()
+            failures = [r for r in caplog.records if "heartbeat failed" in r.getMessage()]
+            read_only.on = False
+            await eventually(lambda: engine.alive, timeout=10)
+            again = await monitoring.health()
+    assert (checked.database, checked.delivery, checked.ok) == (False, False, False)
+    assert again.ok
+    assert len(failures) == 1, "a failure that repeats is logged once a minute, not each beat"

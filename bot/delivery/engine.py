@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.delivery.channels import Courier, Message, Outcome, SendResult
 from bot.delivery.engine_config import EngineConfig, EngineStats, LaneSize
 from bot.delivery.policy import Decision, SubscriberChange, decide
+from bot.logs import Repeating
 from core.timing import Clock
 from storage.database import Database
 from storage.enums import DeliveryState, SubscriberState
@@ -141,6 +142,9 @@ class DeliveryEngine:
         self._lapsed: list[int] = []  # given back unsent: this worker's hold was in doubt
         self._beat_ok_at = 0.0  # monotonic: when the last heartbeat that got through began
         self._owned: set[int] = set()  # the rows that heartbeat found still this worker's
+        self._progress_at = 0.0  # monotonic: the last claim or record that got through
+        self._beat_failures = Repeating(log)
+        self._claim_failures = Repeating(log)
         self._withdrawn: set[int] = set()
         self._recorder_failing_since: float | None = None
         self._grace = 5.0
@@ -161,7 +165,7 @@ class DeliveryEngine:
         async with self._db.unit() as unit:
             await workers.register(unit.session, worker_id=self.worker_id, name=worker_name())
             await self._hold_roles(unit.session)
-        self._beat_ok_at = started
+        self._beat_ok_at = self._progress_at = started
         for channel in self._channels.values():
             await channel.start()
         self._messages.prepare()
@@ -269,7 +273,13 @@ class DeliveryEngine:
         being recorded (a recorder failing for longer than ``RECORDER_STUCK_AFTER`` is not)."""
         tasks = [self._recorder, self._heart, *(lane.dispatcher for lane in self._lanes.values())]
         up = not self._stopping and all(task is not None and not task.done() for task in tasks)
-        return up and not self.recorder_stuck
+        return up and not self.recorder_stuck and not self.stalled
+
+    @property
+    def stalled(self) -> bool:
+        """Tell whether neither claiming nor recording has got through for a while (the
+        database cannot be written, or is away)."""
+        return self._monotonic() - self._progress_at > self.config.stalled_after
 
     @property
     def recorder_stuck(self) -> bool:
@@ -288,7 +298,11 @@ class DeliveryEngine:
             try:
                 await self.beat()
             except Exception:
-                log.exception("the delivery heartbeat failed; trying again")
+                self._beat_failures.failed(
+                    "the delivery heartbeat failed; trying again", now=self._monotonic()
+                )
+            else:
+                self._beat_failures.recovered("the delivery heartbeat works again")
 
     async def beat(self) -> int:
         """Say this worker is alive, renew its leases, free dead workers' claims."""
@@ -366,9 +380,13 @@ class DeliveryEngine:
             try:
                 claimed = await self._claim(lane, limit)
             except Exception:
-                log.exception("claiming %s deliveries failed; retrying", lane.name)
+                self._claim_failures.failed(
+                    "claiming %s deliveries failed; retrying", lane.name, now=self._monotonic()
+                )
                 await asyncio.sleep(config.idle_poll)
                 continue
+            self._claim_failures.recovered("claiming deliveries works again")
+            self._progress_at = self._monotonic()
             busy = claimed >= limit
             if not claimed and not self._stopping:
                 with contextlib.suppress(TimeoutError):
@@ -628,6 +646,7 @@ class DeliveryEngine:
             await record_posts(unit.session, posts)
             await settle_bundles(unit.session, digests, now=now)
         del self._lapsed[: len(lapsed)]
+        self._progress_at = self._monotonic()
         for job, result in batch:
             self._release(job)
             self.stats.outcomes[result.outcome.value] += 1

@@ -38,6 +38,8 @@ class EngineConfig:
     heartbeat: float = 2.0  # how often a worker says it is alive (and renews its leases)
     stale_after: float = 6.0  # a worker silent this long is dead: its claims are freed
     thread_wait: float = 0.5  # a follow-up to a mirror waits this long for its thread's post
+    # Neither a claim nor a record got through for this long: delivery is not alive.
+    stalled_after: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def lane(self, pace: Pace) -> LaneSize:

@@ -51,12 +51,14 @@ class MonitoringService:
         *,
         smtp: Probe | None = None,
         delivery_alive: Callable[[], bool] | None = None,
+        writes_ok: Callable[[], bool] | None = None,
         outcomes: Callable[[], dict[str, int]] = dict,
         cache_for: float = 15.0,
     ) -> None:
         self._db = db
         self._smtp = smtp
         self._delivery_alive = delivery_alive
+        self._writes_ok = writes_ok  # this process's writes get through (its heartbeat's do)
         self._outcomes = outcomes
         self._cache_for = cache_for
         self._smtp_seen: tuple[float, bool] | None = None
@@ -74,12 +76,13 @@ class MonitoringService:
         )
 
     async def health(self) -> Health:
-        """Check the database, the SMTP relay (at most every few seconds) and delivery."""
+        """Check the database (that it answers, and takes this process's writes), the SMTP
+        relay (at most every few seconds) and delivery."""
         try:
             async with asyncio.timeout(5):
                 async with self._db.read() as session:
                     await ping(session)
-            database = True
+            database = self._writes_ok() if self._writes_ok is not None else True
         except Exception:
             database = False
         return Health(

@@ -91,7 +91,7 @@ async def publish_appeal(
 
 
 @asynccontextmanager
-async def running_engine(
+async def running_app(
     emulator: BotApiEmulator,
     database_url: str,
     *,
@@ -103,8 +103,8 @@ async def running_engine(
     clock: Clock | None = None,
     settings: Mapping[str, Any] | None = None,
     **config: Any,
-) -> AsyncIterator[DeliveryEngine]:
-    """Run the service's delivery engine, sending to the emulator (``clock``: this
+) -> AsyncIterator[App]:
+    """Run the service with its delivery engine, sending to the emulator (``clock``: this
     process's own idea of the time, if not the machine's)."""
     free = 30.0 if paid else rate
     heartbeat = SHORT_WAITS["delivery_heartbeat_seconds"]
@@ -132,9 +132,19 @@ async def running_engine(
         assert engine is not None
         await engine.start()
         try:
-            yield engine
+            yield app
         finally:
             await engine.stop(grace=grace)
+
+
+@asynccontextmanager
+async def running_engine(
+    emulator: BotApiEmulator, database_url: str, **options: Any
+) -> AsyncIterator[DeliveryEngine]:
+    """Run the service's delivery engine, sending to the emulator (see ``running_app``)."""
+    async with running_app(emulator, database_url, **options) as app:
+        assert app.delivery is not None
+        yield app.delivery
 
 
 async def until_done(db: Database, appeal_id: int, *, every: float = 0.1) -> Progress:
