@@ -15,13 +15,27 @@ from storage.database import Database
 from storage.migrate import current_revision
 from storage.repo.appeals import count_appeals
 from storage.repo.cases import count_cases
-from storage.repo.workers import give_up_lease, hold_lease, lease_holder
+from storage.repo.workers import give_up_lease, hold_lease, lease_holder, take_lease
 from storage.seeding import SeedReport, default_seed_dir, load_seed_files
 
 log = logging.getLogger(__name__)
 
 BOT_ROLE = "bot"  # answering the bot's updates: one `appealbot run` per database
 BOT_HOLD_SECONDS = 15.0  # a killed run's successor may start this long after
+
+
+def _gone_from_here(holder: str) -> bool:
+    """Tell whether a holder named by ``this_process`` ran on this machine and is gone."""
+    process, _, host = holder.partition("/")[0].partition("@")
+    if host != socket.gethostname()[: len(host)] or not process.isdigit():
+        return False
+    try:
+        os.kill(int(process), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
 
 
 def this_process() -> str:
@@ -51,14 +65,28 @@ class MaintenanceService:
 
     async def hold_the_bot(self, holder: str) -> str | None:
         """Take or renew the role of answering the bot for ``BOT_HOLD_SECONDS``; return
-        None when ``holder`` has it, else who has it."""
+        None when ``holder`` has it, else who has it. A holder that was a process on this
+        machine and is gone (killed) is taken over at once."""
         async with self._db.unit() as unit:
             if await hold_lease(
                 unit.session, name=BOT_ROLE, holder=holder, seconds=BOT_HOLD_SECONDS
             ):
                 return None
-        async with self._db.read() as session:
-            return await lease_holder(session, BOT_ROLE) or "another process"
+            other = await lease_holder(unit.session, BOT_ROLE)
+            if (
+                other is not None
+                and _gone_from_here(other)
+                and await take_lease(
+                    unit.session,
+                    name=BOT_ROLE,
+                    holder=holder,
+                    taken_from=other,
+                    seconds=BOT_HOLD_SECONDS,
+                )
+            ):
+                log.warning("the run that held the bot stopped without a word: taken over")
+                return None
+            return other or "another process"
 
     async def release_the_bot(self, holder: str) -> None:
         """Let the next `appealbot run` start at once (a clean stop)."""

@@ -102,6 +102,19 @@ async def lease_holder(session: AsyncSession, name: str) -> str | None:
     )
 
 
+async def take_lease(
+    session: AsyncSession, *, name: str, holder: str, taken_from: str, seconds: float
+) -> bool:
+    """Take a role from a holder known to be gone; return whether it was still theirs."""
+    taken = await session.execute(
+        update(Lease)
+        .where(Lease.name == name, Lease.holder == taken_from)
+        .values(holder=holder, until=db_now(seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(taken, "rowcount", 0))
+
+
 async def give_up_lease(session: AsyncSession, *, name: str, holder: str) -> None:
     """Let another process take a role at once (a clean stop)."""
     await session.execute(
