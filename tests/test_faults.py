@@ -178,8 +178,8 @@ async def test_a_relay_that_never_answers_holds_up_only_email(
             stalled = sink.data_started
             sink.hold.set()
     stamps = sorted(sent.monotonic for chat in chats for sent in emulator.sent(chat))
+    # All of Telegram went out while e-mail was stuck (its rate: benchmarks/faults.py).
     assert stamps[0] - published < 5, "Telegram's first message within seconds"
-    assert len(stamps) / (stamps[-1] - stamps[0]) > 29, "at Telegram's own rate"
     assert emulator.stats["http_429"] == 0
     assert stalled <= 4, "e-mail waited at its own relay's connections"
 
