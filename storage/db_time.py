@@ -50,3 +50,26 @@ def _sqlite(element: db_now, compiler: SQLCompiler, **kw: Any) -> str:
     # they compare as text with the values it binds.
     offset = _offset(element, compiler, **kw)
     return f"(strftime('%Y-%m-%d %H:%M:%f', 'now', printf('%+.3f seconds', {offset})) || '000')"
+
+
+class shifted(FunctionElement[datetime]):  # noqa: N801 (an SQL function, named as one)
+    """A stored time moved by ``seconds`` (a number)."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "shifted"
+
+    def __init__(self, time: Any, seconds: float) -> None:
+        super().__init__(time, literal(float(seconds), Float))
+
+
+@compiles(shifted, "postgresql")
+def _shifted_postgresql(element: shifted, compiler: SQLCompiler, **kw: Any) -> str:
+    time, seconds = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({time} + make_interval(secs => CAST({seconds} AS DOUBLE PRECISION)))"
+
+
+@compiles(shifted, "sqlite")
+def _shifted_sqlite(element: shifted, compiler: SQLCompiler, **kw: Any) -> str:
+    time, seconds = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(strftime('%Y-%m-%d %H:%M:%f', {time}, printf('%+.3f seconds', {seconds})) || '000')"

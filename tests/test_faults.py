@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, event, func, select, update
 
 from bot.delivery.channels import Pace
 from bot.delivery.engine_config import EngineConfig
 from core.timing import system_clock
 from emulator import BotApiEmulator, Limits
+from storage.db_time import shifted
 from storage.enums import DeliveryState
-from storage.models import Delivery
+from storage.models import Delivery, Lease, Worker
 from tests.support.bot import sessions_for
 from tests.support.databases import MigratedDatabase, Templates, database
 from tests.support.delivery import (
@@ -244,3 +245,41 @@ async def test_health_says_so_when_the_database_takes_no_writes(
     assert (checked.database, checked.delivery, checked.ok) == (False, False, False)
     assert again.ok
     assert len(failures) == 1, "a failure that repeats is logged once a minute, not each beat"
+
+
+async def step_the_database_clock_back(db: MigratedDatabase, *, seconds: float) -> None:
+    """Do what a step of the database's clock back does to what it stored: every time stored
+    is now ``seconds`` ahead of it."""
+    async with db.sessions.begin() as session:
+        for model, column in (
+            (Delivery, Delivery.next_attempt_at),
+            (Delivery, Delivery.lease_until),
+            (Worker, Worker.heartbeat_at),
+            (Lease, Lease.until),
+        ):
+            await session.execute(
+                update(model)
+                .where(column.is_not(None))
+                .values({column: shifted(column, seconds)})
+                .execution_options(synchronize_session=False)
+            )
+
+
+async def test_a_broadcast_goes_on_through_a_step_of_the_clock_back(
+    emulator: BotApiEmulator, seeded_db: MigratedDatabase
+) -> None:
+    # NTP or an operator sets the clock back an hour in the middle of a broadcast: what was
+    # due stays due, nobody is taken for dead, and nothing goes twice.
+    emulator.set_limits(Limits(enabled=False))
+    chats = list(range(94_001, 94_601))
+    await add_subscribers(seeded_db.sessions, chats)
+    await publish_appeal(seeded_db.url, MAY_DAY, paid=True)
+    async with running_engine(emulator, seeded_db.url, rate=60, paid=True) as engine:
+        engine.wake()
+        await emulator.wait_until(lambda: emulator.stats["delivered"] >= 100, timeout=20)
+        await step_the_database_clock_back(seeded_db, seconds=3600)
+        await asyncio.wait_for(until_done(seeded_db.database, MAY_DAY), timeout=40)
+        freed = engine.stats.freed
+    sent = Counter(chat for chat in chats for _ in emulator.sent(chat))
+    assert sent == Counter(dict.fromkeys(chats, 1)), "every reader once"
+    assert freed == 0

@@ -309,12 +309,20 @@ class DeliveryEngine:
         config = self.config
         started = self._monotonic()
         async with self._db.unit() as unit:
+            back = await workers.settle_clock(unit.session, tolerance=config.clock_tolerance)
             owned = await workers.beat(
                 unit.session, worker_id=self.worker_id, name=worker_name(), lease=config.lease
             )
             freed = await workers.reap(unit.session, stale_after=config.stale_after)
             await self._hold_roles(unit.session)
         self._beat_ok_at, self._owned = started, owned
+        if back:
+            log.warning(
+                "the database's clock went back %.0f s (NTP or an operator): what was due, "
+                "leased or beating moved back with it",
+                back,
+            )
+            self.wake()
         if freed:
             log.warning("took over %d deliveries from a delivery worker that stopped", freed)
             self.stats.freed += freed

@@ -40,6 +40,8 @@ class EngineConfig:
     thread_wait: float = 0.5  # a follow-up to a mirror waits this long for its thread's post
     # Neither a claim nor a record got through for this long: delivery is not alive.
     stalled_after: float = 60.0
+    # The database's clock going back by more than this is a step, undone in what it stored.
+    clock_tolerance: float = 5.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def lane(self, pace: Pace) -> LaneSize:

@@ -6,13 +6,63 @@ still agree on who is alive and whose lease ran out.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db_time import db_now
+from storage.db_time import db_now, shifted
 from storage.enums import DeliveryState
 from storage.models import Delivery, Lease, Worker
+
+CLOCK = "clock"  # a lease row that keeps the highest database time any worker has seen
+
+
+async def settle_clock(session: AsyncSession, *, tolerance: float) -> float:
+    """Keep the highest database time seen; if the database's clock went back (NTP, an
+    operator) by more than ``tolerance`` seconds, move every time stored ahead of it back as
+    far, once: rows due, leases, heartbeats. Return how far back it went (0: it did not)."""
+    now = await session.scalar(select(db_now()))
+    mark = await session.scalar(select(Lease.until).where(Lease.name == CLOCK).with_for_update())
+    assert now is not None
+    if mark is None:
+        dialect = session.get_bind().dialect.name
+        module = postgresql if dialect == "postgresql" else sqlite
+        await session.execute(
+            module.insert(Lease)
+            .values(name=CLOCK, holder="", until=db_now())
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        return 0.0
+    back = (mark - now).total_seconds()
+    if back <= tolerance:
+        await session.execute(
+            update(Lease)
+            .where(Lease.name == CLOCK, Lease.until < db_now())
+            .values(until=db_now())
+            .execution_options(synchronize_session=False)
+        )
+        return 0.0
+    waiting = Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD))
+    moves = (
+        (Delivery, Delivery.next_attempt_at, waiting),
+        (Delivery, Delivery.lease_until, Delivery.state == DeliveryState.SENDING),
+        (Worker, Worker.heartbeat_at, true()),
+        (Lease, Lease.until, Lease.name != CLOCK),
+    )
+    for model, column, which in moves:
+        await session.execute(
+            update(model)
+            .where(which, column > db_now())
+            .values({column: shifted(column, -back)})
+            .execution_options(synchronize_session=False)
+        )
+    await session.execute(
+        update(Lease)
+        .where(Lease.name == CLOCK)
+        .values(until=db_now())
+        .execution_options(synchronize_session=False)
+    )
+    return float(back)
 
 
 async def register(session: AsyncSession, *, worker_id: str, name: str) -> None:
