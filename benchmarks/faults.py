@@ -33,7 +33,6 @@ from bot.services.actors import Actor
 from core.timing import system_clock
 from emulator.mailbox import Sink, smtp_server
 from storage.database import Database
-from storage.engine import create_engine
 from storage.enums import DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
 from storage.repo.subscribers import new_token
@@ -41,9 +40,8 @@ from storage.repo.subscribers import new_token
 HUNG_FOR = 60.0
 
 
-async def add_email_readers(url: str, readers: int) -> None:
+async def add_email_readers(db: Database, readers: int) -> None:
     """Add active, confirmed e-mail readers."""
-    db = Database(create_engine(url))
     now = system_clock()
     rows = [
         {
@@ -62,7 +60,6 @@ async def add_email_readers(url: str, readers: int) -> None:
     ]
     async with db.unit() as unit:
         await unit.session.execute(insert(Subscriber), rows)
-    await db.dispose()
 
 
 async def _sent(app: Any, channel: str) -> int:
@@ -80,7 +77,6 @@ async def _sent(app: Any, channel: str) -> int:
 async def case(name: str, *, chats: int, readers: int, hung: bool) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix=f"appealbot-faults-{name}-"))
     url = await build_database(folder, chats)
-    await add_email_readers(url, readers)
     sink = Sink(hold=asyncio.Event() if hung else None)
     async with smtp_server(sink) as port, RemoteEmulator() as emulator:
         settings = Settings(
@@ -96,6 +92,7 @@ async def case(name: str, *, chats: int, readers: int, hung: bool) -> dict[str, 
             email_check_deliverability=False,
         )
         async with open_app(settings) as app:
+            await add_email_readers(app.db, readers)
             delivery = app.delivery
             assert delivery is not None
             await delivery.start()
