@@ -40,6 +40,7 @@ from bot.handlers import menus
 from bot.handlers.table import COMMANDS
 from bot.jobs import sweeps
 from bot.jobs.progress_message import ProgressReporter
+from bot.jobs.wall_clock import WallClockWatch
 from bot.presentation.labels import case_status_label
 from bot.presentation.render import Presenter
 from bot.services import Services
@@ -572,9 +573,13 @@ async def serve(
                 name="broadcast-progress",
                 data=app.reporter,
             )
+            watch = asyncio.create_task(
+                WallClockWatch(application.job_queue).run(stop), name="wall-clock-watch"
+            )
             log.info("appealbot is running")
             await stop.wait()
             log.info("stopping")
+            await watch
         finally:
             # Also when starting failed half way: the real reason is what propagates.
             rate_limiter = application.bot.rate_limiter

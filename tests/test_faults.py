@@ -17,6 +17,7 @@ from sqlalchemy import Engine, event, func, select, update
 
 from bot.delivery.channels import Pace
 from bot.delivery.engine_config import EngineConfig
+from bot.jobs.wall_clock import WallClockWatch
 from core.timing import system_clock
 from emulator import BotApiEmulator, Limits
 from storage.db_time import shifted
@@ -284,3 +285,34 @@ async def test_a_broadcast_goes_on_through_a_step_of_the_clock_back(
     sent = Counter(chat for chat in chats for _ in emulator.sent(chat))
     assert sent == Counter(dict.fromkeys(chats, 1)), "every reader once"
     assert freed == 0
+
+
+async def test_the_repeating_jobs_keep_their_pace_through_a_step_of_the_wall_clock(
+    seeded_url: str,
+) -> None:
+    # The wall clock set back an hour: a job due in an hour by the old reading is due now by
+    # the new one, and must run now, not an hour late.
+    wall, monotonic = [1_800_000_000.0], [100.0]
+    ran = asyncio.Event()
+
+    async def job(_context: object) -> None:
+        ran.set()
+
+    async with offline_bot(seeded_url) as chats:
+        jobs = chats.application.job_queue
+        assert jobs is not None
+        scheduled = jobs.run_repeating(job, interval=3600, first=3600, name="hourly")
+        before = scheduled.next_t
+        watch = WallClockWatch(jobs, wall=lambda: wall[0], monotonic=lambda: monotonic[0])
+        wall[0] += 1
+        monotonic[0] += 1
+        assert watch.check() == 0, "no step: nothing moves"
+        wall[0] -= 3600 - 5
+        monotonic[0] += 5
+        assert watch.check() == -3600
+        await asyncio.wait_for(ran.wait(), timeout=10)
+        after = scheduled.next_t
+        scheduled.schedule_removal()
+    assert before is not None
+    assert after is not None
+    assert after - before < timedelta(seconds=60), "the next run moved back with the clock"
