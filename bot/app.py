@@ -380,6 +380,7 @@ async def open_app(
                 presenter=presenter,
                 clock=ages.clock,
                 limits=limiter.status,
+                unwritable=(lambda: delivery.database_unwritable) if delivery else lambda: False,
             ),
             overrides=overrides,
             channels=channels,

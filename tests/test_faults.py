@@ -17,6 +17,8 @@ from sqlalchemy import Engine, event, func, select, update
 
 from bot.delivery.channels import Pace
 from bot.delivery.engine_config import EngineConfig
+from bot.delivery.figures import Progress
+from bot.jobs.progress_message import no_limits
 from bot.jobs.wall_clock import WallClockWatch
 from core.timing import system_clock
 from emulator import BotApiEmulator, Limits
@@ -242,10 +244,26 @@ async def test_health_says_so_when_the_database_takes_no_writes(
             read_only.on = True
             await eventually(lambda: not engine.alive, timeout=10)
             checked = await monitoring.health()
+            stalled = engine.database_unwritable
+            [said] = app.presenter.telegram(
+                "progress",
+                progress=Progress(MAY_DAY, 10, 4, 0, 0, 6, 0.0, 30.0),
+                title="May Day",
+                eta="",
+                took="",
+                average="",
+                limit=no_limits(),
+                pauses=0,
+                paused="",
+                mirrors=[],
+                unwritable=stalled,
+            )
             failures = [r for r in caplog.records if "heartbeat failed" in r.getMessage()]
             read_only.on = False
             await wait_for(healthy, timeout=10)
     assert (checked.database, checked.delivery, checked.ok) == (False, False, False)
+    assert stalled
+    assert "the database cannot be written" in said, "the admin watching is told why"
     assert len(failures) == 1, "a failure that repeats is logged once a minute, not each beat"
 
 

@@ -43,6 +43,7 @@ from bot.delivery.channels import Courier, Message, Outcome, SendResult
 from bot.delivery.engine_config import EngineConfig, EngineStats, LaneSize
 from bot.delivery.policy import Decision, SubscriberChange, decide
 from bot.logs import Repeating
+from core.errors import DatabaseUnwritableError
 from core.timing import Clock
 from storage.database import Database
 from storage.enums import DeliveryState, SubscriberState
@@ -144,6 +145,7 @@ class DeliveryEngine:
         self._owned: set[int] = set()  # the rows that heartbeat found still this worker's
         self._progress_at = 0.0  # monotonic: the last claim or record that got through
         self._beat_failures = Repeating(log)
+        self._unwritable = False  # the last write failed because the database takes none
         self._claim_failures = Repeating(log)
         self._withdrawn: set[int] = set()
         self._recorder_failing_since: float | None = None
@@ -276,6 +278,12 @@ class DeliveryEngine:
         return up and not self.recorder_stuck and not self.stalled
 
     @property
+    def database_unwritable(self) -> bool:
+        """Tell whether the database took none of this worker's last writes (a full disk, a
+        read-only volume): what an admin watching a stalled broadcast is told."""
+        return self._unwritable
+
+    @property
     def stalled(self) -> bool:
         """Tell whether neither claiming nor recording has got through for a while (the
         database cannot be written, or is away)."""
@@ -297,11 +305,13 @@ class DeliveryEngine:
             await asyncio.sleep(config.heartbeat)
             try:
                 await self.beat()
-            except Exception:
+            except Exception as exc:
+                self._unwritable = isinstance(exc, DatabaseUnwritableError)
                 self._beat_failures.failed(
                     "the delivery heartbeat failed; trying again", now=self._monotonic()
                 )
             else:
+                self._unwritable = False
                 self._beat_failures.recovered("the delivery heartbeat works again")
 
     async def beat(self) -> int:

@@ -49,8 +49,10 @@ class ProgressReporter:
         presenter: Presenter,
         clock: Clock,
         limits: Callable[[], FloodStatus] = no_limits,
+        unwritable: Callable[[], bool] = lambda: False,
     ) -> None:
         self._clock = clock
+        self._unwritable = unwritable  # the database takes no writes: sending has stopped
         self._broadcasts = broadcasts
         self._presenter = presenter
         self._limits = limits
@@ -98,6 +100,7 @@ class ProgressReporter:
             pauses=limits.pauses - state.pauses[0],
             paused=duration(limits.paused_seconds - state.pauses[1]),
             mirrors=await self._broadcasts.mirrors(broadcast.appeal_id),
+            unwritable=self._unwritable(),
         )
         if text == state.text:
             return True
