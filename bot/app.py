@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
@@ -151,14 +152,19 @@ def build_api(settings: Settings, overrides: Overrides) -> BotApiClient | None:
     )
 
 
-# Every channel the service can send through: a module's ``build``, which returns the channel
-# when its settings are there (else None). A new channel is one more line here.
-CHANNELS: tuple[Callable[[Settings, Parts], Channel | None], ...] = (
-    telegram.build,
-    email.build,
-    webhook.build,
-    matrix.build,
-)
+Build = Callable[[Settings, Parts], Channel | None]
+
+
+def channel_builds(bot: telegram.TheBot) -> tuple[Build, ...]:
+    """Return every channel the service can send through: a module's ``build``, which returns
+    the channel when its settings are there (else None). A new channel is one more line here;
+    Telegram's is given what it shares with the bot's replies."""
+    return (
+        functools.partial(telegram.build, bot=bot),
+        email.build,
+        webhook.build,
+        matrix.build,
+    )
 
 
 @runtime_checkable
@@ -169,9 +175,12 @@ class Probed(Protocol):
         """Tell whether the service answers now."""
 
 
-def build_channels(settings: Settings, parts: Parts, overrides: Overrides) -> list[Channel]:
+def build_channels(
+    settings: Settings, parts: Parts, bot: telegram.TheBot, overrides: Overrides
+) -> list[Channel]:
     """Return a channel for every way of sending that is configured."""
-    built = [] if overrides.only_channels else [build(settings, parts) for build in CHANNELS]
+    builds = () if overrides.only_channels else channel_builds(bot)
+    built = [build(settings, parts) for build in builds]
     return [channel for channel in (*built, *overrides.channels) if channel is not None]
 
 
@@ -328,15 +337,9 @@ async def open_app(
         )
         api = build_api(settings, overrides)
         mirror = ChannelMirror(settings.telegram_channel)
-        parts = Parts(
-            presenter=presenter,
-            clock=ages.clock,
-            public_url=settings.public_url,
-            api=api,
-            limiter=limiter,
-            telegram_mirror=mirror,
-        )
-        channels = build_channels(settings, parts, overrides)
+        parts = Parts(presenter=presenter, clock=ages.clock, public_url=settings.public_url)
+        the_bot = telegram.TheBot(api=api, limiter=limiter, mirror=mirror)
+        channels = build_channels(settings, parts, the_bot, overrides)
         delivery = None
         if channels:
             by_name = {channel.name: channel for channel in channels}

@@ -14,9 +14,6 @@ from typing import TYPE_CHECKING, Protocol
 from bot.delivery.channels import Courier, Message
 from bot.presentation.news import View
 from bot.presentation.render import Presenter
-from bot.telegram.client import BotApiClient
-from bot.telegram.flood import FloodLimiter
-from bot.telegram.mirror import ChannelMirror
 from core.timing import Clock
 from storage.repo.deliveries import Recipient
 
@@ -41,6 +38,3 @@ class Parts:
     presenter: Presenter  # words and templates
     clock: Clock
     public_url: str  # the site's address, for links back to it
-    api: BotApiClient | None  # the Bot API client, shared with the bot's replies
-    limiter: FloodLimiter  # Telegram's limits, shared with the bot's replies
-    telegram_mirror: ChannelMirror  # the Telegram channel everything is posted to, if any

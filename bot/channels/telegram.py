@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -238,14 +239,23 @@ class TelegramChannel:
         return encoded
 
 
-def build(settings: TelegramSettings, parts: Parts) -> TelegramChannel | None:
+@dataclass(frozen=True, slots=True)
+class TheBot:
+    """What the channel shares with the bot's replies: one token, one budget."""
+
+    api: BotApiClient | None  # the Bot API client (None: no token)
+    limiter: FloodLimiter  # Telegram's limits, kept together with the replies
+    mirror: ChannelMirror  # the Telegram channel everything is posted to, if any
+
+
+def build(settings: TelegramSettings, parts: Parts, *, bot: TheBot) -> TelegramChannel | None:
     """Return the Telegram channel, if a bot token is configured."""
-    if parts.api is None:
+    if bot.api is None:
         return None
     return TelegramChannel(
-        client=parts.api,
-        limiter=parts.limiter,
+        client=bot.api,
+        limiter=bot.limiter,
         presenter=parts.presenter,
         paid=settings.telegram_paid_broadcast,
-        mirror=parts.telegram_mirror,
+        mirror=bot.mirror,
     )
