@@ -269,7 +269,7 @@ async def test_health_says_so_when_the_database_takes_no_writes(
 
 async def step_the_database_clock_back(db: MigratedDatabase, *, seconds: float) -> None:
     """Do what a step of the database's clock back does to what it stored: every time stored
-    is now ``seconds`` ahead of it."""
+    is now ``seconds`` ahead of it (negative: behind it, as after a step forward)."""
     async with db.sessions.begin() as session:
         for model, column in (
             (Delivery, Delivery.next_attempt_at),
@@ -334,3 +334,36 @@ async def test_the_repeating_jobs_keep_their_pace_through_a_step_of_the_wall_clo
     assert before is not None
     assert after is not None
     assert after - before < timedelta(seconds=60), "the next run moved back with the clock"
+
+
+async def test_two_workers_go_on_through_a_step_of_the_clock_forward(
+    emulator: BotApiEmulator, seeded_db: MigratedDatabase
+) -> None:
+    # The clock jumps an hour ahead: every heartbeat and lease looks an hour old. Neither
+    # worker may take the other for dead, nor its rows for abandoned.
+    emulator.set_limits(Limits(enabled=False))
+    chats = list(range(93_001, 93_401))
+    await add_subscribers(seeded_db.sessions, chats)
+    await publish_appeal(seeded_db.url, MAY_DAY, paid=True)
+    async with (
+        running_engine(emulator, seeded_db.url, rate=100, paid=True) as first,
+        running_engine(emulator, seeded_db.url, rate=100, paid=True) as second,
+    ):
+        first.wake()
+        await emulator.wait_until(lambda: emulator.stats["delivered"] >= 100, timeout=20)
+        before = await registered(seeded_db)
+        await step_the_database_clock_back(seeded_db, seconds=-3600)
+        await asyncio.wait_for(until_done(seeded_db.database, MAY_DAY), timeout=40)
+        after = await registered(seeded_db)
+        freed = first.stats.freed + second.stats.freed
+    sent = Counter(chat for chat in chats for _ in emulator.sent(chat))
+    assert sent == Counter(dict.fromkeys(chats, 1)), "every reader once"
+    assert after == before, "nobody was taken for dead (and registered again)"
+    assert freed == 0
+
+
+async def registered(db: MigratedDatabase) -> set[tuple[str, datetime]]:
+    """Return the workers as registered: each id, and when it registered."""
+    async with db.sessions() as session:
+        rows = await session.execute(select(Worker.id, Worker.started_at))
+    return {(worker_id, started) for worker_id, started in rows}

@@ -319,18 +319,20 @@ class DeliveryEngine:
         config = self.config
         started = self._monotonic()
         async with self._db.unit() as unit:
-            back = await workers.settle_clock(unit.session, tolerance=config.clock_tolerance)
+            step = await workers.settle_clock(
+                unit.session, tolerance=config.clock_tolerance, gap=config.stale_after
+            )
             owned = await workers.beat(
                 unit.session, worker_id=self.worker_id, name=worker_name(), lease=config.lease
             )
             freed = await workers.reap(unit.session, stale_after=config.stale_after)
             await self._hold_roles(unit.session)
         self._beat_ok_at, self._owned = started, owned
-        if back:
+        if step:
             log.warning(
-                "the database's clock went back %.0f s (NTP or an operator): what was due, "
-                "leased or beating moved back with it",
-                back,
+                "the database's clock moved %+.0f s past what it last said (a step, or every "
+                "worker away): leases and heartbeats moved with it",
+                step,
             )
             self.wake()
         if freed:

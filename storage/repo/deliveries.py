@@ -29,7 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db_time import db_now
 from storage.enums import DeliveryPurpose, DeliveryState, SubscriberState
 from storage.items import Item, Publication, Withdrawal, load, store
-from storage.models import Appeal, Delivery, Subscriber, SubscriberCountry, subscriber_cases
+from storage.models import (
+    Appeal,
+    Delivery,
+    Subscriber,
+    SubscriberCountry,
+    Worker,
+    subscriber_cases,
+)
 from storage.repo.subscribers import retire
 from storage.types import UTCDateTime
 
@@ -181,10 +188,14 @@ async def claim_due(
     rows due.
     """
     mine = true() if channels is None else Delivery.channel.in_(list(channels))
-    # Never this worker's own: it knows what it holds, even when its clock jumped ahead.
-    others = or_(Delivery.claimed_by.is_(None), Delivery.claimed_by != worker)
+    # Only a dead worker's (one no longer among the workers, or none): a live one keeps
+    # what it holds even if a step of the clock made its lease look old; never this one's.
+    dead = or_(
+        Delivery.claimed_by.is_(None),
+        and_(Delivery.claimed_by != worker, Delivery.claimed_by.not_in(select(Worker.id))),
+    )
     abandoned = and_(
-        Delivery.state == DeliveryState.SENDING, Delivery.lease_until < db_now(), others, mine
+        Delivery.state == DeliveryState.SENDING, Delivery.lease_until < db_now(), dead, mine
     )
     due = and_(Delivery.state == DeliveryState.PENDING, Delivery.next_attempt_at <= db_now(), mine)
     passes: list[tuple[ColumnElement[bool], Any]] = [

@@ -6,7 +6,9 @@ still agree on who is alive and whose lease ran out.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, or_, select, true, update
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,10 +19,15 @@ from storage.models import Delivery, Lease, Worker
 CLOCK = "clock"  # a lease row that keeps the highest database time any worker has seen
 
 
-async def settle_clock(session: AsyncSession, *, tolerance: float) -> float:
-    """Keep the highest database time seen; if the database's clock went back (NTP, an
-    operator) by more than ``tolerance`` seconds, move every time stored ahead of it back as
-    far, once: rows due, leases, heartbeats. Return how far back it went (0: it did not)."""
+async def settle_clock(session: AsyncSession, *, tolerance: float, gap: float) -> float:
+    """Keep the highest database time seen, which some worker moves on every beat.
+
+    If the database's clock went back (NTP, an operator) by more than ``tolerance`` seconds,
+    move every time stored ahead of it back as far, once: rows due, leases, heartbeats. If
+    it is more than ``gap`` seconds past the mark (a step forward, or every worker away for
+    that long), move heartbeats and leases forward as far, so that no live worker is taken
+    for dead (a dead one is found out a gap later). Return the step (negative: back).
+    """
     now = await session.scalar(select(db_now()))
     mark = await session.scalar(select(Lease.until).where(Lease.name == CLOCK).with_for_update())
     assert now is not None
@@ -33,8 +40,8 @@ async def settle_clock(session: AsyncSession, *, tolerance: float) -> float:
             .on_conflict_do_nothing(index_elements=["name"])
         )
         return 0.0
-    back = (mark - now).total_seconds()
-    if back <= tolerance:
+    step = (now - mark).total_seconds()
+    if -tolerance <= step <= gap:
         await session.execute(
             update(Lease)
             .where(Lease.name == CLOCK, Lease.until < db_now())
@@ -42,18 +49,29 @@ async def settle_clock(session: AsyncSession, *, tolerance: float) -> float:
             .execution_options(synchronize_session=False)
         )
         return 0.0
-    waiting = Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD))
-    moves = (
-        (Delivery, Delivery.next_attempt_at, waiting),
-        (Delivery, Delivery.lease_until, Delivery.state == DeliveryState.SENDING),
-        (Worker, Worker.heartbeat_at, true()),
-        (Lease, Lease.until, Lease.name != CLOCK),
-    )
+    held = Delivery.state == DeliveryState.SENDING
+    moves: tuple[tuple[Any, Any, Any], ...]
+    if step < 0:
+        # Back: what was stored ahead of the clock now moves back with it.
+        waiting = Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD))
+        moves = (
+            (Delivery, Delivery.next_attempt_at, and_(waiting, Delivery.next_attempt_at > now)),
+            (Delivery, Delivery.lease_until, and_(held, Delivery.lease_until > now)),
+            (Worker, Worker.heartbeat_at, Worker.heartbeat_at > now),
+            (Lease, Lease.until, and_(Lease.name != CLOCK, Lease.until > now)),
+        )
+    else:
+        # Forward: heartbeats and leases keep their age, so no one lapses at once.
+        moves = (
+            (Delivery, Delivery.lease_until, and_(held, Delivery.lease_until.is_not(None))),
+            (Worker, Worker.heartbeat_at, true()),
+            (Lease, Lease.until, Lease.name != CLOCK),
+        )
     for model, column, which in moves:
         await session.execute(
             update(model)
-            .where(which, column > db_now())
-            .values({column: shifted(column, -back)})
+            .where(which)
+            .values({column: shifted(column, step)})
             .execution_options(synchronize_session=False)
         )
     await session.execute(
@@ -62,7 +80,7 @@ async def settle_clock(session: AsyncSession, *, tolerance: float) -> float:
         .values(until=db_now())
         .execution_options(synchronize_session=False)
     )
-    return float(back)
+    return float(step)
 
 
 async def register(session: AsyncSession, *, worker_id: str, name: str) -> None:
