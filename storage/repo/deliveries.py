@@ -348,8 +348,8 @@ async def give_back(
     session: AsyncSession, ids: Sequence[int], *, worker: str, after: float | None = None
 ) -> None:
     """Give a worker's claimed rows back unsent, without counting an attempt: to be tried
-    ``after`` seconds (a thread's earlier post still going out), or as they were due (on
-    shutdown). Rows another worker holds by now are left alone."""
+    ``after`` seconds (a thread's earlier post still going out), or at once (on shutdown, or
+    when its hold lapsed). Rows another worker holds by now are left alone."""
     if ids:
         values: dict[str, Any] = {
             "state": DeliveryState.PENDING,
@@ -357,8 +357,9 @@ async def give_back(
             "claimed_by": None,
             "attempts": Delivery.attempts - 1,
         }
-        if after is not None:
-            values["next_attempt_at"] = db_now(after)
+        # Claimed because it was due, it is due again now (by the database's clock, which
+        # may have stepped since the row was queued).
+        values["next_attempt_at"] = db_now(after or 0.0)
         await session.execute(
             update(Delivery)
             .where(
