@@ -317,11 +317,13 @@ class DeliveryEngine:
     async def beat(self) -> int:
         """Say this worker is alive, renew its leases, free dead workers' claims."""
         config = self.config
-        started = self._monotonic()
         async with self._db.unit() as unit:
             step = await workers.settle_clock(
                 unit.session, tolerance=config.clock_tolerance, gap=config.stale_after
             )
+            # Taken once the transaction holds its locks (SQLite's writer lock can keep a
+            # beat waiting) and before the heartbeat is written: a bound others agree with.
+            started = self._monotonic()
             owned = await workers.beat(
                 unit.session, worker_id=self.worker_id, name=worker_name(), lease=config.lease
             )
