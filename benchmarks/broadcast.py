@@ -37,6 +37,7 @@ from telegram import Bot
 from telegram.ext import AIORateLimiter, ExtBot
 
 from benchmarks.common import peak_rss_mb, percentile, report
+from benchmarks.keys import BENCH_KEY_TEXT, BENCH_SEALER, sealed
 from benchmarks.remote import RemoteEmulator
 from bot.app import open_app
 from bot.config import Settings
@@ -59,14 +60,14 @@ async def build_database(folder: Path, subscribers: int) -> str:
     """Return the URL of a migrated, seeded SQLite file with ``subscribers`` active chats."""
     url = f"sqlite+aiosqlite:///{folder / 'broadcast.db'}"
     await upgrade(url)
-    db = Database(create_engine(url))
+    db = Database(create_engine(url), BENCH_SEALER)
     await load_seed_files(db, [default_seed_dir()])
     now = system_clock()
     for start in range(0, subscribers, 10_000):
         rows = [
             {
                 "channel": "telegram",
-                "address": str(1_000_000 + n),
+                **sealed("telegram", str(1_000_000 + n)),
                 "kind": "private",
                 "state": SubscriberState.ACTIVE,
                 "language": "en",
@@ -90,6 +91,7 @@ def bench_settings(
     """Return the service's settings for a benchmark run (``paid``: at ``rate``)."""
     return Settings(
         _env_file=None,
+        data_key=BENCH_KEY_TEXT,
         database_url=url,
         telegram_token=token,
         telegram_api_url=api_root,
@@ -271,6 +273,7 @@ async def case_recovery(subscribers: int, rate: float) -> dict[str, Any]:
         env = {key: value for key, value in os.environ.items() if not key.startswith("APPEALBOT_")}
         env.update(
             APPEALBOT_DATABASE_URL=url,
+            APPEALBOT_DATA_KEY=BENCH_KEY_TEXT,
             APPEALBOT_TELEGRAM_TOKEN=emulator.token,
             APPEALBOT_TELEGRAM_API_URL=emulator.api_root,
             APPEALBOT_TELEGRAM_PAID_BROADCAST="true",
@@ -346,7 +349,7 @@ def _run_worker(subscribers: int) -> dict[str, Any]:
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parent.parent,
-        env={**os.environ},
+        env={**os.environ, "APPEALBOT_DATA_KEY": BENCH_KEY_TEXT},
     ).stdout
     result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
     return result

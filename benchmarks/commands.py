@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from benchmarks.common import peak_rss_mb, percentile, report
+from benchmarks.keys import BENCH_SEALER
 from benchmarks.remote import RemoteEmulator, running_service
 from storage.database import Database
 from storage.engine import create_engine
@@ -66,7 +67,7 @@ def _name(rng: random.Random) -> tuple[str, str]:
 async def build_database(url: str, cases: int, rng: random.Random) -> list[tuple[str, str]]:
     """Migrate, seed, and add ``cases`` cases with two names each and an appeal per ten."""
     await upgrade(url)
-    db = Database(create_engine(url))
+    db = Database(create_engine(url), BENCH_SEALER)
     await load_seed_files(db, [default_seed_dir()])
     names: list[tuple[str, str]] = []
     now = datetime.now(UTC)

@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from benchmarks.common import peak_rss_mb, percentile, report
+from benchmarks.keys import BENCH_KEY_TEXT
 from benchmarks.real_appeals import load, score_file, summary
 from bot.app import Migrate, open_app
 from bot.cli.importing import draft_entry
@@ -153,7 +154,11 @@ def sample_text(texts: list[str]) -> str:
 async def through_the_service(texts: list[str], runs: int) -> tuple[list[Any], dict[str, Any]]:
     """Import each text (dry run) through the service; time a 10 kB import ``runs`` times."""
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{folder}/b.db")
+        settings = Settings(
+            _env_file=None,
+            data_key=BENCH_KEY_TEXT,
+            database_url=f"sqlite+aiosqlite:///{folder}/b.db",
+        )
         async with open_app(settings, migrate=Migrate.UPGRADE) as app:
             before = peak_rss_mb()
             drafts = []

@@ -26,6 +26,7 @@ from sqlalchemy import func, insert, select
 
 from benchmarks.broadcast import APPEAL, build_database
 from benchmarks.common import peak_rss_mb, report
+from benchmarks.keys import BENCH_KEY_TEXT, sealed
 from benchmarks.remote import RemoteEmulator
 from bot.app import open_app
 from bot.config import Settings
@@ -46,7 +47,7 @@ async def add_email_readers(db: Database, readers: int) -> None:
     rows = [
         {
             "channel": "email",
-            "address": f"reader{n}@example.org",
+            **sealed("email", f"reader{n}@example.org"),
             "state": SubscriberState.ACTIVE,
             "language": "en",
             "urgent_only": False,
@@ -81,6 +82,7 @@ async def case(name: str, *, chats: int, readers: int, hung: bool) -> dict[str, 
     async with smtp_server(sink) as port, RemoteEmulator() as emulator:
         settings = Settings(
             _env_file=None,
+            data_key=BENCH_KEY_TEXT,
             database_url=url,
             telegram_token=emulator.token,
             telegram_api_url=emulator.api_root,

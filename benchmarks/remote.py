@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from benchmarks.keys import BENCH_KEY_TEXT
 from bot.app import serve
 from bot.config import Settings
 from emulator.server import DEFAULT_TOKEN
@@ -91,6 +92,7 @@ async def running_service(emulator: RemoteEmulator, database_url: str) -> AsyncI
     """Run the whole service (polling, handlers, delivery) until the block ends."""
     settings = Settings(
         _env_file=None,
+        data_key=BENCH_KEY_TEXT,
         database_url=database_url,
         telegram_token=emulator.token,
         telegram_api_url=emulator.api_root,

@@ -25,6 +25,7 @@ from aiohttp import web
 
 from benchmarks.broadcast import APPEAL, build_database
 from benchmarks.common import peak_rss_mb, percentile, report
+from benchmarks.keys import BENCH_KEY_TEXT
 from benchmarks.remote import RemoteEmulator
 from bot.app import open_app
 from bot.config import Settings
@@ -108,6 +109,7 @@ async def run(subscribers: int, seconds: float, concurrency: int) -> dict[str, A
     async with RemoteEmulator() as emulator:  # Telegram's limits, strictly
         settings = Settings(
             _env_file=None,
+            data_key=BENCH_KEY_TEXT,
             database_url=url,
             telegram_token=emulator.token,
             telegram_api_url=emulator.api_root,

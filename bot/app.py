@@ -77,11 +77,14 @@ from bot.web.pages import Pages
 from bot.web.site_pages import Site
 from bot.web.telegram_updates import UpdateHook
 from core.errors import AlreadyRunningError, AppealbotError, BadUpdateError, ConfigError
+from core.keyfile import FixedKeys, KeyFile, Keys, default_key_file
 from core.pseudonyms import Pseudonyms
+from core.sealing import DataKey, KeyRing, Sealer
 from core.timing import Clock, system_clock
 from storage.database import Database
 from storage.engine import create_engine
 from storage.items import Item, Publication, Reminder, Withdrawal
+from storage.keys import settle_keys
 from storage.migrate import require_current, upgrade
 from storage.standing import AgePolicy
 
@@ -182,6 +185,13 @@ def build_channels(
     builds = () if overrides.only_channels else channel_builds(bot)
     built = [build(settings, parts) for build in builds]
     return [channel for channel in (*built, *overrides.channels) if channel is not None]
+
+
+def build_keys(settings: Settings) -> Keys:
+    """Return the data key's source: APPEALBOT_DATA_KEY, else the key file."""
+    if settings.data_key is not None:
+        return FixedKeys(KeyRing(DataKey.from_text(settings.data_key.get_secret_value())))
+    return KeyFile(settings.key_file or default_key_file())
 
 
 def build_pseudonyms(settings: Settings) -> Pseudonyms:
@@ -315,12 +325,14 @@ async def open_app(
 ) -> AsyncIterator[App]:
     """Build the whole service over its database; close the database on the way out."""
     overrides = overrides or Overrides()
+    keys = build_keys(settings)
     if migrate is Migrate.UPGRADE:
-        await upgrade(settings.database_url)
-    db = Database(create_engine(settings.database_url))
+        await upgrade(settings.database_url, keys=keys)
+    db = Database(create_engine(settings.database_url), Sealer(keys))
     try:
         if migrate is Migrate.REQUIRE:
             await require_current(db.engine)
+        await settle_keys(db, keys, (overrides.clock or system_clock)())
         ages = AgePolicy(
             archive_after_months=settings.archive_after_months,
             clock=overrides.clock or system_clock,

@@ -7,6 +7,7 @@ adds what the whole service needs. The variables keep one flat namespace.
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
@@ -42,6 +43,13 @@ class Settings(
     # Keys the hashes that count protests and stand for chats in logs; kept out of the
     # database. Unset: derived from the bot token.
     secret_key: SecretStr | None = None
+    # The data key that seals subscribers' addresses: a file made on first start (mode
+    # 0600; unset: ~/.config/appealbot/data.key, not beside the database), or the key
+    # itself as a secret (base64 of 32 bytes; then `appealbot key` cannot change it).
+    key_file: Path | None = None
+    data_key: SecretStr | None = None
+    # A broadcast to more readers than this waits for a second admin's confirmation.
+    second_admin_above: int | None = Field(default=None, ge=0)
     log_format: LogFormat = LogFormat.TEXT
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     database_url: str = "sqlite+aiosqlite:///appealbot.db"

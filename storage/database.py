@@ -11,7 +11,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.errors import DatabaseUnwritableError
+from core.sealing import Sealer
 from storage.engine import create_read_sessionmaker, create_sessionmaker
+from storage.sealed import SEALER
 
 Effect = Callable[[], None]
 _ERASED = "appealbot_erased"
@@ -55,10 +57,11 @@ class Unit:
 class Database:
     """Where services get their sessions: units of work that write, and reads."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, sealer: Sealer) -> None:
         self.engine = engine
-        self._writes = create_sessionmaker(engine)
-        self._reads = create_read_sessionmaker(engine)
+        self.sealer = sealer
+        self._writes = create_sessionmaker(engine, {SEALER: sealer})
+        self._reads = create_read_sessionmaker(engine, {SEALER: sealer})
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Unit]:

@@ -70,6 +70,7 @@ class SubscriberState(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     BLOCKED = "blocked"
     BOUNCED = "bounced"
+    LOST = "lost"  # its address was sealed with a key that has been destroyed
 
 
 class DeliveryState(StrEnum):

@@ -12,7 +12,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import BadInputError
+from core.keyfile import Keys
+from core.sealing import Sealer
+from core.timing import system_clock
+from storage.database import Database
 from storage.engine import create_engine
+from storage.keys import seal_all, settle_keys, wipe_free_space
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -24,8 +29,40 @@ def alembic_config() -> Config:
     return config
 
 
-async def upgrade(url: str, *, revision: str = "head") -> None:
-    """Bring the database at ``url`` to the given revision (down, if it is further along)."""
+# The revisions between which addresses are sealed: after the first, before the second.
+SEALING = ("0016", "0017")
+
+
+async def upgrade(url: str, *, revision: str = "head", keys: Keys | None = None) -> None:
+    """Bring the database at ``url`` to the given revision (down, if it is further along).
+
+    Passing the revision that drops the clear addresses, with ``keys``: the key is settled
+    (made on a first start), every address sealed in batches, and the old plaintext wiped
+    from the files. Without keys, a database that holds addresses stops before that step.
+    """
+    target = head_revision() if revision == "head" else revision
+    engine = create_engine(url, for_migrations=True)
+    try:
+        async with engine.connect() as connection:
+            current = await connection.run_sync(current_of) or ""
+    finally:
+        await engine.dispose()
+    if keys is not None and current < SEALING[1] <= (target or ""):
+        await _apply(url, SEALING[0])
+        db = Database(create_engine(url), Sealer(keys))
+        try:
+            await settle_keys(db, keys, system_clock())
+            sealed = await seal_all(db)
+            await _apply(url, revision)
+            if sealed:
+                await wipe_free_space(db)
+        finally:
+            await db.dispose()
+        return
+    await _apply(url, revision)
+
+
+async def _apply(url: str, revision: str) -> None:
     config = alembic_config()
 
     def _upgrade(connection: Connection) -> None:

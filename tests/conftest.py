@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,12 +15,17 @@ from hypothesis import HealthCheck, settings
 from emulator import BotApiEmulator
 from tests.support.bot import running_bot
 from tests.support.databases import DATABASE_KINDS, MigratedDatabase, Templates, database
+from tests.support.keys import TEST_KEY_TEXT
 from tests.support.mail import mail_settings
 from tests.support.offline import OfflineChats, offline_bot
 from tests.support.smtp import Sink, free_port, smtp_server
 
 # Opt in to the coming PTB behaviour: RetryAfter.retry_after as a timedelta.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+# Every process a test starts seals with the tests' key, unless the test names a key file;
+# no key file is ever made in the home folder of whoever runs the tests.
+os.environ["APPEALBOT_DATA_KEY"] = TEST_KEY_TEXT
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="appealbot-test-config-")
 
 # Property tests: a few examples while developing, many more under CI (CI=true there).
 _PROFILE = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}

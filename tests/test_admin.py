@@ -218,7 +218,9 @@ async def test_update_outcome_and_thanks(admin_bot: BotApiEmulator, seeded_url: 
         direct = await session.scalar(
             select(func.count())
             .select_from(Delivery)
-            .where(Delivery.address.is_not(None), Delivery.purpose != DeliveryPurpose.PROGRESS)
+            .where(
+                Delivery.address_sealed.is_not(None), Delivery.purpose != DeliveryPurpose.PROGRESS
+            )
         )
     assert case is not None
     assert (case.status, case.outcome) == (CaseStatus.RELEASED, "He was freed on 20 February.")

@@ -29,6 +29,7 @@ from storage.repo.subscribers import new_token
 from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
 from tests.support.groups import TIMED
+from tests.support.keys import sealed
 from tests.support.mail import add_reader, add_readers, mail_settings, rows_in
 from tests.support.mail import publish_appeal as publish_for_email
 from tests.support.processes import service_env, start_run
@@ -100,7 +101,7 @@ async def test_a_channel_defined_here_gets_a_broadcast_an_update_and_a_reminder(
             insert(Subscriber)
             .values(
                 channel="pigeon",
-                address="loft-7",
+                **sealed("pigeon", "loft-7"),
                 state=SubscriberState.ACTIVE,
                 language="en",
                 urgent_only=False,

@@ -25,6 +25,7 @@ from tests.support.delivery import (
     until_done,
 )
 from tests.support.groups import TIMED
+from tests.support.keys import TEST_KEY_TEXT, TEST_SEALER
 
 MAY_DAY = 3  # urgent, about Kurmanov, Tikhonov, Kuramshin and the May Day attack
 
@@ -151,7 +152,7 @@ async def test_blocked_users_are_marked_gone_and_never_retried(
     subscribers = await subscriber_rows(seeded)
     blocked = {key for key, row in subscribers.items() if row.state is SubscriberState.BLOCKED}
     assert blocked == set(ids[:2])
-    assert all(subscribers[key].address is None for key in blocked), "only a count is kept"
+    assert all(subscribers[key].address_sealed is None for key in blocked), "only a count is kept"
     assert await states(seeded) == Counter({"sent": 8, "skipped": 2})
     # The next appeal is not even queued for them.
     published = await publish_appeal(seeded.url, 5)
@@ -168,7 +169,10 @@ async def test_a_migrated_group_gets_the_message_at_its_new_id(
     await deliver(emulator, seeded, MAY_DAY)
     assert emulator.sent(-555) == []
     assert len(emulator.sent(-1_000_000_000_555)) == 1
-    chats = {row.address for row in (await subscriber_rows(seeded)).values()}
+    chats = {
+        TEST_SEALER.open("telegram", row.address_sealed)
+        for row in (await subscriber_rows(seeded)).values()
+    }
     assert chats == {"-1000000000555", "60001"}
     assert await states(seeded) == Counter({"sent": 2})
 
@@ -391,6 +395,7 @@ async def test_failed_deliveries_can_be_queued_again_without_resending_the_sent(
         env={
             **os.environ,
             "APPEALBOT_DATABASE_URL": seeded_sqlite.url,
+            "APPEALBOT_DATA_KEY": TEST_KEY_TEXT,
             "APPEALBOT_TELEGRAM_TOKEN": emulator.token,
             "APPEALBOT_TELEGRAM_API_URL": emulator.api_root,
         },

@@ -25,9 +25,10 @@ from emulator import BotApiEmulator
 from storage.db_time import db_now
 from storage.enums import DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Case, Delivery, Subscriber
-from storage.repo.subscribers import new_token
+from storage.repo.subscribers import at_address, new_token
 from tests.support.bot import running_bot, sessions_for
 from tests.support.databases import MigratedDatabase
+from tests.support.keys import TEST_SEALER, sealed
 from tests.support.mail import (
     add_reader,
     body,
@@ -179,7 +180,7 @@ async def test_double_opt_in_over_http_then_one_click_unsubscribe(
                 )
             )
         assert left is not None, "an anonymous count stays"
-        assert (left.state, left.address) == (SubscriberState.UNSUBSCRIBED, None)
+        assert (left.state, left.address_sealed) == (SubscriberState.UNSUBSCRIBED, None)
         async with http.post(f"{web}/email/unsubscribe/{'y' * 32}") as wrong:
             assert wrong.status == 404
 
@@ -231,7 +232,8 @@ async def test_one_mailbox_signed_up_in_two_spellings_is_one_reader(
         rows = (
             await session.scalars(select(Subscriber).where(Subscriber.channel == "email"))
         ).all()
-    mailboxes = [row.address for row in rows if (row.address or "").lower() == "victim@example.org"]
+    opened = [TEST_SEALER.open("email", row.address_sealed) for row in rows]
+    mailboxes = [address for address in opened if (address or "").lower() == "victim@example.org"]
     assert mailboxes == ["victim@example.org"], "one subscriber, one confirmation"
     assert [message["To"] for message in sink.messages] == ["victim@example.org"] * 2
 
@@ -273,7 +275,7 @@ async def test_no_such_user_bounces_at_once_and_gets_nothing_more(
         rows = (
             await session.scalars(select(Delivery).where(Delivery.subscriber_id == gone.id))
         ).all()
-    assert gone.address is None, "a bounced address is counted, not kept"
+    assert gone.address_sealed is None, "a bounced address is counted, not kept"
     assert [(row.appeal_id, row.attempts) for row in rows] == [(MAY_DAY, 1)]
 
 
@@ -384,7 +386,7 @@ async def test_unconfirmed_sign_ups_expire_after_seven_days(seeded_url: str) -> 
             session.add(
                 Subscriber(
                     channel="email",
-                    address=address,
+                    **sealed("email", address),
                     state=SubscriberState.PENDING,
                     confirm_token=f"{address[:5]}-token-0123456789abcdef",
                     unsubscribe_token=new_token(),
@@ -438,7 +440,7 @@ async def test_a_reader_chooses_urgency_countries_and_cases_on_the_settings_page
     async with sessions_for(seeded_url) as sessions, sessions() as session:
         chooser = await session.scalar(
             select(Subscriber)
-            .where(Subscriber.address == "chooser@example.org")
+            .where(at_address(session, "email", "chooser@example.org"))
             .options(selectinload(Subscriber.followed), selectinload(Subscriber.country_filter))
         )
     assert chooser is not None
@@ -478,7 +480,7 @@ async def test_over_the_budget_a_confirmation_waits_its_turn_and_one_mailbox_get
     async with sqlite_db.sessions() as session:
         rows = (
             await session.execute(
-                select(Subscriber.address, Delivery.next_attempt_at)
+                select(Subscriber.address_sealed, Delivery.next_attempt_at)
                 .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
                 .where(Delivery.purpose == DeliveryPurpose.CONFIRM)
             )
@@ -486,7 +488,7 @@ async def test_over_the_budget_a_confirmation_waits_its_turn_and_one_mailbox_get
         # Due times are the database's: counted from the database's now.
         db_time = await session.scalar(select(db_now()))
     assert db_time is not None
-    due = {address: (at - db_time).total_seconds() for address, at in rows}
+    due = {TEST_SEALER.open("email", sealed): (at - db_time).total_seconds() for sealed, at in rows}
     assert due["stranger1@example.org"] < 1
     assert 55 <= due["reader@example.org"] <= 65, "it goes when the budget allows, not never"
     assert len([a for a in due if (a or "").startswith("victim")]) == 2

@@ -26,6 +26,7 @@ from storage.repo.deliveries import Recipient
 from storage.repo.subscribers import new_token
 from tests.support.app import app_for
 from tests.support.bot import sessions_for
+from tests.support.keys import sealed
 from tests.support.timeline import MovableClock, add_appeal
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -124,7 +125,7 @@ async def test_a_channel_with_its_own_format_gets_every_kind_of_item(seeded_url:
                 insert(Subscriber)
                 .values(
                     channel="microblog",
-                    address="@reader@example.social",
+                    **sealed("microblog", "@reader@example.social"),
                     state=SubscriberState.ACTIVE,
                     language="en",
                     urgent_only=False,

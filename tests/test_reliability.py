@@ -23,6 +23,7 @@ from emulator import BotApiEmulator, Faults
 from emulator.state import chat_object, user_object
 from storage.enums import DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
+from storage.repo.subscribers import at_address
 from tests.support.bot import handled, running_bot, sessions_for
 from tests.support.databases import MigratedDatabase
 from tests.support.delivery import add_subscribers, eventually, running_engine
@@ -39,7 +40,7 @@ from tests.support.mail import (
     subscriber,
 )
 from tests.support.offline import OfflineChats
-from tests.support.privacy import file_mentions, rows_naming
+from tests.support.privacy import file_holds, file_mentions, rows_naming, sealed_naming
 from tests.support.processes import service_env, start_run
 from tests.support.smtp import Sink, free_port, smtp_server
 
@@ -242,7 +243,11 @@ async def test_deleted_people_are_gone_from_the_write_ahead_log_at_once(
         tokens = {address: await add_reader(seeded_url, address) for address in (leaver, forgotten)}
         await publish_appeal(seeded_url, MAY_DAY)
         await sink.wait_for(2)
-        assert file_mentions(database, [chat, leaver, forgotten]), "while subscribed, kept"
+        people: list[int | str] = [chat, leaver, forgotten]
+        assert file_mentions(database, people) == [], "sealed, even while subscribed"
+        sealed = await sealed_naming(seeded_url, people)
+        assert len(sealed) >= 3, "while subscribed, kept (sealed)"
+        assert all(file_holds(database, value) for value in sealed)
         await emulator.converse(chat, "/unsubscribe")
         async with http.post(f"{web}/email/unsubscribe/{tokens[leaver]}") as left:
             assert left.status == 200
@@ -250,7 +255,8 @@ async def test_deleted_people_are_gone_from_the_write_ahead_log_at_once(
             assert done.status == 200
         # The service still runs: nothing was checkpointed by a clean shutdown.
         assert await rows_naming(seeded_url, [chat, leaver, forgotten]) == []
-        assert file_mentions(database, [chat, leaver, forgotten]) == []
+        assert file_mentions(database, people) == []
+        assert not any(file_holds(database, value) for value in sealed)
 
 
 # ---- 7. opening a confirmation link is not confirming -----------------------------------------
@@ -388,7 +394,7 @@ async def test_only_a_group_admin_changes_the_groups_language(
 async def group_language(url: str, chat_id: int) -> str | None:
     async with sessions_for(url) as sessions, sessions() as session:
         return await session.scalar(
-            select(Subscriber.language).where(Subscriber.address == str(chat_id))
+            select(Subscriber.language).where(at_address(session, "telegram", str(chat_id)))
         )
 
 

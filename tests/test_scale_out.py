@@ -18,10 +18,12 @@ from storage.engine import create_engine, create_sessionmaker
 from storage.enums import DeliveryState
 from storage.migrate import upgrade
 from storage.models import Delivery, Lease, Subscriber, Worker
+from storage.sealed import SEALER
 from storage.seeding import default_seed_dir, load_seed_files
 from tests.support.databases import postgres_database
 from tests.support.delivery import add_subscribers, publish_appeal
 from tests.support.groups import TIMED
+from tests.support.keys import TEST_SEALER
 from tests.support.processes import clean_env, start_worker
 
 MAY_DAY = 3
@@ -36,9 +38,9 @@ async def test_two_workers_on_postgres_send_10000_once_without_429_and_survive_a
     async with postgres_database() as url:
         await upgrade(url)
         engine = create_engine(url)
-        sessions = create_sessionmaker(engine)
+        sessions = create_sessionmaker(engine, {SEALER: TEST_SEALER})
         try:
-            await load_seed_files(Database(engine), [default_seed_dir()])
+            await load_seed_files(Database(engine, TEST_SEALER), [default_seed_dir()])
             chats = list(range(10_000_001, 10_000_001 + READERS))
             await add_subscribers(sessions, chats)
             await publish_appeal(url, MAY_DAY, paid=True)
@@ -64,16 +66,14 @@ async def test_two_workers_on_postgres_send_10000_once_without_429_and_survive_a
                 await victim.wait()
                 killed_at = time.monotonic()
                 async with sessions() as session:
-                    stranded = {
-                        int(address)
-                        for address in await session.scalars(
-                            select(Subscriber.address)
-                            .select_from(Delivery)
-                            .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-                            .where(Delivery.claimed_by == holder)
-                        )
-                        if address is not None
-                    }
+                    sealed = await session.scalars(
+                        select(Subscriber.address_sealed)
+                        .select_from(Delivery)
+                        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+                        .where(Delivery.claimed_by == holder)
+                    )
+                    opened = (TEST_SEALER.open("telegram", value) for value in sealed)
+                    stranded = {int(address) for address in opened if address is not None}
                 stalled = emulator.stats["delivered"]
                 await emulator.wait_until(
                     lambda: emulator.stats["delivered"] > stalled + 100, timeout=30

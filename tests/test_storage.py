@@ -15,6 +15,7 @@ from storage.models import Base, Subscriber
 from storage.repo.cases import get_case_by_slug, upsert_case
 from storage.repo.targets import upsert_target
 from tests.support.databases import MigratedDatabase
+from tests.support.keys import TEST_KEYS, TEST_SEALER, sealed
 
 
 async def test_migrations_reach_head_and_match_the_models(db: MigratedDatabase) -> None:
@@ -87,12 +88,20 @@ async def test_upsert_target_merges_contacts(db: MigratedDatabase) -> None:
 async def test_subscribers_are_unique_per_channel_and_address(db: MigratedDatabase) -> None:
     chat = "-1001234567890"
     async with db.sessions.begin() as session:
-        session.add(Subscriber(channel="telegram", address=chat, unsubscribe_token="a" * 32))
+        session.add(
+            Subscriber(channel="telegram", **sealed("telegram", chat), unsubscribe_token="a" * 32)
+        )
         # The same address on another channel is another subscriber.
-        session.add(Subscriber(channel="pigeon", address=chat, unsubscribe_token="c" * 32))
+        session.add(
+            Subscriber(channel="pigeon", **sealed("pigeon", chat), unsubscribe_token="c" * 32)
+        )
     with pytest.raises(IntegrityError):
         async with db.sessions.begin() as session:
-            session.add(Subscriber(channel="telegram", address=chat, unsubscribe_token="b" * 32))
+            session.add(
+                Subscriber(
+                    channel="telegram", **sealed("telegram", chat), unsubscribe_token="b" * 32
+                )
+            )
     async with db.sessions() as session:
         stored = (
             await session.scalars(select(Subscriber).where(Subscriber.channel == "telegram"))
@@ -120,7 +129,7 @@ async def test_country_lists_move_into_rows(db: MigratedDatabase) -> None:
                 " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
             )
         )
-    await upgrade(db.url)
+    await upgrade(db.url, keys=TEST_KEYS)
     async with db.sessions() as session:
         rows = (await session.execute(text("SELECT country FROM subscriber_countries"))).all()
     assert sorted(row[0] for row in rows) == ["KZ", "RU"]
@@ -151,13 +160,17 @@ async def test_one_mailbox_under_two_spellings_becomes_one_subscriber(db: Migrat
                 ),
                 {"country": country, "token": token},
             )
-    await upgrade(db.url)
+    await upgrade(db.url, keys=TEST_KEYS)
     async with db.sessions() as session:
-        rows = (
+        sealed_rows = (
             await session.execute(
-                text("SELECT id, address, state, unsubscribe_token FROM subscribers ORDER BY id")
+                text(
+                    "SELECT id, address_sealed, state, unsubscribe_token FROM subscribers"
+                    " ORDER BY id"
+                )
             )
         ).all()
+        rows = [(row[0], TEST_SEALER.open("email", row[1]), row[2], row[3]) for row in sealed_rows]
         kept = next(row for row in rows if row[1] == "victim@example.org")
         countries = (
             await session.execute(

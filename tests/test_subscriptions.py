@@ -121,7 +121,9 @@ async def test_removed_from_group_or_blocked_means_unsubscribed(
         rows = list(await session.scalars(select(Subscriber)))
     states = sorted(row.state.value for row in rows)
     assert states == ["blocked", "unsubscribed"]
-    assert all(row.address is None for row in rows), "chats that left are counted, not kept"
+    assert all(row.address_sealed is None and row.address_hash is None for row in rows), (
+        "chats that left are counted, not kept"
+    )
 
 
 async def test_other_text_gets_a_hint(bot: BotApiEmulator) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 import aiosmtplib
@@ -10,6 +11,14 @@ from bot.delivery.channels import Outcome, SendResult
 
 NO_SUCH_USER = frozenset({550, 551, 553})
 RELAY_DOWN_WAIT = 10.0  # seconds a delivery waits while the relay cannot be reached
+# A relay's answer often repeats the address ("550 <x@example.org>: no such user"); what is
+# kept of it in the outbox must not: the address is sealed, its error is not.
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+
+
+def without_addresses(text: str) -> str:
+    """Return a relay's answer with every email address in it replaced by "<address>"."""
+    return _ADDRESS.sub("<address>", text)
 
 
 class Refusal(StrEnum):
@@ -39,13 +48,13 @@ def classify(exc: BaseException, *, wait: float = RELAY_DOWN_WAIT) -> SendResult
         return _by_code(exc.code, exc.message, Refusal.MESSAGE, wait)
     if isinstance(exc, ValueError):
         # An address that cannot go on an SMTP command line (the relay never saw it).
-        return SendResult(Outcome.FAILED, f"cannot be sent: {exc}"[:300])
+        return SendResult(Outcome.FAILED, without_addresses(f"cannot be sent: {exc}")[:300])
     # Connection refused, reset, timed out: the relay is away, nothing is wrong with the mail.
     return SendResult(Outcome.WAIT, f"relay unreachable: {type(exc).__name__}", wait)
 
 
 def _by_code(code: int, text: str, whose: Refusal, wait: float) -> SendResult:
-    error = f"SMTP {code}: {text}"[:300]
+    error = without_addresses(f"SMTP {code}: {text}")[:300]
     if 400 <= code < 500:
         # 421, 450, 451, 452: busy, greylisting, full: later, with no attempt used.
         return SendResult(Outcome.WAIT, error, wait)

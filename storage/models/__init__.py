@@ -17,6 +17,7 @@ from storage.models.case import Case, CaseName
 from storage.models.delivery import Delivery
 from storage.models.draft import Draft
 from storage.models.protest import Protest
+from storage.models.seal import SealKey
 from storage.models.source import Source, SourceItem
 from storage.models.subscriber import Subscriber, SubscriberCountry, subscriber_cases
 from storage.models.target import Target
@@ -41,6 +42,7 @@ __all__ = [
     "Draft",
     "Lease",
     "Protest",
+    "SealKey",
     "Source",
     "SourceItem",
     "Subscriber",

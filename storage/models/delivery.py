@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.timing import system_clock
@@ -19,7 +28,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("appeal_id", "subscriber_id", "channel", "purpose", "notice"),
-        UniqueConstraint("appeal_id", "purpose", "address"),
+        UniqueConstraint("appeal_id", "purpose", "address_hash"),
         Index("ix_deliveries_due", "state", "priority", "next_attempt_at"),
         Index("ix_deliveries_appeal_state", "appeal_id", "state"),
     )
@@ -31,7 +40,10 @@ class Delivery(Base):
     subscriber_id: Mapped[int | None] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
     )
-    address: Mapped[str | None] = mapped_column(String(320))  # where, without a subscriber
+    # Where it goes, without a subscriber (an admin): sealed as a subscriber's address is.
+    address_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    address_hash: Mapped[str | None] = mapped_column(String(64))
+    sealed_with: Mapped[int | None] = mapped_column(Integer)
     purpose: Mapped[DeliveryPurpose] = mapped_column(
         str_enum(DeliveryPurpose), default=DeliveryPurpose.APPEAL
     )

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     UniqueConstraint,
@@ -44,12 +45,16 @@ class Subscriber(Timestamps, Base):
     __tablename__ = "subscribers"
     __table_args__ = (
         Index("ix_subscribers_channel_state", "channel", "state"),
-        UniqueConstraint("channel", "address"),
+        UniqueConstraint("channel", "address_hash"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))  # the name a channel is registered by
-    address: Mapped[str | None] = mapped_column(String(320))  # None once it has left
+    # The address, sealed (core/sealing.py) with the key ``sealed_with``, and the keyed hash
+    # it is found by; never in the clear. None once it has left.
+    address_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    address_hash: Mapped[str | None] = mapped_column(String(64))
+    sealed_with: Mapped[int | None] = mapped_column(Integer, index=True)
     # Who typed /email for a sign-up still waiting: a keyed hash of the chat, never its id,
     # so that the chat's /forget takes the sign-up with it.
     requested_by: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -20,6 +20,7 @@ from storage.models import (
     subscriber_cases,
 )
 from storage.names import search_key
+from storage.repo.subscribers import at_address
 from storage.repo.visibility import public_appeal_ids, public_case, public_case_ids
 
 
@@ -215,11 +216,7 @@ async def get_case_figures(
         .scalar_subquery()
     )
     channel, address = reader or ("", "")
-    active = (
-        (Subscriber.channel == channel)
-        & (Subscriber.address == address)
-        & (Subscriber.state == SubscriberState.ACTIVE)
-    )
+    active = at_address(session, channel, address) & (Subscriber.state == SubscriberState.ACTIVE)
     subscribed = exists(select(Subscriber.id).where(active))
     follows = exists(
         select(subscriber_cases.c.case_id)

@@ -37,7 +37,8 @@ from storage.models import (
     Worker,
     subscriber_cases,
 )
-from storage.repo.subscribers import retire
+from storage.repo.subscribers import at_address, retire
+from storage.sealed import opened, sealed_columns
 from storage.types import UTCDateTime
 
 
@@ -246,7 +247,7 @@ async def _claim(
             Delivery.channel,
             Delivery.attempts,
             Delivery.purpose,
-            Delivery.address,
+            Delivery.address_sealed,
             Delivery.notice,
             Delivery.late,
         )
@@ -262,7 +263,7 @@ async def _claim(
                 str(row[3]),
                 row[4],
                 DeliveryPurpose(row[5]),
-                row[6],
+                opened(session, str(row[3]), row[6]),
                 load(DeliveryPurpose(row[5]), row[1], row[7] or "", bool(row[8])),
             )
             for row in rows
@@ -276,7 +277,7 @@ async def recipients(session: AsyncSession, subscriber_ids: Iterable[int]) -> di
     statement = select(
         Subscriber.id,
         Subscriber.channel,
-        Subscriber.address,
+        Subscriber.address_sealed,
         Subscriber.kind,
         Subscriber.language,
         Subscriber.state,
@@ -287,7 +288,7 @@ async def recipients(session: AsyncSession, subscriber_ids: Iterable[int]) -> di
         row[0]: Recipient(
             subscriber_id=row[0],
             channel=str(row[1]),
-            address=row[2],
+            address=opened(session, str(row[1]), row[2]),
             kind=row[3],
             language=row[4],
             state=SubscriberState(row[5]),
@@ -429,15 +430,15 @@ async def move(session: AsyncSession, subscriber_id: int, address: str, kind: st
     """Point a subscriber at its new address (a group became a supergroup with a new id);
     False if that address is taken."""
     channel = await session.scalar(select(Subscriber.channel).where(Subscriber.id == subscriber_id))
-    taken = await session.scalar(
-        select(Subscriber.id).where(Subscriber.channel == channel, Subscriber.address == address)
-    )
+    if channel is None:
+        return False
+    taken = await session.scalar(select(Subscriber.id).where(at_address(session, channel, address)))
     if taken is not None and taken != subscriber_id:
         return False
     await session.execute(
         update(Subscriber)
         .where(Subscriber.id == subscriber_id)
-        .values(address=address, kind=kind)
+        .values(**sealed_columns(session, channel, address), kind=kind)
         .execution_options(synchronize_session=False)
     )
     return True
@@ -529,7 +530,7 @@ async def queue_direct(
         {
             "appeal_id": stored.appeal_id,
             "subscriber_id": None,
-            "address": address,
+            **sealed_columns(session, channel, address),
             "channel": channel,
             "purpose": stored.purpose,
             "notice": stored.notice,
@@ -543,7 +544,7 @@ async def queue_direct(
     statement = (
         insert_ignoring_duplicates(session)
         .values(next_attempt_at=db_now())
-        .on_conflict_do_nothing(index_elements=["appeal_id", "purpose", "address"])
+        .on_conflict_do_nothing(index_elements=["appeal_id", "purpose", "address_hash"])
     )
     result = await session.execute(statement, rows)
     return int(getattr(result, "rowcount", 0) or 0)

@@ -34,6 +34,7 @@ from storage.models import (
     subscriber_cases,
 )
 from storage.repo.deliveries import queue_to_subscribers
+from storage.sealed import opened
 
 COURT_DATES = (EventKind.HEARING, EventKind.TRIAL, EventKind.VERDICT)
 PUSHED = (DeliveryPurpose.APPEAL, DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE)
@@ -147,7 +148,7 @@ async def followers(
         Delivery.notice == stored.notice,
     )
     statement = (
-        select(Subscriber.id, Subscriber.channel, Subscriber.timezone, Subscriber.address)
+        select(Subscriber.id, Subscriber.channel, Subscriber.timezone, Subscriber.address_sealed)
         .where(
             Subscriber.state == SubscriberState.ACTIVE,
             Subscriber.channel.in_(list(channels)),
@@ -160,7 +161,9 @@ async def followers(
         .order_by(Subscriber.id)
     )
     rows = await session.execute(statement)
-    return [Follower(row[0], str(row[1]), row[2], row[3]) for row in rows]
+    return [
+        Follower(row[0], str(row[1]), row[2], opened(session, str(row[1]), row[3])) for row in rows
+    ]
 
 
 async def queue_notices(

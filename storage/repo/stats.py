@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import AppealStatus, DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Appeal, Broadcast, Delivery, Protest, Subscriber
+from storage.sealed import opened
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +39,14 @@ async def subscriber_counts(session: AsyncSession) -> dict[tuple[str, Subscriber
 async def mirror_states(session: AsyncSession) -> list[tuple[str, str, SubscriberState]]:
     """Return every mirror (channel, address, state): where everything published goes."""
     statement = (
-        select(Subscriber.channel, Subscriber.address, Subscriber.state)
+        select(Subscriber.channel, Subscriber.address_sealed, Subscriber.state)
         .where(Subscriber.mirror.is_(True))
-        .order_by(Subscriber.channel, Subscriber.address)
+        .order_by(Subscriber.channel, Subscriber.id)
     )
-    return [
-        (str(row[0]), str(row[1]), SubscriberState(row[2]))
+    return sorted(
+        (str(row[0]), opened(session, str(row[0]), row[1]) or "?", SubscriberState(row[2]))
         for row in await session.execute(statement)
-    ]
+    )
 
 
 async def mirror_deliveries(
@@ -54,19 +55,24 @@ async def mirror_deliveries(
     """Return how an appeal went to each mirror: (channel, address, mirror's state, the
     delivery's state)."""
     statement = (
-        select(Subscriber.channel, Subscriber.address, Subscriber.state, Delivery.state)
+        select(Subscriber.channel, Subscriber.address_sealed, Subscriber.state, Delivery.state)
         .join(Delivery, Delivery.subscriber_id == Subscriber.id)
         .where(
             Subscriber.mirror.is_(True),
             Delivery.appeal_id == appeal_id,
             Delivery.purpose == DeliveryPurpose.APPEAL,
         )
-        .order_by(Subscriber.channel, Subscriber.address)
+        .order_by(Subscriber.channel, Subscriber.id)
     )
-    return [
-        (str(row[0]), str(row[1]), SubscriberState(row[2]), DeliveryState(row[3]))
+    return sorted(
+        (
+            str(row[0]),
+            opened(session, str(row[0]), row[1]) or "?",
+            SubscriberState(row[2]),
+            DeliveryState(row[3]),
+        )
         for row in await session.execute(statement)
-    ]
+    )
 
 
 async def appeal_counts(session: AsyncSession) -> dict[AppealStatus, int]:

@@ -6,13 +6,14 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, delete, select, update
+from sqlalchemy import ColumnElement, case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.database import erased
 from storage.enums import SubscriberState
 from storage.models import Case, Subscriber, SubscriberCountry, subscriber_cases
+from storage.sealed import found_at, opened, sealed_columns
 
 
 def new_token() -> str:
@@ -30,9 +31,19 @@ async def _one(session: AsyncSession, condition: ColumnElement[bool]) -> Subscri
     return (await session.scalars(statement)).one_or_none()
 
 
+def at_address(session: AsyncSession, channel: str, address: str) -> ColumnElement[bool]:
+    """Return the condition that finds a channel's subscriber at an address (by its hash)."""
+    return found_at(session, Subscriber.channel, Subscriber.address_hash, channel, address)
+
+
 async def get_by_address(session: AsyncSession, channel: str, address: str) -> Subscriber | None:
     """Return the subscriber of a channel at an address, with the cases it follows."""
-    return await _one(session, and_(Subscriber.channel == channel, Subscriber.address == address))
+    return await _one(session, at_address(session, channel, address))
+
+
+def address_of(session: AsyncSession, subscriber: Subscriber) -> str | None:
+    """Return a subscriber's address, opened (None: left, or sealed by a destroyed key)."""
+    return opened(session, subscriber.channel, subscriber.address_sealed)
 
 
 async def get_by_unsubscribe_token(session: AsyncSession, token: str) -> Subscriber | None:
@@ -42,12 +53,16 @@ async def get_by_unsubscribe_token(session: AsyncSession, token: str) -> Subscri
 
 async def languages(session: AsyncSession, channel: str) -> dict[str, str]:
     """Return the language of every active subscriber of a channel, by address."""
-    statement = select(Subscriber.address, Subscriber.language).where(
+    statement = select(Subscriber.address_sealed, Subscriber.language).where(
         Subscriber.channel == channel,
-        Subscriber.address.is_not(None),
+        Subscriber.address_sealed.is_not(None),
         Subscriber.state == SubscriberState.ACTIVE,
     )
-    return {address: language for address, language in await session.execute(statement) if address}
+    found = {
+        opened(session, channel, sealed): language
+        for sealed, language in await session.execute(statement)
+    }
+    return {address: language for address, language in found.items() if address}
 
 
 async def subscribe(
@@ -58,7 +73,7 @@ async def subscribe(
     if subscriber is None:
         subscriber = Subscriber(
             channel=channel,
-            address=address,
+            **sealed_columns(session, channel, address),
             kind=kind,
             language=language,
             state=SubscriberState.ACTIVE,
@@ -96,7 +111,10 @@ async def retire(
         .where(Subscriber.id.in_(ids))
         .values(
             state=state,
-            address=case((Subscriber.mirror.is_(True), Subscriber.address), else_=None),
+            **{
+                column: case((Subscriber.mirror.is_(True), getattr(Subscriber, column)), else_=None)
+                for column in ("address_sealed", "address_hash", "sealed_with")
+            },
             timezone=None,
             confirm_token=None,
         )
@@ -184,7 +202,7 @@ async def sign_up_email(
     if subscriber is None:
         subscriber = Subscriber(
             channel=channel,
-            address=email,
+            **sealed_columns(session, channel, email),
             language=language,
             state=SubscriberState.PENDING,
             confirm_token=new_token(),
@@ -236,7 +254,8 @@ async def sync_mirrors(
             select(Subscriber).where(Subscriber.channel == channel, Subscriber.mirror.is_(True))
         )
     ).all()
-    have = {row.address: row for row in rows if row.address is not None}
+    opened_rows = ((address_of(session, row), row) for row in rows)
+    have = {address: row for address, row in opened_rows if address is not None}
     added = 0
     for address, kind in wanted.items():
         row = have.get(address)
@@ -246,7 +265,7 @@ async def sync_mirrors(
             session.add(
                 Subscriber(
                     channel=channel,
-                    address=address,
+                    **sealed_columns(session, channel, address),
                     kind=kind,
                     mirror=True,
                     state=SubscriberState.ACTIVE,

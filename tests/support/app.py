@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.app import App, Overrides, open_app
 from bot.config import Settings
+from tests.support.keys import TEST_KEY_TEXT
 
 # A token for settings that must name one (so that Telegram counts as configured) but
 # never reach a server.
@@ -24,7 +25,10 @@ SHORT_WAITS: dict[str, float] = {
 
 
 def quick_settings(**values: Any) -> Settings:
-    """Return settings with short waits, ignoring the environment and any .env file."""
+    """Return settings with short waits and the tests' data key, ignoring the environment and
+    any .env file."""
+    if "key_file" not in values:
+        values.setdefault("data_key", TEST_KEY_TEXT)
     return Settings(_env_file=None, **{**SHORT_WAITS, **values})
 
 

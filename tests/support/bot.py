@@ -16,7 +16,9 @@ from bot.config import Settings
 from bot.telegram.updates import HandledUpdates
 from emulator import BotApiEmulator
 from storage.engine import create_engine, create_sessionmaker
+from storage.sealed import SEALER
 from tests.support.app import quick_settings
+from tests.support.keys import TEST_SEALER
 
 
 def bot_settings(emulator: BotApiEmulator, database_url: str, **overrides: Any) -> Settings:
@@ -103,6 +105,6 @@ async def sessions_for(url: str) -> AsyncIterator[async_sessionmaker[AsyncSessio
     """Open a session factory on a test database (for arranging data and checking rows)."""
     engine = create_engine(url)
     try:
-        yield create_sessionmaker(engine)
+        yield create_sessionmaker(engine, {SEALER: TEST_SEALER})
     finally:
         await engine.dispose()

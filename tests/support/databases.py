@@ -24,7 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.database import Database
 from storage.engine import create_engine, create_sessionmaker
 from storage.migrate import upgrade
+from storage.sealed import SEALER
 from storage.seeding import default_seed_dir, load_seed_files
+from tests.support.keys import TEST_SEALER
 
 DATABASE_KINDS = ["sqlite", "postgresql"]
 POSTGRES_ENV = "APPEALBOT_TEST_POSTGRES_URL"
@@ -127,7 +129,7 @@ async def _prepare(url: str, *, seeded: bool) -> None:
         return
     engine = create_engine(url)
     try:
-        report = await load_seed_files(Database(engine), [default_seed_dir()])
+        report = await load_seed_files(Database(engine, TEST_SEALER), [default_seed_dir()])
         assert not report.refused, report.refused
     finally:
         await engine.dispose()
@@ -154,7 +156,10 @@ async def _opened(url: str) -> AsyncIterator[MigratedDatabase]:
     engine = create_engine(url)
     try:
         yield MigratedDatabase(
-            url=url, engine=engine, sessions=create_sessionmaker(engine), database=Database(engine)
+            url=url,
+            engine=engine,
+            sessions=create_sessionmaker(engine, {SEALER: TEST_SEALER}),
+            database=Database(engine, TEST_SEALER),
         )
     finally:
         await engine.dispose()

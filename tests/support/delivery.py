@@ -27,6 +27,7 @@ from storage.models import Appeal, Subscriber, SubscriberCountry
 from storage.repo.subscribers import new_token
 from tests.support.app import SHORT_WAITS, app_for
 from tests.support.bot import sessions_for
+from tests.support.keys import sealed
 
 
 async def add_subscribers(
@@ -45,7 +46,7 @@ async def add_subscribers(
     rows = [
         {
             "channel": channel,
-            "address": str(chat_id),
+            **sealed(channel, str(chat_id)),
             "kind": None if isinstance(chat_id, str) else "private" if chat_id > 0 else "group",
             "state": state,
             "language": language,
@@ -59,11 +60,11 @@ async def add_subscribers(
     ]
     async with sessions.begin() as session:
         await session.execute(insert(Subscriber), rows)
-        chats = [row["address"] for row in rows]
+        hashes = [row["address_hash"] for row in rows]
         found = await session.execute(
-            select(Subscriber.id).where(
-                Subscriber.channel == channel, Subscriber.address.in_(chats)
-            )
+            select(Subscriber.id)
+            .where(Subscriber.channel == channel, Subscriber.address_hash.in_(hashes))
+            .order_by(Subscriber.id)
         )
         ids = [row.id for row in found]
         codes = list(countries)

@@ -22,9 +22,11 @@ from emulator.mailbox import Sink, smtp_server
 from storage.enums import DeliveryPurpose, DeliveryState, SubscriberState
 from storage.models import Delivery, Subscriber
 from storage.repo.deliveries import Recipient
-from storage.repo.subscribers import new_token
+from storage.repo.subscribers import at_address, new_token
+from storage.sealed import sealed_columns
 from tests.support.bot import sessions_for
 from tests.support.delivery import publish_appeal as publish_for_telegram
+from tests.support.keys import sealed
 
 
 async def publish_appeal(url: str, appeal_id: int) -> None:
@@ -53,7 +55,7 @@ async def add_reader(url: str, address: str, *, language: str = "en") -> str:
         session.add(
             Subscriber(
                 channel="email",
-                address=address,
+                **sealed_columns(session, "email", address),
                 state=SubscriberState.ACTIVE,
                 unsubscribe_token=token,
                 confirmed_at=system_clock(),
@@ -69,7 +71,7 @@ async def add_readers(url: str, addresses: list[str]) -> None:
     rows = [
         {
             "channel": "email",
-            "address": address,
+            **sealed("email", address),
             "state": SubscriberState.ACTIVE,
             "language": "en",
             "urgent_only": False,
@@ -87,9 +89,7 @@ async def add_readers(url: str, addresses: list[str]) -> None:
 
 async def subscriber(url: str, address: str) -> Subscriber | None:
     async with sessions_for(url) as sessions, sessions() as session:
-        return await session.scalar(
-            select(Subscriber).where(Subscriber.channel == "email", Subscriber.address == address)
-        )
+        return await session.scalar(select(Subscriber).where(at_address(session, "email", address)))
 
 
 def body(message: EmailMessage) -> str:

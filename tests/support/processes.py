@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from emulator import BotApiEmulator
+from tests.support.keys import TEST_KEY_TEXT
 
 REPO = Path(__file__).resolve().parent.parent.parent
 
@@ -16,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent.parent
 def clean_env(**extra: str) -> dict[str, str]:
     """Return the environment without any APPEALBOT_ setting, plus ``extra``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("APPEALBOT_")}
-    env.update(PYTHONPATH=str(REPO), **extra)
+    env.update(PYTHONPATH=str(REPO), APPEALBOT_DATA_KEY=TEST_KEY_TEXT, **extra)
     return env
 
 

@@ -26,7 +26,8 @@ from storage.models import (
     appeal_cases,
     subscriber_cases,
 )
-from storage.repo.subscribers import new_token
+from storage.repo.subscribers import at_address, new_token
+from storage.sealed import sealed_columns
 from tests.support.bot import sessions_for
 
 
@@ -136,7 +137,11 @@ async def add_follower(
     async with sessions_for(url) as sessions, sessions.begin() as session:
         subscriber = Subscriber(
             channel="email" if email else "telegram",
-            address=email or (str(chat_id) if chat_id is not None else None),
+            **sealed_columns(
+                session,
+                "email" if email else "telegram",
+                email or (str(chat_id) if chat_id is not None else None),
+            ),
             kind="private" if chat_id else None,
             state=SubscriberState.ACTIVE,
             unsubscribe_token=new_token(),
@@ -192,7 +197,7 @@ async def deliveries_of_chat(url: str, chat_id: int) -> list[int]:
         rows = await session.scalars(
             select(Delivery.appeal_id)
             .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-            .where(Subscriber.channel == "telegram", Subscriber.address == str(chat_id))
+            .where(at_address(session, "telegram", str(chat_id)))
         )
         return [appeal_id for appeal_id in rows if appeal_id is not None]
 

@@ -1,0 +1,187 @@
+"""Which keys sealed the addresses, and the work of sealing them again: the first sealing
+of a database that held them in the clear, a rotation, and what a destroyed key leaves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import TextClause, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import SubscriberState
+from storage.models import Delivery, SealKey, Subscriber
+from storage.sealed import sealed_columns, sealer_of
+
+SEALED_TABLES = (Subscriber, Delivery)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyState:
+    """A key as the database knows it: its id and dates."""
+
+    id: int
+    added_at: datetime
+    retired_at: datetime | None
+    destroyed_at: datetime | None
+
+    @property
+    def live(self) -> bool:
+        """Tell whether addresses may still be sealed with it."""
+        return self.retired_at is None and self.destroyed_at is None
+
+
+async def known_keys(session: AsyncSession) -> list[KeyState]:
+    """Return every key this database has been sealed with, oldest first."""
+    rows = await session.scalars(select(SealKey).order_by(SealKey.added_at, SealKey.id))
+    return [KeyState(row.id, row.added_at, row.retired_at, row.destroyed_at) for row in rows]
+
+
+async def register_key(session: AsyncSession, key_id: int, now: datetime) -> bool:
+    """Record a key as in use; return whether it was new."""
+    row = await session.get(SealKey, key_id)
+    if row is not None:
+        return False
+    session.add(SealKey(id=key_id, added_at=now))
+    await session.flush()
+    return True
+
+
+async def mark_keys(
+    session: AsyncSession, key_ids: Sequence[int], now: datetime, *, destroyed: bool
+) -> None:
+    """Record keys as retired by a rotation, or destroyed."""
+    column = "destroyed_at" if destroyed else "retired_at"
+    await session.execute(
+        update(SealKey)
+        .where(SealKey.id.in_(list(key_ids)))
+        .values({column: now})
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def seal_clear(session: AsyncSession, *, batch: int) -> int:
+    """Seal up to ``batch`` addresses still in the clear (a database from before sealing);
+    return how many. The clear column only exists between migrations 0016 and 0017."""
+    done = 0
+    for table in ("subscribers", "deliveries"):
+        rows = (await session.execute(select_clear(table, batch - done))).all()
+        for row_id, channel, address in rows:
+            values = sealed_columns(session, str(channel), str(address))
+            await session.execute(
+                update_clear(table),
+                {"row_id": row_id, **values},
+            )
+        done += len(rows)
+        if done >= batch:
+            break
+    return done
+
+
+def select_clear(table: str, limit: int) -> TextClause:
+    """Select rows of a table whose address is still in the clear."""
+    return text(
+        f"SELECT id, channel, address FROM {table} "
+        "WHERE address IS NOT NULL ORDER BY id LIMIT :limit"
+    ).bindparams(limit=limit)
+
+
+def update_clear(table: str) -> TextClause:
+    """Store a row's address sealed, and blank its clear one."""
+    return text(
+        f"UPDATE {table} SET address = NULL, address_sealed = :address_sealed, "
+        "address_hash = :address_hash, sealed_with = :sealed_with WHERE id = :row_id"
+    )
+
+
+async def reseal(session: AsyncSession, *, batch: int) -> int:
+    """Seal up to ``batch`` addresses sealed with an older key again with the current one;
+    return how many (0: none left). An address whose key is not in the ring stays."""
+    sealer = sealer_of(session)
+    ring = sealer.ring
+    older = [key.id for key in ring.retiring]
+    if not older:
+        return 0
+    done = 0
+    for model in SEALED_TABLES:
+        rows = (
+            await session.execute(
+                select(model.id, model.channel, model.address_sealed, model.sealed_with)
+                .where(model.sealed_with.in_(older))
+                .order_by(model.id)
+                .limit(batch - done)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for row_id, channel, sealed, key_id in rows:
+            address = sealer.open(str(channel), sealed)
+            values = sealed_columns(session, str(channel), address)
+            if address is None:
+                continue
+            # Only if nobody changed it meanwhile (a move, a retirement): else it is theirs.
+            await session.execute(
+                update(model)
+                .where(model.id == row_id, model.sealed_with == key_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+        done += len(rows)
+        if done >= batch:
+            break
+    return done
+
+
+async def sealed_with_counts(session: AsyncSession) -> dict[int, int]:
+    """Count the addresses each key has sealed (subscribers and deliveries)."""
+    counts: dict[int, int] = {}
+    for model in SEALED_TABLES:
+        statement = (
+            select(model.sealed_with, func.count())
+            .where(model.address_sealed.is_not(None))
+            .group_by(model.sealed_with)
+        )
+        for key_id, count in await session.execute(statement):
+            if key_id is not None:
+                counts[int(key_id)] = counts.get(int(key_id), 0) + int(count)
+    return counts
+
+
+async def lose(session: AsyncSession, key_ids: Sequence[int], *, batch: int) -> int:
+    """Blank up to ``batch`` addresses sealed with destroyed keys (the subscribers become
+    ``lost``, a count); return how many."""
+    ids = list(key_ids)
+    subscriber_ids = list(
+        await session.scalars(
+            select(Subscriber.id)
+            .where(Subscriber.sealed_with.in_(ids), Subscriber.address_sealed.is_not(None))
+            .limit(batch)
+        )
+    )
+    if subscriber_ids:
+        await session.execute(
+            update(Subscriber)
+            .where(Subscriber.id.in_(subscriber_ids))
+            .values(
+                address_sealed=None,
+                address_hash=None,
+                state=SubscriberState.LOST,
+                confirm_token=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    delivery_ids = list(
+        await session.scalars(
+            select(Delivery.id)
+            .where(Delivery.sealed_with.in_(ids), Delivery.address_sealed.is_not(None))
+            .limit(batch)
+        )
+    )
+    if delivery_ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(delivery_ids))
+            .values(address_sealed=None, address_hash=None)
+            .execution_options(synchronize_session=False)
+        )
+    return len(subscriber_ids) + len(delivery_ids)
