@@ -55,6 +55,7 @@ from bot.services.delivery_signals import DeliverySignals, NoDelivery
 from bot.services.drafts import DraftService
 from bot.services.email import EmailService
 from bot.services.imports import ImportService
+from bot.services.keys import KeyService
 from bot.services.maintenance import BOT_HOLD_SECONDS, MaintenanceService, this_process
 from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
@@ -213,6 +214,7 @@ def build_services(
     mirror: ChannelMirror,
     channels: Sequence[Channel] = (),
     engine: DeliveryEngine | None = None,
+    keys: Keys | None = None,
 ) -> Services:
     """Build every service over one database, telling ``delivery`` what to send."""
     clock = ages.clock
@@ -285,6 +287,9 @@ def build_services(
         ),
         admins=admins,
         stats=StatsService(db),
+        keys=KeyService(
+            db, keys or FixedKeys(db.sealer.ring), clock=ages.clock, network=settings.site_name
+        ),
         monitoring=MonitoringService(
             db,
             smtp=probes.get(email.NAME),
@@ -381,6 +386,7 @@ async def open_app(
             mirror=mirror,
             channels=channels,
             engine=delivery,
+            keys=keys,
         )
         yield App(
             settings=settings,

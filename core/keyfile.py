@@ -104,14 +104,20 @@ class KeyFile:
     def __call__(self) -> KeyRing:
         """Return the ring, looking at the file at most once per ``every`` seconds."""
         if self._ring is None or self._monotonic() - self._checked >= self._every:
-            self._checked = self._monotonic()
-            try:
-                info = self.path.stat()
-            except FileNotFoundError:
-                info = None
-            if info is None or (info.st_ino, info.st_mtime_ns, info.st_size) != self._seen:
-                return self.read()
-        assert self._ring is not None
+            return self.fresh()
+        return self._ring
+
+    def fresh(self) -> KeyRing:
+        """Return the ring as the file holds it now (one stat; read only if it changed)."""
+        self._checked = self._monotonic()
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            info = None
+        if self._ring is None or info is None:
+            return self.read()
+        if (info.st_ino, info.st_mtime_ns, info.st_size) != self._seen:
+            return self.read()
         return self._ring
 
     def write(self, ring: KeyRing) -> None:
@@ -165,6 +171,10 @@ class FixedKeys:
         return self._ring
 
     def __call__(self) -> KeyRing:
+        """Return the ring."""
+        return self._ring
+
+    def fresh(self) -> KeyRing:
         """Return the ring."""
         return self._ring
 

@@ -15,8 +15,8 @@ import binascii
 import hashlib
 import hmac
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -126,25 +126,51 @@ class Sealed:
     key_id: int
 
 
-class Sealer:
-    """Seal, open and find addresses with the ring in force (read again when it changes)."""
+class RingSource(Protocol):
+    """Where the keys come from: a key file read again when it changes, or a fixed ring."""
 
-    def __init__(self, ring: Callable[[], KeyRing]) -> None:
+    def __call__(self) -> KeyRing:
+        """Return the ring, as recently read as the source finds it worth."""
+
+    def fresh(self) -> KeyRing:
+        """Return the ring as it is now (a rotation or a destruction seen at once)."""
+
+
+class _Fixed:
+    def __init__(self, ring: KeyRing) -> None:
+        self._ring = ring
+
+    def __call__(self) -> KeyRing:
+        return self._ring
+
+    def fresh(self) -> KeyRing:
+        return self._ring
+
+
+class Sealer:
+    """Seal, open and find addresses with the ring in force.
+
+    Sealing and finding read the ring as it is now (a sign-up just after a rotation began,
+    or after the key was destroyed, is sealed and found under the new key); opening, which
+    a broadcast does for every reader, reads it at most as often as its source allows.
+    """
+
+    def __init__(self, ring: RingSource) -> None:
         self._ring = ring
 
     @classmethod
     def fixed(cls, ring: KeyRing) -> Sealer:
         """Return a sealer over a ring that never changes (an environment secret, tests)."""
-        return cls(lambda: ring)
+        return cls(_Fixed(ring))
 
     @property
     def ring(self) -> KeyRing:
         """Return the keys in force now."""
-        return self._ring()
+        return self._ring.fresh()
 
     def seal(self, channel: str, address: str) -> Sealed:
         """Return an address sealed with the current key."""
-        key = self._ring().current
+        key = self._ring.fresh().current
         return Sealed(key.seal(channel, address), key.lookup(channel, address), key.id)
 
     def open(self, channel: str, sealed: bytes | None) -> str | None:
@@ -157,4 +183,4 @@ class Sealer:
 
     def lookups(self, channel: str, address: str) -> list[str]:
         """Return every hash the address may be stored under (more than one in a rotation)."""
-        return [key.lookup(channel, address) for key in self._ring().keys]
+        return [key.lookup(channel, address) for key in self._ring.fresh().keys]

@@ -38,7 +38,7 @@ def _copy(source: sqlite3.Connection, target: Path) -> int:
         pages = int(destination.execute("PRAGMA page_count").fetchone()[0])
     finally:
         destination.close()
-    # Readable by the operator only: the file holds subscribers' chat ids and addresses.
+    # Readable by the operator only: sealed addresses, but appeals' drafts and the audit too.
     os.chmod(partial, 0o600)
     os.replace(partial, target)
     return pages
@@ -72,10 +72,58 @@ def _backup(database: Path, target: Path) -> int:
         source.close()
 
 
-def _restore(database: Path, backup: Path) -> Path | None:
+def sealed_with(path: Path) -> set[int]:
+    """Return the ids of the keys a database's (or a backup's) addresses are sealed with."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        if "seal_keys" not in tables:
+            return set()  # from before sealing: its migration seals it with the key in force
+        used = {
+            int(row[0])
+            for table in ("subscribers", "deliveries")
+            for row in connection.execute(
+                f"SELECT DISTINCT sealed_with FROM {table} "
+                "WHERE address_sealed IS NOT NULL AND sealed_with IS NOT NULL"
+            )
+        }
+        live = {
+            int(row[0])
+            for row in connection.execute(
+                "SELECT id FROM seal_keys WHERE destroyed_at IS NULL AND retired_at IS NULL"
+            )
+        }
+        return used | live
+    finally:
+        connection.close()
+
+
+def _check_keys(backup: Path, keys: set[int] | None, where: str) -> None:
+    needed = sealed_with(backup)
+    if not needed:
+        return
+    if keys is None:
+        raise BadInputError(
+            "nothing was restored: the backup's addresses are sealed with key #%(key)s, and "
+            "there is no key at %(where)s; a backup is useless without its key",
+            key=min(needed),
+            where=where,
+        )
+    missing = needed - keys
+    if missing == needed:
+        raise BadInputError(
+            "nothing was restored: the backup's addresses are sealed with key #%(key)s, and "
+            "%(where)s holds another; use the key file this backup was made with",
+            key=min(missing),
+            where=where,
+        )
+
+
+def _restore(database: Path, backup: Path, keys: set[int] | None, where: str) -> Path | None:
     if not backup.exists():
         raise BadInputError(f"there is no backup at {backup}")
     _check(backup)
+    _check_keys(backup, keys, where)
     kept = None
     if database.exists():
         # Nothing is lost by a restore: what was there is kept beside it first.
@@ -99,6 +147,10 @@ async def backup_sqlite(database_url: str, target: Path) -> int:
     return await asyncio.to_thread(_backup, sqlite_file(database_url), target)
 
 
-async def restore_sqlite(database_url: str, backup: Path) -> Path | None:
-    """Replace a SQLite database by a backup; return where the old one was kept."""
-    return await asyncio.to_thread(_restore, sqlite_file(database_url), backup)
+async def restore_sqlite(
+    database_url: str, backup: Path, *, keys: set[int] | None, where: str
+) -> Path | None:
+    """Replace a SQLite database by a backup whose addresses these keys open (``keys``: the
+    ids of the keys there are, None for none, found at ``where``); return where the old one
+    was kept. Nothing changes when the keys do not open it."""
+    return await asyncio.to_thread(_restore, sqlite_file(database_url), backup, keys, where)

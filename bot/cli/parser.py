@@ -12,6 +12,7 @@ from bot.cli import (
     broadcast,
     database,
     importing,
+    keys,
     run,
     sandbox,
     sources,
@@ -142,4 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore_parser.add_argument("file", type=Path, metavar="FILE")
     restore_parser.set_defaults(handler=backups.restore)
+
+    key_parser = commands.add_parser("key", help="the data key that seals subscribers' addresses")
+    key_commands = key_parser.add_subparsers(dest="key_command", required=True)
+    key_commands.add_parser("status", help="which key, kept where").set_defaults(
+        handler=keys.status
+    )
+    key_commands.add_parser(
+        "rotate", help="seal every address with a new key, while the bot runs"
+    ).set_defaults(handler=keys.rotate)
+    destroy_parser = key_commands.add_parser(
+        "destroy", help="overwrite the key: every stored address unreadable, for good"
+    )
+    destroy_parser.add_argument(
+        "--confirm", metavar="NAME", help="the network's name (else it is asked for)"
+    )
+    destroy_parser.set_defaults(handler=keys.destroy)
     return parser

@@ -17,6 +17,7 @@ from bot.services.cases import CaseService
 from bot.services.drafts import DraftService
 from bot.services.email import EmailService
 from bot.services.imports import ImportService
+from bot.services.keys import KeyService
 from bot.services.maintenance import MaintenanceService
 from bot.services.mirrors import MirrorService
 from bot.services.monitoring import MonitoringService
@@ -53,6 +54,7 @@ class Services:
     email: EmailService
     admins: AdminService
     stats: StatsService
+    keys: KeyService
     monitoring: MonitoringService
     time: Timekeeper
     public: PublicService

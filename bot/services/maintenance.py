@@ -10,6 +10,7 @@ import socket
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.keyfile import Keys
 from storage.backup import backup_sqlite, restore_sqlite
 from storage.database import Database
 from storage.migrate import current_revision
@@ -103,7 +104,9 @@ async def backup(database_url: str, target: Path) -> int:
     return await backup_sqlite(database_url, target)
 
 
-async def restore(database_url: str, backup_file: Path) -> Path | None:
-    """Replace a SQLite database by a backup (the bot stopped); return where the database as
-    it was is kept, if it was there."""
-    return await restore_sqlite(database_url, backup_file)
+async def restore(database_url: str, backup_file: Path, keys: Keys) -> Path | None:
+    """Replace a SQLite database by a backup (the bot stopped) that the data key opens;
+    return where the database as it was is kept, if it was there."""
+    ids = {key.id for key in keys().keys} if keys.exists() else None
+    where = str(keys.path) if keys.path is not None else "APPEALBOT_DATA_KEY"
+    return await restore_sqlite(database_url, backup_file, keys=ids, where=where)

@@ -185,3 +185,11 @@ async def lose(session: AsyncSession, key_ids: Sequence[int], *, batch: int) -> 
             .execution_options(synchronize_session=False)
         )
     return len(subscriber_ids) + len(delivery_ids)
+
+
+async def count_lost(session: AsyncSession) -> int:
+    """Count the subscribers a destroyed key took away."""
+    found = await session.scalar(
+        select(func.count()).select_from(Subscriber).where(Subscriber.state == SubscriberState.LOST)
+    )
+    return int(found or 0)

@@ -27,8 +27,8 @@ SHORT_WAITS: dict[str, float] = {
 def quick_settings(**values: Any) -> Settings:
     """Return settings with short waits and the tests' data key, ignoring the environment and
     any .env file."""
-    if "key_file" not in values:
-        values.setdefault("data_key", TEST_KEY_TEXT)
+    # A test that names a key file seals with it (not with the tests' key in the environment).
+    values.setdefault("data_key", None if "key_file" in values else TEST_KEY_TEXT)
     return Settings(_env_file=None, **{**SHORT_WAITS, **values})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -97,7 +98,14 @@ async def running_bot(
     finally:
         stop.set()
         emulator.handled = None
-        await asyncio.wait_for(task, timeout=20)
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=20)
+        except TimeoutError:
+            # Say where the service is stuck before failing the test.
+            for stuck in asyncio.all_tasks():
+                stuck.print_stack(limit=8, file=sys.stderr)
+            task.cancel()
+            raise
 
 
 @asynccontextmanager
