@@ -243,6 +243,8 @@ def build_services(
         clock=clock,
         withdrawing=rendering(Withdrawal),
         admins_on=admins_on,
+        second_admin_above=settings.second_admin_above,
+        configured_admins=settings.admin_ids,
     )
     pseudonyms = build_pseudonyms(settings)
     schedule = Schedule(
@@ -251,7 +253,7 @@ def build_services(
     )
     cases = CaseService(db, ages=ages, chats_on=telegram.NAME)
     appeals = AppealService(db, ages=ages, pseudonyms=pseudonyms)
-    admins = AdminService(db, configured=settings.admin_ids)
+    admins = AdminService(db, configured=settings.admin_ids, admins_on=admins_on, clock=ages.clock)
     return Services(
         mirror=mirror,
         mirrors=MirrorService(db),

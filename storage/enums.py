@@ -80,6 +80,7 @@ class DeliveryState(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     HELD = "held"  # waiting for its reader's daily digest
+    AWAITING = "awaiting"  # a large broadcast's, until a second admin confirms it
 
 
 class DeliveryPurpose(StrEnum):
@@ -92,6 +93,7 @@ class DeliveryPurpose(StrEnum):
     PROGRESS = "progress"  # the message an admin follows a broadcast in (then edited in place)
     WITHDRAW = "withdraw"  # an appeal taken back: told to the machines that got it (webhooks)
     SOURCE = "source"  # a followed source went wrong (a malformed feed): told to the admins once
+    ADMINS = "admins"  # admins told of each other: a broadcast to confirm, a new admin
 
 
 class SourceState(StrEnum):

@@ -93,6 +93,23 @@ class SourceTrouble:
     source_id: int
 
 
+AdminNoticeKind = Literal["confirm", "confirmed", "added", "removed"]
+
+
+@dataclass(frozen=True, slots=True)
+class AdminNotice:
+    """Admins told of each other's acts: a large broadcast waiting for a second admin
+    (``confirm``: its broadcast), the one who started it told who confirmed it
+    (``confirmed``), an admin added or removed (its user id). ``actor``: who did it."""
+
+    purpose: ClassVar[DeliveryPurpose] = DeliveryPurpose.ADMINS
+    kind: AdminNoticeKind
+    subject: int
+    actor: int
+
+
+_ADMIN_KINDS: tuple[AdminNoticeKind, ...] = ("confirm", "confirmed", "added", "removed")
+
 Item = (
     Publication
     | Withdrawal
@@ -103,6 +120,7 @@ Item = (
     | Review
     | ProgressMessage
     | SourceTrouble
+    | AdminNotice
 )
 AboutAppeal = Publication | Withdrawal | Reminder | Nudge
 
@@ -135,6 +153,8 @@ def store(item: Item) -> Stored:
             return Stored(item.purpose, None, "")
         case Review(number) | ProgressMessage(number) | SourceTrouble(number):
             return Stored(item.purpose, None, str(number))
+        case AdminNotice(kind, subject, actor):
+            return Stored(item.purpose, None, f"{kind}:{subject}:{actor}")
 
 
 def load(purpose: DeliveryPurpose, appeal_id: int | None, notice: str, late: bool) -> Item | None:
@@ -157,6 +177,10 @@ def _load(purpose: DeliveryPurpose, appeal_id: int | None, notice: str, late: bo
         return ProgressMessage(int(notice))
     if purpose is DeliveryPurpose.SOURCE:
         return SourceTrouble(int(notice))
+    if purpose is DeliveryPurpose.ADMINS:
+        kind, subject, actor = notice.split(":")
+        known = next((k for k in _ADMIN_KINDS if k == kind), None)
+        return None if known is None else AdminNotice(known, int(subject), int(actor))
     if appeal_id is None:
         return None
     if purpose is DeliveryPurpose.APPEAL:

@@ -19,12 +19,14 @@ from bot.services.maintenance import backup, restore
 from core.errors import BadInputError, ConfigError
 from core.keyfile import KeyFile
 from core.sealing import DataKey, KeyRing, Sealer
+from core.timing import system_clock
 from emulator import BotApiEmulator
 from storage.enums import SubscriberState
 from storage.migrate import upgrade
-from storage.models import Subscriber
+from storage.models import AuditEntry, Subscriber
 from storage.repo.seal_keys import seal_clear
 from storage.sealed import SEALER
+from tests.support import drafts
 from tests.support.app import app_for
 from tests.support.bot import running_bot, sessions_for
 from tests.support.databases import MigratedDatabase
@@ -36,6 +38,7 @@ from tests.support.processes import clean_env
 from tests.support.smtp import Sink, free_port, smtp_server
 
 MAY_DAY = 3
+FIXTURES = Path(__file__).parent / "fixtures" / "appeals"
 STAYS, FORGETS, GROUP = 734_512_401, 734_512_402, -1_001_734_512_403
 ASKED_BY_CHAT = "asked.in.chat@example.org"
 READER, LEAVER = "reader.stays@example.org", "reader.leaves@example.org"
@@ -238,15 +241,10 @@ async def test_a_rotation_killed_midway_goes_on_where_it_stopped(
     halfway = key_file.read()
     assert halfway.retiring == (TEST_KEY,), "the old key stays until the rotation is done"
     async with sessions_for(seeded_sqlite_db.url) as sessions, sessions() as session:
-        mixed = dict(
-            (
-                await session.execute(
-                    select(Subscriber.sealed_with, func.count()).group_by(Subscriber.sealed_with)
-                )
-            )
-            .tuples()
-            .all()
-        )
+        statement = select(Subscriber.sealed_with, func.count()).group_by(Subscriber.sealed_with)
+        mixed: dict[int, int] = {}
+        for key_id, count in await session.execute(statement):
+            mixed[key_id] = count
     assert mixed.get(TEST_KEY.id, 0) > 0, "stopped midway"
     assert mixed.get(halfway.current.id, 0) > 0
     again = await asyncio.create_subprocess_exec(
@@ -338,3 +336,51 @@ def test_a_sealed_address_opens_only_in_its_channel_with_its_key() -> None:
     assert sealer.seal("telegram", "734512401").sealed != sealed.sealed, "a fresh nonce"
     assert sealer.lookups("telegram", "734512401") == [sealed.lookup]
     assert SEALER  # the session key the repositories find the sealer under
+
+
+async def test_a_large_broadcast_waits_for_a_second_admin_who_is_named(
+    emulator: BotApiEmulator, seeded_url: str
+) -> None:
+    first, second, third = 4_101, 4_102, 4_103
+    chats = list(range(8_601, 8_613))
+    async with sessions_for(seeded_url) as sessions:
+        await add_subscribers(sessions, chats)
+    text = (FIXTURES / "2012-01-new-wave-of-arrests.txt").read_text("utf-8")
+    text = text.replace("January 2012", f"{system_clock():%B %Y}")
+    async with running_bot(
+        emulator, seeded_url, admin_ids=[first, second], second_admin_above=len(chats) - 1
+    ):
+        _, review = await drafts.paste(emulator, first, text)
+        await drafts.publish(emulator, first, review, "Publish as urgent")
+        held = await emulator.find(first, "✅ Published")
+        assert "held: a broadcast this large goes out once another admin confirms it" in held.text
+        ask = await emulator.find(second, "🛡 A second admin is needed")
+        assert f"admin {first} wants to send appeal" in ask.text
+        assert f"to {len(chats)} readers" in ask.text
+        assert [emulator.sent(chat) for chat in chats] == [[] for _ in chats], "nothing yet"
+        # The admin who started it cannot confirm it, even with a forged tap.
+        own = await emulator.wait_for_answer(
+            emulator.tap(ask, "✅ Confirm: send it", user_id=first)
+        )
+        assert str(own["text"]).startswith("Another admin must confirm this broadcast")
+        answer = await emulator.wait_for_answer(emulator.tap(ask, "✅ Confirm: send it"))
+        assert str(answer["text"]).startswith(f"Confirmed: {len(chats)} messages go out")
+        await emulator.wait_until(lambda: all(emulator.sent(c) for c in chats), timeout=30)
+        await emulator.find(first, f"✅ Admin {second} confirmed your broadcast of appeal")
+        # Giving admin rights is told to the other admins.
+        await emulator.converse(first, f"/admins add {third}")
+        await emulator.find(second, f"🛡 Admin {first} gave admin rights to {third}.")
+    assert sorted(len(emulator.sent(chat)) for chat in chats) == [1] * len(chats)
+    async with sessions_for(seeded_url) as sessions, sessions() as session:
+        entries = (
+            await session.execute(
+                select(AuditEntry.action, AuditEntry.actor_id, AuditEntry.detail).where(
+                    AuditEntry.action.in_(["broadcast held", "broadcast confirmed", "admins add"])
+                )
+            )
+        ).all()
+    named = {action: (actor, detail) for action, actor, detail in entries}
+    assert named["broadcast held"][0] == first
+    assert named["broadcast confirmed"][0] == second
+    assert named["broadcast confirmed"][1]["started_by"] == first
+    assert named["admins add"][0] == first

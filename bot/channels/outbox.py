@@ -9,12 +9,13 @@ from datetime import date
 
 from bot.channels import Channel
 from bot.delivery.channels import Message
-from bot.presentation.news import View
+from bot.presentation.news import AdminNews, View
 from bot.presentation.render import Presenter
 from core.timing import Clock
 from storage.database import Database
 from storage.items import (
     AboutAppeal,
+    AdminNotice,
     Confirmation,
     Digest,
     Item,
@@ -24,7 +25,7 @@ from storage.items import (
 )
 from storage.records import appeal_record
 from storage.repo.appeals import get_appeal, get_appeals
-from storage.repo.broadcasts import progress_heading
+from storage.repo.broadcasts import broadcast_brief, progress_heading
 from storage.repo.deliveries import Claimed, Recipient
 from storage.repo.notices import bundled
 from storage.repo.sources import draft_for_review, source_trouble
@@ -135,6 +136,14 @@ class Outbox:
                 case ProgressMessage(broadcast_id):
                     heading = await progress_heading(session, broadcast_id)
                     return None if heading is None else presenter.progress_news(heading[0])
+                case AdminNotice(kind, subject, actor) if kind in ("added", "removed"):
+                    return AdminNews(kind, actor, subject)
+                case AdminNotice(kind, subject, actor):
+                    brief = await broadcast_brief(session, subject)
+                    if brief is None:
+                        return None
+                    appeal_id, title, readers = brief
+                    return AdminNews(kind, actor, subject, appeal_id, title, readers)
         return None
 
     def forget(self, appeal_id: int) -> None:

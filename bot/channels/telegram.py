@@ -12,14 +12,30 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from bot.channels import Parts
 from bot.delivery.channels import Can, Message, Mirror, Outcome, Pace, SendResult, Turn
-from bot.presentation.news import AppealNews, ProgressNews, ReviewNews, TroubleNews, View
+from bot.presentation.news import (
+    AdminNews,
+    AppealNews,
+    ProgressNews,
+    ReviewNews,
+    TroubleNews,
+    View,
+)
 from bot.presentation.render import Presenter
 from bot.telegram.client import BotApiClient
 from bot.telegram.flood import FloodLimiter
 from bot.telegram.mirror import ChannelMirror
 from core.errors import BotApiError, BotApiRefusedError
 from storage.enums import SubscriberState
-from storage.items import Item, Nudge, ProgressMessage, Publication, Reminder, Review, SourceTrouble
+from storage.items import (
+    AdminNotice,
+    Item,
+    Nudge,
+    ProgressMessage,
+    Publication,
+    Reminder,
+    Review,
+    SourceTrouble,
+)
 from storage.repo.deliveries import Recipient
 
 log = logging.getLogger(__name__)
@@ -135,7 +151,7 @@ class TelegramChannel:
 
     name = NAME
     renders: frozenset[type[Item]] = frozenset(
-        {Publication, Reminder, Nudge, Review, ProgressMessage, SourceTrouble}
+        {Publication, Reminder, Nudge, Review, ProgressMessage, SourceTrouble, AdminNotice}
     )
     can = frozenset({Can.EDIT, Can.THREAD, Can.REACH_ADMINS, Can.COUNT_PROTESTS})
     role: str | None = "telegram-sender"  # Telegram's limits are the bot's, not a process's
@@ -177,8 +193,10 @@ class TelegramChannel:
         return self._presenter.telegram_admin(view) if self._for_admins(view) else None
 
     @staticmethod
-    def _for_admins(view: View) -> TypeGuard[ReviewNews | ProgressNews | TroubleNews]:
-        return isinstance(view, ReviewNews | ProgressNews | TroubleNews)
+    def _for_admins(
+        view: View,
+    ) -> TypeGuard[ReviewNews | ProgressNews | TroubleNews | AdminNews]:
+        return isinstance(view, ReviewNews | ProgressNews | TroubleNews | AdminNews)
 
     async def start(self) -> None:
         await self._client.start()

@@ -53,7 +53,10 @@ def from_counts(
     appeal_id: int, counts: dict[DeliveryState, int], *, rate: float, elapsed: float
 ) -> Progress:
     """Turn per-state counts into progress."""
-    left = counts.get(DeliveryState.PENDING, 0) + counts.get(DeliveryState.SENDING, 0)
+    left = sum(
+        counts.get(state, 0)
+        for state in (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.AWAITING)
+    )
     sent = counts.get(DeliveryState.SENT, 0)
     failed = counts.get(DeliveryState.FAILED, 0)
     gone = counts.get(DeliveryState.SKIPPED, 0)

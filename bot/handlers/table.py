@@ -140,6 +140,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(Action.DRAFT_TODAY, drafting.today_button, BOT_ADMINS, "edit"),
     Button(Action.SOURCE_DRAFT, drafting.source_draft_button, BOT_ADMINS, "review"),
     Button(Action.RETRY_FAILED, managing.retry_button, BOT_ADMINS, "retry failed"),
+    Button(Action.CONFIRM_BROADCAST, managing.confirm_button, BOT_ADMINS, "confirm broadcast"),
 )
 
 SHORTCUTS: tuple[Shortcut, ...] = (

@@ -46,6 +46,7 @@ class Action(StrEnum):
     FORGET = "fgt"
     SET_ZONE = "szon"
     SET_LANGUAGE = "slng"
+    CONFIRM_BROADCAST = "cbrd"  # a second admin lets a large broadcast go out
 
 
 class Arg(StrEnum):
@@ -72,6 +73,7 @@ ARGS: dict[Action, tuple[Arg, ...]] = {
     Action.SET_URGENT: (Arg.FLAG,),
     Action.SET_COUNTRY: (Arg.COUNTRY,),
     Action.UNFOLLOW: (Arg.ID,),
+    Action.CONFIRM_BROADCAST: (Arg.ID,),
     Action.DRAFT_PUBLISH: (Arg.FLAG, Arg.FLAG),  # urgent; the pasted summary confirmed
     Action.DRAFT_EDIT: (),
     Action.DRAFT_FIELD: (Arg.NAME,),

@@ -233,6 +233,12 @@ def progress_keyboard(progress: Progress) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[_button(label, Action.RETRY_FAILED, progress.appeal_id)]])
 
 
+def confirm_broadcast_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
+    """The button a second admin lets a held broadcast go out with."""
+    label = _("✅ Confirm: send it")
+    return InlineKeyboardMarkup([[_button(label, Action.CONFIRM_BROADCAST, broadcast_id)]])
+
+
 def letter_languages_keyboard(
     languages: Sequence[str], chosen: str, *, appeal_id: int, case_id: int | None
 ) -> InlineKeyboardMarkup | None:

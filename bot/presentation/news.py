@@ -93,7 +93,20 @@ class TroubleNews:
     error: str
 
 
-View = AppealNews | DigestNews | ConfirmNews | ReviewNews | ProgressNews | TroubleNews
+@dataclass(frozen=True, slots=True)
+class AdminNews:
+    """Admins told of each other's acts: a broadcast to confirm (or confirmed), an admin
+    added or removed. ``actor``: the admin who did it; ``subject``: the broadcast or user."""
+
+    kind: str
+    actor: int
+    subject: int
+    appeal_id: int | None = None
+    title: str | None = None
+    readers: int = 0
+
+
+View = AppealNews | DigestNews | ConfirmNews | ReviewNews | ProgressNews | TroubleNews | AdminNews
 
 
 def event_notice(appeal_events: Sequence[Any], item: Reminder) -> EventNotice | None:

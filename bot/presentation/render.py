@@ -14,10 +14,16 @@ from bot.delivery.channels import Message
 from bot.extract.draft import DraftData
 from bot.presentation import urls
 from bot.presentation.documents import event_document
-from bot.presentation.keyboards import appeal_keyboard, channel_keyboard, source_draft_keyboard
+from bot.presentation.keyboards import (
+    appeal_keyboard,
+    channel_keyboard,
+    confirm_broadcast_keyboard,
+    source_draft_keyboard,
+)
 from bot.presentation.labels import FILTERS, age_note, format_date
 from bot.presentation.letters import LetterPack, LetterWriter
 from bot.presentation.news import (
+    AdminNews,
     AppealNews,
     ConfirmNews,
     DigestEntry,
@@ -253,9 +259,15 @@ class Presenter:
             extra={"bulk": False},  # a message to one person: no list headers
         )
 
-    def telegram_admin(self, news: ReviewNews | ProgressNews | TroubleNews) -> Message:
+    def telegram_admin(self, news: ReviewNews | ProgressNews | TroubleNews | AdminNews) -> Message:
         """Render a message to an admin: a draft to review (with its buttons), the start of
-        a progress message, a source's trouble."""
+        a progress message, a source's trouble, what another admin did."""
+        if isinstance(news, AdminNews):
+            [text] = self.telegram("admin_notice", news=news)
+            extra = {}
+            if news.kind == "confirm":
+                extra["reply_markup"] = confirm_broadcast_keyboard(news.subject).to_dict()
+            return Message(text=text, html=text, extra=extra)
         if isinstance(news, ProgressNews):
             [text] = self.telegram("progress_start", title=news.title)
             return Message(text=text, html=text)

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from bot.services.actors import Actor
+from core.timing import Clock, system_clock
 from storage.database import Database, Unit
+from storage.items import AdminNotice
 from storage.repo import admins
 from storage.repo.audit import log_action
+from storage.repo.deliveries import queue_direct
 
 
 class Appointed(StrEnum):
@@ -47,9 +51,14 @@ class AdminService:
         *,
         configured: Collection[int],
         on_change: Callable[[int, bool], None] | None = None,
+        admins_on: str | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self._db = db
         self._configured = frozenset(configured)
+        # The channel admins are reached in: each change is told to the other admins there.
+        self._admins_on = admins_on
+        self._clock = clock
         # Told after commit when someone became an admin or stopped being one.
         self.on_change = on_change
 
@@ -90,6 +99,7 @@ class AdminService:
             await self._audit(unit, "admins add", user_id, result, actor)
             if added:
                 self._tell(unit, user_id, is_admin=True)
+                await self._announce(unit, "added", user_id, actor)
         return AdminChange(user_id, result, await self.all_admins())
 
     async def remove(self, user_id: int, *, actor: Actor) -> AdminChange:
@@ -100,10 +110,29 @@ class AdminService:
             elif await admins.remove(unit.session, user_id):
                 result = RightsChange.REMOVED
                 self._tell(unit, user_id, is_admin=False)
+                await self._announce(unit, "removed", user_id, actor)
             else:
                 result = RightsChange.NOT_ADMIN
             await self._audit(unit, "admins remove", user_id, result, actor)
         return AdminChange(user_id, result, await self.all_admins())
+
+    async def _announce(
+        self, unit: Unit, kind: Literal["added", "removed"], user_id: int, actor: Actor
+    ) -> None:
+        """Tell every other admin who gave or took admin rights, and whose."""
+        if self._admins_on is None:
+            return
+        everyone = self._configured | set(await admins.stored_admins(unit.session))
+        others = sorted(
+            everyone - {actor.user_id, user_id} if kind == "removed" else everyone - {actor.user_id}
+        )
+        await queue_direct(
+            unit.session,
+            channel=self._admins_on,
+            addresses=[str(admin) for admin in others],
+            item=AdminNotice(kind, user_id, actor.user_id or 0),
+            now=self._clock(),
+        )
 
     def _tell(self, unit: Unit, user_id: int, *, is_admin: bool) -> None:
         on_change = self.on_change

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,16 +15,19 @@ from core.errors import BadInputError, NotFoundError
 from core.timing import Clock
 from storage.database import Database, Unit
 from storage.enums import AppealStatus, DeliveryState, Urgency
-from storage.items import ProgressMessage
+from storage.items import AdminNotice, ProgressMessage
+from storage.repo.admins import stored_admins
 from storage.repo.appeals import ancestors, get_appeal
 from storage.repo.audit import log_action
-from storage.repo.broadcasts import ensure_broadcast, reopen
+from storage.repo.broadcasts import ensure_broadcast, get_broadcast, reopen
 from storage.repo.deliveries import (
     cancel_pending,
     count_for_appeal,
     fan_out,
+    hold_for_confirmation,
     queue_direct,
     queue_withdrawals,
+    release_confirmed,
     requeue_failed,
     state_counts,
 )
@@ -36,6 +40,14 @@ class Published:
     broadcast_id: int
     queued: int
     total: int
+    awaiting: bool = False  # held until a second admin confirms it
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    appeal_id: int
+    released: int
+    started_by: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +72,8 @@ class PublishingService:
         clock: Clock,
         withdrawing: Sequence[str] = (),
         admins_on: str | None = None,
+        second_admin_above: int | None = None,
+        configured_admins: Collection[int] = (),
     ) -> None:
         self._db = db
         self._delivery = delivery
@@ -70,6 +84,9 @@ class PublishingService:
         # Channels that take back what they got when an appeal is withdrawn (webhooks).
         self._withdrawing = tuple(withdrawing)
         self._admins_on = admins_on  # the channel admins follow a broadcast in
+        # A broadcast by an admin to more readers than this waits for another admin.
+        self._second_above = second_admin_above
+        self._configured = frozenset(configured_admins)
 
     async def publish(
         self,
@@ -164,7 +181,10 @@ class PublishingService:
         if queued:
             broadcast.finished_at = None
         admins_on = self._admins_on
-        if progress_chat_id is not None and broadcast.finished_at is None and admins_on:
+        awaiting = await self._hold_if_large(session, actor, appeal.id, broadcast.id, queued, now)
+        if awaiting:
+            await self._audit(session, actor, "broadcast held", appeal.id, queued=queued)
+        elif progress_chat_id is not None and broadcast.finished_at is None and admins_on:
             # The admin's progress message goes out like every message (the job edits it).
             await queue_direct(
                 session,
@@ -176,7 +196,87 @@ class PublishingService:
         await self._audit(session, actor, "broadcast", appeal.id, queued=queued, total=total)
         unit.after_commit(self._delivery.wake)
         unit.after_commit(self._index.invalidate)
-        return Published(appeal.id, broadcast.id, queued, total)
+        return Published(appeal.id, broadcast.id, queued, total, awaiting)
+
+    async def _hold_if_large(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        appeal_id: int,
+        broadcast_id: int,
+        queued: int,
+        now: datetime,
+    ) -> bool:
+        """Hold a large broadcast by an admin until another admin confirms it; tell them."""
+        limit = self._second_above
+        if limit is None or actor.user_id is None or queued <= limit:
+            return False
+        others = [
+            admin
+            for admin in sorted(self._configured | set(await stored_admins(session)))
+            if admin != actor.user_id
+        ]
+        if not others or self._admins_on is None:
+            raise BadInputError(
+                N_(
+                    "A broadcast to more than %(limit)s readers needs a second admin to "
+                    "confirm it, and there is no other admin: add one with /admins add."
+                ),
+                limit=limit,
+            )
+        await hold_for_confirmation(session, appeal_id)
+        await queue_direct(
+            session,
+            channel=self._admins_on,
+            addresses=[str(admin) for admin in others],
+            item=AdminNotice("confirm", broadcast_id, actor.user_id),
+            now=now,
+        )
+        return True
+
+    async def confirm(self, broadcast_id: int, *, actor: Actor) -> Confirmed:
+        """Let a held broadcast go out, as a second admin (not the one who started it)."""
+        async with self._db.unit() as unit:
+            session = unit.session
+            broadcast = await get_broadcast(session, broadcast_id)
+            if broadcast is None:
+                raise NotFoundError(N_("There is no such broadcast."))
+            if actor.user_id is None or actor.user_id == broadcast.started_by:
+                raise BadInputError(
+                    N_("Another admin must confirm this broadcast: you started it.")
+                )
+            released = await release_confirmed(session, broadcast.appeal_id)
+            if not released:
+                raise BadInputError(
+                    N_("This broadcast waits for nobody: it was confirmed or withdrawn.")
+                )
+            await log_action(
+                session,
+                actor=actor.label,
+                actor_id=actor.user_id,
+                action="broadcast confirmed",
+                subject=f"appeal:{broadcast.appeal_id}",
+                detail={"started_by": broadcast.started_by, "released": released},
+            )
+            now = self._clock()
+            if self._admins_on is not None and broadcast.started_by is not None:
+                await queue_direct(
+                    session,
+                    channel=self._admins_on,
+                    addresses=[str(broadcast.started_by)],
+                    item=AdminNotice("confirmed", broadcast.id, actor.user_id),
+                    now=now,
+                )
+            if self._admins_on is not None and broadcast.progress_chat_id is not None:
+                await queue_direct(
+                    session,
+                    channel=self._admins_on,
+                    addresses=[str(broadcast.progress_chat_id)],
+                    item=ProgressMessage(broadcast.id),
+                    now=now,
+                )
+            unit.after_commit(self._delivery.wake)
+            return Confirmed(broadcast.appeal_id, released, broadcast.started_by)
 
     async def retry_failed(self, appeal_id: int, *, actor: Actor) -> int:
         """Queue the failed deliveries of a published appeal again; return how many."""

@@ -42,7 +42,7 @@ class Delivery(Base):
     )
     # Where it goes, without a subscriber (an admin): sealed as a subscriber's address is.
     address_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
-    address_hash: Mapped[str | None] = mapped_column(String(64))
+    address_hash: Mapped[str | None] = mapped_column(String(32))
     sealed_with: Mapped[int | None] = mapped_column(Integer)
     purpose: Mapped[DeliveryPurpose] = mapped_column(
         str_enum(DeliveryPurpose), default=DeliveryPurpose.APPEAL

@@ -53,7 +53,7 @@ class Subscriber(Timestamps, Base):
     # The address, sealed (core/sealing.py) with the key ``sealed_with``, and the keyed hash
     # it is found by; never in the clear. None once it has left.
     address_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
-    address_hash: Mapped[str | None] = mapped_column(String(64))
+    address_hash: Mapped[str | None] = mapped_column(String(32))
     sealed_with: Mapped[int | None] = mapped_column(Integer, index=True)
     # Who typed /email for a sign-up still waiting: a keyed hash of the chat, never its id,
     # so that the chat's /forget takes the sign-up with it.

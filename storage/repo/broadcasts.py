@@ -18,6 +18,11 @@ async def get_for_appeal(session: AsyncSession, appeal_id: int) -> Broadcast | N
     return (await session.scalars(statement)).one_or_none()
 
 
+async def get_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    """Return a broadcast by its id."""
+    return await session.get(Broadcast, broadcast_id)
+
+
 async def ensure_broadcast(
     session: AsyncSession,
     *,
@@ -93,3 +98,15 @@ async def progress_post(
         )
     ).one_or_none()
     return (DeliveryState.SKIPPED, None) if row is None else (DeliveryState(row[0]), row[1])
+
+
+async def broadcast_brief(session: AsyncSession, broadcast_id: int) -> tuple[int, str, int] | None:
+    """Return a broadcast's appeal id, the appeal's title and how many it goes to."""
+    row = (
+        await session.execute(
+            select(Broadcast.appeal_id, Appeal.title, Broadcast.total)
+            .join(Appeal, Appeal.id == Broadcast.appeal_id)
+            .where(Broadcast.id == broadcast_id)
+        )
+    ).one_or_none()
+    return None if row is None else (int(row[0]), str(row[1]), int(row[2]))

@@ -473,9 +473,36 @@ async def cancel_pending(session: AsyncSession, appeal_id: int, *, reason: str) 
         update(Delivery)
         .where(
             Delivery.appeal_id == appeal_id,
-            Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD)),
+            Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD, DeliveryState.AWAITING)),
         )
         .values(state=DeliveryState.SKIPPED, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def hold_for_confirmation(session: AsyncSession, appeal_id: int) -> int:
+    """Keep an appeal's queued messages from going out until a second admin confirms them;
+    return how many wait."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.appeal_id == appeal_id,
+            Delivery.purpose == DeliveryPurpose.APPEAL,
+            Delivery.state == DeliveryState.PENDING,
+        )
+        .values(state=DeliveryState.AWAITING)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def release_confirmed(session: AsyncSession, appeal_id: int) -> int:
+    """Let a confirmed broadcast's messages go out; return how many (0: none waited)."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.appeal_id == appeal_id, Delivery.state == DeliveryState.AWAITING)
+        .values(state=DeliveryState.PENDING, next_attempt_at=db_now())
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

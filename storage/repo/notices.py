@@ -39,6 +39,9 @@ from storage.sealed import opened
 COURT_DATES = (EventKind.HEARING, EventKind.TRIAL, EventKind.VERDICT)
 PUSHED = (DeliveryPurpose.APPEAL, DeliveryPurpose.REMINDER, DeliveryPurpose.NUDGE)
 
+# Not gone out yet: queued, held for a digest, or waiting for a second admin.
+WAITING = (DeliveryState.PENDING, DeliveryState.HELD, DeliveryState.AWAITING)
+
 
 @dataclass(frozen=True, slots=True)
 class CourtDate:
@@ -191,7 +194,7 @@ async def skip_past_deadline(
         .where(
             Delivery.appeal_id == appeal_id,
             Delivery.created_at < ended,
-            Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD)),
+            Delivery.state.in_(WAITING),
             Delivery.purpose.in_(PUSHED),
         )
         .values(state=DeliveryState.SKIPPED, last_error=reason)
@@ -204,7 +207,7 @@ async def past_deadline_with_queue(session: AsyncSession, *, before: date) -> li
     """Return published appeals whose deadline is before a day and that still have rows queued."""
     queued = exists().where(
         Delivery.appeal_id == Appeal.id,
-        Delivery.state.in_((DeliveryState.PENDING, DeliveryState.HELD)),
+        Delivery.state.in_(WAITING),
         Delivery.purpose.in_(PUSHED),
     )
     statement = select(Appeal.id, Appeal.deadline).where(

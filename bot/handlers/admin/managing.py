@@ -6,7 +6,15 @@ from telegram import Update
 
 from bot.context import Context
 from bot.handlers.admin.arguments import ADMINS_USAGE, OUTCOME_USAGE, parse_admins, parse_outcome
-from bot.handlers.replies import answer, command_argument, ids, reply, reply_missing, tap
+from bot.handlers.replies import (
+    answer,
+    command_argument,
+    edit_keyboard,
+    ids,
+    reply,
+    reply_missing,
+    tap,
+)
 from bot.presentation.errors import said
 from bot.presentation.labels import admin_change_words
 from bot.services.actors import Actor
@@ -91,6 +99,19 @@ async def retry_button(update: Update, context: Context) -> None:
         await answer(update, _("%(count)s queued again.") % {"count": requeued})
     else:
         await answer(update, _("Nothing failed any more."))
+
+
+async def confirm_button(update: Update, context: Context) -> None:
+    """A second admin lets a large broadcast go out (from the button sent to the admins)."""
+    broadcast_id = tap(update).int_arg()
+    publishing = context.bot_data.services.publishing
+    try:
+        confirmed = await publishing.confirm(broadcast_id, actor=_actor(update))
+    except BadInputError as error:
+        await answer(update, said(error))
+        return
+    await answer(update, _("Confirmed: %(count)s messages go out.") % {"count": confirmed.released})
+    await edit_keyboard(update, None)
 
 
 async def stats(update: Update, context: Context) -> None:

@@ -29,7 +29,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("subscribers", schema=None) as batch:
         batch.add_column(sa.Column("address_sealed", sa.LargeBinary(), nullable=True))
-        batch.add_column(sa.Column("address_hash", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("address_hash", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("sealed_with", sa.Integer(), nullable=True))
         batch.create_index("ix_subscribers_sealed_with", ["sealed_with"], unique=False)
         batch.create_unique_constraint(
@@ -37,7 +37,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("deliveries", schema=None) as batch:
         batch.add_column(sa.Column("address_sealed", sa.LargeBinary(), nullable=True))
-        batch.add_column(sa.Column("address_hash", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("address_hash", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("sealed_with", sa.Integer(), nullable=True))
         batch.create_unique_constraint(
             "uq_deliveries_appeal_id_purpose_address_hash", ["appeal_id", "purpose", "address_hash"]
