@@ -242,7 +242,7 @@ async def test_a_rotation_killed_midway_goes_on_where_it_stopped(
     assert halfway.retiring == (TEST_KEY,), "the old key stays until the rotation is done"
     async with sessions_for(seeded_sqlite_db.url) as sessions, sessions() as session:
         statement = select(Subscriber.sealed_with, func.count()).group_by(Subscriber.sealed_with)
-        mixed: dict[int, int] = {}
+        mixed: dict[int | None, int] = {}
         for key_id, count in await session.execute(statement):
             mixed[key_id] = count
     assert mixed.get(TEST_KEY.id, 0) > 0, "stopped midway"
