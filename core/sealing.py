@@ -179,7 +179,10 @@ class Sealer:
         if sealed is None:
             return None
         key_id = key_id_of(sealed)
-        key = None if key_id is None else self._ring().get(key_id)
+        if key_id is None:
+            return None
+        # A key not in the ring as last read may have come in a rotation since: look again.
+        key = self._ring().get(key_id) or self._ring.fresh().get(key_id)
         return None if key is None else key.open(channel, sealed)
 
     def lookups(self, channel: str, address: str) -> list[str]:

@@ -384,3 +384,19 @@ async def test_a_large_broadcast_waits_for_a_second_admin_who_is_named(
     assert named["broadcast confirmed"][0] == second
     assert named["broadcast confirmed"][1]["started_by"] == first
     assert named["admins add"][0] == first
+
+
+def test_a_process_opens_and_finds_what_another_sealed_with_a_newer_key(tmp_path: Path) -> None:
+    path = tmp_path / "data.key"
+    rotating = KeyFile(path)
+    old = rotating.create().current
+    sealer = Sealer(KeyFile(path, every=3_600.0))  # would not look at the file for an hour
+    assert sealer.open("telegram", old.seal("telegram", "42")) == "42"
+    new = KeyRing(DataKey.new(), (old,))
+    rotating.write(new)
+    assert sealer.open("telegram", new.current.seal("telegram", "42")) == "42"
+    assert sealer.lookups("telegram", "42") == [
+        new.current.lookup("telegram", "42"),
+        old.lookup("telegram", "42"),
+    ], "found under either key while the rotation runs"
+    assert sealer.seal("telegram", "42").key_id == new.current.id
