@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from core.keyfile import KeyFile
 from storage.migrate import head_revision
 from storage.seeding import default_seed_dir
 
@@ -229,3 +230,35 @@ def test_restore_refuses_what_is_not_a_backup_and_postgres_is_told_pg_dump(
     monkeypatch.setenv("APPEALBOT_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1/x")
     assert main(["backup", str(tmp_path / "b.db")]) == 2
     assert "pg_dump" in capsys.readouterr().err
+
+
+def test_the_key_commands_say_where_it_is_and_destroy_only_on_the_networks_name(
+    database: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    key_file = tmp_path / "keys" / "data.key"
+    monkeypatch.delenv("APPEALBOT_DATA_KEY", raising=False)
+    monkeypatch.setenv("APPEALBOT_KEY_FILE", str(key_file))
+    monkeypatch.setenv("APPEALBOT_SITE_NAME", "Almaty Solidarity")
+    assert main(["db", "upgrade"]) == 0
+    assert key_file.exists(), "made on the first start"
+    capsys.readouterr()
+    assert main(["key", "status"]) == 0
+    status = capsys.readouterr().out
+    assert f"in {key_file}" in status
+    assert main(["backup", str(tmp_path / "b.db")]) == 0
+    assert f"useless without the key in the key file {key_file}" in capsys.readouterr().out
+    assert main(["key", "destroy", "--confirm", "yes"]) == 2
+    assert "type the network's name, Almaty Solidarity" in capsys.readouterr().err
+    assert main(["key", "status"]) == 0
+    assert capsys.readouterr().out == status, "nothing changed"
+    assert main(["key", "destroy", "--confirm", "almaty solidarity"]) == 0
+    assert "destroyed: 0 subscribers can no longer be reached" in capsys.readouterr().out
+    assert main(["key", "status"]) == 0
+    assert "a key was destroyed on" in capsys.readouterr().out
+    # The same key given as a secret: it cannot be rotated from here.
+    monkeypatch.setenv("APPEALBOT_DATA_KEY", KeyFile(key_file).read().current.as_text())
+    assert main(["key", "rotate"]) == 2
+    assert "keep it in a key file instead" in capsys.readouterr().err
