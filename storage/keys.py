@@ -14,7 +14,7 @@ from core.errors import ConfigError
 from core.keyfile import Keys
 from core.sealing import KeyRing
 from storage.database import Database
-from storage.repo.seal_keys import known_keys, register_key, seal_clear
+from storage.repo.seal_keys import known_keys, lock_keys, register_key, seal_clear
 
 
 def _where(keys: Keys) -> str:
@@ -27,25 +27,31 @@ async def settle_keys(db: Database, keys: Keys, now: datetime) -> KeyRing:
     current key as in use."""
     async with db.read() as session:
         known = await known_keys(session)
-    live = {key.id for key in known if key.live}
-    if not keys.exists():
-        if live:
-            raise ConfigError(
-                "this database's addresses are sealed with a key, and there is no key file at "
-                "%(path)s: point APPEALBOT_KEY_FILE at the file it was made with",
-                path=str(keys.path),
-            )
-        keys.create()
-    ring = keys()
-    if live and not live & {key.id for key in ring.keys}:
-        raise ConfigError(
-            "this database's addresses are sealed with key #%(wanted)s, and %(where)s holds "
-            "another (#%(have)s): use the key this database was made with",
-            wanted=min(live),
-            where=_where(keys),
-            have=ring.current.id,
-        )
+    if keys.exists() and keys.fresh().current.id in {key.id for key in known if key.live}:
+        return keys.fresh()  # the usual start: nothing to write
+    # Checked and recorded in one transaction that holds the table: two processes starting
+    # on a new database (a worker on another machine) cannot each make a key of their own.
     async with db.unit() as unit:
+        await lock_keys(unit.session)
+        known = await known_keys(unit.session)
+        live = {key.id for key in known if key.live}
+        if not keys.exists():
+            if live:
+                raise ConfigError(
+                    "this database's addresses are sealed with a key, and there is no key "
+                    "file at %(path)s: point APPEALBOT_KEY_FILE at the file it was made with",
+                    path=str(keys.path),
+                )
+            keys.create()
+        ring = keys.fresh()
+        if live and not live & {key.id for key in ring.keys}:
+            raise ConfigError(
+                "this database's addresses are sealed with key #%(wanted)s, and %(where)s "
+                "holds another (#%(have)s): use the key this database was made with",
+                wanted=min(live),
+                where=_where(keys),
+                have=ring.current.id,
+            )
         await register_key(unit.session, ring.current.id, now)
     return ring
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -26,6 +27,7 @@ from emulator import BotApiEmulator, Limits
 from storage.db_time import shifted
 from storage.enums import DeliveryState
 from storage.models import Delivery, Lease, Worker
+from storage.repo.subscribers import forget
 from tests.support.bot import sessions_for
 from tests.support.databases import MigratedDatabase, Templates, database
 from tests.support.delivery import (
@@ -376,3 +378,35 @@ async def registered(db: MigratedDatabase) -> set[tuple[str, datetime]]:
     async with db.sessions() as session:
         rows = await session.execute(select(Worker.id, Worker.started_at))
     return {(worker_id, started) for worker_id, started in rows}
+
+
+async def test_an_erasure_while_a_reader_holds_the_log_stops_no_writer_and_empties_it_later(
+    sqlite_db: MigratedDatabase,
+) -> None:
+    db = sqlite_db.database
+    path = Path(sqlite_db.url.removeprefix("sqlite+aiosqlite:///"))
+    [leaver] = await add_subscribers(sqlite_db.sessions, [73_001])
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM subscribers").fetchall()  # a snapshot kept open
+    try:
+        started = time.monotonic()
+
+        async def erase() -> None:
+            async with db.unit() as unit:
+                await forget(unit.session, leaver)
+
+        async def write() -> None:
+            await asyncio.sleep(0)  # once the erasure has begun
+            await add_subscribers(sqlite_db.sessions, [73_002])
+
+        await asyncio.gather(erase(), write())
+        # Without the bound, the checkpoint's wait (30 s) would hold the erasure's caller
+        # and every writer behind it.
+        assert time.monotonic() - started < 10
+        assert (path.parent / f"{path.name}-wal").stat().st_size > 0, "the reader keeps it"
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    await asyncio.wait_for(db.emptied(), timeout=30)
+    assert (path.parent / f"{path.name}-wal").stat().st_size == 0

@@ -32,6 +32,13 @@ class KeyState:
         return self.retired_at is None and self.destroyed_at is None
 
 
+async def lock_keys(session: AsyncSession) -> None:
+    """Let one process at a time decide which key a database is sealed with (SQLite's
+    write transactions are one at a time already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("LOCK TABLE seal_keys IN EXCLUSIVE MODE"))
+
+
 async def known_keys(session: AsyncSession) -> list[KeyState]:
     """Return every key this database has been sealed with, oldest first."""
     rows = await session.scalars(select(SealKey).order_by(SealKey.added_at, SealKey.id))
