@@ -8,7 +8,8 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
-import asyncpg
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from core.errors import ConfigError
 from core.keyfile import Keys
@@ -72,19 +73,18 @@ async def wipe_free_space(db: Database) -> None:
     """Leave nothing deleted or overwritten readable in the database's files: SQLite's file
     rebuilt (VACUUM) and its write-ahead log emptied; PostgreSQL's tables with addresses
     rewritten (VACUUM FULL) and a checkpoint asked for."""
-    async with db.engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        driver: Any = raw.driver_connection
-        if db.engine.dialect.name == "sqlite":
-            for statement in (
-                "PRAGMA secure_delete=ON",
-                "VACUUM",
-                "PRAGMA wal_checkpoint(TRUNCATE)",
-            ):
+    if db.engine.dialect.name == "sqlite":
+        async with db.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver: Any = raw.driver_connection
+            wipe = ("PRAGMA secure_delete=ON", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)")
+            for statement in wipe:
                 cursor = await driver.execute(statement)
                 await cursor.close()
-            return
-        await driver.execute("VACUUM FULL subscribers, deliveries")
+        return
+    async with db.engine.connect() as connection:
+        outside = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await outside.execute(text("VACUUM FULL subscribers, deliveries"))
         # A role without pg_checkpoint may not; the server's own checkpoints follow anyway.
-        with contextlib.suppress(asyncpg.PostgresError):
-            await driver.execute("CHECKPOINT")
+        with contextlib.suppress(DBAPIError):
+            await outside.execute(text("CHECKPOINT"))
