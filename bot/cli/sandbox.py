@@ -21,6 +21,7 @@ from bot.cli.console import HELP, Console
 from bot.config import Settings
 from bot.telegram.updates import HandledUpdates
 from core.errors import AppealbotError
+from core.sealing import DataKey
 from emulator import BotApiEmulator
 from emulator.mailbox import Sink, free_port, smtp_server
 
@@ -39,6 +40,9 @@ def sandbox_settings(folder: Path, emulator: BotApiEmulator, smtp_port: int) -> 
         telegram_token=emulator.token,
         telegram_api_url=emulator.api_root,
         database_url=f"sqlite+aiosqlite:///{folder / 'sandbox.db'}",
+        # A key for this throw-away database only: no key file is made for it.
+        data_key=DataKey.new().as_text(),
+        key_file=None,
         admin_ids=str(ADMIN),
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,

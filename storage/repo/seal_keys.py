@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import TextClause, func, select, text, update
+from sqlalchemy import Table, TextClause, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import SubscriberState
@@ -121,22 +122,40 @@ async def reseal(session: AsyncSession, *, batch: int) -> int:
                 .with_for_update(skip_locked=True)
             )
         ).all()
+        changes = []
         for row_id, channel, sealed, key_id in rows:
             address = sealer.open(str(channel), sealed)
-            values = sealed_columns(session, str(channel), address)
-            if address is None:
-                continue
+            if address is not None:
+                changes.append(
+                    {"row_id": row_id, "old_key": key_id, **_sealed(session, channel, address)}
+                )
+        if changes:
             # Only if nobody changed it meanwhile (a move, a retirement): else it is theirs.
+            table = cast(Table, model.__table__)
+            unchanged = table.c.sealed_with == bindparam("old_key")
             await session.execute(
-                update(model)
-                .where(model.id == row_id, model.sealed_with == key_id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
+                update(table)
+                .where(table.c.id == bindparam("row_id"), unchanged)
+                .values(
+                    address_sealed=bindparam("new_sealed"),
+                    address_hash=bindparam("new_hash"),
+                    sealed_with=bindparam("new_key"),
+                ),
+                changes,
             )
         done += len(rows)
         if done >= batch:
             break
     return done
+
+
+def _sealed(session: AsyncSession, channel: object, address: str) -> dict[str, object]:
+    values = sealed_columns(session, str(channel), address)
+    return {
+        "new_sealed": values["address_sealed"],
+        "new_hash": values["address_hash"],
+        "new_key": values["sealed_with"],
+    }
 
 
 async def sealed_with_counts(session: AsyncSession) -> dict[int, int]:
