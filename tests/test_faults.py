@@ -65,6 +65,12 @@ async def _all_sent(url: str, count: int) -> bool:
     return sent == count
 
 
+# Beats a second apart, dead after four silent seconds, for the skewed clocks: wide enough
+# that a machine busy with other tests never delays a beat past it, and still well under the
+# skews the test makes (+10 s, two hours).
+BEATS: dict[str, float] = {"heartbeat": 1.0, "stale_after": 4.0}
+
+
 def ahead_by(offset: timedelta) -> Callable[[], datetime]:
     def clock() -> datetime:
         return system_clock() + offset
@@ -82,13 +88,10 @@ async def test_a_worker_whose_clock_runs_ahead_takes_nothing_from_the_others(
     chats = list(range(96_001, 96_801))
     await add_subscribers(seeded_db.sessions, chats)
     await publish_appeal(seeded_db.url, MAY_DAY, paid=True)
-    # Beats a second apart, dead after four silent seconds: wide enough that a machine busy
-    # with other tests never delays a beat past it, and still well under the +10 s skew.
-    beats = {"heartbeat": 1.0, "stale_after": 4.0}
     async with (
-        running_engine(emulator, seeded_db.url, rate=300, paid=True, **beats) as slow,
+        running_engine(emulator, seeded_db.url, rate=300, paid=True, **BEATS) as slow,
         running_engine(
-            emulator, seeded_db.url, rate=300, paid=True, clock=ahead_by(offset), **beats
+            emulator, seeded_db.url, rate=300, paid=True, clock=ahead_by(offset), **BEATS
         ) as fast,
     ):
         slow.wake()

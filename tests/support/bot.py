@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import functools
+import gc
+import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -68,6 +71,18 @@ async def handled(emulator: BotApiEmulator, *update_ids: int, timeout: float = 1
         await emulator.handled(update_id, timeout)
 
 
+def awaiting(task: asyncio.Task[Any]) -> list[str]:
+    """Return where a task waits: each coroutine of its chain of awaits, outermost first."""
+    chain: list[str] = []
+    coroutine: Any = task.get_coro()
+    while coroutine is not None:
+        frame = getattr(coroutine, "cr_frame", None) or getattr(coroutine, "gi_frame", None)
+        if frame is not None:
+            chain.append(f"{frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
+        coroutine = getattr(coroutine, "cr_await", None) or getattr(coroutine, "gi_yieldfrom", None)
+    return chain
+
+
 @asynccontextmanager
 async def running_bot(
     emulator: BotApiEmulator,
@@ -101,9 +116,20 @@ async def running_bot(
         try:
             await asyncio.wait_for(asyncio.shield(task), timeout=20)
         except TimeoutError:
-            # Say where the service is stuck before failing the test.
+            # Say where the service is stuck before failing the test: every task's whole
+            # chain of awaits, and every thread (the database driver's among them).
             for stuck in asyncio.all_tasks():
-                stuck.print_stack(limit=8, file=sys.stderr)
+                print("task", stuck.get_name(), *awaiting(stuck), sep="\n  ", file=sys.stderr)
+            faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+            for found in gc.get_objects():
+                if isinstance(found, sqlite3.Connection):
+                    print(
+                        "sqlite connection",
+                        id(found),
+                        "in transaction:",
+                        found.in_transaction,
+                        file=sys.stderr,
+                    )
             task.cancel()
             raise
 
