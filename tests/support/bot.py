@@ -6,11 +6,13 @@ import asyncio
 import faulthandler
 import functools
 import gc
+import os
 import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -71,6 +73,21 @@ async def handled(emulator: BotApiEmulator, *update_ids: int, timeout: float = 1
         await emulator.handled(update_id, timeout)
 
 
+def holders(database_url: str) -> list[str]:
+    """Return the processes that have a SQLite database's files open (pid and command)."""
+    path = database_url.partition(":///")[2]
+    found = []
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            opened = [os.readlink(fd) for fd in fd_dir.iterdir()]
+            command = (fd_dir.parent / "cmdline").read_bytes().replace(b"\0", b" ")[:120]
+        except OSError:
+            continue
+        if path and any(name.startswith(path) for name in opened):
+            found.append(f"{fd_dir.parent.name}: {command.decode(errors='replace')}")
+    return found
+
+
 def awaiting(task: asyncio.Task[Any]) -> list[str]:
     """Return where a task waits: each coroutine of its chain of awaits, outermost first."""
     chain: list[str] = []
@@ -123,13 +140,12 @@ async def running_bot(
             faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
             for found in gc.get_objects():
                 if isinstance(found, sqlite3.Connection):
-                    print(
-                        "sqlite connection",
-                        id(found),
-                        "in transaction:",
-                        found.in_transaction,
-                        file=sys.stderr,
-                    )
+                    try:
+                        state = "in a transaction" if found.in_transaction else "idle"
+                    except sqlite3.ProgrammingError:
+                        state = "closed"
+                    print("sqlite connection", id(found), state, file=sys.stderr)
+            print("processes with the database open:", *holders(database_url), file=sys.stderr)
             task.cancel()
             raise
 
