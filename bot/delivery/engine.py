@@ -154,6 +154,7 @@ class DeliveryEngine:
         self._closing = False
         self._recorder: asyncio.Task[None] | None = None
         self._heart: asyncio.Task[None] | None = None
+        self._beats_stop = asyncio.Event()
         self._held: set[str] = set()  # channels of an exclusive role this worker holds now
         self.stats = EngineStats()
 
@@ -172,6 +173,7 @@ class DeliveryEngine:
             await channel.start()
         self._messages.prepare()
         self._recorder = asyncio.create_task(self._record_loop(), name="delivery-recorder")
+        self._beats_stop = asyncio.Event()
         self._heart = asyncio.create_task(self._heartbeat_loop(), name="delivery-heartbeat")
         for lane in self._lanes.values():
             lane.senders = [
@@ -215,7 +217,7 @@ class DeliveryEngine:
         for lane in lanes:
             lane.senders = []
         if self._heart is not None:
-            self._heart.cancel()
+            self._beats_stop.set()
             await asyncio.gather(self._heart, return_exceptions=True)
             self._heart = None
         if self._recorder is not None:
@@ -301,8 +303,14 @@ class DeliveryEngine:
 
     async def _heartbeat_loop(self) -> None:
         config = self.config
-        while True:
-            await asyncio.sleep(config.heartbeat)
+        # Told to stop, not cancelled: a beat cut off inside its transaction could leave its
+        # connection holding SQLite's write lock, and every later write (this worker's last
+        # one included) would wait for it.
+        while not self._beats_stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._beats_stop.wait(), timeout=config.heartbeat)
+            if self._beats_stop.is_set():
+                return
             try:
                 await self.beat()
             except Exception as exc:
