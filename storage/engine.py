@@ -10,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A PostgreSQL session left inside a transaction this long is ended by the server: a process
+# frozen mid-transaction (a VM paused, SIGSTOP) would otherwise keep its row locks, and every
+# other worker's heartbeat would wait on them until it woke. None of ours idles that long.
+POSTGRES_IDLE_IN_TRANSACTION_MS = 20_000
 READ_ONLY = "appealbot_read_only"
 
 
@@ -21,7 +25,10 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, *, echo: bool = False, for_migrations: bool = False) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys and immediate transactions."""
     if not is_sqlite(url):
-        return _create_async_engine(url, echo=echo, pool_pre_ping=True)
+        settings = {"idle_in_transaction_session_timeout": str(POSTGRES_IDLE_IN_TRANSACTION_MS)}
+        return _create_async_engine(
+            url, echo=echo, pool_pre_ping=True, connect_args={"server_settings": settings}
+        )
     # Every session ends its own transaction, so the pool's extra rollback on return is
     # only another trip to the driver's thread.
     engine = _create_async_engine(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select, update
+from sqlalchemy import Engine, event, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.delivery.channels import Pace
@@ -25,6 +25,7 @@ from bot.jobs.wall_clock import WallClockWatch
 from core.timing import system_clock
 from emulator import BotApiEmulator, Limits
 from storage.db_time import shifted
+from storage.engine import create_engine
 from storage.enums import DeliveryState
 from storage.models import Delivery, Lease, Worker
 from storage.repo.subscribers import forget
@@ -416,3 +417,39 @@ async def test_an_erasure_while_a_reader_holds_the_log_stops_no_writer_and_empti
         reader.close()
     await asyncio.wait_for(db.emptied(), timeout=30)
     assert (path.parent / f"{path.name}-wal").stat().st_size == 0
+
+
+async def test_a_process_frozen_inside_a_transaction_holds_no_worker_up(
+    emulator: BotApiEmulator, tmp_path: Path, templates: Templates
+) -> None:
+    # A process frozen (SIGSTOP, a paused VM) in the middle of its transaction keeps its row
+    # locks: here the clock mark every heartbeat takes and every row of the broadcast. The
+    # server ends such a session, so the workers go on without it.
+    emulator.set_limits(Limits(enabled=False))
+    chats = list(range(97_001, 97_201))
+    async with database("postgresql", tmp_path, templates, seeded=True) as db:
+        await add_subscribers(db.sessions, chats)
+        await publish_appeal(db.url, MAY_DAY, paid=True)
+        frozen = create_engine(db.url)  # a process's connection, as the service makes it
+        connection = await frozen.connect()
+        try:
+            await connection.begin()
+            await connection.execute(
+                text(
+                    "INSERT INTO leases (name, holder, until) VALUES ('clock', '', now())"
+                    " ON CONFLICT DO NOTHING"
+                )
+            )
+            await connection.execute(text("SELECT 1 FROM leases WHERE name = 'clock' FOR UPDATE"))
+            await connection.execute(text("SELECT 1 FROM deliveries FOR UPDATE"))
+            async with running_engine(emulator, db.url, rate=300, paid=True) as engine:
+                engine.wake()
+                await asyncio.wait_for(until_done(db.database, MAY_DAY), timeout=60)
+            with pytest.raises(DBAPIError):
+                await connection.execute(text("SELECT 1"))  # its session was ended
+        finally:
+            with contextlib.suppress(DBAPIError):
+                await connection.close()
+            await frozen.dispose()
+    sent = Counter(chat for chat in chats for _ in emulator.sent(chat))
+    assert sent == Counter(dict.fromkeys(chats, 1)), "every reader once"
