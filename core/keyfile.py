@@ -66,6 +66,11 @@ class KeyFile:
         self._seen: tuple[int, int, int] | None = None
         self._checked = float("-inf")
 
+    @property
+    def described(self) -> str:
+        """Say where the key is, as an operator is told."""
+        return f"the key file {self.path}"
+
     def exists(self) -> bool:
         """Tell whether the file is there."""
         return self.path.exists()
@@ -158,6 +163,7 @@ class FixedKeys:
     """A ring given whole (APPEALBOT_DATA_KEY, tests): never read again, never changed."""
 
     path: Path | None = None
+    described = "APPEALBOT_DATA_KEY"
 
     def __init__(self, ring: KeyRing) -> None:
         self._ring = ring

@@ -18,18 +18,16 @@ from storage.database import Database
 from storage.repo.seal_keys import known_keys, lock_keys, register_key, seal_clear
 
 
-def _where(keys: Keys) -> str:
-    return f"the key file {keys.path}" if keys.path is not None else "APPEALBOT_DATA_KEY"
-
-
 async def settle_keys(db: Database, keys: Keys, now: datetime) -> KeyRing:
     """Make sure the keys open this database: make the key file on a database's first
     start, refuse keys that are not the ones its addresses were sealed with, and record the
     current key as in use."""
     async with db.read() as session:
         known = await known_keys(session)
-    if keys.exists() and keys.fresh().current.id in {key.id for key in known if key.live}:
-        return keys.fresh()  # the usual start: nothing to write
+    if keys.exists():
+        ring = keys.fresh()
+        if ring.current.id in {key.id for key in known if key.live}:
+            return ring  # the usual start: nothing to write
     # Checked and recorded in one transaction that holds the table: two processes starting
     # on a new database (a worker on another machine) cannot each make a key of their own.
     async with db.unit() as unit:
@@ -50,7 +48,7 @@ async def settle_keys(db: Database, keys: Keys, now: datetime) -> KeyRing:
                 "this database's addresses are sealed with key #%(wanted)s, and %(where)s "
                 "holds another (#%(have)s): use the key this database was made with",
                 wanted=min(live),
-                where=_where(keys),
+                where=keys.described,
                 have=ring.current.id,
             )
         await register_key(unit.session, ring.current.id, now)

@@ -9,6 +9,7 @@ import os
 import signal
 import stat
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
 
 import aiohttp
@@ -222,17 +223,17 @@ async def test_a_rotation_killed_midway_goes_on_where_it_stopped(
         APPEALBOT_DATABASE_URL=seeded_sqlite_db.url, APPEALBOT_KEY_FILE=str(key_file.path)
     )
     env.pop("APPEALBOT_DATA_KEY")
-    rotation = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "key",
-        "rotate",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+
+    def rotate() -> Awaitable[asyncio.subprocess.Process]:
+        return asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "bot", "key", "rotate"),
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    rotation = await rotate()
     assert rotation.stdout is not None
     line = await asyncio.wait_for(rotation.stdout.readline(), timeout=60)
     assert line.startswith(b"sealed again:"), line
@@ -247,17 +248,7 @@ async def test_a_rotation_killed_midway_goes_on_where_it_stopped(
             mixed[key_id] = count
     assert mixed.get(TEST_KEY.id, 0) > 0, "stopped midway"
     assert mixed.get(halfway.current.id, 0) > 0
-    again = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "key",
-        "rotate",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    again = await rotate()
     out, err = await asyncio.wait_for(again.communicate(), timeout=120)
     assert again.returncode == 0, err.decode()
     assert f"key #{halfway.current.id}".encode() in out, "the rotation it began, not a new one"

@@ -10,18 +10,13 @@ from bot.services.maintenance import backup as backup_database
 from bot.services.maintenance import restore as restore_database
 
 
-def _key_place(settings: Settings) -> str:
-    keys = build_keys(settings)
-    return f"the key file {keys.path}" if keys.path is not None else "APPEALBOT_DATA_KEY"
-
-
 async def backup(settings: Settings, args: argparse.Namespace) -> int:
     """Copy the database to FILE while the bot runs (SQLite's online backup)."""
     pages = await backup_database(settings.database_url, args.file)
     print(f"backed up to {args.file} ({pages} pages)")
     print(
         f"subscribers' addresses in it are sealed: it is useless without the key in "
-        f"{_key_place(settings)}. Keep a copy of that key apart from the backups."
+        f"{build_keys(settings).described}. Keep a copy of that key apart from the backups."
     )
     return 0
 

@@ -177,40 +177,26 @@ async def lose(session: AsyncSession, key_ids: Sequence[int], *, batch: int) -> 
     """Blank up to ``batch`` addresses sealed with destroyed keys (the subscribers become
     ``lost``, a count); return how many."""
     ids = list(key_ids)
-    subscriber_ids = list(
-        await session.scalars(
-            select(Subscriber.id)
-            .where(Subscriber.sealed_with.in_(ids), Subscriber.address_sealed.is_not(None))
-            .limit(batch)
-        )
-    )
-    if subscriber_ids:
-        await session.execute(
-            update(Subscriber)
-            .where(Subscriber.id.in_(subscriber_ids))
-            .values(
-                address_sealed=None,
-                address_hash=None,
-                state=SubscriberState.LOST,
-                confirm_token=None,
+    blank: dict[str, object] = {"address_sealed": None, "address_hash": None}
+    lost = {**blank, "state": SubscriberState.LOST, "confirm_token": None}
+    done = 0
+    for model, values in ((Subscriber, lost), (Delivery, blank)):
+        found = list(
+            await session.scalars(
+                select(model.id)
+                .where(model.sealed_with.in_(ids), model.address_sealed.is_not(None))
+                .limit(batch)
             )
-            .execution_options(synchronize_session=False)
         )
-    delivery_ids = list(
-        await session.scalars(
-            select(Delivery.id)
-            .where(Delivery.sealed_with.in_(ids), Delivery.address_sealed.is_not(None))
-            .limit(batch)
-        )
-    )
-    if delivery_ids:
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(delivery_ids))
-            .values(address_sealed=None, address_hash=None)
-            .execution_options(synchronize_session=False)
-        )
-    return len(subscriber_ids) + len(delivery_ids)
+        if found:
+            await session.execute(
+                update(model)
+                .where(model.id.in_(found))
+                .values(values)
+                .execution_options(synchronize_session=False)
+            )
+        done += len(found)
+    return done
 
 
 async def count_lost(session: AsyncSession) -> int:
